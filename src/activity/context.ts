@@ -1,0 +1,97 @@
+/**
+ * The context of a running activity: what it is, how to heartbeat, and how it learns it was cancelled.
+ * Cancellation (and heartbeat timeouts) reach the activity through its heartbeats: the worker sends them and
+ * aborts `cancellationSignal` when the server answers that the activity is no longer wanted.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { CancelledFailure } from '../common/failure.js';
+import { toMs, type Duration } from '../common/duration.js';
+
+export interface ActivityInfo {
+  activityId: string;
+  activityType: string;
+  attempt: number;
+  workflowId: string;
+  runId: string;
+  workflowType: string;
+  workflowNamespace: string;
+  taskQueue: string;
+  /** Details of the last heartbeat of a previous attempt (resume from there). */
+  heartbeatDetails: unknown;
+  scheduledTime: Date;
+  currentAttemptScheduledTime: Date;
+  startedTime: Date;
+  startToCloseTimeoutMs?: number;
+  scheduleToCloseTimeoutMs?: number;
+  heartbeatTimeoutMs?: number;
+  workflowExecution: { workflowId: string; runId: string };
+  /** The same on every attempt of this activity: give it to downstream systems that deduplicate. */
+  idempotencyKey: string;
+  isLocal: boolean;
+  taskToken: string;
+}
+
+const storage = new AsyncLocalStorage<Context>();
+
+export class Context {
+  readonly cancellationSignal: AbortSignal;
+  /** Rejects with a CancelledFailure once the activity is cancelled. */
+  readonly cancelled: Promise<never>;
+
+  constructor(
+    readonly info: ActivityInfo,
+    private readonly abort: AbortController,
+    private readonly onHeartbeat: (details: unknown) => void,
+  ) {
+    this.cancellationSignal = abort.signal;
+    this.cancelled = new Promise<never>((_, reject) => {
+      const fire = (): void => reject(cancellationReason(abort.signal));
+      if (abort.signal.aborted) fire();
+      else abort.signal.addEventListener('abort', fire, { once: true });
+    });
+    this.cancelled.catch(() => {});
+  }
+
+  /** The context of the activity this code runs in. */
+  static current(): Context {
+    const c = storage.getStore();
+    if (!c) throw new Error('Context.current() is only available inside an activity run by a Weft worker');
+    return c;
+  }
+
+  /** Records progress (sent to the server, throttled) and lets cancellation reach this activity. */
+  heartbeat(details?: unknown): void {
+    this.onHeartbeat(details);
+  }
+
+  /** Sleeps, but rejects with a CancelledFailure as soon as the activity is cancelled. */
+  sleep(duration: Duration): Promise<void> {
+    const ms = toMs(duration, 'sleep duration');
+    return new Promise<void>((resolve, reject) => {
+      if (this.cancellationSignal.aborted) return reject(cancellationReason(this.cancellationSignal));
+      const onAbort = (): void => {
+        clearTimeout(t);
+        reject(cancellationReason(this.cancellationSignal));
+      };
+      const t = setTimeout(() => {
+        this.cancellationSignal.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      this.cancellationSignal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+}
+
+function cancellationReason(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new CancelledFailure('Activity cancelled');
+}
+
+/** Runs fn as the activity whose context is ctx (used by the worker). */
+export function runWithContext<T>(ctx: Context, fn: () => T): T {
+  return storage.run(ctx, fn);
+}
+
+export const activityInfo = (): ActivityInfo => Context.current().info;
+export const heartbeat = (details?: unknown): void => Context.current().heartbeat(details);
+export const cancellationSignal = (): AbortSignal => Context.current().cancellationSignal;
+export const sleep = (duration: Duration): Promise<void> => Context.current().sleep(duration);

@@ -1,0 +1,13 @@
+/** `weft/activity`: what activity code can know and do while it runs. */
+export { Context, activityInfo, heartbeat, cancellationSignal, sleep, type ActivityInfo } from './context.js';
+export {
+  WeftFailure,
+  ApplicationFailure,
+  ActivityFailure,
+  CancelledFailure,
+  TimeoutFailure,
+  TerminatedFailure,
+  ServerFailure,
+  isCancellation,
+  type ApplicationFailureOptions,
+} from '../common/failure.js';

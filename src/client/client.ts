@@ -1,0 +1,24 @@
+/** `new Client()`: one object for every concern (workflows, task queues), on one connection and namespace. */
+import { Connection } from './connection.js';
+import { TaskQueueClient } from './task-queue-client.js';
+import { WorkflowClient } from './workflow-client.js';
+
+export interface ClientOptions {
+  connection?: Connection;
+  namespace?: string;
+}
+
+export class Client {
+  readonly connection: Connection;
+  readonly namespace: string;
+  readonly workflow: WorkflowClient;
+  readonly taskQueue: TaskQueueClient;
+
+  constructor(opts: ClientOptions = {}) {
+    this.connection = opts.connection ?? Connection.lazy();
+    this.namespace = opts.namespace ?? 'default';
+    const shared = { connection: this.connection, namespace: this.namespace };
+    this.workflow = new WorkflowClient(shared);
+    this.taskQueue = new TaskQueueClient(shared);
+  }
+}

@@ -1,0 +1,34 @@
+/** `client.taskQueue`: the workers the server sees on a task queue. */
+import type { DescribeTaskQueueResponse } from '../protocol/api.js';
+import { Connection } from './connection.js';
+
+export interface TaskQueueDescription {
+  taskQueue: string;
+  pollers: Array<{ identity: string; buildId?: string; lastAccessTime: Date; polling: boolean }>;
+  backlog: { workflowTasks: number; activityTasks: number };
+}
+
+export class TaskQueueClient {
+  readonly connection: Connection;
+  readonly namespace: string;
+
+  constructor(opts: { connection?: Connection; namespace?: string } = {}) {
+    this.connection = opts.connection ?? Connection.lazy();
+    this.namespace = opts.namespace ?? 'default';
+  }
+
+  async describe(taskQueue: string): Promise<TaskQueueDescription> {
+    const r = await this.connection.transport.call<DescribeTaskQueueResponse>('describeTaskQueue', {
+      params: { namespace: this.namespace, taskQueue },
+    });
+    return { ...r, pollers: r.pollers.map((p) => ({ ...p, lastAccessTime: new Date(p.lastAccessTime) })) };
+  }
+
+  /** Asks the workers of the queue (or the one with this identity) to drain and stop. */
+  async stopWorkers(taskQueue: string, identity?: string): Promise<{ requested: number }> {
+    return this.connection.transport.call<{ requested: number }>('stopWorkers', {
+      params: { namespace: this.namespace, taskQueue },
+      body: identity !== undefined ? { identity } : {},
+    });
+  }
+}

@@ -1,0 +1,178 @@
+/** A handle on one workflow execution: wait for its result, describe it, cancel or terminate it, read its history. */
+import { randomUUID } from 'node:crypto';
+import {
+  CancelledFailure,
+  TerminatedFailure,
+  TimeoutFailure,
+  WorkflowFailedError,
+  decodeFailure,
+} from '../common/failure.js';
+import type {
+  DescribeWorkflowResponse,
+  HistoryResponse,
+  PendingActivityInfo,
+  WorkflowResultResponse,
+} from '../protocol/api.js';
+import type { History, HistoryEvent } from '../protocol/events.js';
+import type { ExecutionStatus } from '../protocol/status.js';
+import { ServiceError, WorkflowNotFoundError } from './errors.js';
+import type { Transport } from './transport.js';
+
+export interface WorkflowExecutionDescription {
+  workflowId: string;
+  runId: string;
+  type: string;
+  taskQueue: string;
+  status: ExecutionStatus;
+  startTime: Date;
+  closeTime?: Date;
+  historyLength: number;
+  attempt: number;
+  firstRunId: string;
+  cancelRequested: boolean;
+  lastBuildId?: string;
+  memo?: Record<string, unknown>;
+  searchAttributes?: Record<string, unknown>;
+  pendingActivities: PendingActivityInfo[];
+  pendingChildren: DescribeWorkflowResponse['pendingChildren'];
+  pendingTimers: DescribeWorkflowResponse['pendingTimers'];
+  pendingWorkflowTask?: DescribeWorkflowResponse['pendingWorkflowTask'];
+  /** The server's answer as is. */
+  raw: DescribeWorkflowResponse;
+}
+
+/** Maps the server's not-found answer to WorkflowNotFoundError. */
+export async function mapNotFound<T>(workflowId: string, runId: string | undefined, p: Promise<T>): Promise<T> {
+  try {
+    return await p;
+  } catch (e) {
+    if (e instanceof ServiceError && e.code === 'WORKFLOW_NOT_FOUND') throw new WorkflowNotFoundError(e.message, workflowId, runId);
+    throw e;
+  }
+}
+
+/** The error `result()` throws for a run that did not complete. */
+export function outcomeError(r: WorkflowResultResponse): WorkflowFailedError {
+  switch (r.status) {
+    case 'Failed':
+      return new WorkflowFailedError('Workflow execution failed', r.failure ? decodeFailure(r.failure) : undefined, r.retryState);
+    case 'Cancelled':
+      return new WorkflowFailedError('Workflow execution cancelled', new CancelledFailure('Workflow cancelled'), 'NON_RETRYABLE_FAILURE');
+    case 'Terminated':
+      return new WorkflowFailedError('Workflow execution terminated', new TerminatedFailure(r.reason ?? 'Workflow terminated'), 'NON_RETRYABLE_FAILURE');
+    case 'TimedOut':
+      return new WorkflowFailedError('Workflow execution timed out', new TimeoutFailure('Workflow execution timed out', undefined, 'START_TO_CLOSE'), r.retryState ?? 'TIMEOUT');
+    default:
+      return new WorkflowFailedError(`Workflow execution ended as ${r.status}`, undefined);
+  }
+}
+
+export class WorkflowHandle<R = unknown> {
+  constructor(
+    private readonly transport: Transport,
+    readonly namespace: string,
+    readonly workflowId: string,
+    /** The run this handle was created for (undefined: the workflow id's current run). */
+    readonly runId: string | undefined,
+    /** Run ids the handle starts following from, for result(); set by start(). */
+    readonly firstExecutionRunId?: string,
+  ) {}
+
+  private params(): Record<string, string> {
+    return { namespace: this.namespace, workflowId: this.workflowId };
+  }
+
+  /** Waits for the workflow to close; follows continue-as-new and retries. Throws WorkflowFailedError unless it completed. */
+  async result(): Promise<R> {
+    let runId = this.firstExecutionRunId ?? this.runId;
+    for (;;) {
+      const r = await mapNotFound(
+        this.workflowId,
+        runId,
+        this.transport.call<WorkflowResultResponse>('workflowResult', { params: this.params(), query: { runId, waitMs: 50_000 } }, { retryForMs: 120_000 }),
+      );
+      if (r.status === 'Running') {
+        runId = r.runId;
+        continue;
+      }
+      if (r.newExecutionRunId) {
+        runId = r.newExecutionRunId;
+        continue;
+      }
+      if (r.status === 'Completed') return r.result as R;
+      throw outcomeError(r);
+    }
+  }
+
+  async describe(): Promise<WorkflowExecutionDescription> {
+    const d = await mapNotFound(
+      this.workflowId,
+      this.runId,
+      this.transport.call<DescribeWorkflowResponse>('describeWorkflow', { params: this.params(), query: { runId: this.runId } }),
+    );
+    const e = d.execution;
+    return {
+      workflowId: e.workflowId,
+      runId: e.runId,
+      type: e.workflowType,
+      taskQueue: e.taskQueue,
+      status: e.status,
+      startTime: new Date(e.startTime),
+      ...(e.closeTime ? { closeTime: new Date(e.closeTime) } : {}),
+      historyLength: e.historyLength,
+      attempt: e.attempt,
+      firstRunId: e.firstRunId,
+      cancelRequested: e.cancelRequested,
+      ...(e.lastBuildId ? { lastBuildId: e.lastBuildId } : {}),
+      ...(e.memo ? { memo: e.memo } : {}),
+      ...(e.searchAttributes ? { searchAttributes: e.searchAttributes } : {}),
+      pendingActivities: d.pendingActivities,
+      pendingChildren: d.pendingChildren,
+      pendingTimers: d.pendingTimers,
+      ...(d.pendingWorkflowTask ? { pendingWorkflowTask: d.pendingWorkflowTask } : {}),
+      raw: d,
+    };
+  }
+
+  /** Asks the workflow to cancel (it sees a CancelledFailure and may clean up). */
+  async cancel(reason?: string): Promise<void> {
+    await mapNotFound(
+      this.workflowId,
+      this.runId,
+      this.transport.call('cancelWorkflow', {
+        params: this.params(),
+        body: { ...(this.runId ? { runId: this.runId } : {}), ...(reason !== undefined ? { reason } : {}) },
+      }),
+    );
+  }
+
+  /** Ends the workflow at once; its code gets no chance to react. */
+  async terminate(reason?: string): Promise<void> {
+    await mapNotFound(
+      this.workflowId,
+      this.runId,
+      this.transport.call('terminateWorkflow', {
+        params: this.params(),
+        body: { ...(this.runId ? { runId: this.runId } : {}), ...(reason !== undefined ? { reason } : {}) },
+      }),
+    );
+  }
+
+  /** The run's whole history, in the JSON that Worker.runReplayHistory takes. */
+  async fetchHistory(): Promise<History> {
+    const events: HistoryEvent[] = [];
+    let fromEventId: number | undefined = 1;
+    while (fromEventId !== undefined) {
+      const page: HistoryResponse = await mapNotFound(
+        this.workflowId,
+        this.runId,
+        this.transport.call<HistoryResponse>('workflowHistory', { params: this.params(), query: { runId: this.runId, fromEventId } }),
+      );
+      events.push(...page.events);
+      fromEventId = page.nextEventId;
+    }
+    return { events };
+  }
+}
+
+export const newRequestId = (): string => randomUUID();

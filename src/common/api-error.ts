@@ -1,0 +1,62 @@
+/**
+ * Errors the API answers with: a stable code the caller can branch on, an HTTP status, a message for people.
+ * Codes are grouped by what the caller should do: fix the request (4xx) or retry later (503).
+ */
+export type ApiErrorCode =
+  | 'INVALID_ARGUMENT'
+  | 'INVALID_JSON'
+  | 'INVALID_DURATION'
+  | 'INVALID_QUERY'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UNKNOWN_WORKFLOW_TYPE'
+  | 'NOT_FOUND'
+  | 'WORKFLOW_NOT_FOUND'
+  | 'TASK_NOT_FOUND'
+  | 'WORKFLOW_ALREADY_STARTED'
+  | 'WORKFLOW_NOT_RUNNING'
+  | 'CONFLICT'
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'UNAVAILABLE'
+  | 'SHUTTING_DOWN'
+  | 'INTERNAL';
+
+const STATUS: Record<ApiErrorCode, number> = {
+  INVALID_ARGUMENT: 400,
+  INVALID_JSON: 400,
+  INVALID_DURATION: 400,
+  INVALID_QUERY: 400,
+  PAYLOAD_TOO_LARGE: 413,
+  UNKNOWN_WORKFLOW_TYPE: 400,
+  NOT_FOUND: 404,
+  WORKFLOW_NOT_FOUND: 404,
+  TASK_NOT_FOUND: 404,
+  WORKFLOW_ALREADY_STARTED: 409,
+  WORKFLOW_NOT_RUNNING: 409,
+  CONFLICT: 409,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  UNAVAILABLE: 503,
+  SHUTTING_DOWN: 503,
+  INTERNAL: 500,
+};
+
+export class ApiError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: ApiErrorCode,
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = STATUS[code];
+  }
+  toJSON(): { error: { code: string; message: string; details?: Record<string, unknown> } } {
+    return { error: { code: this.code, message: this.message, ...(this.details ? { details: this.details } : {}) } };
+  }
+}
+
+export function isApiError(e: unknown): e is ApiError {
+  return e instanceof ApiError;
+}

@@ -1,0 +1,34 @@
+/**
+ * Durations as the contract takes them: a number of milliseconds, or a string in the format of the `ms`
+ * package ('500ms', '30s', '5m', '1 minute'). Runs inside the workflow sandbox too.
+ */
+import ms from 'ms';
+
+export type Duration = number | string;
+
+export class InvalidDurationError extends Error {
+  constructor(
+    public readonly field: string,
+    value: unknown,
+  ) {
+    super(`${field}: invalid duration ${JSON.stringify(value)} (use milliseconds or a string like '30s', '5m', '2h')`);
+    this.name = 'InvalidDurationError';
+  }
+}
+
+/** Milliseconds for a duration; throws InvalidDurationError naming `field` for anything else. */
+export function toMs(value: Duration, field = 'duration'): number {
+  let out: number | undefined;
+  if (typeof value === 'number') out = value;
+  else if (typeof value === 'string' && value.trim() !== '') {
+    const trimmed = value.trim();
+    out = /^\d+(\.\d+)?$/.test(trimmed) ? Number(trimmed) : (ms(trimmed as ms.StringValue) as number | undefined);
+  }
+  if (out === undefined || !Number.isFinite(out) || out < 0) throw new InvalidDurationError(field, value);
+  return Math.round(out);
+}
+
+/** Like toMs, but undefined stays undefined. */
+export function optionalMs(value: Duration | undefined | null, field: string): number | undefined {
+  return value === undefined || value === null ? undefined : toMs(value, field);
+}

@@ -1,0 +1,20 @@
+/** Closing a run: the one place a run leaves Running. */
+import type { CloseOutcome } from './state.js';
+import type { Transition } from './transition.js';
+
+/**
+ * Marks the run closed and drops everything pending. The caller has written the close event. The store removes
+ * every task and timer row of a closed run in the same transaction.
+ */
+export function closeRun(t: Transition, outcome: CloseOutcome): void {
+  const s = t.state;
+  s.status = outcome.status;
+  s.closeTime = t.now;
+  s.outcome = outcome;
+  delete s.workflowTask;
+  s.bufferedEvents = [];
+  s.activities = {};
+  s.timers = {};
+  s.needsWorkflowTask = false;
+  t.closed = true;
+}

@@ -1,0 +1,38 @@
+/** Requests from outside the workflow: cancel, terminate, and the run's own timeouts. */
+import { ApiError } from '../common/api-error.js';
+import { closeRun } from './close.js';
+import type { Transition } from './transition.js';
+
+function requireRunning(t: Transition): void {
+  if (t.state.status !== 'Running')
+    throw new ApiError('WORKFLOW_NOT_RUNNING', `workflow ${t.state.workflowId} (run ${t.state.runId}) is ${t.state.status}`);
+}
+
+/** Asks the workflow to cancel itself; a second request is a no-op. */
+export function requestCancelWorkflow(t: Transition, input: { reason?: string; identity?: string }): void {
+  requireRunning(t);
+  if (t.state.cancelRequested) return;
+  t.state.cancelRequested = true;
+  t.event('WorkflowExecutionCancelRequested', {
+    ...(input.reason !== undefined ? { reason: input.reason } : {}),
+    ...(input.identity !== undefined ? { identity: input.identity } : {}),
+  });
+  t.scheduleWorkflowTaskIfNeeded();
+}
+
+export function terminateWorkflow(t: Transition, input: { reason?: string; identity?: string; details?: unknown }): void {
+  requireRunning(t);
+  t.writeNow('WorkflowExecutionTerminated', {
+    ...(input.reason !== undefined ? { reason: input.reason } : {}),
+    ...(input.identity !== undefined ? { identity: input.identity } : {}),
+    ...(input.details !== undefined ? { details: input.details } : {}),
+  });
+  closeRun(t, { status: 'Terminated', ...(input.reason !== undefined ? { reason: input.reason } : {}) });
+}
+
+/** The run or execution timeout fired. */
+export function workflowTimedOut(t: Transition): void {
+  if (t.state.status !== 'Running') return;
+  t.writeNow('WorkflowExecutionTimedOut', { retryState: 'TIMEOUT' });
+  closeRun(t, { status: 'TimedOut', retryState: 'TIMEOUT' });
+}

@@ -1,0 +1,97 @@
+/** Starting a run: its first events, its first workflow task and its run and execution timeouts. */
+import type { ResolvedRetryPolicy } from '../common/retry-policy.js';
+import type { EventAttributes } from '../protocol/events.js';
+import { keys, type ExecutionState } from './state.js';
+import { Transition } from './transition.js';
+
+export const DEFAULT_WORKFLOW_TASK_TIMEOUT_MS = 10_000;
+
+export interface StartRunInput {
+  namespace: string;
+  workflowId: string;
+  runId: string;
+  workflowType: string;
+  taskQueue: string;
+  input: unknown[];
+  workflowExecutionTimeoutMs?: number;
+  workflowRunTimeoutMs?: number;
+  workflowTaskTimeoutMs?: number;
+  retryPolicy?: ResolvedRetryPolicy;
+  attempt?: number;
+  firstExecutionRunId?: string;
+  continuedExecutionRunId?: string;
+  /** Absolute deadline of the whole chain of runs, carried over from the first run. */
+  executionDeadline?: number;
+  memo?: Record<string, unknown>;
+  searchAttributes?: Record<string, unknown>;
+  identity?: string;
+  requestId?: string;
+  randomnessSeed: string;
+  firstWorkflowTaskBackoffMs?: number;
+}
+
+export function startRun(input: StartRunInput, now: number): Transition {
+  const workflowTaskTimeoutMs = input.workflowTaskTimeoutMs ?? DEFAULT_WORKFLOW_TASK_TIMEOUT_MS;
+  const executionDeadline =
+    input.executionDeadline ??
+    (input.workflowExecutionTimeoutMs ? now + input.workflowExecutionTimeoutMs : undefined);
+  let runDeadline = input.workflowRunTimeoutMs ? now + input.workflowRunTimeoutMs : undefined;
+  if (executionDeadline !== undefined && (runDeadline === undefined || runDeadline > executionDeadline))
+    runDeadline = undefined; // the execution timeout fires first
+  const state: ExecutionState = {
+    namespace: input.namespace,
+    workflowId: input.workflowId,
+    runId: input.runId,
+    firstExecutionRunId: input.firstExecutionRunId ?? input.runId,
+    workflowType: input.workflowType,
+    taskQueue: input.taskQueue,
+    status: 'Running',
+    startTime: now,
+    lastProgressTime: now,
+    nextEventId: 1,
+    workflowTaskTimeoutMs,
+    attempt: input.attempt ?? 1,
+    nextTaskId: 1,
+    lastCompletedStartedEventId: 0,
+    needsWorkflowTask: true,
+    bufferedEvents: [],
+    activities: {},
+    timers: {},
+    cancelRequested: false,
+    historySizeBytes: 0,
+  };
+  if (runDeadline !== undefined) state.runDeadline = runDeadline;
+  if (executionDeadline !== undefined) state.executionDeadline = executionDeadline;
+  if (input.retryPolicy) state.retryPolicy = input.retryPolicy;
+  if (input.requestId) state.startRequestId = input.requestId;
+  if (input.memo) state.memo = input.memo;
+  if (input.searchAttributes) state.searchAttributes = input.searchAttributes;
+
+  const t = new Transition(state, now);
+  const started: EventAttributes['WorkflowExecutionStarted'] = {
+    workflowType: input.workflowType,
+    workflowId: input.workflowId,
+    taskQueue: input.taskQueue,
+    input: input.input,
+    workflowTaskTimeoutMs,
+    attempt: state.attempt,
+    firstExecutionRunId: state.firstExecutionRunId,
+    randomnessSeed: input.randomnessSeed,
+  };
+  if (input.workflowExecutionTimeoutMs) started.workflowExecutionTimeoutMs = input.workflowExecutionTimeoutMs;
+  if (input.workflowRunTimeoutMs) started.workflowRunTimeoutMs = input.workflowRunTimeoutMs;
+  if (input.continuedExecutionRunId) started.continuedExecutionRunId = input.continuedExecutionRunId;
+  if (input.retryPolicy) started.retryPolicy = input.retryPolicy;
+  if (input.identity) started.identity = input.identity;
+  if (input.memo) started.memo = input.memo;
+  if (input.searchAttributes) started.searchAttributes = input.searchAttributes;
+  if (input.requestId) started.requestId = input.requestId;
+  if (input.firstWorkflowTaskBackoffMs) started.firstWorkflowTaskBackoffMs = input.firstWorkflowTaskBackoffMs;
+  if (executionDeadline !== undefined) started.executionDeadline = executionDeadline;
+  t.event('WorkflowExecutionStarted', started);
+
+  if (runDeadline !== undefined) t.addTimer(keys.runTimeout(), runDeadline);
+  if (executionDeadline !== undefined) t.addTimer(keys.executionTimeout(), executionDeadline);
+  t.scheduleWorkflowTask(1, input.firstWorkflowTaskBackoffMs ? { delayMs: input.firstWorkflowTaskBackoffMs } : {});
+  return t;
+}

@@ -1,0 +1,138 @@
+/**
+ * The mutable state of one workflow run, as the engine sees it. It holds what is pending (workflow task,
+ * activities, timers, buffered events), never the history itself, so its size does not grow with history.
+ * Times are epoch milliseconds.
+ */
+import type { FailureInfo, RetryState } from '../common/failure.js';
+import type { ResolvedRetryPolicy } from '../common/retry-policy.js';
+import type { ActivityCancellationTypeName } from '../protocol/commands.js';
+import type { EventAttributes, EventType } from '../protocol/events.js';
+import type { ExecutionStatus } from '../protocol/status.js';
+
+export interface WorkflowTaskState {
+  /** Unique per run and per workflow task attempt; names the task row, its timers and its token. */
+  id: number;
+  attempt: number;
+  state: 'scheduled' | 'started';
+  /** Normal task queue, or sticky to one worker identity (which falls back to normal after a timeout). */
+  stickyIdentity?: string;
+  scheduledTime: number;
+  /** Event ids; for a transient task (attempt > 1) these are the ids its events will get when it completes. */
+  scheduledEventId: number;
+  startedEventId?: number;
+  startedTime?: number;
+  identity?: string;
+  /** A retried task whose Scheduled/Started events are written only when it completes. */
+  transient: boolean;
+  lastFailure?: FailureInfo;
+}
+
+export interface ActivityState {
+  seq: number;
+  activityId: string;
+  activityType: string;
+  taskQueue: string;
+  input: unknown[];
+  scheduledEventId: number;
+  scheduledTime: number;
+  scheduleToCloseTimeoutMs?: number;
+  scheduleToStartTimeoutMs?: number;
+  startToCloseTimeoutMs?: number;
+  heartbeatTimeoutMs?: number;
+  retryPolicy: ResolvedRetryPolicy;
+  cancellationType?: ActivityCancellationTypeName;
+  attempt: number;
+  state: 'scheduled' | 'started' | 'backoff';
+  currentAttemptScheduledTime: number;
+  startedTime?: number;
+  identity?: string;
+  lastHeartbeatTime?: number;
+  heartbeatDetails?: unknown;
+  lastFailure?: FailureInfo;
+  cancelRequested: boolean;
+  cancelRequestedEventId?: number;
+}
+
+export interface TimerState {
+  seq: number;
+  timerId: string;
+  startedEventId: number;
+  fireTime: number;
+}
+
+export interface BufferedEvent {
+  eventType: EventType;
+  time: number;
+  attributes: EventAttributes[EventType];
+}
+
+export interface CloseOutcome {
+  status: Exclude<ExecutionStatus, 'Running'>;
+  result?: unknown;
+  failure?: FailureInfo;
+  retryState?: RetryState;
+  newExecutionRunId?: string;
+  reason?: string;
+}
+
+export interface ExecutionState {
+  namespace: string;
+  workflowId: string;
+  runId: string;
+  firstExecutionRunId: string;
+  workflowType: string;
+  taskQueue: string;
+  status: ExecutionStatus;
+  startTime: number;
+  closeTime?: number;
+  /** Last time the run made progress (an event was written); feeds stuck-execution detection. */
+  lastProgressTime: number;
+  nextEventId: number;
+  workflowTaskTimeoutMs: number;
+  runDeadline?: number;
+  executionDeadline?: number;
+  attempt: number;
+  retryPolicy?: ResolvedRetryPolicy;
+  startRequestId?: string;
+  memo?: Record<string, unknown>;
+  searchAttributes?: Record<string, unknown>;
+  /** Next id for workflow tasks (WorkflowTaskState.id). */
+  nextTaskId: number;
+  workflowTask?: WorkflowTaskState;
+  /** StartedEventId of the last completed workflow task. */
+  lastCompletedStartedEventId: number;
+  /** Worker that completed the last workflow task and keeps the workflow cached. */
+  stickyIdentity?: string;
+  /** Set when an event the workflow must see was written after the last workflow task started. */
+  needsWorkflowTask: boolean;
+  /** Events that arrived while a workflow task ran; written after it completes. */
+  bufferedEvents: BufferedEvent[];
+  activities: Record<string, ActivityState>;
+  /**
+   * Activities that finished while a workflow task ran (their outcome is buffered): seq -> scheduled event id.
+   * A cancel request from that task still gets its event, so commands and events stay one to one.
+   */
+  finishedDuringTask?: Record<string, number>;
+  timers: Record<string, TimerState>;
+  cancelRequested: boolean;
+  lastBuildId?: string;
+  historySizeBytes: number;
+  outcome?: CloseOutcome;
+}
+
+/** Stable keys of the rows a run keeps in the tasks and timers tables. */
+export const keys = {
+  workflowTask: (id: number) => `wt:${id}`,
+  activityTask: (seq: number, attempt: number) => `act:${seq}:${attempt}`,
+  userTimer: (seq: number) => `timer:${seq}`,
+  wtStartToClose: (id: number) => `wt-stc:${id}`,
+  wtStickyScheduleToStart: (id: number) => `wt-sticky:${id}`,
+  wtRetry: (id: number) => `wt-retry:${id}`,
+  actScheduleToClose: (seq: number) => `act-s2c:${seq}`,
+  actScheduleToStart: (seq: number, attempt: number) => `act-s2s:${seq}:${attempt}`,
+  actStartToClose: (seq: number, attempt: number) => `act-stc:${seq}:${attempt}`,
+  actHeartbeat: (seq: number, attempt: number) => `act-hb:${seq}:${attempt}`,
+  actRetry: (seq: number, attempt: number) => `act-retry:${seq}:${attempt}`,
+  runTimeout: () => 'run-timeout',
+  executionTimeout: () => 'execution-timeout',
+} as const;

@@ -1,0 +1,191 @@
+/**
+ * A Transition is one engine step on one run: it owns a private copy of the run's state, and collects the
+ * effects that must commit together with it (new events, task rows, timer rows). The server commits the
+ * whole transition in one store transaction, and only then acts on it (wakes pollers, answers callers).
+ *
+ * Event ordering rule (as Temporal's "buffered events"): while a workflow task is started, events that do
+ * not belong to it (an activity completing, a timer firing, a cancel request) are buffered in the state and
+ * written after the task's WorkflowTaskCompleted and the events of its commands.
+ */
+import type { FailureInfo } from '../common/failure.js';
+import type { EventAttributes, EventType, HistoryEvent } from '../protocol/events.js';
+import { keys, type ExecutionState } from './state.js';
+
+export interface TaskRow {
+  runId: string;
+  key: string;
+  namespace: string;
+  taskQueue: string;
+  kind: 'workflow' | 'activity';
+  /** Workflow tasks only: the worker this task is sticky to. */
+  stickyIdentity?: string;
+  createdAt: number;
+}
+
+export interface TimerRow {
+  runId: string;
+  key: string;
+  namespace: string;
+  dueAt: number;
+}
+
+/** Events that wake the workflow: they are what a new workflow task is for. */
+const WAKING_EVENTS: ReadonlySet<EventType> = new Set<EventType>([
+  'ActivityTaskCompleted',
+  'ActivityTaskFailed',
+  'ActivityTaskTimedOut',
+  'ActivityTaskCanceled',
+  'TimerFired',
+  'WorkflowExecutionCancelRequested',
+]);
+
+/** Events that belong to the workflow task in flight, and are never buffered behind it. */
+const UNBUFFERED: ReadonlySet<EventType> = new Set<EventType>([
+  'WorkflowTaskScheduled',
+  'WorkflowTaskStarted',
+  'WorkflowTaskCompleted',
+  'WorkflowTaskFailed',
+  'WorkflowTaskTimedOut',
+  'ActivityTaskScheduled',
+  'ActivityTaskCancelRequested',
+  'TimerStarted',
+  'TimerCanceled',
+  'WorkflowExecutionCompleted',
+  'WorkflowExecutionFailed',
+  'WorkflowExecutionCanceled',
+  'WorkflowExecutionTerminated',
+  'WorkflowExecutionTimedOut',
+]);
+
+export const DEFAULT_STICKY_SCHEDULE_TO_START_MS = 5000;
+
+export class Transition {
+  readonly events: HistoryEvent[] = [];
+  readonly tasksAdded: TaskRow[] = [];
+  readonly tasksRemoved: string[] = [];
+  readonly timersAdded: TimerRow[] = [];
+  readonly timersRemoved: string[] = [];
+  /** The run reached a terminal state in this transition. */
+  closed = false;
+
+  constructor(
+    readonly state: ExecutionState,
+    readonly now: number,
+  ) {}
+
+  /** Appends an event, or buffers it behind a started workflow task. */
+  /** Returns the new event's id, or undefined when it was buffered (its id is given when it is written). */
+  event<T extends EventType>(eventType: T, attributes: EventAttributes[T], time = this.now): number | undefined {
+    const s = this.state;
+    if (s.workflowTask?.state === 'started' && !UNBUFFERED.has(eventType)) {
+      s.bufferedEvents.push({ eventType, time, attributes });
+      if (WAKING_EVENTS.has(eventType)) s.needsWorkflowTask = true;
+      return undefined;
+    }
+    return this.write(eventType, attributes, time);
+  }
+
+  private write<T extends EventType>(eventType: T, attributes: EventAttributes[T], time: number): number {
+    const s = this.state;
+    const eventId = s.nextEventId++;
+    const ev = { eventId, eventType, eventTime: new Date(time).toISOString(), attributes } as HistoryEvent;
+    this.events.push(ev);
+    s.lastProgressTime = this.now;
+    if (WAKING_EVENTS.has(eventType)) s.needsWorkflowTask = true;
+    return eventId;
+  }
+
+  /** Appends an event now, even while a workflow task is started; returns its id. */
+  writeNow<T extends EventType>(eventType: T, attributes: EventAttributes[T], time = this.now): number {
+    return this.write(eventType, attributes, time);
+  }
+
+  /**
+   * Writes the buffered events. An activity outcome buffered right behind its ActivityTaskStarted learns the
+   * started event's id only now.
+   */
+  flushBuffered(): void {
+    const buffered = this.state.bufferedEvents;
+    this.state.bufferedEvents = [];
+    let lastStarted: { scheduledEventId: number; eventId: number } | undefined;
+    for (const b of buffered) {
+      const attrs = b.attributes as { scheduledEventId?: number; startedEventId?: number };
+      if (lastStarted && attrs.scheduledEventId === lastStarted.scheduledEventId && 'startedEventId' in attrs)
+        attrs.startedEventId = lastStarted.eventId;
+      const eventId = this.write(b.eventType, b.attributes as never, b.time);
+      lastStarted =
+        b.eventType === 'ActivityTaskStarted' ? { scheduledEventId: attrs.scheduledEventId ?? 0, eventId } : undefined;
+    }
+  }
+
+  addTask(key: string, kind: TaskRow['kind'], taskQueue: string, stickyIdentity?: string): void {
+    const row: TaskRow = {
+      runId: this.state.runId,
+      key,
+      namespace: this.state.namespace,
+      taskQueue,
+      kind,
+      createdAt: this.now,
+    };
+    if (stickyIdentity !== undefined) row.stickyIdentity = stickyIdentity;
+    this.tasksAdded.push(row);
+  }
+
+  removeTask(key: string): void {
+    const i = this.tasksAdded.findIndex((t) => t.key === key);
+    if (i >= 0) this.tasksAdded.splice(i, 1);
+    else this.tasksRemoved.push(key);
+  }
+
+  addTimer(key: string, dueAt: number): void {
+    this.timersAdded.push({ runId: this.state.runId, key, namespace: this.state.namespace, dueAt });
+  }
+
+  removeTimer(key: string): void {
+    const i = this.timersAdded.findIndex((t) => t.key === key);
+    if (i >= 0) this.timersAdded.splice(i, 1);
+    else this.timersRemoved.push(key);
+  }
+
+  /**
+   * Schedules a workflow task if the run needs one and none is pending. A first attempt is written to history
+   * at once; retries (attempt > 1) stay transient until they complete.
+   */
+  scheduleWorkflowTaskIfNeeded(): void {
+    const s = this.state;
+    if (s.status !== 'Running' || s.workflowTask || !s.needsWorkflowTask) return;
+    this.scheduleWorkflowTask(1);
+  }
+
+  scheduleWorkflowTask(attempt: number, opts: { delayMs?: number; lastFailure?: FailureInfo } = {}): void {
+    const s = this.state;
+    const id = s.nextTaskId++;
+    const transient = attempt > 1;
+    const sticky = attempt === 1 ? s.stickyIdentity : undefined;
+    let scheduledEventId = s.nextEventId;
+    if (!transient) {
+      scheduledEventId = this.write('WorkflowTaskScheduled', {
+        taskQueue: s.taskQueue,
+        startToCloseTimeoutMs: s.workflowTaskTimeoutMs,
+        attempt,
+      }, this.now);
+    }
+    s.workflowTask = { id, attempt, state: 'scheduled', scheduledTime: this.now, scheduledEventId, transient };
+    if (sticky !== undefined) s.workflowTask.stickyIdentity = sticky;
+    if (opts.lastFailure) s.workflowTask.lastFailure = opts.lastFailure;
+    if (opts.delayMs && opts.delayMs > 0) {
+      this.addTimer(keys.wtRetry(id), this.now + opts.delayMs);
+      return;
+    }
+    this.enqueueWorkflowTask();
+  }
+
+  /** Adds the task row of the scheduled workflow task (sticky, with a fallback timer, or normal). */
+  enqueueWorkflowTask(): void {
+    const wt = this.state.workflowTask;
+    if (!wt) return;
+    this.addTask(keys.workflowTask(wt.id), 'workflow', this.state.taskQueue, wt.stickyIdentity);
+    if (wt.stickyIdentity !== undefined)
+      this.addTimer(keys.wtStickyScheduleToStart(wt.id), this.now + DEFAULT_STICKY_SCHEDULE_TO_START_MS);
+  }
+}

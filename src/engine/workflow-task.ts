@@ -1,0 +1,275 @@
+/**
+ * Workflow task state machine: scheduled -> started -> completed | failed | timed out. At most one workflow
+ * task of a run is outstanding; events that arrive while it runs are buffered behind it (see Transition).
+ * A retried task (attempt > 1) is transient: its Scheduled and Started events are written only when it
+ * completes, so a workflow that fails its tasks for hours does not grow its history.
+ */
+import { ApiError } from '../common/api-error.js';
+import type { FailureInfo } from '../common/failure.js';
+import { TERMINAL_COMMANDS, type Command } from '../protocol/commands.js';
+import type { HistoryEvent } from '../protocol/events.js';
+import { requestCancelActivity, scheduleActivity, enqueueActivityAttempt, startActivityAttempt } from './activity.js';
+import { closeRun } from './close.js';
+import { keys, type WorkflowTaskState } from './state.js';
+import type { Transition } from './transition.js';
+import { findInvalidCommand } from './validate-commands.js';
+
+export const WORKFLOW_TASK_RETRY_MAX_DELAY_MS = 30_000;
+
+export function getWorkflowTask(t: Transition, id: number, state: WorkflowTaskState['state']): WorkflowTaskState {
+  const wt = t.state.workflowTask;
+  if (t.state.status !== 'Running' || !wt || wt.id !== id || wt.state !== state)
+    throw new ApiError('TASK_NOT_FOUND', `workflow task ${id} is not ${state}`);
+  return wt;
+}
+
+export interface StartedWorkflowTask {
+  startedEventId: number;
+  /** For a transient task: its Scheduled and Started events, which history does not hold yet. */
+  transientEvents: HistoryEvent[];
+}
+
+/** Hands the scheduled workflow task to a worker. */
+export function startWorkflowTask(t: Transition, id: number, identity: string): StartedWorkflowTask {
+  const s = t.state;
+  const wt = getWorkflowTask(t, id, 'scheduled');
+  t.removeTask(keys.workflowTask(id));
+  if (wt.stickyIdentity !== undefined) t.removeTimer(keys.wtStickyScheduleToStart(id));
+  s.needsWorkflowTask = false;
+  wt.startedTime = t.now;
+  wt.identity = identity;
+  let transientEvents: HistoryEvent[] = [];
+  if (wt.transient) {
+    wt.scheduledEventId = s.nextEventId;
+    wt.startedEventId = s.nextEventId + 1;
+    transientEvents = transientWorkflowTaskEvents(t, wt);
+  } else {
+    wt.startedEventId = t.writeNow('WorkflowTaskStarted', { scheduledEventId: wt.scheduledEventId, identity });
+  }
+  wt.state = 'started';
+  t.addTimer(keys.wtStartToClose(id), t.now + s.workflowTaskTimeoutMs);
+  return { startedEventId: wt.startedEventId, transientEvents };
+}
+
+function transientWorkflowTaskEvents(t: Transition, wt: WorkflowTaskState): HistoryEvent[] {
+  return [
+    {
+      eventId: wt.scheduledEventId,
+      eventType: 'WorkflowTaskScheduled',
+      eventTime: new Date(wt.scheduledTime).toISOString(),
+      attributes: { taskQueue: t.state.taskQueue, startToCloseTimeoutMs: t.state.workflowTaskTimeoutMs, attempt: wt.attempt },
+    },
+    {
+      eventId: wt.startedEventId!,
+      eventType: 'WorkflowTaskStarted',
+      eventTime: new Date(wt.startedTime ?? t.now).toISOString(),
+      attributes: { scheduledEventId: wt.scheduledEventId, identity: wt.identity ?? '' },
+    },
+  ];
+}
+
+/** Writes the Scheduled and Started events of a transient task that is now being completed. */
+function materialiseTransient(t: Transition, wt: WorkflowTaskState): void {
+  if (!wt.transient) return;
+  for (const ev of transientWorkflowTaskEvents(t, wt)) t.writeNow(ev.eventType, ev.attributes as never, Date.parse(ev.eventTime));
+}
+
+export interface CompleteWorkflowTaskInput {
+  id: number;
+  commands: Command[];
+  identity: string;
+  buildId?: string;
+  sticky: boolean;
+  /** Task queue the completing worker polls, and how many activities it takes back at once. */
+  eager?: { taskQueue: string; activitySlots: number };
+}
+
+export interface CompleteWorkflowTaskResult {
+  /** Activities started on the completing worker (eager dispatch). */
+  eagerActivitySeqs: number[];
+  /** The commands were invalid: the task was failed instead. */
+  rejected?: string;
+}
+
+export function completeWorkflowTask(t: Transition, input: CompleteWorkflowTaskInput): CompleteWorkflowTaskResult {
+  const s = t.state;
+  const wt = getWorkflowTask(t, input.id, 'started');
+  const invalid = findInvalidCommand(s, input.commands);
+  if (invalid !== undefined) {
+    failWorkflowTask(t, {
+      id: input.id,
+      cause: 'BAD_COMMAND',
+      failure: { kind: 'application', message: `invalid command: ${invalid}`, type: 'BadCommand' },
+      identity: input.identity,
+    });
+    return { eagerActivitySeqs: [], rejected: invalid };
+  }
+  materialiseTransient(t, wt);
+  const completedEventId = t.writeNow('WorkflowTaskCompleted', {
+    scheduledEventId: wt.scheduledEventId,
+    startedEventId: wt.startedEventId!,
+    identity: input.identity,
+    ...(input.buildId ? { buildId: input.buildId } : {}),
+  });
+  t.removeTimer(keys.wtStartToClose(wt.id));
+  s.lastCompletedStartedEventId = wt.startedEventId!;
+  if (input.buildId) s.lastBuildId = input.buildId;
+  if (input.sticky) s.stickyIdentity = input.identity;
+  else delete s.stickyIdentity;
+
+  // The task stays 'started' while its commands apply, so that events they cause (an activity cancelled
+  // before it ran) are buffered behind the command events, as replay expects.
+  const eagerActivitySeqs: number[] = [];
+  let eagerSlots = input.eager?.activitySlots ?? 0;
+  for (const cmd of input.commands) {
+    switch (cmd.type) {
+      case 'ScheduleActivityTask': {
+        const a = scheduleActivity(t, cmd, completedEventId);
+        if (cmd.eager && eagerSlots > 0 && input.eager?.taskQueue === cmd.taskQueue) {
+          eagerSlots--;
+          a.state = 'scheduled';
+          a.currentAttemptScheduledTime = t.now;
+          startActivityAttempt(t, a, input.identity);
+          eagerActivitySeqs.push(a.seq);
+        } else {
+          enqueueActivityAttempt(t, a);
+        }
+        break;
+      }
+      case 'RequestCancelActivityTask': {
+        const a = s.activities[cmd.seq];
+        if (a) requestCancelActivity(t, a, completedEventId);
+        else {
+          // it finished while this task ran (its outcome is buffered): record the request all the same
+          const scheduledEventId = s.finishedDuringTask?.[cmd.seq] ?? 0;
+          t.writeNow('ActivityTaskCancelRequested', { scheduledEventId, workflowTaskCompletedEventId: completedEventId });
+        }
+        break;
+      }
+      case 'StartTimer': {
+        const startedEventId = t.writeNow('TimerStarted', {
+          timerId: String(cmd.seq),
+          seq: cmd.seq,
+          startToFireTimeoutMs: cmd.startToFireTimeoutMs,
+          workflowTaskCompletedEventId: completedEventId,
+        });
+        s.timers[cmd.seq] = { seq: cmd.seq, timerId: String(cmd.seq), startedEventId, fireTime: t.now + cmd.startToFireTimeoutMs };
+        t.addTimer(keys.userTimer(cmd.seq), t.now + cmd.startToFireTimeoutMs);
+        break;
+      }
+      case 'CancelTimer': {
+        const timer = s.timers[cmd.seq];
+        let startedEventId = timer?.startedEventId ?? 0;
+        if (timer) {
+          delete s.timers[cmd.seq];
+          t.removeTimer(keys.userTimer(cmd.seq));
+        } else {
+          // it fired while this task ran: the workflow cancelled it first, so the buffered TimerFired goes
+          const i = s.bufferedEvents.findIndex(
+            (b) => b.eventType === 'TimerFired' && (b.attributes as { timerId: string }).timerId === String(cmd.seq),
+          );
+          if (i >= 0) startedEventId = (s.bufferedEvents.splice(i, 1)[0]!.attributes as { startedEventId: number }).startedEventId;
+        }
+        t.writeNow('TimerCanceled', { timerId: String(cmd.seq), startedEventId, workflowTaskCompletedEventId: completedEventId });
+        break;
+      }
+      case 'CompleteWorkflowExecution':
+        t.writeNow('WorkflowExecutionCompleted', { result: cmd.result ?? null, workflowTaskCompletedEventId: completedEventId });
+        closeRun(t, { status: 'Completed', result: cmd.result ?? null });
+        break;
+      case 'FailWorkflowExecution':
+        t.writeNow('WorkflowExecutionFailed', {
+          failure: cmd.failure,
+          retryState: 'RETRY_POLICY_NOT_SET',
+          workflowTaskCompletedEventId: completedEventId,
+        });
+        closeRun(t, { status: 'Failed', failure: cmd.failure, retryState: 'RETRY_POLICY_NOT_SET' });
+        break;
+      case 'CancelWorkflowExecution':
+        t.writeNow('WorkflowExecutionCanceled', {
+          ...(cmd.details !== undefined ? { details: cmd.details } : {}),
+          workflowTaskCompletedEventId: completedEventId,
+        });
+        closeRun(t, { status: 'Cancelled' });
+        break;
+    }
+    if (TERMINAL_COMMANDS.has(cmd.type)) break;
+  }
+  delete s.finishedDuringTask;
+  if (s.status === 'Running') {
+    delete s.workflowTask;
+    t.flushBuffered();
+    t.scheduleWorkflowTaskIfNeeded();
+  }
+  return { eagerActivitySeqs };
+}
+
+function retryDelayMs(failedAttempt: number): number {
+  return Math.min(1000 * 2 ** (failedAttempt - 1), WORKFLOW_TASK_RETRY_MAX_DELAY_MS);
+}
+
+export interface FailWorkflowTaskInput {
+  id: number;
+  cause: string;
+  failure: FailureInfo;
+  identity: string;
+}
+
+/** The worker could not complete the task (nondeterminism, a bug): the task is retried after a backoff. */
+export function failWorkflowTask(t: Transition, input: FailWorkflowTaskInput): void {
+  const s = t.state;
+  const wt = getWorkflowTask(t, input.id, 'started');
+  if (!wt.transient) {
+    t.writeNow('WorkflowTaskFailed', {
+      scheduledEventId: wt.scheduledEventId,
+      startedEventId: wt.startedEventId!,
+      cause: input.cause,
+      failure: input.failure,
+      identity: input.identity,
+    });
+  }
+  t.removeTimer(keys.wtStartToClose(wt.id));
+  delete s.workflowTask;
+  delete s.stickyIdentity;
+  delete s.finishedDuringTask;
+  t.flushBuffered();
+  t.scheduleWorkflowTask(wt.attempt + 1, { delayMs: retryDelayMs(wt.attempt), lastFailure: input.failure });
+}
+
+/** Start-to-close timeout of a started workflow task: it goes back to the normal queue at once. */
+export function workflowTaskTimedOut(t: Transition, id: number): void {
+  const s = t.state;
+  const wt = s.workflowTask;
+  if (!wt || wt.id !== id || wt.state !== 'started') return;
+  if (!wt.transient) {
+    t.writeNow('WorkflowTaskTimedOut', {
+      scheduledEventId: wt.scheduledEventId,
+      startedEventId: wt.startedEventId!,
+      timeoutType: 'START_TO_CLOSE',
+    });
+  }
+  delete s.workflowTask;
+  delete s.stickyIdentity;
+  delete s.finishedDuringTask;
+  t.flushBuffered();
+  t.scheduleWorkflowTask(wt.attempt + 1, {
+    lastFailure: { kind: 'timeout', message: 'workflow task timed out', timeoutType: 'START_TO_CLOSE' },
+  });
+}
+
+/** The sticky worker did not pick the task up in time: any worker of the task queue may take it. */
+export function stickyScheduleToStartTimedOut(t: Transition, id: number): void {
+  const wt = t.state.workflowTask;
+  if (!wt || wt.id !== id || wt.state !== 'scheduled' || wt.stickyIdentity === undefined) return;
+  delete wt.stickyIdentity;
+  delete t.state.stickyIdentity;
+  t.removeTask(keys.workflowTask(id));
+  t.addTask(keys.workflowTask(id), 'workflow', t.state.taskQueue);
+}
+
+/** A workflow task retry backoff ended. */
+export function workflowTaskRetryDue(t: Transition, id: number): void {
+  const wt = t.state.workflowTask;
+  if (!wt || wt.id !== id || wt.state !== 'scheduled') return;
+  t.enqueueWorkflowTask();
+}

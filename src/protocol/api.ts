@@ -1,0 +1,204 @@
+/**
+ * Request and response shapes of the HTTP API (`/api/v1`). The schemas validate requests on the server and
+ * feed the OpenAPI document; the types are what the client sends and receives.
+ */
+import { Type, type Static } from '@sinclair/typebox';
+import type { FailureInfo, RetryState } from '../common/failure.js';
+import type { HistoryEvent } from './events.js';
+import type { ExecutionStatus } from './status.js';
+import { DurationInput, Identifier, Payloads, RetryPolicySchema } from './schema-common.js';
+
+export const WorkflowIdReusePolicies = [
+  'ALLOW_DUPLICATE',
+  'ALLOW_DUPLICATE_FAILED_ONLY',
+  'REJECT_DUPLICATE',
+  'TERMINATE_IF_RUNNING',
+] as const;
+export type WorkflowIdReusePolicyName = (typeof WorkflowIdReusePolicies)[number];
+export const WorkflowIdConflictPolicies = ['FAIL', 'USE_EXISTING', 'TERMINATE_EXISTING'] as const;
+export type WorkflowIdConflictPolicyName = (typeof WorkflowIdConflictPolicies)[number];
+
+export const NamespaceParams = Type.Object({ namespace: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$' }) });
+export const WorkflowParams = Type.Object({
+  namespace: NamespaceParams.properties.namespace,
+  workflowId: Identifier,
+});
+export const TaskQueueParams = Type.Object({
+  namespace: NamespaceParams.properties.namespace,
+  taskQueue: Identifier,
+});
+
+export const StartWorkflowRequestSchema = Type.Object(
+  {
+    workflowId: Identifier,
+    workflowType: Identifier,
+    taskQueue: Type.Optional(Identifier),
+    args: Type.Optional(Payloads),
+    workflowExecutionTimeout: Type.Optional(DurationInput),
+    workflowRunTimeout: Type.Optional(DurationInput),
+    workflowTaskTimeout: Type.Optional(DurationInput),
+    retry: Type.Optional(RetryPolicySchema),
+    workflowIdReusePolicy: Type.Optional(Type.Union(WorkflowIdReusePolicies.map((p) => Type.Literal(p)))),
+    workflowIdConflictPolicy: Type.Optional(Type.Union(WorkflowIdConflictPolicies.map((p) => Type.Literal(p)))),
+    memo: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    searchAttributes: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    /** Makes a retried start idempotent: the same request id returns the run it started. */
+    requestId: Type.Optional(Type.String({ maxLength: 255 })),
+    identity: Type.Optional(Type.String({ maxLength: 255 })),
+  },
+  { additionalProperties: false },
+);
+export type StartWorkflowRequest = Static<typeof StartWorkflowRequestSchema>;
+export interface StartWorkflowResponse {
+  runId: string;
+  /** False when the request returned an existing run (same request id, or USE_EXISTING). */
+  started: boolean;
+}
+
+export const RunQuery = Type.Object({ runId: Type.Optional(Type.String({ maxLength: 255 })) });
+
+export const ResultQuery = Type.Object({
+  runId: Type.Optional(Type.String({ maxLength: 255 })),
+  /** How long to wait for the run to close (ms, default and maximum: the server's result wait). */
+  waitMs: Type.Optional(Type.Integer({ minimum: 0 })),
+});
+export interface WorkflowResultResponse {
+  runId: string;
+  status: ExecutionStatus;
+  result?: unknown;
+  failure?: FailureInfo;
+  retryState?: RetryState;
+  /** Set when the run continued as new or was retried: the run to follow. */
+  newExecutionRunId?: string;
+  reason?: string;
+}
+
+export const CancelWorkflowRequestSchema = Type.Object(
+  {
+    runId: Type.Optional(Type.String({ maxLength: 255 })),
+    reason: Type.Optional(Type.String({ maxLength: 10_000 })),
+    identity: Type.Optional(Type.String({ maxLength: 255 })),
+  },
+  { additionalProperties: false },
+);
+export type CancelWorkflowRequest = Static<typeof CancelWorkflowRequestSchema>;
+
+export const TerminateWorkflowRequestSchema = Type.Object(
+  {
+    runId: Type.Optional(Type.String({ maxLength: 255 })),
+    reason: Type.Optional(Type.String({ maxLength: 10_000 })),
+    details: Type.Optional(Type.Unknown()),
+    identity: Type.Optional(Type.String({ maxLength: 255 })),
+  },
+  { additionalProperties: false },
+);
+export type TerminateWorkflowRequest = Static<typeof TerminateWorkflowRequestSchema>;
+
+export const ListWorkflowsQuery = Type.Object({
+  query: Type.Optional(Type.String({ maxLength: 10_000 })),
+  pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+  pageToken: Type.Optional(Type.String({ maxLength: 10_000 })),
+});
+export const CountWorkflowsQuery = Type.Object({ query: Type.Optional(Type.String({ maxLength: 10_000 })) });
+
+export interface WorkflowExecutionInfo {
+  workflowId: string;
+  runId: string;
+  workflowType: string;
+  taskQueue: string;
+  status: ExecutionStatus;
+  startTime: string;
+  closeTime?: string;
+  historyLength: number;
+}
+export interface ListWorkflowsResponse {
+  executions: WorkflowExecutionInfo[];
+  nextPageToken?: string;
+}
+
+export interface PendingActivityInfo {
+  activityId: string;
+  activityType: string;
+  state: 'SCHEDULED' | 'STARTED' | 'BACKOFF' | 'CANCEL_REQUESTED';
+  attempt: number;
+  maximumAttempts: number;
+  scheduledTime: string;
+  lastStartedTime?: string;
+  lastHeartbeatTime?: string;
+  heartbeatDetails?: unknown;
+  lastFailure?: FailureInfo;
+  lastWorkerIdentity?: string;
+  taskQueue: string;
+}
+
+export interface DescribeWorkflowResponse {
+  execution: WorkflowExecutionInfo & {
+    firstRunId: string;
+    attempt: number;
+    memo?: Record<string, unknown>;
+    searchAttributes?: Record<string, unknown>;
+    lastBuildId?: string;
+    cancelRequested: boolean;
+  };
+  pendingActivities: PendingActivityInfo[];
+  pendingTimers: Array<{ timerId: string; fireTime: string }>;
+  pendingChildren: Array<{ workflowId: string; runId?: string; workflowType: string }>;
+  pendingWorkflowTask?: {
+    state: 'SCHEDULED' | 'STARTED';
+    attempt: number;
+    scheduledTime: string;
+    startedTime?: string;
+    lastFailure?: FailureInfo;
+  };
+  result?: WorkflowResultResponse;
+}
+
+export const HistoryQuery = Type.Object({
+  runId: Type.Optional(Type.String({ maxLength: 255 })),
+  fromEventId: Type.Optional(Type.Integer({ minimum: 1 })),
+  maxEvents: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
+});
+export interface HistoryResponse {
+  events: HistoryEvent[];
+  /** Continue with fromEventId = nextEventId when set. */
+  nextEventId?: number;
+}
+
+export const RegisterWorkflowRequestSchema = Type.Object(
+  {
+    workflowType: Identifier,
+    taskQueue: Identifier,
+    description: Type.Optional(Type.String({ maxLength: 10_000 })),
+    defaults: Type.Optional(
+      Type.Object(
+        {
+          workflowExecutionTimeout: Type.Optional(DurationInput),
+          workflowRunTimeout: Type.Optional(DurationInput),
+          workflowTaskTimeout: Type.Optional(DurationInput),
+          retry: Type.Optional(RetryPolicySchema),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type RegisterWorkflowRequest = Static<typeof RegisterWorkflowRequestSchema>;
+export interface RegisteredWorkflow {
+  workflowType: string;
+  taskQueue: string;
+  description?: string;
+  defaults?: RegisterWorkflowRequest['defaults'];
+  updatedAt: string;
+}
+
+export interface DescribeTaskQueueResponse {
+  taskQueue: string;
+  pollers: Array<{ identity: string; buildId?: string; lastAccessTime: string; polling: boolean }>;
+  backlog: { workflowTasks: number; activityTasks: number };
+}
+
+export const StopWorkersRequestSchema = Type.Object(
+  { identity: Type.Optional(Type.String({ maxLength: 255 })) },
+  { additionalProperties: false },
+);

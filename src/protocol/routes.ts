@@ -1,0 +1,43 @@
+/** Method and path (under /api/v1) of every API operation, shared by the server's router and the clients. */
+export const ROUTES = {
+  startWorkflow: { method: 'POST', path: '/namespaces/:namespace/workflows' },
+  listWorkflows: { method: 'GET', path: '/namespaces/:namespace/workflows' },
+  countWorkflows: { method: 'GET', path: '/namespaces/:namespace/workflow-count' },
+  describeWorkflow: { method: 'GET', path: '/namespaces/:namespace/workflows/:workflowId' },
+  workflowResult: { method: 'GET', path: '/namespaces/:namespace/workflows/:workflowId/result' },
+  workflowHistory: { method: 'GET', path: '/namespaces/:namespace/workflows/:workflowId/history' },
+  cancelWorkflow: { method: 'POST', path: '/namespaces/:namespace/workflows/:workflowId/cancel' },
+  terminateWorkflow: { method: 'POST', path: '/namespaces/:namespace/workflows/:workflowId/terminate' },
+  registerWorkflow: { method: 'POST', path: '/namespaces/:namespace/workflow-types' },
+  listWorkflowTypes: { method: 'GET', path: '/namespaces/:namespace/workflow-types' },
+  describeTaskQueue: { method: 'GET', path: '/namespaces/:namespace/task-queues/:taskQueue' },
+  stopWorkers: { method: 'POST', path: '/namespaces/:namespace/task-queues/:taskQueue/stop-workers' },
+  pollTasks: { method: 'POST', path: '/namespaces/:namespace/task-queues/:taskQueue/poll' },
+  completeTasks: { method: 'POST', path: '/namespaces/:namespace/tasks/complete' },
+  heartbeatActivity: { method: 'POST', path: '/namespaces/:namespace/activity-tasks/heartbeat' },
+} as const satisfies Record<string, { method: 'GET' | 'POST' | 'PUT' | 'DELETE'; path: string }>;
+
+export type OperationId = keyof typeof ROUTES;
+
+/** Operations that are safe to send again after a connection failure. */
+export const IDEMPOTENT: ReadonlySet<OperationId> = new Set<OperationId>([
+  'listWorkflows',
+  'countWorkflows',
+  'describeWorkflow',
+  'workflowResult',
+  'workflowHistory',
+  'listWorkflowTypes',
+  'describeTaskQueue',
+  'registerWorkflow',
+  'startWorkflow', // with a request id, a repeated start returns the run it started
+  'cancelWorkflow',
+]);
+
+/** Fills `:name` placeholders with URL-encoded params. */
+export function fillPath(path: string, params: Record<string, string>): string {
+  return path.replace(/:([A-Za-z]+)/g, (_, name: string) => {
+    const v = params[name];
+    if (v === undefined) throw new Error(`missing path parameter ${name}`);
+    return encodeURIComponent(v);
+  });
+}

@@ -1,0 +1,36 @@
+/** Schema pieces shared by the protocol and the HTTP API. */
+import { Type, type Static } from '@sinclair/typebox';
+import type { FailureInfo } from '../common/failure.js';
+
+export const Payload = Type.Unknown({ description: 'Any JSON value' });
+export const Payloads = Type.Array(Type.Unknown(), { description: 'Arguments, as a JSON array' });
+export const DurationInput = Type.Union([Type.Number({ minimum: 0 }), Type.String({ minLength: 1 })], {
+  description: "Milliseconds, or a string such as '30s', '5m', '2h'",
+});
+export const Identifier = Type.String({ minLength: 1, maxLength: 1000 });
+
+/**
+ * A serialised failure. Only the outer shape is checked here; the server sanitises the rest
+ * (`sanitizeFailure`), so a deep or odd cause chain cannot hurt it.
+ */
+export const FailureSchema = Type.Unsafe<FailureInfo>(
+  Type.Object(
+    {
+      kind: Type.String(),
+      message: Type.String(),
+    },
+    { additionalProperties: true, description: 'A serialised failure (message, type, cause, ...)' },
+  ),
+);
+
+export const RetryPolicySchema = Type.Object(
+  {
+    initialInterval: Type.Optional(DurationInput),
+    backoffCoefficient: Type.Optional(Type.Number({ minimum: 1 })),
+    maximumInterval: Type.Optional(DurationInput),
+    maximumAttempts: Type.Optional(Type.Integer({ minimum: 0 })),
+    nonRetryableErrorTypes: Type.Optional(Type.Array(Type.String())),
+  },
+  { additionalProperties: false },
+);
+export type RetryPolicyInput = Static<typeof RetryPolicySchema>;

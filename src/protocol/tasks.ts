@@ -1,0 +1,135 @@
+/** Tasks the server hands to workers, and what workers send back. */
+import { Type, type Static } from '@sinclair/typebox';
+import type { HistoryEvent } from './events.js';
+import { CommandSchema } from './commands.js';
+import { FailureSchema, Identifier, Payload } from './schema-common.js';
+
+export interface WorkflowTask {
+  taskToken: string;
+  namespace: string;
+  workflowId: string;
+  runId: string;
+  workflowType: string;
+  taskQueue: string;
+  attempt: number;
+  /** Event id of the WorkflowTaskStarted that this task is. */
+  startedEventId: number;
+  /** WorkflowTaskStarted of the last completed workflow task (0 if none): a cached workflow has seen up to here. */
+  previousStartedEventId: number;
+  /** Events of the history, ending with this task's WorkflowTaskStarted. They start at event 1 or, for a worker
+   * that holds the workflow in its sticky cache, right after previousStartedEventId. */
+  events: HistoryEvent[];
+}
+
+export interface ActivityTask {
+  taskToken: string;
+  namespace: string;
+  workflowId: string;
+  runId: string;
+  workflowType: string;
+  activityId: string;
+  activityType: string;
+  taskQueue: string;
+  input: unknown[];
+  attempt: number;
+  scheduledTime: string;
+  currentAttemptScheduledTime: string;
+  startedTime: string;
+  scheduleToCloseTimeoutMs?: number;
+  startToCloseTimeoutMs?: number;
+  heartbeatTimeoutMs?: number;
+  heartbeatDetails?: unknown;
+  /** The same on every attempt of one activity. */
+  idempotencyKey: string;
+}
+
+export const WorkflowTaskCompletionSchema = Type.Object({
+  kind: Type.Literal('workflowTaskCompleted'),
+  taskToken: Identifier,
+  commands: Type.Array(CommandSchema, { maxItems: 100000 }),
+  buildId: Type.Optional(Type.String({ maxLength: 255 })),
+  /** The worker keeps this workflow cached: send it only new events next time. */
+  sticky: Type.Optional(Type.Boolean()),
+});
+
+export const WorkflowTaskFailureCauses = ['NON_DETERMINISTIC', 'WORKFLOW_ERROR', 'UNHANDLED_COMMAND', 'BAD_COMMAND'] as const;
+export const WorkflowTaskFailureSchema = Type.Object({
+  kind: Type.Literal('workflowTaskFailed'),
+  taskToken: Identifier,
+  cause: Type.Union(WorkflowTaskFailureCauses.map((c) => Type.Literal(c))),
+  failure: FailureSchema,
+});
+
+export const ActivityTaskCompletionSchema = Type.Object({
+  kind: Type.Literal('activityTaskCompleted'),
+  taskToken: Identifier,
+  result: Type.Optional(Payload),
+});
+export const ActivityTaskFailureSchema = Type.Object({
+  kind: Type.Literal('activityTaskFailed'),
+  taskToken: Identifier,
+  failure: FailureSchema,
+  lastHeartbeatDetails: Type.Optional(Payload),
+});
+export const ActivityTaskCanceledSchema = Type.Object({
+  kind: Type.Literal('activityTaskCanceled'),
+  taskToken: Identifier,
+  details: Type.Optional(Payload),
+});
+
+export const TaskCompletionSchema = Type.Union([
+  WorkflowTaskCompletionSchema,
+  WorkflowTaskFailureSchema,
+  ActivityTaskCompletionSchema,
+  ActivityTaskFailureSchema,
+  ActivityTaskCanceledSchema,
+]);
+export type TaskCompletion = Static<typeof TaskCompletionSchema>;
+export type WorkflowTaskCompletion = Static<typeof WorkflowTaskCompletionSchema>;
+export type WorkflowTaskFailure = Static<typeof WorkflowTaskFailureSchema>;
+
+export const CompleteTasksRequestSchema = Type.Object({
+  identity: Identifier,
+  /** Task queue the worker polls, for eager dispatch of what the completions produce. */
+  taskQueue: Type.Optional(Identifier),
+  completions: Type.Array(TaskCompletionSchema, { minItems: 1, maxItems: 1000 }),
+  /** Free slots for activities the server may hand back at once (eager activity dispatch). */
+  eagerActivitySlots: Type.Optional(Type.Integer({ minimum: 0, maximum: 10000 })),
+  /** Free slots for workflow tasks of workflows this worker has cached (eager workflow task dispatch). */
+  eagerWorkflowSlots: Type.Optional(Type.Integer({ minimum: 0, maximum: 10000 })),
+});
+export type CompleteTasksRequest = Static<typeof CompleteTasksRequestSchema>;
+
+export interface CompletionResult {
+  ok: boolean;
+  error?: { code: string; message: string };
+}
+export interface CompleteTasksResponse {
+  results: CompletionResult[];
+  workflowTasks: WorkflowTask[];
+  activityTasks: ActivityTask[];
+}
+
+export const PollRequestSchema = Type.Object({
+  identity: Identifier,
+  buildId: Type.Optional(Type.String({ maxLength: 255 })),
+  maxWorkflowTasks: Type.Integer({ minimum: 0, maximum: 1000 }),
+  maxActivityTasks: Type.Integer({ minimum: 0, maximum: 1000 }),
+  /** Long-poll wait in ms (default 60s, at most 120s). */
+  timeoutMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 120000 })),
+});
+export type PollRequest = Static<typeof PollRequestSchema>;
+export interface PollResponse {
+  workflowTasks: WorkflowTask[];
+  activityTasks: ActivityTask[];
+  /** The server asks this worker to drain and stop (`weft worker stop`). */
+  shutdownRequested?: boolean;
+}
+
+export const HeartbeatRequestSchema = Type.Object({
+  taskToken: Identifier,
+  details: Type.Optional(Payload),
+});
+export interface HeartbeatResponse {
+  cancelRequested: boolean;
+}

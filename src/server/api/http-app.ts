@@ -1,0 +1,130 @@
+/**
+ * The HTTP layer: Fastify mounts the operation table under /api/v1, plus /healthz, the OpenAPI document and
+ * the web UI. It only parses, validates and maps errors; the services do the work.
+ */
+import fastifySwagger from '@fastify/swagger';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
+import { ApiError } from '../../common/api-error.js';
+import type { ServerContext } from '../context.js';
+import { operations, type Operation } from './operations.js';
+import { validate } from './validate.js';
+import { renderHomePage } from './home-page.js';
+
+export const API_PREFIX = '/api/v1';
+
+export interface HttpAppOptions {
+  /** Called by POST /api/v1/system/shutdown (from loopback only). */
+  onShutdownRequest?: () => void;
+  version: string;
+}
+
+/** Fastify's own errors (bad JSON, body too large, unknown route) in the API's error shape. */
+function toApiError(e: unknown): ApiError | undefined {
+  if (e instanceof ApiError) return e;
+  const fe = e as FastifyError;
+  if (typeof fe?.code !== 'string') return undefined;
+  switch (fe.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new ApiError('PAYLOAD_TOO_LARGE', 'request body is over the size limit');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new ApiError('INVALID_ARGUMENT', 'send JSON with content-type: application/json');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new ApiError('INVALID_JSON', fe.message);
+    default:
+      if (fe.statusCode === 400 && fe instanceof SyntaxError) return new ApiError('INVALID_JSON', `malformed JSON: ${fe.message}`);
+      if (fe.statusCode === 400) return new ApiError('INVALID_ARGUMENT', fe.message);
+      return undefined;
+  }
+}
+
+const NEVER_ABORTED = new AbortController().signal;
+
+/** Aborted when the caller hangs up before the answer is sent (ends a long poll early). */
+function abortOnHangUp(reply: FastifyReply): AbortSignal {
+  const ac = new AbortController();
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) ac.abort();
+  });
+  return ac.signal;
+}
+
+function isLoopback(ip: string | undefined): boolean {
+  return ip === '127.0.0.1' || ip === '::1' || ip === '::ffff:127.0.0.1';
+}
+
+export async function createHttpApp(ctx: ServerContext, opts: HttpAppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: false,
+    bodyLimit: ctx.config.payloadLimitBytes + 256 * 1024,
+    // connections are kept open by workers' long polls; do not cut them
+    keepAliveTimeout: 120_000,
+    requestTimeout: 0,
+    forceCloseConnections: true,
+  });
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'Weft API', version: opts.version, description: 'Durable workflows: the HTTP API of the Weft server.' },
+      servers: [{ url: '/' }],
+    },
+  });
+
+  // validation is ours (validate.ts), shared with the in-process transport; schemas here document the routes
+  app.setValidatorCompiler(() => () => true);
+  app.setErrorHandler((err, req, reply) => {
+    const api = toApiError(err);
+    if (api) return reply.status(api.status).send(api.toJSON());
+    ctx.log.error({ err, url: req.url, method: req.method }, 'request failed');
+    return reply.status(500).send(new ApiError('INTERNAL', 'internal error (see the server log)').toJSON());
+  });
+  app.setNotFoundHandler((req, reply) => {
+    const e = new ApiError('NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`);
+    return reply.status(404).send(e.toJSON());
+  });
+
+  for (const op of operations) mount(app, ctx, op);
+
+  app.get('/healthz', { schema: { summary: 'Server health: answers 200 when the store answers', tags: ['system'] } }, async (_req, reply) => {
+    try {
+      await ctx.store.ping();
+      return { status: 'ok', store: ctx.store.dialect };
+    } catch (e) {
+      return reply.status(503).send({ status: 'unavailable', error: { code: 'UNAVAILABLE', message: String((e as Error).message) } });
+    }
+  });
+  app.post(`${API_PREFIX}/system/shutdown`, { schema: { summary: 'Stop the server (loopback callers only)', tags: ['system'] } }, async (req, reply) => {
+    if (!isLoopback(req.ip)) return reply.status(403).send(new ApiError('FORBIDDEN', 'shutdown is allowed from loopback only').toJSON());
+    setImmediate(() => opts.onShutdownRequest?.());
+    return { status: 'stopping' };
+  });
+  app.get(`${API_PREFIX}/openapi.json`, { schema: { hide: true } }, async () => app.swagger());
+  app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.type('text/html; charset=utf-8').send(renderHomePage(opts.version)));
+  return app;
+}
+
+function mount(app: FastifyInstance, ctx: ServerContext, op: Operation): void {
+  const schema: Record<string, unknown> = { summary: op.summary, tags: op.tags, operationId: op.id };
+  if (op.params) schema.params = op.params;
+  if (op.query) schema.querystring = op.query;
+  if (op.body) schema.body = op.body;
+  app.route({
+    method: op.method,
+    url: `${API_PREFIX}${op.path}`,
+    schema,
+    ...(op.bodyLimit ? { bodyLimit: op.bodyLimit(ctx) } : {}),
+    handler: async (req, reply) => {
+      const params = validate(op.params, req.params, 'params', true) as Record<string, unknown>;
+      const query = validate(op.query, req.query ?? {}, 'query', true) as Record<string, unknown>;
+      const body = validate(op.body, req.body, 'body');
+      const identity = req.headers['x-weft-identity'];
+      return op.handler(ctx, {
+        params,
+        query,
+        body,
+        signal: op.longPoll ? abortOnHangUp(reply) : NEVER_ABORTED,
+        ...(typeof identity === 'string' ? { identity } : {}),
+      });
+    },
+  });
+}

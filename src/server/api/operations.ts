@@ -1,0 +1,211 @@
+/**
+ * Every API operation, once: its route, its request schemas and the service it calls. The HTTP layer
+ * (http-app.ts) mounts these on Fastify and the in-process transport (used by the testing environment) calls
+ * them directly; both validate with the same schemas (validate.ts), so both answer the same errors.
+ */
+import { Type, type TSchema } from '@sinclair/typebox';
+import {
+  CancelWorkflowRequestSchema,
+  CountWorkflowsQuery,
+  HistoryQuery,
+  ListWorkflowsQuery,
+  NamespaceParams,
+  RegisterWorkflowRequestSchema,
+  ResultQuery,
+  RunQuery,
+  StartWorkflowRequestSchema,
+  StopWorkersRequestSchema,
+  TaskQueueParams,
+  TerminateWorkflowRequestSchema,
+  WorkflowParams,
+} from '../../protocol/api.js';
+import { CompleteTasksRequestSchema, HeartbeatRequestSchema, PollRequestSchema } from '../../protocol/tasks.js';
+import { ROUTES, type OperationId } from '../../protocol/routes.js';
+import type { ServerContext } from '../context.js';
+import { completeTasks } from '../service/complete-tasks.js';
+import { describeWorkflow } from '../service/describe-workflow.js';
+import { heartbeat } from '../service/heartbeat-activity.js';
+import { countWorkflows, listWorkflows } from '../service/list-workflows.js';
+import { pollTasks } from '../service/poll-tasks.js';
+import { listRegisteredWorkflows, registerWorkflow } from '../service/register-workflow.js';
+import { startWorkflow } from '../service/start-workflow.js';
+import { describeTaskQueue, stopWorkers } from '../service/task-queues.js';
+import { workflowHistory } from '../service/workflow-history.js';
+import { cancelWorkflow, terminateWorkflowRun } from '../service/workflow-requests.js';
+import { workflowResult } from '../service/workflow-result.js';
+
+export interface OperationRequest {
+  params: Record<string, unknown>;
+  query: Record<string, unknown>;
+  body: unknown;
+  /** Aborted when the caller goes away (long polls stop waiting). */
+  signal: AbortSignal;
+  /** Identity header of the caller, when given. */
+  identity?: string;
+}
+
+export interface Operation {
+  id: OperationId;
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** Fastify-style path under /api/v1, e.g. /namespaces/:namespace/workflows */
+  path: string;
+  summary: string;
+  tags: string[];
+  params?: TSchema;
+  query?: TSchema;
+  body?: TSchema;
+  /** Waits for something to happen: stops waiting when the caller hangs up. */
+  longPoll?: boolean;
+  /** Largest accepted body; default: the payload limit plus room for the envelope. */
+  bodyLimit?: (ctx: ServerContext) => number;
+  handler: (ctx: ServerContext, req: OperationRequest) => Promise<unknown> | unknown;
+}
+
+type P = Record<string, string>;
+// handlers get requests that passed validation against the schemas above them; these casts only name that
+/* eslint-disable @typescript-eslint/no-explicit-any */
+const p = (r: OperationRequest): P => r.params as P;
+const q = (r: OperationRequest): any => r.query;
+const b = (r: OperationRequest): any => r.body;
+/* eslint-enable @typescript-eslint/no-explicit-any */
+
+export const operations: Operation[] = [
+  {
+    id: 'startWorkflow',
+    ...ROUTES.startWorkflow,
+    summary: 'Start a workflow execution',
+    tags: ['workflows'],
+    params: NamespaceParams,
+    body: StartWorkflowRequestSchema,
+    handler: (ctx, r) => startWorkflow(ctx, p(r).namespace!, b(r)),
+  },
+  {
+    id: 'listWorkflows',
+    ...ROUTES.listWorkflows,
+    summary: 'List workflow executions matching a query',
+    tags: ['workflows'],
+    params: NamespaceParams,
+    query: ListWorkflowsQuery,
+    handler: (ctx, r) => listWorkflows(ctx, p(r).namespace!, q(r)),
+  },
+  {
+    id: 'countWorkflows',
+    ...ROUTES.countWorkflows,
+    summary: 'Count workflow executions matching a query',
+    tags: ['workflows'],
+    params: NamespaceParams,
+    query: CountWorkflowsQuery,
+    handler: (ctx, r) => countWorkflows(ctx, p(r).namespace!, q(r).query),
+  },
+  {
+    id: 'describeWorkflow',
+    ...ROUTES.describeWorkflow,
+    summary: 'Describe a workflow execution (the current run, or ?runId=)',
+    tags: ['workflows'],
+    params: WorkflowParams,
+    query: RunQuery,
+    handler: (ctx, r) => describeWorkflow(ctx, p(r).namespace!, p(r).workflowId!, q(r).runId),
+  },
+  {
+    id: 'workflowResult',
+    ...ROUTES.workflowResult,
+    summary: 'Wait for a run to close and return its outcome (long poll; status Running when the wait ends first)',
+    tags: ['workflows'],
+    params: WorkflowParams,
+    query: ResultQuery,
+    longPoll: true,
+    handler: (ctx, r) => workflowResult(ctx, p(r).namespace!, p(r).workflowId!, q(r), r.signal),
+  },
+  {
+    id: 'workflowHistory',
+    ...ROUTES.workflowHistory,
+    summary: "A run's event history ({ events }), paged by fromEventId",
+    tags: ['workflows'],
+    params: WorkflowParams,
+    query: HistoryQuery,
+    handler: (ctx, r) => workflowHistory(ctx, p(r).namespace!, p(r).workflowId!, q(r)),
+  },
+  {
+    id: 'cancelWorkflow',
+    ...ROUTES.cancelWorkflow,
+    summary: 'Request cancellation of a run',
+    tags: ['workflows'],
+    params: WorkflowParams,
+    body: CancelWorkflowRequestSchema,
+    handler: (ctx, r) => cancelWorkflow(ctx, p(r).namespace!, p(r).workflowId!, b(r) ?? {}),
+  },
+  {
+    id: 'terminateWorkflow',
+    ...ROUTES.terminateWorkflow,
+    summary: 'Terminate a run at once',
+    tags: ['workflows'],
+    params: WorkflowParams,
+    body: TerminateWorkflowRequestSchema,
+    handler: (ctx, r) => terminateWorkflowRun(ctx, p(r).namespace!, p(r).workflowId!, b(r) ?? {}),
+  },
+  {
+    id: 'registerWorkflow',
+    ...ROUTES.registerWorkflow,
+    summary: "Register (or update) a workflow type's definition",
+    tags: ['workflow types'],
+    params: NamespaceParams,
+    body: RegisterWorkflowRequestSchema,
+    handler: (ctx, r) => registerWorkflow(ctx, p(r).namespace!, b(r)),
+  },
+  {
+    id: 'listWorkflowTypes',
+    ...ROUTES.listWorkflowTypes,
+    summary: 'List registered workflow types',
+    tags: ['workflow types'],
+    params: NamespaceParams,
+    handler: (ctx, r) => listRegisteredWorkflows(ctx, p(r).namespace!),
+  },
+  {
+    id: 'describeTaskQueue',
+    ...ROUTES.describeTaskQueue,
+    summary: 'Workers polling a task queue, and its backlog',
+    tags: ['task queues'],
+    params: TaskQueueParams,
+    handler: (ctx, r) => describeTaskQueue(ctx, p(r).namespace!, p(r).taskQueue!),
+  },
+  {
+    id: 'stopWorkers',
+    ...ROUTES.stopWorkers,
+    summary: 'Ask the workers of a task queue (or one, by identity) to drain and stop',
+    tags: ['task queues'],
+    params: TaskQueueParams,
+    body: StopWorkersRequestSchema,
+    handler: (ctx, r) => stopWorkers(ctx, p(r).namespace!, p(r).taskQueue!, (b(r) ?? {}).identity),
+  },
+  {
+    id: 'pollTasks',
+    ...ROUTES.pollTasks,
+    summary: 'Worker long poll for workflow and activity tasks',
+    tags: ['worker'],
+    params: TaskQueueParams,
+    body: PollRequestSchema,
+    longPoll: true,
+    handler: (ctx, r) => pollTasks(ctx, p(r).namespace!, p(r).taskQueue!, b(r), r.signal),
+  },
+  {
+    id: 'completeTasks',
+    ...ROUTES.completeTasks,
+    summary: 'Worker: answer tasks, in a batch; returns tasks dispatched eagerly to this worker',
+    tags: ['worker'],
+    params: NamespaceParams,
+    body: CompleteTasksRequestSchema,
+    bodyLimit: () => 256 * 1024 * 1024,
+    handler: (ctx, r) => completeTasks(ctx, p(r).namespace!, b(r)),
+  },
+  {
+    id: 'heartbeatActivity',
+    ...ROUTES.heartbeatActivity,
+    summary: "Worker: record an activity's heartbeat; answers whether cancellation was requested",
+    tags: ['worker'],
+    params: NamespaceParams,
+    body: HeartbeatRequestSchema,
+    handler: (ctx, r) => heartbeat(ctx, p(r).namespace!, b(r), r.identity),
+  },
+];
+
+export const HealthResponse = Type.Object({ status: Type.String() });

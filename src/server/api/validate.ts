@@ -1,0 +1,33 @@
+/** Request validation shared by HTTP and in-process calls: same schemas, same error codes and messages. */
+import type { TSchema } from '@sinclair/typebox';
+import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
+import { Value } from '@sinclair/typebox/value';
+import { ApiError } from '../../common/api-error.js';
+
+const compiled = new WeakMap<TSchema, TypeCheck<TSchema>>();
+
+function checker(schema: TSchema): TypeCheck<TSchema> {
+  let c = compiled.get(schema);
+  if (!c) {
+    c = TypeCompiler.Compile(schema);
+    compiled.set(schema, c);
+  }
+  return c;
+}
+
+/**
+ * Checks `value` against `schema`; `coerce` converts strings of the query string and path to numbers and
+ * booleans first. Throws INVALID_ARGUMENT naming the first bad field.
+ */
+export function validate(schema: TSchema | undefined, value: unknown, where: 'body' | 'query' | 'params', coerce = false): unknown {
+  if (!schema) return value;
+  let v = value;
+  if (where === 'body' && v === undefined) v = schema.type === 'object' && !schema.required?.length ? {} : v;
+  if (coerce) v = Value.Convert(schema, v);
+  const c = checker(schema);
+  if (c.Check(v)) return v;
+  const first = c.Errors(v).First();
+  const path = first?.path ? first.path.replace(/^\//, '').replace(/\//g, '.') : '';
+  const field = path ? `${where}.${path}` : where;
+  throw new ApiError('INVALID_ARGUMENT', `${field}: ${first?.message ?? 'invalid'}`, { field });
+}

@@ -1,0 +1,38 @@
+/** Callers waiting for a run to close (workflow result long-polls). */
+export class CloseWaiters {
+  private readonly waiters = new Map<string, Set<() => void>>();
+
+  /** Resolves true when the run closes, false when `timeoutMs` passes or `signal` aborts first. */
+  wait(runId: string, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    return new Promise((resolve) => {
+      let set = this.waiters.get(runId);
+      if (!set) {
+        set = new Set();
+        this.waiters.set(runId, set);
+      }
+      const done = (closed: boolean): void => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        const s = this.waiters.get(runId);
+        s?.delete(wake);
+        if (s?.size === 0) this.waiters.delete(runId);
+        resolve(closed);
+      };
+      const wake = (): void => done(true);
+      const onAbort = (): void => done(false);
+      const timer = setTimeout(() => done(false), timeoutMs);
+      set.add(wake);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  notifyClosed(runId: string): void {
+    const set = this.waiters.get(runId);
+    if (!set) return;
+    for (const wake of [...set]) wake();
+  }
+
+  releaseAll(): void {
+    for (const set of [...this.waiters.values()]) for (const wake of [...set]) wake();
+  }
+}

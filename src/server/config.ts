@@ -1,0 +1,25 @@
+/** Server settings and their defaults; every limit lives here (and in docs/limits.md). */
+import type { LogLevel } from '../common/logger.js';
+
+export interface ServerConfig {
+  /** Largest JSON payload (workflow input, result, activity input/result, failure details), in bytes. */
+  payloadLimitBytes: number;
+  /** Longest a task poll waits for work before answering empty. */
+  pollTimeoutMs: number;
+  /** Longest a result request waits for the workflow to close before answering "still running". */
+  resultWaitMs: number;
+  /** A poller not seen for this long no longer counts as a live worker. */
+  pollerExpiryMs: number;
+  /** Runs whose state stays cached in memory. */
+  runCacheSize: number;
+  logLevel: LogLevel;
+}
+
+export const DEFAULT_CONFIG: ServerConfig = {
+  payloadLimitBytes: 2 * 1024 * 1024,
+  pollTimeoutMs: 60_000,
+  resultWaitMs: 60_000,
+  pollerExpiryMs: 5 * 60_000,
+  runCacheSize: 20_000,
+  logLevel: 'info',
+};

@@ -1,0 +1,4 @@
+/** `weft/server`: run the Weft server inside your own process. */
+export { startServer, type StartServerOptions, type WeftServer } from './server.js';
+export type { ServerConfig } from './config.js';
+export type { LogLevel } from '../common/logger.js';

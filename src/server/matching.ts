@@ -1,0 +1,178 @@
+/**
+ * Task matching: in-memory FIFO queues of task rows per (namespace, task queue, kind), sticky queues per
+ * worker identity, and the long-polls waiting on them. The rows live in the store (committed with the
+ * transition that made them); these queues are a fast index over them, rebuilt from the store at start-up.
+ * An entry may be stale (its task was cancelled or already handed out): dispatch checks it against the run's
+ * state and drops it then.
+ */
+import type { TaskRow } from '../engine/transition.js';
+
+export interface PollWant {
+  namespace: string;
+  taskQueue: string;
+  identity: string;
+  maxWorkflowTasks: number;
+  maxActivityTasks: number;
+}
+
+export interface Matched {
+  workflowTasks: TaskRow[];
+  activityTasks: TaskRow[];
+}
+
+interface Waiter {
+  want: PollWant;
+  resolve: (m: Matched) => void;
+}
+
+class Fifo<T> {
+  private items: T[] = [];
+  private head = 0;
+  push(x: T): void {
+    this.items.push(x);
+  }
+  shift(): T | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const x = this.items[this.head++];
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return x;
+  }
+  get size(): number {
+    return this.items.length - this.head;
+  }
+}
+
+const qkey = (namespace: string, name: string): string => `${namespace}\u0000${name}`;
+
+export class Matching {
+  private readonly workflowQueues = new Map<string, Fifo<TaskRow>>();
+  private readonly activityQueues = new Map<string, Fifo<TaskRow>>();
+  private readonly stickyQueues = new Map<string, Fifo<TaskRow>>();
+  private readonly waiters = new Map<string, Waiter[]>();
+  /** The same waiters, by (namespace, identity), for sticky tasks. */
+  private readonly waitersByIdentity = new Map<string, Set<Waiter>>();
+  private readonly dirty = new Set<string>();
+  private readonly dirtySticky = new Set<string>();
+  private flushScheduled = false;
+
+  add(rows: readonly TaskRow[]): void {
+    for (const row of rows) {
+      const key = qkey(row.namespace, row.taskQueue);
+      if (row.kind === 'workflow' && row.stickyIdentity !== undefined) {
+        const ikey = qkey(row.namespace, row.stickyIdentity);
+        this.queue(this.stickyQueues, ikey).push(row);
+        this.dirtySticky.add(ikey);
+      } else {
+        this.queue(row.kind === 'workflow' ? this.workflowQueues : this.activityQueues, key).push(row);
+        this.dirty.add(key);
+      }
+    }
+    if (rows.length > 0 && !this.flushScheduled) {
+      // hand tasks to waiting polls once per turn, so that tasks committed together leave together
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  private queue(map: Map<string, Fifo<TaskRow>>, key: string): Fifo<TaskRow> {
+    let q = map.get(key);
+    if (!q) {
+      q = new Fifo();
+      map.set(key, q);
+    }
+    return q;
+  }
+
+  /** Takes what is available now for this poller (sticky tasks first). */
+  take(want: PollWant): Matched {
+    const out: Matched = { workflowTasks: [], activityTasks: [] };
+    const key = qkey(want.namespace, want.taskQueue);
+    const sticky = this.stickyQueues.get(qkey(want.namespace, want.identity));
+    const wq = this.workflowQueues.get(key);
+    const aq = this.activityQueues.get(key);
+    while (out.workflowTasks.length < want.maxWorkflowTasks) {
+      const row = sticky?.shift() ?? wq?.shift();
+      if (!row) break;
+      out.workflowTasks.push(row);
+    }
+    while (aq && out.activityTasks.length < want.maxActivityTasks) {
+      const row = aq.shift();
+      if (!row) break;
+      out.activityTasks.push(row);
+    }
+    return out;
+  }
+
+  /** Waits until a task is available for this poller, or `signal` aborts (then resolves empty). */
+  wait(want: PollWant, signal: AbortSignal): Promise<Matched> {
+    const now = this.take(want);
+    if (now.workflowTasks.length + now.activityTasks.length > 0 || signal.aborted) return Promise.resolve(now);
+    return new Promise((resolve) => {
+      const key = qkey(want.namespace, want.taskQueue);
+      const waiter: Waiter = { want, resolve };
+      let list = this.waiters.get(key);
+      if (!list) {
+        list = [];
+        this.waiters.set(key, list);
+      }
+      list.push(waiter);
+      const ikey = qkey(want.namespace, want.identity);
+      let byIdentity = this.waitersByIdentity.get(ikey);
+      if (!byIdentity) {
+        byIdentity = new Set();
+        this.waitersByIdentity.set(ikey, byIdentity);
+      }
+      byIdentity.add(waiter);
+      signal.addEventListener('abort', () => this.settle(waiter, { workflowTasks: [], activityTasks: [] }), { once: true });
+    });
+  }
+
+  /** Resolves a waiting poll and forgets it; false if it was already settled. */
+  private settle(w: Waiter, m: Matched): boolean {
+    const key = qkey(w.want.namespace, w.want.taskQueue);
+    const list = this.waiters.get(key);
+    const i = list?.indexOf(w) ?? -1;
+    if (!list || i < 0) return false;
+    list.splice(i, 1);
+    this.waitersByIdentity.get(qkey(w.want.namespace, w.want.identity))?.delete(w);
+    w.resolve(m);
+    return true;
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    for (const ikey of this.dirtySticky) {
+      for (const w of [...(this.waitersByIdentity.get(ikey) ?? [])]) {
+        const m = this.take(w.want);
+        if (m.workflowTasks.length + m.activityTasks.length > 0) this.settle(w, m);
+      }
+    }
+    for (const key of this.dirty) {
+      for (const w of [...(this.waiters.get(key) ?? [])]) {
+        const m = this.take(w.want);
+        if (m.workflowTasks.length + m.activityTasks.length === 0) continue;
+        this.settle(w, m);
+      }
+    }
+    this.dirty.clear();
+    this.dirtySticky.clear();
+  }
+
+  /** Ends every waiting poll that matches (default: all), answering it empty. */
+  releaseWaiters(filter: (want: PollWant) => boolean = () => true): void {
+    for (const list of this.waiters.values()) {
+      for (const w of [...list]) if (filter(w.want)) this.settle(w, { workflowTasks: [], activityTasks: [] });
+    }
+  }
+
+  backlog(namespace: string, taskQueue: string): { workflowTasks: number; activityTasks: number } {
+    const key = qkey(namespace, taskQueue);
+    return {
+      workflowTasks: this.workflowQueues.get(key)?.size ?? 0,
+      activityTasks: this.activityQueues.get(key)?.size ?? 0,
+    };
+  }
+}

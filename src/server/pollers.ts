@@ -1,0 +1,75 @@
+/** Workers seen by the server: who polls which task queue, with which build id, and when it was last seen. */
+export interface PollerInfo {
+  identity: string;
+  buildId?: string;
+  lastAccessTime: number;
+  firstSeenTime: number;
+  /** Polls waiting right now. */
+  activePolls: number;
+}
+
+const key = (namespace: string, taskQueue: string): string => `${namespace}\u0000${taskQueue}`;
+
+export class PollerRegistry {
+  private readonly byQueue = new Map<string, Map<string, PollerInfo>>();
+  /** Stop requests (`weft worker stop`) per queue: for one identity, or for every worker seen before a time. */
+  private readonly stopRequests = new Map<string, { identities: Set<string>; allSeenBefore?: number }>();
+
+  touch(namespace: string, taskQueue: string, identity: string, now: number, buildId?: string): PollerInfo {
+    let q = this.byQueue.get(key(namespace, taskQueue));
+    if (!q) {
+      q = new Map();
+      this.byQueue.set(key(namespace, taskQueue), q);
+    }
+    let p = q.get(identity);
+    if (!p) {
+      p = { identity, lastAccessTime: now, firstSeenTime: now, activePolls: 0 };
+      q.set(identity, p);
+    }
+    p.lastAccessTime = now;
+    if (buildId !== undefined) p.buildId = buildId;
+    return p;
+  }
+
+  /** Records activity of a worker on any queue it polls (task completions, heartbeats). */
+  seen(namespace: string, identity: string, now: number): void {
+    const prefix = `${namespace}\u0000`;
+    for (const [k, q] of this.byQueue) {
+      if (!k.startsWith(prefix)) continue;
+      const p = q.get(identity);
+      if (p) p.lastAccessTime = now;
+    }
+  }
+
+  list(namespace: string, taskQueue: string, now: number, expiryMs: number): PollerInfo[] {
+    const q = this.byQueue.get(key(namespace, taskQueue));
+    if (!q) return [];
+    const out: PollerInfo[] = [];
+    for (const [id, p] of q) {
+      if (p.activePolls === 0 && now - p.lastAccessTime > expiryMs) q.delete(id);
+      else out.push({ ...p });
+    }
+    return out;
+  }
+
+  requestStop(namespace: string, taskQueue: string, identity: string | undefined, now: number): void {
+    const k = key(namespace, taskQueue);
+    let r = this.stopRequests.get(k);
+    if (!r) {
+      r = { identities: new Set() };
+      this.stopRequests.set(k, r);
+    }
+    if (identity === undefined) r.allSeenBefore = now;
+    else r.identities.add(identity);
+  }
+
+  /** Whether this worker was asked to stop. A worker that starts after a stop-all request is not. */
+  shouldStop(namespace: string, taskQueue: string, identity: string): boolean {
+    const r = this.stopRequests.get(key(namespace, taskQueue));
+    if (!r) return false;
+    if (r.identities.delete(identity)) return true;
+    if (r.allSeenBefore === undefined) return false;
+    const p = this.byQueue.get(key(namespace, taskQueue))?.get(identity);
+    return p !== undefined && p.firstSeenTime <= r.allSeenBefore;
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * Recently used run states, so an operation on a busy run does not read the store first. The store stays the
+ * truth: every write names the version it was based on, and a stale entry only costs a conflict and a retry.
+ */
+import { ApiError } from '../common/api-error.js';
+import type { ExecutionState } from '../engine/state.js';
+import type { Store } from '../store/store.js';
+
+export interface CachedRun {
+  state: ExecutionState;
+  version: number;
+}
+
+export class RunCache {
+  private readonly entries = new Map<string, CachedRun>();
+  private readonly loading = new Map<string, Promise<CachedRun>>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly maxEntries = 20_000,
+  ) {}
+
+  /** The run's state; throws WORKFLOW_NOT_FOUND when the store has no such run. */
+  async get(runId: string): Promise<CachedRun> {
+    const hit = this.entries.get(runId);
+    if (hit) {
+      // refresh recency (Map keeps insertion order)
+      this.entries.delete(runId);
+      this.entries.set(runId, hit);
+      return hit;
+    }
+    let p = this.loading.get(runId);
+    if (!p) {
+      p = this.load(runId);
+      this.loading.set(runId, p);
+      p.finally(() => this.loading.delete(runId)).catch(() => {});
+    }
+    // several callers may wait on one load; the first may already have replaced the entry: take the newest
+    return p.then((loaded) => this.entries.get(runId) ?? loaded);
+  }
+
+  private async load(runId: string): Promise<CachedRun> {
+    const stored = await this.store.getExecution(runId);
+    if (!stored) throw new ApiError('WORKFLOW_NOT_FOUND', `run ${runId} not found`);
+    const existing = this.entries.get(runId);
+    if (existing) return existing;
+    const entry = { state: stored.state, version: stored.version };
+    this.put(runId, entry);
+    return entry;
+  }
+
+  /** The cached entry, if any, without touching the store. */
+  peek(runId: string): CachedRun | undefined {
+    return this.entries.get(runId);
+  }
+
+  put(runId: string, entry: CachedRun): void {
+    this.entries.delete(runId);
+    this.entries.set(runId, entry);
+    if (this.entries.size > this.maxEntries) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest !== undefined) this.entries.delete(oldest);
+    }
+  }
+
+  invalidate(runId: string): void {
+    this.entries.delete(runId);
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+}

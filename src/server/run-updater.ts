@@ -1,0 +1,115 @@
+/**
+ * The one code path that changes runs: load (from the cache or the store) -> apply the engine to a private
+ * copy -> commit events, tasks, timers and the visibility row in one store mutation -> then, only after the
+ * commit, let the rest of the server act (wake pollers, arm timers, answer waiters).
+ *
+ * Operations on one run are pipelined: the cache takes the new state as soon as the engine has produced it,
+ * so a second operation in the same event-loop turn builds on the first and both land in the same group
+ * commit. If a commit fails, the cached entries are dropped and the store is read again.
+ */
+import type { Transition } from '../engine/transition.js';
+import { Transition as TransitionClass } from '../engine/transition.js';
+import type { ExecutionState } from '../engine/state.js';
+import { StoreConflictError, type CurrentRunWrite, type ExecutionWrite, type Store } from '../store/store.js';
+import type { Clock } from './clock.js';
+import type { RunCache } from './run-cache.js';
+
+export interface CommitItem {
+  transition: Transition;
+  /** Version the transition was based on; 0 for a new run. */
+  baseVersion: number;
+}
+
+export type CommittedListener = (transitions: Transition[]) => void;
+
+const MAX_CONFLICT_RETRIES = 20;
+
+/** Returned by an `update` callback that decided not to change the run: nothing is written. */
+export const NO_WRITE: unique symbol = Symbol('weft.noWrite');
+
+export class RunUpdater {
+  private readonly listeners: CommittedListener[] = [];
+
+  constructor(
+    private readonly store: Store,
+    private readonly cache: RunCache,
+    private readonly clock: Clock,
+  ) {}
+
+  onCommitted(listener: CommittedListener): void {
+    this.listeners.push(listener);
+  }
+
+  /**
+   * A private copy of the run's newest state, in a fresh Transition, with the version it is based on. Apply and
+   * commit it in the same synchronous stretch (no await in between), or it may be stale by then and conflict.
+   */
+  async begin(runId: string): Promise<CommitItem> {
+    for (;;) {
+      await this.cache.get(runId);
+      const item = this.beginLoaded(runId);
+      if (item) return item;
+    }
+  }
+
+  private beginLoaded(runId: string): CommitItem | undefined {
+    const cached = this.cache.peek(runId);
+    if (!cached) return undefined; // evicted meanwhile
+    return { transition: new TransitionClass(cloneState(cached.state), this.clock.now()), baseVersion: cached.version };
+  }
+
+  /**
+   * Applies `apply` to the run and commits what it did. `apply` runs synchronously on a private copy of the
+   * newest state; if it throws, nothing is written. Retried from a fresh read when another writer got there first.
+   */
+  async update<R>(runId: string, apply: (t: Transition) => R): Promise<R> {
+    for (let attempt = 0; ; attempt++) {
+      await this.cache.get(runId);
+      // from here to the commit's cache update, nothing awaits: operations on one run apply in order
+      const item = this.beginLoaded(runId);
+      if (!item) continue;
+      const result = apply(item.transition);
+      if (result === NO_WRITE) return result;
+      try {
+        await this.commit([item]);
+        return result;
+      } catch (e) {
+        if (e instanceof StoreConflictError && attempt < MAX_CONFLICT_RETRIES) continue;
+        throw e;
+      }
+    }
+  }
+
+  /** Commits transitions of one or more runs (and current-run pointers) atomically. */
+  async commit(items: CommitItem[], currentRuns: CurrentRunWrite[] = []): Promise<void> {
+    const writes: ExecutionWrite[] = items.map(({ transition: t, baseVersion }) => ({
+      state: t.state,
+      expectedVersion: baseVersion,
+      newEvents: t.events,
+      tasksRemoved: t.tasksRemoved,
+      tasksAdded: t.tasksAdded,
+      timersRemoved: t.timersRemoved,
+      timersAdded: t.timersAdded,
+      closed: t.closed,
+    }));
+    // optimistic: later operations in this turn build on these states
+    for (const { transition: t, baseVersion } of items) this.cache.put(t.state.runId, { state: t.state, version: baseVersion + 1 });
+    try {
+      await this.store.commit({ executions: writes, currentRuns });
+    } catch (e) {
+      for (const { transition: t } of items) this.cache.invalidate(t.state.runId);
+      throw e;
+    }
+    const transitions = items.map((i) => i.transition);
+    for (const l of this.listeners) l(transitions);
+  }
+
+  now(): number {
+    return this.clock.now();
+  }
+}
+
+/** A deep copy of a run's state (plain JSON data). */
+export function cloneState(s: ExecutionState): ExecutionState {
+  return structuredClone(s);
+}

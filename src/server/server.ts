@@ -1,0 +1,93 @@
+/**
+ * `startServer`: opens the store, rebuilds in-memory queues and timers from it, and serves the HTTP API.
+ * `stop()` stops taking requests, ends long polls, lets pending commits land and closes the store.
+ */
+import type { FastifyInstance } from 'fastify';
+import { SqliteStore } from '../store/sqlite/sqlite-store.js';
+import type { Store } from '../store/store.js';
+import { createHttpApp } from './api/http-app.js';
+import { systemClock, type Clock } from './clock.js';
+import { DEFAULT_CONFIG, type ServerConfig } from './config.js';
+import { ServerContext } from './context.js';
+import { createLogger, type LogLevel, type Logger } from '../common/logger.js';
+import { WEFT_VERSION } from './version.js';
+
+export interface StartServerOptions {
+  port?: number;
+  host?: string;
+  /** SQLite file (default ./weft.db), ':memory:', or a postgres:// URL. */
+  db?: string;
+  apiKeys?: string[];
+  tls?: unknown;
+  logLevel?: LogLevel;
+  /** Overrides of limits and waits (see config.ts). */
+  config?: Partial<ServerConfig>;
+  /** For tests: a clock that can skip ahead. */
+  clock?: Clock;
+  /** For tests and embedding: a store to use instead of opening `db`. */
+  store?: Store;
+  /** Serve no HTTP (in-process use only). */
+  noHttp?: boolean;
+  logger?: Logger;
+}
+
+export interface WeftServer {
+  /** Base URL, e.g. http://127.0.0.1:7411 (empty when noHttp). */
+  readonly address: string;
+  readonly port: number;
+  readonly context: ServerContext;
+  stop(): Promise<void>;
+  /** Resolves when the server has stopped (by stop() or a shutdown request). */
+  readonly stopped: Promise<void>;
+}
+
+export function openStore(db: string): Store {
+  if (/^postgres(ql)?:\/\//.test(db))
+    throw new Error('PostgreSQL stores are not supported yet in this version of Weft; use a SQLite file path');
+  return new SqliteStore({ path: db });
+}
+
+export async function startServer(opts: StartServerOptions = {}): Promise<WeftServer> {
+  if (opts.apiKeys?.length || opts.tls) throw new Error('apiKeys and tls are not supported yet in this version of Weft');
+  const config: ServerConfig = { ...DEFAULT_CONFIG, ...(opts.logLevel ? { logLevel: opts.logLevel } : {}), ...opts.config };
+  const log = opts.logger ?? createLogger(config.logLevel);
+  const store = opts.store ?? openStore(opts.db ?? './weft.db');
+  await store.init();
+  const ctx = new ServerContext(store, opts.clock ?? systemClock, config, log);
+  await ctx.start();
+
+  let app: FastifyInstance | undefined;
+  let stopping: Promise<void> | undefined;
+  let markStopped: () => void = () => {};
+  const stopped = new Promise<void>((r) => (markStopped = r));
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      log.info('server stopping');
+      ctx.stop();
+      await app?.close();
+      await store.close();
+      log.info('server stopped');
+      markStopped();
+    })();
+    return stopping;
+  };
+
+  let address = '';
+  let port = 0;
+  if (!opts.noHttp) {
+    app = await createHttpApp(ctx, { version: WEFT_VERSION, onShutdownRequest: () => void stop() });
+    const host = opts.host ?? '127.0.0.1';
+    try {
+      await app.listen({ port: opts.port ?? 7411, host });
+    } catch (e) {
+      ctx.stop();
+      await store.close();
+      throw e;
+    }
+    const addr = app.server.address();
+    port = typeof addr === 'object' && addr ? addr.port : (opts.port ?? 7411);
+    address = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    log.info({ address, db: opts.store ? 'custom' : (opts.db ?? './weft.db'), version: WEFT_VERSION }, 'weft server listening');
+  }
+  return { address, port, context: ctx, stop, stopped };
+}

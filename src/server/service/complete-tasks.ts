@@ -1,0 +1,175 @@
+/**
+ * Task completions, in batches: a worker sends every answer it has ready in one request. Each completion is
+ * one transition of its run (they commit together through group commit). What a completion produces for the
+ * same worker comes back in the answer at once instead of through a poll:
+ *  - eager activities: a workflow task's new activities on the worker's own task queue;
+ *  - eager workflow tasks: the next workflow task of a run this worker holds in its sticky cache.
+ */
+import { ApiError } from '../../common/api-error.js';
+import { activityCanceled, completeActivity, failActivityAttempt, getActivity } from '../../engine/activity.js';
+import { terminateWorkflow } from '../../engine/requests.js';
+import type { Transition } from '../../engine/transition.js';
+import {
+  completeWorkflowTask,
+  failWorkflowTask,
+  getWorkflowTask,
+  startWorkflowTask,
+  type StartedWorkflowTask,
+} from '../../engine/workflow-task.js';
+import type { Command } from '../../protocol/commands.js';
+import type {
+  ActivityTask,
+  CompleteTasksRequest,
+  CompleteTasksResponse,
+  CompletionResult,
+  TaskCompletion,
+  WorkflowTask,
+} from '../../protocol/tasks.js';
+import type { ExecutionState } from '../../engine/state.js';
+import { sanitizeFailure } from '../../common/failure.js';
+import type { ServerContext } from '../context.js';
+import { checkPayload } from '../payload-limit.js';
+import { decodeTaskToken } from '../task-token.js';
+import { activityTaskOf, workflowTaskOf } from './dispatch.js';
+
+interface Slots {
+  activity: number;
+  workflow: number;
+}
+
+interface EagerWorkflowTask {
+  state: ExecutionState;
+  started: StartedWorkflowTask;
+  taskId: number;
+  attempt: number;
+}
+
+export async function completeTasks(ctx: ServerContext, namespace: string, req: CompleteTasksRequest): Promise<CompleteTasksResponse> {
+  ctx.pollers.seen(namespace, req.identity, ctx.clock.now());
+  const slots: Slots = { activity: req.eagerActivitySlots ?? 0, workflow: req.eagerWorkflowSlots ?? 0 };
+  const activityTasks: ActivityTask[] = [];
+  const eagerWorkflow: EagerWorkflowTask[] = [];
+  const results = await Promise.all(
+    req.completions.map(async (c): Promise<CompletionResult> => {
+      try {
+        await completeOne(ctx, namespace, req, c, slots, activityTasks, eagerWorkflow);
+        return { ok: true };
+      } catch (e) {
+        if (e instanceof ApiError && e.status < 500) return { ok: false, error: { code: e.code, message: e.message } };
+        throw e;
+      }
+    }),
+  );
+  const workflowTasks: WorkflowTask[] = await Promise.all(
+    eagerWorkflow.map((w) => workflowTaskOf(ctx, w.state, w.started, w.taskId, w.attempt, true)),
+  );
+  return { results, workflowTasks, activityTasks };
+}
+
+/** Applies one completion; what it hands back to the worker at once goes into activityTasks / eagerWorkflow. */
+async function completeOne(
+  ctx: ServerContext,
+  namespace: string,
+  req: CompleteTasksRequest,
+  c: TaskCompletion,
+  slots: Slots,
+  activityTasks: ActivityTask[],
+  eagerWorkflow: EagerWorkflowTask[],
+): Promise<void> {
+  const token = decodeTaskToken(c.taskToken);
+  if (token.namespace !== namespace) throw new ApiError('TASK_NOT_FOUND', 'task token belongs to another namespace');
+  const limit = ctx.config.payloadLimitBytes;
+  const identity = req.identity;
+
+  /** Hands the run's newly scheduled workflow task straight back to this worker when it has the run cached. */
+  const takeEagerWorkflowTask = (t: Transition): EagerWorkflowTask | undefined => {
+    const wt = t.state.workflowTask;
+    if (slots.workflow <= 0 || !wt || wt.state !== 'scheduled' || t.state.stickyIdentity !== identity) return undefined;
+    if (!t.tasksAdded.some((r) => r.kind === 'workflow')) return undefined; // delayed (retry backoff) or not new
+    slots.workflow--;
+    const started = startWorkflowTask(t, wt.id, identity);
+    return { state: t.state, started, taskId: wt.id, attempt: wt.attempt };
+  };
+  // eager tasks are handed out only once their transition has committed
+  const handOut = (out: { acts: ActivityTask[]; wt: EagerWorkflowTask | undefined } | undefined): void => {
+    if (!out) return;
+    activityTasks.push(...out.acts);
+    if (out.wt) eagerWorkflow.push(out.wt);
+  };
+
+  switch (c.kind) {
+    case 'workflowTaskCompleted': {
+      if (token.kind !== 'workflow') throw new ApiError('INVALID_ARGUMENT', 'not a workflow task token');
+      const commands = c.commands.map((cmd) =>
+        cmd.type === 'FailWorkflowExecution' ? { ...cmd, failure: sanitizeFailure(cmd.failure) } : cmd,
+      );
+      const oversized = findOversizedPayload(commands, limit);
+      const out = await ctx.updater.update(token.runId, (t) => {
+        if (oversized) {
+          getWorkflowTask(t, token.taskId, 'started');
+          failWorkflowTask(t, {
+            id: token.taskId,
+            cause: 'PAYLOAD_TOO_LARGE',
+            failure: { kind: 'application', message: oversized, type: 'PayloadTooLarge', nonRetryable: true },
+            identity,
+          });
+          terminateWorkflow(t, { reason: oversized, identity: 'weft-server' });
+          return undefined;
+        }
+        const eager = req.taskQueue ? { taskQueue: req.taskQueue, activitySlots: slots.activity } : undefined;
+        const r = completeWorkflowTask(t, {
+          id: token.taskId,
+          commands,
+          identity,
+          ...(c.buildId ? { buildId: c.buildId } : {}),
+          sticky: c.sticky ?? false,
+          ...(eager ? { eager } : {}),
+        });
+        slots.activity -= r.eagerActivitySeqs.length;
+        const acts = r.eagerActivitySeqs.map((seq) => activityTaskOf(t.state, t.state.activities[seq]!));
+        return { acts, wt: takeEagerWorkflowTask(t) };
+      });
+      handOut(out);
+      return;
+    }
+    case 'workflowTaskFailed': {
+      if (token.kind !== 'workflow') throw new ApiError('INVALID_ARGUMENT', 'not a workflow task token');
+      const failure = sanitizeFailure(c.failure);
+      await ctx.updater.update(token.runId, (t) => failWorkflowTask(t, { id: token.taskId, cause: c.cause, failure, identity }));
+      return;
+    }
+    case 'activityTaskCompleted':
+    case 'activityTaskFailed':
+    case 'activityTaskCanceled': {
+      if (token.kind !== 'activity') throw new ApiError('INVALID_ARGUMENT', 'not an activity task token');
+      if (c.kind === 'activityTaskCompleted') checkPayload(c.result, 'result', limit);
+      if (c.kind === 'activityTaskFailed') checkPayload(c.failure, 'failure', limit);
+      if (c.kind === 'activityTaskCanceled') checkPayload(c.details, 'details', limit);
+      const out = await ctx.updater.update(token.runId, (t) => {
+        const a = getActivity(t, token.seq, token.attempt);
+        if (c.kind === 'activityTaskCompleted') completeActivity(t, a, c.result ?? null);
+        else if (c.kind === 'activityTaskFailed') failActivityAttempt(t, a, sanitizeFailure(c.failure), c.lastHeartbeatDetails);
+        else activityCanceled(t, a, c.details);
+        return { acts: [], wt: takeEagerWorkflowTask(t) };
+      });
+      handOut(out);
+      return;
+    }
+  }
+}
+
+/** Describes the first command payload over the limit, if any. */
+function findOversizedPayload(commands: Command[], limit: number): string | undefined {
+  for (const cmd of commands) {
+    try {
+      if (cmd.type === 'ScheduleActivityTask') checkPayload(cmd.input, `input of activity ${cmd.activityType}`, limit);
+      else if (cmd.type === 'CompleteWorkflowExecution') checkPayload(cmd.result, 'workflow result', limit);
+      else if (cmd.type === 'FailWorkflowExecution') checkPayload(cmd.failure, 'workflow failure', limit);
+      else if (cmd.type === 'CancelWorkflowExecution') checkPayload(cmd.details, 'cancellation details', limit);
+    } catch (e) {
+      if (e instanceof ApiError) return e.message;
+      throw e;
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,105 @@
+/**
+ * Handing tasks to workers: marks a task started on its run (one transition through the updater) and builds
+ * what the worker receives. Used by polls and by eager dispatch in task completions.
+ */
+import { ApiError } from '../../common/api-error.js';
+import { getActivity, startActivityAttempt } from '../../engine/activity.js';
+import type { ActivityState, ExecutionState } from '../../engine/state.js';
+import type { TaskRow } from '../../engine/transition.js';
+import { startWorkflowTask, type StartedWorkflowTask } from '../../engine/workflow-task.js';
+import type { HistoryEvent } from '../../protocol/events.js';
+import type { ActivityTask, WorkflowTask } from '../../protocol/tasks.js';
+import type { ServerContext } from '../context.js';
+import { encodeTaskToken } from '../task-token.js';
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+export function activityTaskOf(s: ExecutionState, a: ActivityState): ActivityTask {
+  const task: ActivityTask = {
+    taskToken: encodeTaskToken({ kind: 'activity', namespace: s.namespace, runId: s.runId, seq: a.seq, attempt: a.attempt }),
+    namespace: s.namespace,
+    workflowId: s.workflowId,
+    runId: s.runId,
+    workflowType: s.workflowType,
+    activityId: a.activityId,
+    activityType: a.activityType,
+    taskQueue: a.taskQueue,
+    input: a.input,
+    attempt: a.attempt,
+    scheduledTime: iso(a.scheduledTime),
+    currentAttemptScheduledTime: iso(a.currentAttemptScheduledTime),
+    startedTime: iso(a.startedTime ?? a.currentAttemptScheduledTime),
+    idempotencyKey: `${s.workflowId}/${s.runId}/${a.activityId}`,
+  };
+  if (a.scheduleToCloseTimeoutMs !== undefined) task.scheduleToCloseTimeoutMs = a.scheduleToCloseTimeoutMs;
+  if (a.startToCloseTimeoutMs !== undefined) task.startToCloseTimeoutMs = a.startToCloseTimeoutMs;
+  if (a.heartbeatTimeoutMs !== undefined) task.heartbeatTimeoutMs = a.heartbeatTimeoutMs;
+  if (a.heartbeatDetails !== undefined) task.heartbeatDetails = a.heartbeatDetails;
+  return task;
+}
+
+/**
+ * The events a workflow task carries: only the new ones when the worker holds the workflow in its sticky
+ * cache, else the whole history.
+ */
+export async function workflowTaskOf(
+  ctx: ServerContext,
+  s: ExecutionState,
+  started: StartedWorkflowTask,
+  taskId: number,
+  attempt: number,
+  sticky: boolean,
+): Promise<WorkflowTask> {
+  const from = sticky ? s.lastCompletedStartedEventId + 1 : 1;
+  const lastStored = started.transientEvents.length > 0 ? started.startedEventId - 2 : started.startedEventId;
+  const events: HistoryEvent[] = lastStored >= from ? await ctx.store.readEvents(s.runId, from, lastStored) : [];
+  events.push(...started.transientEvents);
+  return {
+    taskToken: encodeTaskToken({ kind: 'workflow', namespace: s.namespace, runId: s.runId, taskId }),
+    namespace: s.namespace,
+    workflowId: s.workflowId,
+    runId: s.runId,
+    workflowType: s.workflowType,
+    taskQueue: s.taskQueue,
+    attempt,
+    startedEventId: started.startedEventId,
+    previousStartedEventId: s.lastCompletedStartedEventId,
+    events,
+  };
+}
+
+/** Starts the workflow task a task row names; undefined if the row is stale. */
+export async function dispatchWorkflowTaskRow(ctx: ServerContext, row: TaskRow, identity: string): Promise<WorkflowTask | undefined> {
+  const taskId = Number(row.key.slice(row.key.indexOf(':') + 1));
+  let out: { state: ExecutionState; started: StartedWorkflowTask; attempt: number; sticky: boolean } | undefined;
+  try {
+    out = await ctx.updater.update(row.runId, (t) => {
+      const sticky = t.state.stickyIdentity === identity;
+      const started = startWorkflowTask(t, taskId, identity);
+      return { state: t.state, started, attempt: t.state.workflowTask!.attempt, sticky };
+    });
+  } catch (e) {
+    if (isStale(e)) return undefined;
+    throw e;
+  }
+  return workflowTaskOf(ctx, out.state, out.started, taskId, out.attempt, out.sticky);
+}
+
+/** Starts the activity attempt a task row names; undefined if the row is stale. */
+export async function dispatchActivityTaskRow(ctx: ServerContext, row: TaskRow, identity: string): Promise<ActivityTask | undefined> {
+  const [, seqText, attemptText] = row.key.split(':');
+  try {
+    return await ctx.updater.update(row.runId, (t) => {
+      const a = getActivity(t, Number(seqText), Number(attemptText));
+      startActivityAttempt(t, a, identity);
+      return activityTaskOf(t.state, a);
+    });
+  } catch (e) {
+    if (isStale(e)) return undefined;
+    throw e;
+  }
+}
+
+function isStale(e: unknown): boolean {
+  return e instanceof ApiError && (e.code === 'TASK_NOT_FOUND' || e.code === 'WORKFLOW_NOT_FOUND');
+}

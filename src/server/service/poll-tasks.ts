@@ -1,0 +1,58 @@
+/**
+ * Long-poll for work: waits until the task queue (or this worker's sticky queue) has tasks, starts up to the
+ * requested number of each kind, and answers with them. Stale queue entries are skipped; an empty answer
+ * after the wait means "poll again".
+ */
+import type { PollRequest, PollResponse } from '../../protocol/tasks.js';
+import type { ServerContext } from '../context.js';
+import { dispatchActivityTaskRow, dispatchWorkflowTaskRow } from './dispatch.js';
+
+export async function pollTasks(
+  ctx: ServerContext,
+  namespace: string,
+  taskQueue: string,
+  req: PollRequest,
+  signal?: AbortSignal,
+): Promise<PollResponse> {
+  const now = ctx.clock.now();
+  const poller = ctx.pollers.touch(namespace, taskQueue, req.identity, now, req.buildId);
+  if (ctx.pollers.shouldStop(namespace, taskQueue, req.identity))
+    return { workflowTasks: [], activityTasks: [], shutdownRequested: true };
+  const timeoutMs = Math.min(req.timeoutMs ?? ctx.config.pollTimeoutMs, ctx.config.pollTimeoutMs);
+  const deadline = Date.now() + timeoutMs;
+  const want = { namespace, taskQueue, identity: req.identity, maxWorkflowTasks: req.maxWorkflowTasks, maxActivityTasks: req.maxActivityTasks };
+  poller.activePolls++;
+  try {
+    for (;;) {
+      const remaining = deadline - Date.now();
+      if (remaining <= 0 || ctx.shutdown.signal.aborted) return { workflowTasks: [], activityTasks: [] };
+      const ac = new AbortController();
+      const timer = setTimeout(() => ac.abort(), remaining);
+      const onAbort = (): void => ac.abort();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      ctx.shutdown.signal.addEventListener('abort', onAbort, { once: true });
+      const matched = await ctx.matching.wait(want, ac.signal).finally(() => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        ctx.shutdown.signal.removeEventListener('abort', onAbort);
+      });
+      if (ctx.pollers.shouldStop(namespace, taskQueue, req.identity)) {
+        // give back what was taken: the rows are still in the store and in no other queue
+        ctx.matching.add([...matched.workflowTasks, ...matched.activityTasks]);
+        return { workflowTasks: [], activityTasks: [], shutdownRequested: true };
+      }
+      const [workflowTasks, activityTasks] = await Promise.all([
+        Promise.all(matched.workflowTasks.map((row) => dispatchWorkflowTaskRow(ctx, row, req.identity))),
+        Promise.all(matched.activityTasks.map((row) => dispatchActivityTaskRow(ctx, row, req.identity))),
+      ]);
+      const out: PollResponse = {
+        workflowTasks: workflowTasks.filter((x) => x !== undefined),
+        activityTasks: activityTasks.filter((x) => x !== undefined),
+      };
+      if (out.workflowTasks.length + out.activityTasks.length > 0 || signal?.aborted) return out;
+    }
+  } finally {
+    poller.activePolls--;
+    poller.lastAccessTime = ctx.clock.now();
+  }
+}

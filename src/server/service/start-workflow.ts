@@ -1,0 +1,123 @@
+/**
+ * Start a workflow: apply the workflow id's reuse and conflict policies, then create the run and point the
+ * workflow id at it in one mutation. A retried request with the same request id returns the run it started.
+ */
+import { randomUUID } from 'node:crypto';
+import { ApiError } from '../../common/api-error.js';
+import { newRunId } from '../../common/ids.js';
+import { InvalidDurationError, optionalMs } from '../../common/duration.js';
+import { InvalidRetryPolicyError, resolveRetryPolicy, type ResolvedRetryPolicy } from '../../common/retry-policy.js';
+import { startRun } from '../../engine/start.js';
+import { terminateWorkflow } from '../../engine/requests.js';
+import type { StartWorkflowRequest, StartWorkflowResponse } from '../../protocol/api.js';
+import { StoreConflictError, type CurrentRun } from '../../store/store.js';
+import type { ServerContext } from '../context.js';
+import { checkPayload } from '../payload-limit.js';
+import type { CommitItem } from '../run-updater.js';
+
+const FAILED_STATUSES = new Set(['Failed', 'Cancelled', 'Terminated', 'TimedOut']);
+
+interface ResolvedStart {
+  taskQueue: string;
+  workflowExecutionTimeoutMs: number | undefined;
+  workflowRunTimeoutMs: number | undefined;
+  workflowTaskTimeoutMs: number | undefined;
+  retryPolicy: ResolvedRetryPolicy | undefined;
+}
+
+/** Applies the registered definition's defaults and checks durations and the retry policy. */
+async function resolveStart(ctx: ServerContext, namespace: string, req: StartWorkflowRequest): Promise<ResolvedStart> {
+  const def = await ctx.getDefinition(namespace, req.workflowType);
+  if (!def)
+    throw new ApiError(
+      'UNKNOWN_WORKFLOW_TYPE',
+      `workflow type ${JSON.stringify(req.workflowType)} is not registered in namespace ${namespace}: start a worker that serves it, or register it (weft workflow register)`,
+      { workflowType: req.workflowType },
+    );
+  const d = (def.defaults ?? {}) as Partial<StartWorkflowRequest>;
+  try {
+    const retry = req.retry ?? d.retry;
+    return {
+      taskQueue: req.taskQueue ?? def.taskQueue,
+      workflowExecutionTimeoutMs: optionalMs(req.workflowExecutionTimeout ?? d.workflowExecutionTimeout, 'workflowExecutionTimeout') || undefined,
+      workflowRunTimeoutMs: optionalMs(req.workflowRunTimeout ?? d.workflowRunTimeout, 'workflowRunTimeout') || undefined,
+      workflowTaskTimeoutMs: optionalMs(req.workflowTaskTimeout ?? d.workflowTaskTimeout, 'workflowTaskTimeout') || undefined,
+      retryPolicy: retry ? resolveRetryPolicy(retry, 'retry') : undefined,
+    };
+  } catch (e) {
+    if (e instanceof InvalidDurationError) throw new ApiError('INVALID_DURATION', e.message, { field: e.field });
+    if (e instanceof InvalidRetryPolicyError) throw new ApiError('INVALID_ARGUMENT', e.message);
+    throw e;
+  }
+}
+
+export async function startWorkflow(ctx: ServerContext, namespace: string, req: StartWorkflowRequest): Promise<StartWorkflowResponse> {
+  checkPayload(req.args, 'args', ctx.config.payloadLimitBytes);
+  checkPayload(req.memo, 'memo', ctx.config.payloadLimitBytes);
+  const resolved = await resolveStart(ctx, namespace, req);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await tryStart(ctx, namespace, req, resolved);
+    } catch (e) {
+      // another start of the same workflow id won a race: decide again against the run it created
+      if (e instanceof StoreConflictError && attempt < 5) continue;
+      throw e;
+    }
+  }
+}
+
+async function tryStart(ctx: ServerContext, namespace: string, req: StartWorkflowRequest, r: ResolvedStart): Promise<StartWorkflowResponse> {
+  const current = await ctx.store.getCurrentRun(namespace, req.workflowId);
+  const items: CommitItem[] = [];
+  if (current) {
+    const existing = await ctx.cache.get(current.runId);
+    if (req.requestId && existing.state.startRequestId === req.requestId) return { runId: current.runId, started: false };
+    if (existing.state.status === 'Running') {
+      const conflict = req.workflowIdConflictPolicy ?? (req.workflowIdReusePolicy === 'TERMINATE_IF_RUNNING' ? 'TERMINATE_EXISTING' : 'FAIL');
+      if (conflict === 'USE_EXISTING') return { runId: current.runId, started: false };
+      if (conflict === 'FAIL') throw alreadyStarted(req.workflowId, current);
+      const item = await ctx.updater.begin(current.runId);
+      terminateWorkflow(item.transition, { reason: 'terminated by a new start (TERMINATE_EXISTING)', identity: req.identity ?? 'weft' });
+      items.push(item);
+    } else {
+      const reuse = req.workflowIdReusePolicy ?? 'ALLOW_DUPLICATE';
+      if (reuse === 'REJECT_DUPLICATE') throw alreadyStarted(req.workflowId, current);
+      if (reuse === 'ALLOW_DUPLICATE_FAILED_ONLY' && !FAILED_STATUSES.has(existing.state.status))
+        throw alreadyStarted(req.workflowId, current);
+    }
+  }
+  const runId = newRunId();
+  const t = startRun(
+    {
+      namespace,
+      workflowId: req.workflowId,
+      runId,
+      workflowType: req.workflowType,
+      taskQueue: r.taskQueue,
+      input: req.args ?? [],
+      ...(r.workflowExecutionTimeoutMs ? { workflowExecutionTimeoutMs: r.workflowExecutionTimeoutMs } : {}),
+      ...(r.workflowRunTimeoutMs ? { workflowRunTimeoutMs: r.workflowRunTimeoutMs } : {}),
+      ...(r.workflowTaskTimeoutMs ? { workflowTaskTimeoutMs: r.workflowTaskTimeoutMs } : {}),
+      ...(r.retryPolicy ? { retryPolicy: r.retryPolicy } : {}),
+      ...(req.memo ? { memo: req.memo } : {}),
+      ...(req.searchAttributes ? { searchAttributes: req.searchAttributes } : {}),
+      ...(req.identity ? { identity: req.identity } : {}),
+      ...(req.requestId ? { requestId: req.requestId } : {}),
+      randomnessSeed: randomUUID(),
+    },
+    ctx.clock.now(),
+  );
+  items.push({ transition: t, baseVersion: 0 });
+  await ctx.updater.commit(items, [
+    { namespace, workflowId: req.workflowId, runId, status: 'Running', expectedRunId: current?.runId ?? null },
+  ]);
+  return { runId, started: true };
+}
+
+function alreadyStarted(workflowId: string, current: CurrentRun): ApiError {
+  return new ApiError(
+    'WORKFLOW_ALREADY_STARTED',
+    `workflow ${JSON.stringify(workflowId)} already has a run (${current.runId}, ${current.status})`,
+    { workflowId, runId: current.runId, status: current.status },
+  );
+}

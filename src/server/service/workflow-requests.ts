@@ -1,0 +1,35 @@
+/** Cancel and terminate: requests from outside a run, applied through the updater. */
+import { requestCancelWorkflow, terminateWorkflow } from '../../engine/requests.js';
+import type { CancelWorkflowRequest, TerminateWorkflowRequest } from '../../protocol/api.js';
+import type { ServerContext } from '../context.js';
+import { checkPayload } from '../payload-limit.js';
+import { resolveRunId } from './resolve-run.js';
+
+export async function cancelWorkflow(ctx: ServerContext, namespace: string, workflowId: string, req: CancelWorkflowRequest): Promise<{ runId: string }> {
+  const runId = await resolveRunId(ctx, namespace, workflowId, req.runId);
+  await ctx.updater.update(runId, (t) =>
+    requestCancelWorkflow(t, {
+      ...(req.reason !== undefined ? { reason: req.reason } : {}),
+      ...(req.identity !== undefined ? { identity: req.identity } : {}),
+    }),
+  );
+  return { runId };
+}
+
+export async function terminateWorkflowRun(
+  ctx: ServerContext,
+  namespace: string,
+  workflowId: string,
+  req: TerminateWorkflowRequest,
+): Promise<{ runId: string }> {
+  checkPayload(req.details, 'details', ctx.config.payloadLimitBytes);
+  const runId = await resolveRunId(ctx, namespace, workflowId, req.runId);
+  await ctx.updater.update(runId, (t) =>
+    terminateWorkflow(t, {
+      ...(req.reason !== undefined ? { reason: req.reason } : {}),
+      ...(req.identity !== undefined ? { identity: req.identity } : {}),
+      ...(req.details !== undefined ? { details: req.details } : {}),
+    }),
+  );
+  return { runId };
+}

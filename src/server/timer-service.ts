@@ -1,0 +1,183 @@
+/**
+ * Fires timer rows (durable timers, retry backoffs, every timeout) when they are due. The rows live in the
+ * store; this service keeps the ones due within a look-ahead window in a heap, re-reads the store when the
+ * window runs out (and at start-up, which is how timers survive a restart), and fires each through the run
+ * updater. Firing is idempotent: the engine ignores a timer that no longer matches the run.
+ */
+import type { TimerRow } from '../engine/transition.js';
+import type { Store } from '../store/store.js';
+import type { Clock } from './clock.js';
+import type { Logger } from '../common/logger.js';
+
+export type FireTimer = (row: TimerRow) => Promise<void>;
+
+const WINDOW_MS = 60_000;
+const LOAD_LIMIT = 10_000;
+const MAX_IN_FLIGHT = 2_000;
+
+class MinHeap {
+  private readonly a: TimerRow[] = [];
+  get size(): number {
+    return this.a.length;
+  }
+  peek(): TimerRow | undefined {
+    return this.a[0];
+  }
+  push(x: TimerRow): void {
+    const a = this.a;
+    a.push(x);
+    let i = a.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (a[p]!.dueAt <= a[i]!.dueAt) break;
+      [a[p], a[i]] = [a[i]!, a[p]!];
+      i = p;
+    }
+  }
+  pop(): TimerRow | undefined {
+    const a = this.a;
+    const top = a[0];
+    const last = a.pop();
+    if (a.length > 0 && last) {
+      a[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < a.length && a[l]!.dueAt < a[m]!.dueAt) m = l;
+        if (r < a.length && a[r]!.dueAt < a[m]!.dueAt) m = r;
+        if (m === i) break;
+        [a[m], a[i]] = [a[i]!, a[m]!];
+        i = m;
+      }
+    }
+    return top;
+  }
+  clear(): void {
+    this.a.length = 0;
+  }
+}
+
+const rowKey = (r: { runId: string; key: string }): string => `${r.runId}\u0000${r.key}`;
+
+export class TimerService {
+  private readonly heap = new MinHeap();
+  /** The live due time of each timer in the heap; an entry whose due time differs is stale. */
+  private readonly live = new Map<string, number>();
+  /** Timers due after this are left in the store until the next load. */
+  private windowEnd = 0;
+  private cancelWake: (() => void) | undefined;
+  private wakeAt = Infinity;
+  private inFlight = 0;
+  private stopped = false;
+  private loading: Promise<void> | undefined;
+
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly fire: FireTimer,
+    private readonly log: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    await this.load();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.cancelWake?.();
+    this.heap.clear();
+    this.live.clear();
+  }
+
+  /** Timers committed by a transition. */
+  add(rows: readonly TimerRow[]): void {
+    for (const r of rows) {
+      if (r.dueAt > this.windowEnd) continue; // the next load picks it up
+      this.live.set(rowKey(r), r.dueAt);
+      this.heap.push(r);
+    }
+    if (rows.length > 0) this.arm();
+  }
+
+  /** Timers deleted by a transition. */
+  remove(runId: string, keys: readonly string[]): void {
+    for (const key of keys) this.live.delete(rowKey({ runId, key }));
+  }
+
+  /** Earliest due time known, for the time-skipping clock. */
+  nextDue(): number | undefined {
+    this.dropStale();
+    return this.heap.peek()?.dueAt;
+  }
+
+  private dropStale(): void {
+    for (let top = this.heap.peek(); top && this.live.get(rowKey(top)) !== top.dueAt; top = this.heap.peek()) this.heap.pop();
+  }
+
+  private async load(): Promise<void> {
+    if (this.loading) return this.loading;
+    this.loading = (async () => {
+      const now = this.clock.now();
+      const rows = await this.store.dueTimers(now + WINDOW_MS, LOAD_LIMIT);
+      // a full page means more rows may be due before the window end: only trust up to the last one
+      this.windowEnd = rows.length === LOAD_LIMIT ? rows[rows.length - 1]!.dueAt : now + WINDOW_MS;
+      // merge: timers added while the read was in flight are already live
+      for (const r of rows) {
+        const k = rowKey(r);
+        if (this.live.get(k) === r.dueAt) continue;
+        this.live.set(k, r.dueAt);
+        this.heap.push(r);
+      }
+    })().finally(() => {
+      this.loading = undefined;
+    });
+    await this.loading;
+    this.arm();
+  }
+
+  private arm(): void {
+    if (this.stopped) return;
+    this.dropStale();
+    const next = Math.min(this.heap.peek()?.dueAt ?? Infinity, this.windowEnd);
+    if (next >= this.wakeAt && this.cancelWake) return;
+    this.cancelWake?.();
+    this.wakeAt = next;
+    this.cancelWake = this.clock.at(next, () => {
+      this.cancelWake = undefined;
+      this.wakeAt = Infinity;
+      this.tick();
+    });
+  }
+
+  private tick(): void {
+    if (this.stopped) return;
+    const now = this.clock.now();
+    while (this.inFlight < MAX_IN_FLIGHT) {
+      this.dropStale();
+      const top = this.heap.peek();
+      if (!top || top.dueAt > now) break;
+      this.heap.pop();
+      this.live.delete(rowKey(top));
+      this.inFlight++;
+      this.fire(top)
+        .catch((e: unknown) => {
+          // the row stays in the store; the next load retries it
+          this.log.warn({ err: e, runId: top.runId, timer: top.key }, 'timer fire failed');
+        })
+        .finally(() => {
+          this.inFlight--;
+          if (this.inFlight === MAX_IN_FLIGHT - 1) this.arm();
+        });
+    }
+    if (now >= this.windowEnd) {
+      this.load().catch((e: unknown) => {
+        this.log.error({ err: e }, 'loading timers failed');
+        this.cancelWake = this.clock.at(this.clock.now() + 1000, () => this.tick());
+      });
+      return;
+    }
+    this.arm();
+  }
+}

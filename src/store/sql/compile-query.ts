@@ -1,0 +1,338 @@
+/**
+ * Compiles a VisibilityQuery into a parameterised WHERE expression and ORDER BY over the `executions` table, for
+ * SQLite (`?` placeholders) and Postgres (`$N`). Literals only ever travel in `params`; column names only ever come
+ * from the field resolver, which maps query field names to { column, type } and checks every column name.
+ *
+ * NULL semantics: queries use two-valued logic. A predicate on a NULL column (a running workflow's CloseTime, and
+ * later an unset custom search attribute) is false for the positive forms (=, <, IN, BETWEEN, STARTS_WITH) and true
+ * for their negations (!=, NOT IN, NOT BETWEEN), and NOT(x) is always the exact complement of x. So
+ * `CloseTime != X` and `NOT (CloseTime > X)` keep running workflows, while `CloseTime < X` drops them. SQL's
+ * three-valued logic would silently drop them in all three cases; nullable columns therefore get explicit
+ * `col IS NOT NULL AND ...` / `col IS NULL OR ...` guards, which keep each predicate index-friendly.
+ *
+ * Text order: keyword ranges and STARTS_WITH assume the column sorts by code point (SQLite's BINARY collation;
+ * in Postgres the keyword columns must use COLLATE "C"). STARTS_WITH compiles to `col >= prefix AND col < next`
+ * where `next` is the smallest string above every string with that prefix, so an index on the column serves it.
+ *
+ * ORDER BY: NULLs sort as if larger than every value (Postgres' default; spelled out for both dialects), and
+ * `run_id` is appended as the final tiebreak so the order is total (which keyset paging needs).
+ */
+import { EXECUTION_STATUSES } from '../../protocol/status.js';
+import { QuerySyntaxError } from '../../visibility/query-ast.js';
+import type { Expr, Literal, VisibilityQuery } from '../../visibility/query-ast.js';
+
+/** Temporal's search-attribute types. Built-ins use Keyword, Int and Datetime; Text and KeywordList await their issue. */
+export type SearchAttributeType = 'Keyword' | 'Text' | 'Int' | 'Double' | 'Bool' | 'Datetime' | 'KeywordList';
+
+export interface QueryField {
+  column: string;
+  type: SearchAttributeType;
+  nullable: boolean;
+  /** A closed set of Keyword values: input is matched case-insensitively and bound in this spelling; no ranges. */
+  allowedValues?: readonly string[];
+}
+
+export interface FieldResolver {
+  resolve(name: string): QueryField | undefined;
+  /** Listed in "unknown field" errors. */
+  names(): readonly string[];
+}
+
+export const BUILT_IN_FIELDS: ReadonlyMap<string, QueryField> = new Map<string, QueryField>([
+  ['WorkflowId', { column: 'workflow_id', type: 'Keyword', nullable: false }],
+  ['RunId', { column: 'run_id', type: 'Keyword', nullable: false }],
+  ['WorkflowType', { column: 'workflow_type', type: 'Keyword', nullable: false }],
+  ['ExecutionStatus', { column: 'status', type: 'Keyword', nullable: false, allowedValues: EXECUTION_STATUSES }],
+  ['StartTime', { column: 'start_time', type: 'Datetime', nullable: false }],
+  ['CloseTime', { column: 'close_time', type: 'Datetime', nullable: true }],
+  ['TaskQueue', { column: 'task_queue', type: 'Keyword', nullable: false }],
+  ['HistoryLength', { column: 'history_length', type: 'Int', nullable: false }],
+]);
+
+const COLUMN_NAME = /^[a-z_][a-z0-9_]*$/;
+
+/** Built-in fields plus custom search attributes (names match case-sensitively, as in Temporal). */
+export function createFieldResolver(custom: ReadonlyMap<string, QueryField> = new Map()): FieldResolver {
+  for (const [name, field] of custom) {
+    if (BUILT_IN_FIELDS.has(name)) throw new Error(`search attribute ${name} would shadow a built-in field`);
+    if (!COLUMN_NAME.test(field.column)) throw new Error(`search attribute ${name} maps to a bad column name`);
+  }
+  const all = new Map([...BUILT_IN_FIELDS, ...custom]);
+  const names = [...all.keys()].sort();
+  return { resolve: (name) => all.get(name), names: () => names };
+}
+
+const BUILT_IN_RESOLVER = createFieldResolver();
+
+export interface CompiledQuery {
+  /** A boolean SQL expression, '1=1' for no filter; compound parts come parenthesised, so `x AND ${where}` is safe. */
+  where: string;
+  params: unknown[];
+  /** e.g. `start_time DESC, run_id DESC` (no ORDER BY keyword). */
+  orderBy: string;
+  /** The columns of `orderBy` in order, the run_id tiebreak included; `nullable` columns sort NULL as largest. */
+  orderColumns: Array<{ column: string; direction: 'ASC' | 'DESC'; nullable: boolean }>;
+}
+
+export function compileQuery(
+  query: VisibilityQuery,
+  opts: { dialect: 'sqlite' | 'postgres'; paramOffset?: number; fields?: FieldResolver },
+): CompiledQuery {
+  if (opts.paramOffset !== undefined && !(Number.isSafeInteger(opts.paramOffset) && opts.paramOffset >= 0)) {
+    throw new RangeError(`paramOffset must be a non-negative integer, got ${opts.paramOffset}`);
+  }
+  const c = new Compiler(opts.dialect, opts.paramOffset ?? 0, opts.fields ?? BUILT_IN_RESOLVER);
+  const where = query.where ? c.expr(query.where) : '1=1';
+  const orderColumns = query.orderBy.map((o) => {
+    const f = c.field(o.field, o.position);
+    c.checkSupported(o.field, f, o.position);
+    return { column: f.column, direction: o.direction, nullable: f.nullable };
+  });
+  if (orderColumns.length === 0) orderColumns.push({ column: 'start_time', direction: 'DESC', nullable: false });
+  if (!orderColumns.some((o) => o.column === 'run_id')) {
+    orderColumns.push({
+      column: 'run_id',
+      direction: orderColumns[orderColumns.length - 1]!.direction,
+      nullable: false,
+    });
+  }
+  const orderBy = orderColumns
+    .map(
+      (o) => `${o.column} ${o.direction}${o.nullable ? (o.direction === 'ASC' ? ' NULLS LAST' : ' NULLS FIRST') : ''}`,
+    )
+    .join(', ');
+  return { where, params: c.params, orderBy, orderColumns };
+}
+
+type OperatorClass = 'equality' | 'range' | 'prefix' | 'null';
+
+class Compiler {
+  readonly params: unknown[] = [];
+
+  constructor(
+    private readonly dialect: 'sqlite' | 'postgres',
+    private readonly paramOffset: number,
+    private readonly fields: FieldResolver,
+  ) {}
+
+  expr(e: Expr): string {
+    switch (e.kind) {
+      case 'and':
+        return `(${this.expr(e.left)} AND ${this.expr(e.right)})`;
+      case 'or':
+        return `(${this.expr(e.left)} OR ${this.expr(e.right)})`;
+      case 'not':
+        return `(NOT (${this.expr(e.expr)}))`;
+      case 'compare': {
+        const isRange = e.op !== '=' && e.op !== '!=';
+        const f = this.operand(e.field, e.position, isRange ? 'range' : 'equality', e.op);
+        const p = this.bind(this.value(e.field, f, e.value, e.valuePosition ?? e.position));
+        if (e.op === '!=') return f.nullable ? `(${f.column} IS NULL OR ${f.column} <> ${p})` : `${f.column} <> ${p}`;
+        return this.positive(f, `${f.column} ${e.op} ${p}`);
+      }
+      case 'in': {
+        const f = this.operand(e.field, e.position, 'equality', e.negated ? 'NOT IN' : 'IN');
+        if (e.values.length === 0) return e.negated ? '(1=1)' : '(1=0)'; // only hand-built trees; Postgres rejects `IN ()`
+        const list = e.values
+          .map((v, i) => this.bind(this.value(e.field, f, v, e.valuePositions?.[i] ?? e.position)))
+          .join(', ');
+        if (e.negated)
+          return f.nullable ? `(${f.column} IS NULL OR ${f.column} NOT IN (${list}))` : `${f.column} NOT IN (${list})`;
+        return this.positive(f, `${f.column} IN (${list})`);
+      }
+      case 'between': {
+        const f = this.operand(e.field, e.position, 'range', e.negated ? 'NOT BETWEEN' : 'BETWEEN');
+        const low = this.bind(this.value(e.field, f, e.low, e.lowPosition ?? e.position));
+        const high = this.bind(this.value(e.field, f, e.high, e.highPosition ?? e.position));
+        const bounds = `BETWEEN ${low} AND ${high}`;
+        if (e.negated) return `(${f.nullable ? `${f.column} IS NULL OR ` : ''}${f.column} NOT ${bounds})`;
+        return `(${f.nullable ? `${f.column} IS NOT NULL AND ` : ''}${f.column} ${bounds})`;
+      }
+      case 'startsWith': {
+        const f = this.operand(e.field, e.position, 'prefix', 'STARTS_WITH');
+        const prefix = this.value(e.field, f, e.prefix, e.prefixPosition ?? e.position) as string;
+        const next = prefixSuccessor(prefix);
+        const parts = f.nullable ? [`${f.column} IS NOT NULL`] : [];
+        parts.push(`${f.column} >= ${this.bind(prefix)}`); // the empty prefix: every non-NULL value
+        if (next !== undefined) parts.push(`${f.column} < ${this.bind(next)}`);
+        return `(${parts.join(' AND ')})`;
+      }
+      case 'isNull': {
+        const f = this.operand(e.field, e.position, 'null', 'IS NULL');
+        return `${f.column} IS ${e.negated ? 'NOT NULL' : 'NULL'}`;
+      }
+    }
+  }
+
+  /** A positive predicate on a nullable column is made false (not NULL) for NULL, so NOT(...) complements it. */
+  private positive(f: QueryField, sql: string): string {
+    return f.nullable ? `(${f.column} IS NOT NULL AND ${sql})` : sql;
+  }
+
+  private bind(value: unknown): string {
+    this.params.push(value);
+    return this.dialect === 'sqlite' ? '?' : `$${this.paramOffset + this.params.length}`;
+  }
+
+  field(name: string, position: number): QueryField {
+    const f = this.fields.resolve(name);
+    if (!f) {
+      const known = this.fields.names();
+      const near = known.find((n) => asciiLower(n) === asciiLower(name));
+      const hint = near ? ` (did you mean ${near}? field names are case-sensitive)` : '';
+      throw new QuerySyntaxError(
+        `unknown field '${name}' at position ${position}${hint}; known fields: ${known.join(', ')}`,
+        position,
+      );
+    }
+    if (!COLUMN_NAME.test(f.column)) throw new Error(`field ${name} maps to a bad column name`);
+    return f;
+  }
+
+  checkSupported(name: string, f: QueryField, position: number): void {
+    if (f.type === 'Text' || f.type === 'KeywordList') {
+      throw new QuerySyntaxError(
+        `${name} at position ${position} is a ${f.type} field, which queries do not support yet`,
+        position,
+      );
+    }
+  }
+
+  private operand(name: string, position: number, cls: OperatorClass, op: string): QueryField {
+    const f = this.field(name, position);
+    this.checkSupported(name, f, position);
+    if (cls === 'prefix' && (f.type !== 'Keyword' || f.allowedValues)) {
+      throw new QuerySyntaxError(
+        `STARTS_WITH needs a free-form Keyword field, but ${name} at position ${position} is ${typeName(f)}`,
+        position,
+      );
+    }
+    if (cls === 'range' && (f.type === 'Bool' || f.allowedValues)) {
+      throw new QuerySyntaxError(
+        `${op} cannot be used on ${name} at position ${position} (${typeName(f)}); use =, !=, IN, NOT IN or IS [NOT] NULL`,
+        position,
+      );
+    }
+    return f;
+  }
+
+  /** Checks a literal against the field's type and returns the value to bind. */
+  private value(name: string, f: QueryField, v: Literal, position: number): unknown {
+    const mismatch = (wanted: string): QuerySyntaxError =>
+      new QuerySyntaxError(
+        `${name} is ${typeName(f)} and needs ${wanted} at position ${position}, found ${describeLiteral(v)}`,
+        position,
+      );
+    switch (f.type) {
+      case 'Keyword':
+      case 'Text':
+      case 'KeywordList': {
+        if (typeof v !== 'string') throw mismatch('a quoted string');
+        if (!f.allowedValues) return toWellFormed(v);
+        const canonical = f.allowedValues.find((a) => asciiLower(a) === asciiLower(v));
+        if (canonical === undefined) {
+          throw new QuerySyntaxError(
+            `invalid ${name} '${v}' at position ${position}; valid values: ${f.allowedValues.join(', ')}`,
+            position,
+          );
+        }
+        return canonical;
+      }
+      case 'Int':
+        if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw mismatch('an integer');
+        return v;
+      case 'Double':
+        if (typeof v !== 'number') throw mismatch('a number');
+        return v;
+      case 'Bool':
+        if (typeof v !== 'boolean') throw mismatch('TRUE or FALSE');
+        return this.dialect === 'sqlite' ? (v ? 1 : 0) : v;
+      case 'Datetime': {
+        if (typeof v === 'number') {
+          if (!Number.isSafeInteger(v))
+            throw mismatch("an ISO 8601 time like '2026-01-01T00:00:00Z' or integer epoch ms");
+          return v;
+        }
+        const ms = typeof v === 'string' ? parseIsoDatetime(v) : undefined;
+        if (ms === undefined) throw mismatch("an ISO 8601 time like '2026-01-01T00:00:00Z' or integer epoch ms");
+        return ms;
+      }
+    }
+  }
+}
+
+function typeName(f: QueryField): string {
+  if (f.allowedValues) return 'a Keyword field with a fixed set of values';
+  return `${f.type === 'Int' ? 'an' : 'a'} ${f.type} field`;
+}
+
+function describeLiteral(v: Literal): string {
+  if (typeof v === 'string') return `string '${v.length > 40 ? v.slice(0, 40) + '...' : v}'`;
+  return typeof v === 'number' ? `number ${v}` : String(v).toUpperCase();
+}
+
+function asciiLower(s: string): string {
+  return s.replace(/[A-Z]/g, (c) => c.toLowerCase());
+}
+
+/** Lone surrogates become U+FFFD, which is what the drivers store for them (UTF-8 cannot hold them). */
+function toWellFormed(s: string): string {
+  return s.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
+}
+
+/**
+ * The smallest string greater than every string starting with `prefix`, in code point order; undefined when there is
+ * none (empty prefix, or only U+10FFFF). Increments the last code point that can be incremented and drops those after it.
+ */
+export function prefixSuccessor(prefix: string): string | undefined {
+  const points = Array.from(prefix, (ch) => ch.codePointAt(0)!);
+  while (points.length > 0) {
+    const last = points.pop()!;
+    if (last < 0x10ffff) {
+      points.push(last === 0xd7ff ? 0xe000 : last + 1); // skip the surrogate range, which text never holds
+      return points.map((p) => String.fromCodePoint(p)).join('');
+    }
+  }
+  return undefined;
+}
+
+const ISO_DATETIME =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?([Zz]|[+-]\d{2}:\d{2}))?$/;
+
+/**
+ * Epoch ms of a strict ISO 8601 / RFC 3339 time: `YYYY-MM-DD` (UTC midnight) or a date and time with seconds
+ * optional, up to 9 fraction digits (truncated to ms) and a required `Z` or `±HH:MM` offset. Undefined otherwise.
+ */
+export function parseIsoDatetime(text: string): number | undefined {
+  const m = ISO_DATETIME.exec(text);
+  if (!m) return undefined;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const [hour, minute, second] = [Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0)];
+  const millis = Number((m[7] ?? '').padEnd(3, '0').slice(0, 3));
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
+  if (hour > 23 || minute > 59 || second > 59) return undefined;
+  let offsetMinutes = 0;
+  const zone = m[8];
+  if (zone !== undefined && zone !== 'Z' && zone !== 'z') {
+    const [oh, om] = [Number(zone.slice(1, 3)), Number(zone.slice(4, 6))];
+    if (oh > 23 || om > 59) return undefined;
+    offsetMinutes = (zone[0] === '-' ? -1 : 1) * (oh * 60 + om);
+  }
+  const days = daysFromCivil(year, month, day);
+  return ((days * 24 + hour) * 60 + minute - offsetMinutes) * 60_000 + second * 1000 + millis;
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return [4, 6, 9, 11].includes(month) ? 30 : 31;
+}
+
+/** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm; no Date quirks for years < 100). */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}

@@ -1,0 +1,113 @@
+/**
+ * The visibility list and count over the executions table. The query tree is compiled by the shared compiler
+ * (../sql/compile-query.ts); this module adds the namespace, the keyset condition of the page token, the order
+ * with its run_id tiebreak and the limit. Statements are cached by their SQL text (a UI polls the same list).
+ */
+import type Database from 'better-sqlite3';
+import type { ExecutionStatus } from '../../protocol/status.js';
+import type { VisibilityQuery } from '../../visibility/query-ast.js';
+import { compileQuery } from '../sql/compile-query.js';
+import type { ExecutionSummary, ListExecutionsRequest, ListExecutionsResponse } from '../store.js';
+import {
+  decodePageToken,
+  encodePageToken,
+  keysetPredicate,
+  orderBySql,
+  withTiebreak,
+  type KeyValue,
+} from './keyset.js';
+
+const STATEMENT_CACHE_SIZE = 64;
+const DEFAULT_PAGE_SIZE = 100;
+
+const SUMMARY_COLUMNS =
+  'namespace, workflow_id, run_id, workflow_type, task_queue, status, start_time, close_time, history_length';
+
+interface SummaryRow {
+  namespace: string;
+  workflow_id: string;
+  run_id: string;
+  workflow_type: string;
+  task_queue: string;
+  status: ExecutionStatus;
+  start_time: number;
+  close_time: number | null;
+  history_length: number;
+  [sortKey: `k${number}`]: KeyValue;
+}
+
+function toSummary(r: SummaryRow): ExecutionSummary {
+  const s: ExecutionSummary = {
+    namespace: r.namespace,
+    workflowId: r.workflow_id,
+    runId: r.run_id,
+    workflowType: r.workflow_type,
+    taskQueue: r.task_queue,
+    status: r.status,
+    startTime: r.start_time,
+    historyLength: r.history_length,
+  };
+  if (r.close_time !== null) s.closeTime = r.close_time;
+  return s;
+}
+
+export class VisibilityReader {
+  private readonly statements = new Map<string, Database.Statement>();
+
+  constructor(private readonly db: Database.Database) {}
+
+  list(req: ListExecutionsRequest): ListExecutionsResponse {
+    const compiled = compileQuery(req.query, { dialect: 'sqlite' });
+    const order = withTiebreak(compiled.orderColumns);
+    const pageSize = Number.isInteger(req.pageSize) && req.pageSize > 0 ? req.pageSize : DEFAULT_PAGE_SIZE;
+
+    // The sort key is selected under fixed names, so an order column may be any expression the compiler emits.
+    const keyColumns = order.map((c, i) => `${c.column} AS k${i}`).join(', ');
+    const params: unknown[] = [req.namespace, ...compiled.params];
+    let where = `namespace = ? AND (${compiled.where})`;
+    if (req.pageToken !== undefined && req.pageToken !== '') {
+      const keyset = keysetPredicate(order, decodePageToken(order, req.pageToken));
+      where += ` AND ${keyset.sql}`;
+      params.push(...keyset.params);
+    }
+    params.push(pageSize + 1);
+    const sql = `SELECT ${SUMMARY_COLUMNS}, ${keyColumns} FROM executions WHERE ${where} ORDER BY ${orderBySql(order)} LIMIT ?`;
+    const rows = this.statement(sql).all(...params) as SummaryRow[];
+
+    const more = rows.length > pageSize;
+    if (more) rows.length = pageSize;
+    const res: ListExecutionsResponse = { executions: rows.map(toSummary) };
+    if (more) {
+      const last = rows[rows.length - 1]!;
+      res.nextPageToken = encodePageToken(
+        order,
+        order.map((_, i) => last[`k${i}`] ?? null),
+      );
+    }
+    return res;
+  }
+
+  count(namespace: string, query: VisibilityQuery): number {
+    const compiled = compileQuery(query, { dialect: 'sqlite' });
+    const sql = `SELECT count(*) FROM executions WHERE namespace = ? AND (${compiled.where})`;
+    return this.statement(sql, true).get(namespace, ...compiled.params) as number;
+  }
+
+  private statement(sql: string, pluck = false): Database.Statement {
+    const cacheKey = pluck ? `pluck:${sql}` : sql;
+    let stmt = this.statements.get(cacheKey);
+    if (stmt) {
+      // refresh its place: the Map's first entry is the least recently used
+      this.statements.delete(cacheKey);
+    } else {
+      stmt = this.db.prepare(sql);
+      if (pluck) stmt.pluck();
+      if (this.statements.size >= STATEMENT_CACHE_SIZE) {
+        const oldest = this.statements.keys().next().value;
+        if (oldest !== undefined) this.statements.delete(oldest);
+      }
+    }
+    this.statements.set(cacheKey, stmt);
+    return stmt;
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * The Store: everything Weft keeps, behind one async interface that every dialect (SQLite now, PostgreSQL
+ * later) implements and one conformance suite checks. The store is the truth; the server's in-memory queues,
+ * waiters and timer heaps only speed things up over it.
+ *
+ * Writes are Mutations: the changes of one API operation to one or more runs, applied atomically. A store
+ * may commit many mutations in one transaction (group commit) but each mutation succeeds or fails whole.
+ */
+import type { ExecutionState } from '../engine/state.js';
+import type { TaskRow, TimerRow } from '../engine/transition.js';
+import type { HistoryEvent } from '../protocol/events.js';
+import type { ExecutionStatus } from '../protocol/status.js';
+import type { VisibilityQuery } from '../visibility/query-ast.js';
+
+export interface StoredExecution {
+  state: ExecutionState;
+  /** Incremented by every write; a write names the version it read (optimistic concurrency). */
+  version: number;
+}
+
+export interface ExecutionWrite {
+  state: ExecutionState;
+  /** The version the writer read; 0 creates the run (and fails if it exists). */
+  expectedVersion: number;
+  newEvents: HistoryEvent[];
+  /** Applied before tasksAdded, so a key may be removed and added again in one write. */
+  tasksRemoved: string[];
+  tasksAdded: TaskRow[];
+  timersRemoved: string[];
+  timersAdded: TimerRow[];
+  /** The run closed: every task and timer row of it is deleted. */
+  closed: boolean;
+}
+
+/** The run a workflow id currently points at. */
+export interface CurrentRun {
+  namespace: string;
+  workflowId: string;
+  runId: string;
+  status: ExecutionStatus;
+}
+
+export interface CurrentRunWrite extends CurrentRun {
+  /** The run the writer saw as current; null: none existed. A mismatch fails the mutation with a conflict. */
+  expectedRunId: string | null;
+}
+
+export interface Mutation {
+  executions: ExecutionWrite[];
+  currentRuns?: CurrentRunWrite[];
+}
+
+/** A write lost a race (another writer changed the run first); the caller reloads and retries. */
+export class StoreConflictError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StoreConflictError';
+  }
+}
+
+/** One row of the visibility list. */
+export interface ExecutionSummary {
+  namespace: string;
+  workflowId: string;
+  runId: string;
+  workflowType: string;
+  taskQueue: string;
+  status: ExecutionStatus;
+  startTime: number;
+  closeTime?: number;
+  historyLength: number;
+}
+
+export interface ListExecutionsRequest {
+  namespace: string;
+  query: VisibilityQuery;
+  pageSize: number;
+  /** Opaque token from the previous page. */
+  pageToken?: string;
+}
+
+export interface ListExecutionsResponse {
+  executions: ExecutionSummary[];
+  nextPageToken?: string;
+}
+
+export interface WorkflowDefinition {
+  namespace: string;
+  workflowType: string;
+  taskQueue: string;
+  description?: string;
+  /** Default start options (timeouts, retry) applied when a start does not give them. */
+  defaults?: Record<string, unknown>;
+  updatedAt: number;
+}
+
+export interface Store {
+  readonly dialect: 'sqlite' | 'postgres';
+  /** Applies pending migrations. */
+  init(): Promise<void>;
+  /** Flushes pending commits and closes. */
+  close(): Promise<void>;
+  /** Cheap round trip that proves the store answers (for /healthz). */
+  ping(): Promise<void>;
+
+  /** Commits a mutation durably. Rejects with StoreConflictError when a version or current-run check fails. */
+  commit(mutation: Mutation): Promise<void>;
+
+  getExecution(runId: string): Promise<StoredExecution | undefined>;
+  getCurrentRun(namespace: string, workflowId: string): Promise<CurrentRun | undefined>;
+  /** Events with fromEventId <= eventId <= toEventId, in order. */
+  readEvents(runId: string, fromEventId: number, toEventId: number): Promise<HistoryEvent[]>;
+
+  listExecutions(req: ListExecutionsRequest): Promise<ListExecutionsResponse>;
+  countExecutions(namespace: string, query: VisibilityQuery): Promise<number>;
+
+  /** Every pending task row, oldest first, in pages (for rebuilding in-memory queues at start-up). */
+  listTasks(afterRowId: number, limit: number): Promise<Array<TaskRow & { rowId: number }>>;
+  /** Timer rows due at or before `dueBefore`, earliest first. */
+  dueTimers(dueBefore: number, limit: number): Promise<TimerRow[]>;
+
+  putWorkflowDefinition(def: WorkflowDefinition): Promise<void>;
+  getWorkflowDefinition(namespace: string, workflowType: string): Promise<WorkflowDefinition | undefined>;
+  listWorkflowDefinitions(namespace: string): Promise<WorkflowDefinition[]>;
+}

@@ -1,0 +1,163 @@
+/**
+ * Runs activity tasks: calls the activity function inside its Context, heartbeats to the server (throttled),
+ * and turns cancellation answers into an aborted `cancellationSignal`. Produces the task's completion.
+ */
+import { ApplicationFailure, CancelledFailure, TimeoutFailure, encodeFailure, isCancellation } from '../common/failure.js';
+import type { Logger } from '../common/logger.js';
+import type { ActivityTask, HeartbeatResponse, TaskCompletion } from '../protocol/tasks.js';
+import { Context, runWithContext, type ActivityInfo } from '../activity/context.js';
+import { ServiceError } from '../client/errors.js';
+import type { Transport } from '../client/transport.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type ActivityImplementations = Record<string, (...args: any[]) => unknown>;
+
+export interface ActivityExecutorOptions {
+  transport: Transport;
+  namespace: string;
+  activities: ActivityImplementations;
+  log: Logger;
+  maxHeartbeatThrottleIntervalMs: number;
+  defaultHeartbeatThrottleIntervalMs: number;
+}
+
+function infoOf(task: ActivityTask): ActivityInfo {
+  return {
+    activityId: task.activityId,
+    activityType: task.activityType,
+    attempt: task.attempt,
+    workflowId: task.workflowId,
+    runId: task.runId,
+    workflowType: task.workflowType,
+    workflowNamespace: task.namespace,
+    taskQueue: task.taskQueue,
+    heartbeatDetails: task.heartbeatDetails,
+    scheduledTime: new Date(task.scheduledTime),
+    currentAttemptScheduledTime: new Date(task.currentAttemptScheduledTime),
+    startedTime: new Date(task.startedTime),
+    ...(task.startToCloseTimeoutMs !== undefined ? { startToCloseTimeoutMs: task.startToCloseTimeoutMs } : {}),
+    ...(task.scheduleToCloseTimeoutMs !== undefined ? { scheduleToCloseTimeoutMs: task.scheduleToCloseTimeoutMs } : {}),
+    ...(task.heartbeatTimeoutMs !== undefined ? { heartbeatTimeoutMs: task.heartbeatTimeoutMs } : {}),
+    workflowExecution: { workflowId: task.workflowId, runId: task.runId },
+    idempotencyKey: task.idempotencyKey,
+    isLocal: false,
+    taskToken: task.taskToken,
+  };
+}
+
+/** Sends heartbeats at most once per interval, always with the latest details. */
+class Heartbeater {
+  private lastSent = 0;
+  private pending: { details: unknown } | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private inFlight = false;
+  lastDetails: unknown;
+
+  constructor(
+    private readonly intervalMs: number,
+    private readonly send: (details: unknown) => Promise<void>,
+  ) {}
+
+  beat(details: unknown): void {
+    this.lastDetails = details;
+    this.pending = { details };
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.timer || this.inFlight || !this.pending) return;
+    const wait = Math.max(0, this.lastSent + this.intervalMs - Date.now());
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      const p = this.pending;
+      if (!p) return;
+      this.pending = undefined;
+      this.inFlight = true;
+      this.lastSent = Date.now();
+      this.send(p.details).finally(() => {
+        this.inFlight = false;
+        this.schedule();
+      });
+    }, wait);
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.pending = undefined;
+  }
+}
+
+export class ActivityExecutor {
+  /** Running activities by task token, so shutdown can cancel them. */
+  private readonly running = new Map<string, AbortController>();
+
+  constructor(private readonly opts: ActivityExecutorOptions) {}
+
+  get inFlight(): number {
+    return this.running.size;
+  }
+
+  /** Cancels every running activity (worker shutdown after the grace time). */
+  cancelAll(reason: string): void {
+    for (const ac of this.running.values()) ac.abort(new CancelledFailure(reason));
+  }
+
+  async run(task: ActivityTask): Promise<TaskCompletion> {
+    const { opts } = this;
+    const fn = opts.activities[task.activityType];
+    if (typeof fn !== 'function') {
+      const known = Object.keys(opts.activities).join(', ') || 'none';
+      const failure = ApplicationFailure.create({
+        message: `activity type ${JSON.stringify(task.activityType)} is not registered on this worker (it has: ${known})`,
+        type: 'NotFoundError',
+      });
+      return { kind: 'activityTaskFailed', taskToken: task.taskToken, failure: encodeFailure(failure) };
+    }
+    const abort = new AbortController();
+    this.running.set(task.taskToken, abort);
+    const interval = task.heartbeatTimeoutMs
+      ? Math.min(task.heartbeatTimeoutMs * 0.8, opts.maxHeartbeatThrottleIntervalMs)
+      : opts.defaultHeartbeatThrottleIntervalMs;
+    const heartbeater = new Heartbeater(interval, (details) => this.sendHeartbeat(task, details, abort));
+    const ctx = new Context(infoOf(task), abort, (d) => heartbeater.beat(d));
+    const deadline = task.startToCloseTimeoutMs
+      ? setTimeout(() => abort.abort(new TimeoutFailure('activity start-to-close timeout passed', heartbeater.lastDetails, 'START_TO_CLOSE')), task.startToCloseTimeoutMs)
+      : undefined;
+    try {
+      const result = await runWithContext(ctx, () => fn(...task.input));
+      return { kind: 'activityTaskCompleted', taskToken: task.taskToken, ...(result !== undefined ? { result } : {}) };
+    } catch (err) {
+      if (abort.signal.aborted && abort.signal.reason instanceof CancelledFailure && isCancellation(err)) {
+        return { kind: 'activityTaskCanceled', taskToken: task.taskToken };
+      }
+      return {
+        kind: 'activityTaskFailed',
+        taskToken: task.taskToken,
+        failure: encodeFailure(err),
+        ...(heartbeater.lastDetails !== undefined ? { lastHeartbeatDetails: heartbeater.lastDetails } : {}),
+      };
+    } finally {
+      clearTimeout(deadline);
+      heartbeater.stop();
+      this.running.delete(task.taskToken);
+    }
+  }
+
+  private async sendHeartbeat(task: ActivityTask, details: unknown, abort: AbortController): Promise<void> {
+    try {
+      const r = await this.opts.transport.call<HeartbeatResponse>('heartbeatActivity', {
+        params: { namespace: this.opts.namespace },
+        body: { taskToken: task.taskToken, ...(details !== undefined ? { details } : {}) },
+      });
+      if (r.cancelRequested) abort.abort(new CancelledFailure('Activity cancellation requested'));
+    } catch (e) {
+      if (e instanceof ServiceError && e.code === 'TASK_NOT_FOUND') {
+        // timed out, or the workflow closed: nobody waits for this attempt any more
+        abort.abort(new CancelledFailure('Activity is no longer wanted (timed out, or its workflow closed)'));
+      } else {
+        this.opts.log.warn({ err: e, activityType: task.activityType }, 'heartbeat failed');
+      }
+    }
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * Sends task completions in batches: every completion ready in one turn of the event loop goes in one request.
+ * With the batch the worker offers free slots, and the server hands back at once what the completions
+ * produced for this worker (eager activities, the next workflow task of a cached workflow). While the server
+ * cannot be reached, batches are retried with backoff; a completion the server rejects (its task timed out
+ * meanwhile) is logged and dropped.
+ */
+import type { Logger } from '../common/logger.js';
+import type { ActivityTask, CompleteTasksResponse, TaskCompletion, WorkflowTask } from '../protocol/tasks.js';
+import { ConnectionError } from '../client/errors.js';
+import type { Transport } from '../client/transport.js';
+import type { Slots } from './slots.js';
+
+const MAX_BATCH = 200;
+const RETRY_FOR_MS = 120_000;
+
+export interface CompletionBatcherOptions {
+  transport: Transport;
+  namespace: string;
+  identity: string;
+  taskQueue: string;
+  workflowSlots: Slots;
+  activitySlots: Slots;
+  log: Logger;
+  /** Tasks handed back eagerly; their slots are already taken. */
+  onTasks: (workflowTasks: WorkflowTask[], activityTasks: ActivityTask[]) => void;
+  /** Whether to offer eager slots (not while draining for shutdown). */
+  acceptEager: () => boolean;
+}
+
+export class CompletionBatcher {
+  private queue: TaskCompletion[] = [];
+  private scheduled = false;
+  private inFlight = 0;
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(private readonly opts: CompletionBatcherOptions) {}
+
+  submit(c: TaskCompletion): void {
+    this.queue.push(c);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  /** Resolves once every submitted completion has been delivered (or dropped). */
+  async drain(): Promise<void> {
+    while (this.queue.length > 0 || this.inFlight > 0 || this.scheduled) {
+      await new Promise<void>((r) => this.idleWaiters.push(r));
+    }
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, MAX_BATCH);
+      this.inFlight++;
+      this.send(batch)
+        .catch((e: unknown) => this.opts.log.error({ err: e, completions: batch.length }, 'task completions lost'))
+        .finally(() => {
+          this.inFlight--;
+          this.notifyIdle();
+        });
+    }
+    this.notifyIdle();
+  }
+
+  private notifyIdle(): void {
+    if (this.queue.length === 0 && this.inFlight === 0 && !this.scheduled) {
+      const w = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const r of w) r();
+    }
+  }
+
+  private async send(batch: TaskCompletion[]): Promise<void> {
+    const { opts } = this;
+    const eager = opts.acceptEager();
+    const wSlots = eager ? opts.workflowSlots.take(Math.min(batch.length, 64)) : 0;
+    const aSlots = eager ? opts.activitySlots.take(Math.min(batch.length * 4, 256)) : 0;
+    let res: CompleteTasksResponse;
+    try {
+      res = await this.deliver(batch, wSlots, aSlots);
+    } catch (e) {
+      opts.workflowSlots.release(wSlots);
+      opts.activitySlots.release(aSlots);
+      throw e;
+    }
+    res.results.forEach((r, i) => {
+      if (!r.ok) opts.log.warn({ code: r.error?.code, error: r.error?.message, kind: batch[i]?.kind }, 'server rejected a task completion');
+    });
+    opts.workflowSlots.release(wSlots - res.workflowTasks.length);
+    opts.activitySlots.release(aSlots - res.activityTasks.length);
+    if (res.workflowTasks.length + res.activityTasks.length > 0) opts.onTasks(res.workflowTasks, res.activityTasks);
+  }
+
+  private async deliver(batch: TaskCompletion[], eagerWorkflowSlots: number, eagerActivitySlots: number): Promise<CompleteTasksResponse> {
+    const { opts } = this;
+    const deadline = Date.now() + RETRY_FOR_MS;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await opts.transport.call<CompleteTasksResponse>(
+          'completeTasks',
+          {
+            params: { namespace: opts.namespace },
+            body: { identity: opts.identity, taskQueue: opts.taskQueue, completions: batch, eagerWorkflowSlots, eagerActivitySlots },
+          },
+          { retryForMs: 0 },
+        );
+      } catch (e) {
+        if (!(e instanceof ConnectionError) || Date.now() > deadline) throw e;
+        if (attempt === 0) opts.log.warn({ error: e.message }, 'server unreachable; retrying task completions');
+        await new Promise((r) => setTimeout(r, Math.min(200 * 2 ** attempt, 5000) * (0.5 + Math.random() / 2)));
+      }
+    }
+  }
+}

@@ -1,0 +1,7 @@
+/** `weft/worker`: run workflows and activities, replay histories, bundle workflow code. */
+export { Worker, type WorkerOptions, type WorkerState } from './worker.js';
+export { bundleWorkflowCode, WorkflowBundleError, type WorkflowBundle } from './sandbox/bundler.js';
+export type { ReplayOptions, ReplayResult, ReplayInput } from './replay-histories.js';
+export type { ActivityImplementations } from './activity-executor.js';
+export { DeterminismViolationError } from '../common/failure.js';
+export type { History, HistoryEvent } from '../protocol/events.js';

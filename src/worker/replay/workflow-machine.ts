@@ -1,0 +1,265 @@
+/**
+ * Drives one workflow run from its history: turns events into activation jobs, activates the sandboxed
+ * workflow at each workflow task, and checks that the commands the code produces match the events history
+ * recorded for them. Used the same way for a fresh replay, for a cached (sticky) workflow that only gets new
+ * events, and by the replayer (`Worker.runReplayHistory`).
+ *
+ * History layout this relies on (the server guarantees it): a completed workflow task is
+ *   WorkflowTaskStarted, WorkflowTaskCompleted, <one event per command, in command order>, ...
+ * and events that arrived while a task ran come after its command events.
+ */
+import { DeterminismViolationError, type CommandDescription, type FailureInfo } from '../../common/failure.js';
+import type { Command } from '../../protocol/commands.js';
+import { COMMAND_EVENT_TYPES, type EventAttributes, type HistoryEvent } from '../../protocol/events.js';
+import type { Activation, ActivationJob, ActivationResult, InstanceInit } from '../../workflow/internal/activation.js';
+import type { WorkflowSandbox } from '../sandbox/vm-sandbox.js';
+
+export interface RunIdentity {
+  namespace: string;
+  workflowId: string;
+  runId: string;
+  workflowType: string;
+  taskQueue: string;
+}
+
+interface ScheduledActivity {
+  seq: number;
+  activityType: string;
+  activityId: string;
+}
+
+export class WorkflowMachine {
+  /** Id of the last event applied. */
+  lastEventId = 0;
+  /** Commands of the last activation whose events have not been seen yet. */
+  private expected: Command[] = [];
+  private jobs: ActivationJob[] = [];
+  private readonly activities = new Map<number, ScheduledActivity>();
+  private created = false;
+  private lastWasCurrentTask = false;
+
+  constructor(
+    private readonly sandbox: WorkflowSandbox,
+    readonly run: RunIdentity,
+  ) {}
+
+  /**
+   * Applies events that continue right after `lastEventId`. When they end with the workflow task to answer now
+   * (a WorkflowTaskStarted with no completion after it), returns that activation's result.
+   */
+  apply(events: readonly HistoryEvent[]): ActivationResult | undefined {
+    let result: ActivationResult | undefined;
+    this.lastWasCurrentTask = false;
+    for (let i = 0; i < events.length; i++) {
+      const ev = events[i]!;
+      if (ev.eventId <= this.lastEventId) continue;
+      if (ev.eventId !== this.lastEventId + 1)
+        throw new Error(`history gap in ${this.run.workflowId}: expected event ${this.lastEventId + 1}, got ${ev.eventId}`);
+      this.lastEventId = ev.eventId;
+      if (COMMAND_EVENT_TYPES.has(ev.eventType)) {
+        this.match(ev);
+        continue;
+      }
+      if (ev.eventType !== 'WorkflowTaskCompleted' && this.expected.length > 0) throw this.violation(ev, undefined, this.expected[0]);
+      if (ev.eventType === 'WorkflowTaskStarted') {
+        const next = events[i + 1];
+        if (next === undefined) {
+          result = this.activate(ev, false);
+          this.expected = [...result.commands];
+          this.lastWasCurrentTask = true;
+        } else if (next.eventType === 'WorkflowTaskCompleted') {
+          const r = this.activate(ev, true);
+          if (r.failure) throw failureError(r.failure);
+          this.expected = r.commands;
+        }
+        // followed by WorkflowTaskFailed/TimedOut: that task's work was discarded; its jobs go to the next one
+        continue;
+      }
+      this.toJobs(ev);
+    }
+    return result;
+  }
+
+  /** After replaying a whole history: code that produced more commands than history holds is nondeterministic. */
+  finishReplay(): void {
+    if (!this.lastWasCurrentTask && this.expected.length > 0) throw this.violation(undefined, undefined, this.expected[0]);
+  }
+
+  dispose(): void {
+    if (this.created) this.sandbox.dispose(this.run.runId);
+  }
+
+  private activate(ev: HistoryEvent, isReplaying: boolean): ActivationResult {
+    const activation: Activation = { jobs: this.jobs, now: Date.parse(ev.eventTime), isReplaying, historyLength: ev.eventId };
+    this.jobs = [];
+    if (!this.created) throw new Error(`history of ${this.run.workflowId} does not start with WorkflowExecutionStarted`);
+    return this.sandbox.activate(this.run.runId, activation);
+  }
+
+  private toJobs(ev: HistoryEvent): void {
+    switch (ev.eventType) {
+      case 'WorkflowExecutionStarted':
+        this.create(ev.attributes, Date.parse(ev.eventTime));
+        this.jobs.push({ type: 'start', workflowType: ev.attributes.workflowType, args: ev.attributes.input });
+        return;
+      case 'ActivityTaskCompleted': {
+        const a = this.activity(ev.attributes.scheduledEventId);
+        this.jobs.push({ type: 'resolveActivity', seq: a.seq, result: ev.attributes.result });
+        return;
+      }
+      case 'ActivityTaskFailed':
+      case 'ActivityTaskTimedOut': {
+        const a = this.activity(ev.attributes.scheduledEventId);
+        const message = ev.eventType === 'ActivityTaskFailed' ? 'Activity task failed' : 'Activity task timed out';
+        this.jobs.push({ type: 'resolveActivity', seq: a.seq, failure: activityFailure(a, message, ev.attributes.retryState, ev.attributes.failure) });
+        return;
+      }
+      case 'ActivityTaskCanceled': {
+        const a = this.activity(ev.attributes.scheduledEventId);
+        const cause: FailureInfo = { kind: 'cancelled', message: 'Activity cancelled', ...(ev.attributes.details !== undefined ? { details: [ev.attributes.details] } : {}) };
+        this.jobs.push({ type: 'resolveActivity', seq: a.seq, failure: activityFailure(a, 'Activity task cancelled', 'CANCEL_REQUESTED', cause) });
+        return;
+      }
+      case 'TimerFired':
+        this.jobs.push({ type: 'fireTimer', seq: Number(ev.attributes.timerId) });
+        return;
+      case 'WorkflowExecutionCancelRequested':
+        this.jobs.push({ type: 'cancelWorkflow', ...(ev.attributes.reason !== undefined ? { reason: ev.attributes.reason } : {}) });
+        return;
+      default:
+        return; // bookkeeping events: nothing for the workflow to see
+    }
+  }
+
+  private create(started: EventAttributes['WorkflowExecutionStarted'], time: number): void {
+    if (this.created) return;
+    const init: InstanceInit = {
+      randomnessSeed: started.randomnessSeed,
+      info: {
+        workflowId: this.run.workflowId,
+        runId: this.run.runId,
+        workflowType: started.workflowType,
+        taskQueue: started.taskQueue,
+        namespace: this.run.namespace,
+        attempt: started.attempt,
+        historyLength: 1,
+        continueAsNewSuggested: false,
+        firstExecutionRunId: started.firstExecutionRunId,
+        ...(started.continuedExecutionRunId ? { continuedFromExecutionRunId: started.continuedExecutionRunId } : {}),
+        ...(started.memo ? { memo: started.memo } : {}),
+        ...(started.searchAttributes ? { searchAttributes: started.searchAttributes } : {}),
+        startTime: new Date(time),
+        runStartTime: new Date(time),
+        ...(started.workflowExecutionTimeoutMs ? { executionTimeoutMs: started.workflowExecutionTimeoutMs } : {}),
+        ...(started.workflowRunTimeoutMs ? { runTimeoutMs: started.workflowRunTimeoutMs } : {}),
+        taskTimeoutMs: started.workflowTaskTimeoutMs,
+        unsafe: { isReplaying: true, now: () => time },
+      },
+    };
+    this.sandbox.create(this.run.runId, init, time);
+    this.created = true;
+  }
+
+  private activity(scheduledEventId: number): ScheduledActivity {
+    const a = this.activities.get(scheduledEventId);
+    if (!a) throw new Error(`history of ${this.run.workflowId} refers to unknown activity (scheduled event ${scheduledEventId})`);
+    return a;
+  }
+
+  /** Checks the next recorded command event against the next produced command. */
+  private match(ev: HistoryEvent): void {
+    const cmd = this.expected.shift();
+    if (!cmd || !this.sameCommand(cmd, ev)) throw this.violation(ev, cmd);
+    if (ev.eventType === 'ActivityTaskScheduled') {
+      const a = ev.attributes;
+      this.activities.set(ev.eventId, { seq: a.seq, activityType: a.activityType, activityId: a.activityId });
+    }
+  }
+
+  private sameCommand(cmd: Command, ev: HistoryEvent): boolean {
+    switch (ev.eventType) {
+      case 'ActivityTaskScheduled':
+        return (
+          cmd.type === 'ScheduleActivityTask' &&
+          cmd.seq === ev.attributes.seq &&
+          cmd.activityType === ev.attributes.activityType &&
+          cmd.activityId === ev.attributes.activityId
+        );
+      case 'ActivityTaskCancelRequested':
+        return cmd.type === 'RequestCancelActivityTask' && this.activities.get(ev.attributes.scheduledEventId)?.seq === cmd.seq;
+      case 'TimerStarted':
+        return cmd.type === 'StartTimer' && cmd.seq === ev.attributes.seq;
+      case 'TimerCanceled':
+        return cmd.type === 'CancelTimer' && String(cmd.seq) === ev.attributes.timerId;
+      case 'WorkflowExecutionCompleted':
+        return cmd.type === 'CompleteWorkflowExecution';
+      case 'WorkflowExecutionFailed':
+        return cmd.type === 'FailWorkflowExecution';
+      case 'WorkflowExecutionCanceled':
+        return cmd.type === 'CancelWorkflowExecution';
+      default:
+        return false;
+    }
+  }
+
+  private violation(ev: HistoryEvent | undefined, produced: Command | undefined, extra?: Command): DeterminismViolationError {
+    const expected: CommandDescription | undefined = ev ? describeEvent(ev) : undefined;
+    const prod = produced ?? extra;
+    const producedDesc: CommandDescription | undefined = prod ? describeCommand(prod) : undefined;
+    const left = expected ? formatDesc(expected) : '(nothing: history has no more commands here)';
+    const right = producedDesc ? formatDesc(producedDesc) : '(nothing: the code did not produce this command)';
+    const at = ev ? `event ${ev.eventId}` : `the end of history (event ${this.lastEventId})`;
+    const message =
+      `Nondeterminism in workflow ${JSON.stringify(this.run.workflowId)} (type ${this.run.workflowType}, run ${this.run.runId}) at ${at}:\n` +
+      `  history recorded:  ${left}\n` +
+      `  code produced:     ${right}\n` +
+      `The workflow code changed in a way that is incompatible with histories in flight. Guard the change with patched(), or keep the old code until those runs finish.`;
+    return new DeterminismViolationError(
+      message,
+      this.run.workflowId,
+      this.run.runId,
+      this.run.workflowType,
+      ev?.eventId ?? this.lastEventId,
+      expected,
+      producedDesc,
+    );
+  }
+}
+
+function activityFailure(a: ScheduledActivity, message: string, retryState: FailureInfo['retryState'], cause: FailureInfo): FailureInfo {
+  return { kind: 'activity', message, activityType: a.activityType, activityId: a.activityId, ...(retryState ? { retryState } : {}), cause };
+}
+
+function failureError(f: FailureInfo): Error {
+  const e = new Error(f.message);
+  e.name = f.type ?? 'Error';
+  if (f.stack) e.stack = f.stack;
+  return e;
+}
+
+export function describeEvent(ev: HistoryEvent): CommandDescription {
+  const a = ev.attributes as Record<string, unknown>;
+  const detail =
+    ev.eventType === 'ActivityTaskScheduled'
+      ? `activityType=${String(a.activityType)} activityId=${String(a.activityId)}`
+      : ev.eventType === 'TimerStarted'
+        ? `duration=${String(a.startToFireTimeoutMs)}ms`
+        : undefined;
+  const seq = typeof a.seq === 'number' ? a.seq : ev.eventType === 'TimerCanceled' ? Number(a.timerId) : undefined;
+  return { eventId: ev.eventId, kind: ev.eventType, ...(seq !== undefined ? { seq } : {}), ...(detail ? { detail } : {}) };
+}
+
+export function describeCommand(cmd: Command): CommandDescription {
+  const seq = 'seq' in cmd ? cmd.seq : undefined;
+  const detail =
+    cmd.type === 'ScheduleActivityTask'
+      ? `activityType=${cmd.activityType} activityId=${cmd.activityId}`
+      : cmd.type === 'StartTimer'
+        ? `duration=${cmd.startToFireTimeoutMs}ms`
+        : undefined;
+  return { kind: cmd.type, ...(seq !== undefined ? { seq } : {}), ...(detail ? { detail } : {}) };
+}
+
+function formatDesc(d: CommandDescription): string {
+  return [d.kind, d.seq !== undefined ? `seq=${d.seq}` : '', d.detail ?? ''].filter(Boolean).join(' ');
+}

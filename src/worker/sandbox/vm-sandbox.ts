@@ -1,0 +1,83 @@
+/**
+ * The deterministic sandbox: one `node:vm` context per workflow bundle, shared by every run of that bundle.
+ * Each run gets its own module instance (the bundle is a factory), so module-level state is per run. The
+ * context's Date, Math.random, crypto.randomUUID and setTimeout are replaced by versions that read the run
+ * being activated; WeakRef and FinalizationRegistry are removed; shared intrinsics are frozen, so one run
+ * cannot change what another sees.
+ *
+ * The context uses `microtaskMode: 'afterEvaluate'`: its promise jobs run in its own queue, drained at the
+ * end of each script run. Every step of an activation is a script run, so an activation always ends with
+ * its microtasks drained, whatever the host does meanwhile.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import vm from 'node:vm';
+import type { Activation, ActivationResult, InstanceInit } from '../../workflow/internal/activation.js';
+import type { WorkflowBundle } from './bundler.js';
+import { PRELUDE_SOURCE } from './prelude.js';
+
+export type SandboxLogSink = (level: string, message: string, attrs?: Record<string, unknown>) => void;
+
+const ACTIVATE = new vm.Script(
+  '(() => { const a = __weftArgs; const i = __weftInstances.get(a.runId); __weftCurrent = i.hooks; i.activate(a.input); })()',
+  { filename: 'weft-activate.js' },
+);
+const UNBLOCK = new vm.Script('__weftInstances.get(__weftArgs.runId).unblockConditions()', { filename: 'weft-unblock.js' });
+const CONCLUDE = new vm.Script('__weftInstances.get(__weftArgs.runId).conclude()', { filename: 'weft-conclude.js' });
+const CREATE = new vm.Script(
+  `(() => {
+    const a = __weftArgs;
+    __weftCurrent = __weftBootHooks(a.now);
+    const m = __weftFactory();
+    const i = m.createInstance(a.input, m.workflows, __weftLogSink);
+    __weftInstances.set(a.runId, i);
+    __weftCurrent = i.hooks;
+  })()`,
+  { filename: 'weft-create.js' },
+);
+const LIST_TYPES = new vm.Script(
+  `(() => { __weftCurrent = __weftBootHooks(0); const m = __weftFactory(); return JSON.stringify(Object.keys(m.workflows).filter((k) => typeof m.workflows[k] === 'function')); })()`,
+  { filename: 'weft-list.js' },
+);
+
+export class WorkflowSandbox {
+  private readonly context: vm.Context;
+  private readonly args: { runId: string; input: string; now: number };
+  readonly workflowTypes: string[];
+
+  constructor(bundle: WorkflowBundle, logSink: SandboxLogSink) {
+    this.args = { runId: '', input: '', now: 0 };
+    this.context = vm.createContext(
+      { AsyncLocalStorage, __weftLogSink: logSink, __weftArgs: this.args, __weftInstances: new Map() },
+      { microtaskMode: 'afterEvaluate', codeGeneration: { strings: false, wasm: false } },
+    );
+    vm.runInContext(PRELUDE_SOURCE, this.context, { filename: 'weft-prelude.js' });
+    vm.runInContext(bundle.code, this.context, { filename: 'workflow-bundle.js' });
+    this.workflowTypes = JSON.parse(LIST_TYPES.runInContext(this.context) as string) as string[];
+  }
+
+  /** Creates the module instance of a run. */
+  create(runId: string, init: InstanceInit, now: number): void {
+    this.set(runId, JSON.stringify(init), now);
+    CREATE.runInContext(this.context);
+  }
+
+  /** Applies an activation and returns the commands it produced. */
+  activate(runId: string, activation: Activation): ActivationResult {
+    this.set(runId, JSON.stringify(activation), activation.now);
+    ACTIVATE.runInContext(this.context);
+    for (let i = 0; UNBLOCK.runInContext(this.context) === true; i++) {
+      if (i > 10_000) throw new Error('conditions keep unblocking each other (more than 10,000 rounds)');
+    }
+    return JSON.parse(CONCLUDE.runInContext(this.context) as string) as ActivationResult;
+  }
+
+  dispose(runId: string): void {
+    (this.context.__weftInstances as Map<string, unknown>).delete(runId);
+  }
+
+  private set(runId: string, input: string, now: number): void {
+    this.args.runId = runId;
+    this.args.input = input;
+    this.args.now = now;
+  }
+}

@@ -1,0 +1,308 @@
+/**
+ * `Worker`: polls one task queue for workflow and activity tasks and runs them, within concurrency limits.
+ * On shutdown (worker.shutdown(), SIGINT/SIGTERM, or `weft worker stop`) it stops polling, lets in-flight
+ * tasks finish within the grace time, cancels activities still running after it, and delivers every
+ * completion before run() resolves. It reconnects with backoff while the server is unreachable.
+ */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { toMs, type Duration } from '../common/duration.js';
+import { createLogger, type Logger } from '../common/logger.js';
+import type { ActivityTask, PollResponse, TaskCompletion, WorkflowTask } from '../protocol/tasks.js';
+import { Connection } from '../client/connection.js';
+import { ConnectionError, ServiceError } from '../client/errors.js';
+import { ActivityExecutor, type ActivityImplementations } from './activity-executor.js';
+import { CompletionBatcher } from './completion-batcher.js';
+import { bundleWorkflowCode, type WorkflowBundle } from './sandbox/bundler.js';
+import { WorkflowSandbox } from './sandbox/vm-sandbox.js';
+import { Slots } from './slots.js';
+import { runReplayHistories, runReplayHistory, type ReplayInput, type ReplayOptions, type ReplayResult } from './replay-histories.js';
+import type { History } from '../protocol/events.js';
+import { installUnhandledRejectionGuard } from './unhandled-rejections.js';
+import { WorkflowExecutor } from './workflow-executor.js';
+
+export type WorkerState = 'INITIALIZED' | 'RUNNING' | 'STOPPING' | 'DRAINING' | 'STOPPED' | 'FAILED';
+
+export interface WorkerOptions {
+  connection?: Connection;
+  namespace?: string;
+  taskQueue: string;
+  /** Module exporting the workflow functions (bundled with esbuild). */
+  workflowsPath?: string;
+  /** A bundle made earlier with bundleWorkflowCode. */
+  workflowBundle?: WorkflowBundle;
+  activities?: ActivityImplementations;
+  maxConcurrentWorkflowTaskExecutions?: number;
+  maxConcurrentActivityTaskExecutions?: number;
+  /** Workflows kept in memory between tasks (0 turns the sticky cache off). */
+  maxCachedWorkflows?: number;
+  /** Recorded on every workflow task this worker completes. */
+  buildId?: string;
+  /** How long shutdown waits for running tasks before cancelling activities (default 10s). */
+  shutdownGraceTime?: Duration;
+  identity?: string;
+  /** Register the workflow types this worker serves with the server (default true). */
+  registerWorkflows?: boolean;
+  /** Concurrent long polls (default 2). */
+  maxConcurrentPolls?: number;
+  maxHeartbeatThrottleInterval?: Duration;
+  defaultHeartbeatThrottleInterval?: Duration;
+  /** Handle SIGINT and SIGTERM by shutting down (default true while run() runs). */
+  handleSignals?: boolean;
+  logger?: Logger;
+}
+
+let instanceCounter = 0;
+
+export class Worker {
+  private state: WorkerState = 'INITIALIZED';
+  private readonly wfSlots: Slots;
+  private readonly actSlots: Slots;
+  private readonly workflows: WorkflowExecutor | undefined;
+  private readonly activities: ActivityExecutor | undefined;
+  private readonly batcher: CompletionBatcher;
+  private readonly stopPolling = new AbortController();
+  private readonly running = new Set<Promise<unknown>>();
+  private shutdownRequested: (() => void) | undefined;
+  private readonly shutdownSignal: Promise<void>;
+  readonly identity: string;
+  readonly namespace: string;
+  readonly taskQueue: string;
+
+  private constructor(
+    private readonly opts: WorkerOptions,
+    readonly connection: Connection,
+    private readonly ownsConnection: boolean,
+    sandbox: WorkflowSandbox | undefined,
+    private readonly log: Logger,
+  ) {
+    this.namespace = opts.namespace ?? 'default';
+    this.taskQueue = opts.taskQueue;
+    this.identity = opts.identity ?? `${process.pid}@${hostname()}#${++instanceCounter}-${randomBytes(2).toString('hex')}`;
+    const transport = connection.transport;
+    this.wfSlots = new Slots(sandbox ? (opts.maxConcurrentWorkflowTaskExecutions ?? 40) : 0);
+    this.actSlots = new Slots(opts.activities ? (opts.maxConcurrentActivityTaskExecutions ?? 100) : 0);
+    if (sandbox)
+      this.workflows = new WorkflowExecutor({
+        transport,
+        namespace: this.namespace,
+        sandbox,
+        maxCachedWorkflows: opts.maxCachedWorkflows ?? 1000,
+        ...(opts.buildId ? { buildId: opts.buildId } : {}),
+        log,
+      });
+    if (opts.activities)
+      this.activities = new ActivityExecutor({
+        transport,
+        namespace: this.namespace,
+        activities: opts.activities,
+        log,
+        maxHeartbeatThrottleIntervalMs: toMs(opts.maxHeartbeatThrottleInterval ?? '60s', 'maxHeartbeatThrottleInterval'),
+        defaultHeartbeatThrottleIntervalMs: toMs(opts.defaultHeartbeatThrottleInterval ?? '30s', 'defaultHeartbeatThrottleInterval'),
+      });
+    this.batcher = new CompletionBatcher({
+      transport,
+      namespace: this.namespace,
+      identity: this.identity,
+      taskQueue: this.taskQueue,
+      workflowSlots: this.wfSlots,
+      activitySlots: this.actSlots,
+      log,
+      onTasks: (w, a) => this.dispatch(w, a),
+      acceptEager: () => this.state === 'RUNNING',
+    });
+    this.shutdownSignal = new Promise<void>((r) => (this.shutdownRequested = r));
+  }
+
+  /** Bundles the workflows, checks the options, and registers the workflow types with the server. */
+  static async create(opts: WorkerOptions): Promise<Worker> {
+    if (!opts.taskQueue) throw new TypeError('Worker.create: taskQueue is required');
+    if (!opts.workflowsPath && !opts.workflowBundle && !opts.activities)
+      throw new TypeError('Worker.create: give workflowsPath (or workflowBundle), activities, or both');
+    const log = opts.logger ?? createLogger('info', 'weft-worker');
+    installUnhandledRejectionGuard(log);
+    const bundle = opts.workflowBundle ?? (opts.workflowsPath ? await bundleWorkflowCode({ workflowsPath: opts.workflowsPath }) : undefined);
+    const sandbox = bundle ? new WorkflowSandbox(bundle, (level, message, attrs) => logAt(log, level, message, attrs)) : undefined;
+    const connection = opts.connection ?? Connection.lazy();
+    const worker = new Worker(opts, connection, !opts.connection, sandbox, log);
+    if (sandbox && opts.registerWorkflows !== false) {
+      for (const workflowType of sandbox.workflowTypes) {
+        await connection.transport.call(
+          'registerWorkflow',
+          { params: { namespace: worker.namespace }, body: { workflowType, taskQueue: opts.taskQueue } },
+          { retryForMs: 60_000 },
+        );
+      }
+    }
+    return worker;
+  }
+
+  /** Replays an exported history against workflow code; throws DeterminismViolationError on a mismatch. */
+  static runReplayHistory(opts: ReplayOptions, history: History, workflowId?: string): Promise<void> {
+    return runReplayHistory(opts, history, workflowId);
+  }
+
+  /** Replays many histories; yields one result per history, with `error` set for those that fail. */
+  static runReplayHistories(opts: ReplayOptions, histories: Iterable<ReplayInput> | AsyncIterable<ReplayInput>): AsyncIterableIterator<ReplayResult> {
+    return runReplayHistories(opts, histories);
+  }
+
+  getState(): WorkerState {
+    return this.state;
+  }
+
+  /** Polls and runs tasks until shutdown; resolves once in-flight work is done and delivered. */
+  async run(): Promise<void> {
+    if (this.state !== 'INITIALIZED') throw new Error(`Worker.run: the worker is ${this.state}`);
+    this.state = 'RUNNING';
+    const onSignal = (): void => this.shutdown();
+    const handleSignals = this.opts.handleSignals ?? true;
+    if (handleSignals) {
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+    }
+    this.log.info({ taskQueue: this.taskQueue, identity: this.identity, namespace: this.namespace }, 'worker started');
+    try {
+      const polls = Array.from({ length: this.opts.maxConcurrentPolls ?? 2 }, () => this.pollLoop());
+      await this.shutdownSignal;
+      this.state = 'DRAINING';
+      await this.releaseServerPolls();
+      this.stopPolling.abort();
+      await Promise.all(polls);
+      await this.drain();
+      this.state = 'STOPPED';
+      this.log.info({ taskQueue: this.taskQueue, identity: this.identity }, 'worker stopped');
+    } catch (e) {
+      this.state = 'FAILED';
+      throw e;
+    } finally {
+      if (handleSignals) {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
+      this.workflows?.clear();
+      if (this.ownsConnection) await this.connection.close();
+    }
+  }
+
+  /** Runs the worker until `fnOrPromise` settles, then shuts it down; returns its result. */
+  async runUntil<R>(fnOrPromise: Promise<R> | (() => Promise<R>)): Promise<R> {
+    const running = this.run();
+    try {
+      return await (typeof fnOrPromise === 'function' ? fnOrPromise() : fnOrPromise);
+    } finally {
+      this.shutdown();
+      await running;
+    }
+  }
+
+  /** Starts a graceful shutdown; run() resolves when it is done. */
+  shutdown(): void {
+    if (this.state === 'INITIALIZED') {
+      this.state = 'STOPPED';
+      return;
+    }
+    if (this.state !== 'RUNNING') return;
+    this.state = 'STOPPING';
+    this.shutdownRequested?.();
+  }
+
+  /** Asks the server to answer this worker's waiting polls now, so no task is handed to a poll being dropped. */
+  private async releaseServerPolls(): Promise<void> {
+    const call = this.connection.transport
+      .call('stopWorkers', { params: { namespace: this.namespace, taskQueue: this.taskQueue }, body: { identity: this.identity } }, { retryForMs: 0 })
+      .catch(() => undefined);
+    await Promise.race([call, new Promise((r) => setTimeout(r, 2000))]);
+  }
+
+  private async drain(): Promise<void> {
+    const grace = toMs(this.opts.shutdownGraceTime ?? '10s', 'shutdownGraceTime');
+    const all = (): Promise<unknown> => Promise.allSettled([...this.running]);
+    const timedOut = await Promise.race([all().then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), grace))]);
+    if (timedOut) {
+      this.log.warn({ running: this.running.size }, 'shutdown grace time passed: cancelling running activities');
+      this.activities?.cancelAll('Worker shutdown');
+      await all();
+    }
+    await this.batcher.drain();
+  }
+
+  private async pollLoop(): Promise<void> {
+    const signal = this.stopPolling.signal;
+    let failures = 0;
+    while (!signal.aborted && this.state === 'RUNNING') {
+      await Promise.race([this.wfSlots.waitFree(signal), this.actSlots.waitFree(signal)]);
+      if (signal.aborted || this.state !== 'RUNNING') break;
+      // a waiting poll holds its slots: keep most of them free for tasks handed back eagerly
+      const w = this.wfSlots.take(Math.min(this.wfSlots.free, 16));
+      const a = this.actSlots.take(Math.min(this.actSlots.free, 16));
+      if (w + a === 0) continue;
+      let res: PollResponse;
+      try {
+        res = await this.connection.transport.call<PollResponse>(
+          'pollTasks',
+          {
+            params: { namespace: this.namespace, taskQueue: this.taskQueue },
+            body: { identity: this.identity, maxWorkflowTasks: w, maxActivityTasks: a, ...(this.opts.buildId ? { buildId: this.opts.buildId } : {}) },
+          },
+          { signal, retryForMs: 0 },
+        );
+        if (failures > 0) this.log.info({ taskQueue: this.taskQueue }, 'reconnected to the server');
+        failures = 0;
+      } catch (e) {
+        this.wfSlots.release(w);
+        this.actSlots.release(a);
+        if (signal.aborted) break;
+        failures++;
+        if (failures === 1 || failures % 20 === 0)
+          this.log.warn({ error: (e as Error).message, attempt: failures }, e instanceof ConnectionError ? 'server unreachable; polling again with backoff' : 'poll failed');
+        if (!(e instanceof ConnectionError) && !(e instanceof ServiceError)) throw e;
+        await delay(Math.min(100 * 2 ** Math.min(failures, 7), 10_000) * (0.5 + Math.random() / 2), signal);
+        continue;
+      }
+      this.wfSlots.release(w - res.workflowTasks.length);
+      this.actSlots.release(a - res.activityTasks.length);
+      this.dispatch(res.workflowTasks, res.activityTasks);
+      if (res.shutdownRequested && this.state === 'RUNNING') {
+        this.log.info({ taskQueue: this.taskQueue }, 'the server asked this worker to stop');
+        this.shutdown();
+      }
+    }
+  }
+
+  /** Runs tasks whose slots are already taken. */
+  private dispatch(workflowTasks: WorkflowTask[], activityTasks: ActivityTask[]): void {
+    for (const t of workflowTasks) this.track(this.workflows!.run(t), this.wfSlots);
+    for (const t of activityTasks) this.track(this.activities!.run(t), this.actSlots);
+  }
+
+  private track(p: Promise<TaskCompletion>, slots: Slots): void {
+    const done = p.then(
+      (c) => {
+        slots.release(1);
+        this.batcher.submit(c);
+      },
+      (e: unknown) => {
+        slots.release(1);
+        this.log.error({ err: e }, 'task execution failed unexpectedly');
+      },
+    );
+    this.running.add(done);
+    void done.finally(() => this.running.delete(done));
+  }
+}
+
+function delay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(t);
+      resolve();
+    }, { once: true });
+  });
+}
+
+function logAt(log: Logger, level: string, message: string, attrs?: Record<string, unknown>): void {
+  const fn = level === 'error' ? log.error : level === 'warn' ? log.warn : level === 'debug' ? log.debug : log.info;
+  fn.call(log, attrs ?? {}, message);
+}

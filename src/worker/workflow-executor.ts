@@ -1,0 +1,128 @@
+/**
+ * Runs workflow tasks. Recently active workflows stay in a sticky cache (LRU, `maxCachedWorkflows`), so a
+ * new task only applies the events since the last one; a workflow that is not cached is rebuilt by replaying
+ * its whole history. A nondeterminism error, or a bug in workflow code, fails the task (the server retries it)
+ * and drops the workflow from the cache; the run itself is not touched.
+ */
+import { DeterminismViolationError, encodeFailure } from '../common/failure.js';
+import type { Logger } from '../common/logger.js';
+import { TERMINAL_COMMANDS } from '../protocol/commands.js';
+import type { HistoryEvent } from '../protocol/events.js';
+import type { HistoryResponse } from '../protocol/api.js';
+import type { TaskCompletion, WorkflowTask } from '../protocol/tasks.js';
+import type { Transport } from '../client/transport.js';
+import { WorkflowMachine } from './replay/workflow-machine.js';
+import type { WorkflowSandbox } from './sandbox/vm-sandbox.js';
+
+export interface WorkflowExecutorOptions {
+  transport: Transport;
+  namespace: string;
+  sandbox: WorkflowSandbox;
+  maxCachedWorkflows: number;
+  buildId?: string;
+  log: Logger;
+}
+
+export class WorkflowExecutor {
+  private readonly cache = new Map<string, WorkflowMachine>();
+  /** Per-run chain, so two tasks of one run never interleave. */
+  private readonly busy = new Map<string, Promise<unknown>>();
+
+  constructor(private readonly opts: WorkflowExecutorOptions) {}
+
+  get cachedCount(): number {
+    return this.cache.size;
+  }
+
+  run(task: WorkflowTask): Promise<TaskCompletion> {
+    const prev = this.busy.get(task.runId) ?? Promise.resolve();
+    const p = prev.then(() => this.handle(task));
+    const tail = p.catch(() => {});
+    this.busy.set(task.runId, tail);
+    void tail.then(() => {
+      if (this.busy.get(task.runId) === tail) this.busy.delete(task.runId);
+    });
+    return p;
+  }
+
+  private async handle(task: WorkflowTask): Promise<TaskCompletion> {
+    const run = {
+      namespace: task.namespace,
+      workflowId: task.workflowId,
+      runId: task.runId,
+      workflowType: task.workflowType,
+      taskQueue: task.taskQueue,
+    };
+    const firstEventId = task.events[0]?.eventId ?? task.startedEventId;
+    let machine = this.take(task.runId);
+    if (machine && machine.lastEventId !== firstEventId - 1) {
+      machine.dispose(); // the cached state does not continue where this task starts
+      machine = undefined;
+    }
+    let events: readonly HistoryEvent[] = task.events;
+    try {
+      if (!machine) {
+        machine = new WorkflowMachine(this.opts.sandbox, run);
+        if (firstEventId > 1) events = [...(await this.fetchHistory(task, firstEventId - 1)), ...task.events];
+      }
+      const result = machine.apply(events);
+      if (!result) throw new Error(`workflow task of ${task.workflowId} does not end with WorkflowTaskStarted`);
+      if (result.failure) {
+        machine.dispose();
+        this.opts.log.warn({ workflowId: task.workflowId, runId: task.runId, error: result.failure.message }, 'workflow task failed: error in workflow code (retried)');
+        return { kind: 'workflowTaskFailed', taskToken: task.taskToken, cause: 'WORKFLOW_ERROR', failure: result.failure };
+      }
+      const closing = result.commands.some((c) => TERMINAL_COMMANDS.has(c.type));
+      const sticky = !closing && this.opts.maxCachedWorkflows > 0;
+      if (sticky) this.put(task.runId, machine);
+      else machine.dispose();
+      return {
+        kind: 'workflowTaskCompleted',
+        taskToken: task.taskToken,
+        commands: result.commands,
+        sticky,
+        ...(this.opts.buildId ? { buildId: this.opts.buildId } : {}),
+      };
+    } catch (e) {
+      machine?.dispose();
+      const cause = e instanceof DeterminismViolationError ? 'NON_DETERMINISTIC' : 'WORKFLOW_ERROR';
+      this.opts.log.error({ workflowId: task.workflowId, runId: task.runId, cause, error: (e as Error).message }, 'workflow task failed (retried)');
+      return { kind: 'workflowTaskFailed', taskToken: task.taskToken, cause, failure: encodeFailure(e) };
+    }
+  }
+
+  private take(runId: string): WorkflowMachine | undefined {
+    const m = this.cache.get(runId);
+    if (m) this.cache.delete(runId);
+    return m;
+  }
+
+  private put(runId: string, m: WorkflowMachine): void {
+    this.cache.set(runId, m);
+    while (this.cache.size > this.opts.maxCachedWorkflows) {
+      const oldest = this.cache.keys().next().value as string;
+      this.cache.get(oldest)?.dispose();
+      this.cache.delete(oldest);
+    }
+  }
+
+  private async fetchHistory(task: WorkflowTask, toEventId: number): Promise<HistoryEvent[]> {
+    const events: HistoryEvent[] = [];
+    let from: number | undefined = 1;
+    while (from !== undefined && from <= toEventId) {
+      const page: HistoryResponse = await this.opts.transport.call<HistoryResponse>('workflowHistory', {
+        params: { namespace: task.namespace, workflowId: task.workflowId },
+        query: { runId: task.runId, fromEventId: from, maxEvents: toEventId - from + 1 },
+      });
+      events.push(...page.events);
+      from = page.nextEventId;
+    }
+    return events.filter((e) => e.eventId <= toEventId);
+  }
+
+  /** Drops every cached workflow. */
+  clear(): void {
+    for (const m of this.cache.values()) m.dispose();
+    this.cache.clear();
+  }
+}

@@ -1,0 +1,78 @@
+/** proxyActivities: call activities from a workflow as if they were local async functions. */
+import { optionalMs } from '../common/duration.js';
+import { CancelledFailure } from '../common/failure.js';
+import type { RetryPolicyInput } from '../protocol/schema-common.js';
+import { CancellationScope } from './cancellation-scope.js';
+import { currentActivator } from './internal/current.js';
+import type { ActivityInterfaceFor, ActivityOptions } from './types.js';
+
+function checkOptions(options: ActivityOptions): void {
+  if (options.startToCloseTimeout === undefined && options.scheduleToCloseTimeout === undefined)
+    throw new TypeError('proxyActivities: one of startToCloseTimeout or scheduleToCloseTimeout is required');
+}
+
+function retryToWire(r: ActivityOptions['retry']): RetryPolicyInput | undefined {
+  if (!r) return undefined;
+  const out: RetryPolicyInput = {};
+  const init = optionalMs(r.initialInterval, 'retry.initialInterval');
+  const max = optionalMs(r.maximumInterval, 'retry.maximumInterval');
+  if (init !== undefined) out.initialInterval = init;
+  if (max !== undefined) out.maximumInterval = max;
+  if (r.backoffCoefficient !== undefined) out.backoffCoefficient = r.backoffCoefficient;
+  if (r.maximumAttempts !== undefined) out.maximumAttempts = r.maximumAttempts;
+  if (r.nonRetryableErrorTypes !== undefined) out.nonRetryableErrorTypes = [...r.nonRetryableErrorTypes];
+  return out;
+}
+
+/** Schedules one activity and resolves with its result (or rejects with an ActivityFailure). */
+export function scheduleActivity(activityType: string, args: unknown[], options: ActivityOptions): Promise<unknown> {
+  const activator = currentActivator();
+  const scope = CancellationScope.current();
+  if (scope.consideredCancelled) return Promise.reject(new CancelledFailure('Cancellation scope cancelled'));
+  const seq = activator.nextActivitySeq();
+  const activityId = options.activityId ?? String(seq);
+  const cancellationType = options.cancellationType ?? 'TRY_CANCEL';
+  const taskQueue = options.taskQueue ?? activator.info.taskQueue;
+  const promise = new Promise<unknown>((resolve, reject) => activator.activities.set(seq, { resolve, reject }));
+  const startToClose = optionalMs(options.startToCloseTimeout, 'startToCloseTimeout');
+  const scheduleToClose = optionalMs(options.scheduleToCloseTimeout, 'scheduleToCloseTimeout');
+  const scheduleToStart = optionalMs(options.scheduleToStartTimeout, 'scheduleToStartTimeout');
+  const heartbeat = optionalMs(options.heartbeatTimeout, 'heartbeatTimeout');
+  const retryPolicy = retryToWire(options.retry);
+  activator.pushCommand({
+    type: 'ScheduleActivityTask',
+    seq,
+    activityId,
+    activityType,
+    taskQueue,
+    input: args,
+    ...(startToClose !== undefined ? { startToCloseTimeoutMs: startToClose } : {}),
+    ...(scheduleToClose !== undefined ? { scheduleToCloseTimeoutMs: scheduleToClose } : {}),
+    ...(scheduleToStart !== undefined ? { scheduleToStartTimeoutMs: scheduleToStart } : {}),
+    ...(heartbeat !== undefined ? { heartbeatTimeoutMs: heartbeat } : {}),
+    ...(retryPolicy ? { retryPolicy } : {}),
+    ...(taskQueue === activator.info.taskQueue ? { eager: true } : {}),
+  });
+  if (scope.cancellable) {
+    scope.cancelRequested.catch((err: unknown) => {
+      if (!activator.activities.has(seq)) return; // done already
+      if (cancellationType !== 'ABANDON') activator.pushCommand({ type: 'RequestCancelActivityTask', seq });
+      if (cancellationType !== 'WAIT_CANCELLATION_COMPLETED') activator.rejectActivity(seq, activityType, activityId, err);
+    });
+  }
+  return promise;
+}
+
+/**
+ * Activities as typed async functions: `const { charge } = proxyActivities<typeof activities>({ startToCloseTimeout: '1m' })`.
+ * One of startToCloseTimeout or scheduleToCloseTimeout is required.
+ */
+export function proxyActivities<A = Record<string, (...args: unknown[]) => unknown>>(options: ActivityOptions): ActivityInterfaceFor<A> {
+  checkOptions(options);
+  return new Proxy({} as ActivityInterfaceFor<A>, {
+    get(_, name) {
+      if (typeof name !== 'string') return undefined;
+      return (...args: unknown[]) => scheduleActivity(name, args, options);
+    },
+  });
+}

@@ -1,0 +1,122 @@
+/**
+ * Cancellation scopes, as in Temporal: every activity, timer and condition belongs to the scope current when
+ * it started; cancelling a scope cancels what it holds and its cancellable children. The current scope
+ * follows async code through AsyncLocalStorage, which the worker hands into the sandbox.
+ */
+import { CancelledFailure } from '../common/failure.js';
+import { toMs, type Duration } from '../common/duration.js';
+import { currentActivator } from './internal/current.js';
+
+interface Storage<T> {
+  run<R>(store: T, fn: () => R): R;
+  getStore(): T | undefined;
+}
+
+function createStorage(): Storage<CancellationScope> {
+  const ALS = (globalThis as { AsyncLocalStorage?: new () => Storage<CancellationScope> }).AsyncLocalStorage;
+  if (ALS) return new ALS();
+  // outside the sandbox (type checks, unit tests of helpers): synchronous scoping only
+  let current: CancellationScope | undefined;
+  return {
+    run(store, fn) {
+      const prev = current;
+      current = store;
+      try {
+        return fn();
+      } finally {
+        current = prev;
+      }
+    },
+    getStore: () => current,
+  };
+}
+
+const storage = createStorage();
+let rootScope: CancellationScope | undefined;
+
+export interface CancellationScopeOptions {
+  /** false: cancellation of the parent does not reach this scope (cleanup code). Default true. */
+  cancellable?: boolean;
+  /** The scope cancels itself after this long. */
+  timeout?: Duration;
+  parent?: CancellationScope;
+}
+
+export class CancellationScope {
+  readonly cancellable: boolean;
+  readonly parent: CancellationScope | undefined;
+  readonly timeoutMs: number | undefined;
+  /** Rejects with a CancelledFailure once the scope is cancelled. */
+  readonly cancelRequested: Promise<never>;
+  private rejectCancel!: (e: CancelledFailure) => void;
+  private cancelled = false;
+
+  constructor(opts: CancellationScopeOptions = {}) {
+    this.cancellable = opts.cancellable ?? true;
+    this.timeoutMs = opts.timeout !== undefined ? toMs(opts.timeout, 'timeout') : undefined;
+    this.parent = opts.parent ?? (rootScope ? CancellationScope.current() : undefined);
+    this.cancelRequested = new Promise<never>((_, reject) => {
+      this.rejectCancel = reject;
+    });
+    this.cancelRequested.catch(() => {}); // a cancellation nobody waits on is not an unhandled rejection
+    if (this.cancellable && this.parent) {
+      if (this.parent.consideredCancelled) this.cancel();
+      else this.parent.cancelRequested.catch((e: unknown) => this.cancel(e instanceof CancelledFailure ? e.message : undefined));
+    }
+  }
+
+  /** Cancelled, and cancellable: new work in this scope is refused. */
+  get consideredCancelled(): boolean {
+    return this.cancelled && this.cancellable;
+  }
+
+  cancel(reason?: string): void {
+    if (this.cancelled) return;
+    this.cancelled = true;
+    this.rejectCancel(new CancelledFailure(reason ?? 'Cancellation scope cancelled'));
+  }
+
+  /** Runs fn with this scope current; with a timeout, cancels the scope when it passes. */
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    return storage.run(this, async () => {
+      if (this.timeoutMs === undefined) return fn();
+      const timer = currentActivator().startTimer(this.timeoutMs, this.parent ?? this);
+      timer.promise.then(
+        () => this.cancel('Timeout'),
+        () => {},
+      );
+      try {
+        return await fn();
+      } finally {
+        timer.cancel();
+      }
+    });
+  }
+
+  static current(): CancellationScope {
+    return storage.getStore() ?? rootScope ?? (rootScope = new CancellationScope());
+  }
+
+  static cancellable<T>(fn: () => Promise<T>): Promise<T> {
+    return new CancellationScope({ cancellable: true }).run(fn);
+  }
+
+  static nonCancellable<T>(fn: () => Promise<T>): Promise<T> {
+    return new CancellationScope({ cancellable: false }).run(fn);
+  }
+
+  static withTimeout<T>(timeout: Duration, fn: () => Promise<T>): Promise<T> {
+    return new CancellationScope({ cancellable: true, timeout }).run(fn);
+  }
+}
+
+/** The workflow's root scope: cancelled when the workflow is asked to cancel. */
+export function initRootScope(): CancellationScope {
+  rootScope = undefined;
+  rootScope = new CancellationScope();
+  return rootScope;
+}
+
+export function runInRootScope<T>(fn: () => T): T {
+  return storage.run(CancellationScope.current(), fn);
+}

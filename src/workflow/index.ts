@@ -1,0 +1,35 @@
+/**
+ * `weft/workflow`: the API workflow code uses. It runs inside the worker's deterministic sandbox; names
+ * follow Temporal's TypeScript SDK so workflows port by changing imports.
+ */
+export { proxyActivities } from './activities.js';
+export { sleep, condition } from './timers.js';
+export { CancellationScope, type CancellationScopeOptions } from './cancellation-scope.js';
+export { workflowInfo, uuid4, log } from './info.js';
+export {
+  ActivityCancellationType,
+  ParentClosePolicy,
+  WorkflowIdReusePolicy,
+  WorkflowIdConflictPolicy,
+  type ActivityOptions,
+  type ActivityInterfaceFor,
+  type WorkflowInfo,
+} from './types.js';
+export {
+  WeftFailure,
+  ApplicationFailure,
+  ActivityFailure,
+  ChildWorkflowFailure,
+  CancelledFailure,
+  TimeoutFailure,
+  TerminatedFailure,
+  ServerFailure,
+  WorkflowFailedError,
+  DeterminismViolationError,
+  isCancellation,
+  type ApplicationFailureOptions,
+  type RetryState,
+  type TimeoutType,
+} from '../common/failure.js';
+export type { Duration } from '../common/duration.js';
+export type { RetryPolicy } from '../common/retry-policy.js';

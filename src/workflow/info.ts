@@ -1,0 +1,26 @@
+/** What a workflow may know about itself, deterministic ids, and logging that is silent during replay. */
+import { currentActivator } from './internal/current.js';
+import type { WorkflowInfo } from './types.js';
+
+export function workflowInfo(): WorkflowInfo {
+  return currentActivator().info;
+}
+
+/** A UUID v4 from the workflow's seeded randomness: the same on every replay. */
+export function uuid4(): string {
+  return currentActivator().hooks.uuid4();
+}
+
+type LogFn = (message: string, attrs?: Record<string, unknown>) => void;
+const at =
+  (level: string): LogFn =>
+  (message, attrs) =>
+    currentActivator().hooks.log(level, message, attrs);
+
+/** Workflow logger: goes to the worker's log, and says nothing while the workflow replays. */
+export const log: { debug: LogFn; info: LogFn; warn: LogFn; error: LogFn } = {
+  debug: at('debug'),
+  info: at('info'),
+  warn: at('warn'),
+  error: at('error'),
+};

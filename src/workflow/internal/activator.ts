@@ -1,0 +1,255 @@
+/**
+ * The state of one workflow run inside the sandbox: pending activities and timers by sequence number,
+ * conditions, cancellation, and the commands produced by the current activation.
+ *
+ * An activation applies jobs in history order; then the microtask queue drains (the host runs each step as
+ * its own script in a context with `microtaskMode: 'afterEvaluate'`); then conditions are checked until none
+ * unblocks; then the commands are collected. The result depends only on the jobs, never on timing.
+ */
+import { toMs } from '../../common/duration.js';
+import {
+  ActivityFailure,
+  CancelledFailure,
+  WeftFailure,
+  decodeFailure,
+  encodeFailure,
+  isCancellation,
+  type FailureInfo,
+} from '../../common/failure.js';
+import type { Command } from '../../protocol/commands.js';
+import { CancellationScope, initRootScope, runInRootScope } from '../cancellation-scope.js';
+import type { WorkflowInfo } from '../types.js';
+import type { Activation, ActivationJob, ActivationResult, GlobalHooks, InstanceInit, WorkflowInstance } from './activation.js';
+import { seededRandom, uuid4From } from './prng.js';
+
+interface Completion {
+  resolve: (value: unknown) => void;
+  reject: (err: unknown) => void;
+}
+
+export interface StartedTimer {
+  seq: number;
+  promise: Promise<void>;
+  /** Cancels the timer if it has not fired (a CancelTimer command). */
+  cancel(): void;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type WorkflowFunction = (...args: any[]) => Promise<unknown>;
+
+export class Activator implements WorkflowInstance {
+  readonly info: WorkflowInfo;
+  readonly hooks: GlobalHooks;
+  now = 0;
+  isReplaying = false;
+  cancelRequested = false;
+  private readonly random: () => number;
+  private commands: Command[] = [];
+  private closed = false;
+  private taskFailure: FailureInfo | undefined;
+  private readonly seq = { activity: 1, timer: 1 };
+  readonly activities = new Map<number, Completion>();
+  private readonly timers = new Map<number, Completion>();
+  private readonly conditions = new Set<{ fn: () => boolean; resolve: () => void }>();
+  private readonly rootScope: CancellationScope;
+
+  constructor(
+    init: InstanceInit,
+    private readonly workflows: Record<string, unknown>,
+    private readonly logSink: (level: string, message: string, attrs?: Record<string, unknown>) => void,
+  ) {
+    this.info = init.info;
+    this.random = seededRandom(init.randomnessSeed);
+    this.rootScope = initRootScope();
+    const timeoutHandles = new Map<number, StartedTimer>();
+    let nextHandle = 1;
+    this.hooks = {
+      now: () => this.now,
+      random: () => this.random(),
+      uuid4: () => uuid4From(this.random),
+      setTimeout: (fn, ms, args) => {
+        const handle = nextHandle++;
+        const timer = runInRootScope(() => this.startTimer(Math.max(0, Number(ms) || 0), this.rootScope));
+        timeoutHandles.set(handle, timer);
+        timer.promise.then(
+          () => {
+            timeoutHandles.delete(handle);
+            fn(...args);
+          },
+          () => timeoutHandles.delete(handle),
+        );
+        return handle;
+      },
+      clearTimeout: (handle) => {
+        timeoutHandles.get(handle)?.cancel();
+        timeoutHandles.delete(handle);
+      },
+      log: (level, message, attrs) => {
+        if (!this.isReplaying) this.logSink(level, message, { ...attrs, workflowId: this.info.workflowId, runId: this.info.runId });
+      },
+    };
+  }
+
+  pushCommand(cmd: Command): void {
+    if (!this.closed) this.commands.push(cmd);
+  }
+
+  nextActivitySeq(): number {
+    return this.seq.activity++;
+  }
+
+  // ---- activation ----
+
+  activate(activationJson: string): void {
+    const a = JSON.parse(activationJson) as Activation;
+    this.now = a.now;
+    this.isReplaying = a.isReplaying;
+    this.info.historyLength = a.historyLength;
+    this.info.unsafe.isReplaying = a.isReplaying;
+    for (const job of a.jobs) this.applyJob(job);
+  }
+
+  private applyJob(job: ActivationJob): void {
+    switch (job.type) {
+      case 'start':
+        return this.start(job.workflowType, job.args);
+      case 'resolveActivity': {
+        const c = this.activities.get(job.seq);
+        if (!c) return; // abandoned or cancelled with TRY_CANCEL: the workflow moved on
+        this.activities.delete(job.seq);
+        if (job.failure) c.reject(decodeFailure(job.failure));
+        else c.resolve(job.result);
+        return;
+      }
+      case 'fireTimer': {
+        const c = this.timers.get(job.seq);
+        if (!c) return;
+        this.timers.delete(job.seq);
+        c.resolve(undefined);
+        return;
+      }
+      case 'cancelWorkflow':
+        this.cancelRequested = true;
+        this.rootScope.cancel(job.reason ?? 'Workflow cancelled');
+        return;
+    }
+  }
+
+  private start(workflowType: string, args: unknown[]): void {
+    const fn = this.workflows[workflowType];
+    if (typeof fn !== 'function') {
+      const known = Object.keys(this.workflows).filter((k) => typeof this.workflows[k] === 'function');
+      this.taskFailure = encodeFailure(
+        new TypeError(`workflow type ${JSON.stringify(workflowType)} is not exported by the workflows module (it exports: ${known.join(', ') || 'nothing'})`),
+      );
+      return;
+    }
+    runInRootScope(() => {
+      let result: Promise<unknown>;
+      try {
+        result = Promise.resolve((fn as WorkflowFunction)(...args));
+      } catch (e) {
+        result = Promise.reject(e);
+      }
+      result.then(
+        (value) => this.complete({ type: 'CompleteWorkflowExecution', result: value === undefined ? null : value }),
+        (err: unknown) => this.fail(err),
+      );
+    });
+  }
+
+  private complete(cmd: Command): void {
+    if (this.closed) return;
+    this.pushCommand(cmd);
+    this.closed = true;
+  }
+
+  /** How a workflow's error ends: cancelled, failed (a WeftFailure), or the task fails (a bug: retried). */
+  private fail(err: unknown): void {
+    if (isCancellation(err) && this.cancelRequested) {
+      this.complete({ type: 'CancelWorkflowExecution' });
+    } else if (err instanceof WeftFailure) {
+      this.complete({ type: 'FailWorkflowExecution', failure: encodeFailure(err) });
+    } else {
+      this.taskFailure = encodeFailure(err);
+    }
+  }
+
+  unblockConditions(): boolean {
+    let any = false;
+    for (const c of [...this.conditions]) {
+      let ok = false;
+      try {
+        ok = c.fn();
+      } catch (e) {
+        this.taskFailure = encodeFailure(e);
+      }
+      if (ok) {
+        this.conditions.delete(c);
+        c.resolve();
+        any = true;
+      }
+    }
+    return any;
+  }
+
+  conclude(): string {
+    const out: ActivationResult = { commands: this.commands };
+    if (this.taskFailure) out.failure = this.taskFailure;
+    this.commands = [];
+    this.taskFailure = undefined;
+    return JSON.stringify(out);
+  }
+
+  // ---- primitives used by the public API ----
+
+  startTimer(ms: number, scope: CancellationScope): StartedTimer {
+    const seq = this.seq.timer++;
+    let settled = false;
+    let rejectFn: (e: unknown) => void = () => {};
+    const promise = new Promise<void>((resolve, reject) => {
+      rejectFn = reject;
+      this.timers.set(seq, {
+        resolve: () => {
+          settled = true;
+          resolve();
+        },
+        reject,
+      });
+    });
+    const cancel = (err?: unknown): void => {
+      if (settled || !this.timers.has(seq)) return;
+      settled = true;
+      this.timers.delete(seq);
+      this.pushCommand({ type: 'CancelTimer', seq });
+      rejectFn(err ?? new CancelledFailure('Timer cancelled'));
+    };
+    this.pushCommand({ type: 'StartTimer', seq, startToFireTimeoutMs: Math.max(0, Math.round(ms)) });
+    if (scope.cancellable) scope.cancelRequested.catch((e: unknown) => cancel(e));
+    return { seq, promise, cancel: () => cancel() };
+  }
+
+  addCondition(fn: () => boolean, scope: CancellationScope): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const entry = { fn, resolve };
+      this.conditions.add(entry);
+      if (scope.cancellable)
+        scope.cancelRequested.catch((e: unknown) => {
+          if (this.conditions.delete(entry)) reject(e);
+        });
+    });
+  }
+
+  /** Rejects an activity at once (cancelled with TRY_CANCEL or ABANDON). */
+  rejectActivity(seq: number, activityType: string, activityId: string, cause: unknown): void {
+    const c = this.activities.get(seq);
+    if (!c) return;
+    this.activities.delete(seq);
+    const cancelled = cause instanceof CancelledFailure ? cause : new CancelledFailure('Activity cancelled');
+    c.reject(new ActivityFailure('Activity cancelled', activityType, activityId, 'CANCEL_REQUESTED', undefined, cancelled));
+  }
+
+  durationMs(value: Parameters<typeof toMs>[0], field: string): number {
+    return toMs(value, field);
+  }
+}

@@ -1,0 +1,36 @@
+/** Durable time in workflows: sleep and condition. */
+import type { Duration } from '../common/duration.js';
+import { toMs } from '../common/duration.js';
+import { CancelledFailure } from '../common/failure.js';
+import { CancellationScope } from './cancellation-scope.js';
+import { currentActivator } from './internal/current.js';
+
+/** A durable timer: the workflow sleeps on the server, across worker and server restarts. */
+export function sleep(duration: Duration): Promise<void> {
+  const ms = toMs(duration, 'sleep duration');
+  const scope = CancellationScope.current();
+  if (scope.consideredCancelled) return Promise.reject(new CancelledFailure('Cancellation scope cancelled'));
+  return currentActivator().startTimer(ms, scope).promise;
+}
+
+/**
+ * Waits until fn() returns true (checked after every change of workflow state). With a timeout, resolves
+ * false if it passes first.
+ */
+export function condition(fn: () => boolean, timeout?: Duration): Promise<boolean> {
+  const activator = currentActivator();
+  const scope = CancellationScope.current();
+  if (scope.consideredCancelled) return Promise.reject(new CancelledFailure('Cancellation scope cancelled'));
+  if (timeout === undefined) return activator.addCondition(fn, scope).then(() => true);
+  const ms = toMs(timeout, 'condition timeout');
+  return CancellationScope.cancellable(async () => {
+    const inner = CancellationScope.current();
+    const timer = activator.startTimer(ms, inner);
+    try {
+      return await Promise.race([activator.addCondition(fn, inner).then(() => true), timer.promise.then(() => false)]);
+    } finally {
+      timer.cancel();
+      inner.cancel();
+    }
+  });
+}

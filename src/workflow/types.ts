@@ -1,0 +1,67 @@
+/** Public types of `weft/workflow`. */
+import type { Duration } from '../common/duration.js';
+import type { RetryPolicy } from '../common/retry-policy.js';
+
+export interface WorkflowInfo {
+  workflowId: string;
+  runId: string;
+  workflowType: string;
+  taskQueue: string;
+  namespace: string;
+  attempt: number;
+  /** Events in history so far (the id of the current WorkflowTaskStarted). */
+  historyLength: number;
+  /** True once history is long enough that the workflow should continue as new. */
+  continueAsNewSuggested: boolean;
+  firstExecutionRunId: string;
+  continuedFromExecutionRunId?: string;
+  parent?: { workflowId: string; runId: string; namespace: string };
+  memo?: Record<string, unknown>;
+  searchAttributes?: Record<string, unknown>;
+  startTime: Date;
+  runStartTime: Date;
+  executionTimeoutMs?: number;
+  runTimeoutMs?: number;
+  taskTimeoutMs: number;
+  unsafe: { isReplaying: boolean; now(): number };
+}
+
+export type ActivityCancellationType = 'TRY_CANCEL' | 'WAIT_CANCELLATION_COMPLETED' | 'ABANDON';
+
+export interface ActivityOptions {
+  startToCloseTimeout?: Duration;
+  scheduleToCloseTimeout?: Duration;
+  scheduleToStartTimeout?: Duration;
+  heartbeatTimeout?: Duration;
+  retry?: RetryPolicy;
+  taskQueue?: string;
+  activityId?: string;
+  cancellationType?: ActivityCancellationType;
+}
+
+export const ActivityCancellationType = {
+  TRY_CANCEL: 'TRY_CANCEL',
+  WAIT_CANCELLATION_COMPLETED: 'WAIT_CANCELLATION_COMPLETED',
+  ABANDON: 'ABANDON',
+} as const;
+
+export const ParentClosePolicy = { TERMINATE: 'TERMINATE', ABANDON: 'ABANDON', REQUEST_CANCEL: 'REQUEST_CANCEL' } as const;
+export type ParentClosePolicy = (typeof ParentClosePolicy)[keyof typeof ParentClosePolicy];
+
+export const WorkflowIdReusePolicy = {
+  ALLOW_DUPLICATE: 'ALLOW_DUPLICATE',
+  ALLOW_DUPLICATE_FAILED_ONLY: 'ALLOW_DUPLICATE_FAILED_ONLY',
+  REJECT_DUPLICATE: 'REJECT_DUPLICATE',
+  TERMINATE_IF_RUNNING: 'TERMINATE_IF_RUNNING',
+} as const;
+export type WorkflowIdReusePolicy = (typeof WorkflowIdReusePolicy)[keyof typeof WorkflowIdReusePolicy];
+
+export const WorkflowIdConflictPolicy = { FAIL: 'FAIL', USE_EXISTING: 'USE_EXISTING', TERMINATE_EXISTING: 'TERMINATE_EXISTING' } as const;
+export type WorkflowIdConflictPolicy = (typeof WorkflowIdConflictPolicy)[keyof typeof WorkflowIdConflictPolicy];
+
+/** A function's promise-returning form: what an activity looks like from a workflow. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type ActivityFunction = (...args: any[]) => any;
+export type ActivityInterfaceFor<T> = {
+  [K in keyof T]: T[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : never;
+};
