@@ -1,5 +1,5 @@
 /** Errors of the client API. Server errors carry the API's stable code. */
-import { WeftFailure } from '../common/failure.js';
+import { WeftFailure, brand } from '../common/failure.js';
 
 /** The server answered with an error (`code` is the API's stable error code). */
 export class ServiceError extends WeftFailure {
@@ -10,7 +10,6 @@ export class ServiceError extends WeftFailure {
     readonly details?: Record<string, unknown>,
   ) {
     super(message);
-    this.name = 'ServiceError';
   }
 }
 
@@ -18,7 +17,6 @@ export class ServiceError extends WeftFailure {
 export class ConnectionError extends WeftFailure {
   constructor(message: string, cause?: Error) {
     super(message, cause);
-    this.name = 'ConnectionError';
   }
 }
 
@@ -29,7 +27,6 @@ export class WorkflowNotFoundError extends ServiceError {
     readonly runId: string | undefined,
   ) {
     super(message, 'WORKFLOW_NOT_FOUND', 404);
-    this.name = 'WorkflowNotFoundError';
   }
 }
 
@@ -40,21 +37,18 @@ export class WorkflowExecutionAlreadyStartedError extends ServiceError {
     readonly workflowType: string,
   ) {
     super(message, 'WORKFLOW_ALREADY_STARTED', 409);
-    this.name = 'WorkflowExecutionAlreadyStartedError';
   }
 }
 
 export class QueryNotRegisteredError extends ServiceError {
   constructor(message: string) {
     super(message, 'QUERY_NOT_REGISTERED', 400);
-    this.name = 'QueryNotRegisteredError';
   }
 }
 
 export class WorkflowUpdateFailedError extends WeftFailure {
   constructor(message: string, cause?: Error) {
     super(message, cause);
-    this.name = 'WorkflowUpdateFailedError';
   }
 }
 
@@ -64,6 +58,12 @@ export class ScheduleAlreadyRunning extends ServiceError {
     readonly scheduleId: string,
   ) {
     super(message, 'SCHEDULE_ALREADY_EXISTS', 409);
-    this.name = 'ScheduleAlreadyRunning';
   }
 }
+brand(ServiceError, 'ServiceError');
+brand(ConnectionError, 'ConnectionError');
+brand(WorkflowNotFoundError, 'WorkflowNotFoundError');
+brand(WorkflowExecutionAlreadyStartedError, 'WorkflowExecutionAlreadyStartedError');
+brand(QueryNotRegisteredError, 'QueryNotRegisteredError');
+brand(WorkflowUpdateFailedError, 'WorkflowUpdateFailedError');
+brand(ScheduleAlreadyRunning, 'ScheduleAlreadyRunning');

@@ -39,13 +39,24 @@ export interface FailureInfo {
   namespace?: string;
 }
 
-function brand(cls: { prototype: object; name: string }, name: string): void {
+const BRANDS = new WeakMap<object, symbol>();
+
+/**
+ * Brands `cls`: `x instanceof cls` then holds for instances from any realm that carry the brand. Subclasses
+ * inherit static members, so the check looks up the brand of the class it is asked about (`this`); a class
+ * without a brand of its own gets the ordinary prototype check.
+ */
+export function brand(cls: { prototype: object; name: string }, name: string): void {
   const sym = Symbol.for(`weft.failure.${name}`);
+  BRANDS.set(cls, sym);
   Object.defineProperty(cls.prototype, sym, { value: true, enumerable: false });
   Object.defineProperty(cls.prototype, 'name', { value: name, enumerable: false, writable: true });
   Object.defineProperty(cls, Symbol.hasInstance, {
-    value: (instance: unknown): boolean =>
-      typeof instance === 'object' && instance !== null && (instance as Record<symbol, unknown>)[sym] === true,
+    value: function (this: object, instance: unknown): boolean {
+      const own = BRANDS.get(this);
+      if (own === undefined) return Function.prototype[Symbol.hasInstance].call(this, instance);
+      return typeof instance === 'object' && instance !== null && (instance as Record<symbol, unknown>)[own] === true;
+    },
   });
 }
 

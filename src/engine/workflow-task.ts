@@ -201,7 +201,8 @@ export function completeWorkflowTask(t: Transition, input: CompleteWorkflowTaskI
     t.flushBuffered();
     t.scheduleWorkflowTaskIfNeeded();
   }
-  return { eagerActivitySeqs };
+  // a command after the eager start may have ended the run (and with it the activity): hand out only live ones
+  return { eagerActivitySeqs: eagerActivitySeqs.filter((seq) => s.activities[seq] !== undefined) };
 }
 
 function retryDelayMs(failedAttempt: number): number {

@@ -28,6 +28,8 @@ export interface StartServerOptions {
   store?: Store;
   /** Serve no HTTP (in-process use only). */
   noHttp?: boolean;
+  /** Serve the API only: no web UI at `/` (it answers 404). */
+  headless?: boolean;
   logger?: Logger;
 }
 
@@ -75,7 +77,11 @@ export async function startServer(opts: StartServerOptions = {}): Promise<WeftSe
   let address = '';
   let port = 0;
   if (!opts.noHttp) {
-    app = await createHttpApp(ctx, { version: WEFT_VERSION, onShutdownRequest: () => void stop() });
+    app = await createHttpApp(ctx, {
+      version: WEFT_VERSION,
+      onShutdownRequest: () => void stop(),
+      ...(opts.headless ? { headless: true } : {}),
+    });
     const host = opts.host ?? '127.0.0.1';
     try {
       await app.listen({ port: opts.port ?? 7411, host });

@@ -106,10 +106,13 @@ export class TimerService {
     for (const key of keys) this.live.delete(rowKey({ runId, key }));
   }
 
-  /** Earliest due time known, for the time-skipping clock. */
-  nextDue(): number | undefined {
+  /** Earliest due time of any timer, in memory or only in the store (for the time-skipping clock). */
+  async nextDue(): Promise<number | undefined> {
     this.dropStale();
-    return this.heap.peek()?.dueAt;
+    const inMemory = this.heap.peek()?.dueAt;
+    if (inMemory !== undefined) return inMemory;
+    const [first] = await this.store.dueTimers(Number.MAX_SAFE_INTEGER, 1);
+    return first?.dueAt;
   }
 
   private dropStale(): void {

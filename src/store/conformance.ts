@@ -173,6 +173,14 @@ function describeExecutions(ctx: ConformanceContext): void {
 
 function describeCurrentRuns(ctx: ConformanceContext): void {
   describe('current run', () => {
+    it('shows the status a run closed with', async () => {
+      const s = ctx.store();
+      await s.commit(startMutation('r1'));
+      const failed = makeState('r1', { nextEventId: 3, status: 'Failed', closeTime: T0 + 1 });
+      await s.commit({ executions: [write(failed, { expectedVersion: 1, closed: true })] });
+      expect(await s.getCurrentRun(NS, 'wf-r1')).toEqual({ namespace: NS, workflowId: 'wf-r1', runId: 'r1', status: 'Failed' });
+    });
+
     it('rejects expectedRunId null when the workflow id already has a run', async () => {
       const s = ctx.store();
       await s.commit(startMutation('r1'));

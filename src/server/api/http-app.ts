@@ -16,24 +16,30 @@ export interface HttpAppOptions {
   /** Called by POST /api/v1/system/shutdown (from loopback only). */
   onShutdownRequest?: () => void;
   version: string;
+  /** No web UI: `/` answers 404 like any unknown route. */
+  headless?: boolean;
 }
 
 /** Fastify's own errors (bad JSON, body too large, unknown route) in the API's error shape. */
 function toApiError(e: unknown): ApiError | undefined {
   if (e instanceof ApiError) return e;
   const fe = e as FastifyError;
-  if (typeof fe?.code !== 'string') return undefined;
+  if (typeof fe?.code !== 'string') {
+    if (fe?.statusCode !== undefined && fe.statusCode >= 400 && fe.statusCode < 500) return new ApiError('INVALID_ARGUMENT', fe.message);
+    return undefined;
+  }
   switch (fe.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new ApiError('PAYLOAD_TOO_LARGE', 'request body is over the size limit');
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new ApiError('INVALID_ARGUMENT', 'send JSON with content-type: application/json');
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return new ApiError('INVALID_JSON', 'the request body is not valid JSON');
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new ApiError('INVALID_JSON', fe.message);
     default:
-      if (fe.statusCode === 400 && fe instanceof SyntaxError) return new ApiError('INVALID_JSON', `malformed JSON: ${fe.message}`);
-      if (fe.statusCode === 400) return new ApiError('INVALID_ARGUMENT', fe.message);
+      if (fe.statusCode !== undefined && fe.statusCode >= 400 && fe.statusCode < 500) return new ApiError('INVALID_ARGUMENT', fe.message);
       return undefined;
   }
 }
@@ -99,7 +105,8 @@ export async function createHttpApp(ctx: ServerContext, opts: HttpAppOptions): P
     return { status: 'stopping' };
   });
   app.get(`${API_PREFIX}/openapi.json`, { schema: { hide: true } }, async () => app.swagger());
-  app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.type('text/html; charset=utf-8').send(renderHomePage(opts.version)));
+  if (!opts.headless)
+    app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.type('text/html; charset=utf-8').send(renderHomePage(opts.version)));
   return app;
 }
 

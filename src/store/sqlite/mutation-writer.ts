@@ -33,6 +33,7 @@ export class MutationWriter {
   private readonly upsertTimer: Database.Statement;
   private readonly deleteRunTasks: Database.Statement;
   private readonly deleteRunTimers: Database.Statement;
+  private readonly closeCurrentRun: Database.Statement;
   /** Set once the mutation being applied has changed the database (see writeBatch). */
   private wrote = false;
 
@@ -82,6 +83,9 @@ export class MutationWriter {
     );
     this.deleteRunTasks = db.prepare('DELETE FROM tasks WHERE run_id = ?');
     this.deleteRunTimers = db.prepare('DELETE FROM timers WHERE run_id = ?');
+    this.closeCurrentRun = db.prepare(
+      'UPDATE current_executions SET status = ? WHERE namespace = ? AND workflow_id = ? AND run_id = ?',
+    );
   }
 
   /**
@@ -183,6 +187,8 @@ export class MutationWriter {
     if (w.closed) {
       this.deleteRunTasks.run(runId);
       this.deleteRunTimers.run(runId);
+      // the workflow id's pointer shows the closed status (unless a new run took it in this same mutation)
+      this.closeCurrentRun.run(s.status, s.namespace, s.workflowId, runId);
     }
   }
 

@@ -1,0 +1,2 @@
+/** `weft/testing`: run workflows in tests against a real in-process server, with optional time skipping. */
+export { TestWorkflowEnvironment, type TestEnvironmentOptions } from './test-workflow-environment.js';

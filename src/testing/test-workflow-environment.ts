@@ -1,0 +1,97 @@
+/**
+ * `TestWorkflowEnvironment`: a real Weft server in this process (SQLite in a temp file), with a client and a
+ * connection for workers. Nothing is downloaded. `createTimeSkipping()` adds a clock that jumps ahead whenever
+ * every workflow is waiting on a timer, so a workflow that sleeps for days finishes in milliseconds.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Client } from '../client/client.js';
+import { Connection } from '../client/connection.js';
+import { toMs, type Duration } from '../common/duration.js';
+import { InProcessTransport } from '../server/api/in-process-transport.js';
+import { SkippingClock } from '../server/clock.js';
+import { startServer, type StartServerOptions, type WeftServer } from '../server/server.js';
+import { TimeSkipper } from './time-skipper.js';
+
+export interface TestEnvironmentOptions {
+  namespace?: string;
+  /** Options for the embedded server (port 0 and a temp SQLite file unless given). */
+  server?: Omit<StartServerOptions, 'clock'>;
+}
+
+export class TestWorkflowEnvironment {
+  /** Connection for workers: `Worker.create({ connection: env.nativeConnection, ... })`. */
+  readonly nativeConnection: Connection;
+  readonly client: Client;
+
+  private constructor(
+    readonly server: WeftServer,
+    private readonly dir: string | undefined,
+    readonly namespace: string,
+    private readonly clock: SkippingClock | undefined,
+    private readonly skipper: TimeSkipper | undefined,
+  ) {
+    this.nativeConnection = Connection.fromTransport(new InProcessTransport(server.context));
+    this.client = new Client({ connection: this.nativeConnection, namespace });
+  }
+
+  /** A local server with real time. */
+  static async createLocal(opts: TestEnvironmentOptions = {}): Promise<TestWorkflowEnvironment> {
+    return TestWorkflowEnvironment.create(opts, false);
+  }
+
+  /** A local server whose clock skips ahead while every workflow waits on a timer. */
+  static async createTimeSkipping(opts: TestEnvironmentOptions = {}): Promise<TestWorkflowEnvironment> {
+    return TestWorkflowEnvironment.create(opts, true);
+  }
+
+  private static async create(opts: TestEnvironmentOptions, skipping: boolean): Promise<TestWorkflowEnvironment> {
+    const dir = opts.server?.db || opts.server?.store ? undefined : mkdtempSync(path.join(tmpdir(), 'weft-test-'));
+    const clock = skipping ? new SkippingClock() : undefined;
+    const server = await startServer({
+      port: 0,
+      logLevel: 'warn',
+      ...(dir ? { db: path.join(dir, 'weft.db') } : {}),
+      ...opts.server,
+      ...(clock ? { clock } : {}),
+    });
+    const skipper = clock ? new TimeSkipper(server.context, clock) : undefined;
+    skipper?.start();
+    return new TestWorkflowEnvironment(server, dir, opts.namespace ?? 'default', clock, skipper);
+  }
+
+  /** HTTP address of the embedded server (for clients in other processes, or the CLI). */
+  get address(): string {
+    return this.server.address;
+  }
+
+  /** Whether this environment skips time. */
+  get supportsTimeSkipping(): boolean {
+    return this.clock !== undefined;
+  }
+
+  /** The server's current time (ms since the epoch); ahead of the wall clock once time was skipped. */
+  currentTimeMs(): number {
+    return this.clock?.now() ?? Date.now();
+  }
+
+  /** Waits `duration`: on a time-skipping environment, moves the clock ahead at once instead. */
+  async sleep(duration: Duration): Promise<void> {
+    const ms = toMs(duration, 'duration');
+    if (this.clock) {
+      this.clock.skip(ms);
+      await new Promise((r) => setImmediate(r));
+      return;
+    }
+    await new Promise((r) => setTimeout(r, ms));
+  }
+
+  async teardown(): Promise<void> {
+    this.skipper?.stop();
+    await this.nativeConnection.close();
+    await this.client.connection.close();
+    await this.server.stop();
+    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * Crash tests with real processes: the server is killed with SIGKILL while 200 workflows are in flight and
+ * restarted on the same SQLite file; a worker is killed in the middle of an activity.
+ */
+import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Client, Connection } from '../src/client/index.js';
+import { Worker } from '../src/worker/index.js';
+import * as crashActivities from './fixtures/crash-activities.js';
+import { fixture, quietLogger, startTestServer, uid, waitFor } from './helpers.js';
+import { freePort, spawnTs, type Child } from './process-helpers.js';
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+describe('crash: server killed with SIGKILL', () => {
+  it('loses none of 200 in-flight workflows and completes none twice', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'weft-crash-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    process.env.WEFT_TEST_LEDGER_DIR = dir;
+    const db = path.join(dir, 'weft.db');
+    const port = await freePort();
+    let server: Child = await spawnTs(fixture('server-main.ts'), [db, String(port)]);
+    cleanups.push(() => server.kill());
+    const address = server.ready;
+
+    const connection = Connection.lazy({ address });
+    cleanups.push(() => connection.close());
+    const worker = await Worker.create({
+      connection,
+      taskQueue: 'crash',
+      workflowsPath: fixture('crash-workflows.ts'),
+      activities: crashActivities,
+      logger: quietLogger,
+      handleSignals: false,
+      maxConcurrentActivityTaskExecutions: 50,
+    });
+    const running = worker.run();
+    cleanups.push(async () => {
+      worker.shutdown();
+      await running;
+    });
+    const client = new Client({ connection });
+
+    const N = 200;
+    const ids = Array.from({ length: N }, (_, i) => `crash-${i}-${uid()}`);
+    const handles = await Promise.all(ids.map((workflowId, i) => client.workflow.start('threeSteps', { taskQueue: 'crash', workflowId, args: [i * 10] })));
+    const results = handles.map((h) => h.result());
+
+    // kill the server once some workflows are done and many are mid-way
+    const ledger = path.join(dir, 'ledger.txt');
+    await waitFor(() => existsSync(ledger) && readFileSync(ledger, 'utf8').split('\n').length > 150, 30_000, 'activities to run');
+    await server.kill('SIGKILL');
+    await new Promise((r) => setTimeout(r, 300));
+    server = await spawnTs(fixture('server-main.ts'), [db, String(port)]);
+
+    const values = await Promise.all(results);
+    expect(values).toEqual(ids.map((_, i) => i * 10 + 3));
+
+    // each workflow id has exactly one run, closed Completed, with a dense history of 3 completed activities
+    expect((await client.workflow.count(`ExecutionStatus = 'Completed' AND TaskQueue = 'crash'`)).count).toBe(N);
+    expect((await client.workflow.count(`TaskQueue = 'crash'`)).count).toBe(N);
+    for (const h of handles.slice(0, 50)) {
+      const { events } = await client.workflow.getHandle(h.workflowId).fetchHistory();
+      expect(events.map((e) => e.eventId)).toEqual(events.map((_, i) => i + 1));
+      expect(events.filter((e) => e.eventType === 'WorkflowExecutionCompleted')).toHaveLength(1);
+      expect(events.filter((e) => e.eventType === 'ActivityTaskCompleted')).toHaveLength(3);
+    }
+    // the independent ledger: every workflow ran each of its three activities at least once
+    const lines = readFileSync(ledger, 'utf8').trim().split('\n');
+    for (const id of ids) for (const activityId of ['1', '2', '3']) expect(lines.some((l) => l.startsWith(`${id} ${activityId} `))).toBe(true);
+  }, 120_000);
+});
+
+describe('crash: worker killed with SIGKILL mid-activity', () => {
+  it('runs the activity again after its timeout, on another worker, and the workflow completes', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'weft-crash-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const ts = await startTestServer();
+    cleanups.push(() => ts.stop());
+    const env = { WEFT_TEST_LEDGER_DIR: dir };
+    const first = await spawnTs(fixture('worker-main.ts'), [ts.server.address, 'crash-worker'], env);
+    cleanups.push(() => first.kill());
+
+    const workflowId = uid('worker-crash');
+    const handle = await ts.client.workflow.start('survivesWorkerCrash', { taskQueue: 'crash-worker', workflowId });
+    await waitFor(() => existsSync(path.join(dir, `started-${workflowId}`)), 20_000, 'the activity to start');
+    await first.kill('SIGKILL');
+
+    const second = await spawnTs(fixture('worker-main.ts'), [ts.server.address, 'crash-worker'], env);
+    cleanups.push(() => second.kill());
+    expect(await handle.result()).toBe(2);
+    const { events } = await handle.fetchHistory();
+    const started = events.find((e) => e.eventType === 'ActivityTaskStarted');
+    expect(started?.attributes).toMatchObject({ attempt: 2, lastFailure: { kind: 'timeout', timeoutType: 'START_TO_CLOSE' } });
+    const ledger = readFileSync(path.join(dir, 'ledger.txt'), 'utf8').trim().split('\n');
+    expect(ledger).toEqual([`${workflowId} hangOnce 1`, `${workflowId} hangOnce 2`]);
+  }, 60_000);
+});

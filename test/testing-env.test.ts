@@ -1,0 +1,70 @@
+/** weft/testing: a real in-process server, with and without time skipping. */
+import { describe, expect, it } from 'vitest';
+import { TestWorkflowEnvironment } from '../src/testing/index.js';
+import { Worker } from '../src/worker/index.js';
+import * as activities from './fixtures/activities.js';
+import { fixture, quietLogger, uid } from './helpers.js';
+
+describe('TestWorkflowEnvironment', () => {
+  it('createLocal: runs workflows on a worker connected with env.nativeConnection', async () => {
+    const env = await TestWorkflowEnvironment.createLocal();
+    try {
+      const worker = await Worker.create({
+        connection: env.nativeConnection,
+        taskQueue: 'env-local',
+        workflowsPath: fixture('workflows.ts'),
+        activities,
+        logger: quietLogger,
+      });
+      const result = await worker.runUntil(env.client.workflow.execute('sequential', { taskQueue: 'env-local', workflowId: uid(), args: [1] }));
+      expect(result).toBe(5);
+      expect(env.supportsTimeSkipping).toBe(false);
+      expect(env.address).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    } finally {
+      await env.teardown();
+    }
+  });
+
+  it('createTimeSkipping: a workflow that sleeps for a day completes at once', async () => {
+    const env = await TestWorkflowEnvironment.createTimeSkipping();
+    try {
+      const worker = await Worker.create({
+        connection: env.nativeConnection,
+        taskQueue: 'env-skip',
+        workflowsPath: fixture('workflows.ts'),
+        activities,
+        logger: quietLogger,
+      });
+      const t0 = Date.now();
+      const before = env.currentTimeMs();
+      const result = await worker.runUntil(env.client.workflow.execute('sleeper', { taskQueue: 'env-skip', workflowId: uid(), args: [24 * 3600 * 1000] }));
+      expect(result).toBe('woke');
+      expect(Date.now() - t0).toBeLessThan(10_000);
+      expect(env.currentTimeMs() - before).toBeGreaterThanOrEqual(24 * 3600 * 1000);
+    } finally {
+      await env.teardown();
+    }
+  });
+
+  it('env.sleep moves a time-skipping clock ahead, firing timers that became due', async () => {
+    const env = await TestWorkflowEnvironment.createTimeSkipping();
+    try {
+      const worker = await Worker.create({
+        connection: env.nativeConnection,
+        taskQueue: 'env-skip2',
+        workflowsPath: fixture('workflows.ts'),
+        activities,
+        logger: quietLogger,
+      });
+      await worker.runUntil(async () => {
+        const handle = await env.client.workflow.start('sleeper', { taskQueue: 'env-skip2', workflowId: uid(), args: [3_600_000] });
+        const before = env.currentTimeMs();
+        await env.sleep('2h');
+        expect(env.currentTimeMs() - before).toBeGreaterThanOrEqual(2 * 3_600_000);
+        expect(await handle.result()).toBe('woke');
+      });
+    } finally {
+      await env.teardown();
+    }
+  });
+});
