@@ -345,7 +345,7 @@ export function sanitizeFailure(input: unknown, depth = 0): FailureInfo {
   const o = (typeof input === 'object' && input !== null ? input : {}) as Record<string, unknown>;
   const kind = FAILURE_KINDS.has(o.kind as FailureInfo['kind']) ? (o.kind as FailureInfo['kind']) : 'application';
   const f: FailureInfo = { kind, message: typeof o.message === 'string' ? o.message : String(o.message ?? '') };
-  for (const k of STRING_FIELDS) if (typeof o[k] === 'string') f[k] = o[k] as string;
+  for (const k of STRING_FIELDS) if (typeof o[k] === 'string') f[k] = o[k];
   if (typeof o.nonRetryable === 'boolean') f.nonRetryable = o.nonRetryable;
   if (Array.isArray(o.details)) f.details = o.details;
   if (typeof o.timeoutType === 'string') f.timeoutType = o.timeoutType as TimeoutType;

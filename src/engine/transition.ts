@@ -9,7 +9,7 @@
  */
 import type { FailureInfo } from '../common/failure.js';
 import type { EventAttributes, EventType, HistoryEvent } from '../protocol/events.js';
-import { keys, type ExecutionState } from './state.js';
+import { keys, type BufferedEvent, type ExecutionState } from './state.js';
 
 export interface TaskRow {
   runId: string;
@@ -101,6 +101,16 @@ export class Transition {
   }
 
   /**
+   * Drops buffered event `i` (a TimerFired that the timer's cancellation overtook). If no other buffered event
+   * wakes the workflow, no workflow task is needed for it any more.
+   */
+  dropBuffered(i: number): BufferedEvent | undefined {
+    const [dropped] = this.state.bufferedEvents.splice(i, 1);
+    this.state.needsWorkflowTask = this.state.bufferedEvents.some((b) => WAKING_EVENTS.has(b.eventType));
+    return dropped;
+  }
+
+  /**
    * Writes the buffered events. An activity outcome buffered right behind its ActivityTaskStarted learns the
    * started event's id only now.
    */
@@ -112,7 +122,7 @@ export class Transition {
       const attrs = b.attributes as { scheduledEventId?: number; startedEventId?: number };
       if (lastStarted && attrs.scheduledEventId === lastStarted.scheduledEventId && 'startedEventId' in attrs)
         attrs.startedEventId = lastStarted.eventId;
-      const eventId = this.write(b.eventType, b.attributes as never, b.time);
+      const eventId = this.write(b.eventType, b.attributes, b.time);
       lastStarted =
         b.eventType === 'ActivityTaskStarted' ? { scheduledEventId: attrs.scheduledEventId ?? 0, eventId } : undefined;
     }

@@ -74,7 +74,7 @@ class Heartbeater {
       this.pending = undefined;
       this.inFlight = true;
       this.lastSent = Date.now();
-      this.send(p.details).finally(() => {
+      void this.send(p.details).finally(() => {
         this.inFlight = false;
         this.schedule();
       });

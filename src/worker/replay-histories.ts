@@ -3,7 +3,7 @@
  * commands the code no longer produces throws DeterminismViolationError, showing both side by side.
  */
 import { DeterminismViolationError } from '../common/failure.js';
-import type { History, HistoryEvent } from '../protocol/events.js';
+import type { History } from '../protocol/events.js';
 import { WorkflowMachine } from './replay/workflow-machine.js';
 import { bundleWorkflowCode, type WorkflowBundle } from './sandbox/bundler.js';
 import { WorkflowSandbox } from './sandbox/vm-sandbox.js';
@@ -22,7 +22,7 @@ export interface ReplayResult {
 let replayCounter = 0;
 
 function runOf(history: History, workflowId?: string): { workflowId: string; runId: string; workflowType: string; taskQueue: string } {
-  const first = history.events[0] as HistoryEvent | undefined;
+  const first = history.events[0];
   if (!first || first.eventType !== 'WorkflowExecutionStarted') throw new Error('history must start with WorkflowExecutionStarted');
   const a = first.attributes;
   return { workflowId: workflowId ?? a.workflowId, runId: `replay-${++replayCounter}`, workflowType: a.workflowType, taskQueue: a.taskQueue };

@@ -11,7 +11,7 @@ function toRegistered(d: WorkflowDefinition): RegisteredWorkflow {
     workflowType: d.workflowType,
     taskQueue: d.taskQueue,
     ...(d.description !== undefined ? { description: d.description } : {}),
-    ...(d.defaults ? { defaults: d.defaults as RegisteredWorkflow['defaults'] } : {}),
+    ...(d.defaults ? { defaults: d.defaults } : {}),
     updatedAt: new Date(d.updatedAt).toISOString(),
   };
 }

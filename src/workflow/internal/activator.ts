@@ -17,7 +17,7 @@ import {
   type FailureInfo,
 } from '../../common/failure.js';
 import type { Command } from '../../protocol/commands.js';
-import { CancellationScope, initRootScope, runInRootScope } from '../cancellation-scope.js';
+import { type CancellationScope, initRootScope, runInRootScope } from '../cancellation-scope.js';
 import type { WorkflowInfo } from '../types.js';
 import type { Activation, ActivationJob, ActivationResult, GlobalHooks, InstanceInit, WorkflowInstance } from './activation.js';
 import { seededRandom, uuid4From } from './prng.js';
