@@ -45,7 +45,10 @@ class CliProcess {
     for (;;) {
       const m = this.stdout.match(re);
       if (m) return m;
-      if (!this.running) throw new Error(`process exited (${this.child.exitCode}) before printing ${re}:\n${this.stdout}\n${this.stderr}`);
+      if (!this.running)
+        throw new Error(
+          `process exited (${this.child.exitCode}) before printing ${re}:\n${this.stdout}\n${this.stderr}`,
+        );
       if (Date.now() > deadline) throw new Error(`no ${re} within ${timeoutMs} ms:\n${this.stdout}\n${this.stderr}`);
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -53,7 +56,10 @@ class CliProcess {
   async waitForExit(timeoutMs = 15_000): Promise<number | null> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`process still running after ${timeoutMs} ms:\n${this.stdout}\n${this.stderr}`)), timeoutMs);
+      timer = setTimeout(
+        () => reject(new Error(`process still running after ${timeoutMs} ms:\n${this.stdout}\n${this.stderr}`)),
+        timeoutMs,
+      );
     });
     try {
       return await Promise.race([this.exited, timeout]);
@@ -65,7 +71,10 @@ class CliProcess {
   async kill(): Promise<void> {
     if (!this.running) return;
     this.child.kill('SIGTERM');
-    const gone = await Promise.race([this.exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 5000))]);
+    const gone = await Promise.race([
+      this.exited.then(() => true),
+      new Promise<boolean>((r) => setTimeout(() => r(false), 5000)),
+    ]);
     if (!gone) this.child.kill('SIGKILL');
   }
 }
@@ -80,7 +89,9 @@ function childEnv(): NodeJS.ProcessEnv {
 }
 
 function spawnCli(args: string[]): CliProcess {
-  const p = new CliProcess(spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] }));
+  const p = new CliProcess(
+    spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] }),
+  );
   children.add(p);
   return p;
 }
@@ -132,14 +143,39 @@ async function until<T>(fn: () => Promise<T | undefined>, what: string, timeoutM
 
 let dir = '';
 let server: CliProcess;
-let worker: CliProcess | undefined;
+let worker: CliProcess;
 
 beforeAll(async () => {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` before these tests`);
   dir = mkdtempSync(path.join(tmpdir(), 'weft-cli-'));
-  server = spawnCli(['server', 'start-dev', '--db', path.join(dir, 'weft.db'), '--port', '0', '--headless', '--log-level', 'warn']);
+  server = spawnCli([
+    'server',
+    'start-dev',
+    '--db',
+    path.join(dir, 'weft.db'),
+    '--port',
+    '0',
+    '--headless',
+    '--log-level',
+    'warn',
+  ]);
   address = (await server.waitForOutput(/listening on (http:\/\/[\d.]+:\d+)/))[1]!;
-}, 30_000);
+  // the worker the workflow tests run on: TypeScript workflows and activities, no loader
+  worker = spawnCli([
+    'worker',
+    'start',
+    '--task-queue',
+    QUEUE,
+    '--workflows',
+    WORKFLOWS,
+    '--activities',
+    ACTIVITIES,
+    '--log-level',
+    'warn',
+  ]);
+  await worker.waitForOutput(/^Worker \S+ polling task queue/m, 30_000);
+  expect(worker.stdout).toMatch(/activities greet, hang, punctuate, shout/);
+}, 45_000);
 
 afterAll(async () => {
   await Promise.all([...children].map((c) => c.kill()));
@@ -157,23 +193,49 @@ describe('weft CLI', () => {
     expect((await fetch(`${address}/healthz`)).status).toBe(200);
   });
 
-  it('worker health fails while no worker serves the queue, passes once one does', async () => {
-    expectError(await weft(['worker', 'health', '--task-queue', QUEUE]), 'NO_WORKERS', new RegExp(`no worker is polling task queue ${QUEUE}`));
+  it('worker health fails while no worker serves the queue, passes once one does; SIGTERM stops the worker', async () => {
+    const queue = `${QUEUE}-health`;
+    expectError(
+      await weft(['worker', 'health', '--task-queue', queue]),
+      'NO_WORKERS',
+      new RegExp(`no worker is polling task queue ${queue}`),
+    );
 
-    worker = spawnCli(['worker', 'start', '--task-queue', QUEUE, '--workflows', WORKFLOWS, '--activities', ACTIVITIES, '--log-level', 'warn']);
-    const identity = (await worker.waitForOutput(/^Worker (\S+) polling task queue/m, 30_000))[1]!;
-    expect(worker.stdout).toMatch(/activities greet, hang, punctuate, shout/);
-
+    const w = spawnCli(['worker', 'start', '-t', queue, '--activities', ACTIVITIES, '--identity', 'health-probe']);
+    await w.waitForOutput(/^Worker health-probe polling task queue/m, 30_000);
     const h = await until(async () => {
-      const d = await weftJson<{ healthy: boolean; pollers: Array<{ identity: string; polling: boolean }> }>(['worker', 'health', '-q', QUEUE]);
+      const d = await weftJson<{ healthy: boolean; pollers: Array<{ identity: string; polling: boolean }> }>([
+        'worker',
+        'health',
+        '-t',
+        queue,
+      ]);
       return d.pollers.some((p) => p.polling) ? d : undefined;
     }, 'the worker to poll');
     expect(h.healthy).toBe(true);
-    expect(h.pollers.map((p) => p.identity)).toContain(identity);
+    expect(h.pollers.map((p) => p.identity)).toEqual(['health-probe']);
+    const table = await weft(['worker', 'health', '-t', queue]);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/│ health-probe\s+│\s+│ \S+\s+│ yes/);
+
+    w.child.kill('SIGTERM');
+    expect(await w.waitForExit(15_000)).toBe(0);
+    expect(w.stdout).toMatch(/Worker health-probe stopped/);
   }, 45_000);
 
   it('starts a workflow and prints its result', async () => {
-    const started = await weftJson<{ workflowId: string; runId: string }>(['workflow', 'start', '--type', 'greeting', '--task-queue', QUEUE, '--workflow-id', 'greet-1', '--input', '"Ada"']);
+    const started = await weftJson<{ workflowId: string; runId: string }>([
+      'workflow',
+      'start',
+      '--type',
+      'greeting',
+      '--task-queue',
+      QUEUE,
+      '--workflow-id',
+      'greet-1',
+      '--input',
+      '"Ada"',
+    ]);
     expect(started.workflowId).toBe('greet-1');
     expect(started.runId).toMatch(/\S{8,}/);
     const r = await weft(['workflow', 'result', '--workflow-id', 'greet-1']);
@@ -182,27 +244,66 @@ describe('weft CLI', () => {
   });
 
   it('executes a workflow: a JSON array is the argument list', async () => {
-    const out = await weftJson(['workflow', 'execute', '-t', 'greeting', '-q', QUEUE, '-w', 'greet-2', '-i', '["Bob", "?"]']);
+    const out = await weftJson([
+      'workflow',
+      'execute',
+      '--type',
+      'greeting',
+      '-t',
+      QUEUE,
+      '-w',
+      'greet-2',
+      '-i',
+      '["Bob", "?"]',
+    ]);
     expect(out).toMatchObject({ workflowId: 'greet-2', status: 'Completed', result: 'HELLO, BOB?' });
-    const table = await weft(['workflow', 'execute', '-t', 'greeting', '-q', QUEUE, '-w', 'greet-3', '-i', '["Cy"]']);
+    const table = await weft([
+      'workflow',
+      'execute',
+      '--type',
+      'greeting',
+      '-t',
+      QUEUE,
+      '-w',
+      'greet-3',
+      '-i',
+      '["Cy"]',
+    ]);
     expect(table.code, table.stderr).toBe(0);
     expect(table.stdout).toMatch(/WorkflowId\s+greet-3/);
     expect(table.stdout).toContain('"HELLO, CY!"');
   });
 
   it('a failed workflow: execute and result print the failure and exit 1', async () => {
-    const r = await weft(['workflow', 'execute', '-t', 'greeting', '-q', QUEUE, '-w', 'greet-fail', '-i', '["Dee", "fail"]']);
+    const r = await weft([
+      'workflow',
+      'execute',
+      '--type',
+      'greeting',
+      '-t',
+      QUEUE,
+      '-w',
+      'greet-fail',
+      '-i',
+      '["Dee", "fail"]',
+    ]);
     expectError(r, 'WORKFLOW_FAILED', /workflow greet-fail .*failed: ActivityFailure/);
     expect(r.stderr).toMatch(/caused by: ApplicationFailure \[Error\]: punctuation refused/);
     const json = await weft(['workflow', 'result', '-w', 'greet-fail', '-o', 'json']);
     expect(json.code).toBe(1);
-    expect(JSON.parse(json.stdout)).toMatchObject({ status: 'Failed', failure: { kind: 'activity', cause: { message: 'punctuation refused' } } });
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      status: 'Failed',
+      failure: { kind: 'activity', cause: { message: 'punctuation refused' } },
+    });
   });
 
   it('describes a running workflow with its pending activity, then cancels it', async () => {
-    await weftJson(['workflow', 'start', '-t', 'hanging', '-q', QUEUE, '-w', 'hang-1']);
+    await weftJson(['workflow', 'start', '--type', 'hanging', '-t', QUEUE, '-w', 'hang-1']);
     const d = await until(async () => {
-      const x = await weftJson<{ execution: { status: string }; pendingActivities: Array<{ activityType: string; state: string }> }>(['workflow', 'describe', '-w', 'hang-1']);
+      const x = await weftJson<{
+        execution: { status: string };
+        pendingActivities: Array<{ activityType: string; state: string }>;
+      }>(['workflow', 'describe', '-w', 'hang-1']);
       return x.pendingActivities[0]?.state === 'STARTED' ? x : undefined;
     }, 'the hang activity to start');
     expect(d.execution.status).toBe('Running');
@@ -216,22 +317,35 @@ describe('weft CLI', () => {
     const c = await weft(['workflow', 'cancel', '-w', 'hang-1', '--reason', 'test over']);
     expect(c.code, c.stderr).toBe(0);
     expect(c.stdout).toContain('Cancellation requested for workflow hang-1');
-    expectError(await weft(['workflow', 'result', '-w', 'hang-1']), 'WORKFLOW_CANCELLED', /workflow hang-1 .*was cancelled/);
+    expectError(
+      await weft(['workflow', 'result', '-w', 'hang-1']),
+      'WORKFLOW_CANCELLED',
+      /workflow hang-1 .*was cancelled/,
+    );
   });
 
   it('terminates a workflow', async () => {
-    await weftJson(['workflow', 'start', '-t', 'sleeper', '-q', QUEUE, '-w', 'sleep-1', '-i', '600000']);
+    await weftJson(['workflow', 'start', '--type', 'sleeper', '-t', QUEUE, '-w', 'sleep-1', '-i', '600000']);
     const t = await weft(['workflow', 'terminate', '-w', 'sleep-1', '--reason', 'no more sleep']);
     expect(t.code, t.stderr).toBe(0);
     expect(t.stdout).toContain('Terminated workflow sleep-1');
-    expectError(await weft(['workflow', 'result', '-w', 'sleep-1']), 'WORKFLOW_TERMINATED', /was terminated: no more sleep/);
+    expectError(
+      await weft(['workflow', 'result', '-w', 'sleep-1']),
+      'WORKFLOW_TERMINATED',
+      /was terminated: no more sleep/,
+    );
     const d = await weftJson<{ execution: { status: string } }>(['workflow', 'describe', '-w', 'sleep-1']);
     expect(d.execution.status).toBe('Terminated');
   });
 
   it('lists and counts with a query', async () => {
     const [all, completed, count, limited] = await Promise.all([
-      weftJson<Array<{ workflowId: string; status: string }>>(['workflow', 'list', '--query', "WorkflowType = 'greeting'"]),
+      weftJson<Array<{ workflowId: string; status: string }>>([
+        'workflow',
+        'list',
+        '--query',
+        "WorkflowType = 'greeting'",
+      ]),
       weft(['workflow', 'list', '-q', "WorkflowType = 'greeting' AND ExecutionStatus = 'Completed'"]),
       weft(['workflow', 'count', '-q', "ExecutionStatus = 'Completed'"]),
       weftJson<unknown[]>(['workflow', 'list', '--limit', '1']),
@@ -264,25 +378,66 @@ describe('weft CLI', () => {
   });
 
   it('registers a workflow type, which can then be started', async () => {
-    const reg = await weftJson(['workflow', 'register', '--type', 'registeredOnly', '--task-queue', 'cli-elsewhere', '--description', 'by hand', '--run-timeout', '5m']);
-    expect(reg).toMatchObject({ workflowType: 'registeredOnly', taskQueue: 'cli-elsewhere', description: 'by hand', defaults: { workflowRunTimeout: '5m' } });
+    const reg = await weftJson([
+      'workflow',
+      'register',
+      '--type',
+      'registeredOnly',
+      '--task-queue',
+      'cli-elsewhere',
+      '--description',
+      'by hand',
+      '--run-timeout',
+      '5m',
+    ]);
+    expect(reg).toMatchObject({
+      workflowType: 'registeredOnly',
+      taskQueue: 'cli-elsewhere',
+      description: 'by hand',
+      defaults: { workflowRunTimeout: '5m' },
+    });
     const types = await weftJson<Array<{ workflowType: string }>>(['workflow', 'list-types']);
-    expect(types.map((t) => t.workflowType)).toEqual(expect.arrayContaining(['greeting', 'hanging', 'sleeper', 'registeredOnly']));
-    const started = await weftJson<{ workflowId: string }>(['workflow', 'start', '--type', 'registeredOnly', '--workflow-id', 'reg-1']);
+    expect(types.map((t) => t.workflowType)).toEqual(
+      expect.arrayContaining(['greeting', 'hanging', 'sleeper', 'registeredOnly']),
+    );
+    const started = await weftJson<{ workflowId: string }>([
+      'workflow',
+      'start',
+      '--type',
+      'registeredOnly',
+      '--workflow-id',
+      'reg-1',
+    ]);
     expect(started.workflowId).toBe('reg-1');
-    const d = await weftJson<{ execution: { taskQueue: string; status: string } }>(['workflow', 'describe', '-w', 'reg-1']);
+    const d = await weftJson<{ execution: { taskQueue: string; status: string } }>([
+      'workflow',
+      'describe',
+      '-w',
+      'reg-1',
+    ]);
     expect(d.execution).toMatchObject({ taskQueue: 'cli-elsewhere', status: 'Running' });
   });
 
   it('reports bad input with a code and no stack trace', async () => {
     const port = await closedPort();
-    const [badJson, notFound, badQuery, badDuration, badRegDuration, unknownType, unreachable, badFlag, missingFlag, noCode] = await Promise.all([
-      weft(['workflow', 'start', '-t', 'greeting', '-q', QUEUE, '--input', '{not json']),
+    const [
+      badJson,
+      notFound,
+      badQuery,
+      badDuration,
+      badRegDuration,
+      unknownType,
+      unreachable,
+      badFlag,
+      missingFlag,
+      noCode,
+    ] = await Promise.all([
+      weft(['workflow', 'start', '--type', 'greeting', '-t', QUEUE, '--input', '{not json']),
       weft(['workflow', 'describe', '--workflow-id', 'no-such-workflow']),
       weft(['workflow', 'list', '--query', "WorkflowType = 'x' AND"]),
-      weft(['workflow', 'start', '-t', 'greeting', '-q', QUEUE, '--execution-timeout', 'soonish']),
-      weft(['workflow', 'register', '-t', 'greeting2', '-q', QUEUE, '--task-timeout', '12 parsecs']),
-      weft(['workflow', 'start', '-t', 'neverRegistered', '-q', QUEUE]),
+      weft(['workflow', 'start', '--type', 'greeting', '-t', QUEUE, '--execution-timeout', 'soonish']),
+      weft(['workflow', 'register', '--type', 'greeting2', '-t', QUEUE, '--task-timeout', '12 parsecs']),
+      weft(['workflow', 'start', '--type', 'neverRegistered', '-t', QUEUE]),
       weft(['workflow', 'list', '--address', `http://127.0.0.1:${port}`]),
       weft(['workflow', 'list', '--bogus']),
       weft(['worker', 'start', '--task-queue', QUEUE]),
@@ -299,16 +454,18 @@ describe('weft CLI', () => {
     expectError(missingFlag, 'INVALID_ARGUMENT', /--workflows PATH, --activities PATH, or both/);
     expectError(noCode, 'WORKFLOW_NOT_FOUND');
     // nothing was started by the rejected commands
-    expect(await weftJson(['workflow', 'count', '-q', `TaskQueue = '${QUEUE}' AND WorkflowType = 'greeting'`])).toEqual({ count: 4 });
+    expect(await weftJson(['workflow', 'count', '-q', `TaskQueue = '${QUEUE}' AND WorkflowType = 'greeting'`])).toEqual(
+      { count: 4 },
+    );
   }, 40_000);
 
   it('worker stop: the worker drains and exits 0', async () => {
-    expect(worker?.running).toBe(true);
+    expect(worker.running).toBe(true);
     const r = await weft(['worker', 'stop', '--task-queue', QUEUE]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/Asked 1 worker\(s\) on task queue/);
-    expect(await worker!.waitForExit(15_000)).toBe(0);
-    expect(worker!.stdout).toMatch(/Worker \S+ stopped/);
+    expect(await worker.waitForExit(15_000)).toBe(0);
+    expect(worker.stdout).toMatch(/Worker \S+ stopped/);
   }, 30_000);
 
   it('server stop: the server exits, and health then fails', async () => {

@@ -19,6 +19,14 @@ export function scheduleActivity(
 ): ActivityState {
   const s = t.state;
   const retryPolicy = resolveActivityRetryPolicy(cmd);
+  // 0 means "not set", as in Temporal
+  cmd = {
+    ...cmd,
+    scheduleToCloseTimeoutMs: cmd.scheduleToCloseTimeoutMs || undefined,
+    scheduleToStartTimeoutMs: cmd.scheduleToStartTimeoutMs || undefined,
+    startToCloseTimeoutMs: cmd.startToCloseTimeoutMs || undefined,
+    heartbeatTimeoutMs: cmd.heartbeatTimeoutMs || undefined,
+  };
   const startToClose = cmd.startToCloseTimeoutMs ?? cmd.scheduleToCloseTimeoutMs;
   const scheduledEventId = t.writeNow('ActivityTaskScheduled', {
     activityId: cmd.activityId,

@@ -71,7 +71,7 @@ function transientWorkflowTaskEvents(t: Transition, wt: WorkflowTaskState): Hist
 /** Writes the Scheduled and Started events of a transient task that is now being completed. */
 function materialiseTransient(t: Transition, wt: WorkflowTaskState): void {
   if (!wt.transient) return;
-  for (const ev of transientWorkflowTaskEvents(t, wt)) t.writeNow(ev.eventType, ev.attributes as never, Date.parse(ev.eventTime));
+  for (const ev of transientWorkflowTaskEvents(t, wt)) t.writeNow(ev.eventType, ev.attributes, Date.parse(ev.eventTime));
 }
 
 export interface CompleteWorkflowTaskInput {
@@ -168,7 +168,7 @@ export function completeWorkflowTask(t: Transition, input: CompleteWorkflowTaskI
           const i = s.bufferedEvents.findIndex(
             (b) => b.eventType === 'TimerFired' && (b.attributes as { timerId: string }).timerId === String(cmd.seq),
           );
-          if (i >= 0) startedEventId = (s.bufferedEvents.splice(i, 1)[0]!.attributes as { startedEventId: number }).startedEventId;
+          if (i >= 0) startedEventId = (t.dropBuffered(i)!.attributes as { startedEventId: number }).startedEventId;
         }
         t.writeNow('TimerCanceled', { timerId: String(cmd.seq), startedEventId, workflowTaskCompletedEventId: completedEventId });
         break;

@@ -67,9 +67,11 @@ export class PollerRegistry {
   shouldStop(namespace: string, taskQueue: string, identity: string): boolean {
     const r = this.stopRequests.get(key(namespace, taskQueue));
     if (!r) return false;
-    if (r.identities.delete(identity)) return true;
-    if (r.allSeenBefore === undefined) return false;
-    const p = this.byQueue.get(key(namespace, taskQueue))?.get(identity);
-    return p !== undefined && p.firstSeenTime <= r.allSeenBefore;
+    const q = this.byQueue.get(key(namespace, taskQueue));
+    const p = q?.get(identity);
+    const stop = r.identities.delete(identity) || (r.allSeenBefore !== undefined && p !== undefined && p.firstSeenTime <= r.allSeenBefore);
+    // forget the stopped worker: one restarted with the same identity is a new worker
+    if (stop && p && p.activePolls <= 1) q?.delete(identity);
+    return stop;
   }
 }

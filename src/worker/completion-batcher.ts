@@ -32,9 +32,15 @@ export class CompletionBatcher {
   private queue: TaskCompletion[] = [];
   private scheduled = false;
   private inFlight = 0;
+  private inFlightCompletions = 0;
   private idleWaiters: Array<() => void> = [];
 
   constructor(private readonly opts: CompletionBatcherOptions) {}
+
+  /** Completions not yet answered by the server. */
+  get pending(): number {
+    return this.queue.length + this.inFlightCompletions;
+  }
 
   submit(c: TaskCompletion): void {
     this.queue.push(c);
@@ -56,10 +62,12 @@ export class CompletionBatcher {
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, MAX_BATCH);
       this.inFlight++;
+      this.inFlightCompletions += batch.length;
       this.send(batch)
         .catch((e: unknown) => this.opts.log.error({ err: e, completions: batch.length }, 'task completions lost'))
         .finally(() => {
           this.inFlight--;
+          this.inFlightCompletions -= batch.length;
           this.notifyIdle();
         });
     }
@@ -76,9 +84,17 @@ export class CompletionBatcher {
 
   private async send(batch: TaskCompletion[]): Promise<void> {
     const { opts } = this;
+    // offer exactly what these completions can produce: an activity's outcome leads to the next workflow task
+    // of its run, a workflow task completion to the activities it schedules on this queue
     const eager = opts.acceptEager();
-    const wSlots = eager ? opts.workflowSlots.take(Math.min(batch.length, 64)) : 0;
-    const aSlots = eager ? opts.activitySlots.take(Math.min(batch.length * 4, 256)) : 0;
+    let wantActivities = 0;
+    let wantWorkflowTasks = 0;
+    for (const c of batch) {
+      if (c.kind === 'workflowTaskCompleted') wantActivities += c.commands.filter((x) => x.type === 'ScheduleActivityTask' && x.eager).length;
+      else if (c.kind !== 'workflowTaskFailed') wantWorkflowTasks++;
+    }
+    const wSlots = eager ? opts.workflowSlots.take(wantWorkflowTasks) : 0;
+    const aSlots = eager ? opts.activitySlots.take(wantActivities) : 0;
     let res: CompleteTasksResponse;
     try {
       res = await this.deliver(batch, wSlots, aSlots);

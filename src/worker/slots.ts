@@ -1,12 +1,16 @@
-/** Counting slots for concurrent task executions, with waiters for the next free slot. */
+/** Counting slots for concurrent task executions, and a way to wait until any of several has a free slot. */
 export class Slots {
   private used = 0;
-  private waiters: Array<() => void> = [];
+  private readonly listeners = new Set<() => void>();
 
   constructor(readonly capacity: number) {}
 
   get free(): number {
     return Math.max(0, this.capacity - this.used);
+  }
+
+  get inUse(): number {
+    return this.used;
   }
 
   /** Takes up to n slots at once; returns how many it took. */
@@ -19,22 +23,27 @@ export class Slots {
   release(n = 1): void {
     if (n <= 0) return;
     this.used = Math.max(0, this.used - n);
-    const w = this.waiters;
-    this.waiters = [];
-    for (const wake of w) wake();
+    for (const l of [...this.listeners]) l();
   }
 
-  /** Resolves when at least one slot is free. */
-  async waitFree(signal?: AbortSignal): Promise<void> {
-    while (this.free === 0 && !signal?.aborted) {
-      await new Promise<void>((resolve) => {
-        this.waiters.push(resolve);
-        signal?.addEventListener('abort', () => resolve(), { once: true });
-      });
-    }
+  /** Calls `fn` after every release until the returned function is called. */
+  onRelease(fn: () => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
   }
+}
 
-  get inUse(): number {
-    return this.used;
-  }
+/** Resolves once any of `pools` has a free slot, or `signal` aborts. Leaves no listener behind. */
+export function waitForFreeSlot(pools: readonly Slots[], signal: AbortSignal): Promise<void> {
+  if (signal.aborted || pools.some((p) => p.free > 0)) return Promise.resolve();
+  return new Promise((resolve) => {
+    const unsubscribe: Array<() => void> = [];
+    const done = (): void => {
+      for (const u of unsubscribe) u();
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    for (const p of pools) unsubscribe.push(p.onRelease(() => p.free > 0 && done()));
+    signal.addEventListener('abort', done, { once: true });
+  });
 }

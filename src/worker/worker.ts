@@ -15,7 +15,7 @@ import { ActivityExecutor, type ActivityImplementations } from './activity-execu
 import { CompletionBatcher } from './completion-batcher.js';
 import { bundleWorkflowCode, type WorkflowBundle } from './sandbox/bundler.js';
 import { WorkflowSandbox } from './sandbox/vm-sandbox.js';
-import { Slots } from './slots.js';
+import { Slots, waitForFreeSlot } from './slots.js';
 import { runReplayHistories, runReplayHistory, type ReplayInput, type ReplayOptions, type ReplayResult } from './replay-histories.js';
 import type { History } from '../protocol/events.js';
 import { installUnhandledRejectionGuard } from './unhandled-rejections.js';
@@ -43,7 +43,7 @@ export interface WorkerOptions {
   identity?: string;
   /** Register the workflow types this worker serves with the server (default true). */
   registerWorkflows?: boolean;
-  /** Concurrent long polls (default 2). */
+  /** Concurrent long polls for workflow tasks, and for activity tasks (default 2 each). */
   maxConcurrentPolls?: number;
   maxHeartbeatThrottleInterval?: Duration;
   defaultHeartbeatThrottleInterval?: Duration;
@@ -65,6 +65,8 @@ export class Worker {
   private readonly running = new Set<Promise<unknown>>();
   private shutdownRequested: (() => void) | undefined;
   private readonly shutdownSignal: Promise<void>;
+  /** Tasks received by poll and handed back eagerly with completions, since start. */
+  private readonly counters = { polledWorkflowTasks: 0, polledActivityTasks: 0, eagerWorkflowTasks: 0, eagerActivityTasks: 0 };
   readonly identity: string;
   readonly namespace: string;
   readonly taskQueue: string;
@@ -108,7 +110,11 @@ export class Worker {
       workflowSlots: this.wfSlots,
       activitySlots: this.actSlots,
       log,
-      onTasks: (w, a) => this.dispatch(w, a),
+      onTasks: (w, a) => {
+        this.counters.eagerWorkflowTasks += w.length;
+        this.counters.eagerActivityTasks += a.length;
+        this.dispatch(w, a);
+      },
       acceptEager: () => this.state === 'RUNNING',
     });
     this.shutdownSignal = new Promise<void>((r) => (this.shutdownRequested = r));
@@ -151,6 +157,27 @@ export class Worker {
     return this.state;
   }
 
+  /** What the worker is doing right now (for health checks and debugging). */
+  getStatus(): {
+    state: WorkerState;
+    workflowSlotsInUse: number;
+    activitySlotsInUse: number;
+    runningTasks: number;
+    cachedWorkflows: number;
+    pendingCompletions: number;
+    tasks: { polledWorkflowTasks: number; polledActivityTasks: number; eagerWorkflowTasks: number; eagerActivityTasks: number };
+  } {
+    return {
+      state: this.state,
+      workflowSlotsInUse: this.wfSlots.inUse,
+      activitySlotsInUse: this.actSlots.inUse,
+      runningTasks: this.running.size,
+      cachedWorkflows: this.workflows?.cachedCount ?? 0,
+      pendingCompletions: this.batcher.pending,
+      tasks: { ...this.counters },
+    };
+  }
+
   /** Polls and runs tasks until shutdown; resolves once in-flight work is done and delivered. */
   async run(): Promise<void> {
     if (this.state !== 'INITIALIZED') throw new Error(`Worker.run: the worker is ${this.state}`);
@@ -163,7 +190,11 @@ export class Worker {
     }
     this.log.info({ taskQueue: this.taskQueue, identity: this.identity, namespace: this.namespace }, 'worker started');
     try {
-      const polls = Array.from({ length: this.opts.maxConcurrentPolls ?? 2 }, () => this.pollLoop());
+      const pollers = this.opts.maxConcurrentPolls ?? 2;
+      const polls = [
+        ...(this.wfSlots.capacity > 0 ? Array.from({ length: pollers }, () => this.pollLoop(this.wfSlots)) : []),
+        ...(this.actSlots.capacity > 0 ? Array.from({ length: pollers }, () => this.pollLoop(this.actSlots)) : []),
+      ];
       await this.shutdownSignal;
       this.state = 'DRAINING';
       await this.releaseServerPolls();
@@ -212,13 +243,20 @@ export class Worker {
     const call = this.connection.transport
       .call('stopWorkers', { params: { namespace: this.namespace, taskQueue: this.taskQueue }, body: { identity: this.identity } }, { retryForMs: 0 })
       .catch(() => undefined);
-    await Promise.race([call, new Promise((r) => setTimeout(r, 2000))]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([call, new Promise((r) => (timer = setTimeout(r, 2000)))]);
+    clearTimeout(timer);
   }
 
   private async drain(): Promise<void> {
     const grace = toMs(this.opts.shutdownGraceTime ?? '10s', 'shutdownGraceTime');
     const all = (): Promise<unknown> => Promise.allSettled([...this.running]);
-    const timedOut = await Promise.race([all().then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), grace))]);
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([
+      all().then(() => false),
+      new Promise<boolean>((r) => (timer = setTimeout(() => r(true), grace))),
+    ]);
+    clearTimeout(timer);
     if (timedOut) {
       this.log.warn({ running: this.running.size }, 'shutdown grace time passed: cancelling running activities');
       this.activities?.cancelAll('Worker shutdown');
@@ -227,31 +265,40 @@ export class Worker {
     await this.batcher.drain();
   }
 
-  private async pollLoop(): Promise<void> {
+  /**
+   * One long-poll loop for one kind of task (workflow tasks or activity tasks, each with its own pollers, as
+   * Temporal does): it polls only while that kind has free slots, so a poll never waits on the server holding
+   * capacity it cannot use.
+   */
+  private async pollLoop(slots: Slots): Promise<void> {
     const signal = this.stopPolling.signal;
+    const workflows = slots === this.wfSlots;
     let failures = 0;
     while (!signal.aborted && this.state === 'RUNNING') {
-      await Promise.race([this.wfSlots.waitFree(signal), this.actSlots.waitFree(signal)]);
+      await waitForFreeSlot([slots], signal);
       if (signal.aborted || this.state !== 'RUNNING') break;
       // a waiting poll holds its slots: keep most of them free for tasks handed back eagerly
-      const w = this.wfSlots.take(Math.min(this.wfSlots.free, 16));
-      const a = this.actSlots.take(Math.min(this.actSlots.free, 16));
-      if (w + a === 0) continue;
+      const n = slots.take(Math.min(slots.free, 16));
+      if (n === 0) continue;
       let res: PollResponse;
       try {
         res = await this.connection.transport.call<PollResponse>(
           'pollTasks',
           {
             params: { namespace: this.namespace, taskQueue: this.taskQueue },
-            body: { identity: this.identity, maxWorkflowTasks: w, maxActivityTasks: a, ...(this.opts.buildId ? { buildId: this.opts.buildId } : {}) },
+            body: {
+              identity: this.identity,
+              maxWorkflowTasks: workflows ? n : 0,
+              maxActivityTasks: workflows ? 0 : n,
+              ...(this.opts.buildId ? { buildId: this.opts.buildId } : {}),
+            },
           },
           { signal, retryForMs: 0 },
         );
         if (failures > 0) this.log.info({ taskQueue: this.taskQueue }, 'reconnected to the server');
         failures = 0;
       } catch (e) {
-        this.wfSlots.release(w);
-        this.actSlots.release(a);
+        slots.release(n);
         if (signal.aborted) break;
         failures++;
         if (failures === 1 || failures % 20 === 0)
@@ -260,8 +307,9 @@ export class Worker {
         await delay(Math.min(100 * 2 ** Math.min(failures, 7), 10_000) * (0.5 + Math.random() / 2), signal);
         continue;
       }
-      this.wfSlots.release(w - res.workflowTasks.length);
-      this.actSlots.release(a - res.activityTasks.length);
+      slots.release(n - res.workflowTasks.length - res.activityTasks.length);
+      this.counters.polledWorkflowTasks += res.workflowTasks.length;
+      this.counters.polledActivityTasks += res.activityTasks.length;
       this.dispatch(res.workflowTasks, res.activityTasks);
       if (res.shutdownRequested && this.state === 'RUNNING') {
         this.log.info({ taskQueue: this.taskQueue }, 'the server asked this worker to stop');
@@ -294,11 +342,13 @@ export class Worker {
 
 function delay(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
+    const done = (): void => {
       clearTimeout(t);
+      signal.removeEventListener('abort', done);
       resolve();
-    }, { once: true });
+    };
+    const t = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
   });
 }
 

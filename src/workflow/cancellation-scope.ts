@@ -13,8 +13,10 @@ interface Storage<T> {
 }
 
 function createStorage(): Storage<CancellationScope> {
-  const ALS = (globalThis as { AsyncLocalStorage?: new () => Storage<CancellationScope> }).AsyncLocalStorage;
-  if (ALS) return new ALS();
+  // One AsyncLocalStorage per sandbox, shared by every run in it (the worker puts it there): each live
+  // instance costs every promise in the process a little, so one per run would not scale.
+  const shared = (globalThis as { __weftScopeStorage?: Storage<CancellationScope> }).__weftScopeStorage;
+  if (shared) return shared;
   // outside the sandbox (type checks, unit tests of helpers): synchronous scoping only
   let current: CancellationScope | undefined;
   return {
@@ -32,7 +34,8 @@ function createStorage(): Storage<CancellationScope> {
 }
 
 const storage = createStorage();
-let rootScope: CancellationScope | undefined;
+/** Set while a run's root scope is built: it has no parent. */
+let buildingRoot = false;
 
 export interface CancellationScopeOptions {
   /** false: cancellation of the parent does not reach this scope (cleanup code). Default true. */
@@ -54,7 +57,7 @@ export class CancellationScope {
   constructor(opts: CancellationScopeOptions = {}) {
     this.cancellable = opts.cancellable ?? true;
     this.timeoutMs = opts.timeout !== undefined ? toMs(opts.timeout, 'timeout') : undefined;
-    this.parent = opts.parent ?? (rootScope ? CancellationScope.current() : undefined);
+    this.parent = opts.parent ?? (buildingRoot ? undefined : CancellationScope.current());
     this.cancelRequested = new Promise<never>((_, reject) => {
       this.rejectCancel = reject;
     });
@@ -94,7 +97,7 @@ export class CancellationScope {
   }
 
   static current(): CancellationScope {
-    return storage.getStore() ?? rootScope ?? (rootScope = new CancellationScope());
+    return storage.getStore() ?? currentActivator().rootScope;
   }
 
   static cancellable<T>(fn: () => Promise<T>): Promise<T> {
@@ -110,13 +113,16 @@ export class CancellationScope {
   }
 }
 
-/** The workflow's root scope: cancelled when the workflow is asked to cancel. */
-export function initRootScope(): CancellationScope {
-  rootScope = undefined;
-  rootScope = new CancellationScope();
-  return rootScope;
+/** A run's root scope: cancelled when the workflow is asked to cancel. */
+export function createRootScope(): CancellationScope {
+  buildingRoot = true;
+  try {
+    return new CancellationScope();
+  } finally {
+    buildingRoot = false;
+  }
 }
 
-export function runInRootScope<T>(fn: () => T): T {
-  return storage.run(CancellationScope.current(), fn);
+export function runInScope<T>(scope: CancellationScope, fn: () => T): T {
+  return storage.run(scope, fn);
 }

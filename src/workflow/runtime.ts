@@ -1,10 +1,15 @@
 /**
- * Entry point of a workflow bundle's module instance, called by the worker's sandbox: creates the activator
- * of one run. Not part of the public API.
+ * The workflow runtime as the sandbox sees it: evaluated once per sandbox, shared by every run. `api` is what
+ * `import ... from 'weft/workflow'` gives workflow code; `createInstance` makes the activator of one run (whose
+ * workflow functions come from that run's own instance of the user's modules); `setCurrent` selects the run
+ * an activation step is for. Not part of the public API.
  */
+import * as api from './index.js';
 import type { InstanceInit, WorkflowInstance } from './internal/activation.js';
 import { Activator } from './internal/activator.js';
 import { setActivator } from './internal/current.js';
+
+export { api };
 
 export function createInstance(
   initJson: string,
@@ -16,6 +21,9 @@ export function createInstance(
   init.info.runStartTime = new Date(init.info.runStartTime);
   const activator = new Activator(init, workflows, logSink);
   activator.info.unsafe = { isReplaying: false, now: () => activator.now };
-  setActivator(activator);
   return activator;
+}
+
+export function setCurrent(instance: WorkflowInstance): void {
+  setActivator(instance as Activator);
 }

@@ -68,6 +68,12 @@ const p = (r: OperationRequest): P => r.params as P;
 const q = (r: OperationRequest): any => r.query;
 const b = (r: OperationRequest): any => r.body;
 /* eslint-enable @typescript-eslint/no-explicit-any */
+/** The body's identity, else the caller's x-weft-identity header: who asked, for the history. */
+const withIdentity = <T extends { identity?: string }>(body: T | undefined, identity: string | undefined): T => {
+  const out = { ...(body ?? {}) } as T;
+  if (out.identity === undefined && identity !== undefined) out.identity = identity;
+  return out;
+};
 
 export const operations: Operation[] = [
   {
@@ -132,7 +138,7 @@ export const operations: Operation[] = [
     tags: ['workflows'],
     params: WorkflowParams,
     body: CancelWorkflowRequestSchema,
-    handler: (ctx, r) => cancelWorkflow(ctx, p(r).namespace!, p(r).workflowId!, b(r) ?? {}),
+    handler: (ctx, r) => cancelWorkflow(ctx, p(r).namespace!, p(r).workflowId!, withIdentity(b(r), r.identity)),
   },
   {
     id: 'terminateWorkflow',
@@ -141,7 +147,7 @@ export const operations: Operation[] = [
     tags: ['workflows'],
     params: WorkflowParams,
     body: TerminateWorkflowRequestSchema,
-    handler: (ctx, r) => terminateWorkflowRun(ctx, p(r).namespace!, p(r).workflowId!, b(r) ?? {}),
+    handler: (ctx, r) => terminateWorkflowRun(ctx, p(r).namespace!, p(r).workflowId!, withIdentity(b(r), r.identity)),
   },
   {
     id: 'registerWorkflow',

@@ -6,11 +6,14 @@
 import { existsSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { build, type Plugin } from 'esbuild';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { build, type BuildOptions, type Plugin } from 'esbuild';
 
 export interface WorkflowBundle {
-  /** A script that defines `globalThis.__weftFactory`, which returns a fresh module instance per call. */
+  /**
+   * A script that defines `globalThis.__weftWorkflowRuntime` (the workflow runtime, shared by every run) and
+   * `globalThis.__weftFactory`, which returns a fresh instance of the user's modules per call.
+   */
   code: string;
 }
 
@@ -32,6 +35,49 @@ function ownModule(rel: string): string {
   throw new Error(`weft: cannot find ${rel} next to ${here}`);
 }
 
+const bundleOptions = {
+  bundle: true,
+  write: false,
+  format: 'iife',
+  platform: 'neutral',
+  mainFields: ['module', 'main'],
+  conditions: ['import', 'default'],
+  target: 'es2022',
+  logLevel: 'silent',
+} satisfies BuildOptions;
+
+function firstOutput(files: Array<{ text: string }> | undefined): string {
+  const f = files?.[0];
+  if (!f) throw new Error('esbuild produced no output');
+  return f.text;
+}
+
+let runtimeCode: Promise<string> | undefined;
+let runtimeExports: Promise<string[]> | undefined;
+
+/** The workflow runtime, bundled once per process: evaluated once per sandbox, shared by its runs. */
+function workflowRuntimeCode(): Promise<string> {
+  runtimeCode ??= build({ ...bundleOptions, entryPoints: [ownModule('../../workflow/runtime')], globalName: '__weftWorkflowRuntime' }).then(
+    (r) => firstOutput(r.outputFiles),
+  );
+  return runtimeCode;
+}
+
+/** What `weft/workflow` exports, so workflow code can import it from the shared runtime by name. */
+function workflowApiNames(): Promise<string[]> {
+  runtimeExports ??= import(pathToFileURL(ownModule('../../workflow/index')).href).then((m: Record<string, unknown>) => Object.keys(m));
+  return runtimeExports;
+}
+
+/** `weft/workflow` inside a bundle: a module that re-exports the shared runtime's API. */
+async function runtimeApiModule(): Promise<string> {
+  const names = await workflowApiNames();
+  return [
+    'const api = globalThis.__weftWorkflowRuntime.api;',
+    ...names.map((n) => `export const ${n} = api.${n};`),
+  ].join('\n');
+}
+
 function sandboxGuard(entry: string): Plugin {
   const parentOf = new Map<string, string>();
   const chain = (importer: string, last: string): string => {
@@ -45,9 +91,10 @@ function sandboxGuard(entry: string): Plugin {
   return {
     name: 'weft-sandbox-guard',
     setup(b) {
+      b.onLoad({ filter: /.*/, namespace: 'weft-runtime' }, async () => ({ contents: await runtimeApiModule(), loader: 'js' }));
       b.onResolve({ filter: /.*/ }, async (args) => {
         if (args.pluginData === 'inner') return undefined;
-        if (args.path === 'weft/workflow') return { path: ownModule('../../workflow/index') };
+        if (args.path === 'weft/workflow') return { path: 'weft/workflow', namespace: 'weft-runtime' };
         const forbidden = isBuiltin(args.path) ? 'a Node built-in' : FORBIDDEN_WEFT.test(args.path) ? 'not available inside workflows' : undefined;
         if (forbidden) {
           return {
@@ -78,25 +125,14 @@ function sandboxGuard(entry: string): Plugin {
 export async function bundleWorkflowCode(opts: { workflowsPath: string }): Promise<WorkflowBundle> {
   const workflowsPath = path.resolve(opts.workflowsPath);
   if (!existsSync(workflowsPath)) throw new WorkflowBundleError(`workflowsPath not found: ${workflowsPath}`);
-  const runtime = ownModule('../../workflow/runtime');
   const entry = path.join(path.dirname(workflowsPath), '__weft_entry__.js');
-  const source =
-    `import { createInstance } from ${JSON.stringify(runtime)};\n` +
-    `import * as workflows from ${JSON.stringify(workflowsPath)};\n` +
-    `export { createInstance, workflows };\n`;
+  const source = `export * as workflows from ${JSON.stringify(workflowsPath)};\n`;
   let result;
   try {
     result = await build({
+      ...bundleOptions,
       stdin: { contents: source, resolveDir: path.dirname(workflowsPath), sourcefile: entry, loader: 'js' },
-      bundle: true,
-      write: false,
-      format: 'iife',
       globalName: '__weftModule',
-      platform: 'neutral',
-      mainFields: ['module', 'main'],
-      conditions: ['import', 'default'],
-      target: 'es2022',
-      logLevel: 'silent',
       plugins: [sandboxGuard(entry)],
     });
   } catch (e) {
@@ -107,6 +143,11 @@ export async function bundleWorkflowCode(opts: { workflowsPath: string }): Promi
     }
     throw e;
   }
-  const code = result.outputFiles[0]!.text;
-  return { code: `globalThis.__weftFactory = function () {\n${code}\nreturn __weftModule;\n};\n` };
+  const code = firstOutput(result.outputFiles);
+  const runtime = await workflowRuntimeCode();
+  return {
+    code:
+      `${runtime}\nglobalThis.__weftWorkflowRuntime = __weftWorkflowRuntime;\n` +
+      `globalThis.__weftFactory = function () {\n${code}\nreturn __weftModule.workflows;\n};\n`,
+  };
 }

@@ -99,7 +99,7 @@ export const PRELUDE_SOURCE = String.raw`(() => {
 
   // freeze the shared intrinsics: one run must not change what another run sees
   const names = Object.getOwnPropertyNames(g).filter(
-    (n) => (/^[A-Z]/.test(n) && n !== 'AsyncLocalStorage') || n === 'Math' || n === 'JSON' || n === 'Reflect',
+    (n) => /^[A-Z]/.test(n) || n === 'Math' || n === 'JSON' || n === 'Reflect',
   );
   for (const n of names) {
     const v = g[n];

@@ -17,26 +17,38 @@ import { PRELUDE_SOURCE } from './prelude.js';
 
 export type SandboxLogSink = (level: string, message: string, attrs?: Record<string, unknown>) => void;
 
-const ACTIVATE = new vm.Script(
-  '(() => { const a = __weftArgs; const i = __weftInstances.get(a.runId); __weftCurrent = i.hooks; i.activate(a.input); })()',
-  { filename: 'weft-activate.js' },
-);
-const UNBLOCK = new vm.Script('__weftInstances.get(__weftArgs.runId).unblockConditions()', { filename: 'weft-unblock.js' });
-const CONCLUDE = new vm.Script('__weftInstances.get(__weftArgs.runId).conclude()', { filename: 'weft-conclude.js' });
+// Each step of an activation selects its run first (the runtime is shared by every run of the sandbox).
+const SELECT = 'const i = __weftInstances.get(__weftArgs.runId); __weftCurrent = i.hooks; __weftWorkflowRuntime.setCurrent(i);';
+const ACTIVATE = new vm.Script(`(() => { ${SELECT} i.activate(__weftArgs.input); })()`, { filename: 'weft-activate.js' });
+const UNBLOCK = new vm.Script(`(() => { ${SELECT} return i.unblockConditions(); })()`, { filename: 'weft-unblock.js' });
+const CONCLUDE = new vm.Script(`(() => { ${SELECT} return i.conclude(); })()`, { filename: 'weft-conclude.js' });
 const CREATE = new vm.Script(
   `(() => {
     const a = __weftArgs;
     __weftCurrent = __weftBootHooks(a.now);
-    const m = __weftFactory();
-    const i = m.createInstance(a.input, m.workflows, __weftLogSink);
-    __weftInstances.set(a.runId, i);
-    __weftCurrent = i.hooks;
+    const workflows = __weftFactory();
+    __weftInstances.set(a.runId, __weftWorkflowRuntime.createInstance(a.input, workflows, __weftLogSink));
   })()`,
   { filename: 'weft-create.js' },
 );
 const LIST_TYPES = new vm.Script(
-  `(() => { __weftCurrent = __weftBootHooks(0); const m = __weftFactory(); return JSON.stringify(Object.keys(m.workflows).filter((k) => typeof m.workflows[k] === 'function')); })()`,
+  `(() => { __weftCurrent = __weftBootHooks(0); const w = __weftFactory(); return JSON.stringify(Object.keys(w).filter((k) => typeof w[k] === 'function')); })()`,
   { filename: 'weft-list.js' },
+);
+// the runtime's API is shared by every run: nobody may change it
+const FREEZE_RUNTIME = new vm.Script(
+  `(() => {
+    const seen = new Set();
+    const freeze = (v) => {
+      if ((typeof v !== 'object' && typeof v !== 'function') || v === null || seen.has(v)) return;
+      seen.add(v);
+      Object.freeze(v);
+      if (typeof v === 'function' && v.prototype) freeze(v.prototype);
+      for (const k of Object.getOwnPropertyNames(v)) { const d = Object.getOwnPropertyDescriptor(v, k); if (d && 'value' in d) freeze(d.value); }
+    };
+    freeze(__weftWorkflowRuntime.api);
+  })()`,
+  { filename: 'weft-freeze.js' },
 );
 
 export class WorkflowSandbox {
@@ -47,11 +59,12 @@ export class WorkflowSandbox {
   constructor(bundle: WorkflowBundle, logSink: SandboxLogSink) {
     this.args = { runId: '', input: '', now: 0 };
     this.context = vm.createContext(
-      { AsyncLocalStorage, __weftLogSink: logSink, __weftArgs: this.args, __weftInstances: new Map() },
+      { __weftScopeStorage: new AsyncLocalStorage(), __weftLogSink: logSink, __weftArgs: this.args, __weftInstances: new Map() },
       { microtaskMode: 'afterEvaluate', codeGeneration: { strings: false, wasm: false } },
     );
     vm.runInContext(PRELUDE_SOURCE, this.context, { filename: 'weft-prelude.js' });
     vm.runInContext(bundle.code, this.context, { filename: 'workflow-bundle.js' });
+    FREEZE_RUNTIME.runInContext(this.context);
     this.workflowTypes = JSON.parse(LIST_TYPES.runInContext(this.context) as string) as string[];
   }
 

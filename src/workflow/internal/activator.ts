@@ -17,7 +17,7 @@ import {
   type FailureInfo,
 } from '../../common/failure.js';
 import type { Command } from '../../protocol/commands.js';
-import { type CancellationScope, initRootScope, runInRootScope } from '../cancellation-scope.js';
+import { type CancellationScope, createRootScope, runInScope } from '../cancellation-scope.js';
 import type { WorkflowInfo } from '../types.js';
 import type { Activation, ActivationJob, ActivationResult, GlobalHooks, InstanceInit, WorkflowInstance } from './activation.js';
 import { seededRandom, uuid4From } from './prng.js';
@@ -51,7 +51,7 @@ export class Activator implements WorkflowInstance {
   readonly activities = new Map<number, Completion>();
   private readonly timers = new Map<number, Completion>();
   private readonly conditions = new Set<{ fn: () => boolean; resolve: () => void }>();
-  private readonly rootScope: CancellationScope;
+  readonly rootScope: CancellationScope;
 
   constructor(
     init: InstanceInit,
@@ -60,7 +60,7 @@ export class Activator implements WorkflowInstance {
   ) {
     this.info = init.info;
     this.random = seededRandom(init.randomnessSeed);
-    this.rootScope = initRootScope();
+    this.rootScope = createRootScope();
     const timeoutHandles = new Map<number, StartedTimer>();
     let nextHandle = 1;
     this.hooks = {
@@ -69,7 +69,7 @@ export class Activator implements WorkflowInstance {
       uuid4: () => uuid4From(this.random),
       setTimeout: (fn, ms, args) => {
         const handle = nextHandle++;
-        const timer = runInRootScope(() => this.startTimer(Math.max(0, Number(ms) || 0), this.rootScope));
+        const timer = runInScope(this.rootScope, () => this.startTimer(Math.max(0, Number(ms) || 0), this.rootScope));
         timeoutHandles.set(handle, timer);
         timer.promise.then(
           () => {
@@ -144,7 +144,7 @@ export class Activator implements WorkflowInstance {
       );
       return;
     }
-    runInRootScope(() => {
+    runInScope(this.rootScope, () => {
       let result: Promise<unknown>;
       try {
         result = Promise.resolve((fn as WorkflowFunction)(...args));

@@ -1,6 +1,7 @@
 /**
- * The activator of this workflow instance. The worker evaluates the workflow bundle once per workflow run
- * (a fresh module instance), so this module-level variable belongs to exactly one run.
+ * The activator of the run being activated. The workflow runtime is shared by every run in a sandbox; the
+ * worker sets the current run before each step of an activation, and an activation (its microtasks included)
+ * always finishes before another starts, so workflow code only ever runs while its own run is current.
  */
 import type { Activator } from './activator.js';
 
