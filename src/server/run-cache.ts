@@ -4,11 +4,33 @@
  */
 import { ApiError } from '../common/api-error.js';
 import type { ExecutionState } from '../engine/state.js';
+import type { HistoryEvent } from '../protocol/events.js';
 import type { Store } from '../store/store.js';
 
 export interface CachedRun {
   state: ExecutionState;
   version: number;
+  /** The state as JSON (what was stored): parsing it is the cheapest private copy. */
+  json?: string;
+  /** The run's latest events, contiguous up to the newest (a workflow task's new events come from here). */
+  recent?: HistoryEvent[];
+}
+
+const RECENT_EVENTS = 256;
+
+/** The newest events of a run after `added` were written on top of `recent`. */
+export function appendRecent(recent: HistoryEvent[] | undefined, added: readonly HistoryEvent[]): HistoryEvent[] | undefined {
+  if (added.length === 0) return recent;
+  const last = recent?.[recent.length - 1];
+  const joined = last && last.eventId + 1 === added[0]!.eventId ? [...recent!, ...added] : [...added];
+  return joined.length > RECENT_EVENTS ? joined.slice(joined.length - RECENT_EVENTS) : joined;
+}
+
+/** Events from..to (inclusive) if `recent` holds all of them. */
+export function sliceRecent(recent: HistoryEvent[] | undefined, from: number, to: number): HistoryEvent[] | undefined {
+  const first = recent?.[0];
+  if (!recent || !first || from < first.eventId || to > recent[recent.length - 1]!.eventId) return undefined;
+  return recent.slice(from - first.eventId, to - first.eventId + 1);
 }
 
 export class RunCache {
@@ -44,7 +66,7 @@ export class RunCache {
     if (!stored) throw new ApiError('WORKFLOW_NOT_FOUND', `run ${runId} not found`);
     const existing = this.entries.get(runId);
     if (existing) return existing;
-    const entry = { state: stored.state, version: stored.version };
+    const entry: CachedRun = { state: stored.state, version: stored.version };
     this.put(runId, entry);
     return entry;
   }

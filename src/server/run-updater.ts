@@ -12,7 +12,8 @@ import { Transition as TransitionClass } from '../engine/transition.js';
 import type { ExecutionState } from '../engine/state.js';
 import { StoreConflictError, type CurrentRunWrite, type ExecutionWrite, type Store } from '../store/store.js';
 import type { Clock } from './clock.js';
-import type { RunCache } from './run-cache.js';
+import { appendRecent, sliceRecent, type RunCache } from './run-cache.js';
+import type { HistoryEvent } from '../protocol/events.js';
 
 export interface CommitItem {
   transition: Transition;
@@ -55,7 +56,8 @@ export class RunUpdater {
   private beginLoaded(runId: string): CommitItem | undefined {
     const cached = this.cache.peek(runId);
     if (!cached) return undefined; // evicted meanwhile
-    return { transition: new TransitionClass(cloneState(cached.state), this.clock.now()), baseVersion: cached.version };
+    const copy = cached.json !== undefined ? (JSON.parse(cached.json) as ExecutionState) : cloneState(cached.state);
+    return { transition: new TransitionClass(copy, this.clock.now()), baseVersion: cached.version };
   }
 
   /**
@@ -82,8 +84,10 @@ export class RunUpdater {
 
   /** Commits transitions of one or more runs (and current-run pointers) atomically. */
   async commit(items: CommitItem[], currentRuns: CurrentRunWrite[] = []): Promise<void> {
-    const writes: ExecutionWrite[] = items.map(({ transition: t, baseVersion }) => ({
+    const json = items.map(({ transition: t }) => JSON.stringify(t.state));
+    const writes: ExecutionWrite[] = items.map(({ transition: t, baseVersion }, i) => ({
       state: t.state,
+      stateJson: json[i]!,
       expectedVersion: baseVersion,
       newEvents: t.events,
       tasksRemoved: t.tasksRemoved,
@@ -93,7 +97,10 @@ export class RunUpdater {
       closed: t.closed,
     }));
     // optimistic: later operations in this turn build on these states
-    for (const { transition: t, baseVersion } of items) this.cache.put(t.state.runId, { state: t.state, version: baseVersion + 1 });
+    items.forEach(({ transition: t, baseVersion }, i) => {
+      const recent = appendRecent(baseVersion === 0 ? undefined : this.cache.peek(t.state.runId)?.recent, t.events);
+      this.cache.put(t.state.runId, { state: t.state, version: baseVersion + 1, json: json[i]!, ...(recent ? { recent } : {}) });
+    });
     try {
       await this.store.commit({ executions: writes, currentRuns });
     } catch (e) {
@@ -106,6 +113,11 @@ export class RunUpdater {
 
   now(): number {
     return this.clock.now();
+  }
+
+  /** Events from..to of a run, from memory when the cache holds them, else from the store. */
+  async readEvents(runId: string, from: number, to: number): Promise<HistoryEvent[]> {
+    return sliceRecent(this.cache.peek(runId)?.recent, from, to) ?? this.store.readEvents(runId, from, to);
   }
 }
 

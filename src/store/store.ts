@@ -20,6 +20,8 @@ export interface StoredExecution {
 
 export interface ExecutionWrite {
   state: ExecutionState;
+  /** JSON.stringify(state), when the caller has it already (saves the store doing it again). */
+  stateJson?: string;
   /** The version the writer read; 0 creates the run (and fails if it exists). */
   expectedVersion: number;
   newEvents: HistoryEvent[];

@@ -52,7 +52,7 @@ export async function workflowTaskOf(
 ): Promise<WorkflowTask> {
   const from = sticky ? s.lastCompletedStartedEventId + 1 : 1;
   const lastStored = started.transientEvents.length > 0 ? started.startedEventId - 2 : started.startedEventId;
-  const events: HistoryEvent[] = lastStored >= from ? await ctx.store.readEvents(s.runId, from, lastStored) : [];
+  const events: HistoryEvent[] = lastStored >= from ? [...(await ctx.updater.readEvents(s.runId, from, lastStored))] : [];
   events.push(...started.transientEvents);
   return {
     taskToken: encodeTaskToken({ kind: 'workflow', namespace: s.namespace, runId: s.runId, taskId }),

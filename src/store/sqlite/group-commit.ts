@@ -1,18 +1,17 @@
 /**
- * Group commit: the commit() calls that arrive during one turn of the event loop are written in ONE
- * transaction (one fsync), then all of them are settled. Durability and throughput stop fighting: under load
- * each fsync carries every mutation that queued while the previous one ran.
- *
- * The batch itself runs synchronously (better-sqlite3 is synchronous): no transaction is ever open across an
- * await. `setImmediate` runs after the I/O callbacks of the current loop turn, so everything those callbacks
- * committed lands in the same batch.
+ * Group commit: commit() calls are written in batches, one transaction and one fsync per batch, and each is
+ * settled when its batch is durable. While a batch is being written (on the writer thread, so the event loop
+ * goes on), new commits queue up; they all go in the next batch. Under load each fsync therefore carries
+ * everything that arrived while the previous one ran: durability and throughput stop fighting.
  */
 
 /** What a batch reports for each item: undefined when it committed, else why it alone failed. */
 export type BatchOutcome = Array<Error | undefined>;
 
-/** Writes the batch in one transaction; throws when the whole transaction failed (nothing committed). */
-export type BatchWriter<T> = (items: readonly T[]) => BatchOutcome;
+/** Writes a batch in one transaction; rejects when the whole transaction failed (nothing committed). */
+export interface BatchSink<T> {
+  write(items: T[]): Promise<BatchOutcome>;
+}
 
 interface Pending<T> {
   item: T;
@@ -22,14 +21,15 @@ interface Pending<T> {
 
 export class GroupCommitter<T> {
   private queue: Array<Pending<T>> = [];
-  private scheduled: ReturnType<typeof setImmediate> | undefined;
+  private scheduled = false;
+  private writing: Promise<void> | undefined;
   private closedError: Error | undefined;
-  /** Batches written and items in them, for metrics (items / batches is the group-commit factor). */
+  /** Batches written and items in them (items / batches is the group-commit factor). */
   readonly stats = { batches: 0, items: 0 };
 
-  constructor(private readonly write: BatchWriter<T>) {}
+  constructor(private readonly sink: BatchSink<T>) {}
 
-  /** Number of items waiting for the next flush. */
+  /** Number of items waiting for the next batch. */
   get pending(): number {
     return this.queue.length;
   }
@@ -38,38 +38,49 @@ export class GroupCommitter<T> {
     if (this.closedError) return Promise.reject(this.closedError);
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
-      this.scheduled ??= setImmediate(this.flush);
+      if (!this.scheduled && !this.writing) {
+        // gather what the rest of this event-loop turn commits too
+        this.scheduled = true;
+        setImmediate(() => {
+          this.scheduled = false;
+          this.flush();
+        });
+      }
     });
   }
 
-  /** Writes whatever is queued now, synchronously (the promises settle on the microtask queue). */
-  readonly flush = (): void => {
-    if (this.scheduled !== undefined) {
-      clearImmediate(this.scheduled);
-      this.scheduled = undefined;
-    }
+  private flush(): void {
+    if (this.writing || this.queue.length === 0) return;
     const batch = this.queue;
-    if (batch.length === 0) return;
     this.queue = [];
     this.stats.batches++;
     this.stats.items += batch.length;
-    let outcome: BatchOutcome;
-    try {
-      outcome = this.write(batch.map((p) => p.item));
-    } catch (err) {
-      for (const p of batch) p.reject(err as Error);
-      return;
-    }
-    for (let i = 0; i < batch.length; i++) {
-      const err = outcome[i];
-      if (err) batch[i]!.reject(err);
-      else batch[i]!.resolve();
-    }
-  };
+    this.writing = this.sink
+      .write(batch.map((p) => p.item))
+      .then(
+        (outcome) => {
+          for (let i = 0; i < batch.length; i++) {
+            const err = outcome[i];
+            if (err) batch[i]!.reject(err);
+            else batch[i]!.resolve();
+          }
+        },
+        (err: unknown) => {
+          for (const p of batch) p.reject(err instanceof Error ? err : new Error(String(err)));
+        },
+      )
+      .finally(() => {
+        this.writing = undefined;
+        this.flush(); // what queued meanwhile goes at once
+      });
+  }
 
-  /** Flushes what is queued, then rejects every later submit with `err`. */
-  close(err: Error): void {
-    this.flush();
+  /** Writes what is queued, waits for it, then rejects every later submit with `err`. */
+  async close(err: Error): Promise<void> {
     this.closedError = err;
+    while (this.writing || this.queue.length > 0) {
+      this.flush();
+      await this.writing;
+    }
   }
 }

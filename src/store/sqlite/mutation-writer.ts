@@ -5,9 +5,9 @@
  * common path costs no extra reads.
  */
 import type Database from 'better-sqlite3';
-import type { ExecutionState } from '../../engine/state.js';
-import { StoreConflictError, type CurrentRunWrite, type ExecutionWrite, type Mutation } from '../store.js';
+import { StoreConflictError, type WorkflowDefinition } from '../store.js';
 import type { BatchOutcome } from './group-commit.js';
+import type { WireExecution, WireMutation } from './wire-mutation.js';
 
 function asError(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
@@ -34,6 +34,7 @@ export class MutationWriter {
   private readonly deleteRunTasks: Database.Statement;
   private readonly deleteRunTimers: Database.Statement;
   private readonly closeCurrentRun: Database.Statement;
+  private readonly putDefinition: Database.Statement;
   /** Set once the mutation being applied has changed the database (see writeBatch). */
   private wrote = false;
 
@@ -86,6 +87,12 @@ export class MutationWriter {
     this.closeCurrentRun = db.prepare(
       'UPDATE current_executions SET status = ? WHERE namespace = ? AND workflow_id = ? AND run_id = ?',
     );
+    this.putDefinition = db.prepare(
+      `INSERT INTO workflow_definitions (namespace, workflow_type, task_queue, description, defaults, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (namespace, workflow_type) DO UPDATE SET task_queue = excluded.task_queue,
+         description = excluded.description, defaults = excluded.defaults, updated_at = excluded.updated_at`,
+    );
   }
 
   /**
@@ -97,12 +104,12 @@ export class MutationWriter {
    * only when a mutation fails after it wrote something is the transaction rolled back and the batch run again
    * with a savepoint around each mutation. Both runs see the same database, so they decide the same way.
    */
-  writeBatch(mutations: readonly Mutation[]): BatchOutcome {
+  writeBatch(mutations: readonly WireMutation[]): BatchOutcome {
     return this.writeWithoutSavepoints(mutations) ?? this.writeWithSavepoints(mutations);
   }
 
   /** Undefined when a mutation failed after it had written: the transaction was rolled back. */
-  private writeWithoutSavepoints(mutations: readonly Mutation[]): BatchOutcome | undefined {
+  private writeWithoutSavepoints(mutations: readonly WireMutation[]): BatchOutcome | undefined {
     const outcome: BatchOutcome = new Array<Error | undefined>(mutations.length);
     this.begin.run();
     try {
@@ -128,7 +135,7 @@ export class MutationWriter {
     return outcome;
   }
 
-  private writeWithSavepoints(mutations: readonly Mutation[]): BatchOutcome {
+  private writeWithSavepoints(mutations: readonly WireMutation[]): BatchOutcome {
     const outcome: BatchOutcome = new Array<Error | undefined>(mutations.length);
     this.begin.run();
     try {
@@ -152,73 +159,78 @@ export class MutationWriter {
     return outcome;
   }
 
-  private apply(m: Mutation): void {
-    if (m.currentRuns) for (const cr of m.currentRuns) this.writeCurrentRun(cr);
+  private apply(m: WireMutation): void {
+    for (const cr of m.currentRuns) this.writeCurrentRun(cr);
     for (const w of m.executions) this.writeExecution(w);
+    if (m.definitions) for (const d of m.definitions) this.writeDefinition(d);
   }
 
-  private writeCurrentRun(cr: CurrentRunWrite): void {
-    if (cr.expectedRunId === null) {
-      if (this.insertCurrentRun.run(cr.namespace, cr.workflowId, cr.runId, cr.status).changes !== 1)
-        throw new StoreConflictError(`workflow ${cr.workflowId} already has a current run`);
+  private writeDefinition(d: WorkflowDefinition): void {
+    this.putDefinition.run(
+      d.namespace,
+      d.workflowType,
+      d.taskQueue,
+      d.description ?? null,
+      d.defaults === undefined ? null : JSON.stringify(d.defaults),
+      d.updatedAt,
+    );
+    this.wrote = true;
+  }
+
+  private writeCurrentRun([namespace, workflowId, runId, status, expectedRunId]: WireMutation['currentRuns'][number]): void {
+    if (expectedRunId === null) {
+      if (this.insertCurrentRun.run(namespace, workflowId, runId, status).changes !== 1)
+        throw new StoreConflictError(`workflow ${workflowId} already has a current run`);
       this.wrote = true;
       return;
     }
-    const changes = this.updateCurrentRun.run(cr.runId, cr.status, cr.namespace, cr.workflowId, cr.expectedRunId).changes;
-    if (changes !== 1)
-      throw new StoreConflictError(`the current run of workflow ${cr.workflowId} is no longer ${cr.expectedRunId}`);
+    const changes = this.updateCurrentRun.run(runId, status, namespace, workflowId, expectedRunId).changes;
+    if (changes !== 1) throw new StoreConflictError(`the current run of workflow ${workflowId} is no longer ${expectedRunId}`);
     this.wrote = true;
   }
 
-  private writeExecution(w: ExecutionWrite): void {
-    const s = w.state;
-    const runId = s.runId;
-    this.writeExecutionRow(s, w.expectedVersion);
+  private writeExecution(w: WireExecution): void {
+    const runId = w.runId;
+    this.writeExecutionRow(w);
     this.wrote = true;
 
-    for (const ev of w.newEvents) this.insertEvent.run(runId, ev.eventId, ev.eventType, ev.eventTime, JSON.stringify(ev));
+    for (const [eventId, eventType, eventTime, data] of w.events) this.insertEvent.run(runId, eventId, eventType, eventTime, data);
 
     for (const key of w.tasksRemoved) this.deleteTask.run(runId, key);
-    for (const t of w.tasksAdded)
-      this.upsertTask.run(t.runId, t.key, t.namespace, t.taskQueue, t.kind, t.stickyIdentity ?? null, t.createdAt);
+    for (const [key, namespace, taskQueue, kind, sticky, createdAt] of w.tasksAdded)
+      this.upsertTask.run(runId, key, namespace, taskQueue, kind, sticky, createdAt);
     for (const key of w.timersRemoved) this.deleteTimer.run(runId, key);
-    for (const t of w.timersAdded) this.upsertTimer.run(t.runId, t.key, t.namespace, t.dueAt);
+    for (const [key, namespace, dueAt] of w.timersAdded) this.upsertTimer.run(runId, key, namespace, dueAt);
 
     if (w.closed) {
       this.deleteRunTasks.run(runId);
       this.deleteRunTimers.run(runId);
       // the workflow id's pointer shows the closed status (unless a new run took it in this same mutation)
-      this.closeCurrentRun.run(s.status, s.namespace, s.workflowId, runId);
+      this.closeCurrentRun.run(w.status, w.namespace, w.workflowId, runId);
     }
   }
 
-  private writeExecutionRow(s: ExecutionState, expectedVersion: number): void {
-    const json = JSON.stringify(s);
-    const historyLength = s.nextEventId - 1;
-    const closeTime = s.closeTime ?? null;
-    if (expectedVersion === 0) {
+  private writeExecutionRow(w: WireExecution): void {
+    if (w.expectedVersion === 0) {
       const r = this.insertExecution.run(
-        s.runId,
-        s.namespace,
-        s.workflowId,
-        s.workflowType,
-        s.taskQueue,
-        s.status,
-        s.startTime,
-        closeTime,
-        historyLength,
-        json,
+        w.runId,
+        w.namespace,
+        w.workflowId,
+        w.workflowType,
+        w.taskQueue,
+        w.status,
+        w.startTime,
+        w.closeTime,
+        w.historyLength,
+        w.state,
       );
-      if (r.changes !== 1) throw new StoreConflictError(`run ${s.runId} already exists`);
+      if (r.changes !== 1) throw new StoreConflictError(`run ${w.runId} already exists`);
       return;
     }
-    const version = expectedVersion + 1;
-    if (
-      this.updateExecutionState.run(historyLength, version, json, s.runId, expectedVersion, s.status, closeTime)
-        .changes === 1
-    )
+    const version = w.expectedVersion + 1;
+    if (this.updateExecutionState.run(w.historyLength, version, w.state, w.runId, w.expectedVersion, w.status, w.closeTime).changes === 1)
       return;
-    if (this.updateExecution.run(s.status, closeTime, historyLength, version, json, s.runId, expectedVersion).changes !== 1)
-      throw new StoreConflictError(`run ${s.runId} is no longer at version ${expectedVersion}`);
+    if (this.updateExecution.run(w.status, w.closeTime, w.historyLength, version, w.state, w.runId, w.expectedVersion).changes !== 1)
+      throw new StoreConflictError(`run ${w.runId} is no longer at version ${w.expectedVersion}`);
   }
 }

@@ -1,15 +1,16 @@
 /**
- * The SQLite Store (better-sqlite3): one connection, WAL, synchronous=FULL by default, so a commit() that has
- * resolved survives kill -9 and a power cut.
+ * The SQLite Store (better-sqlite3): WAL, synchronous=FULL by default, so a commit() that has resolved survives
+ * kill -9 and a power cut.
  *
- * Writes go through group commit (group-commit.ts): every commit() of one event-loop turn shares one
- * transaction and one fsync. Reads run at once on the same connection and see only what is committed:
- * a read issued while commits are still queued in the current turn does not see them (the server keeps its
- * own cache of what it has just written, so it never needs to).
+ * Writes go through group commit (group-commit.ts) to a writer thread that owns the write connection, so the
+ * fsync of a commit does not hold the event loop; commits that arrive while a batch is written all go in the
+ * next one. Reads run at once on this thread's own connection and see only what is committed: a read issued
+ * while commits are still queued does not see them (the server keeps its own cache of what it has just
+ * written, so it never needs to). An in-memory database has one connection, written inline.
  */
 import { closeSync, fsyncSync, openSync } from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import type { HistoryEvent } from '../../protocol/events.js';
 import type { ExecutionStatus } from '../../protocol/status.js';
 import type { TaskRow, TimerRow } from '../../engine/transition.js';
@@ -24,8 +25,10 @@ import type {
   StoredExecution,
   WorkflowDefinition,
 } from '../store.js';
+import { InlineSink, ThreadSink } from './batch-sinks.js';
+import { isMemory, openConnection } from './connection.js';
 import { GroupCommitter } from './group-commit.js';
-import { MutationWriter } from './mutation-writer.js';
+import { toWire, type WireMutation } from './wire-mutation.js';
 import { SqliteMigrationDriver } from './sqlite-migration-driver.js';
 import { VisibilityReader } from './visibility-reader.js';
 
@@ -36,6 +39,8 @@ export interface SqliteStoreOptions {
   synchronous?: 'FULL' | 'NORMAL' | 'OFF';
   /** How long a write waits for another connection's lock before failing (ms). */
   busyTimeoutMs?: number;
+  /** Write on a separate thread (default: yes, for a file). */
+  writerThread?: boolean;
 }
 
 interface TaskDbRow {
@@ -77,12 +82,6 @@ function prepareStatements(db: Database.Database) {
          ORDER BY due_at, run_id, timer_key LIMIT ?`,
       )
       .raw(),
-    putDefinition: db.prepare(
-      `INSERT INTO workflow_definitions (namespace, workflow_type, task_queue, description, defaults, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT (namespace, workflow_type) DO UPDATE SET task_queue = excluded.task_queue,
-         description = excluded.description, defaults = excluded.defaults, updated_at = excluded.updated_at`,
-    ),
     definition: db.prepare('SELECT * FROM workflow_definitions WHERE namespace = ? AND workflow_type = ?'),
     definitions: db.prepare('SELECT * FROM workflow_definitions WHERE namespace = ? ORDER BY workflow_type'),
   };
@@ -94,7 +93,8 @@ interface Opened {
   db: Database.Database;
   statements: Statements;
   visibility: VisibilityReader;
-  committer: GroupCommitter<Mutation>;
+  committer: GroupCommitter<WireMutation>;
+  sink: InlineSink | ThreadSink;
 }
 
 function toDefinition(r: DefinitionDbRow): WorkflowDefinition {
@@ -142,27 +142,18 @@ export class SqliteStore implements Store {
     if (this.opened) return;
     if (this.closed) throw new Error('the store is closed');
     const { path: file, synchronous = 'FULL', busyTimeoutMs = 5000 } = this.options;
-    if (!['FULL', 'NORMAL', 'OFF'].includes(synchronous)) throw new Error(`bad synchronous setting ${synchronous}`);
-    const db = new Database(file);
+    const settings = { file, synchronous, busyTimeoutMs };
+    const db = openConnection(settings);
     try {
-      db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
-      const mode = db.pragma('journal_mode = WAL', { simple: true }) as string;
-      if (file !== ':memory:' && file !== '' && mode.toLowerCase() !== 'wal')
-        throw new Error(`could not put ${file} in WAL mode (journal_mode is ${mode})`);
-      db.pragma(`synchronous = ${synchronous}`);
-      db.pragma('cache_size = -65536'); // 64 MiB
-      db.pragma('temp_store = MEMORY');
-      db.pragma('journal_size_limit = 67108864'); // truncate the WAL back to 64 MiB after checkpoints
-
       await runMigrations(new SqliteMigrationDriver(db), loadMigrations(migrationsDir('sqlite')));
-      if (file !== ':memory:' && file !== '') fsyncDirectory(file);
-
-      const writer = new MutationWriter(db);
+      if (!isMemory(file)) fsyncDirectory(file);
+      const sink = isMemory(file) || this.options.writerThread === false ? new InlineSink(db) : new ThreadSink(settings);
       this.opened = {
         db,
         statements: prepareStatements(db),
         visibility: new VisibilityReader(db),
-        committer: new GroupCommitter<Mutation>((batch) => writer.writeBatch(batch)),
+        committer: new GroupCommitter<WireMutation>(sink),
+        sink,
       };
     } catch (err) {
       db.close();
@@ -177,7 +168,8 @@ export class SqliteStore implements Store {
     this.opened = undefined;
     if (!opened) return;
     try {
-      opened.committer.close(new Error('the store is closed'));
+      await opened.committer.close(new Error('the store is closed'));
+      await opened.sink.close();
     } finally {
       opened.db.close();
     }
@@ -190,7 +182,13 @@ export class SqliteStore implements Store {
   commit(mutation: Mutation): Promise<void> {
     const opened = this.opened;
     if (!opened) return Promise.reject(new Error(this.closed ? 'the store is closed' : 'the store is not initialised'));
-    return opened.committer.submit(mutation);
+    let wire: WireMutation;
+    try {
+      wire = toWire(mutation);
+    } catch (e) {
+      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+    }
+    return opened.committer.submit(wire);
   }
 
   async getExecution(runId: string): Promise<StoredExecution | undefined> {
@@ -243,14 +241,8 @@ export class SqliteStore implements Store {
   }
 
   async putWorkflowDefinition(def: WorkflowDefinition): Promise<void> {
-    this.open().statements.putDefinition.run(
-      def.namespace,
-      def.workflowType,
-      def.taskQueue,
-      def.description ?? null,
-      def.defaults === undefined ? null : JSON.stringify(def.defaults),
-      def.updatedAt,
-    );
+    // through the writer: only it writes
+    await this.open().committer.submit({ executions: [], currentRuns: [], definitions: [def] });
   }
 
   async getWorkflowDefinition(namespace: string, workflowType: string): Promise<WorkflowDefinition | undefined> {

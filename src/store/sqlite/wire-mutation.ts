@@ -1,0 +1,64 @@
+/**
+ * Mutations in the form the SQLite writer consumes: every JSON value already serialised and every column
+ * value pulled out, so the writer (possibly on another thread) only binds parameters. Serialising happens once,
+ * on the thread that made the mutation.
+ */
+import type { Mutation, WorkflowDefinition } from '../store.js';
+
+export interface WireExecution {
+  runId: string;
+  namespace: string;
+  workflowId: string;
+  workflowType: string;
+  taskQueue: string;
+  status: string;
+  startTime: number;
+  closeTime: number | null;
+  historyLength: number;
+  expectedVersion: number;
+  state: string;
+  /** [eventId, eventType, eventTime, JSON of the whole event] */
+  events: Array<[number, string, string, string]>;
+  tasksRemoved: string[];
+  /** [key, namespace, taskQueue, kind, stickyIdentity, createdAt] */
+  tasksAdded: Array<[string, string, string, string, string | null, number]>;
+  timersRemoved: string[];
+  /** [key, namespace, dueAt] */
+  timersAdded: Array<[string, string, number]>;
+  closed: boolean;
+}
+
+export interface WireMutation {
+  executions: WireExecution[];
+  /** [namespace, workflowId, runId, status, expectedRunId] */
+  currentRuns: Array<[string, string, string, string, string | null]>;
+  definitions?: WorkflowDefinition[];
+}
+
+export function toWire(m: Mutation): WireMutation {
+  return {
+    executions: m.executions.map((w) => {
+      const s = w.state;
+      return {
+        runId: s.runId,
+        namespace: s.namespace,
+        workflowId: s.workflowId,
+        workflowType: s.workflowType,
+        taskQueue: s.taskQueue,
+        status: s.status,
+        startTime: s.startTime,
+        closeTime: s.closeTime ?? null,
+        historyLength: s.nextEventId - 1,
+        expectedVersion: w.expectedVersion,
+        state: w.stateJson ?? JSON.stringify(s),
+        events: w.newEvents.map((e) => [e.eventId, e.eventType, e.eventTime, JSON.stringify(e)]),
+        tasksRemoved: w.tasksRemoved,
+        tasksAdded: w.tasksAdded.map((t) => [t.key, t.namespace, t.taskQueue, t.kind, t.stickyIdentity ?? null, t.createdAt]),
+        timersRemoved: w.timersRemoved,
+        timersAdded: w.timersAdded.map((t) => [t.key, t.namespace, t.dueAt]),
+        closed: w.closed,
+      };
+    }),
+    currentRuns: (m.currentRuns ?? []).map((c) => [c.namespace, c.workflowId, c.runId, c.status, c.expectedRunId]),
+  };
+}
