@@ -22,7 +22,7 @@ const RECENT_EVENTS = 256;
 export function appendRecent(recent: HistoryEvent[] | undefined, added: readonly HistoryEvent[]): HistoryEvent[] | undefined {
   if (added.length === 0) return recent;
   const last = recent?.[recent.length - 1];
-  const joined = last && last.eventId + 1 === added[0]!.eventId ? [...recent!, ...added] : [...added];
+  const joined = last && last.eventId + 1 === added[0]!.eventId ? [...recent, ...added] : [...added];
   return joined.length > RECENT_EVENTS ? joined.slice(joined.length - RECENT_EVENTS) : joined;
 }
 
