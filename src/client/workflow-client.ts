@@ -12,7 +12,7 @@ import type {
 import type { ExecutionStatus } from '../protocol/status.js';
 import { Connection } from './connection.js';
 import { ServiceError, WorkflowExecutionAlreadyStartedError } from './errors.js';
-import { newRequestId, WorkflowHandle } from './workflow-handle.js';
+import { newRequestId, outcomeError, WorkflowHandle } from './workflow-handle.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Workflow = (...args: any[]) => Promise<any>;
@@ -67,9 +67,18 @@ export class WorkflowClient {
     workflowTypeOrFunc: W,
     options: WorkflowStartOptions<W extends Workflow ? ArgsOf<W> : unknown[]>,
   ): Promise<WorkflowHandle<W extends Workflow ? ResultOf<W> : unknown>> {
+    const { handle } = await this.startRequest(workflowTypeOrFunc, options, 0);
+    return handle as WorkflowHandle<W extends Workflow ? ResultOf<W> : unknown>;
+  }
+
+  private async startRequest(
+    workflowTypeOrFunc: Workflow | string,
+    options: WorkflowStartOptions,
+    waitMs: number,
+  ): Promise<{ handle: WorkflowHandle; res: StartWorkflowResponse }> {
     const workflowType = typeof workflowTypeOrFunc === 'string' ? workflowTypeOrFunc : workflowTypeOrFunc.name;
     const { args, ...rest } = options;
-    const body = { ...rest, workflowType, args: args ?? [], requestId: newRequestId() };
+    const body = { ...rest, workflowType, args: args ?? [], requestId: newRequestId(), ...(waitMs > 0 ? { waitMs } : {}) };
     let res: StartWorkflowResponse;
     try {
       res = await this.transport.call<StartWorkflowResponse>('startWorkflow', { params: { namespace: this.namespace }, body });
@@ -78,16 +87,21 @@ export class WorkflowClient {
         throw new WorkflowExecutionAlreadyStartedError(e.message, options.workflowId, workflowType);
       throw e;
     }
-    return new WorkflowHandle(this.transport, this.namespace, options.workflowId, res.runId, res.runId);
+    return { handle: new WorkflowHandle(this.transport, this.namespace, options.workflowId, res.runId, res.runId), res };
   }
 
-  /** Starts the workflow and waits for its result. */
+  /** Starts the workflow and waits for its result (in one request when it finishes within a minute). */
   async execute<W extends Workflow | string>(
     workflowTypeOrFunc: W,
     options: WorkflowStartOptions<W extends Workflow ? ArgsOf<W> : unknown[]>,
   ): Promise<W extends Workflow ? ResultOf<W> : unknown> {
-    const handle = await this.start(workflowTypeOrFunc, options);
-    return handle.result();
+    const { handle, res } = await this.startRequest(workflowTypeOrFunc, options, 50_000);
+    const r = res.result;
+    if (r && !r.newExecutionRunId) {
+      if (r.status === 'Completed') return r.result as W extends Workflow ? ResultOf<W> : unknown;
+      throw outcomeError(r);
+    }
+    return handle.result() as Promise<W extends Workflow ? ResultOf<W> : unknown>;
   }
 
   /** A handle on an existing workflow (its current run, or the given run). */

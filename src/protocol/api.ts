@@ -45,6 +45,8 @@ export const StartWorkflowRequestSchema = Type.Object(
     /** Makes a retried start idempotent: the same request id returns the run it started. */
     requestId: Type.Optional(Type.String({ maxLength: 255 })),
     identity: Type.Optional(Type.String({ maxLength: 255 })),
+    /** Also wait up to this long (ms) for the run to close, and answer its outcome (`execute` in one request). */
+    waitMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 120_000 })),
   },
   { additionalProperties: false },
 );
@@ -53,6 +55,8 @@ export interface StartWorkflowResponse {
   runId: string;
   /** False when the request returned an existing run (same request id, or USE_EXISTING). */
   started: boolean;
+  /** With waitMs: the outcome, when the run closed within the wait. */
+  result?: WorkflowResultResponse;
 }
 
 export const RunQuery = Type.Object({ runId: Type.Optional(Type.String({ maxLength: 255 })) });

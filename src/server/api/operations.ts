@@ -83,7 +83,8 @@ export const operations: Operation[] = [
     tags: ['workflows'],
     params: NamespaceParams,
     body: StartWorkflowRequestSchema,
-    handler: (ctx, r) => startWorkflow(ctx, p(r).namespace!, b(r)),
+    longPoll: true,
+    handler: (ctx, r) => startWorkflow(ctx, p(r).namespace!, b(r), r.signal),
   },
   {
     id: 'listWorkflows',

@@ -14,6 +14,7 @@ import { StoreConflictError, type CurrentRun } from '../../store/store.js';
 import type { ServerContext } from '../context.js';
 import { checkPayload } from '../payload-limit.js';
 import type { CommitItem } from '../run-updater.js';
+import { workflowResult } from './workflow-result.js';
 
 const FAILED_STATUSES = new Set(['Failed', 'Cancelled', 'Terminated', 'TimedOut']);
 
@@ -51,19 +52,29 @@ async function resolveStart(ctx: ServerContext, namespace: string, req: StartWor
   }
 }
 
-export async function startWorkflow(ctx: ServerContext, namespace: string, req: StartWorkflowRequest): Promise<StartWorkflowResponse> {
+export async function startWorkflow(
+  ctx: ServerContext,
+  namespace: string,
+  req: StartWorkflowRequest,
+  signal?: AbortSignal,
+): Promise<StartWorkflowResponse> {
   checkPayload(req.args, 'args', ctx.config.payloadLimitBytes);
   checkPayload(req.memo, 'memo', ctx.config.payloadLimitBytes);
   const resolved = await resolveStart(ctx, namespace, req);
+  let started: StartWorkflowResponse;
   for (let attempt = 0; ; attempt++) {
     try {
-      return await tryStart(ctx, namespace, req, resolved);
+      started = await tryStart(ctx, namespace, req, resolved);
+      break;
     } catch (e) {
       // another start of the same workflow id won a race: decide again against the run it created
       if (e instanceof StoreConflictError && attempt < 5) continue;
       throw e;
     }
   }
+  if (!req.waitMs) return started;
+  const outcome = await workflowResult(ctx, namespace, req.workflowId, { runId: started.runId, waitMs: req.waitMs }, signal);
+  return outcome.status === 'Running' ? started : { ...started, result: outcome };
 }
 
 async function tryStart(ctx: ServerContext, namespace: string, req: StartWorkflowRequest, r: ResolvedStart): Promise<StartWorkflowResponse> {
