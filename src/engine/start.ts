@@ -58,7 +58,6 @@ export function startRun(input: StartRunInput, now: number): Transition {
     activities: {},
     timers: {},
     cancelRequested: false,
-    historySizeBytes: 0,
   };
   if (runDeadline !== undefined) state.runDeadline = runDeadline;
   if (executionDeadline !== undefined) state.executionDeadline = executionDeadline;

@@ -116,7 +116,6 @@ export interface ExecutionState {
   timers: Record<string, TimerState>;
   cancelRequested: boolean;
   lastBuildId?: string;
-  historySizeBytes: number;
   outcome?: CloseOutcome;
 }
 

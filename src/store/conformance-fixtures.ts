@@ -29,7 +29,6 @@ export function makeState(runId: string, over: Partial<ExecutionState> = {}): Ex
     activities: {},
     timers: {},
     cancelRequested: false,
-    historySizeBytes: 0,
     ...over,
   };
 }
