@@ -2,6 +2,7 @@
  * The HTTP layer: Fastify mounts the operation table under /api/v1, plus /healthz, the OpenAPI document and
  * the web UI. It only parses, validates and maps errors; the services do the work.
  */
+import { setMaxListeners } from 'node:events';
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import { ApiError } from '../../common/api-error.js';
@@ -45,6 +46,7 @@ function toApiError(e: unknown): ApiError | undefined {
 }
 
 const NEVER_ABORTED = new AbortController().signal;
+setMaxListeners(0, NEVER_ABORTED); // shared by every waiting call
 
 /** Aborted when the caller hangs up before the answer is sent (ends a long poll early). */
 function abortOnHangUp(reply: FastifyReply): AbortSignal {

@@ -3,6 +3,7 @@
  * errors as over HTTP, without sockets. Values cross as JSON copies, as they would over the wire. Used by the
  * testing environment (`env.nativeConnection`) and the in-process benchmark mode.
  */
+import { setMaxListeners } from 'node:events';
 import { ApiError } from '../../common/api-error.js';
 import type { CallOptions, CallRequest, Transport } from '../../client/transport.js';
 import { withReconnect } from '../../client/transport.js';
@@ -14,6 +15,7 @@ import { validate } from './validate.js';
 
 const byId = new Map<OperationId, Operation>(operations.map((o) => [o.id, o]));
 const NEVER_ABORTED = new AbortController().signal;
+setMaxListeners(0, NEVER_ABORTED); // shared by every waiting call
 
 function copy<T>(v: T): T {
   return v === undefined ? v : (JSON.parse(JSON.stringify(v)) as T);

@@ -1,0 +1,46 @@
+// The benchmark workflows (WORKLOADS.md), bundled by the worker with esbuild like any Weft workflow code.
+// Activities live in ./activities.mjs (plain JS, so the worker runs with plain node against dist/).
+import { proxyActivities, sleep } from 'weft/workflow';
+
+interface BenchActivities {
+  step(v: number): Promise<number>;
+  idx(i: number): Promise<number>;
+  now(): Promise<number>;
+}
+
+const { step, idx, now } = proxyActivities<BenchActivities>({ startToCloseTimeout: '1m' });
+
+/** seq3: three sequential activities step(v) = v + 1; returns x + 3. */
+export async function seq3(x: number): Promise<number> {
+  const a = await step(x);
+  const b = await step(a);
+  return await step(b);
+}
+
+/** fanout100: `width` activities started in parallel, activity i returns i; returns the sum. */
+export async function fanout100(width: number): Promise<number> {
+  const vals = await Promise.all(Array.from({ length: width }, (_, i) => idx(i)));
+  return vals.reduce((a, b) => a + b, 0);
+}
+
+/** latency1: one activity. */
+export async function latency1(x: number): Promise<number> {
+  return await step(x);
+}
+
+/**
+ * timers: t0 from an activity (wall clock), a durable sleep, then the wake-up lateness. Inside a workflow,
+ * Date.now() is the time of the workflow task that runs after the timer fired (deterministic, as in Temporal).
+ */
+export async function timers(sleepMs: number): Promise<number> {
+  const t0 = await now();
+  await sleep(sleepMs);
+  return Date.now() - (t0 + sleepMs);
+}
+
+/** replay10k: `n` sequential tiny activities, to record one long history; returns n. */
+export async function longHistory(n: number): Promise<number> {
+  let v = 0;
+  for (let i = 0; i < n; i++) v = await step(v);
+  return v;
+}
