@@ -46,7 +46,6 @@ export function scheduleActivity(
     activityId: cmd.activityId,
     activityType: cmd.activityType,
     taskQueue: cmd.taskQueue,
-    input: cmd.input,
     scheduledEventId,
     scheduledTime: t.now,
     retryPolicy,
@@ -59,7 +58,7 @@ export function scheduleActivity(
   if (cmd.scheduleToStartTimeoutMs !== undefined) a.scheduleToStartTimeoutMs = cmd.scheduleToStartTimeoutMs;
   if (startToClose !== undefined) a.startToCloseTimeoutMs = startToClose;
   if (cmd.heartbeatTimeoutMs !== undefined) a.heartbeatTimeoutMs = cmd.heartbeatTimeoutMs;
-  s.activities[cmd.seq] = a;
+  t.putActivity(a);
   if (a.scheduleToCloseTimeoutMs !== undefined) t.addTimer(keys.actScheduleToClose(a.seq), t.now + a.scheduleToCloseTimeoutMs);
   return a;
 }
@@ -73,8 +72,9 @@ export function enqueueActivityAttempt(t: Transition, a: ActivityState): void {
     t.addTimer(keys.actScheduleToStart(a.seq, a.attempt), t.now + a.scheduleToStartTimeoutMs);
 }
 
+/** The activity to change (a private copy); throws TASK_NOT_FOUND when it is not pending at that attempt. */
 export function getActivity(t: Transition, seq: number, attempt?: number): ActivityState {
-  const a = t.state.activities[seq];
+  const a = t.activity(seq);
   if (!a || (attempt !== undefined && a.attempt !== attempt))
     throw new ApiError('TASK_NOT_FOUND', `activity ${seq} (attempt ${attempt ?? '-'}) is not pending`);
   return a;
@@ -109,7 +109,7 @@ function clearAttemptTimers(t: Transition, a: ActivityState): void {
 function finish(t: Transition, a: ActivityState): number | undefined {
   clearAttemptTimers(t, a);
   if (a.scheduleToCloseTimeoutMs !== undefined) t.removeTimer(keys.actScheduleToClose(a.seq));
-  delete t.state.activities[a.seq];
+  t.removeActivity(a.seq);
   if (t.state.workflowTask?.state === 'started') (t.state.finishedDuringTask ??= {})[a.seq] = a.scheduledEventId;
   if (a.startedTime === undefined || a.state !== 'started') return undefined;
   // when buffered, the id is filled in as the buffer is written (Transition.flushBuffered)

@@ -12,8 +12,8 @@ export function closeRun(t: Transition, outcome: CloseOutcome): void {
   s.closeTime = t.now;
   s.outcome = outcome;
   delete s.workflowTask;
-  s.bufferedEvents = [];
-  s.activities = {};
+  t.clearBuffered();
+  t.clearActivities();
   s.timers = {};
   s.needsWorkflowTask = false;
   t.closed = true;

@@ -32,7 +32,7 @@ export interface ActivityState {
   activityId: string;
   activityType: string;
   taskQueue: string;
-  input: unknown[];
+  /** Its input is in its ActivityTaskScheduled event, not here: the state stays small whatever the payloads. */
   scheduledEventId: number;
   scheduledTime: number;
   scheduleToCloseTimeoutMs?: number;

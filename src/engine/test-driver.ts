@@ -144,10 +144,29 @@ export class EngineDriver {
     return t;
   }
 
-  /** Applies one engine input to a copy of the state; commits it unless it throws. */
+  /**
+   * Applies one engine input to a copy of the state, as the server makes it: the core copied, the activity
+   * objects shared (and frozen here, so a transition that changes one it did not copy throws). Commits it
+   * unless it throws, and checks that the transition reported every activity it changed or removed.
+   */
   apply<R>(fn: (t: Transition) => R): R {
-    const t = new Transition(structuredClone(this.state), this.now);
+    const { activities, bufferedEvents, ...core } = this.state;
+    for (const a of Object.values(activities)) deepFreeze(a);
+    for (const b of bufferedEvents) deepFreeze(b);
+    const copy = { ...structuredClone(core), activities: { ...activities }, bufferedEvents: [...bufferedEvents] } as ExecutionState;
+    const t = new Transition(copy, this.now);
     const r = fn(t);
+    for (const [seq, a] of Object.entries(t.state.activities))
+      if (a !== activities[seq] && !t.activitiesChanged.has(Number(seq))) this.anomalies.push(`activity ${seq} changed but not reported`);
+    for (const seq of Object.keys(activities))
+      if (!(seq in t.state.activities) && !t.activitiesRemoved.has(Number(seq))) this.anomalies.push(`activity ${seq} removed but not reported`);
+    if (!t.buffered.rewritten) {
+      const kept = t.buffered.appendedFrom ?? bufferedEvents.length;
+      const now = t.state.bufferedEvents;
+      if (kept !== bufferedEvents.length || now.length < kept || bufferedEvents.some((b, i) => now[i] !== b))
+        this.anomalies.push('buffered events changed but not reported as rewritten');
+      if (t.buffered.appendedFrom === undefined && now.length !== bufferedEvents.length) this.anomalies.push('buffered events appended but not reported');
+    }
     this.commit(t);
     return r;
   }
@@ -368,4 +387,10 @@ export class EngineDriver {
   lastEventTypes(): EventType[] {
     return (this.last?.events ?? []).map((e) => e.eventType);
   }
+}
+
+function deepFreeze(o: unknown): void {
+  if (typeof o !== 'object' || o === null || Object.isFrozen(o)) return;
+  Object.freeze(o);
+  for (const v of Object.values(o)) deepFreeze(v);
 }

@@ -37,18 +37,18 @@ export function fireTimer(t: Transition, key: string): void {
     case 'execution-timeout':
       return workflowTimedOut(t);
     case 'act-retry': {
-      const act = s.activities[n];
-      if (act && act.attempt === attempt) activityRetryDue(t, act);
+      const act = t.peekActivity(n);
+      if (act && act.attempt === attempt) activityRetryDue(t, t.activity(n)!);
       return;
     }
     default: {
       const timeoutType = ACTIVITY_TIMEOUTS[kind];
-      const act = s.activities[n];
+      const act = t.peekActivity(n);
       if (!timeoutType || !act) return;
       if (attempt !== undefined && act.attempt !== attempt) return;
       if (timeoutType === 'SCHEDULE_TO_START' && act.state !== 'scheduled') return;
       if ((timeoutType === 'START_TO_CLOSE' || timeoutType === 'HEARTBEAT') && act.state !== 'started') return;
-      activityTimeout(t, act, timeoutType);
+      activityTimeout(t, t.activity(n)!, timeoutType);
     }
   }
 }

@@ -9,7 +9,7 @@
  */
 import type { FailureInfo } from '../common/failure.js';
 import type { EventAttributes, EventType, HistoryEvent } from '../protocol/events.js';
-import { keys, type BufferedEvent, type ExecutionState } from './state.js';
+import { keys, type ActivityState, type BufferedEvent, type ExecutionState } from './state.js';
 
 export interface TaskRow {
   runId: string;
@@ -67,17 +67,65 @@ export class Transition {
   readonly timersRemoved: string[] = [];
   /** The run reached a terminal state in this transition. */
   closed = false;
+  /** Activities created or changed in this transition (their rows are rewritten). */
+  readonly activitiesChanged = new Set<number>();
+  /** Activities that ended in this transition (their rows are deleted). */
+  readonly activitiesRemoved = new Set<number>();
+  /**
+   * How the buffered events changed: entries from `appendedFrom` on are new (the rest untouched), or `rewritten`
+   * (flushed, or one dropped). Buffered events are stored one row each, like activities.
+   */
+  readonly buffered: { appendedFrom?: number; rewritten: boolean } = { rewritten: false };
 
+  /**
+   * `state` is this transition's own copy, except for the activity objects, which it may share with the state
+   * it was copied from: the engine reads them with peekActivity() and gets a private copy to change with
+   * activity(). So a transition costs what it touches, not what the run holds.
+   */
   constructor(
     readonly state: ExecutionState,
     readonly now: number,
   ) {}
+
+  /** An activity to read (never change it: use activity()). */
+  peekActivity(seq: number): Readonly<ActivityState> | undefined {
+    return this.state.activities[seq];
+  }
+
+  /** An activity to change: copied on first use in this transition, and written with it. */
+  activity(seq: number): ActivityState | undefined {
+    const a = this.state.activities[seq];
+    if (!a) return undefined;
+    if (this.activitiesChanged.has(seq)) return a;
+    const own = { ...a };
+    this.state.activities[seq] = own;
+    this.activitiesChanged.add(seq);
+    return own;
+  }
+
+  putActivity(a: ActivityState): void {
+    this.state.activities[a.seq] = a;
+    this.activitiesChanged.add(a.seq);
+    this.activitiesRemoved.delete(a.seq);
+  }
+
+  removeActivity(seq: number): void {
+    delete this.state.activities[seq];
+    this.activitiesChanged.delete(seq);
+    this.activitiesRemoved.add(seq);
+  }
+
+  /** Drops every activity (the run closed). */
+  clearActivities(): void {
+    for (const seq of Object.keys(this.state.activities)) this.removeActivity(Number(seq));
+  }
 
   /** Appends an event, or buffers it behind a started workflow task. */
   /** Returns the new event's id, or undefined when it was buffered (its id is given when it is written). */
   event<T extends EventType>(eventType: T, attributes: EventAttributes[T], time = this.now): number | undefined {
     const s = this.state;
     if (s.workflowTask?.state === 'started' && !UNBUFFERED.has(eventType)) {
+      this.buffered.appendedFrom ??= s.bufferedEvents.length;
       s.bufferedEvents.push({ eventType, time, attributes });
       if (WAKING_EVENTS.has(eventType)) s.needsWorkflowTask = true;
       return undefined;
@@ -106,8 +154,15 @@ export class Transition {
    */
   dropBuffered(i: number): BufferedEvent | undefined {
     const [dropped] = this.state.bufferedEvents.splice(i, 1);
+    this.buffered.rewritten = true;
     this.state.needsWorkflowTask = this.state.bufferedEvents.some((b) => WAKING_EVENTS.has(b.eventType));
     return dropped;
+  }
+
+  clearBuffered(): void {
+    if (this.state.bufferedEvents.length === 0 && this.buffered.appendedFrom === undefined) return;
+    this.state.bufferedEvents = [];
+    this.buffered.rewritten = true;
   }
 
   /**
@@ -116,13 +171,14 @@ export class Transition {
    */
   flushBuffered(): void {
     const buffered = this.state.bufferedEvents;
-    this.state.bufferedEvents = [];
+    this.clearBuffered();
     let lastStarted: { scheduledEventId: number; eventId: number } | undefined;
     for (const b of buffered) {
-      const attrs = b.attributes as { scheduledEventId?: number; startedEventId?: number };
+      // a copy: the buffered entry may be shared with the state this transition was copied from
+      const attrs = { ...b.attributes } as { scheduledEventId?: number; startedEventId?: number };
       if (lastStarted && attrs.scheduledEventId === lastStarted.scheduledEventId && 'startedEventId' in attrs)
         attrs.startedEventId = lastStarted.eventId;
-      const eventId = this.write(b.eventType, b.attributes, b.time);
+      const eventId = this.write(b.eventType, attrs as never, b.time);
       lastStarted =
         b.eventType === 'ActivityTaskStarted' ? { scheduledEventId: attrs.scheduledEventId ?? 0, eventId } : undefined;
     }

@@ -137,7 +137,7 @@ export function completeWorkflowTask(t: Transition, input: CompleteWorkflowTaskI
         break;
       }
       case 'RequestCancelActivityTask': {
-        const a = s.activities[cmd.seq];
+        const a = t.activity(cmd.seq);
         if (a) requestCancelActivity(t, a, completedEventId);
         else {
           // it finished while this task ran (its outcome is buffered): record the request all the same

@@ -10,6 +10,7 @@
 import type { Transition } from '../engine/transition.js';
 import { Transition as TransitionClass } from '../engine/transition.js';
 import type { ExecutionState } from '../engine/state.js';
+import { coreJson } from '../store/state-json.js';
 import { StoreConflictError, type CurrentRunWrite, type ExecutionWrite, type Store } from '../store/store.js';
 import type { Clock } from './clock.js';
 import { appendRecent, sliceRecent, type RunCache } from './run-cache.js';
@@ -56,7 +57,10 @@ export class RunUpdater {
   private beginLoaded(runId: string): CommitItem | undefined {
     const cached = this.cache.peek(runId);
     if (!cached) return undefined; // evicted meanwhile
-    const copy = cached.json !== undefined ? (JSON.parse(cached.json) as ExecutionState) : cloneState(cached.state);
+    // the core is copied; activity objects are shared, and copied by the engine before it changes one
+    const copy = cached.json !== undefined ? (JSON.parse(cached.json) as ExecutionState) : cloneCore(cached.state);
+    copy.activities = { ...cached.state.activities };
+    copy.bufferedEvents = [...cached.state.bufferedEvents];
     return { transition: new TransitionClass(copy, this.clock.now()), baseVersion: cached.version };
   }
 
@@ -84,10 +88,13 @@ export class RunUpdater {
 
   /** Commits transitions of one or more runs (and current-run pointers) atomically. */
   async commit(items: CommitItem[], currentRuns: CurrentRunWrite[] = []): Promise<void> {
-    const json = items.map(({ transition: t }) => JSON.stringify(t.state));
+    const json = items.map(({ transition: t }) => coreJson(t.state));
     const writes: ExecutionWrite[] = items.map(({ transition: t, baseVersion }, i) => ({
       state: t.state,
-      stateJson: json[i]!,
+      coreJson: json[i]!,
+      activitiesChanged: [...t.activitiesChanged],
+      activitiesRemoved: [...t.activitiesRemoved],
+      bufferedEvents: t.buffered,
       expectedVersion: baseVersion,
       newEvents: t.events,
       tasksRemoved: t.tasksRemoved,
@@ -121,7 +128,7 @@ export class RunUpdater {
   }
 }
 
-/** A deep copy of a run's state (plain JSON data). */
-export function cloneState(s: ExecutionState): ExecutionState {
-  return structuredClone(s);
+/** A deep copy of a run's state without its activities. */
+function cloneCore(s: ExecutionState): ExecutionState {
+  return JSON.parse(coreJson(s)) as ExecutionState;
 }

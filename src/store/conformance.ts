@@ -9,6 +9,7 @@
  * After each test the suite closes the current store, then calls `cleanup` (which drops the database).
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ExecutionState } from '../engine/state.js';
 import { StoreConflictError, type Mutation, type Store } from './store.js';
 import { currentRun, makeEvents, makeState, NS, startMutation, T0, task, timer, write } from './conformance-fixtures.js';
 import { describeTasksAndTimersConformance } from './conformance-tasks.js';
@@ -143,6 +144,57 @@ function describeExecutions(ctx: ConformanceContext): void {
       expect(await s.readEvents('r1', 11, 20)).toEqual([]);
       expect(await s.readEvents('r1', 6, 5)).toEqual([]);
       expect(await s.readEvents('r2', 1, 10)).toEqual([]);
+    });
+
+    it('stores activities one row each: only the changed ones are written, removed ones go, closing drops all', async () => {
+      const s = ctx.store();
+      await s.commit(startMutation('r1'));
+      const act = (seq: number, attempt: number): ExecutionState['activities'][string] => ({
+        seq,
+        activityId: String(seq),
+        activityType: 'charge',
+        taskQueue: 'main',
+        scheduledEventId: 4 + seq,
+        scheduledTime: T0,
+        retryPolicy: { initialIntervalMs: 1000, backoffCoefficient: 2, maximumIntervalMs: 100_000, maximumAttempts: 0, nonRetryableErrorTypes: [] },
+        attempt,
+        state: 'scheduled',
+        currentAttemptScheduledTime: T0,
+        cancelRequested: false,
+      });
+      const v2 = makeState('r1', { nextEventId: 2, activities: { 1: act(1, 1), 2: act(2, 1), 3: act(3, 1) } });
+      await s.commit({ executions: [write(v2, { expectedVersion: 1, activitiesChanged: [1, 2, 3] })] });
+      expect((await s.getExecution('r1'))?.state.activities).toEqual(v2.activities);
+
+      // activity 2 changes, 3 ends; the write names only those: activity 1 is left as stored
+      const v3 = makeState('r1', { nextEventId: 2, activities: { 1: act(1, 99), 2: act(2, 2) } });
+      await s.commit({ executions: [write(v3, { expectedVersion: 2, activitiesChanged: [2], activitiesRemoved: [3] })] });
+      expect((await s.getExecution('r1'))?.state.activities).toEqual({ 1: act(1, 1), 2: act(2, 2) });
+
+      const closed = makeState('r1', { nextEventId: 2, status: 'Completed', closeTime: T0 + 5, activities: {} });
+      await s.commit({ executions: [write(closed, { expectedVersion: 3, closed: true })] });
+      expect((await s.getExecution('r1'))?.state.activities).toEqual({});
+    });
+
+    it('stores buffered events one row each: appended, rewritten, dropped on close', async () => {
+      const s = ctx.store();
+      await s.commit(startMutation('r1'));
+      const b = (n: number): ExecutionState['bufferedEvents'][number] => ({
+        eventType: 'TimerFired',
+        time: T0 + n,
+        attributes: { timerId: String(n), startedEventId: n },
+      });
+      const v2 = makeState('r1', { nextEventId: 2, bufferedEvents: [b(1), b(2)] });
+      await s.commit({ executions: [write(v2, { expectedVersion: 1, bufferedEvents: { appendedFrom: 0, rewritten: false } })] });
+      const v3 = makeState('r1', { nextEventId: 2, bufferedEvents: [b(1), b(2), b(3)] });
+      await s.commit({ executions: [write(v3, { expectedVersion: 2, bufferedEvents: { appendedFrom: 2, rewritten: false } })] });
+      expect((await s.getExecution('r1'))?.state.bufferedEvents).toEqual([b(1), b(2), b(3)]);
+      const v4 = makeState('r1', { nextEventId: 2, bufferedEvents: [b(3)] });
+      await s.commit({ executions: [write(v4, { expectedVersion: 3, bufferedEvents: { rewritten: true } })] });
+      expect((await s.getExecution('r1'))?.state.bufferedEvents).toEqual([b(3)]);
+      const closed = makeState('r1', { nextEventId: 2, status: 'Failed', closeTime: T0 + 9 });
+      await s.commit({ executions: [write(closed, { expectedVersion: 4, closed: true })] });
+      expect((await s.getExecution('r1'))?.state.bufferedEvents).toEqual([]);
     });
 
     it('writes several runs in one mutation atomically (continue-as-new)', async () => {

@@ -19,9 +19,22 @@ export interface StoredExecution {
 }
 
 export interface ExecutionWrite {
+  /**
+   * The run's new state. Its `activities` and `bufferedEvents` are stored apart, one row each: only what
+   * activitiesChanged / activitiesRemoved / bufferedEvents name is written.
+   */
   state: ExecutionState;
-  /** JSON.stringify(state), when the caller has it already (saves the store doing it again). */
-  stateJson?: string;
+  /** JSON of the state without its activities and buffered events, when the caller has it already. */
+  coreJson?: string;
+  /** Sequence numbers of the activities created or changed by this write (default: none). */
+  activitiesChanged?: number[];
+  /** Sequence numbers of the activities that ended (default: none). */
+  activitiesRemoved?: number[];
+  /**
+   * How `state.bufferedEvents` changed (also stored one row each): entries from `appendedFrom` on are new, or
+   * the list was `rewritten` (default: unchanged).
+   */
+  bufferedEvents?: { appendedFrom?: number; rewritten: boolean };
   /** The version the writer read; 0 creates the run (and fails if it exists). */
   expectedVersion: number;
   newEvents: HistoryEvent[];

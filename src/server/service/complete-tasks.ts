@@ -126,7 +126,8 @@ async function completeOne(
           ...(eager ? { eager } : {}),
         });
         slots.activity -= r.eagerActivitySeqs.length;
-        const acts = r.eagerActivitySeqs.map((seq) => activityTaskOf(t.state, t.state.activities[seq]!));
+        const inputOf = new Map(commands.flatMap((c) => (c.type === 'ScheduleActivityTask' ? [[c.seq, c.input] as const] : [])));
+        const acts = r.eagerActivitySeqs.map((seq) => activityTaskOf(t.state, t.state.activities[seq]!, inputOf.get(seq) ?? []));
         return { acts, wt: takeEagerWorkflowTask(t) };
       });
       handOut(out);

@@ -14,7 +14,8 @@ import { encodeTaskToken } from '../task-token.js';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
-export function activityTaskOf(s: ExecutionState, a: ActivityState): ActivityTask {
+/** The task a worker gets for an activity attempt; `input` comes from the ActivityTaskScheduled event. */
+export function activityTaskOf(s: ExecutionState, a: Readonly<ActivityState>, input: unknown[]): ActivityTask {
   const task: ActivityTask = {
     taskToken: encodeTaskToken({ kind: 'activity', namespace: s.namespace, runId: s.runId, seq: a.seq, attempt: a.attempt }),
     namespace: s.namespace,
@@ -24,7 +25,7 @@ export function activityTaskOf(s: ExecutionState, a: ActivityState): ActivityTas
     activityId: a.activityId,
     activityType: a.activityType,
     taskQueue: a.taskQueue,
-    input: a.input,
+    input,
     attempt: a.attempt,
     scheduledTime: iso(a.scheduledTime),
     currentAttemptScheduledTime: iso(a.currentAttemptScheduledTime),
@@ -88,16 +89,25 @@ export async function dispatchWorkflowTaskRow(ctx: ServerContext, row: TaskRow, 
 /** Starts the activity attempt a task row names; undefined if the row is stale. */
 export async function dispatchActivityTaskRow(ctx: ServerContext, row: TaskRow, identity: string): Promise<ActivityTask | undefined> {
   const [, seqText, attemptText] = row.key.split(':');
+  let started: { state: ExecutionState; a: ActivityState };
   try {
-    return await ctx.updater.update(row.runId, (t) => {
+    started = await ctx.updater.update(row.runId, (t) => {
       const a = getActivity(t, Number(seqText), Number(attemptText));
       startActivityAttempt(t, a, identity);
-      return activityTaskOf(t.state, a);
+      return { state: t.state, a };
     });
   } catch (e) {
     if (isStale(e)) return undefined;
     throw e;
   }
+  return activityTaskOf(started.state, started.a, await activityInput(ctx, row.runId, started.a.scheduledEventId));
+}
+
+/** An activity's input, from its ActivityTaskScheduled event. */
+export async function activityInput(ctx: ServerContext, runId: string, scheduledEventId: number): Promise<unknown[]> {
+  const [ev] = await ctx.updater.readEvents(runId, scheduledEventId, scheduledEventId);
+  if (ev?.eventType !== 'ActivityTaskScheduled') throw new Error(`run ${runId}: event ${scheduledEventId} is not ActivityTaskScheduled`);
+  return ev.attributes.input;
 }
 
 function isStale(e: unknown): boolean {

@@ -35,6 +35,11 @@ export class MutationWriter {
   private readonly deleteRunTimers: Database.Statement;
   private readonly closeCurrentRun: Database.Statement;
   private readonly putDefinition: Database.Statement;
+  private readonly upsertActivity: Database.Statement;
+  private readonly deleteActivity: Database.Statement;
+  private readonly deleteRunActivities: Database.Statement;
+  private readonly insertBuffered: Database.Statement;
+  private readonly deleteRunBuffered: Database.Statement;
   /** Set once the mutation being applied has changed the database (see writeBatch). */
   private wrote = false;
 
@@ -87,6 +92,15 @@ export class MutationWriter {
     this.closeCurrentRun = db.prepare(
       'UPDATE current_executions SET status = ? WHERE namespace = ? AND workflow_id = ? AND run_id = ?',
     );
+    this.upsertActivity = db.prepare(
+      'INSERT INTO activity_infos (run_id, seq, data) VALUES (?, ?, ?) ON CONFLICT (run_id, seq) DO UPDATE SET data = excluded.data',
+    );
+    this.deleteActivity = db.prepare('DELETE FROM activity_infos WHERE run_id = ? AND seq = ?');
+    this.deleteRunActivities = db.prepare('DELETE FROM activity_infos WHERE run_id = ?');
+    this.insertBuffered = db.prepare(
+      'INSERT INTO buffered_events (run_id, idx, data) VALUES (?, ?, ?) ON CONFLICT (run_id, idx) DO UPDATE SET data = excluded.data',
+    );
+    this.deleteRunBuffered = db.prepare('DELETE FROM buffered_events WHERE run_id = ?');
     this.putDefinition = db.prepare(
       `INSERT INTO workflow_definitions (namespace, workflow_type, task_queue, description, defaults, updated_at)
        VALUES (?, ?, ?, ?, ?, ?)
@@ -201,10 +215,16 @@ export class MutationWriter {
       this.upsertTask.run(runId, key, namespace, taskQueue, kind, sticky, createdAt);
     for (const key of w.timersRemoved) this.deleteTimer.run(runId, key);
     for (const [key, namespace, dueAt] of w.timersAdded) this.upsertTimer.run(runId, key, namespace, dueAt);
+    for (const seq of w.activitiesRemoved) this.deleteActivity.run(runId, seq);
+    for (const [seq, data] of w.activities) this.upsertActivity.run(runId, seq, data);
+    if (w.buffered.rewrite) this.deleteRunBuffered.run(runId);
+    for (const [idx, data] of w.buffered.rows) this.insertBuffered.run(runId, idx, data);
 
     if (w.closed) {
       this.deleteRunTasks.run(runId);
       this.deleteRunTimers.run(runId);
+      this.deleteRunActivities.run(runId);
+      this.deleteRunBuffered.run(runId);
       // the workflow id's pointer shows the closed status (unless a new run took it in this same mutation)
       this.closeCurrentRun.run(w.status, w.namespace, w.workflowId, runId);
     }

@@ -67,11 +67,14 @@ describe('SqliteStore', () => {
       checksum: string;
       applied_at: number;
     }>;
-    const sql = readFileSync(new URL('0001_init.sql', migrationsDir('sqlite')), 'utf8');
-    expect(rows).toEqual([{ version: 1, name: 'init', checksum: checksumOf(sql), applied_at: expect.any(Number) }]);
+    const sql = (file: string): string => readFileSync(new URL(file, migrationsDir('sqlite')), 'utf8');
+    expect(rows).toEqual([
+      { version: 1, name: 'init', checksum: checksumOf(sql('0001_init.sql')), applied_at: expect.any(Number) },
+      { version: 2, name: 'state_rows', checksum: checksumOf(sql('0002_state_rows.sql')), applied_at: expect.any(Number) },
+    ]);
     await s.close();
     const again = await openStore();
-    expect(again.database.prepare('SELECT applied_at FROM schema_migrations').pluck().all()).toEqual([rows[0]!.applied_at]);
+    expect(again.database.prepare('SELECT applied_at FROM schema_migrations ORDER BY version').pluck().all()).toEqual(rows.map((r) => r.applied_at));
   });
 
   it('refuses to start when an applied migration was changed', async () => {

@@ -68,6 +68,8 @@ function prepareStatements(db: Database.Database) {
   return {
     ping: db.prepare('SELECT 1').pluck(),
     execution: db.prepare('SELECT state, version FROM executions WHERE run_id = ?').raw(),
+    activities: db.prepare('SELECT seq, data FROM activity_infos WHERE run_id = ?').raw(),
+    buffered: db.prepare('SELECT data FROM buffered_events WHERE run_id = ? ORDER BY idx').pluck(),
     currentRun: db.prepare('SELECT run_id, status FROM current_executions WHERE namespace = ? AND workflow_id = ?').raw(),
     events: db
       .prepare('SELECT data FROM history_events WHERE run_id = ? AND event_id BETWEEN ? AND ? ORDER BY event_id')
@@ -192,9 +194,17 @@ export class SqliteStore implements Store {
   }
 
   async getExecution(runId: string): Promise<StoredExecution | undefined> {
-    const row = this.open().statements.execution.get(runId) as [string, number] | undefined;
+    const { statements } = this.open();
+    const row = statements.execution.get(runId) as [string, number] | undefined;
     if (!row) return undefined;
-    return { state: JSON.parse(row[0]) as StoredExecution['state'], version: row[1] };
+    const state = JSON.parse(row[0]) as StoredExecution['state'];
+    state.activities ??= {};
+    for (const [seq, data] of statements.activities.all(runId) as Array<[number, string]>)
+      state.activities[seq] = JSON.parse(data) as StoredExecution['state']['activities'][string];
+    state.bufferedEvents ??= [];
+    for (const data of statements.buffered.all(runId) as string[])
+      state.bufferedEvents.push(JSON.parse(data) as StoredExecution['state']['bufferedEvents'][number]);
+    return { state, version: row[1] };
   }
 
   async getCurrentRun(namespace: string, workflowId: string): Promise<CurrentRun | undefined> {

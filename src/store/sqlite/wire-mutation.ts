@@ -3,7 +3,9 @@
  * value pulled out, so the writer (possibly on another thread) only binds parameters. Serialising happens once,
  * on the thread that made the mutation.
  */
-import type { Mutation, WorkflowDefinition } from '../store.js';
+import { coreJson } from '../state-json.js';
+import type { ExecutionState } from '../../engine/state.js';
+import type { ExecutionWrite, Mutation, WorkflowDefinition } from '../store.js';
 
 export interface WireExecution {
   runId: string;
@@ -16,7 +18,13 @@ export interface WireExecution {
   closeTime: number | null;
   historyLength: number;
   expectedVersion: number;
+  /** The state without its activities. */
   state: string;
+  /** [seq, JSON of the activity] for each activity created or changed */
+  activities: Array<[number, string]>;
+  activitiesRemoved: number[];
+  /** Buffered events to write: all of them after deleting the old rows (rewrite), or the new ones. */
+  buffered: { rewrite: boolean; rows: Array<[number, string]> };
   /** [eventId, eventType, eventTime, JSON of the whole event] */
   events: Array<[number, string, string, string]>;
   tasksRemoved: string[];
@@ -35,6 +43,14 @@ export interface WireMutation {
   definitions?: WorkflowDefinition[];
 }
 
+function bufferedRows(s: ExecutionState, change: ExecutionWrite['bufferedEvents']): WireExecution['buffered'] {
+  if (!change) return { rewrite: false, rows: [] };
+  const from = change.rewritten ? 0 : (change.appendedFrom ?? s.bufferedEvents.length);
+  const rows: Array<[number, string]> = [];
+  for (let i = from; i < s.bufferedEvents.length; i++) rows.push([i, JSON.stringify(s.bufferedEvents[i])]);
+  return { rewrite: change.rewritten, rows };
+}
+
 export function toWire(m: Mutation): WireMutation {
   return {
     executions: m.executions.map((w) => {
@@ -50,7 +66,13 @@ export function toWire(m: Mutation): WireMutation {
         closeTime: s.closeTime ?? null,
         historyLength: s.nextEventId - 1,
         expectedVersion: w.expectedVersion,
-        state: w.stateJson ?? JSON.stringify(s),
+        state: w.coreJson ?? coreJson(s),
+        activities: (w.activitiesChanged ?? []).flatMap((seq): Array<[number, string]> => {
+          const a = s.activities[seq];
+          return a ? [[seq, JSON.stringify(a)]] : [];
+        }),
+        activitiesRemoved: w.activitiesRemoved ?? [],
+        buffered: bufferedRows(s, w.bufferedEvents),
         events: w.newEvents.map((e) => [e.eventId, e.eventType, e.eventTime, JSON.stringify(e)]),
         tasksRemoved: w.tasksRemoved,
         tasksAdded: w.tasksAdded.map((t) => [t.key, t.namespace, t.taskQueue, t.kind, t.stickyIdentity ?? null, t.createdAt]),
