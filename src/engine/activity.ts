@@ -17,7 +17,6 @@ export function scheduleActivity(
   cmd: CommandOf<'ScheduleActivityTask'>,
   workflowTaskCompletedEventId: number,
 ): ActivityState {
-  const s = t.state;
   const retryPolicy = resolveActivityRetryPolicy(cmd);
   // 0 means "not set", as in Temporal
   cmd = {

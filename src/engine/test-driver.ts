@@ -153,7 +153,7 @@ export class EngineDriver {
     const { activities, bufferedEvents, ...core } = this.state;
     for (const a of Object.values(activities)) deepFreeze(a);
     for (const b of bufferedEvents) deepFreeze(b);
-    const copy = { ...structuredClone(core), activities: { ...activities }, bufferedEvents: [...bufferedEvents] } as ExecutionState;
+    const copy = { ...structuredClone(core), activities: { ...activities }, bufferedEvents: [...bufferedEvents] };
     const t = new Transition(copy, this.now);
     const r = fn(t);
     for (const [seq, a] of Object.entries(t.state.activities))
