@@ -14,6 +14,7 @@ import type { Logger } from '../common/logger.js';
 import { Matching } from './matching.js';
 import { PollerRegistry } from './pollers.js';
 import { RunCache } from './run-cache.js';
+import { syncMatch } from './sync-match.js';
 import { NO_WRITE, RunUpdater } from './run-updater.js';
 import { TimerService } from './timer-service.js';
 
@@ -39,6 +40,7 @@ export class ServerContext {
     this.cache = new RunCache(store, config.runCacheSize);
     this.updater = new RunUpdater(store, this.cache, clock);
     this.timers = new TimerService(store, clock, (row) => this.fire(row), log);
+    this.updater.beforeCommit((t) => syncMatch(this, t));
     this.updater.onCommitted((transitions) => {
       for (const t of transitions) {
         if (t.tasksAdded.length > 0) this.matching.add(t.tasksAdded);

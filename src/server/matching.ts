@@ -6,6 +6,7 @@
  * state and drops it then.
  */
 import type { TaskRow } from '../engine/transition.js';
+import type { PollResponse } from '../protocol/tasks.js';
 
 export interface PollWant {
   namespace: string;
@@ -18,6 +19,17 @@ export interface PollWant {
 export interface Matched {
   workflowTasks: TaskRow[];
   activityTasks: TaskRow[];
+  /** Tasks already started for this poll when they were created (sync match): hand them over as they are. */
+  ready?: PollResponse;
+}
+
+/** A waiting poll taken for one task, before the task's transition commits. */
+export interface Reservation {
+  want: PollWant;
+  /** The task is started and committed: answer the poll with it. */
+  deliver(ready: PollResponse): void;
+  /** The commit failed: the poll goes on waiting (it is answered empty and polls again). */
+  release(): void;
 }
 
 interface Waiter {
@@ -106,6 +118,28 @@ export class Matching {
     return out;
   }
 
+  /**
+   * Takes a poll that is waiting right now for a task like `row` (for a sticky workflow task, a poll of that
+   * worker), so the transition that creates the task can start it at once: no task row, no second transition.
+   */
+  reserve(row: TaskRow): Reservation | undefined {
+    let candidates: Iterable<Waiter> | undefined;
+    if (row.kind === 'workflow' && row.stickyIdentity !== undefined) candidates = this.waitersByIdentity.get(qkey(row.namespace, row.stickyIdentity));
+    else candidates = this.waiters.get(qkey(row.namespace, row.taskQueue));
+    if (!candidates) return undefined;
+    for (const w of candidates) {
+      if (w.want.taskQueue !== row.taskQueue || w.want.namespace !== row.namespace) continue;
+      if ((row.kind === 'workflow' ? w.want.maxWorkflowTasks : w.want.maxActivityTasks) <= 0) continue;
+      if (!this.unlink(w)) continue;
+      return {
+        want: w.want,
+        deliver: (ready) => w.resolve({ workflowTasks: [], activityTasks: [], ready }),
+        release: () => w.resolve({ workflowTasks: [], activityTasks: [] }),
+      };
+    }
+    return undefined;
+  }
+
   /** Waits until a task is available for this poller, or `signal` aborts (then resolves empty). */
   wait(want: PollWant, signal: AbortSignal): Promise<Matched> {
     const now = this.take(want);
@@ -130,14 +164,19 @@ export class Matching {
     });
   }
 
-  /** Resolves a waiting poll and forgets it; false if it was already settled. */
-  private settle(w: Waiter, m: Matched): boolean {
-    const key = qkey(w.want.namespace, w.want.taskQueue);
-    const list = this.waiters.get(key);
+  /** Forgets a waiting poll (without answering it); false if it was already gone. */
+  private unlink(w: Waiter): boolean {
+    const list = this.waiters.get(qkey(w.want.namespace, w.want.taskQueue));
     const i = list?.indexOf(w) ?? -1;
     if (!list || i < 0) return false;
     list.splice(i, 1);
     this.waitersByIdentity.get(qkey(w.want.namespace, w.want.identity))?.delete(w);
+    return true;
+  }
+
+  /** Resolves a waiting poll and forgets it; false if it was already settled. */
+  private settle(w: Waiter, m: Matched): boolean {
+    if (!this.unlink(w)) return false;
     w.resolve(m);
     return true;
   }

@@ -24,6 +24,18 @@ export interface CommitItem {
 
 export type CommittedListener = (transitions: Transition[]) => void;
 
+/** What a before-commit hook wants to hear about the commit it saw coming. */
+export interface CommitOutcomeHandler {
+  committed(): void;
+  failed(): void;
+}
+
+/**
+ * Runs synchronously after the engine and before the commit, and may add to the transition (sync match
+ * starts a new task for a waiting poll in the same transition).
+ */
+export type BeforeCommitHook = (t: Transition) => CommitOutcomeHandler | undefined;
+
 const MAX_CONFLICT_RETRIES = 20;
 
 /** Returned by an `update` callback that decided not to change the run: nothing is written. */
@@ -31,6 +43,7 @@ export const NO_WRITE: unique symbol = Symbol('weft.noWrite');
 
 export class RunUpdater {
   private readonly listeners: CommittedListener[] = [];
+  private readonly hooks: BeforeCommitHook[] = [];
 
   constructor(
     private readonly store: Store,
@@ -40,6 +53,10 @@ export class RunUpdater {
 
   onCommitted(listener: CommittedListener): void {
     this.listeners.push(listener);
+  }
+
+  beforeCommit(hook: BeforeCommitHook): void {
+    this.hooks.push(hook);
   }
 
   /**
@@ -88,6 +105,22 @@ export class RunUpdater {
 
   /** Commits transitions of one or more runs (and current-run pointers) atomically. */
   async commit(items: CommitItem[], currentRuns: CurrentRunWrite[] = []): Promise<void> {
+    const handlers: CommitOutcomeHandler[] = [];
+    for (const { transition } of items)
+      for (const hook of this.hooks) {
+        const h = hook(transition);
+        if (h) handlers.push(h);
+      }
+    try {
+      await this.write(items, currentRuns);
+    } catch (e) {
+      for (const h of handlers) h.failed();
+      throw e;
+    }
+    for (const h of handlers) h.committed();
+  }
+
+  private async write(items: CommitItem[], currentRuns: CurrentRunWrite[]): Promise<void> {
     const json = items.map(({ transition: t }) => coreJson(t.state));
     const writes: ExecutionWrite[] = items.map(({ transition: t, baseVersion }, i) => ({
       state: t.state,

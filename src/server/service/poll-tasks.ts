@@ -36,6 +36,7 @@ export async function pollTasks(
         signal?.removeEventListener('abort', onAbort);
         ctx.shutdown.signal.removeEventListener('abort', onAbort);
       });
+      if (matched.ready) return matched.ready;
       if (ctx.pollers.shouldStop(namespace, taskQueue, req.identity)) {
         // give back what was taken: the rows are still in the store and in no other queue
         ctx.matching.add([...matched.workflowTasks, ...matched.activityTasks]);
