@@ -67,7 +67,7 @@ export class HttpTransport implements Transport {
     opts: { apiKey?: string; identity?: string } = {},
   ) {
     const url = new URL(address);
-    this.pool = new Pool(url.origin, { connections: 256, keepAliveTimeout: 60_000, headersTimeout: 0, bodyTimeout: 0 });
+    this.pool = new Pool(url.origin, { connections: 128, keepAliveTimeout: 60_000, headersTimeout: 0, bodyTimeout: 0 });
     this.headers = { 'content-type': 'application/json' };
     if (opts.apiKey) this.headers.authorization = `Bearer ${opts.apiKey}`;
     if (opts.identity) this.headers['x-weft-identity'] = opts.identity;

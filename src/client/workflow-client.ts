@@ -12,7 +12,7 @@ import type {
 import type { ExecutionStatus } from '../protocol/status.js';
 import { Connection } from './connection.js';
 import { ServiceError, WorkflowExecutionAlreadyStartedError } from './errors.js';
-import { newRequestId, outcomeError, WorkflowHandle } from './workflow-handle.js';
+import { newRequestId, WorkflowHandle } from './workflow-handle.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Workflow = (...args: any[]) => Promise<any>;
@@ -67,18 +67,9 @@ export class WorkflowClient {
     workflowTypeOrFunc: W,
     options: WorkflowStartOptions<W extends Workflow ? ArgsOf<W> : unknown[]>,
   ): Promise<WorkflowHandle<W extends Workflow ? ResultOf<W> : unknown>> {
-    const { handle } = await this.startRequest(workflowTypeOrFunc, options, 0);
-    return handle as WorkflowHandle<W extends Workflow ? ResultOf<W> : unknown>;
-  }
-
-  private async startRequest(
-    workflowTypeOrFunc: Workflow | string,
-    options: WorkflowStartOptions,
-    waitMs: number,
-  ): Promise<{ handle: WorkflowHandle; res: StartWorkflowResponse }> {
     const workflowType = typeof workflowTypeOrFunc === 'string' ? workflowTypeOrFunc : workflowTypeOrFunc.name;
     const { args, ...rest } = options;
-    const body = { ...rest, workflowType, args: args ?? [], requestId: newRequestId(), ...(waitMs > 0 ? { waitMs } : {}) };
+    const body = { ...rest, workflowType, args: args ?? [], requestId: newRequestId() };
     let res: StartWorkflowResponse;
     try {
       res = await this.transport.call<StartWorkflowResponse>('startWorkflow', { params: { namespace: this.namespace }, body });
@@ -87,21 +78,16 @@ export class WorkflowClient {
         throw new WorkflowExecutionAlreadyStartedError(e.message, options.workflowId, workflowType);
       throw e;
     }
-    return { handle: new WorkflowHandle(this.transport, this.namespace, options.workflowId, res.runId, res.runId), res };
+    return new WorkflowHandle(this.transport, this.namespace, options.workflowId, res.runId, res.runId);
   }
 
-  /** Starts the workflow and waits for its result (in one request when it finishes within a minute). */
+  /** Starts the workflow and waits for its result. */
   async execute<W extends Workflow | string>(
     workflowTypeOrFunc: W,
     options: WorkflowStartOptions<W extends Workflow ? ArgsOf<W> : unknown[]>,
   ): Promise<W extends Workflow ? ResultOf<W> : unknown> {
-    const { handle, res } = await this.startRequest(workflowTypeOrFunc, options, 50_000);
-    const r = res.result;
-    if (r && !r.newExecutionRunId) {
-      if (r.status === 'Completed') return r.result as W extends Workflow ? ResultOf<W> : unknown;
-      throw outcomeError(r);
-    }
-    return handle.result() as Promise<W extends Workflow ? ResultOf<W> : unknown>;
+    const handle = await this.start(workflowTypeOrFunc, options);
+    return handle.result();
   }
 
   /** A handle on an existing workflow (its current run, or the given run). */

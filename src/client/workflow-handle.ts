@@ -16,6 +16,7 @@ import type {
 import type { History, HistoryEvent } from '../protocol/events.js';
 import type { ExecutionStatus } from '../protocol/status.js';
 import { ServiceError, WorkflowNotFoundError } from './errors.js';
+import { resultWaiterFor } from './result-waiter.js';
 import type { Transport } from './transport.js';
 
 export interface WorkflowExecutionDescription {
@@ -85,16 +86,9 @@ export class WorkflowHandle<R = unknown> {
   /** Waits for the workflow to close; follows continue-as-new and retries. Throws WorkflowFailedError unless it completed. */
   async result(): Promise<R> {
     let runId = this.firstExecutionRunId ?? this.runId;
+    const waiter = resultWaiterFor(this.transport, this.namespace);
     for (;;) {
-      const r = await mapNotFound(
-        this.workflowId,
-        runId,
-        this.transport.call<WorkflowResultResponse>('workflowResult', { params: this.params(), query: { runId, waitMs: 50_000 } }, { retryForMs: 120_000 }),
-      );
-      if (r.status === 'Running') {
-        runId = r.runId;
-        continue;
-      }
+      const r = await waiter.wait(this.workflowId, runId);
       if (r.newExecutionRunId) {
         runId = r.newExecutionRunId;
         continue;

@@ -77,6 +77,26 @@ export interface WorkflowResultResponse {
   reason?: string;
 }
 
+export const WaitResultsRequestSchema = Type.Object(
+  {
+    runs: Type.Array(
+      Type.Object(
+        { workflowId: Identifier, runId: Type.Optional(Type.String({ maxLength: 255 })) },
+        { additionalProperties: false },
+      ),
+      { minItems: 1, maxItems: 1000 },
+    ),
+    /** How long to wait for the first of them to close (ms, default and maximum: the server's result wait). */
+    waitMs: Type.Optional(Type.Integer({ minimum: 0 })),
+  },
+  { additionalProperties: false },
+);
+export type WaitResultsRequest = Static<typeof WaitResultsRequestSchema>;
+export interface WaitResultsResponse {
+  /** One entry per run that closed (or could not be found); runs still running are left out. */
+  results: Array<{ workflowId: string; runId?: string; outcome?: WorkflowResultResponse; error?: { code: string; message: string } }>;
+}
+
 export const CancelWorkflowRequestSchema = Type.Object(
   {
     runId: Type.Optional(Type.String({ maxLength: 255 })),

@@ -17,6 +17,7 @@ import {
   StopWorkersRequestSchema,
   TaskQueueParams,
   TerminateWorkflowRequestSchema,
+  WaitResultsRequestSchema,
   WorkflowParams,
 } from '../../protocol/api.js';
 import { CompleteTasksRequestSchema, HeartbeatRequestSchema, PollRequestSchema } from '../../protocol/tasks.js';
@@ -32,7 +33,7 @@ import { startWorkflow } from '../service/start-workflow.js';
 import { describeTaskQueue, stopWorkers } from '../service/task-queues.js';
 import { workflowHistory } from '../service/workflow-history.js';
 import { cancelWorkflow, terminateWorkflowRun } from '../service/workflow-requests.js';
-import { workflowResult } from '../service/workflow-result.js';
+import { waitWorkflowResults, workflowResult } from '../service/workflow-result.js';
 
 export interface OperationRequest {
   params: Record<string, unknown>;
@@ -122,6 +123,16 @@ export const operations: Operation[] = [
     query: ResultQuery,
     longPoll: true,
     handler: (ctx, r) => workflowResult(ctx, p(r).namespace!, p(r).workflowId!, q(r), r.signal),
+  },
+  {
+    id: 'waitWorkflowResults',
+    ...ROUTES.waitWorkflowResults,
+    summary: 'Wait for the first of several runs to close; answers every run closed by then (long poll)',
+    tags: ['workflows'],
+    params: NamespaceParams,
+    body: WaitResultsRequestSchema,
+    longPoll: true,
+    handler: (ctx, r) => waitWorkflowResults(ctx, p(r).namespace!, b(r), r.signal),
   },
   {
     id: 'workflowHistory',

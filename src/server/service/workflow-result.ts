@@ -1,5 +1,6 @@
 /** A run's outcome, waiting (long-poll) until it closes or the wait ends. */
-import type { WorkflowResultResponse } from '../../protocol/api.js';
+import { ApiError } from '../../common/api-error.js';
+import type { WaitResultsRequest, WaitResultsResponse, WorkflowResultResponse } from '../../protocol/api.js';
 import type { ServerContext } from '../context.js';
 import { outcomeOf } from './describe-workflow.js';
 import { loadRun } from './resolve-run.js';
@@ -23,4 +24,43 @@ export async function workflowResult(
     return outcomeOf((await ctx.cache.get(runId)).state);
   }
   return outcomeOf(after.state);
+}
+
+/**
+ * Waits for the first of many runs to close and answers every one that has closed by then (a client waits for
+ * all its results over one request instead of one connection per workflow).
+ */
+export async function waitWorkflowResults(
+  ctx: ServerContext,
+  namespace: string,
+  req: WaitResultsRequest,
+  signal?: AbortSignal,
+): Promise<WaitResultsResponse> {
+  const results: WaitResultsResponse['results'] = [];
+  const running: Array<{ workflowId: string; runId: string; asked?: string }> = [];
+  for (const r of req.runs) {
+    try {
+      const run = await loadRun(ctx, namespace, r.workflowId, r.runId);
+      if (run.state.status !== 'Running') results.push({ workflowId: r.workflowId, ...(r.runId ? { runId: r.runId } : {}), outcome: outcomeOf(run.state) });
+      else running.push({ workflowId: r.workflowId, runId: run.state.runId, ...(r.runId ? { asked: r.runId } : {}) });
+    } catch (e) {
+      if (!(e instanceof ApiError)) throw e;
+      results.push({ workflowId: r.workflowId, ...(r.runId ? { runId: r.runId } : {}), error: { code: e.code, message: e.message } });
+    }
+  }
+  const waitMs = Math.min(req.waitMs ?? ctx.config.resultWaitMs, ctx.config.resultWaitMs);
+  if (results.length > 0 || running.length === 0 || waitMs === 0) return { results };
+  const closed = await ctx.closeWaiters.waitAny(
+    running.map((r) => r.runId),
+    waitMs,
+    signal,
+  );
+  if (!closed) return { results };
+  await new Promise((r) => setImmediate(r)); // let runs closing in the same turn join this answer
+  for (const r of running) {
+    const state = ctx.cache.peek(r.runId)?.state;
+    if (state && state.status !== 'Running')
+      results.push({ workflowId: r.workflowId, ...(r.asked ? { runId: r.asked } : {}), outcome: outcomeOf(state) });
+  }
+  return { results };
 }
