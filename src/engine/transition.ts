@@ -8,7 +8,7 @@
  * written after the task's WorkflowTaskCompleted and the events of its commands.
  */
 import type { FailureInfo } from '../common/failure.js';
-import type { EventAttributes, EventType, HistoryEvent } from '../protocol/events.js';
+import { CLOSE_EVENT_TYPES, COMMAND_EVENT_TYPES, type EventAttributes, type EventType, type HistoryEvent } from '../protocol/events.js';
 import { keys, type ActivityState, type BufferedEvent, type ExecutionState } from './state.js';
 
 export interface TaskRow {
@@ -39,22 +39,15 @@ const WAKING_EVENTS: ReadonlySet<EventType> = new Set<EventType>([
   'WorkflowExecutionCancelRequested',
 ]);
 
-/** Events that belong to the workflow task in flight, and are never buffered behind it. */
+/** Events that belong to the workflow task in flight (its own, its commands', the run's close): never buffered. */
 const UNBUFFERED: ReadonlySet<EventType> = new Set<EventType>([
   'WorkflowTaskScheduled',
   'WorkflowTaskStarted',
   'WorkflowTaskCompleted',
   'WorkflowTaskFailed',
   'WorkflowTaskTimedOut',
-  'ActivityTaskScheduled',
-  'ActivityTaskCancelRequested',
-  'TimerStarted',
-  'TimerCanceled',
-  'WorkflowExecutionCompleted',
-  'WorkflowExecutionFailed',
-  'WorkflowExecutionCanceled',
-  'WorkflowExecutionTerminated',
-  'WorkflowExecutionTimedOut',
+  ...COMMAND_EVENT_TYPES,
+  ...CLOSE_EVENT_TYPES,
 ]);
 
 export const DEFAULT_STICKY_SCHEDULE_TO_START_MS = 5000;

@@ -4,31 +4,11 @@ export class CloseWaiters {
 
   /** Resolves true when the run closes, false when `timeoutMs` passes or `signal` aborts first. */
   wait(runId: string, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
-    return new Promise((resolve) => {
-      let set = this.waiters.get(runId);
-      if (!set) {
-        set = new Set();
-        this.waiters.set(runId, set);
-      }
-      const done = (closed: boolean): void => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        const s = this.waiters.get(runId);
-        s?.delete(wake);
-        if (s?.size === 0) this.waiters.delete(runId);
-        resolve(closed);
-      };
-      const wake = (): void => done(true);
-      const onAbort = (): void => done(false);
-      const timer = setTimeout(() => done(false), timeoutMs);
-      set.add(wake);
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
+    return this.waitAny([runId], timeoutMs, signal);
   }
 
   /** Resolves when any of the runs closes (true), or false when `timeoutMs` passes or `signal` aborts first. */
   waitAny(runIds: readonly string[], timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
-    if (runIds.length === 1) return this.wait(runIds[0]!, timeoutMs, signal);
     return new Promise((resolve) => {
       const done = (closed: boolean): void => {
         clearTimeout(timer);
