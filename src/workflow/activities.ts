@@ -24,6 +24,32 @@ function retryToWire(r: ActivityOptions['retry']): RetryPolicyInput | undefined 
   return out;
 }
 
+interface ResolvedOptions {
+  startToClose: number | undefined;
+  scheduleToClose: number | undefined;
+  scheduleToStart: number | undefined;
+  heartbeat: number | undefined;
+  retryPolicy: RetryPolicyInput | undefined;
+}
+
+/** Durations parsed once per options object (a proxy's options serve every call through it). */
+const resolved = new WeakMap<ActivityOptions, ResolvedOptions>();
+
+function resolveOptions(options: ActivityOptions): ResolvedOptions {
+  let r = resolved.get(options);
+  if (!r) {
+    r = {
+      startToClose: optionalMs(options.startToCloseTimeout, 'startToCloseTimeout'),
+      scheduleToClose: optionalMs(options.scheduleToCloseTimeout, 'scheduleToCloseTimeout'),
+      scheduleToStart: optionalMs(options.scheduleToStartTimeout, 'scheduleToStartTimeout'),
+      heartbeat: optionalMs(options.heartbeatTimeout, 'heartbeatTimeout'),
+      retryPolicy: retryToWire(options.retry),
+    };
+    resolved.set(options, r);
+  }
+  return r;
+}
+
 /** Schedules one activity and resolves with its result (or rejects with an ActivityFailure). */
 export function scheduleActivity(activityType: string, args: unknown[], options: ActivityOptions): Promise<unknown> {
   const activator = currentActivator();
@@ -34,11 +60,7 @@ export function scheduleActivity(activityType: string, args: unknown[], options:
   const cancellationType = options.cancellationType ?? 'TRY_CANCEL';
   const taskQueue = options.taskQueue ?? activator.info.taskQueue;
   const promise = new Promise<unknown>((resolve, reject) => activator.activities.set(seq, { resolve, reject }));
-  const startToClose = optionalMs(options.startToCloseTimeout, 'startToCloseTimeout');
-  const scheduleToClose = optionalMs(options.scheduleToCloseTimeout, 'scheduleToCloseTimeout');
-  const scheduleToStart = optionalMs(options.scheduleToStartTimeout, 'scheduleToStartTimeout');
-  const heartbeat = optionalMs(options.heartbeatTimeout, 'heartbeatTimeout');
-  const retryPolicy = retryToWire(options.retry);
+  const { startToClose, scheduleToClose, scheduleToStart, heartbeat, retryPolicy } = resolveOptions(options);
   activator.pushCommand({
     type: 'ScheduleActivityTask',
     seq,

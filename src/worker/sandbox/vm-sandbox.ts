@@ -20,8 +20,11 @@ export type SandboxLogSink = (level: string, message: string, attrs?: Record<str
 // Each step of an activation selects its run first (the runtime is shared by every run of the sandbox).
 const SELECT = 'const i = __weftInstances.get(__weftArgs.runId); __weftCurrent = i.hooks; __weftWorkflowRuntime.setCurrent(i);';
 const ACTIVATE = new vm.Script(`(() => { ${SELECT} i.activate(__weftArgs.input); })()`, { filename: 'weft-activate.js' });
-const UNBLOCK = new vm.Script(`(() => { ${SELECT} return i.unblockConditions(); })()`, { filename: 'weft-unblock.js' });
-const CONCLUDE = new vm.Script(`(() => { ${SELECT} return i.conclude(); })()`, { filename: 'weft-conclude.js' });
+// Conditions that became true resolve promises: their microtasks run when this script ends, then we ask again.
+// When none did, the activation is over: collect its commands in the same script.
+const UNBLOCK_OR_CONCLUDE = new vm.Script(`(() => { ${SELECT} return i.unblockConditions() ? null : i.conclude(); })()`, {
+  filename: 'weft-conclude.js',
+});
 const CREATE = new vm.Script(
   `(() => {
     const a = __weftArgs;
@@ -78,10 +81,11 @@ export class WorkflowSandbox {
   activate(runId: string, activation: Activation): ActivationResult {
     this.set(runId, JSON.stringify(activation), activation.now);
     ACTIVATE.runInContext(this.context);
-    for (let i = 0; UNBLOCK.runInContext(this.context) === true; i++) {
+    for (let i = 0; ; i++) {
+      const out = UNBLOCK_OR_CONCLUDE.runInContext(this.context) as string | null;
+      if (out !== null) return JSON.parse(out) as ActivationResult;
       if (i > 10_000) throw new Error('conditions keep unblocking each other (more than 10,000 rounds)');
     }
-    return JSON.parse(CONCLUDE.runInContext(this.context) as string) as ActivationResult;
   }
 
   dispose(runId: string): void {
