@@ -1,6 +1,15 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
+const src = (p: string): string => fileURLToPath(new URL(`./src/${p}`, import.meta.url));
+
 export default defineConfig({
+  // tests import the package by name (as users do): use the sources, not a possibly stale dist/
+  resolve: {
+    alias: [
+      { find: /^weft\/(workflow|activity|worker|client|testing|server)$/, replacement: src('$1/index.ts') },
+    ],
+  },
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 60_000,

@@ -12,7 +12,7 @@ import type {
 import type { ExecutionStatus } from '../protocol/status.js';
 import { Connection } from './connection.js';
 import { ServiceError, WorkflowExecutionAlreadyStartedError } from './errors.js';
-import { newRequestId, WorkflowHandle } from './workflow-handle.js';
+import { nameOf, newRequestId, WorkflowHandle, type SignalRef } from './workflow-handle.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Workflow = (...args: any[]) => Promise<any>;
@@ -78,6 +78,21 @@ export class WorkflowClient {
         throw new WorkflowExecutionAlreadyStartedError(e.message, options.workflowId, workflowType);
       throw e;
     }
+    return new WorkflowHandle(this.transport, this.namespace, options.workflowId, res.runId, res.runId);
+  }
+
+  /**
+   * Signals the workflow id's running run, or starts a run and signals it in one step: the workflow sees the
+   * signal in its first workflow task.
+   */
+  async signalWithStart<W extends Workflow | string, SA extends unknown[] = unknown[]>(
+    workflowTypeOrFunc: W,
+    options: WorkflowStartOptions<W extends Workflow ? ArgsOf<W> : unknown[]> & { signal: SignalRef<SA>; signalArgs?: SA },
+  ): Promise<WorkflowHandle<W extends Workflow ? ResultOf<W> : unknown>> {
+    const workflowType = typeof workflowTypeOrFunc === 'string' ? workflowTypeOrFunc : workflowTypeOrFunc.name;
+    const { args, signal, signalArgs, ...rest } = options;
+    const body = { ...rest, workflowType, args: args ?? [], requestId: newRequestId(), signalName: nameOf(signal), signalArgs: signalArgs ?? [] };
+    const res = await this.transport.call<StartWorkflowResponse>('signalWithStart', { params: { namespace: this.namespace }, body });
     return new WorkflowHandle(this.transport, this.namespace, options.workflowId, res.runId, res.runId);
   }
 

@@ -6,16 +6,18 @@ import {
   TimeoutFailure,
   WorkflowFailedError,
   decodeFailure,
+  type FailureInfo,
 } from '../common/failure.js';
 import type {
   DescribeWorkflowResponse,
   HistoryResponse,
   PendingActivityInfo,
+  QueryWorkflowResponse,
   WorkflowResultResponse,
 } from '../protocol/api.js';
 import type { History, HistoryEvent } from '../protocol/events.js';
 import type { ExecutionStatus } from '../protocol/status.js';
-import { ServiceError, WorkflowNotFoundError } from './errors.js';
+import { QueryNotRegisteredError, ServiceError, WorkflowNotFoundError } from './errors.js';
 import { resultWaiterFor } from './result-waiter.js';
 import type { Transport } from './transport.js';
 
@@ -128,6 +130,38 @@ export class WorkflowHandle<R = unknown> {
     };
   }
 
+  /** Sends a signal; the workflow handles it in order with its other signals. */
+  async signal<Args extends unknown[]>(def: SignalRef<Args>, ...args: Args): Promise<void> {
+    await mapNotFound(
+      this.workflowId,
+      this.runId,
+      this.transport.call('signalWorkflow', {
+        params: this.params(),
+        body: { signalName: nameOf(def), args, requestId: newRequestId(), ...(this.runId ? { runId: this.runId } : {}) },
+      }),
+    );
+  }
+
+  /** Asks a query; a worker answers from the workflow's state (also once it has closed). */
+  async query<R = unknown, Args extends unknown[] = unknown[]>(def: QueryRef<R, Args>, ...args: Args): Promise<R> {
+    try {
+      const r = await mapNotFound(
+        this.workflowId,
+        this.runId,
+        this.transport.call<QueryWorkflowResponse>('queryWorkflow', {
+          params: this.params(),
+          body: { queryType: nameOf(def), args, ...(this.runId ? { runId: this.runId } : {}) },
+        }),
+      );
+      return r.result as R;
+    } catch (e) {
+      if (e instanceof ServiceError && e.code === 'QUERY_NOT_REGISTERED') throw new QueryNotRegisteredError(e.message);
+      const failure = e instanceof ServiceError && e.code === 'QUERY_FAILED' ? (e.details?.failure as FailureInfo | undefined) : undefined;
+      if (failure) throw decodeFailure(failure);
+      throw e;
+    }
+  }
+
   /** Asks the workflow to cancel (it sees a CancelledFailure and may clean up). */
   async cancel(reason?: string): Promise<void> {
     await mapNotFound(
@@ -170,3 +204,8 @@ export class WorkflowHandle<R = unknown> {
 }
 
 export const newRequestId = (): string => randomUUID();
+
+/** A signal, query or update: its definition (from defineSignal & co.) or its name. */
+export type SignalRef<Args extends unknown[]> = string | { name: string; type: 'signal'; __args?: Args };
+export type QueryRef<R, Args extends unknown[]> = string | { name: string; type: 'query'; __args?: Args; __ret?: R };
+export const nameOf = (def: string | { name: string }): string => (typeof def === 'string' ? def : def.name);

@@ -16,6 +16,7 @@ import type { Command } from '../protocol/commands.js';
 import type { HistoryEvent } from '../protocol/events.js';
 import { getActivity, startActivityAttempt } from './activity.js';
 import type { StartRunInput } from './start.js';
+import { signalWorkflow } from './requests.js';
 import { keys } from './state.js';
 import { WorkflowMachine } from '../worker/replay/workflow-machine.js';
 import type { WorkflowSandbox } from '../worker/sandbox/vm-sandbox.js';
@@ -67,6 +68,7 @@ type Action =
   | { t: 'fire'; n: number; earliest: boolean }
   | { t: 'advance'; ms: number }
   | { t: 'requestCancel' }
+  | { t: 'signal'; n: number; dup: boolean }
   | { t: 'terminate'; p: number }
   | { t: 'runTimeout'; p: number }
   | { t: 'stale'; n: number; which: 'wt' | 'activity' };
@@ -149,6 +151,7 @@ const action: fc.Arbitrary<Action> = fc.oneof(
   },
   { arbitrary: fc.record({ t: fc.constant('advance' as const), ms: ms500(1, 20) }), weight: 2 },
   { arbitrary: fc.record({ t: fc.constant('requestCancel' as const) }), weight: 1 },
+  { arbitrary: fc.record({ t: fc.constant('signal' as const), n: fc.nat(5), dup: fc.boolean() }), weight: 3 },
   { arbitrary: fc.record({ t: fc.constant('terminate' as const), p: fc.nat(4) }), weight: 1 },
   { arbitrary: fc.record({ t: fc.constant('runTimeout' as const), p: fc.nat(4) }), weight: 1 },
   {
@@ -340,6 +343,7 @@ function expectApiError(fn: () => unknown, code: string): void {
 function applyAction(d: EngineDriver, a: Action): string {
   if (d.closed) {
     if (a.t === 'requestCancel') expectApiError(() => d.requestCancel(), 'WORKFLOW_NOT_RUNNING');
+    else if (a.t === 'signal') expectApiError(() => d.apply((t) => signalWorkflow(t, { signalName: 's', args: [a.n] })), 'WORKFLOW_NOT_RUNNING');
     else if (a.t === 'terminate') expectApiError(() => d.terminate(), 'WORKFLOW_NOT_RUNNING');
     else if (a.t === 'completeWT') expectApiError(() => d.completeWorkflowTask([]), 'TASK_NOT_FOUND');
     return `(closed) ${a.t}`;
@@ -396,7 +400,12 @@ function applyOne(d: EngineDriver, a: Action): string | undefined {
     }
     case 'completeWT': {
       if (wt?.state !== 'started') return undefined;
-      const { cmds, invalid: rejected } = buildCommands(workflowView(d.events), a.cmds, a.terminal, a.invalid);
+      const built = buildCommands(workflowView(d.events), a.cmds, a.terminal, a.invalid);
+      const { cmds } = built;
+      // invalid commands are rejected; so is closing the run while a signal waits behind the task (it is redone)
+      const closing = cmds.some((c) => ['CompleteWorkflowExecution', 'FailWorkflowExecution', 'CancelWorkflowExecution'].includes(c.type));
+      const signalWaits = s.bufferedEvents.some((b) => b.eventType === 'WorkflowExecutionSignaled');
+      const rejected = built.invalid || (closing && signalWaits);
       const transient = wt.transient;
       const expectedIds = transient ? { scheduled: s.nextEventId, started: s.nextEventId + 1 } : undefined;
       const who = wt.identity!;
@@ -485,6 +494,13 @@ function applyOne(d: EngineDriver, a: Action): string | undefined {
     case 'requestCancel':
       d.requestCancel('please');
       return `requestCancel`;
+    case 'signal': {
+      // a retried signal (same request id) is applied once
+      const requestId = `sig-${a.n}`;
+      d.apply((t) => signalWorkflow(t, { signalName: 's', args: [a.n], requestId }));
+      if (a.dup) d.apply((t) => signalWorkflow(t, { signalName: 's', args: [a.n], requestId }));
+      return `signal ${a.n}${a.dup ? ' (twice)' : ''}`;
+    }
     case 'terminate':
       if (a.p !== 0) return 'terminate: not this time';
       d.terminate('enough');
@@ -631,6 +647,7 @@ class ScriptedSandbox {
 }
 
 function describeJob(j: ActivationJob): string {
+  if (j.type === 'signal') return `signal ${JSON.stringify(j.args)}`;
   return j.type === 'resolveActivity' || j.type === 'fireTimer' ? `${j.type} ${j.seq}` : j.type;
 }
 
@@ -661,6 +678,9 @@ function expectedActivations(events: readonly HistoryEvent[]): { at: number; job
         break;
       case 'WorkflowExecutionCancelRequested':
         jobs.push('cancelWorkflow');
+        break;
+      case 'WorkflowExecutionSignaled':
+        jobs.push(`signal ${JSON.stringify(ev.attributes.input)}`);
         break;
       case 'WorkflowTaskStarted': {
         const next = events[i + 1];
@@ -712,6 +732,7 @@ describe('engine properties (random inputs on one run)', () => {
       'TimerFired',
       'TimerCanceled',
       'WorkflowExecutionCancelRequested',
+      'WorkflowExecutionSignaled',
       'WorkflowExecutionCompleted',
       'WorkflowExecutionFailed',
       'WorkflowExecutionCanceled',

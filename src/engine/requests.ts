@@ -20,6 +20,25 @@ export function requestCancelWorkflow(t: Transition, input: { reason?: string; i
   t.scheduleWorkflowTaskIfNeeded();
 }
 
+const SIGNAL_REQUEST_IDS_KEPT = 1000;
+
+/** Delivers a signal (once per request id); the workflow sees it in its next workflow task, in order. */
+export function signalWorkflow(t: Transition, input: { signalName: string; args: unknown[]; identity?: string; requestId?: string }): void {
+  requireRunning(t);
+  const s = t.state;
+  if (input.requestId) {
+    if (s.signalRequestIds?.includes(input.requestId)) return; // a retry of a signal already applied
+    s.signalRequestIds = [...(s.signalRequestIds ?? []), input.requestId].slice(-SIGNAL_REQUEST_IDS_KEPT);
+  }
+  t.event('WorkflowExecutionSignaled', {
+    signalName: input.signalName,
+    input: input.args,
+    ...(input.identity !== undefined ? { identity: input.identity } : {}),
+    ...(input.requestId !== undefined ? { requestId: input.requestId } : {}),
+  });
+  t.scheduleWorkflowTaskIfNeeded();
+}
+
 export function terminateWorkflow(t: Transition, input: { reason?: string; identity?: string; details?: unknown }): void {
   requireRunning(t);
   t.writeNow('WorkflowExecutionTerminated', {

@@ -115,6 +115,8 @@ export interface ExecutionState {
   finishedDuringTask?: Record<string, number>;
   timers: Record<string, TimerState>;
   cancelRequested: boolean;
+  /** Request ids of the latest signals, so a retried signal is applied once. */
+  signalRequestIds?: string[];
   lastBuildId?: string;
   outcome?: CloseOutcome;
 }

@@ -47,6 +47,7 @@ export const WAKING_EVENT_TYPES: ReadonlySet<EventType> = new Set<EventType>([
   'ActivityTaskCanceled',
   'TimerFired',
   'WorkflowExecutionCancelRequested',
+  'WorkflowExecutionSignaled',
 ]);
 
 export const ACTIVITY_OUTCOME_TYPES: ReadonlySet<EventType> = new Set<EventType>([
@@ -176,6 +177,7 @@ export function checkHistory(
   const commandEventIds = new Set<number>();
   let openWT: HistorySummary['openWorkflowTask'];
   let lastWTClosure: 'none' | 'completed' | 'failed' = 'none';
+  let redoneNow = false;
   let lastCompletedStartedEventId = 0;
   let cancelRequested = false;
   let closeEvent: HistoryEvent | undefined;
@@ -195,16 +197,18 @@ export function checkHistory(
       case 'WorkflowTaskScheduled': {
         if (openWT) fail(`two workflow tasks outstanding: ${show(ev)} while ${openWT.scheduledEventId} is open`);
         const attempt = ev.attributes.attempt;
-        if (lastWTClosure === 'failed' ? attempt <= 1 : attempt !== 1)
+        // a failed task is retried as attempt 2, 3, ...; one failed for an unhandled signal is redone as a first attempt
+        if (lastWTClosure === 'failed' && !redoneNow ? attempt <= 1 : attempt !== 1)
           fail(`workflow task attempt ${attempt} after a ${lastWTClosure} task: ${show(ev)}`);
         // a new task is for something the workflow has not seen yet (a retry is for what the failed one had)
         if (attempt === 1 && lastWakingEventId <= lastCompletedStartedEventId)
           fail(`${show(ev)} scheduled with nothing new for the workflow since event ${lastCompletedStartedEventId}`);
         if (attempt > 1) {
-          // transient: written only when it completes, all three at once
+          // transient: written only when it completes, all three at once (or when it is redone for a signal)
           const s = events[i + 1];
           const c = events[i + 2];
-          if (s?.eventType !== 'WorkflowTaskStarted' || c?.eventType !== 'WorkflowTaskCompleted')
+          const redone = c?.eventType === 'WorkflowTaskFailed' && c.attributes.cause === 'UNHANDLED_COMMAND';
+          if (s?.eventType !== 'WorkflowTaskStarted' || (c?.eventType !== 'WorkflowTaskCompleted' && !redone))
             fail(`transient workflow task ${ev.eventId} (attempt ${attempt}) written without being completed`);
         }
         openWT = { scheduledEventId: ev.eventId, attempt };
@@ -234,6 +238,7 @@ export function checkHistory(
           fail(`${show(ev)} does not follow its WorkflowTaskStarted ${openWT.startedEventId} directly`);
         openWT = undefined;
         lastWTClosure = ev.eventType === 'WorkflowTaskCompleted' ? 'completed' : 'failed';
+        redoneNow = ev.eventType === 'WorkflowTaskFailed' && ev.attributes.cause === 'UNHANDLED_COMMAND';
         if (ev.eventType !== 'WorkflowTaskCompleted') break;
         lastCompletedStartedEventId = a.startedEventId;
         // the events of its commands follow, in command order, and nothing else that a command makes

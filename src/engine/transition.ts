@@ -37,6 +37,7 @@ const WAKING_EVENTS: ReadonlySet<EventType> = new Set<EventType>([
   'ActivityTaskCanceled',
   'TimerFired',
   'WorkflowExecutionCancelRequested',
+  'WorkflowExecutionSignaled',
 ]);
 
 /** Events that belong to the workflow task in flight (its own, its commands', the run's close): never buffered. */

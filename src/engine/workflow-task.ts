@@ -104,6 +104,19 @@ export function completeWorkflowTask(t: Transition, input: CompleteWorkflowTaskI
     });
     return { eagerActivitySeqs: [], rejected: invalid };
   }
+  // A signal arrived while this task ran, and the task closes the run: the workflow has not seen the signal.
+  // The task is failed and redone at once, with the signal in it (Temporal's "unhandled command").
+  if (input.commands.some((c) => TERMINAL_COMMANDS.has(c.type)) && s.bufferedEvents.some((b) => b.eventType === 'WorkflowExecutionSignaled')) {
+    const message = 'a signal arrived while the workflow task that closes the run was running: the task is redone so the workflow sees it';
+    failWorkflowTask(t, {
+      id: input.id,
+      cause: 'UNHANDLED_COMMAND',
+      failure: { kind: 'application', message, type: 'UnhandledCommand' },
+      identity: input.identity,
+      retryNow: true,
+    });
+    return { eagerActivitySeqs: [], rejected: message };
+  }
   materialiseTransient(t, wt);
   const completedEventId = t.writeNow('WorkflowTaskCompleted', {
     scheduledEventId: wt.scheduledEventId,
@@ -214,13 +227,17 @@ export interface FailWorkflowTaskInput {
   cause: string;
   failure: FailureInfo;
   identity: string;
+  /** Not the workflow's fault (new events it must see): redo the task at once, as a first attempt. */
+  retryNow?: boolean;
 }
 
 /** The worker could not complete the task (nondeterminism, a bug): the task is retried after a backoff. */
 export function failWorkflowTask(t: Transition, input: FailWorkflowTaskInput): void {
   const s = t.state;
   const wt = getWorkflowTask(t, input.id, 'started');
-  if (!wt.transient) {
+  // a redone task is recorded even when it was a transient retry, so history says why attempt 1 comes next
+  if (input.retryNow) materialiseTransient(t, wt);
+  if (!wt.transient || input.retryNow) {
     t.writeNow('WorkflowTaskFailed', {
       scheduledEventId: wt.scheduledEventId,
       startedEventId: wt.startedEventId!,
@@ -234,7 +251,8 @@ export function failWorkflowTask(t: Transition, input: FailWorkflowTaskInput): v
   delete s.stickyIdentity;
   delete s.finishedDuringTask;
   t.flushBuffered();
-  t.scheduleWorkflowTask(wt.attempt + 1, { delayMs: retryDelayMs(wt.attempt), lastFailure: input.failure });
+  if (input.retryNow) t.scheduleWorkflowTask(1);
+  else t.scheduleWorkflowTask(wt.attempt + 1, { delayMs: retryDelayMs(wt.attempt), lastFailure: input.failure });
 }
 
 /** Start-to-close timeout of a started workflow task: it goes back to the normal queue at once. */

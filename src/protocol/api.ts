@@ -97,6 +97,41 @@ export interface WaitResultsResponse {
   results: Array<{ workflowId: string; runId?: string; outcome?: WorkflowResultResponse; error?: { code: string; message: string } }>;
 }
 
+export const SignalWorkflowRequestSchema = Type.Object(
+  {
+    runId: Type.Optional(Type.String({ maxLength: 255 })),
+    signalName: Identifier,
+    args: Type.Optional(Payloads),
+    /** A retried signal with the same request id is applied once. */
+    requestId: Type.Optional(Type.String({ maxLength: 255 })),
+    identity: Type.Optional(Type.String({ maxLength: 255 })),
+  },
+  { additionalProperties: false },
+);
+export type SignalWorkflowRequest = Static<typeof SignalWorkflowRequestSchema>;
+
+export const SignalWithStartRequestSchema = Type.Composite(
+  [
+    Type.Omit(StartWorkflowRequestSchema, ['waitMs']),
+    Type.Object({ signalName: Identifier, signalArgs: Type.Optional(Payloads) }),
+  ],
+  { additionalProperties: false },
+);
+export type SignalWithStartRequest = Static<typeof SignalWithStartRequestSchema>;
+
+export const QueryWorkflowRequestSchema = Type.Object(
+  {
+    runId: Type.Optional(Type.String({ maxLength: 255 })),
+    queryType: Identifier,
+    args: Type.Optional(Payloads),
+  },
+  { additionalProperties: false },
+);
+export type QueryWorkflowRequest = Static<typeof QueryWorkflowRequestSchema>;
+export interface QueryWorkflowResponse {
+  result: unknown;
+}
+
 export const CancelWorkflowRequestSchema = Type.Object(
   {
     runId: Type.Optional(Type.String({ maxLength: 255 })),

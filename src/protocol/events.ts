@@ -78,6 +78,7 @@ export interface EventAttributes {
   TimerFired: { timerId: string; startedEventId: number };
   TimerCanceled: { timerId: string; startedEventId: number; workflowTaskCompletedEventId: number };
   WorkflowExecutionCancelRequested: { reason?: string; identity?: string };
+  WorkflowExecutionSignaled: { signalName: string; input: unknown[]; identity?: string; requestId?: string };
   WorkflowExecutionCompleted: { result: unknown; workflowTaskCompletedEventId: number };
   WorkflowExecutionFailed: {
     failure: FailureInfo;

@@ -8,6 +8,9 @@ export const ROUTES = {
   workflowHistory: { method: 'GET', path: '/namespaces/:namespace/workflows/:workflowId/history' },
   waitWorkflowResults: { method: 'POST', path: '/namespaces/:namespace/workflow-results/wait' },
   cancelWorkflow: { method: 'POST', path: '/namespaces/:namespace/workflows/:workflowId/cancel' },
+  signalWorkflow: { method: 'POST', path: '/namespaces/:namespace/workflows/:workflowId/signal' },
+  signalWithStart: { method: 'POST', path: '/namespaces/:namespace/signal-with-start' },
+  queryWorkflow: { method: 'POST', path: '/namespaces/:namespace/workflows/:workflowId/query' },
   terminateWorkflow: { method: 'POST', path: '/namespaces/:namespace/workflows/:workflowId/terminate' },
   registerWorkflow: { method: 'POST', path: '/namespaces/:namespace/workflow-types' },
   listWorkflowTypes: { method: 'GET', path: '/namespaces/:namespace/workflow-types' },
@@ -33,6 +36,9 @@ export const IDEMPOTENT: ReadonlySet<OperationId> = new Set<OperationId>([
   'registerWorkflow',
   'startWorkflow', // with a request id, a repeated start returns the run it started
   'cancelWorkflow',
+  'signalWorkflow', // with a request id, a repeated signal is applied once
+  'signalWithStart',
+  'queryWorkflow',
 ]);
 
 /** Fills `:name` placeholders with URL-encoded params. */

@@ -43,6 +43,18 @@ export interface ActivityTask {
   idempotencyKey: string;
 }
 
+/** A query for a worker to answer from a workflow's state (not persisted: it lives while its caller waits). */
+export interface QueryTask {
+  queryId: string;
+  namespace: string;
+  workflowId: string;
+  runId: string;
+  workflowType: string;
+  taskQueue: string;
+  queryType: string;
+  args: unknown[];
+}
+
 export const WorkflowTaskCompletionSchema = Type.Object({
   kind: Type.Literal('workflowTaskCompleted'),
   taskToken: Identifier,
@@ -53,6 +65,7 @@ export const WorkflowTaskCompletionSchema = Type.Object({
 });
 
 export const WorkflowTaskFailureCauses = ['NON_DETERMINISTIC', 'WORKFLOW_ERROR', 'UNHANDLED_COMMAND', 'BAD_COMMAND'] as const;
+export type WorkflowTaskFailureCause = (typeof WorkflowTaskFailureCauses)[number];
 export const WorkflowTaskFailureSchema = Type.Object({
   kind: Type.Literal('workflowTaskFailed'),
   taskToken: Identifier,
@@ -77,12 +90,22 @@ export const ActivityTaskCanceledSchema = Type.Object({
   details: Type.Optional(Payload),
 });
 
+export const QueryCompletionSchema = Type.Object({
+  kind: Type.Literal('queryCompleted'),
+  /** The query id. */
+  taskToken: Identifier,
+  result: Type.Optional(Payload),
+  failure: Type.Optional(FailureSchema),
+  notRegistered: Type.Optional(Type.Boolean()),
+});
+
 export const TaskCompletionSchema = Type.Union([
   WorkflowTaskCompletionSchema,
   WorkflowTaskFailureSchema,
   ActivityTaskCompletionSchema,
   ActivityTaskFailureSchema,
   ActivityTaskCanceledSchema,
+  QueryCompletionSchema,
 ]);
 export type TaskCompletion = Static<typeof TaskCompletionSchema>;
 export type WorkflowTaskCompletion = Static<typeof WorkflowTaskCompletionSchema>;
@@ -122,6 +145,8 @@ export type PollRequest = Static<typeof PollRequestSchema>;
 export interface PollResponse {
   workflowTasks: WorkflowTask[];
   activityTasks: ActivityTask[];
+  /** Queries to answer (they take workflow task slots). */
+  queryTasks?: QueryTask[];
   /** The server asks this worker to drain and stop (`weft worker stop`). */
   shutdownRequested?: boolean;
 }

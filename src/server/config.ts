@@ -8,6 +8,8 @@ export interface ServerConfig {
   pollTimeoutMs: number;
   /** Longest a result request waits for the workflow to close before answering "still running". */
   resultWaitMs: number;
+  /** Longest a query waits for a worker's answer. */
+  queryTimeoutMs: number;
   /** A poller not seen for this long no longer counts as a live worker. */
   pollerExpiryMs: number;
   /** Runs whose state stays cached in memory. */
@@ -19,6 +21,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   payloadLimitBytes: 2 * 1024 * 1024,
   pollTimeoutMs: 60_000,
   resultWaitMs: 60_000,
+  queryTimeoutMs: 20_000,
   pollerExpiryMs: 5 * 60_000,
   runCacheSize: 20_000,
   logLevel: 'info',

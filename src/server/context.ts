@@ -15,6 +15,7 @@ import { Matching } from './matching.js';
 import { PollerRegistry } from './pollers.js';
 import { RunCache } from './run-cache.js';
 import { syncMatch } from './sync-match.js';
+import { PendingQueries } from './service/query-workflow.js';
 import { NO_WRITE, RunUpdater } from './run-updater.js';
 import { TimerService } from './timer-service.js';
 
@@ -24,6 +25,7 @@ export class ServerContext {
   readonly matching = new Matching();
   readonly pollers = new PollerRegistry();
   readonly closeWaiters = new CloseWaiters();
+  readonly queries = new PendingQueries();
   readonly timers: TimerService;
   /** Workflow definitions by namespace and type; the store is the truth, this saves a read per start. */
   private readonly definitions = new Map<string, WorkflowDefinition>();

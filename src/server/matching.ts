@@ -6,7 +6,7 @@
  * state and drops it then.
  */
 import type { TaskRow } from '../engine/transition.js';
-import type { PollResponse } from '../protocol/tasks.js';
+import type { PollResponse, QueryTask } from '../protocol/tasks.js';
 
 export interface PollWant {
   namespace: string;
@@ -55,6 +55,10 @@ class Fifo<T> {
   get size(): number {
     return this.items.length - this.head;
   }
+  remove(x: T): void {
+    const i = this.items.indexOf(x, this.head);
+    if (i >= 0) this.items.splice(i, 1);
+  }
 }
 
 const qkey = (namespace: string, name: string): string => `${namespace}\u0000${name}`;
@@ -63,6 +67,8 @@ export class Matching {
   private readonly workflowQueues = new Map<string, Fifo<TaskRow>>();
   private readonly activityQueues = new Map<string, Fifo<TaskRow>>();
   private readonly stickyQueues = new Map<string, Fifo<TaskRow>>();
+  /** Queries waiting for a worker of their task queue (taken before workflow tasks: a caller waits on each). */
+  private readonly queryQueues = new Map<string, Fifo<QueryTask>>();
   private readonly waiters = new Map<string, Waiter[]>();
   /** The same waiters, by (namespace, identity), for sticky tasks. */
   private readonly waitersByIdentity = new Map<string, Set<Waiter>>();
@@ -89,7 +95,7 @@ export class Matching {
     }
   }
 
-  private queue(map: Map<string, Fifo<TaskRow>>, key: string): Fifo<TaskRow> {
+  private queue<T>(map: Map<string, Fifo<T>>, key: string): Fifo<T> {
     let q = map.get(key);
     if (!q) {
       q = new Fifo();
@@ -98,10 +104,41 @@ export class Matching {
     return q;
   }
 
-  /** Takes what is available now for this poller (sticky tasks first). */
+  /**
+   * Hands a query to a worker of its task queue: the one that has the run cached when it is waiting right now,
+   * else any waiting one, else the first to poll.
+   */
+  addQuery(q: QueryTask, cachedBy: string | undefined): void {
+    const byIdentity = cachedBy === undefined ? undefined : this.waitersByIdentity.get(qkey(q.namespace, cachedBy));
+    for (const candidates of [byIdentity, this.waiters.get(qkey(q.namespace, q.taskQueue))]) {
+      for (const w of candidates ?? []) {
+        if (w.want.taskQueue !== q.taskQueue || w.want.maxWorkflowTasks <= 0 || !this.unlink(w)) continue;
+        w.resolve({ workflowTasks: [], activityTasks: [], ready: { workflowTasks: [], activityTasks: [], queryTasks: [q] } });
+        return;
+      }
+    }
+    this.queue(this.queryQueues, qkey(q.namespace, q.taskQueue)).push(q);
+  }
+
+  /** Forgets a queued query nobody waits for any more. */
+  dropQuery(q: QueryTask): void {
+    this.queryQueues.get(qkey(q.namespace, q.taskQueue))?.remove(q);
+  }
+
+  /** Takes what is available now for this poller (queries, then sticky tasks, then the rest). */
   take(want: PollWant): Matched {
     const out: Matched = { workflowTasks: [], activityTasks: [] };
     const key = qkey(want.namespace, want.taskQueue);
+    const queries = this.queryQueues.get(key);
+    if (queries && queries.size > 0 && want.maxWorkflowTasks > 0) {
+      const taken: QueryTask[] = [];
+      while (taken.length < want.maxWorkflowTasks) {
+        const q = queries.shift();
+        if (!q) break;
+        taken.push(q);
+      }
+      return { ...out, ready: { workflowTasks: [], activityTasks: [], queryTasks: taken } };
+    }
     const sticky = this.stickyQueues.get(qkey(want.namespace, want.identity));
     const wq = this.workflowQueues.get(key);
     const aq = this.activityQueues.get(key);
@@ -143,7 +180,7 @@ export class Matching {
   /** Waits until a task is available for this poller, or `signal` aborts (then resolves empty). */
   wait(want: PollWant, signal: AbortSignal): Promise<Matched> {
     const now = this.take(want);
-    if (now.workflowTasks.length + now.activityTasks.length > 0 || signal.aborted) return Promise.resolve(now);
+    if (now.ready || now.workflowTasks.length + now.activityTasks.length > 0 || signal.aborted) return Promise.resolve(now);
     return new Promise((resolve) => {
       const key = qkey(want.namespace, want.taskQueue);
       const waiter: Waiter = { want, resolve };
@@ -186,13 +223,13 @@ export class Matching {
     for (const ikey of this.dirtySticky) {
       for (const w of [...(this.waitersByIdentity.get(ikey) ?? [])]) {
         const m = this.take(w.want);
-        if (m.workflowTasks.length + m.activityTasks.length > 0) this.settle(w, m);
+        if (m.ready || m.workflowTasks.length + m.activityTasks.length > 0) this.settle(w, m);
       }
     }
     for (const key of this.dirty) {
       for (const w of [...(this.waiters.get(key) ?? [])]) {
         const m = this.take(w.want);
-        if (m.workflowTasks.length + m.activityTasks.length === 0) continue;
+        if (!m.ready && m.workflowTasks.length + m.activityTasks.length === 0) continue;
         this.settle(w, m);
       }
     }

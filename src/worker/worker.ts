@@ -307,10 +307,12 @@ export class Worker {
         await delay(Math.min(100 * 2 ** Math.min(failures, 7), 10_000) * (0.5 + Math.random() / 2), signal);
         continue;
       }
-      slots.release(n - res.workflowTasks.length - res.activityTasks.length);
+      const queries = res.queryTasks ?? [];
+      slots.release(n - res.workflowTasks.length - res.activityTasks.length - queries.length);
       this.counters.polledWorkflowTasks += res.workflowTasks.length;
       this.counters.polledActivityTasks += res.activityTasks.length;
       this.dispatch(res.workflowTasks, res.activityTasks);
+      for (const q of queries) this.track(this.workflows!.query(q), this.wfSlots);
       if (res.shutdownRequested && this.state === 'RUNNING') {
         this.log.info({ taskQueue: this.taskQueue }, 'the server asked this worker to stop');
         this.shutdown();

@@ -9,9 +9,10 @@ import type { Logger } from '../common/logger.js';
 import { TERMINAL_COMMANDS } from '../protocol/commands.js';
 import type { HistoryEvent } from '../protocol/events.js';
 import type { HistoryResponse } from '../protocol/api.js';
-import type { TaskCompletion, WorkflowTask } from '../protocol/tasks.js';
+import type { QueryTask, TaskCompletion, WorkflowTask } from '../protocol/tasks.js';
 import type { Transport } from '../client/transport.js';
-import { WorkflowMachine } from './replay/workflow-machine.js';
+import { StaleWorkflowError, WorkflowMachine } from './replay/workflow-machine.js';
+import type { ActivationResult } from '../workflow/internal/activation.js';
 import type { WorkflowSandbox } from './sandbox/vm-sandbox.js';
 
 export interface WorkflowExecutorOptions {
@@ -35,14 +36,31 @@ export class WorkflowExecutor {
   }
 
   run(task: WorkflowTask): Promise<TaskCompletion> {
-    const prev = this.busy.get(task.runId) ?? Promise.resolve();
-    const p = prev.then(() => this.handle(task));
-    const tail = p.catch(() => {});
-    this.busy.set(task.runId, tail);
-    void tail.then(() => {
-      if (this.busy.get(task.runId) === tail) this.busy.delete(task.runId);
+    return this.serially(task.runId, () => this.handle(task));
+  }
+
+  /** Answers a query: from the cached workflow, or from a replay of its history. */
+  query(task: QueryTask): Promise<TaskCompletion> {
+    return this.serially(task.runId, async () => {
+      const cached = this.cache.get(task.runId);
+      let machine = cached;
+      try {
+        if (!machine) {
+          machine = new WorkflowMachine(this.opts.sandbox, task);
+          const events = await this.fetchEvents(task);
+          const r = machine.apply(events);
+          if (r?.failure) throw new Error(`workflow code failed while replaying for a query: ${r.failure.message}`);
+        }
+        const answer = machine.query(task.queryType, task.args) ?? {
+          failure: { kind: 'application' as const, message: 'the workflow has not started yet' },
+        };
+        return { kind: 'queryCompleted', taskToken: task.queryId, ...answer };
+      } catch (e) {
+        return { kind: 'queryCompleted', taskToken: task.queryId, failure: encodeFailure(e) };
+      } finally {
+        if (machine && machine !== cached) machine.dispose();
+      }
     });
-    return p;
   }
 
   private async handle(task: WorkflowTask): Promise<TaskCompletion> {
@@ -63,9 +81,18 @@ export class WorkflowExecutor {
     try {
       if (!machine) {
         machine = new WorkflowMachine(this.opts.sandbox, run);
-        if (firstEventId > 1) events = [...(await this.fetchHistory(task, firstEventId - 1)), ...task.events];
+        if (firstEventId > 1) events = [...(await this.fetchEvents(task, firstEventId - 1)), ...task.events];
       }
-      const result = machine.apply(events);
+      let result: ActivationResult | undefined;
+      try {
+        result = machine.apply(events);
+      } catch (e) {
+        if (!(e instanceof StaleWorkflowError)) throw e;
+        // our answer to the last task was not taken: rebuild from the whole history
+        machine.dispose();
+        machine = new WorkflowMachine(this.opts.sandbox, run);
+        result = machine.apply([...(await this.fetchEvents(task, firstEventId - 1)), ...task.events]);
+      }
       if (!result) throw new Error(`workflow task of ${task.workflowId} does not end with WorkflowTaskStarted`);
       if (result.failure) {
         machine.dispose();
@@ -106,13 +133,24 @@ export class WorkflowExecutor {
     }
   }
 
-  private async fetchHistory(task: WorkflowTask, toEventId: number): Promise<HistoryEvent[]> {
+  private serially<T>(runId: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.busy.get(runId) ?? Promise.resolve();
+    const p = prev.then(fn);
+    const tail = p.catch(() => {});
+    this.busy.set(runId, tail);
+    void tail.then(() => {
+      if (this.busy.get(runId) === tail) this.busy.delete(runId);
+    });
+    return p;
+  }
+
+  private async fetchEvents(run: { namespace: string; workflowId: string; runId: string }, toEventId = Infinity): Promise<HistoryEvent[]> {
     const events: HistoryEvent[] = [];
     let from: number | undefined = 1;
     while (from !== undefined && from <= toEventId) {
       const page: HistoryResponse = await this.opts.transport.call<HistoryResponse>('workflowHistory', {
-        params: { namespace: task.namespace, workflowId: task.workflowId },
-        query: { runId: task.runId, fromEventId: from, maxEvents: toEventId - from + 1 },
+        params: { namespace: run.namespace, workflowId: run.workflowId },
+        query: { runId: run.runId, fromEventId: from, ...(toEventId !== Infinity ? { maxEvents: toEventId - from + 1 } : {}) },
       });
       events.push(...page.events);
       from = page.nextEventId;

@@ -7,6 +7,16 @@ export { sleep, condition } from './timers.js';
 export { CancellationScope, type CancellationScopeOptions } from './cancellation-scope.js';
 export { workflowInfo, uuid4, log } from './info.js';
 export {
+  defineSignal,
+  defineQuery,
+  defineUpdate,
+  setHandler,
+  type SignalDefinition,
+  type QueryDefinition,
+  type UpdateDefinition,
+  type UpdateHandlerOptions,
+} from './messages.js';
+export {
   ActivityCancellationType,
   ParentClosePolicy,
   WorkflowIdReusePolicy,

@@ -25,5 +25,5 @@ export function createInstance(
 }
 
 export function setCurrent(instance: WorkflowInstance): void {
-  setActivator(instance as Activator);
+  setActivator(instance as unknown as Activator);
 }

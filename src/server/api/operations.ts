@@ -17,6 +17,9 @@ import {
   StopWorkersRequestSchema,
   TaskQueueParams,
   TerminateWorkflowRequestSchema,
+  SignalWorkflowRequestSchema,
+  SignalWithStartRequestSchema,
+  QueryWorkflowRequestSchema,
   WaitResultsRequestSchema,
   WorkflowParams,
 } from '../../protocol/api.js';
@@ -33,6 +36,8 @@ import { startWorkflow } from '../service/start-workflow.js';
 import { describeTaskQueue, stopWorkers } from '../service/task-queues.js';
 import { workflowHistory } from '../service/workflow-history.js';
 import { cancelWorkflow, terminateWorkflowRun } from '../service/workflow-requests.js';
+import { signalWithStart, signalWorkflow } from '../service/signal-workflow.js';
+import { queryWorkflow } from '../service/query-workflow.js';
 import { waitWorkflowResults, workflowResult } from '../service/workflow-result.js';
 
 export interface OperationRequest {
@@ -151,6 +156,34 @@ export const operations: Operation[] = [
     params: WorkflowParams,
     body: CancelWorkflowRequestSchema,
     handler: (ctx, r) => cancelWorkflow(ctx, p(r).namespace!, p(r).workflowId!, withIdentity(b(r), r.identity)),
+  },
+  {
+    id: 'signalWorkflow',
+    ...ROUTES.signalWorkflow,
+    summary: 'Send a signal to a run (applied once per request id)',
+    tags: ['workflows'],
+    params: WorkflowParams,
+    body: SignalWorkflowRequestSchema,
+    handler: (ctx, r) => signalWorkflow(ctx, p(r).namespace!, p(r).workflowId!, withIdentity(b(r), r.identity)),
+  },
+  {
+    id: 'signalWithStart',
+    ...ROUTES.signalWithStart,
+    summary: 'Signal the running run of a workflow id, or start one and signal it in the same transaction',
+    tags: ['workflows'],
+    params: NamespaceParams,
+    body: SignalWithStartRequestSchema,
+    handler: (ctx, r) => signalWithStart(ctx, p(r).namespace!, b(r)),
+  },
+  {
+    id: 'queryWorkflow',
+    ...ROUTES.queryWorkflow,
+    summary: "Ask a workflow a query; a worker answers from the workflow's state",
+    tags: ['workflows'],
+    params: WorkflowParams,
+    body: QueryWorkflowRequestSchema,
+    longPoll: true,
+    handler: (ctx, r) => queryWorkflow(ctx, p(r).namespace!, p(r).workflowId!, b(r), r.signal),
   },
   {
     id: 'terminateWorkflow',

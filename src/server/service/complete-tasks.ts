@@ -76,6 +76,15 @@ async function completeOne(
   activityTasks: ActivityTask[],
   eagerWorkflow: EagerWorkflowTask[],
 ): Promise<void> {
+  if (c.kind === 'queryCompleted') {
+    checkPayload(c.result, 'result', ctx.config.payloadLimitBytes);
+    ctx.queries.answer(c.taskToken, {
+      ...(c.result !== undefined ? { result: c.result } : {}),
+      ...(c.failure ? { failure: sanitizeFailure(c.failure) } : {}),
+      ...(c.notRegistered ? { notRegistered: true } : {}),
+    });
+    return;
+  }
   const token = decodeTaskToken(c.taskToken);
   if (token.namespace !== namespace) throw new ApiError('TASK_NOT_FOUND', 'task token belongs to another namespace');
   const limit = ctx.config.payloadLimitBytes;

@@ -8,7 +8,7 @@ import { newRunId } from '../../common/ids.js';
 import { InvalidDurationError, optionalMs } from '../../common/duration.js';
 import { InvalidRetryPolicyError, resolveRetryPolicy, type ResolvedRetryPolicy } from '../../common/retry-policy.js';
 import { startRun } from '../../engine/start.js';
-import { terminateWorkflow } from '../../engine/requests.js';
+import { signalWorkflow as signalRun, terminateWorkflow } from '../../engine/requests.js';
 import type { StartWorkflowRequest, StartWorkflowResponse } from '../../protocol/api.js';
 import { StoreConflictError, type CurrentRun } from '../../store/store.js';
 import type { ServerContext } from '../context.js';
@@ -52,32 +52,50 @@ async function resolveStart(ctx: ServerContext, namespace: string, req: StartWor
   }
 }
 
+/** What comes with a start in the same transaction (signal-with-start). */
+export interface StartExtras {
+  signal?: { signalName: string; args: unknown[]; identity?: string; requestId?: string };
+}
+
 export async function startWorkflow(
   ctx: ServerContext,
   namespace: string,
   req: StartWorkflowRequest,
   signal?: AbortSignal,
 ): Promise<StartWorkflowResponse> {
+  const started = await startWorkflowWith(ctx, namespace, req, {});
+  if (!req.waitMs) return started;
+  const outcome = await workflowResult(ctx, namespace, req.workflowId, { runId: started.runId, waitMs: req.waitMs }, signal);
+  return outcome.status === 'Running' ? started : { ...started, result: outcome };
+}
+
+export async function startWorkflowWith(
+  ctx: ServerContext,
+  namespace: string,
+  req: StartWorkflowRequest,
+  extras: StartExtras,
+): Promise<StartWorkflowResponse> {
   checkPayload(req.args, 'args', ctx.config.payloadLimitBytes);
   checkPayload(req.memo, 'memo', ctx.config.payloadLimitBytes);
   const resolved = await resolveStart(ctx, namespace, req);
-  let started: StartWorkflowResponse;
   for (let attempt = 0; ; attempt++) {
     try {
-      started = await tryStart(ctx, namespace, req, resolved);
-      break;
+      return await tryStart(ctx, namespace, req, resolved, extras);
     } catch (e) {
       // another start of the same workflow id won a race: decide again against the run it created
       if (e instanceof StoreConflictError && attempt < 5) continue;
       throw e;
     }
   }
-  if (!req.waitMs) return started;
-  const outcome = await workflowResult(ctx, namespace, req.workflowId, { runId: started.runId, waitMs: req.waitMs }, signal);
-  return outcome.status === 'Running' ? started : { ...started, result: outcome };
 }
 
-async function tryStart(ctx: ServerContext, namespace: string, req: StartWorkflowRequest, r: ResolvedStart): Promise<StartWorkflowResponse> {
+async function tryStart(
+  ctx: ServerContext,
+  namespace: string,
+  req: StartWorkflowRequest,
+  r: ResolvedStart,
+  extras: StartExtras,
+): Promise<StartWorkflowResponse> {
   const current = await ctx.store.getCurrentRun(namespace, req.workflowId);
   const items: CommitItem[] = [];
   if (current) {
@@ -85,7 +103,19 @@ async function tryStart(ctx: ServerContext, namespace: string, req: StartWorkflo
     if (req.requestId && existing.state.startRequestId === req.requestId) return { runId: current.runId, started: false };
     if (existing.state.status === 'Running') {
       const conflict = req.workflowIdConflictPolicy ?? (req.workflowIdReusePolicy === 'TERMINATE_IF_RUNNING' ? 'TERMINATE_EXISTING' : 'FAIL');
-      if (conflict === 'USE_EXISTING') return { runId: current.runId, started: false };
+      if (conflict === 'USE_EXISTING') {
+        const sig = extras.signal;
+        if (sig) {
+          try {
+            await ctx.updater.update(current.runId, (t) => signalRun(t, sig));
+          } catch (e) {
+            // it closed meanwhile: decide again (a new run starts)
+            if (e instanceof ApiError && e.code === 'WORKFLOW_NOT_RUNNING') throw new StoreConflictError(e.message);
+            throw e;
+          }
+        }
+        return { runId: current.runId, started: false };
+      }
       if (conflict === 'FAIL') throw alreadyStarted(req.workflowId, current);
       const item = await ctx.updater.begin(current.runId);
       terminateWorkflow(item.transition, { reason: 'terminated by a new start (TERMINATE_EXISTING)', identity: req.identity ?? 'weft' });
@@ -118,6 +148,7 @@ async function tryStart(ctx: ServerContext, namespace: string, req: StartWorkflo
     },
     ctx.clock.now(),
   );
+  if (extras.signal) signalRun(t, extras.signal);
   items.push({ transition: t, baseVersion: 0 });
   await ctx.updater.commit(items, [
     { namespace, workflowId: req.workflowId, runId, status: 'Running', expectedRunId: current?.runId ?? null },

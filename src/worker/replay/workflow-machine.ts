@@ -11,8 +11,19 @@
 import { DeterminismViolationError, type CommandDescription, type FailureInfo } from '../../common/failure.js';
 import type { Command } from '../../protocol/commands.js';
 import { COMMAND_EVENT_TYPES, type EventAttributes, type HistoryEvent } from '../../protocol/events.js';
-import type { Activation, ActivationJob, ActivationResult, InstanceInit } from '../../workflow/internal/activation.js';
+import type { Activation, ActivationJob, ActivationResult, InstanceInit, QueryResult } from '../../workflow/internal/activation.js';
 import type { WorkflowSandbox } from '../sandbox/vm-sandbox.js';
+
+/**
+ * The server did not take this machine's last answer (the task failed or timed out on the server, for instance
+ * because a signal came in while it ran): the machine's state is ahead of history and must be rebuilt.
+ */
+export class StaleWorkflowError extends Error {
+  constructor(workflowId: string) {
+    super(`cached state of ${workflowId} is ahead of its history: replaying`);
+    this.name = 'StaleWorkflowError';
+  }
+}
 
 export interface RunIdentity {
   namespace: string;
@@ -49,6 +60,9 @@ export class WorkflowMachine {
    */
   apply(events: readonly HistoryEvent[]): ActivationResult | undefined {
     let result: ActivationResult | undefined;
+    const next = events.find((e) => e.eventId > this.lastEventId);
+    if (this.lastWasCurrentTask && (next?.eventType === 'WorkflowTaskFailed' || next?.eventType === 'WorkflowTaskTimedOut'))
+      throw new StaleWorkflowError(this.run.workflowId); // our answer to the last task was not taken
     this.lastWasCurrentTask = false;
     for (let i = 0; i < events.length; i++) {
       const ev = events[i]!;
@@ -83,6 +97,11 @@ export class WorkflowMachine {
   /** After replaying a whole history: code that produced more commands than history holds is nondeterministic. */
   finishReplay(): void {
     if (!this.lastWasCurrentTask && this.expected.length > 0) throw this.violation(undefined, undefined, this.expected[0]);
+  }
+
+  /** Answers a query from the state the last activation left (undefined: the run never started here). */
+  query(name: string, args: unknown[]): QueryResult | undefined {
+    return this.created ? this.sandbox.query(this.run.runId, name, args) : undefined;
   }
 
   dispose(): void {
@@ -122,6 +141,9 @@ export class WorkflowMachine {
       }
       case 'TimerFired':
         this.jobs.push({ type: 'fireTimer', seq: Number(ev.attributes.timerId) });
+        return;
+      case 'WorkflowExecutionSignaled':
+        this.jobs.push({ type: 'signal', name: ev.attributes.signalName, args: ev.attributes.input });
         return;
       case 'WorkflowExecutionCancelRequested':
         this.jobs.push({ type: 'cancelWorkflow', ...(ev.attributes.reason !== undefined ? { reason: ev.attributes.reason } : {}) });

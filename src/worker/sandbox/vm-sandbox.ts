@@ -11,7 +11,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import vm from 'node:vm';
-import type { Activation, ActivationResult, InstanceInit } from '../../workflow/internal/activation.js';
+import type { Activation, ActivationResult, InstanceInit, QueryResult } from '../../workflow/internal/activation.js';
 import type { WorkflowBundle } from './bundler.js';
 import { PRELUDE_SOURCE } from './prelude.js';
 
@@ -25,6 +25,7 @@ const ACTIVATE = new vm.Script(`(() => { ${SELECT} i.activate(__weftArgs.input);
 const UNBLOCK_OR_CONCLUDE = new vm.Script(`(() => { ${SELECT} return i.unblockConditions() ? null : i.conclude(); })()`, {
   filename: 'weft-conclude.js',
 });
+const QUERY = new vm.Script(`(() => { ${SELECT} return i.query(__weftArgs.name, __weftArgs.input); })()`, { filename: 'weft-query.js' });
 const CREATE = new vm.Script(
   `(() => {
     const a = __weftArgs;
@@ -56,11 +57,11 @@ const FREEZE_RUNTIME = new vm.Script(
 
 export class WorkflowSandbox {
   private readonly context: vm.Context;
-  private readonly args: { runId: string; input: string; now: number };
+  private readonly args: { runId: string; input: string; now: number; name: string };
   readonly workflowTypes: string[];
 
   constructor(bundle: WorkflowBundle, logSink: SandboxLogSink) {
-    this.args = { runId: '', input: '', now: 0 };
+    this.args = { runId: '', input: '', now: 0, name: '' };
     this.context = vm.createContext(
       { __weftScopeStorage: new AsyncLocalStorage(), __weftLogSink: logSink, __weftArgs: this.args, __weftInstances: new Map() },
       { microtaskMode: 'afterEvaluate', codeGeneration: { strings: false, wasm: false } },
@@ -86,6 +87,13 @@ export class WorkflowSandbox {
       if (out !== null) return JSON.parse(out) as ActivationResult;
       if (i > 10_000) throw new Error('conditions keep unblocking each other (more than 10,000 rounds)');
     }
+  }
+
+  /** Runs a query handler of a run on its current state. */
+  query(runId: string, name: string, args: unknown[]): QueryResult {
+    this.set(runId, JSON.stringify(args), this.args.now);
+    this.args.name = name;
+    return JSON.parse(QUERY.runInContext(this.context) as string) as QueryResult;
   }
 
   dispose(runId: string): void {

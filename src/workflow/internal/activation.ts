@@ -11,7 +11,8 @@ export type ActivationJob =
   | { type: 'start'; workflowType: string; args: unknown[] }
   | { type: 'resolveActivity'; seq: number; result?: unknown; failure?: FailureInfo }
   | { type: 'fireTimer'; seq: number }
-  | { type: 'cancelWorkflow'; reason?: string };
+  | { type: 'cancelWorkflow'; reason?: string }
+  | { type: 'signal'; name: string; args: unknown[] };
 
 export interface Activation {
   jobs: ActivationJob[];
@@ -51,4 +52,8 @@ export interface WorkflowInstance {
   unblockConditions(): boolean;
   /** Commands of this activation, as JSON (ActivationResult). */
   conclude(): string;
+  /** Runs a query handler on the current state; JSON of QueryResult. Never produces commands. */
+  query(name: string, argsJson: string): string;
 }
+
+export type QueryResult = { result: unknown } | { failure: FailureInfo; notRegistered?: boolean };

@@ -51,6 +51,13 @@ export class Activator implements WorkflowInstance {
   readonly activities = new Map<number, Completion>();
   private readonly timers = new Map<number, Completion>();
   private readonly conditions = new Set<{ fn: () => boolean; resolve: () => void }>();
+  private readonly signalHandlers = new Map<string, (...args: unknown[]) => unknown>();
+  private readonly queryHandlers = new Map<string, (...args: unknown[]) => unknown>();
+  private readonly updateHandlers = new Map<string, { fn: (...args: unknown[]) => unknown; validator?: (...args: unknown[]) => void }>();
+  /** Signals that came before their handler, in order. */
+  private bufferedSignals: Array<{ name: string; args: unknown[] }> = [];
+  /** While a query handler runs: no commands. */
+  private inQuery = false;
   readonly rootScope: CancellationScope;
 
   constructor(
@@ -91,7 +98,65 @@ export class Activator implements WorkflowInstance {
   }
 
   pushCommand(cmd: Command): void {
+    if (this.inQuery)
+      throw new TypeError('a query handler cannot change the workflow: no activities, timers, signals or other commands from queries');
     if (!this.closed) this.commands.push(cmd);
+  }
+
+  // ---- messages ----
+
+  setSignalHandler(name: string, fn: ((...args: unknown[]) => unknown) | undefined): void {
+    if (!fn) {
+      this.signalHandlers.delete(name);
+      return;
+    }
+    this.signalHandlers.set(name, fn);
+    const waiting = this.bufferedSignals.filter((b) => b.name === name);
+    if (waiting.length === 0) return;
+    this.bufferedSignals = this.bufferedSignals.filter((b) => b.name !== name);
+    for (const b of waiting) this.runSignal(fn, b.args);
+  }
+
+  setQueryHandler(name: string, fn: ((...args: unknown[]) => unknown) | undefined): void {
+    if (fn) this.queryHandlers.set(name, fn);
+    else this.queryHandlers.delete(name);
+  }
+
+  setUpdateHandler(name: string, fn: ((...args: unknown[]) => unknown) | undefined, validator?: (...args: unknown[]) => void): void {
+    if (fn) this.updateHandlers.set(name, { fn, ...(validator ? { validator } : {}) });
+    else this.updateHandlers.delete(name);
+  }
+
+  private runSignal(fn: (...args: unknown[]) => unknown, args: unknown[]): void {
+    runInScope(this.rootScope, () => {
+      try {
+        const r = fn(...args) as { then?: unknown } | undefined;
+        if (r && typeof r.then === 'function') (r as Promise<unknown>).then(undefined, (e: unknown) => this.fail(e));
+      } catch (e) {
+        this.fail(e);
+      }
+    });
+  }
+
+  query(name: string, argsJson: string): string {
+    const fn = this.queryHandlers.get(name);
+    if (!fn) {
+      const known = [...this.queryHandlers.keys()].join(', ') || 'none';
+      return JSON.stringify({
+        failure: { kind: 'application', message: `query ${JSON.stringify(name)} is not registered by this workflow (registered: ${known})`, type: 'QueryNotRegistered' },
+        notRegistered: true,
+      });
+    }
+    this.inQuery = true;
+    try {
+      const r = fn(...(JSON.parse(argsJson) as unknown[])) as { then?: unknown } | undefined;
+      if (r && typeof r.then === 'function') throw new TypeError(`query handler ${name} returned a promise: query handlers must be synchronous`);
+      return JSON.stringify({ result: r === undefined ? null : r });
+    } catch (e) {
+      return JSON.stringify({ failure: encodeFailure(e) });
+    } finally {
+      this.inQuery = false;
+    }
   }
 
   nextActivitySeq(): number {
@@ -126,6 +191,12 @@ export class Activator implements WorkflowInstance {
         if (!c) return;
         this.timers.delete(job.seq);
         c.resolve(undefined);
+        return;
+      }
+      case 'signal': {
+        const fn = this.signalHandlers.get(job.name);
+        if (fn) this.runSignal(fn, job.args);
+        else this.bufferedSignals.push({ name: job.name, args: job.args });
         return;
       }
       case 'cancelWorkflow':
@@ -165,7 +236,7 @@ export class Activator implements WorkflowInstance {
   }
 
   /** How a workflow's error ends: cancelled, failed (a WeftFailure), or the task fails (a bug: retried). */
-  private fail(err: unknown): void {
+  fail(err: unknown): void {
     if (isCancellation(err) && this.cancelRequested) {
       this.complete({ type: 'CancelWorkflowExecution' });
     } else if (err instanceof WeftFailure) {

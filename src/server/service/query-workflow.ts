@@ -1,0 +1,81 @@
+/**
+ * Queries: answered by a worker from the workflow's state (the worker that has it cached when it is polling,
+ * else any worker of its task queue, which replays the history first). Nothing is written; a query on a closed
+ * workflow answers from its final state.
+ */
+import { randomUUID } from 'node:crypto';
+import { ApiError } from '../../common/api-error.js';
+import type { FailureInfo } from '../../common/failure.js';
+import type { QueryWorkflowRequest, QueryWorkflowResponse } from '../../protocol/api.js';
+import type { QueryTask } from '../../protocol/tasks.js';
+import type { ServerContext } from '../context.js';
+import { checkPayload } from '../payload-limit.js';
+import { loadRun } from './resolve-run.js';
+
+export interface QueryAnswer {
+  result?: unknown;
+  failure?: FailureInfo;
+  notRegistered?: boolean;
+}
+
+/** Queries waiting for their answer, by query id. */
+export class PendingQueries {
+  private readonly waiting = new Map<string, (a: QueryAnswer) => void>();
+
+  wait(queryId: string): Promise<QueryAnswer> {
+    return new Promise((resolve) => this.waiting.set(queryId, resolve));
+  }
+
+  /** A worker's answer; false when nobody waits for it any more. */
+  answer(queryId: string, a: QueryAnswer): boolean {
+    const resolve = this.waiting.get(queryId);
+    if (!resolve) return false;
+    this.waiting.delete(queryId);
+    resolve(a);
+    return true;
+  }
+
+  forget(queryId: string): void {
+    this.waiting.delete(queryId);
+  }
+}
+
+export async function queryWorkflow(
+  ctx: ServerContext,
+  namespace: string,
+  workflowId: string,
+  req: QueryWorkflowRequest,
+  signal?: AbortSignal,
+): Promise<QueryWorkflowResponse> {
+  checkPayload(req.args, 'args', ctx.config.payloadLimitBytes);
+  const { state } = await loadRun(ctx, namespace, workflowId, req.runId);
+  const task: QueryTask = {
+    queryId: randomUUID(),
+    namespace,
+    workflowId,
+    runId: state.runId,
+    workflowType: state.workflowType,
+    taskQueue: state.taskQueue,
+    queryType: req.queryType,
+    args: req.args ?? [],
+  };
+  const answered = ctx.queries.wait(task.queryId);
+  ctx.matching.addQuery(task, state.status === 'Running' ? state.stickyIdentity : undefined);
+  let timer: NodeJS.Timeout | undefined;
+  const onAbort = (): void => void ctx.queries.answer(task.queryId, { failure: { kind: 'cancelled', message: 'the caller went away' } });
+  signal?.addEventListener('abort', onAbort, { once: true });
+  const timedOut = new Promise<QueryAnswer>((resolve) => {
+    timer = setTimeout(() => resolve({ failure: { kind: 'timeout', message: 'no worker answered', timeoutType: 'START_TO_CLOSE' } }), ctx.config.queryTimeoutMs);
+  });
+  const a = await Promise.race([answered, timedOut]).finally(() => {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', onAbort);
+    ctx.queries.forget(task.queryId);
+    ctx.matching.dropQuery(task);
+  });
+  if (a.notRegistered) throw new ApiError('QUERY_NOT_REGISTERED', a.failure?.message ?? `query ${req.queryType} is not registered`);
+  if (a.failure?.kind === 'timeout')
+    throw new ApiError('QUERY_TIMEOUT', `no worker of task queue ${state.taskQueue} answered the query within ${ctx.config.queryTimeoutMs} ms`);
+  if (a.failure) throw new ApiError('QUERY_FAILED', `query ${req.queryType} failed: ${a.failure.message}`, { failure: a.failure });
+  return { result: a.result ?? null };
+}

@@ -1,0 +1,34 @@
+/** Signals: delivered into a run's history, in order and once per request id; signal-with-start. */
+import { signalWorkflow as signalRun } from '../../engine/requests.js';
+import type { SignalWithStartRequest, SignalWorkflowRequest, StartWorkflowResponse } from '../../protocol/api.js';
+import type { ServerContext } from '../context.js';
+import { checkPayload } from '../payload-limit.js';
+import { resolveRunId } from './resolve-run.js';
+import { startWorkflowWith } from './start-workflow.js';
+
+export async function signalWorkflow(
+  ctx: ServerContext,
+  namespace: string,
+  workflowId: string,
+  req: SignalWorkflowRequest,
+): Promise<{ runId: string }> {
+  checkPayload(req.args, 'args', ctx.config.payloadLimitBytes);
+  const runId = await resolveRunId(ctx, namespace, workflowId, req.runId);
+  await ctx.updater.update(runId, (t) =>
+    signalRun(t, {
+      signalName: req.signalName,
+      args: req.args ?? [],
+      ...(req.identity !== undefined ? { identity: req.identity } : {}),
+      ...(req.requestId !== undefined ? { requestId: req.requestId } : {}),
+    }),
+  );
+  return { runId };
+}
+
+/** Signals the workflow's running run, or starts a run and signals it in the same transaction. */
+export async function signalWithStart(ctx: ServerContext, namespace: string, req: SignalWithStartRequest): Promise<StartWorkflowResponse> {
+  checkPayload(req.signalArgs, 'signalArgs', ctx.config.payloadLimitBytes);
+  const { signalName, signalArgs, ...start } = req;
+  const signal = { signalName, args: signalArgs ?? [], ...(req.identity ? { identity: req.identity } : {}), ...(req.requestId ? { requestId: `${req.requestId}:signal` } : {}) };
+  return startWorkflowWith(ctx, namespace, { ...start, workflowIdConflictPolicy: 'USE_EXISTING' }, { signal });
+}

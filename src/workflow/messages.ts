@@ -1,0 +1,66 @@
+/**
+ * Signals, queries and updates: defined once (usually in a module both the workflow and its clients import) and
+ * handled inside the workflow with setHandler. Names follow Temporal's TypeScript SDK.
+ */
+import { currentActivator } from './internal/current.js';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+export interface SignalDefinition<Args extends any[] = []> {
+  type: 'signal';
+  name: string;
+  /** Type carrier only. */
+  __args?: Args;
+}
+export interface QueryDefinition<Ret, Args extends any[] = []> {
+  type: 'query';
+  name: string;
+  __args?: Args;
+  __ret?: Ret;
+}
+export interface UpdateDefinition<Ret, Args extends any[] = []> {
+  type: 'update';
+  name: string;
+  __args?: Args;
+  __ret?: Ret;
+}
+
+export function defineSignal<Args extends any[] = []>(name: string): SignalDefinition<Args> {
+  return { type: 'signal', name };
+}
+export function defineQuery<Ret, Args extends any[] = []>(name: string): QueryDefinition<Ret, Args> {
+  return { type: 'query', name };
+}
+export function defineUpdate<Ret, Args extends any[] = []>(name: string): UpdateDefinition<Ret, Args> {
+  return { type: 'update', name };
+}
+
+export type Handler<D> =
+  D extends SignalDefinition<infer A>
+    ? (...args: A) => void | Promise<void>
+    : D extends QueryDefinition<infer R, infer A>
+      ? (...args: A) => R
+      : D extends UpdateDefinition<infer R, infer A>
+        ? (...args: A) => R | Promise<R>
+        : never;
+
+export interface UpdateHandlerOptions<Args extends any[]> {
+  /** Runs before the update is accepted; throwing rejects it and nothing is recorded in history. */
+  validator?: (...args: Args) => void;
+}
+
+/**
+ * Sets (or, with undefined, removes) the handler of a signal, query or update. Signals that arrived before
+ * their handler was set are delivered, in order, when it is.
+ */
+export function setHandler<D extends SignalDefinition<any> | QueryDefinition<any, any> | UpdateDefinition<any, any>>(
+  def: D,
+  handler: Handler<D> | undefined,
+  options?: D extends UpdateDefinition<any, infer A> ? UpdateHandlerOptions<A> : never,
+): void {
+  const a = currentActivator();
+  const fn = handler as ((...args: unknown[]) => unknown) | undefined;
+  if (def.type === 'signal') a.setSignalHandler(def.name, fn);
+  else if (def.type === 'query') a.setQueryHandler(def.name, fn);
+  else a.setUpdateHandler(def.name, fn, (options as UpdateHandlerOptions<unknown[]> | undefined)?.validator);
+}
+/* eslint-enable @typescript-eslint/no-explicit-any */

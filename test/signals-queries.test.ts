@@ -1,0 +1,111 @@
+/** Signals (in order, once) and queries (from a live or closed workflow, never changing it), over HTTP. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { QueryNotRegisteredError, WorkflowFailedError } from '../src/client/index.js';
+import * as activities from './fixtures/activities.js';
+import { addSignal, badQuery, countQuery, finishSignal, totalQuery } from './fixtures/messages.js';
+import { fixture, startTestServer, startWorker, uid, waitFor, type TestServer } from './helpers.js';
+
+const TQ = 'it-messages';
+let ts: TestServer;
+let stopWorker: () => Promise<void>;
+beforeAll(async () => {
+  ts = await startTestServer();
+  ({ stop: stopWorker } = await startWorker(ts, { taskQueue: TQ, workflowsPath: fixture('workflows.ts'), activities }));
+});
+afterAll(async () => {
+  await stopWorker?.();
+  await ts?.stop();
+});
+
+describe('signals', () => {
+  it('a workflow receives 1,000 signals and sums them: each applied once, in order', async () => {
+    const handle = await ts.client.workflow.start('summer', { taskQueue: TQ, workflowId: uid('sum'), args: [1000] });
+    const values = Array.from({ length: 1000 }, (_, i) => i + 1);
+    // in parallel, from many requests at once
+    await Promise.all(values.map((v) => handle.signal(addSignal, v)));
+    expect(await handle.result()).toBe(500_500);
+    const { events } = await handle.fetchHistory();
+    const signalled = events.filter((e) => e.eventType === 'WorkflowExecutionSignaled');
+    expect(signalled).toHaveLength(1000);
+    expect(signalled.map((e) => (e.attributes as { input: number[] }).input[0]).sort((a, b) => a! - b!)).toEqual(values);
+  });
+
+  it('signals sent before the handler is set are delivered to it in order', async () => {
+    const handle = await ts.client.workflow.start('lateHandler', { taskQueue: TQ, workflowId: uid('late') });
+    for (const v of [7, 8, 9]) await handle.signal('add', v);
+    expect(await handle.result()).toEqual([7, 8, 9]);
+  });
+
+  it('signalWithStart starts a run with the signal in it, or signals the running one', async () => {
+    const workflowId = uid('sws');
+    const h1 = await ts.client.workflow.signalWithStart('summer', { taskQueue: TQ, workflowId, args: [2], signal: addSignal, signalArgs: [40] });
+    const h2 = await ts.client.workflow.signalWithStart('summer', { taskQueue: TQ, workflowId, args: [2], signal: addSignal, signalArgs: [2] });
+    expect(h2.runId).toBe(h1.runId);
+    expect(await h1.result()).toBe(42);
+    const { events } = await h1.fetchHistory();
+    expect(events[1]?.eventType === 'WorkflowTaskScheduled' || events[1]?.eventType === 'WorkflowExecutionSignaled').toBe(true);
+    expect(events.filter((e) => e.eventType === 'WorkflowExecutionSignaled')).toHaveLength(2);
+  });
+
+  it('a signal to a closed workflow is refused with WORKFLOW_NOT_RUNNING', async () => {
+    const handle = await ts.client.workflow.start('summer', { taskQueue: TQ, workflowId: uid('closed'), args: [1] });
+    await handle.signal(addSignal, 1);
+    await handle.result();
+    await expect(handle.signal(addSignal, 1)).rejects.toMatchObject({ code: 'WORKFLOW_NOT_RUNNING' });
+  });
+});
+
+describe('queries', () => {
+  it('answers from the live state, with arguments, and from the final state once closed', async () => {
+    const handle = await ts.client.workflow.start('summer', { taskQueue: TQ, workflowId: uid('q'), args: [10] });
+    await handle.signal(addSignal, 5);
+    await handle.signal(addSignal, 6);
+    expect(await waitFor(async () => ((await handle.query(totalQuery)) === 11 ? 11 : undefined))).toBe(11);
+    expect(await handle.query(countQuery, 3)).toBe(6);
+    await handle.signal(finishSignal);
+    expect(await handle.result()).toBe(11);
+    const historyLength = (await handle.describe()).historyLength;
+    expect(await handle.query(totalQuery)).toBe(11);
+    expect(await handle.query('total')).toBe(11);
+    // queries write nothing
+    expect((await handle.describe()).historyLength).toBe(historyLength);
+  });
+
+  it('a query no handler answers is QueryNotRegisteredError; a query cannot schedule work', async () => {
+    const handle = await ts.client.workflow.start('summer', { taskQueue: TQ, workflowId: uid('qerr'), args: [1] });
+    await expect(handle.query('nope')).rejects.toBeInstanceOf(QueryNotRegisteredError);
+    const err = await handle.query(badQuery).catch((e: unknown) => e);
+    expect((err as Error).message).toContain('a query handler cannot change the workflow');
+    const d = await handle.describe();
+    expect(d.pendingActivities).toEqual([]);
+    await handle.signal(finishSignal);
+    expect(await handle.result()).toBe(0);
+  });
+
+  it('a worker without the workflow in its cache answers by replaying the history', async () => {
+    const queue = uid('qnocache');
+    const w = await startWorker(ts, { taskQueue: queue, workflowsPath: fixture('workflows.ts'), activities, maxCachedWorkflows: 0 });
+    try {
+      const handle = await ts.client.workflow.start('summer', { taskQueue: queue, workflowId: uid('qr'), args: [3] });
+      await handle.signal(addSignal, 20);
+      await handle.signal(addSignal, 22);
+      expect(await waitFor(async () => ((await handle.query(totalQuery)) === 42 ? 42 : undefined))).toBe(42);
+    } finally {
+      await w.stop();
+    }
+  });
+
+  it('without any worker a query times out with QUERY_TIMEOUT', async () => {
+    const queue = uid('noworker');
+    await ts.client.workflow.register({ workflowType: 'summer', taskQueue: queue });
+    const handle = await ts.client.workflow.start('summer', { taskQueue: queue, workflowId: uid('qt'), args: [1] });
+    ts.server.context.config.queryTimeoutMs = 300;
+    try {
+      await expect(handle.query(totalQuery)).rejects.toMatchObject({ code: 'QUERY_TIMEOUT' });
+    } finally {
+      ts.server.context.config.queryTimeoutMs = 20_000;
+      await handle.terminate();
+    }
+    await expect(handle.result()).rejects.toBeInstanceOf(WorkflowFailedError);
+  });
+});
