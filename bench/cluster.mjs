@@ -8,7 +8,10 @@ import { BENCH_DIR, createBenchWorker, distImport, log, spawnNode, sqliteSetting
 
 /** `db`: the SQLite file; none: a fresh temp file, made and removed by the server process. */
 export async function startChildCluster({ db, withWorker = true }) {
-  const server = spawnNode(path.join(BENCH_DIR, 'server-main.mjs'), [], { env: db ? { WEFT_BENCH_DB: db } : {}, name: 'server' });
+  const server = spawnNode(path.join(BENCH_DIR, 'server-main.mjs'), [], {
+    env: db ? { WEFT_BENCH_DB: db } : {},
+    name: 'server',
+  });
   let worker;
   const stop = async () => {
     if (worker) await worker.stop(20_000);

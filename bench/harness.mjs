@@ -5,12 +5,21 @@
 // Shared benchmark harness: workload parameters, closed-loop driver,
 // percentile stats, /proc-based memory + CPU sampler, JSON result lines.
 // Only node builtins, so both peers (and later our own engine) can import it.
-import { readFile, readdir, appendFile } from "node:fs/promises";
-import { performance } from "node:perf_hooks";
+import { readFile, readdir, appendFile } from 'node:fs/promises';
+import { performance } from 'node:perf_hooks';
 
 export const W = {
-  seq3: { n: Number(process.env.W1_N ?? 2000), concurrency: Number(process.env.W1_C ?? 100), warmup: Number(process.env.W1_WARMUP ?? 200) },
-  fanout100: { n: Number(process.env.W2_N ?? 50), concurrency: Number(process.env.W2_C ?? 10), width: 100, warmup: Number(process.env.W2_WARMUP ?? 10) },
+  seq3: {
+    n: Number(process.env.W1_N ?? 2000),
+    concurrency: Number(process.env.W1_C ?? 100),
+    warmup: Number(process.env.W1_WARMUP ?? 200),
+  },
+  fanout100: {
+    n: Number(process.env.W2_N ?? 50),
+    concurrency: Number(process.env.W2_C ?? 10),
+    width: 100,
+    warmup: Number(process.env.W2_WARMUP ?? 10),
+  },
   latency1: { n: Number(process.env.W3_N ?? 300), warmup: Number(process.env.W3_WARMUP ?? 20) },
   timers: { n: Number(process.env.W4_N ?? 2000), sleepMs: 1000 },
 };
@@ -27,7 +36,13 @@ const r2 = (x) => Math.round(x * 100) / 100;
 export function summary(values) {
   const s = [...values].sort((a, b) => a - b);
   const mean = s.reduce((a, b) => a + b, 0) / (s.length || 1);
-  return { p50: r2(pct(s, 50)), p99: r2(pct(s, 99)), mean: r2(mean), max: r2(s[s.length - 1] ?? NaN), min: r2(s[0] ?? NaN) };
+  return {
+    p50: r2(pct(s, 50)),
+    p99: r2(pct(s, 99)),
+    mean: r2(mean),
+    max: r2(s[s.length - 1] ?? NaN),
+    min: r2(s[0] ?? NaN),
+  };
 }
 
 /**
@@ -56,7 +71,7 @@ export async function closedLoop(n, concurrency, fn) {
   }
   await Promise.all(Array.from({ length: Math.min(concurrency, n) }, lane));
   const seconds = (now() - t0) / 1000;
-  if (firstError) console.error("first error:", firstError);
+  if (firstError) console.error('first error:', firstError);
   return { lat, seconds, errors };
 }
 
@@ -65,13 +80,13 @@ const PAGE_KB = 4;
 const CLK_TCK = 100;
 
 async function allPids() {
-  const ents = await readdir("/proc");
+  const ents = await readdir('/proc');
   return ents.filter((e) => /^\d+$/.test(e)).map(Number);
 }
 async function ppidOf(pid) {
   try {
-    const s = await readFile(`/proc/${pid}/stat`, "utf8");
-    const rest = s.slice(s.lastIndexOf(")") + 2).split(" ");
+    const s = await readFile(`/proc/${pid}/stat`, 'utf8');
+    const rest = s.slice(s.lastIndexOf(')') + 2).split(' ');
     return Number(rest[1]);
   } catch {
     return -1;
@@ -86,13 +101,17 @@ export async function processTree(root) {
   let grew = true;
   while (grew) {
     grew = false;
-    for (const [p, pp] of parent) if (!out.has(p) && out.has(pp)) { out.add(p); grew = true; }
+    for (const [p, pp] of parent)
+      if (!out.has(p) && out.has(pp)) {
+        out.add(p);
+        grew = true;
+      }
   }
   return [...out].filter((p) => parent.has(p));
 }
 async function memOf(pid) {
   try {
-    const s = await readFile(`/proc/${pid}/smaps_rollup`, "utf8");
+    const s = await readFile(`/proc/${pid}/smaps_rollup`, 'utf8');
     const rss = /^Rss:\s+(\d+)/m.exec(s);
     const pss = /^Pss:\s+(\d+)/m.exec(s);
     return { rssKb: Number(rss?.[1] ?? 0), pssKb: Number(pss?.[1] ?? 0) };
@@ -102,8 +121,8 @@ async function memOf(pid) {
 }
 async function cpuTicks(pid) {
   try {
-    const s = await readFile(`/proc/${pid}/stat`, "utf8");
-    const f = s.slice(s.lastIndexOf(")") + 2).split(" ");
+    const s = await readFile(`/proc/${pid}/stat`, 'utf8');
+    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
     return Number(f[11]) + Number(f[12]); // utime + stime
   } catch {
     return 0;
@@ -112,7 +131,7 @@ async function cpuTicks(pid) {
 
 /** @typedef {Record<string, number>} Groups group name -> root pid (tree is included) */
 /** groups whose name starts with this prefix are sampled (CPU, memory) but left out of peak_rss_mb */
-export const NOT_IN_TOTAL = "client:";
+export const NOT_IN_TOTAL = 'client:';
 
 /**
  * Samples every `intervalMs` the PSS/RSS of each process group (root + descendants).
@@ -147,17 +166,25 @@ export class Sampler {
     if (this.busy) return;
     this.busy = true;
     try {
-      let totP = 0, totR = 0;
+      let totP = 0,
+        totR = 0;
       for (const g of Object.keys(this.groups)) {
-        let p = 0, r = 0;
+        let p = 0,
+          r = 0;
         for (const pid of this.trees[g] ?? []) {
           const m = await memOf(pid);
-          if (m) { p += m.pssKb; r += m.rssKb; }
+          if (m) {
+            p += m.pssKb;
+            r += m.rssKb;
+          }
         }
         if (first) this.startPss[g] = p;
         this.peakPss[g] = Math.max(this.peakPss[g] ?? 0, p);
         this.peakRss[g] = Math.max(this.peakRss[g] ?? 0, r);
-        if (!g.startsWith(NOT_IN_TOTAL)) { totP += p; totR += r; }
+        if (!g.startsWith(NOT_IN_TOTAL)) {
+          totP += p;
+          totR += r;
+        }
       }
       this.peakTotalPss = Math.max(this.peakTotalPss, totP);
       this.peakTotalRss = Math.max(this.peakTotalRss, totR);
@@ -172,7 +199,8 @@ export class Sampler {
     let k = 0;
     this.timer = setInterval(() => {
       // re-scan the trees once a second (postgres backends come and go)
-      if (++k % 10 === 0) this.refreshTrees().then(() => this.sample()); else this.sample();
+      if (++k % 10 === 0) this.refreshTrees().then(() => this.sample());
+      else this.sample();
     }, this.intervalMs);
   }
   async stop() {
@@ -200,17 +228,14 @@ export class Sampler {
 export async function emit(r) {
   const line = JSON.stringify(r);
   console.log(line);
-  if (process.env.RESULTS_FILE) await appendFile(process.env.RESULTS_FILE, line + "\n");
+  if (process.env.RESULTS_FILE) await appendFile(process.env.RESULTS_FILE, line + '\n');
 }
 
 /**
  * Standard measurement wrapper used by both peers for W1-W3. `warmup` unmeasured
  * executions (indices n..n+warmup-1, same concurrency) run first.
  */
-export async function measureClosedLoop(
-  system, workload, groups,
-  n, concurrency, fn, warmup = 0, extra = {},
-) {
+export async function measureClosedLoop(system, workload, groups, n, concurrency, fn, warmup = 0, extra = {}) {
   if (warmup > 0) {
     const w = await closedLoop(warmup, concurrency, (i) => fn(n + i));
     if (w.errors) throw new Error(`${workload}: ${w.errors} errors during warm-up`);
@@ -221,16 +246,26 @@ export async function measureClosedLoop(
   const { peak_rss_mb, ...mem } = await sampler.stop();
   const s = summary(lat);
   await emit({
-    system, workload, n, seconds: r2(seconds), wf_per_s: r2(n / seconds),
-    p50_ms: s.p50, p99_ms: s.p99, peak_rss_mb,
-    concurrency, warmup, errors, mean_ms: s.mean, max_ms: s.max, ...extra, ...mem,
+    system,
+    workload,
+    n,
+    seconds: r2(seconds),
+    wf_per_s: r2(n / seconds),
+    p50_ms: s.p50,
+    p99_ms: s.p99,
+    peak_rss_mb,
+    concurrency,
+    warmup,
+    errors,
+    mean_ms: s.mean,
+    max_ms: s.max,
+    ...extra,
+    ...mem,
   });
 }
 
 /** W4: start all n at once; fn returns the workflow-reported wake-up lateness (ms). */
-export async function measureTimers(
-  system, groups, n, fn, extra = {},
-) {
+export async function measureTimers(system, groups, n, fn, extra = {}) {
   const sampler = new Sampler(groups);
   await sampler.start();
   const late = [];
@@ -252,13 +287,25 @@ export async function measureTimers(
   );
   const seconds = (now() - t0) / 1000;
   const { peak_rss_mb, ...mem } = await sampler.stop();
-  if (firstError) console.error("first error:", firstError);
+  if (firstError) console.error('first error:', firstError);
   const L = summary(late);
   const E = summary(e2e);
   await emit({
-    system, workload: "timers", n, seconds: r2(seconds), wf_per_s: r2(n / seconds),
-    p50_ms: E.p50, p99_ms: E.p99, peak_rss_mb, errors,
-    makespan_s: r2(seconds), lateness_mean_ms: L.mean, lateness_p50_ms: L.p50, lateness_p99_ms: L.p99, lateness_max_ms: L.max,
-    ...extra, ...mem,
+    system,
+    workload: 'timers',
+    n,
+    seconds: r2(seconds),
+    wf_per_s: r2(n / seconds),
+    p50_ms: E.p50,
+    p99_ms: E.p99,
+    peak_rss_mb,
+    errors,
+    makespan_s: r2(seconds),
+    lateness_mean_ms: L.mean,
+    lateness_p50_ms: L.p50,
+    lateness_p99_ms: L.p99,
+    lateness_max_ms: L.max,
+    ...extra,
+    ...mem,
   });
 }

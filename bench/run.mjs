@@ -354,7 +354,12 @@ async function runList1m(extra) {
 async function main() {
   ensureBuilt();
   const workerOptions = extraWorkerOptions();
-  const extra = { mode: MODE, store: 'sqlite', weft_rev: gitRevision(), ...(workerOptions ? { worker_options: workerOptions } : {}) };
+  const extra = {
+    mode: MODE,
+    store: 'sqlite',
+    weft_rev: gitRevision(),
+    ...(workerOptions ? { worker_options: workerOptions } : {}),
+  };
   const steps = [];
   const core = CORE.filter((w) => only.includes(w));
   // the machine's 1-minute load average when the step starts: other work on these 2 cores skews every figure

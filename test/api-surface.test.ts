@@ -14,7 +14,12 @@ let ts: TestServer;
 let stopWorker: () => Promise<void>;
 beforeAll(async () => {
   ts = await startTestServer();
-  ({ stop: stopWorker } = await startWorker(ts, { taskQueue: TQ, workflowsPath: fixture('workflows.ts'), activities, buildId: 'build-7' }));
+  ({ stop: stopWorker } = await startWorker(ts, {
+    taskQueue: TQ,
+    workflowsPath: fixture('workflows.ts'),
+    activities,
+    buildId: 'build-7',
+  }));
 });
 afterAll(async () => {
   await stopWorker?.();
@@ -28,7 +33,12 @@ describe('workflow id reuse and conflict policies', () => {
     await expect(ts.client.workflow.start('sleeper', { taskQueue: TQ, workflowId, args: [1] })).rejects.toBeInstanceOf(
       WorkflowExecutionAlreadyStartedError,
     );
-    const again = await ts.client.workflow.start('sleeper', { taskQueue: TQ, workflowId, args: [1], workflowIdConflictPolicy: 'USE_EXISTING' });
+    const again = await ts.client.workflow.start('sleeper', {
+      taskQueue: TQ,
+      workflowId,
+      args: [1],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    });
     expect(again.runId).toBe(first.runId);
     await first.terminate();
   });
@@ -36,7 +46,12 @@ describe('workflow id reuse and conflict policies', () => {
   it('TERMINATE_EXISTING terminates the running run and starts a new one', async () => {
     const workflowId = uid('pol');
     const first = await ts.client.workflow.start('sleeper', { taskQueue: TQ, workflowId, args: [60_000] });
-    const second = await ts.client.workflow.start('sleeper', { taskQueue: TQ, workflowId, args: [10], workflowIdConflictPolicy: 'TERMINATE_EXISTING' });
+    const second = await ts.client.workflow.start('sleeper', {
+      taskQueue: TQ,
+      workflowId,
+      args: [10],
+      workflowIdConflictPolicy: 'TERMINATE_EXISTING',
+    });
     expect(second.runId).not.toBe(first.runId);
     expect((await ts.client.workflow.getHandle(workflowId, first.runId).describe()).status).toBe('Terminated');
     expect(await second.result()).toBe('woke');
@@ -47,14 +62,29 @@ describe('workflow id reuse and conflict policies', () => {
     const workflowId = uid('pol');
     await ts.client.workflow.execute('sleeper', { taskQueue: TQ, workflowId, args: [1] });
     await expect(
-      ts.client.workflow.start('sleeper', { taskQueue: TQ, workflowId, args: [1], workflowIdReusePolicy: 'REJECT_DUPLICATE' }),
+      ts.client.workflow.start('sleeper', {
+        taskQueue: TQ,
+        workflowId,
+        args: [1],
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      }),
     ).rejects.toBeInstanceOf(WorkflowExecutionAlreadyStartedError);
     await expect(
-      ts.client.workflow.start('sleeper', { taskQueue: TQ, workflowId, args: [1], workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY' }),
+      ts.client.workflow.start('sleeper', {
+        taskQueue: TQ,
+        workflowId,
+        args: [1],
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+      }),
     ).rejects.toBeInstanceOf(WorkflowExecutionAlreadyStartedError);
     const again = await ts.client.workflow.start('sleeper', { taskQueue: TQ, workflowId, args: [1] });
     await again.terminate();
-    const third = await ts.client.workflow.start('sleeper', { taskQueue: TQ, workflowId, args: [1], workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY' });
+    const third = await ts.client.workflow.start('sleeper', {
+      taskQueue: TQ,
+      workflowId,
+      args: [1],
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+    });
     expect(await third.result()).toBe('woke');
     expect((await ts.client.workflow.count(`WorkflowId = '${workflowId}'`)).count).toBe(3);
   });
@@ -67,19 +97,31 @@ describe('list and count', () => {
     const since = new Date(Date.now() - 1000).toISOString();
     try {
       const done = await Promise.all(
-        Array.from({ length: 5 }, (_, i) => ts.client.workflow.execute('sequential', { taskQueue: queue, workflowId: uid(`list${i}`), args: [i] })),
+        Array.from({ length: 5 }, (_, i) =>
+          ts.client.workflow.execute('sequential', { taskQueue: queue, workflowId: uid(`list${i}`), args: [i] }),
+        ),
       );
       expect(done).toHaveLength(5);
-      const running = await ts.client.workflow.start('sleeper', { taskQueue: queue, workflowId: uid('listrun'), args: [60_000] });
+      const running = await ts.client.workflow.start('sleeper', {
+        taskQueue: queue,
+        workflowId: uid('listrun'),
+        args: [60_000],
+      });
       const q = `TaskQueue = '${queue}' AND StartTime > '${since}'`;
       expect((await ts.client.workflow.count(q)).count).toBe(6);
-      expect((await ts.client.workflow.count(`${q} AND ExecutionStatus = 'Completed' AND WorkflowType = 'sequential'`)).count).toBe(5);
+      expect(
+        (await ts.client.workflow.count(`${q} AND ExecutionStatus = 'Completed' AND WorkflowType = 'sequential'`))
+          .count,
+      ).toBe(5);
       expect((await ts.client.workflow.count(`${q} AND ExecutionStatus != 'Completed'`)).count).toBe(1);
       const listed = [];
-      for await (const e of ts.client.workflow.list({ query: `${q} AND ExecutionStatus = 'Completed'`, pageSize: 2 })) listed.push(e);
+      for await (const e of ts.client.workflow.list({ query: `${q} AND ExecutionStatus = 'Completed'`, pageSize: 2 }))
+        listed.push(e);
       expect(listed).toHaveLength(5);
       expect(new Set(listed.map((e) => e.runId)).size).toBe(5);
-      expect(listed.every((e) => e.type === 'sequential' && e.status === 'Completed' && e.closeTime instanceof Date)).toBe(true);
+      expect(
+        listed.every((e) => e.type === 'sequential' && e.status === 'Completed' && e.closeTime instanceof Date),
+      ).toBe(true);
       // newest first
       const starts = listed.map((e) => e.startTime.getTime());
       expect([...starts].sort((a, b) => b - a)).toEqual(starts);
@@ -111,21 +153,28 @@ describe('conditions and cancellation scopes', () => {
 
 describe('the sandbox guard', () => {
   it('fails the bundle on a Node built-in and names the import chain', async () => {
-    const err = await bundleWorkflowCode({ workflowsPath: fixture('bad-imports/workflows.ts') }).catch((e: unknown) => e);
+    const err = await bundleWorkflowCode({ workflowsPath: fixture('bad-imports/workflows.ts') }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(WorkflowBundleError);
     expect((err as Error).message).toContain("cannot import 'node:fs'");
     expect((err as Error).message).toMatch(/bad-imports\/workflows\.ts -> .*bad-imports\/helper\.ts -> node:fs/);
   });
 
   it('fails the bundle on weft/client', async () => {
-    const err = await bundleWorkflowCode({ workflowsPath: fixture('bad-imports/imports-client.ts') }).catch((e: unknown) => e);
+    const err = await bundleWorkflowCode({ workflowsPath: fixture('bad-imports/imports-client.ts') }).catch(
+      (e: unknown) => e,
+    );
     expect((err as Error).message).toContain("cannot import 'weft/client'");
   });
 });
 
 describe('server surface', () => {
   it('the OpenAPI document lists every route', async () => {
-    const doc = (await (await fetch(`${ts.server.address}/api/v1/openapi.json`)).json()) as { openapi: string; paths: Record<string, Record<string, unknown>> };
+    const doc = (await (await fetch(`${ts.server.address}/api/v1/openapi.json`)).json()) as {
+      openapi: string;
+      paths: Record<string, Record<string, unknown>>;
+    };
     expect(doc.openapi).toMatch(/^3\./);
     for (const op of operations) {
       const path = `/api/v1${op.path.replace(/:(\w+)/g, '{$1}')}`;
@@ -157,7 +206,12 @@ describe('server surface', () => {
 
   it('register keeps a definition whose task queue and timeouts are the defaults of a start', async () => {
     const type = 'hello';
-    await ts.client.workflow.register({ workflowType: type, taskQueue: TQ, description: 'says hello', defaults: { workflowRunTimeout: '1h' } });
+    await ts.client.workflow.register({
+      workflowType: type,
+      taskQueue: TQ,
+      description: 'says hello',
+      defaults: { workflowRunTimeout: '1h' },
+    });
     const def = (await ts.client.workflow.listRegistered()).find((t) => t.workflowType === type);
     expect(def).toMatchObject({ taskQueue: TQ, description: 'says hello', defaults: { workflowRunTimeout: '1h' } });
     // no task queue given: the registered one is used

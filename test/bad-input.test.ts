@@ -13,7 +13,12 @@ afterAll(async () => {
   await ts?.stop();
 });
 
-async function call(method: string, url: string, body?: string, headers: Record<string, string> = { 'content-type': 'application/json' }) {
+async function call(
+  method: string,
+  url: string,
+  body?: string,
+  headers: Record<string, string> = { 'content-type': 'application/json' },
+) {
   const res = await fetch(url, { method, headers, ...(body !== undefined ? { body } : {}) });
   const text = await res.text();
   let json: { error?: { code: string; message: string; details?: Record<string, unknown> } } = {};
@@ -101,9 +106,19 @@ describe('bad input', () => {
       expect(r.json.error?.code, field).toBe('INVALID_DURATION');
       expect(r.json.error?.details?.field).toBe(field);
     }
-    const r = await start({ workflowId: uid(), workflowType: 'known', taskQueue: 'q', retry: { initialInterval: 'whenever' } });
+    const r = await start({
+      workflowId: uid(),
+      workflowType: 'known',
+      taskQueue: 'q',
+      retry: { initialInterval: 'whenever' },
+    });
     expect(r.json.error?.code).toBe('INVALID_DURATION');
-    const r2 = await start({ workflowId: uid(), workflowType: 'known', taskQueue: 'q', retry: { maximumAttempts: -1 } });
+    const r2 = await start({
+      workflowId: uid(),
+      workflowType: 'known',
+      taskQueue: 'q',
+      retry: { maximumAttempts: -1 },
+    });
     expect(r2.status).toBe(400);
   });
 
@@ -128,19 +143,31 @@ describe('bad input', () => {
     expect((await call('GET', `${base}/workflows?pageSize=0`)).json.error?.code).toBe('INVALID_ARGUMENT');
     expect((await call('GET', `${base}/workflows?pageToken=garbage`)).status).toBe(400);
     expect((await call('GET', `${ts.server.address}/api/v1/nothing-here`)).json.error?.code).toBe('NOT_FOUND');
-    expect((await call('GET', `${ts.server.address}/api/v1/namespaces/bad%20ns/workflows`)).json.error?.code).toBe('INVALID_ARGUMENT');
+    expect((await call('GET', `${ts.server.address}/api/v1/namespaces/bad%20ns/workflows`)).json.error?.code).toBe(
+      'INVALID_ARGUMENT',
+    );
     const r = await call('POST', `${base}/workflows`, 'workflowId=x', { 'content-type': 'text/plain' });
     expect(r.status).toBeGreaterThanOrEqual(400);
     expect(r.status).toBeLessThan(500);
   });
 
   it('worker-side bad input: malformed task tokens and completions', async () => {
-    const r1 = await call('POST', `${base}/tasks/complete`, JSON.stringify({ identity: 'x', completions: [{ kind: 'activityTaskCompleted', taskToken: 'nonsense' }] }));
+    const r1 = await call(
+      'POST',
+      `${base}/tasks/complete`,
+      JSON.stringify({ identity: 'x', completions: [{ kind: 'activityTaskCompleted', taskToken: 'nonsense' }] }),
+    );
     expect(r1.status).toBe(200);
-    expect((r1.json as unknown as { results: Array<{ ok: boolean; error: { code: string } }> }).results[0]).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } });
+    expect(
+      (r1.json as unknown as { results: Array<{ ok: boolean; error: { code: string } }> }).results[0],
+    ).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } });
     const r2 = await call('POST', `${base}/tasks/complete`, JSON.stringify({ identity: 'x', completions: [] }));
     expect(r2.json.error?.code).toBe('INVALID_ARGUMENT');
-    const r3 = await call('POST', `${base}/activity-tasks/heartbeat`, JSON.stringify({ taskToken: 'a.ZGVmYXVsdA.00000000-0000-7000-8000-000000000000.1.1' }));
+    const r3 = await call(
+      'POST',
+      `${base}/activity-tasks/heartbeat`,
+      JSON.stringify({ taskToken: 'a.ZGVmYXVsdA.00000000-0000-7000-8000-000000000000.1.1' }),
+    );
     expect(r3.status).toBe(404);
     expect(r3.json.error?.code).toBe('WORKFLOW_NOT_FOUND');
   });

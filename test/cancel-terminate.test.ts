@@ -1,6 +1,11 @@
 /** Cancel and terminate a workflow that has a pending activity and a pending timer. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CancelledFailure, TerminatedFailure, WorkflowFailedError, WorkflowNotFoundError } from '../src/client/index.js';
+import {
+  CancelledFailure,
+  TerminatedFailure,
+  WorkflowFailedError,
+  WorkflowNotFoundError,
+} from '../src/client/index.js';
 import type { HistoryEvent, WorkflowHandle } from '../src/client/index.js';
 import * as activities from './fixtures/activities.js';
 import { fixture, startTestServer, startWorker, uid, waitFor, type TestServer } from './helpers.js';
@@ -28,10 +33,17 @@ const types = (events: HistoryEvent[]) => events.map((e) => e.eventType);
 
 async function startedWithActivityAndTimer(type: string, timers = 1): Promise<WorkflowHandle> {
   const handle = await ts.client.workflow.start(type, { taskQueue: TQ, workflowId: uid() });
-  await waitFor(async () => {
-    const d = await handle.describe();
-    return d.pendingActivities.some((a) => a.state === 'STARTED' && a.lastHeartbeatTime) && d.pendingTimers.length === timers;
-  }, 10_000, 'a running, heartbeating activity and a pending timer');
+  await waitFor(
+    async () => {
+      const d = await handle.describe();
+      return (
+        d.pendingActivities.some((a) => a.state === 'STARTED' && a.lastHeartbeatTime) &&
+        d.pendingTimers.length === timers
+      );
+    },
+    10_000,
+    'a running, heartbeating activity and a pending timer',
+  );
   return handle;
 }
 
@@ -52,7 +64,11 @@ describe('cancel', () => {
     expect(t.at(-1)).toBe('WorkflowExecutionCanceled');
     // the activity saw, at its next heartbeat, that it is not wanted any more (TRY_CANCEL: the workflow did
     // not wait, so by then the run had closed)
-    const ending = await waitFor(() => activities.heartbeaterEndings.get(handle.workflowId), 5000, 'the activity to end');
+    const ending = await waitFor(
+      () => activities.heartbeaterEndings.get(handle.workflowId),
+      5000,
+      'the activity to end',
+    );
     expect(ending).toMatch(/^cancelled: /);
   });
 
@@ -71,7 +87,10 @@ describe('cancel', () => {
     await handle.cancel();
     await expect(handle.result()).rejects.toBeInstanceOf(WorkflowFailedError);
     const { events } = await handle.fetchHistory();
-    const cleanup = events.filter((e) => e.eventType === 'ActivityTaskScheduled' && (e.attributes as { activityType: string }).activityType === 'greet');
+    const cleanup = events.filter(
+      (e) =>
+        e.eventType === 'ActivityTaskScheduled' && (e.attributes as { activityType: string }).activityType === 'greet',
+    );
     expect(cleanup).toHaveLength(1);
     expect(types(events)).toContain('ActivityTaskCompleted');
     expect((await handle.describe()).status).toBe('Cancelled');
@@ -100,9 +119,16 @@ describe('terminate', () => {
     expect(d.pendingActivities).toEqual([]);
     expect(d.pendingTimers).toEqual([]);
     const { events } = await handle.fetchHistory();
-    expect(events.at(-1)).toMatchObject({ eventType: 'WorkflowExecutionTerminated', attributes: { reason: 'operator says so' } });
+    expect(events.at(-1)).toMatchObject({
+      eventType: 'WorkflowExecutionTerminated',
+      attributes: { reason: 'operator says so' },
+    });
     // the running activity learned from its next heartbeat that nobody wants it any more
-    const ending = await waitFor(() => activities.heartbeaterEndings.get(handle.workflowId), 5000, 'the activity to end');
+    const ending = await waitFor(
+      () => activities.heartbeaterEndings.get(handle.workflowId),
+      5000,
+      'the activity to end',
+    );
     expect(ending).toMatch(/^cancelled: Activity is no longer wanted/);
     // terminating again: the run is closed
     await expect(handle.terminate()).rejects.toMatchObject({ code: 'WORKFLOW_NOT_RUNNING' });

@@ -48,12 +48,20 @@ describe('crash: server killed with SIGKILL', () => {
 
     const N = 200;
     const ids = Array.from({ length: N }, (_, i) => `crash-${i}-${uid()}`);
-    const handles = await Promise.all(ids.map((workflowId, i) => client.workflow.start('threeSteps', { taskQueue: 'crash', workflowId, args: [i * 10] })));
+    const handles = await Promise.all(
+      ids.map((workflowId, i) =>
+        client.workflow.start('threeSteps', { taskQueue: 'crash', workflowId, args: [i * 10] }),
+      ),
+    );
     const results = handles.map((h) => h.result());
 
     // kill the server once some workflows are done and many are mid-way
     const ledger = path.join(dir, 'ledger.txt');
-    await waitFor(() => existsSync(ledger) && readFileSync(ledger, 'utf8').split('\n').length > 150, 30_000, 'activities to run');
+    await waitFor(
+      () => existsSync(ledger) && readFileSync(ledger, 'utf8').split('\n').length > 150,
+      30_000,
+      'activities to run',
+    );
     await server.kill('SIGKILL');
     await new Promise((r) => setTimeout(r, 300));
     server = await spawnTs(fixture('server-main.ts'), [db, String(port)]);
@@ -72,7 +80,9 @@ describe('crash: server killed with SIGKILL', () => {
     }
     // the independent ledger: every workflow ran each of its three activities at least once
     const lines = readFileSync(ledger, 'utf8').trim().split('\n');
-    for (const id of ids) for (const activityId of ['1', '2', '3']) expect(lines.some((l) => l.startsWith(`${id} ${activityId} `))).toBe(true);
+    for (const id of ids)
+      for (const activityId of ['1', '2', '3'])
+        expect(lines.some((l) => l.startsWith(`${id} ${activityId} `))).toBe(true);
   }, 120_000);
 });
 
@@ -96,7 +106,10 @@ describe('crash: worker killed with SIGKILL mid-activity', () => {
     expect(await handle.result()).toBe(2);
     const { events } = await handle.fetchHistory();
     const started = events.find((e) => e.eventType === 'ActivityTaskStarted');
-    expect(started?.attributes).toMatchObject({ attempt: 2, lastFailure: { kind: 'timeout', timeoutType: 'START_TO_CLOSE' } });
+    expect(started?.attributes).toMatchObject({
+      attempt: 2,
+      lastFailure: { kind: 'timeout', timeoutType: 'START_TO_CLOSE' },
+    });
     const ledger = readFileSync(path.join(dir, 'ledger.txt'), 'utf8').trim().split('\n');
     expect(ledger).toEqual([`${workflowId} hangOnce 1`, `${workflowId} hangOnce 2`]);
   }, 60_000);

@@ -18,7 +18,11 @@ afterAll(async () => {
 
 describe('determinism', () => {
   it('replay of a v1 history against v2 code throws DeterminismViolationError with both commands side by side', async () => {
-    const { stop } = await startWorker(ts, { taskQueue: 'det-v1', workflowsPath: fixture('versioned/v1.ts'), activities });
+    const { stop } = await startWorker(ts, {
+      taskQueue: 'det-v1',
+      workflowsPath: fixture('versioned/v1.ts'),
+      activities,
+    });
     const workflowId = uid('det');
     let history;
     try {
@@ -28,8 +32,12 @@ describe('determinism', () => {
     } finally {
       await stop();
     }
-    await expect(Worker.runReplayHistory({ workflowsPath: fixture('versioned/v1.ts') }, history)).resolves.toBeUndefined();
-    const err = await Worker.runReplayHistory({ workflowsPath: fixture('versioned/v2.ts') }, history).catch((e: unknown) => e);
+    await expect(
+      Worker.runReplayHistory({ workflowsPath: fixture('versioned/v1.ts') }, history),
+    ).resolves.toBeUndefined();
+    const err = await Worker.runReplayHistory({ workflowsPath: fixture('versioned/v2.ts') }, history).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(DeterminismViolationError);
     const d = err as DeterminismViolationError;
     const scheduled = history.events.find((e) => e.eventType === 'ActivityTaskScheduled')!;
@@ -42,7 +50,10 @@ describe('determinism', () => {
     expect(d.message).toMatch(/code produced: +ScheduleActivityTask seq=1 activityType=double/);
 
     const results = [];
-    for await (const r of Worker.runReplayHistories({ workflowsPath: fixture('versioned/v2.ts') }, [history, { workflowId: 'other', history }]))
+    for await (const r of Worker.runReplayHistories({ workflowsPath: fixture('versioned/v2.ts') }, [
+      history,
+      { workflowId: 'other', history },
+    ]))
       results.push(r);
     expect(results.map((r) => r.error instanceof DeterminismViolationError)).toEqual([true, true]);
     expect(results[1]!.workflowId).toBe('other');
@@ -58,17 +69,25 @@ describe('determinism', () => {
 
     // v2 picks the workflow up when the timer fires, replays, and finds the history does not match its code
     const v2 = await startWorker(ts, { taskQueue: queue, workflowsPath: fixture('versioned/v2.ts'), activities });
-    const failed = await waitFor(async () => {
-      const d = await handle.describe();
-      return d.pendingWorkflowTask?.lastFailure ? d : undefined;
-    }, 15_000, 'the workflow task to fail');
+    const failed = await waitFor(
+      async () => {
+        const d = await handle.describe();
+        return d.pendingWorkflowTask?.lastFailure ? d : undefined;
+      },
+      15_000,
+      'the workflow task to fail',
+    );
     await v2.stop();
     expect(failed.status).toBe('Running');
     expect(failed.pendingWorkflowTask?.lastFailure?.message).toContain('Nondeterminism');
-    expect(failed.pendingWorkflowTask?.lastFailure?.message).toMatch(/code produced: +ScheduleActivityTask seq=1 activityType=double/);
+    expect(failed.pendingWorkflowTask?.lastFailure?.message).toMatch(
+      /code produced: +ScheduleActivityTask seq=1 activityType=double/,
+    );
     const before = await handle.fetchHistory();
     expect(before.events.filter((e) => e.eventType === 'WorkflowTaskFailed')).toHaveLength(1);
-    expect(before.events.filter((e) => e.eventType === 'WorkflowTaskFailed')[0]?.attributes).toMatchObject({ cause: 'NON_DETERMINISTIC' });
+    expect(before.events.filter((e) => e.eventType === 'WorkflowTaskFailed')[0]?.attributes).toMatchObject({
+      cause: 'NON_DETERMINISTIC',
+    });
 
     // the fixed code (v1 again) is deployed: the run goes on from where it was and completes correctly
     const fixed = await startWorker(ts, { taskQueue: queue, workflowsPath: fixture('versioned/v1.ts'), activities });
@@ -78,8 +97,12 @@ describe('determinism', () => {
       await fixed.stop();
     }
     const { events } = await handle.fetchHistory();
-    const types = events.filter((e) => e.eventType === 'ActivityTaskScheduled').map((e) => (e.attributes as { activityType: string }).activityType);
+    const types = events
+      .filter((e) => e.eventType === 'ActivityTaskScheduled')
+      .map((e) => (e.attributes as { activityType: string }).activityType);
     expect(types).toEqual(['step', 'double']);
-    await expect(Worker.runReplayHistory({ workflowsPath: fixture('versioned/v1.ts') }, { events })).resolves.toBeUndefined();
+    await expect(
+      Worker.runReplayHistory({ workflowsPath: fixture('versioned/v1.ts') }, { events }),
+    ).resolves.toBeUndefined();
   }, 60_000);
 });

@@ -52,7 +52,13 @@ export async function startWorker(
   ts: { connection: Connection },
   opts: Omit<WorkerOptions, 'connection'>,
 ): Promise<{ worker: Worker; running: Promise<void>; stop(): Promise<void> }> {
-  const worker = await Worker.create({ connection: ts.connection, handleSignals: false, logger: quietLogger, shutdownGraceTime: '2s', ...opts });
+  const worker = await Worker.create({
+    connection: ts.connection,
+    handleSignals: false,
+    logger: quietLogger,
+    shutdownGraceTime: '2s',
+    ...opts,
+  });
   const running = worker.run();
   return {
     worker,
@@ -64,7 +70,11 @@ export async function startWorker(
   };
 }
 
-export async function waitFor<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+export async function waitFor<T>(
+  fn: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 20_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();

@@ -31,7 +31,12 @@ process.on('exit', () => {
 });
 
 /** Runs `node --import tsx <script> ...args` and resolves once it prints a line starting with READY. */
-export function spawnTs(script: string, args: string[], env: Record<string, string> = {}, timeoutMs = 30_000): Promise<Child> {
+export function spawnTs(
+  script: string,
+  args: string[],
+  env: Record<string, string> = {},
+  timeoutMs = 30_000,
+): Promise<Child> {
   const proc = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },

@@ -39,7 +39,10 @@ describe('activity retries', () => {
     const { events } = await handle.fetchHistory();
     const scheduled = byType(events, 'ActivityTaskScheduled')[0]!;
     const started = byType(events, 'ActivityTaskStarted')[0]!;
-    expect(started.attributes).toMatchObject({ attempt: 3, lastFailure: { message: 'attempt 2 failed', type: 'Flaky' } });
+    expect(started.attributes).toMatchObject({
+      attempt: 3,
+      lastFailure: { message: 'attempt 2 failed', type: 'Flaky' },
+    });
     // backoff 100ms then 200ms: the last attempt started at least 300ms after the activity was scheduled
     expect(Date.parse(started.eventTime) - Date.parse(scheduled.eventTime)).toBeGreaterThanOrEqual(300);
     expect(byType(events, 'ActivityTaskFailed')).toHaveLength(0);
@@ -48,7 +51,9 @@ describe('activity retries', () => {
 
   it('honours maximumAttempts', async () => {
     const key = uid('flaky');
-    const err = await failureOf(ts.client.workflow.execute('retrying', { taskQueue: TQ, workflowId: uid(), args: [key, 10, 2] }));
+    const err = await failureOf(
+      ts.client.workflow.execute('retrying', { taskQueue: TQ, workflowId: uid(), args: [key, 10, 2] }),
+    );
     expect(await activities.attemptsOf(key)).toEqual([1, 2]);
     expect(err.cause).toBeInstanceOf(ActivityFailure);
     expect(err.cause).toMatchObject({ retryState: 'MAXIMUM_ATTEMPTS_REACHED', activityType: 'flaky' });
@@ -67,7 +72,11 @@ describe('activity retries', () => {
   });
 
   it('does not retry error types listed in nonRetryableErrorTypes', async () => {
-    const handle = await ts.client.workflow.start('nonRetryableByType', { taskQueue: TQ, workflowId: uid(), args: ['Fatal'] });
+    const handle = await ts.client.workflow.start('nonRetryableByType', {
+      taskQueue: TQ,
+      workflowId: uid(),
+      args: ['Fatal'],
+    });
     const err = await failureOf(handle.result());
     expect(err.cause).toMatchObject({ retryState: 'NON_RETRYABLE_FAILURE' });
     const { events } = await handle.fetchHistory();
@@ -121,7 +130,12 @@ describe('timeouts', () => {
   });
 
   it('workflow run timeout: the run ends TimedOut', async () => {
-    const handle = await ts.client.workflow.start('sleeper', { taskQueue: TQ, workflowId: uid(), args: [60_000], workflowRunTimeout: '300ms' });
+    const handle = await ts.client.workflow.start('sleeper', {
+      taskQueue: TQ,
+      workflowId: uid(),
+      args: [60_000],
+      workflowRunTimeout: '300ms',
+    });
     const err = await failureOf(handle.result());
     expect(err.cause).toBeInstanceOf(TimeoutFailure);
     const d = await handle.describe();
@@ -131,7 +145,12 @@ describe('timeouts', () => {
   });
 
   it('workflow execution timeout: the execution ends TimedOut', async () => {
-    const handle = await ts.client.workflow.start('sleeper', { taskQueue: TQ, workflowId: uid(), args: [60_000], workflowExecutionTimeout: 300 });
+    const handle = await ts.client.workflow.start('sleeper', {
+      taskQueue: TQ,
+      workflowId: uid(),
+      args: [60_000],
+      workflowExecutionTimeout: 300,
+    });
     await failureOf(handle.result());
     expect((await handle.describe()).status).toBe('TimedOut');
   });
@@ -140,7 +159,12 @@ describe('timeouts', () => {
     // no worker polls this queue at first: the task is started by a poll we make by hand and never completed
     const queue = uid('wtt');
     await ts.client.workflow.register({ workflowType: 'hello', taskQueue: queue });
-    const handle = await ts.client.workflow.start('hello', { taskQueue: queue, workflowId: uid(), args: ['x'], workflowTaskTimeout: '300ms' });
+    const handle = await ts.client.workflow.start('hello', {
+      taskQueue: queue,
+      workflowId: uid(),
+      args: ['x'],
+      workflowTaskTimeout: '300ms',
+    });
     const polled = await ts.connection.transport.call<{ workflowTasks: unknown[] }>('pollTasks', {
       params: { namespace: 'default', taskQueue: queue },
       body: { identity: 'silent-worker', maxWorkflowTasks: 1, maxActivityTasks: 0, timeoutMs: 5000 },

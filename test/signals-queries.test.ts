@@ -27,7 +27,9 @@ describe('signals', () => {
     const { events } = await handle.fetchHistory();
     const signalled = events.filter((e) => e.eventType === 'WorkflowExecutionSignaled');
     expect(signalled).toHaveLength(1000);
-    expect(signalled.map((e) => (e.attributes as { input: number[] }).input[0]).sort((a, b) => a! - b!)).toEqual(values);
+    expect(signalled.map((e) => (e.attributes as { input: number[] }).input[0]).sort((a, b) => a! - b!)).toEqual(
+      values,
+    );
   });
 
   it('signals sent before the handler is set are delivered to it in order', async () => {
@@ -38,12 +40,26 @@ describe('signals', () => {
 
   it('signalWithStart starts a run with the signal in it, or signals the running one', async () => {
     const workflowId = uid('sws');
-    const h1 = await ts.client.workflow.signalWithStart('summer', { taskQueue: TQ, workflowId, args: [2], signal: addSignal, signalArgs: [40] });
-    const h2 = await ts.client.workflow.signalWithStart('summer', { taskQueue: TQ, workflowId, args: [2], signal: addSignal, signalArgs: [2] });
+    const h1 = await ts.client.workflow.signalWithStart('summer', {
+      taskQueue: TQ,
+      workflowId,
+      args: [2],
+      signal: addSignal,
+      signalArgs: [40],
+    });
+    const h2 = await ts.client.workflow.signalWithStart('summer', {
+      taskQueue: TQ,
+      workflowId,
+      args: [2],
+      signal: addSignal,
+      signalArgs: [2],
+    });
     expect(h2.runId).toBe(h1.runId);
     expect(await h1.result()).toBe(42);
     const { events } = await h1.fetchHistory();
-    expect(events[1]?.eventType === 'WorkflowTaskScheduled' || events[1]?.eventType === 'WorkflowExecutionSignaled').toBe(true);
+    expect(
+      events[1]?.eventType === 'WorkflowTaskScheduled' || events[1]?.eventType === 'WorkflowExecutionSignaled',
+    ).toBe(true);
     expect(events.filter((e) => e.eventType === 'WorkflowExecutionSignaled')).toHaveLength(2);
   });
 
@@ -84,7 +100,12 @@ describe('queries', () => {
 
   it('a worker without the workflow in its cache answers by replaying the history', async () => {
     const queue = uid('qnocache');
-    const w = await startWorker(ts, { taskQueue: queue, workflowsPath: fixture('workflows.ts'), activities, maxCachedWorkflows: 0 });
+    const w = await startWorker(ts, {
+      taskQueue: queue,
+      workflowsPath: fixture('workflows.ts'),
+      activities,
+      maxCachedWorkflows: 0,
+    });
     try {
       const handle = await ts.client.workflow.start('summer', { taskQueue: queue, workflowId: uid('qr'), args: [3] });
       await handle.signal(addSignal, 20);

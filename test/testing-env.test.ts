@@ -16,7 +16,9 @@ describe('TestWorkflowEnvironment', () => {
         activities,
         logger: quietLogger,
       });
-      const result = await worker.runUntil(env.client.workflow.execute('sequential', { taskQueue: 'env-local', workflowId: uid(), args: [1] }));
+      const result = await worker.runUntil(
+        env.client.workflow.execute('sequential', { taskQueue: 'env-local', workflowId: uid(), args: [1] }),
+      );
       expect(result).toBe(5);
       expect(env.supportsTimeSkipping).toBe(false);
       expect(env.address).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
@@ -37,7 +39,9 @@ describe('TestWorkflowEnvironment', () => {
       });
       const t0 = Date.now();
       const before = env.currentTimeMs();
-      const result = await worker.runUntil(env.client.workflow.execute('sleeper', { taskQueue: 'env-skip', workflowId: uid(), args: [24 * 3600 * 1000] }));
+      const result = await worker.runUntil(
+        env.client.workflow.execute('sleeper', { taskQueue: 'env-skip', workflowId: uid(), args: [24 * 3600 * 1000] }),
+      );
       expect(result).toBe('woke');
       expect(Date.now() - t0).toBeLessThan(10_000);
       expect(env.currentTimeMs() - before).toBeGreaterThanOrEqual(24 * 3600 * 1000);
@@ -57,7 +61,11 @@ describe('TestWorkflowEnvironment', () => {
         logger: quietLogger,
       });
       await worker.runUntil(async () => {
-        const handle = await env.client.workflow.start('sleeper', { taskQueue: 'env-skip2', workflowId: uid(), args: [3_600_000] });
+        const handle = await env.client.workflow.start('sleeper', {
+          taskQueue: 'env-skip2',
+          workflowId: uid(),
+          args: [3_600_000],
+        });
         const before = env.currentTimeMs();
         await env.sleep('2h');
         expect(env.currentTimeMs() - before).toBeGreaterThanOrEqual(2 * 3_600_000);

@@ -21,9 +21,11 @@ afterAll(async () => {
 describe('workflows over HTTP on SQLite', () => {
   it('runs activities in sequence, each using the previous result', async () => {
     const handle = await ts.client.workflow.start('sequential', { taskQueue: TQ, workflowId: uid(), args: [5] });
-    expect(await handle.result()).toBe(((5 + 1) * 2) + 1);
+    expect(await handle.result()).toBe((5 + 1) * 2 + 1);
     const { events } = await handle.fetchHistory();
-    const scheduled = events.filter((e) => e.eventType === 'ActivityTaskScheduled').map((e) => (e.attributes as { activityType: string }).activityType);
+    const scheduled = events
+      .filter((e) => e.eventType === 'ActivityTaskScheduled')
+      .map((e) => (e.attributes as { activityType: string }).activityType);
     expect(scheduled).toEqual(['step', 'double', 'step']);
     expect(events.map((e) => e.eventId)).toEqual(events.map((_, i) => i + 1));
     expect(events.at(-1)?.eventType).toBe('WorkflowExecutionCompleted');
@@ -52,7 +54,10 @@ describe('workflows over HTTP on SQLite', () => {
   });
 
   it('gives every attempt of one activity the same idempotency key, and different activities different keys', async () => {
-    const [a, b] = (await ts.client.workflow.execute('idempotencyKeys', { taskQueue: TQ, workflowId: uid() })) as string[];
+    const [a, b] = (await ts.client.workflow.execute('idempotencyKeys', {
+      taskQueue: TQ,
+      workflowId: uid(),
+    })) as string[];
     expect(a).toMatch(/\/1$/);
     expect(b).toMatch(/\/2$/);
     expect(a).not.toBe(b);
@@ -80,7 +85,10 @@ describe('workflows over HTTP on SQLite', () => {
       maxCachedWorkflows: 0,
     });
     try {
-      const r = (await ts.client.workflow.execute('nondeterministicLooking', { taskQueue: `${TQ}-nocache`, workflowId: uid() })) as {
+      const r = (await ts.client.workflow.execute('nondeterministicLooking', {
+        taskQueue: `${TQ}-nocache`,
+        workflowId: uid(),
+      })) as {
         t1: number;
         t2: number;
         same: boolean;
@@ -94,7 +102,10 @@ describe('workflows over HTTP on SQLite', () => {
 
   it('fails the workflow with a WeftFailure thrown by workflow code', async () => {
     const handle = await ts.client.workflow.start('failsWithApplicationFailure', { taskQueue: TQ, workflowId: uid() });
-    await expect(handle.result()).rejects.toMatchObject({ name: 'WorkflowFailedError', cause: { message: 'business rule broken', type: 'RuleBroken' } });
+    await expect(handle.result()).rejects.toMatchObject({
+      name: 'WorkflowFailedError',
+      cause: { message: 'business rule broken', type: 'RuleBroken' },
+    });
     expect((await handle.describe()).status).toBe('Failed');
   });
 
@@ -107,7 +118,9 @@ describe('workflows over HTTP on SQLite', () => {
   });
 });
 
-async function waitForPendingTaskFailure(handle: { describe(): Promise<import('../src/client/index.js').WorkflowExecutionDescription> }) {
+async function waitForPendingTaskFailure(handle: {
+  describe(): Promise<import('../src/client/index.js').WorkflowExecutionDescription>;
+}) {
   for (let i = 0; i < 100; i++) {
     const d = await handle.describe();
     if (d.pendingWorkflowTask?.lastFailure) return d;

@@ -1,7 +1,12 @@
 /** `weft/client`: start and manage workflows from any Node process. */
 export { Client, type ClientOptions } from './client.js';
 export { Connection, type ConnectionOptions } from './connection.js';
-export { WorkflowClient, type WorkflowStartOptions, type WorkflowExecutionInfo, type WorkflowClientOptions } from './workflow-client.js';
+export {
+  WorkflowClient,
+  type WorkflowStartOptions,
+  type WorkflowExecutionInfo,
+  type WorkflowClientOptions,
+} from './workflow-client.js';
 export { WorkflowHandle, type WorkflowExecutionDescription } from './workflow-handle.js';
 export { TaskQueueClient, type TaskQueueDescription } from './task-queue-client.js';
 export {

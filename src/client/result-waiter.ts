@@ -52,7 +52,8 @@ export class ResultWaiter {
       this.scheduled = false;
       const keys = [...this.fresh];
       this.fresh.clear();
-      for (let i = 0; i < keys.length; i += MAX_RUNS_PER_REQUEST) void this.send(keys.slice(i, i + MAX_RUNS_PER_REQUEST));
+      for (let i = 0; i < keys.length; i += MAX_RUNS_PER_REQUEST)
+        void this.send(keys.slice(i, i + MAX_RUNS_PER_REQUEST));
     });
   }
 

@@ -44,7 +44,8 @@ export async function withReconnect<T>(op: OperationId, fn: () => Promise<T>, op
     try {
       return await fn();
     } catch (e) {
-      if (!(e instanceof ConnectionError) || !IDEMPOTENT.has(op) || opts.signal?.aborted || Date.now() >= deadline) throw e;
+      if (!(e instanceof ConnectionError) || !IDEMPOTENT.has(op) || opts.signal?.aborted || Date.now() >= deadline)
+        throw e;
       const delay = Math.min(100 * 2 ** attempt, 2000) * (0.5 + Math.random() / 2);
       await sleep(delay, opts.signal);
     }
@@ -54,7 +55,8 @@ export async function withReconnect<T>(op: OperationId, fn: () => Promise<T>, op
 function toQueryString(q: CallRequest['query']): string {
   if (!q) return '';
   const parts: string[] = [];
-  for (const [k, v] of Object.entries(q)) if (v !== undefined) parts.push(`${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`);
+  for (const [k, v] of Object.entries(q))
+    if (v !== undefined) parts.push(`${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`);
   return parts.length ? `?${parts.join('&')}` : '';
 }
 
@@ -92,7 +94,10 @@ export class HttpTransport implements Transport {
     } catch (e) {
       if (signal?.aborted) throw e;
       const err = e as Error & { code?: string };
-      if (e instanceof undiciErrors.UndiciError || ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'UND_ERR_SOCKET'].includes(err.code ?? ''))
+      if (
+        e instanceof undiciErrors.UndiciError ||
+        ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'UND_ERR_SOCKET'].includes(err.code ?? '')
+      )
         throw new ConnectionError(`cannot reach the Weft server at ${this.address}: ${err.message}`, err);
       throw e;
     }
@@ -100,7 +105,10 @@ export class HttpTransport implements Transport {
     try {
       text = await res.body.text();
     } catch (e) {
-      throw new ConnectionError(`connection to ${this.address} failed while reading the answer: ${(e as Error).message}`, e as Error);
+      throw new ConnectionError(
+        `connection to ${this.address} failed while reading the answer: ${(e as Error).message}`,
+        e as Error,
+      );
     }
     const data = text ? (JSON.parse(text) as unknown) : undefined;
     if (res.statusCode >= 400) throw toServiceError(res.statusCode, data);
@@ -115,7 +123,8 @@ export class HttpTransport implements Transport {
       throw new ConnectionError(`cannot reach the Weft server at ${this.address}: ${(e as Error).message}`, e as Error);
     }
     const data = (await res.body.json()) as { status: string; store?: string; error?: { message?: string } };
-    if (res.statusCode !== 200) throw new ServiceError(data.error?.message ?? 'server unhealthy', 'UNAVAILABLE', res.statusCode);
+    if (res.statusCode !== 200)
+      throw new ServiceError(data.error?.message ?? 'server unhealthy', 'UNAVAILABLE', res.statusCode);
     return data;
   }
 
@@ -125,6 +134,7 @@ export class HttpTransport implements Transport {
 }
 
 export function toServiceError(status: number, data: unknown): ServiceError {
-  const e = (data as { error?: { code?: string; message?: string; details?: Record<string, unknown> } } | undefined)?.error;
+  const e = (data as { error?: { code?: string; message?: string; details?: Record<string, unknown> } } | undefined)
+    ?.error;
   return new ServiceError(e?.message ?? `HTTP ${status}`, e?.code ?? 'UNKNOWN', status, e?.details);
 }

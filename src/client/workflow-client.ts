@@ -72,7 +72,10 @@ export class WorkflowClient {
     const body = { ...rest, workflowType, args: args ?? [], requestId: newRequestId() };
     let res: StartWorkflowResponse;
     try {
-      res = await this.transport.call<StartWorkflowResponse>('startWorkflow', { params: { namespace: this.namespace }, body });
+      res = await this.transport.call<StartWorkflowResponse>('startWorkflow', {
+        params: { namespace: this.namespace },
+        body,
+      });
     } catch (e) {
       if (e instanceof ServiceError && e.code === 'WORKFLOW_ALREADY_STARTED')
         throw new WorkflowExecutionAlreadyStartedError(e.message, options.workflowId, workflowType);
@@ -87,12 +90,25 @@ export class WorkflowClient {
    */
   async signalWithStart<W extends Workflow | string, SA extends unknown[] = unknown[]>(
     workflowTypeOrFunc: W,
-    options: WorkflowStartOptions<W extends Workflow ? ArgsOf<W> : unknown[]> & { signal: SignalRef<SA>; signalArgs?: SA },
+    options: WorkflowStartOptions<W extends Workflow ? ArgsOf<W> : unknown[]> & {
+      signal: SignalRef<SA>;
+      signalArgs?: SA;
+    },
   ): Promise<WorkflowHandle<W extends Workflow ? ResultOf<W> : unknown>> {
     const workflowType = typeof workflowTypeOrFunc === 'string' ? workflowTypeOrFunc : workflowTypeOrFunc.name;
     const { args, signal, signalArgs, ...rest } = options;
-    const body = { ...rest, workflowType, args: args ?? [], requestId: newRequestId(), signalName: nameOf(signal), signalArgs: signalArgs ?? [] };
-    const res = await this.transport.call<StartWorkflowResponse>('signalWithStart', { params: { namespace: this.namespace }, body });
+    const body = {
+      ...rest,
+      workflowType,
+      args: args ?? [],
+      requestId: newRequestId(),
+      signalName: nameOf(signal),
+      signalArgs: signalArgs ?? [],
+    };
+    const res = await this.transport.call<StartWorkflowResponse>('signalWithStart', {
+      params: { namespace: this.namespace },
+      body,
+    });
     return new WorkflowHandle(this.transport, this.namespace, options.workflowId, res.runId, res.runId);
   }
 
@@ -135,16 +151,24 @@ export class WorkflowClient {
   }
 
   async count(query?: string): Promise<{ count: number }> {
-    return this.transport.call<{ count: number }>('countWorkflows', { params: { namespace: this.namespace }, query: { query } });
+    return this.transport.call<{ count: number }>('countWorkflows', {
+      params: { namespace: this.namespace },
+      query: { query },
+    });
   }
 
   /** Keeps a workflow type's definition on the server: its task queue, default timeouts and retry, description. */
   async register(def: RegisterWorkflowRequest): Promise<RegisteredWorkflow> {
-    return this.transport.call<RegisteredWorkflow>('registerWorkflow', { params: { namespace: this.namespace }, body: def });
+    return this.transport.call<RegisteredWorkflow>('registerWorkflow', {
+      params: { namespace: this.namespace },
+      body: def,
+    });
   }
 
   async listRegistered(): Promise<RegisteredWorkflow[]> {
-    const r = await this.transport.call<{ workflows: RegisteredWorkflow[] }>('listWorkflowTypes', { params: { namespace: this.namespace } });
+    const r = await this.transport.call<{ workflows: RegisteredWorkflow[] }>('listWorkflowTypes', {
+      params: { namespace: this.namespace },
+    });
     return r.workflows;
   }
 }

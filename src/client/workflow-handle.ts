@@ -49,7 +49,8 @@ export async function mapNotFound<T>(workflowId: string, runId: string | undefin
   try {
     return await p;
   } catch (e) {
-    if (e instanceof ServiceError && e.code === 'WORKFLOW_NOT_FOUND') throw new WorkflowNotFoundError(e.message, workflowId, runId);
+    if (e instanceof ServiceError && e.code === 'WORKFLOW_NOT_FOUND')
+      throw new WorkflowNotFoundError(e.message, workflowId, runId);
     throw e;
   }
 }
@@ -58,13 +59,29 @@ export async function mapNotFound<T>(workflowId: string, runId: string | undefin
 export function outcomeError(r: WorkflowResultResponse): WorkflowFailedError {
   switch (r.status) {
     case 'Failed':
-      return new WorkflowFailedError('Workflow execution failed', r.failure ? decodeFailure(r.failure) : undefined, r.retryState);
+      return new WorkflowFailedError(
+        'Workflow execution failed',
+        r.failure ? decodeFailure(r.failure) : undefined,
+        r.retryState,
+      );
     case 'Cancelled':
-      return new WorkflowFailedError('Workflow execution cancelled', new CancelledFailure('Workflow cancelled'), 'NON_RETRYABLE_FAILURE');
+      return new WorkflowFailedError(
+        'Workflow execution cancelled',
+        new CancelledFailure('Workflow cancelled'),
+        'NON_RETRYABLE_FAILURE',
+      );
     case 'Terminated':
-      return new WorkflowFailedError('Workflow execution terminated', new TerminatedFailure(r.reason ?? 'Workflow terminated'), 'NON_RETRYABLE_FAILURE');
+      return new WorkflowFailedError(
+        'Workflow execution terminated',
+        new TerminatedFailure(r.reason ?? 'Workflow terminated'),
+        'NON_RETRYABLE_FAILURE',
+      );
     case 'TimedOut':
-      return new WorkflowFailedError('Workflow execution timed out', new TimeoutFailure('Workflow execution timed out', undefined, 'START_TO_CLOSE'), r.retryState ?? 'TIMEOUT');
+      return new WorkflowFailedError(
+        'Workflow execution timed out',
+        new TimeoutFailure('Workflow execution timed out', undefined, 'START_TO_CLOSE'),
+        r.retryState ?? 'TIMEOUT',
+      );
     default:
       return new WorkflowFailedError(`Workflow execution ended as ${r.status}`, undefined);
   }
@@ -104,7 +121,10 @@ export class WorkflowHandle<R = unknown> {
     const d = await mapNotFound(
       this.workflowId,
       this.runId,
-      this.transport.call<DescribeWorkflowResponse>('describeWorkflow', { params: this.params(), query: { runId: this.runId } }),
+      this.transport.call<DescribeWorkflowResponse>('describeWorkflow', {
+        params: this.params(),
+        query: { runId: this.runId },
+      }),
     );
     const e = d.execution;
     return {
@@ -137,7 +157,12 @@ export class WorkflowHandle<R = unknown> {
       this.runId,
       this.transport.call('signalWorkflow', {
         params: this.params(),
-        body: { signalName: nameOf(def), args, requestId: newRequestId(), ...(this.runId ? { runId: this.runId } : {}) },
+        body: {
+          signalName: nameOf(def),
+          args,
+          requestId: newRequestId(),
+          ...(this.runId ? { runId: this.runId } : {}),
+        },
       }),
     );
   }
@@ -156,7 +181,10 @@ export class WorkflowHandle<R = unknown> {
       return r.result as R;
     } catch (e) {
       if (e instanceof ServiceError && e.code === 'QUERY_NOT_REGISTERED') throw new QueryNotRegisteredError(e.message);
-      const failure = e instanceof ServiceError && e.code === 'QUERY_FAILED' ? (e.details?.failure as FailureInfo | undefined) : undefined;
+      const failure =
+        e instanceof ServiceError && e.code === 'QUERY_FAILED'
+          ? (e.details?.failure as FailureInfo | undefined)
+          : undefined;
       if (failure) throw decodeFailure(failure);
       throw e;
     }
@@ -194,7 +222,10 @@ export class WorkflowHandle<R = unknown> {
       const page: HistoryResponse = await mapNotFound(
         this.workflowId,
         this.runId,
-        this.transport.call<HistoryResponse>('workflowHistory', { params: this.params(), query: { runId: this.runId, fromEventId } }),
+        this.transport.call<HistoryResponse>('workflowHistory', {
+          params: this.params(),
+          query: { runId: this.runId, fromEventId },
+        }),
       );
       events.push(...page.events);
       fromEventId = page.nextEventId;

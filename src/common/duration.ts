@@ -22,7 +22,7 @@ export function toMs(value: Duration, field = 'duration'): number {
   if (typeof value === 'number') out = value;
   else if (typeof value === 'string' && value.trim() !== '') {
     const trimmed = value.trim();
-    out = /^\d+(\.\d+)?$/.test(trimmed) ? Number(trimmed) : (ms(trimmed as ms.StringValue));
+    out = /^\d+(\.\d+)?$/.test(trimmed) ? Number(trimmed) : ms(trimmed as ms.StringValue);
   }
   if (out === undefined || !Number.isFinite(out) || out < 0) throw new InvalidDurationError(field, value);
   return Math.round(out);

@@ -37,23 +37,44 @@ describe('failure classes', () => {
   });
 
   it('round-trips through the wire form with causes', () => {
-    const err = new ActivityFailure('Activity task failed', 'charge', '1', 'MAXIMUM_ATTEMPTS_REACHED', 'w1', ApplicationFailure.nonRetryable('declined', 'CardDeclined', { amount: 3 }));
+    const err = new ActivityFailure(
+      'Activity task failed',
+      'charge',
+      '1',
+      'MAXIMUM_ATTEMPTS_REACHED',
+      'w1',
+      ApplicationFailure.nonRetryable('declined', 'CardDeclined', { amount: 3 }),
+    );
     const back = decodeFailure(JSON.parse(JSON.stringify(encodeFailure(err))));
     expect(back).toBeInstanceOf(ActivityFailure);
     expect(back).toMatchObject({ activityType: 'charge', retryState: 'MAXIMUM_ATTEMPTS_REACHED' });
     expect(back.cause).toBeInstanceOf(ApplicationFailure);
-    expect(back.cause).toMatchObject({ message: 'declined', type: 'CardDeclined', nonRetryable: true, details: [{ amount: 3 }] });
-    expect(decodeFailure(encodeFailure(new TimeoutFailure(undefined, 'hb', 'HEARTBEAT')))).toMatchObject({ timeoutType: 'HEARTBEAT', lastHeartbeatDetails: 'hb' });
+    expect(back.cause).toMatchObject({
+      message: 'declined',
+      type: 'CardDeclined',
+      nonRetryable: true,
+      details: [{ amount: 3 }],
+    });
+    expect(decodeFailure(encodeFailure(new TimeoutFailure(undefined, 'hb', 'HEARTBEAT')))).toMatchObject({
+      timeoutType: 'HEARTBEAT',
+      lastHeartbeatDetails: 'hb',
+    });
   });
 
   it('encodes plain errors as application failures typed by class name', () => {
-    expect(encodeFailure(new TypeError('bad'))).toMatchObject({ kind: 'application', message: 'bad', type: 'TypeError' });
+    expect(encodeFailure(new TypeError('bad'))).toMatchObject({
+      kind: 'application',
+      message: 'bad',
+      type: 'TypeError',
+    });
     expect(encodeFailure('just a string')).toMatchObject({ kind: 'application', message: 'just a string' });
   });
 
   it('isCancellation sees through activity failures', () => {
     expect(isCancellation(new CancelledFailure())).toBe(true);
-    expect(isCancellation(new ActivityFailure('x', 'a', '1', 'CANCEL_REQUESTED', undefined, new CancelledFailure()))).toBe(true);
+    expect(
+      isCancellation(new ActivityFailure('x', 'a', '1', 'CANCEL_REQUESTED', undefined, new CancelledFailure())),
+    ).toBe(true);
     expect(isCancellation(new ApplicationFailure('x'))).toBe(false);
   });
 

@@ -102,7 +102,12 @@ export class ApplicationFailure extends WeftFailure {
   static fromError(err: unknown, opts: Omit<ApplicationFailureOptions, 'cause'> = {}): ApplicationFailure {
     if (err instanceof ApplicationFailure) return err;
     const e = err instanceof Error ? err : new Error(String(err));
-    const f = new ApplicationFailure(opts.message ?? e.message, opts.type ?? e.name, opts.nonRetryable ?? false, opts.details);
+    const f = new ApplicationFailure(
+      opts.message ?? e.message,
+      opts.type ?? e.name,
+      opts.nonRetryable ?? false,
+      opts.details,
+    );
     f.stack = e.stack;
     return f;
   }
@@ -315,7 +320,14 @@ export function decodeFailure(f: FailureInfo): WeftFailure {
       err = new ServerFailure(f.message, f.nonRetryable ?? false, cause);
       break;
     case 'activity':
-      err = new ActivityFailure(f.message, f.activityType ?? '', f.activityId, f.retryState ?? 'RETRY_POLICY_NOT_SET', f.identity, cause);
+      err = new ActivityFailure(
+        f.message,
+        f.activityType ?? '',
+        f.activityId,
+        f.retryState ?? 'RETRY_POLICY_NOT_SET',
+        f.identity,
+        cause,
+      );
       break;
     case 'childWorkflow':
       err = new ChildWorkflowFailure(
@@ -334,8 +346,26 @@ export function decodeFailure(f: FailureInfo): WeftFailure {
   return err;
 }
 
-const FAILURE_KINDS = new Set<FailureInfo['kind']>(['application', 'activity', 'childWorkflow', 'cancelled', 'timeout', 'terminated', 'server']);
-const STRING_FIELDS = ['type', 'stack', 'activityType', 'activityId', 'identity', 'workflowType', 'workflowId', 'runId', 'namespace'] as const;
+const FAILURE_KINDS = new Set<FailureInfo['kind']>([
+  'application',
+  'activity',
+  'childWorkflow',
+  'cancelled',
+  'timeout',
+  'terminated',
+  'server',
+]);
+const STRING_FIELDS = [
+  'type',
+  'stack',
+  'activityType',
+  'activityId',
+  'identity',
+  'workflowType',
+  'workflowId',
+  'runId',
+  'namespace',
+] as const;
 
 /**
  * Keeps only the known fields of a failure that came from outside (a worker), with a bounded cause chain, so

@@ -31,7 +31,8 @@ export class InvalidRetryPolicyError extends Error {
 }
 
 export function resolveRetryPolicy(p: RetryPolicy | undefined, field = 'retry'): ResolvedRetryPolicy {
-  const initialIntervalMs = p?.initialInterval !== undefined ? toMs(p.initialInterval, `${field}.initialInterval`) : 1000;
+  const initialIntervalMs =
+    p?.initialInterval !== undefined ? toMs(p.initialInterval, `${field}.initialInterval`) : 1000;
   if (initialIntervalMs <= 0) throw new InvalidRetryPolicyError(`${field}.initialInterval must be positive`);
   const backoffCoefficient = p?.backoffCoefficient ?? 2;
   if (typeof backoffCoefficient !== 'number' || !Number.isFinite(backoffCoefficient) || backoffCoefficient < 1)

@@ -58,7 +58,8 @@ export function scheduleActivity(
   if (startToClose !== undefined) a.startToCloseTimeoutMs = startToClose;
   if (cmd.heartbeatTimeoutMs !== undefined) a.heartbeatTimeoutMs = cmd.heartbeatTimeoutMs;
   t.putActivity(a);
-  if (a.scheduleToCloseTimeoutMs !== undefined) t.addTimer(keys.actScheduleToClose(a.seq), t.now + a.scheduleToCloseTimeoutMs);
+  if (a.scheduleToCloseTimeoutMs !== undefined)
+    t.addTimer(keys.actScheduleToClose(a.seq), t.now + a.scheduleToCloseTimeoutMs);
   return a;
 }
 
@@ -88,7 +89,8 @@ export function startActivityAttempt(t: Transition, a: ActivityState, identity: 
   a.startedTime = t.now;
   a.identity = identity;
   delete a.lastHeartbeatTime;
-  if (a.startToCloseTimeoutMs !== undefined) t.addTimer(keys.actStartToClose(a.seq, a.attempt), t.now + a.startToCloseTimeoutMs);
+  if (a.startToCloseTimeoutMs !== undefined)
+    t.addTimer(keys.actStartToClose(a.seq, a.attempt), t.now + a.startToCloseTimeoutMs);
   if (a.heartbeatTimeoutMs !== undefined) t.addTimer(keys.actHeartbeat(a.seq, a.attempt), t.now + a.heartbeatTimeoutMs);
 }
 
@@ -112,16 +114,18 @@ function finish(t: Transition, a: ActivityState): number | undefined {
   if (t.state.workflowTask?.state === 'started') (t.state.finishedDuringTask ??= {})[a.seq] = a.scheduledEventId;
   if (a.startedTime === undefined || a.state !== 'started') return undefined;
   // when buffered, the id is filled in as the buffer is written (Transition.flushBuffered)
-  return t.event(
-    'ActivityTaskStarted',
-    {
-      scheduledEventId: a.scheduledEventId,
-      identity: a.identity ?? '',
-      attempt: a.attempt,
-      ...(a.lastFailure ? { lastFailure: a.lastFailure } : {}),
-    },
-    a.startedTime,
-  ) ?? 0;
+  return (
+    t.event(
+      'ActivityTaskStarted',
+      {
+        scheduledEventId: a.scheduledEventId,
+        identity: a.identity ?? '',
+        attempt: a.attempt,
+        ...(a.lastFailure ? { lastFailure: a.lastFailure } : {}),
+      },
+      a.startedTime,
+    ) ?? 0
+  );
 }
 
 export function completeActivity(t: Transition, a: ActivityState, result: unknown): void {
@@ -133,14 +137,25 @@ export function completeActivity(t: Transition, a: ActivityState, result: unknow
 }
 
 /** A failed attempt: retried after a backoff when the policy allows, else the activity fails. */
-export function failActivityAttempt(t: Transition, a: ActivityState, failure: FailureInfo, lastHeartbeatDetails?: unknown): void {
+export function failActivityAttempt(
+  t: Transition,
+  a: ActivityState,
+  failure: FailureInfo,
+  lastHeartbeatDetails?: unknown,
+): void {
   if (a.state !== 'started') throw new ApiError('TASK_NOT_FOUND', `activity ${a.seq} is not running`);
   if (lastHeartbeatDetails !== undefined) a.heartbeatDetails = lastHeartbeatDetails;
   if (retryAttempt(t, a, failure)) return;
   const identity = a.identity ?? '';
   const retryState = lastRetryState(t, a, failure);
   const startedEventId = finish(t, a) ?? 0;
-  t.event('ActivityTaskFailed', { scheduledEventId: a.scheduledEventId, startedEventId, failure, retryState, identity });
+  t.event('ActivityTaskFailed', {
+    scheduledEventId: a.scheduledEventId,
+    startedEventId,
+    failure,
+    retryState,
+    identity,
+  });
   t.scheduleWorkflowTaskIfNeeded();
 }
 

@@ -343,7 +343,8 @@ function expectApiError(fn: () => unknown, code: string): void {
 function applyAction(d: EngineDriver, a: Action): string {
   if (d.closed) {
     if (a.t === 'requestCancel') expectApiError(() => d.requestCancel(), 'WORKFLOW_NOT_RUNNING');
-    else if (a.t === 'signal') expectApiError(() => d.apply((t) => signalWorkflow(t, { signalName: 's', args: [a.n] })), 'WORKFLOW_NOT_RUNNING');
+    else if (a.t === 'signal')
+      expectApiError(() => d.apply((t) => signalWorkflow(t, { signalName: 's', args: [a.n] })), 'WORKFLOW_NOT_RUNNING');
     else if (a.t === 'terminate') expectApiError(() => d.terminate(), 'WORKFLOW_NOT_RUNNING');
     else if (a.t === 'completeWT') expectApiError(() => d.completeWorkflowTask([]), 'TASK_NOT_FOUND');
     return `(closed) ${a.t}`;
@@ -403,7 +404,9 @@ function applyOne(d: EngineDriver, a: Action): string | undefined {
       const built = buildCommands(workflowView(d.events), a.cmds, a.terminal, a.invalid);
       const { cmds } = built;
       // invalid commands are rejected; so is closing the run while a signal waits behind the task (it is redone)
-      const closing = cmds.some((c) => ['CompleteWorkflowExecution', 'FailWorkflowExecution', 'CancelWorkflowExecution'].includes(c.type));
+      const closing = cmds.some((c) =>
+        ['CompleteWorkflowExecution', 'FailWorkflowExecution', 'CancelWorkflowExecution'].includes(c.type),
+      );
       const signalWaits = s.bufferedEvents.some((b) => b.eventType === 'WorkflowExecutionSignaled');
       const rejected = built.invalid || (closing && signalWaits);
       const transient = wt.transient;

@@ -5,7 +5,10 @@ import type { Transition } from './transition.js';
 
 function requireRunning(t: Transition): void {
   if (t.state.status !== 'Running')
-    throw new ApiError('WORKFLOW_NOT_RUNNING', `workflow ${t.state.workflowId} (run ${t.state.runId}) is ${t.state.status}`);
+    throw new ApiError(
+      'WORKFLOW_NOT_RUNNING',
+      `workflow ${t.state.workflowId} (run ${t.state.runId}) is ${t.state.status}`,
+    );
 }
 
 /** Asks the workflow to cancel itself; a second request is a no-op. */
@@ -23,7 +26,10 @@ export function requestCancelWorkflow(t: Transition, input: { reason?: string; i
 const SIGNAL_REQUEST_IDS_KEPT = 1000;
 
 /** Delivers a signal (once per request id); the workflow sees it in its next workflow task, in order. */
-export function signalWorkflow(t: Transition, input: { signalName: string; args: unknown[]; identity?: string; requestId?: string }): void {
+export function signalWorkflow(
+  t: Transition,
+  input: { signalName: string; args: unknown[]; identity?: string; requestId?: string },
+): void {
   requireRunning(t);
   const s = t.state;
   if (input.requestId) {
@@ -39,7 +45,10 @@ export function signalWorkflow(t: Transition, input: { signalName: string; args:
   t.scheduleWorkflowTaskIfNeeded();
 }
 
-export function terminateWorkflow(t: Transition, input: { reason?: string; identity?: string; details?: unknown }): void {
+export function terminateWorkflow(
+  t: Transition,
+  input: { reason?: string; identity?: string; details?: unknown },
+): void {
   requireRunning(t);
   t.writeNow('WorkflowExecutionTerminated', {
     ...(input.reason !== undefined ? { reason: input.reason } : {}),

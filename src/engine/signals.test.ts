@@ -41,7 +41,9 @@ describe('signals', () => {
     expect(d.eventTypes().at(-1)).toBe('WorkflowTaskStarted'); // nothing written yet
     d.completeWorkflowTask([cmd.timer(1, 60_000)]);
     const types = d.eventTypes();
-    const signals = d.events.filter((e) => e.eventType === 'WorkflowExecutionSignaled').map((e) => (e.attributes as { input: number[] }).input[0]);
+    const signals = d.events
+      .filter((e) => e.eventType === 'WorkflowExecutionSignaled')
+      .map((e) => (e.attributes as { input: number[] }).input[0]);
     expect(signals).toEqual([1, 2]);
     expect(types.indexOf('TimerStarted')).toBeLessThan(types.indexOf('WorkflowExecutionSignaled'));
     expect(types.at(-1)).toBe('WorkflowTaskScheduled');

@@ -33,8 +33,7 @@ export interface StartRunInput {
 export function startRun(input: StartRunInput, now: number): Transition {
   const workflowTaskTimeoutMs = input.workflowTaskTimeoutMs ?? DEFAULT_WORKFLOW_TASK_TIMEOUT_MS;
   const executionDeadline =
-    input.executionDeadline ??
-    (input.workflowExecutionTimeoutMs ? now + input.workflowExecutionTimeoutMs : undefined);
+    input.executionDeadline ?? (input.workflowExecutionTimeoutMs ? now + input.workflowExecutionTimeoutMs : undefined);
   let runDeadline = input.workflowRunTimeoutMs ? now + input.workflowRunTimeoutMs : undefined;
   if (executionDeadline !== undefined && (runDeadline === undefined || runDeadline > executionDeadline))
     runDeadline = undefined; // the execution timeout fires first

@@ -157,15 +157,18 @@ export class EngineDriver {
     const t = new Transition(copy, this.now);
     const r = fn(t);
     for (const [seq, a] of Object.entries(t.state.activities))
-      if (a !== activities[seq] && !t.activitiesChanged.has(Number(seq))) this.anomalies.push(`activity ${seq} changed but not reported`);
+      if (a !== activities[seq] && !t.activitiesChanged.has(Number(seq)))
+        this.anomalies.push(`activity ${seq} changed but not reported`);
     for (const seq of Object.keys(activities))
-      if (!(seq in t.state.activities) && !t.activitiesRemoved.has(Number(seq))) this.anomalies.push(`activity ${seq} removed but not reported`);
+      if (!(seq in t.state.activities) && !t.activitiesRemoved.has(Number(seq)))
+        this.anomalies.push(`activity ${seq} removed but not reported`);
     if (!t.buffered.rewritten) {
       const kept = t.buffered.appendedFrom ?? bufferedEvents.length;
       const now = t.state.bufferedEvents;
       if (kept !== bufferedEvents.length || now.length < kept || bufferedEvents.some((b, i) => now[i] !== b))
         this.anomalies.push('buffered events changed but not reported as rewritten');
-      if (t.buffered.appendedFrom === undefined && now.length !== bufferedEvents.length) this.anomalies.push('buffered events appended but not reported');
+      if (t.buffered.appendedFrom === undefined && now.length !== bufferedEvents.length)
+        this.anomalies.push('buffered events appended but not reported');
     }
     this.commit(t);
     return r;

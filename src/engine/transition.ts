@@ -8,7 +8,13 @@
  * written after the task's WorkflowTaskCompleted and the events of its commands.
  */
 import type { FailureInfo } from '../common/failure.js';
-import { CLOSE_EVENT_TYPES, COMMAND_EVENT_TYPES, type EventAttributes, type EventType, type HistoryEvent } from '../protocol/events.js';
+import {
+  CLOSE_EVENT_TYPES,
+  COMMAND_EVENT_TYPES,
+  type EventAttributes,
+  type EventType,
+  type HistoryEvent,
+} from '../protocol/events.js';
 import { keys, type ActivityState, type BufferedEvent, type ExecutionState } from './state.js';
 
 export interface TaskRow {
@@ -224,11 +230,15 @@ export class Transition {
     const sticky = attempt === 1 ? s.stickyIdentity : undefined;
     let scheduledEventId = s.nextEventId;
     if (!transient) {
-      scheduledEventId = this.write('WorkflowTaskScheduled', {
-        taskQueue: s.taskQueue,
-        startToCloseTimeoutMs: s.workflowTaskTimeoutMs,
-        attempt,
-      }, this.now);
+      scheduledEventId = this.write(
+        'WorkflowTaskScheduled',
+        {
+          taskQueue: s.taskQueue,
+          startToCloseTimeoutMs: s.workflowTaskTimeoutMs,
+          attempt,
+        },
+        this.now,
+      );
     }
     s.workflowTask = { id, attempt, state: 'scheduled', scheduledTime: this.now, scheduledEventId, transient };
     if (sticky !== undefined) s.workflowTask.stickyIdentity = sticky;

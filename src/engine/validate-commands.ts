@@ -14,7 +14,9 @@ export function findInvalidCommand(state: ExecutionState, commands: Command[]): 
   const cancelledActivities = new Set<number>();
   const cancelledTimers = new Set<number>();
   const firedDuringTask = new Set(
-    state.bufferedEvents.filter((b) => b.eventType === 'TimerFired').map((b) => Number((b.attributes as { timerId: string }).timerId)),
+    state.bufferedEvents
+      .filter((b) => b.eventType === 'TimerFired')
+      .map((b) => Number((b.attributes as { timerId: string }).timerId)),
   );
   for (let i = 0; i < commands.length; i++) {
     const c = commands[i]!;
@@ -35,13 +37,16 @@ export function findInvalidCommand(state: ExecutionState, commands: Command[]): 
         break;
       }
       case 'StartTimer':
-        if (state.timers[c.seq] || newTimers.has(c.seq) || firedDuringTask.has(c.seq)) return `timer seq ${c.seq} is already in use`;
+        if (state.timers[c.seq] || newTimers.has(c.seq) || firedDuringTask.has(c.seq))
+          return `timer seq ${c.seq} is already in use`;
         newTimers.add(c.seq);
         break;
       case 'RequestCancelActivityTask': {
         const a = state.activities[c.seq];
-        const known = (a && !a.cancelRequested) || newActivities.has(c.seq) || state.finishedDuringTask?.[c.seq] !== undefined;
-        if (!known || cancelledActivities.has(c.seq)) return `activity seq ${c.seq} is not pending (or its cancellation was already requested)`;
+        const known =
+          (a && !a.cancelRequested) || newActivities.has(c.seq) || state.finishedDuringTask?.[c.seq] !== undefined;
+        if (!known || cancelledActivities.has(c.seq))
+          return `activity seq ${c.seq} is not pending (or its cancellation was already requested)`;
         cancelledActivities.add(c.seq);
         break;
       }

@@ -57,7 +57,11 @@ function transientWorkflowTaskEvents(t: Transition, wt: WorkflowTaskState): Hist
       eventId: wt.scheduledEventId,
       eventType: 'WorkflowTaskScheduled',
       eventTime: new Date(wt.scheduledTime).toISOString(),
-      attributes: { taskQueue: t.state.taskQueue, startToCloseTimeoutMs: t.state.workflowTaskTimeoutMs, attempt: wt.attempt },
+      attributes: {
+        taskQueue: t.state.taskQueue,
+        startToCloseTimeoutMs: t.state.workflowTaskTimeoutMs,
+        attempt: wt.attempt,
+      },
     },
     {
       eventId: wt.startedEventId!,
@@ -71,7 +75,8 @@ function transientWorkflowTaskEvents(t: Transition, wt: WorkflowTaskState): Hist
 /** Writes the Scheduled and Started events of a transient task that is now being completed. */
 function materialiseTransient(t: Transition, wt: WorkflowTaskState): void {
   if (!wt.transient) return;
-  for (const ev of transientWorkflowTaskEvents(t, wt)) t.writeNow(ev.eventType, ev.attributes, Date.parse(ev.eventTime));
+  for (const ev of transientWorkflowTaskEvents(t, wt))
+    t.writeNow(ev.eventType, ev.attributes, Date.parse(ev.eventTime));
 }
 
 export interface CompleteWorkflowTaskInput {
@@ -106,8 +111,12 @@ export function completeWorkflowTask(t: Transition, input: CompleteWorkflowTaskI
   }
   // A signal arrived while this task ran, and the task closes the run: the workflow has not seen the signal.
   // The task is failed and redone at once, with the signal in it (Temporal's "unhandled command").
-  if (input.commands.some((c) => TERMINAL_COMMANDS.has(c.type)) && s.bufferedEvents.some((b) => b.eventType === 'WorkflowExecutionSignaled')) {
-    const message = 'a signal arrived while the workflow task that closes the run was running: the task is redone so the workflow sees it';
+  if (
+    input.commands.some((c) => TERMINAL_COMMANDS.has(c.type)) &&
+    s.bufferedEvents.some((b) => b.eventType === 'WorkflowExecutionSignaled')
+  ) {
+    const message =
+      'a signal arrived while the workflow task that closes the run was running: the task is redone so the workflow sees it';
     failWorkflowTask(t, {
       id: input.id,
       cause: 'UNHANDLED_COMMAND',
@@ -155,7 +164,10 @@ export function completeWorkflowTask(t: Transition, input: CompleteWorkflowTaskI
         else {
           // it finished while this task ran (its outcome is buffered): record the request all the same
           const scheduledEventId = s.finishedDuringTask?.[cmd.seq] ?? 0;
-          t.writeNow('ActivityTaskCancelRequested', { scheduledEventId, workflowTaskCompletedEventId: completedEventId });
+          t.writeNow('ActivityTaskCancelRequested', {
+            scheduledEventId,
+            workflowTaskCompletedEventId: completedEventId,
+          });
         }
         break;
       }
@@ -166,7 +178,12 @@ export function completeWorkflowTask(t: Transition, input: CompleteWorkflowTaskI
           startToFireTimeoutMs: cmd.startToFireTimeoutMs,
           workflowTaskCompletedEventId: completedEventId,
         });
-        s.timers[cmd.seq] = { seq: cmd.seq, timerId: String(cmd.seq), startedEventId, fireTime: t.now + cmd.startToFireTimeoutMs };
+        s.timers[cmd.seq] = {
+          seq: cmd.seq,
+          timerId: String(cmd.seq),
+          startedEventId,
+          fireTime: t.now + cmd.startToFireTimeoutMs,
+        };
         t.addTimer(keys.userTimer(cmd.seq), t.now + cmd.startToFireTimeoutMs);
         break;
       }
@@ -183,11 +200,18 @@ export function completeWorkflowTask(t: Transition, input: CompleteWorkflowTaskI
           );
           if (i >= 0) startedEventId = (t.dropBuffered(i)!.attributes as { startedEventId: number }).startedEventId;
         }
-        t.writeNow('TimerCanceled', { timerId: String(cmd.seq), startedEventId, workflowTaskCompletedEventId: completedEventId });
+        t.writeNow('TimerCanceled', {
+          timerId: String(cmd.seq),
+          startedEventId,
+          workflowTaskCompletedEventId: completedEventId,
+        });
         break;
       }
       case 'CompleteWorkflowExecution':
-        t.writeNow('WorkflowExecutionCompleted', { result: cmd.result ?? null, workflowTaskCompletedEventId: completedEventId });
+        t.writeNow('WorkflowExecutionCompleted', {
+          result: cmd.result ?? null,
+          workflowTaskCompletedEventId: completedEventId,
+        });
         closeRun(t, { status: 'Completed', result: cmd.result ?? null });
         break;
       case 'FailWorkflowExecution':

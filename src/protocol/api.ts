@@ -18,7 +18,9 @@ export type WorkflowIdReusePolicyName = (typeof WorkflowIdReusePolicies)[number]
 export const WorkflowIdConflictPolicies = ['FAIL', 'USE_EXISTING', 'TERMINATE_EXISTING'] as const;
 export type WorkflowIdConflictPolicyName = (typeof WorkflowIdConflictPolicies)[number];
 
-export const NamespaceParams = Type.Object({ namespace: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$' }) });
+export const NamespaceParams = Type.Object({
+  namespace: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$' }),
+});
 export const WorkflowParams = Type.Object({
   namespace: NamespaceParams.properties.namespace,
   workflowId: Identifier,
@@ -94,7 +96,12 @@ export const WaitResultsRequestSchema = Type.Object(
 export type WaitResultsRequest = Static<typeof WaitResultsRequestSchema>;
 export interface WaitResultsResponse {
   /** One entry per run that closed (or could not be found); runs still running are left out. */
-  results: Array<{ workflowId: string; runId?: string; outcome?: WorkflowResultResponse; error?: { code: string; message: string } }>;
+  results: Array<{
+    workflowId: string;
+    runId?: string;
+    outcome?: WorkflowResultResponse;
+    error?: { code: string; message: string };
+  }>;
 }
 
 export const SignalWorkflowRequestSchema = Type.Object(

@@ -28,7 +28,10 @@ export const ScheduleActivityTaskCommand = Type.Object({
   eager: Type.Optional(Type.Boolean()),
 });
 
-export const RequestCancelActivityTaskCommand = Type.Object({ type: Type.Literal('RequestCancelActivityTask'), seq: Seq });
+export const RequestCancelActivityTaskCommand = Type.Object({
+  type: Type.Literal('RequestCancelActivityTask'),
+  seq: Seq,
+});
 export const StartTimerCommand = Type.Object({ type: Type.Literal('StartTimer'), seq: Seq, startToFireTimeoutMs: Ms });
 export const CancelTimerCommand = Type.Object({ type: Type.Literal('CancelTimer'), seq: Seq });
 export const CompleteWorkflowExecutionCommand = Type.Object({

@@ -64,7 +64,12 @@ export const WorkflowTaskCompletionSchema = Type.Object({
   sticky: Type.Optional(Type.Boolean()),
 });
 
-export const WorkflowTaskFailureCauses = ['NON_DETERMINISTIC', 'WORKFLOW_ERROR', 'UNHANDLED_COMMAND', 'BAD_COMMAND'] as const;
+export const WorkflowTaskFailureCauses = [
+  'NON_DETERMINISTIC',
+  'WORKFLOW_ERROR',
+  'UNHANDLED_COMMAND',
+  'BAD_COMMAND',
+] as const;
 export type WorkflowTaskFailureCause = (typeof WorkflowTaskFailureCauses)[number];
 export const WorkflowTaskFailureSchema = Type.Object({
   kind: Type.Literal('workflowTaskFailed'),

@@ -54,7 +54,7 @@ export class ServerContext {
   }
 
   async start(): Promise<void> {
-    for (let after = 0; ; ) {
+    for (let after = 0; ;) {
       const rows = await this.store.listTasks(after, 5000);
       if (rows.length === 0) break;
       this.matching.add(rows);

@@ -113,7 +113,11 @@ export class Matching {
     for (const candidates of [byIdentity, this.waiters.get(qkey(q.namespace, q.taskQueue))]) {
       for (const w of candidates ?? []) {
         if (w.want.taskQueue !== q.taskQueue || w.want.maxWorkflowTasks <= 0 || !this.unlink(w)) continue;
-        w.resolve({ workflowTasks: [], activityTasks: [], ready: { workflowTasks: [], activityTasks: [], queryTasks: [q] } });
+        w.resolve({
+          workflowTasks: [],
+          activityTasks: [],
+          ready: { workflowTasks: [], activityTasks: [], queryTasks: [q] },
+        });
         return;
       }
     }
@@ -161,7 +165,8 @@ export class Matching {
    */
   reserve(row: TaskRow): Reservation | undefined {
     let candidates: Iterable<Waiter> | undefined;
-    if (row.kind === 'workflow' && row.stickyIdentity !== undefined) candidates = this.waitersByIdentity.get(qkey(row.namespace, row.stickyIdentity));
+    if (row.kind === 'workflow' && row.stickyIdentity !== undefined)
+      candidates = this.waitersByIdentity.get(qkey(row.namespace, row.stickyIdentity));
     else candidates = this.waiters.get(qkey(row.namespace, row.taskQueue));
     if (!candidates) return undefined;
     for (const w of candidates) {
@@ -180,7 +185,8 @@ export class Matching {
   /** Waits until a task is available for this poller, or `signal` aborts (then resolves empty). */
   wait(want: PollWant, signal: AbortSignal): Promise<Matched> {
     const now = this.take(want);
-    if (now.ready || now.workflowTasks.length + now.activityTasks.length > 0 || signal.aborted) return Promise.resolve(now);
+    if (now.ready || now.workflowTasks.length + now.activityTasks.length > 0 || signal.aborted)
+      return Promise.resolve(now);
     return new Promise((resolve) => {
       const key = qkey(want.namespace, want.taskQueue);
       const waiter: Waiter = { want, resolve };
@@ -197,7 +203,9 @@ export class Matching {
         this.waitersByIdentity.set(ikey, byIdentity);
       }
       byIdentity.add(waiter);
-      signal.addEventListener('abort', () => this.settle(waiter, { workflowTasks: [], activityTasks: [] }), { once: true });
+      signal.addEventListener('abort', () => this.settle(waiter, { workflowTasks: [], activityTasks: [] }), {
+        once: true,
+      });
     });
   }
 

@@ -14,9 +14,13 @@ export function checkPayload(value: unknown, field: string, limitBytes: number):
   if (s === undefined || s.length * 3 <= limitBytes) return;
   const size = Buffer.byteLength(s);
   if (size > limitBytes)
-    throw new ApiError('PAYLOAD_TOO_LARGE', `${field} is ${size} bytes, over the payload limit of ${limitBytes} bytes`, {
-      field,
-      size,
-      limit: limitBytes,
-    });
+    throw new ApiError(
+      'PAYLOAD_TOO_LARGE',
+      `${field} is ${size} bytes, over the payload limit of ${limitBytes} bytes`,
+      {
+        field,
+        size,
+        limit: limitBytes,
+      },
+    );
 }

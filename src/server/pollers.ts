@@ -69,7 +69,9 @@ export class PollerRegistry {
     if (!r) return false;
     const q = this.byQueue.get(key(namespace, taskQueue));
     const p = q?.get(identity);
-    const stop = r.identities.delete(identity) || (r.allSeenBefore !== undefined && p !== undefined && p.firstSeenTime <= r.allSeenBefore);
+    const stop =
+      r.identities.delete(identity) ||
+      (r.allSeenBefore !== undefined && p !== undefined && p.firstSeenTime <= r.allSeenBefore);
     // forget the stopped worker: one restarted with the same identity is a new worker
     if (stop && p && p.activePolls <= 1) q?.delete(identity);
     return stop;

@@ -19,7 +19,10 @@ export interface CachedRun {
 const RECENT_EVENTS = 256;
 
 /** The newest events of a run after `added` were written on top of `recent`. */
-export function appendRecent(recent: HistoryEvent[] | undefined, added: readonly HistoryEvent[]): HistoryEvent[] | undefined {
+export function appendRecent(
+  recent: HistoryEvent[] | undefined,
+  added: readonly HistoryEvent[],
+): HistoryEvent[] | undefined {
   if (added.length === 0) return recent;
   const last = recent?.[recent.length - 1];
   const joined = last && last.eventId + 1 === added[0]!.eventId ? [...recent, ...added] : [...added];

@@ -139,7 +139,12 @@ export class RunUpdater {
     // optimistic: later operations in this turn build on these states
     items.forEach(({ transition: t, baseVersion }, i) => {
       const recent = appendRecent(baseVersion === 0 ? undefined : this.cache.peek(t.state.runId)?.recent, t.events);
-      this.cache.put(t.state.runId, { state: t.state, version: baseVersion + 1, json: json[i]!, ...(recent ? { recent } : {}) });
+      this.cache.put(t.state.runId, {
+        state: t.state,
+        version: baseVersion + 1,
+        json: json[i]!,
+        ...(recent ? { recent } : {}),
+      });
     });
     try {
       await this.store.commit({ executions: writes, currentRuns });

@@ -50,8 +50,13 @@ export function openStore(db: string): Store {
 }
 
 export async function startServer(opts: StartServerOptions = {}): Promise<WeftServer> {
-  if (opts.apiKeys?.length || opts.tls) throw new Error('apiKeys and tls are not supported yet in this version of Weft');
-  const config: ServerConfig = { ...DEFAULT_CONFIG, ...(opts.logLevel ? { logLevel: opts.logLevel } : {}), ...opts.config };
+  if (opts.apiKeys?.length || opts.tls)
+    throw new Error('apiKeys and tls are not supported yet in this version of Weft');
+  const config: ServerConfig = {
+    ...DEFAULT_CONFIG,
+    ...(opts.logLevel ? { logLevel: opts.logLevel } : {}),
+    ...opts.config,
+  };
   const log = opts.logger ?? createLogger(config.logLevel);
   const store = opts.store ?? openStore(opts.db ?? './weft.db');
   await store.init();
@@ -93,7 +98,10 @@ export async function startServer(opts: StartServerOptions = {}): Promise<WeftSe
     const addr = app.server.address();
     port = typeof addr === 'object' && addr ? addr.port : (opts.port ?? 7411);
     address = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-    log.info({ address, db: opts.store ? 'custom' : (opts.db ?? './weft.db'), version: WEFT_VERSION }, 'weft server listening');
+    log.info(
+      { address, db: opts.store ? 'custom' : (opts.db ?? './weft.db'), version: WEFT_VERSION },
+      'weft server listening',
+    );
   }
   return { address, port, context: ctx, stop, stopped };
 }

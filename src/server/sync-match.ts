@@ -15,7 +15,15 @@ import type { CommitOutcomeHandler } from './run-updater.js';
 import { activityInput, activityTaskOf, workflowTaskOf } from './service/dispatch.js';
 
 type Handoff =
-  | { r: Reservation; kind: 'workflow'; state: ExecutionState; started: StartedWorkflowTask; taskId: number; attempt: number; sticky: boolean }
+  | {
+      r: Reservation;
+      kind: 'workflow';
+      state: ExecutionState;
+      started: StartedWorkflowTask;
+      taskId: number;
+      attempt: number;
+      sticky: boolean;
+    }
   | { r: Reservation; kind: 'activity'; state: ExecutionState; a: ActivityState };
 
 export function syncMatch(ctx: ServerContext, t: Transition): CommitOutcomeHandler | undefined {
@@ -30,7 +38,15 @@ export function syncMatch(ctx: ServerContext, t: Transition): CommitOutcomeHandl
         const taskId = Number(row.key.slice(row.key.indexOf(':') + 1));
         const sticky = t.state.stickyIdentity === identity;
         const started = startWorkflowTask(t, taskId, identity);
-        handoffs.push({ r, kind: 'workflow', state: t.state, started, taskId, attempt: t.state.workflowTask!.attempt, sticky });
+        handoffs.push({
+          r,
+          kind: 'workflow',
+          state: t.state,
+          started,
+          taskId,
+          attempt: t.state.workflowTask!.attempt,
+          sticky,
+        });
       } else {
         const [, seq, attempt] = row.key.split(':');
         const a = getActivity(t, Number(seq), Number(attempt));

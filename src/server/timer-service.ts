@@ -116,7 +116,8 @@ export class TimerService {
   }
 
   private dropStale(): void {
-    for (let top = this.heap.peek(); top && this.live.get(rowKey(top)) !== top.dueAt; top = this.heap.peek()) this.heap.pop();
+    for (let top = this.heap.peek(); top && this.live.get(rowKey(top)) !== top.dueAt; top = this.heap.peek())
+      this.heap.pop();
   }
 
   private async load(): Promise<void> {

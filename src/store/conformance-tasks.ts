@@ -6,14 +6,20 @@ import type { Store } from './store.js';
 
 export function describeTasksAndTimersConformance(ctx: ConformanceContext): void {
   describe('tasks and timers', () => {
-    const keysOf = async (s: Store): Promise<string[]> => (await s.listTasks(0, 1000)).map((t) => `${t.runId}/${t.key}`);
+    const keysOf = async (s: Store): Promise<string[]> =>
+      (await s.listTasks(0, 1000)).map((t) => `${t.runId}/${t.key}`);
 
     it('removes before it adds, so one write can remove and re-add a key', async () => {
       const s = ctx.store();
       await s.commit(startMutation('r1'));
       const state = makeState('r1', { nextEventId: 3 });
       await s.commit({ executions: [write(state, { expectedVersion: 1, tasksAdded: [task('r1', 'act:1:1')] })] });
-      const moved = task('r1', 'act:1:1', { taskQueue: 'other', createdAt: T0 + 50, kind: 'workflow', stickyIdentity: 'w7' });
+      const moved = task('r1', 'act:1:1', {
+        taskQueue: 'other',
+        createdAt: T0 + 50,
+        kind: 'workflow',
+        stickyIdentity: 'w7',
+      });
       await s.commit({
         executions: [
           write(state, {
@@ -77,9 +83,13 @@ export function describeTasksAndTimersConformance(ctx: ConformanceContext): void
       const dues = [500, 100, 300, 200, 400];
       const state = makeState('r1', { nextEventId: 3 });
       await s.commit({
-        executions: [write(state, { expectedVersion: 1, timersAdded: dues.map((d, i) => timer('r1', `t${i}`, T0 + d)) })],
+        executions: [
+          write(state, { expectedVersion: 1, timersAdded: dues.map((d, i) => timer('r1', `t${i}`, T0 + d)) }),
+        ],
       });
-      await s.commit({ executions: [write(makeState('r2', { nextEventId: 1 }), { timersAdded: [timer('r2', 'x', T0 + 250)] })] });
+      await s.commit({
+        executions: [write(makeState('r2', { nextEventId: 1 }), { timersAdded: [timer('r2', 'x', T0 + 250)] })],
+      });
       expect((await s.dueTimers(T0 + 300, 100)).map((t) => t.dueAt - T0)).toEqual([100, 200, 250, 300]);
       expect((await s.dueTimers(T0 + 300, 2)).map((t) => t.dueAt - T0)).toEqual([100, 200]);
       expect(await s.dueTimers(T0 + 99, 10)).toEqual([]);
@@ -109,7 +119,13 @@ export function describeTasksAndTimersConformance(ctx: ConformanceContext): void
       }
       expect(seen.map((t) => `${t.runId}/${t.key}`)).toEqual(expected);
       for (let i = 1; i < seen.length; i++) expect(seen[i]!.rowId).toBeGreaterThan(seen[i - 1]!.rowId);
-      expect(seen[1]).toMatchObject({ stickyIdentity: 'w1', kind: 'workflow', namespace: NS, taskQueue: 'main', createdAt: T0 });
+      expect(seen[1]).toMatchObject({
+        stickyIdentity: 'w1',
+        kind: 'workflow',
+        namespace: NS,
+        taskQueue: 'main',
+        createdAt: T0,
+      });
       expect('stickyIdentity' in seen[0]!).toBe(false);
     });
   });

@@ -63,7 +63,12 @@ async function seed(store: Store): Promise<ExecutionSummary[]> {
   const rand = prng(7);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
   const ids = new Set<string>();
-  while (ids.size < 90) ids.add(`x${Math.floor(rand() * 0xffffffff).toString(16).padStart(8, '0')}`);
+  while (ids.size < 90)
+    ids.add(
+      `x${Math.floor(rand() * 0xffffffff)
+        .toString(16)
+        .padStart(8, '0')}`,
+    );
   const states = [...ids].map((runId, i) =>
     makeState(runId, {
       namespace: i < 80 ? NS : 'other',
@@ -96,7 +101,8 @@ const CASES: Case[] = [
   },
   {
     query: `WorkflowType = 'order' AND ExecutionStatus = 'Running' AND StartTime >= '${iso(5000)}' AND StartTime < '${iso(20_000)}'`,
-    filter: (e) => e.workflowType === 'order' && e.status === 'Running' && e.startTime >= T0 + 5000 && e.startTime < T0 + 20_000,
+    filter: (e) =>
+      e.workflowType === 'order' && e.status === 'Running' && e.startTime >= T0 + 5000 && e.startTime < T0 + 20_000,
   },
   {
     query: `StartTime BETWEEN '${iso(3000)}' AND '${iso(15_000)}' ORDER BY StartTime ASC`,
@@ -113,7 +119,10 @@ const CASES: Case[] = [
   {
     query: 'HistoryLength > 10 ORDER BY WorkflowType ASC, StartTime DESC',
     filter: (e) => e.historyLength > 10,
-    order: [['workflowType', 'ASC'], ['startTime', 'DESC']],
+    order: [
+      ['workflowType', 'ASC'],
+      ['startTime', 'DESC'],
+    ],
   },
   {
     query: "ExecutionStatus IN ('Failed', 'Terminated') OR WorkflowId STARTS_WITH 'wf-a' ORDER BY StartTime ASC",
@@ -131,7 +140,12 @@ async function walk(store: Store, query: string, pageSize: number): Promise<Exec
   const all: ExecutionSummary[] = [];
   let pageToken: string | undefined;
   for (let pages = 0; pages < 1000; pages++) {
-    const res = await store.listExecutions({ namespace: NS, query: parseQuery(query), pageSize, ...(pageToken ? { pageToken } : {}) });
+    const res = await store.listExecutions({
+      namespace: NS,
+      query: parseQuery(query),
+      pageSize,
+      ...(pageToken ? { pageToken } : {}),
+    });
     expect(res.executions.length).toBeLessThanOrEqual(pageSize);
     all.push(...res.executions);
     if (res.nextPageToken === undefined) return all;
@@ -169,9 +183,16 @@ export function describeVisibilityConformance(ctx: ConformanceContext): void {
       const s = ctx.store();
       const first = await s.listExecutions({ namespace: NS, query: parseQuery('ORDER BY StartTime ASC'), pageSize: 5 });
       expect(first.nextPageToken).toBeDefined();
-      await expect(s.listExecutions({ namespace: NS, query: parseQuery(''), pageSize: 5, pageToken: 'not a token' })).rejects.toThrow();
       await expect(
-        s.listExecutions({ namespace: NS, query: parseQuery('ORDER BY CloseTime DESC'), pageSize: 5, pageToken: first.nextPageToken! }),
+        s.listExecutions({ namespace: NS, query: parseQuery(''), pageSize: 5, pageToken: 'not a token' }),
+      ).rejects.toThrow();
+      await expect(
+        s.listExecutions({
+          namespace: NS,
+          query: parseQuery('ORDER BY CloseTime DESC'),
+          pageSize: 5,
+          pageToken: first.nextPageToken!,
+        }),
       ).rejects.toThrow();
     });
 
@@ -186,7 +207,9 @@ export function describeVisibilityConformance(ctx: ConformanceContext): void {
       const s = ctx.store();
       expect(await s.countExecutions('other', parseQuery(''))).toBe(10);
       expect(await s.countExecutions('nobody', parseQuery(''))).toBe(0);
-      expect(await s.listExecutions({ namespace: 'nobody', query: parseQuery(''), pageSize: 5 })).toEqual({ executions: [] });
+      expect(await s.listExecutions({ namespace: 'nobody', query: parseQuery(''), pageSize: 5 })).toEqual({
+        executions: [],
+      });
     });
   });
 }

@@ -11,7 +11,17 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ExecutionState } from '../engine/state.js';
 import { StoreConflictError, type Mutation, type Store } from './store.js';
-import { currentRun, makeEvents, makeState, NS, startMutation, T0, task, timer, write } from './conformance-fixtures.js';
+import {
+  currentRun,
+  makeEvents,
+  makeState,
+  NS,
+  startMutation,
+  T0,
+  task,
+  timer,
+  write,
+} from './conformance-fixtures.js';
 import { describeTasksAndTimersConformance } from './conformance-tasks.js';
 import { describeVisibilityConformance } from './conformance-visibility.js';
 
@@ -83,7 +93,12 @@ function describeExecutions(ctx: ConformanceContext): void {
       await s.commit(m);
       const stored = await s.getExecution('r1');
       expect(stored).toEqual({ state: m.executions[0]!.state, version: 1 });
-      expect(await s.getCurrentRun(NS, 'wf-r1')).toEqual({ namespace: NS, workflowId: 'wf-r1', runId: 'r1', status: 'Running' });
+      expect(await s.getCurrentRun(NS, 'wf-r1')).toEqual({
+        namespace: NS,
+        workflowId: 'wf-r1',
+        runId: 'r1',
+        status: 'Running',
+      });
       expect(await s.readEvents('r1', 1, 3)).toEqual(m.executions[0]!.newEvents);
       expect(await s.getExecution('nope')).toBeUndefined();
       expect(await s.getCurrentRun(NS, 'nope')).toBeUndefined();
@@ -96,7 +111,14 @@ function describeExecutions(ctx: ConformanceContext): void {
       let state = makeState('r1', { nextEventId: 3, lastProgressTime: T0 + 5 });
       for (let v = 1; v <= 3; v++) {
         state = { ...state, nextEventId: state.nextEventId + 1, lastProgressTime: T0 + v };
-        await s.commit({ executions: [write(state, { expectedVersion: v, newEvents: makeEvents(state, state.nextEventId - 1, state.nextEventId - 1) })] });
+        await s.commit({
+          executions: [
+            write(state, {
+              expectedVersion: v,
+              newEvents: makeEvents(state, state.nextEventId - 1, state.nextEventId - 1),
+            }),
+          ],
+        });
         expect(await s.getExecution('r1')).toEqual({ state, version: v + 1 });
       }
       expect((await s.readEvents('r1', 1, 100)).map((e) => e.eventId)).toEqual([1, 2, 3, 4, 5]);
@@ -109,7 +131,15 @@ function describeExecutions(ctx: ConformanceContext): void {
       await s.commit({ executions: [write(state, { expectedVersion: 1, newEvents: makeEvents(state, 3, 3) })] });
       const stale = makeState('r1', { nextEventId: 4, status: 'Completed', closeTime: T0 + 9 });
       await expectConflict(
-        s.commit({ executions: [write(stale, { expectedVersion: 1, tasksAdded: [task('r1', 'act:9:1')], timersAdded: [timer('r1', 'x', T0)] })] }),
+        s.commit({
+          executions: [
+            write(stale, {
+              expectedVersion: 1,
+              tasksAdded: [task('r1', 'act:9:1')],
+              timersAdded: [timer('r1', 'x', T0)],
+            }),
+          ],
+        }),
       );
       await expectConflict(s.commit({ executions: [write(stale, { expectedVersion: 7 })] }));
       expect(await s.getExecution('r1')).toEqual({ state, version: 2 });
@@ -156,7 +186,13 @@ function describeExecutions(ctx: ConformanceContext): void {
         taskQueue: 'main',
         scheduledEventId: 4 + seq,
         scheduledTime: T0,
-        retryPolicy: { initialIntervalMs: 1000, backoffCoefficient: 2, maximumIntervalMs: 100_000, maximumAttempts: 0, nonRetryableErrorTypes: [] },
+        retryPolicy: {
+          initialIntervalMs: 1000,
+          backoffCoefficient: 2,
+          maximumIntervalMs: 100_000,
+          maximumAttempts: 0,
+          nonRetryableErrorTypes: [],
+        },
         attempt,
         state: 'scheduled',
         currentAttemptScheduledTime: T0,
@@ -168,7 +204,9 @@ function describeExecutions(ctx: ConformanceContext): void {
 
       // activity 2 changes, 3 ends; the write names only those: activity 1 is left as stored
       const v3 = makeState('r1', { nextEventId: 2, activities: { 1: act(1, 99), 2: act(2, 2) } });
-      await s.commit({ executions: [write(v3, { expectedVersion: 2, activitiesChanged: [2], activitiesRemoved: [3] })] });
+      await s.commit({
+        executions: [write(v3, { expectedVersion: 2, activitiesChanged: [2], activitiesRemoved: [3] })],
+      });
       expect((await s.getExecution('r1'))?.state.activities).toEqual({ 1: act(1, 1), 2: act(2, 2) });
 
       const closed = makeState('r1', { nextEventId: 2, status: 'Completed', closeTime: T0 + 5, activities: {} });
@@ -185,9 +223,13 @@ function describeExecutions(ctx: ConformanceContext): void {
         attributes: { timerId: String(n), startedEventId: n },
       });
       const v2 = makeState('r1', { nextEventId: 2, bufferedEvents: [b(1), b(2)] });
-      await s.commit({ executions: [write(v2, { expectedVersion: 1, bufferedEvents: { appendedFrom: 0, rewritten: false } })] });
+      await s.commit({
+        executions: [write(v2, { expectedVersion: 1, bufferedEvents: { appendedFrom: 0, rewritten: false } })],
+      });
       const v3 = makeState('r1', { nextEventId: 2, bufferedEvents: [b(1), b(2), b(3)] });
-      await s.commit({ executions: [write(v3, { expectedVersion: 2, bufferedEvents: { appendedFrom: 2, rewritten: false } })] });
+      await s.commit({
+        executions: [write(v3, { expectedVersion: 2, bufferedEvents: { appendedFrom: 2, rewritten: false } })],
+      });
       expect((await s.getExecution('r1'))?.state.bufferedEvents).toEqual([b(1), b(2), b(3)]);
       const v4 = makeState('r1', { nextEventId: 2, bufferedEvents: [b(3)] });
       await s.commit({ executions: [write(v4, { expectedVersion: 3, bufferedEvents: { rewritten: true } })] });
@@ -230,7 +272,12 @@ function describeCurrentRuns(ctx: ConformanceContext): void {
       await s.commit(startMutation('r1'));
       const failed = makeState('r1', { nextEventId: 3, status: 'Failed', closeTime: T0 + 1 });
       await s.commit({ executions: [write(failed, { expectedVersion: 1, closed: true })] });
-      expect(await s.getCurrentRun(NS, 'wf-r1')).toEqual({ namespace: NS, workflowId: 'wf-r1', runId: 'r1', status: 'Failed' });
+      expect(await s.getCurrentRun(NS, 'wf-r1')).toEqual({
+        namespace: NS,
+        workflowId: 'wf-r1',
+        runId: 'r1',
+        status: 'Failed',
+      });
     });
 
     it('rejects expectedRunId null when the workflow id already has a run', async () => {
@@ -246,18 +293,35 @@ function describeCurrentRuns(ctx: ConformanceContext): void {
       const s = ctx.store();
       await s.commit(startMutation('r1'));
       const closed = makeState('r1', { nextEventId: 3, status: 'Completed', closeTime: T0 + 1 });
-      await expectConflict(s.commit({ executions: [write(closed, { expectedVersion: 1 })], currentRuns: [currentRun(closed, 'r9')] }));
-      await expectConflict(s.commit({ executions: [write(closed, { expectedVersion: 1 })], currentRuns: [currentRun(closed, null)] }));
+      await expectConflict(
+        s.commit({ executions: [write(closed, { expectedVersion: 1 })], currentRuns: [currentRun(closed, 'r9')] }),
+      );
+      await expectConflict(
+        s.commit({ executions: [write(closed, { expectedVersion: 1 })], currentRuns: [currentRun(closed, null)] }),
+      );
       expect(await s.getCurrentRun(NS, 'wf-r1')).toMatchObject({ runId: 'r1', status: 'Running' });
       expect((await s.getExecution('r1'))?.version).toBe(1);
 
-      await s.commit({ executions: [write(closed, { expectedVersion: 1, closed: true })], currentRuns: [currentRun(closed, 'r1')] });
-      expect(await s.getCurrentRun(NS, 'wf-r1')).toEqual({ namespace: NS, workflowId: 'wf-r1', runId: 'r1', status: 'Completed' });
+      await s.commit({
+        executions: [write(closed, { expectedVersion: 1, closed: true })],
+        currentRuns: [currentRun(closed, 'r1')],
+      });
+      expect(await s.getCurrentRun(NS, 'wf-r1')).toEqual({
+        namespace: NS,
+        workflowId: 'wf-r1',
+        runId: 'r1',
+        status: 'Completed',
+      });
 
       const next = startMutation('r2', { workflowId: 'wf-r1' });
       next.currentRuns = [currentRun(next.executions[0]!.state, 'r1')];
       await s.commit(next);
-      expect(await s.getCurrentRun(NS, 'wf-r1')).toEqual({ namespace: NS, workflowId: 'wf-r1', runId: 'r2', status: 'Running' });
+      expect(await s.getCurrentRun(NS, 'wf-r1')).toEqual({
+        namespace: NS,
+        workflowId: 'wf-r1',
+        runId: 'r2',
+        status: 'Running',
+      });
     });
 
     it('keeps workflow ids of different namespaces apart', async () => {
@@ -313,7 +377,11 @@ function describeGroupCommit(ctx: ConformanceContext): void {
     it('fails a mutation that cannot be written (not serialisable) alone', async () => {
       const s = ctx.store();
       const bad = startMutation('r2', { memo: { n: 10n as unknown as number } });
-      const results = await Promise.allSettled([s.commit(startMutation('r1')), s.commit(bad), s.commit(startMutation('r3'))]);
+      const results = await Promise.allSettled([
+        s.commit(startMutation('r1')),
+        s.commit(bad),
+        s.commit(startMutation('r3')),
+      ]);
       expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
       expect(await s.getExecution('r2')).toBeUndefined();
       expect(await s.getCurrentRun(NS, 'wf-r2')).toBeUndefined();
@@ -334,7 +402,14 @@ function describeDefinitions(ctx: ConformanceContext): void {
   describe('workflow definitions', () => {
     it('puts, gets, lists and updates definitions per namespace', async () => {
       const s = ctx.store();
-      const full = { namespace: NS, workflowType: 'b-order', taskQueue: 'main', description: 'Orders', defaults: { workflowTaskTimeoutMs: 5000, retry: { maximumAttempts: 3 } }, updatedAt: T0 };
+      const full = {
+        namespace: NS,
+        workflowType: 'b-order',
+        taskQueue: 'main',
+        description: 'Orders',
+        defaults: { workflowTaskTimeoutMs: 5000, retry: { maximumAttempts: 3 } },
+        updatedAt: T0,
+      };
       const bare = { namespace: NS, workflowType: 'a-ship', taskQueue: 'ship', updatedAt: T0 + 1 };
       await s.putWorkflowDefinition(full);
       await s.putWorkflowDefinition(bare);

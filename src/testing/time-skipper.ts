@@ -52,7 +52,8 @@ export class TimeSkipper {
       .nextDue()
       .then((next) => {
         // skip only if nothing happened while we looked
-        if (next !== undefined && next > this.clock.now() && this.busy.size === 0 && this.lastChange === changeSeen) this.clock.skipTo(next);
+        if (next !== undefined && next > this.clock.now() && this.busy.size === 0 && this.lastChange === changeSeen)
+          this.clock.skipTo(next);
       })
       .catch(() => {})
       .finally(() => {

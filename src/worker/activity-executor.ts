@@ -2,7 +2,13 @@
  * Runs activity tasks: calls the activity function inside its Context, heartbeats to the server (throttled),
  * and turns cancellation answers into an aborted `cancellationSignal`. Produces the task's completion.
  */
-import { ApplicationFailure, CancelledFailure, TimeoutFailure, encodeFailure, isCancellation } from '../common/failure.js';
+import {
+  ApplicationFailure,
+  CancelledFailure,
+  TimeoutFailure,
+  encodeFailure,
+  isCancellation,
+} from '../common/failure.js';
 import type { Logger } from '../common/logger.js';
 import type { ActivityTask, HeartbeatResponse, TaskCompletion } from '../protocol/tasks.js';
 import { Context, runWithContext, type ActivityInfo } from '../activity/context.js';
@@ -122,7 +128,13 @@ export class ActivityExecutor {
     const heartbeater = new Heartbeater(interval, (details) => this.sendHeartbeat(task, details, abort));
     const ctx = new Context(infoOf(task), abort, (d) => heartbeater.beat(d));
     const deadline = task.startToCloseTimeoutMs
-      ? setTimeout(() => abort.abort(new TimeoutFailure('activity start-to-close timeout passed', heartbeater.lastDetails, 'START_TO_CLOSE')), task.startToCloseTimeoutMs)
+      ? setTimeout(
+          () =>
+            abort.abort(
+              new TimeoutFailure('activity start-to-close timeout passed', heartbeater.lastDetails, 'START_TO_CLOSE'),
+            ),
+          task.startToCloseTimeoutMs,
+        )
       : undefined;
     try {
       const result = await runWithContext(ctx, () => fn(...task.input));

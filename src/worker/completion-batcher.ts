@@ -90,7 +90,8 @@ export class CompletionBatcher {
     let wantActivities = 0;
     let wantWorkflowTasks = 0;
     for (const c of batch) {
-      if (c.kind === 'workflowTaskCompleted') wantActivities += c.commands.filter((x) => x.type === 'ScheduleActivityTask' && x.eager).length;
+      if (c.kind === 'workflowTaskCompleted')
+        wantActivities += c.commands.filter((x) => x.type === 'ScheduleActivityTask' && x.eager).length;
       else if (c.kind !== 'workflowTaskFailed') wantWorkflowTasks++;
     }
     const wSlots = eager ? opts.workflowSlots.take(wantWorkflowTasks) : 0;
@@ -104,14 +105,22 @@ export class CompletionBatcher {
       throw e;
     }
     res.results.forEach((r, i) => {
-      if (!r.ok) opts.log.warn({ code: r.error?.code, error: r.error?.message, kind: batch[i]?.kind }, 'server rejected a task completion');
+      if (!r.ok)
+        opts.log.warn(
+          { code: r.error?.code, error: r.error?.message, kind: batch[i]?.kind },
+          'server rejected a task completion',
+        );
     });
     opts.workflowSlots.release(wSlots - res.workflowTasks.length);
     opts.activitySlots.release(aSlots - res.activityTasks.length);
     if (res.workflowTasks.length + res.activityTasks.length > 0) opts.onTasks(res.workflowTasks, res.activityTasks);
   }
 
-  private async deliver(batch: TaskCompletion[], eagerWorkflowSlots: number, eagerActivitySlots: number): Promise<CompleteTasksResponse> {
+  private async deliver(
+    batch: TaskCompletion[],
+    eagerWorkflowSlots: number,
+    eagerActivitySlots: number,
+  ): Promise<CompleteTasksResponse> {
     const { opts } = this;
     const deadline = Date.now() + RETRY_FOR_MS;
     for (let attempt = 0; ; attempt++) {
@@ -120,7 +129,13 @@ export class CompletionBatcher {
           'completeTasks',
           {
             params: { namespace: opts.namespace },
-            body: { identity: opts.identity, taskQueue: opts.taskQueue, completions: batch, eagerWorkflowSlots, eagerActivitySlots },
+            body: {
+              identity: opts.identity,
+              taskQueue: opts.taskQueue,
+              completions: batch,
+              eagerWorkflowSlots,
+              eagerActivitySlots,
+            },
           },
           { retryForMs: 0 },
         );

@@ -21,15 +21,26 @@ export interface ReplayResult {
 
 let replayCounter = 0;
 
-function runOf(history: History, workflowId?: string): { workflowId: string; runId: string; workflowType: string; taskQueue: string } {
+function runOf(
+  history: History,
+  workflowId?: string,
+): { workflowId: string; runId: string; workflowType: string; taskQueue: string } {
   const first = history.events[0];
-  if (!first || first.eventType !== 'WorkflowExecutionStarted') throw new Error('history must start with WorkflowExecutionStarted');
+  if (!first || first.eventType !== 'WorkflowExecutionStarted')
+    throw new Error('history must start with WorkflowExecutionStarted');
   const a = first.attributes;
-  return { workflowId: workflowId ?? a.workflowId, runId: `replay-${++replayCounter}`, workflowType: a.workflowType, taskQueue: a.taskQueue };
+  return {
+    workflowId: workflowId ?? a.workflowId,
+    runId: `replay-${++replayCounter}`,
+    workflowType: a.workflowType,
+    taskQueue: a.taskQueue,
+  };
 }
 
 export async function sandboxFor(opts: ReplayOptions): Promise<WorkflowSandbox> {
-  const bundle = opts.workflowBundle ?? (opts.workflowsPath ? await bundleWorkflowCode({ workflowsPath: opts.workflowsPath }) : undefined);
+  const bundle =
+    opts.workflowBundle ??
+    (opts.workflowsPath ? await bundleWorkflowCode({ workflowsPath: opts.workflowsPath }) : undefined);
   if (!bundle) throw new TypeError('give workflowsPath or workflowBundle');
   return new WorkflowSandbox(bundle, () => {});
 }
@@ -64,7 +75,8 @@ export async function* runReplayHistories(
     const history = 'history' in h ? h.history : h;
     const given = 'workflowId' in h ? h.workflowId : undefined;
     const first = history.events[0];
-    const workflowId = given ?? (first?.eventType === 'WorkflowExecutionStarted' ? first.attributes.workflowId : 'unknown');
+    const workflowId =
+      given ?? (first?.eventType === 'WorkflowExecutionStarted' ? first.attributes.workflowId : 'unknown');
     try {
       replayInSandbox(sandbox, history, workflowId);
       yield { workflowId, runId: '' };

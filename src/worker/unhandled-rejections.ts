@@ -12,7 +12,10 @@ export function installUnhandledRejectionGuard(log: Logger): void {
   process.on('unhandledRejection', (reason, promise) => {
     // a promise from a vm context has that context's Promise.prototype, not ours
     if (Object.getPrototypeOf(promise) !== Promise.prototype) {
-      log.warn({ error: reason instanceof Error ? reason.message : String(reason) }, 'unhandled promise rejection in workflow code');
+      log.warn(
+        { error: reason instanceof Error ? reason.message : String(reason) },
+        'unhandled promise rejection in workflow code',
+      );
       return;
     }
     process.nextTick(() => {

@@ -16,7 +16,13 @@ import { CompletionBatcher } from './completion-batcher.js';
 import { bundleWorkflowCode, type WorkflowBundle } from './sandbox/bundler.js';
 import { WorkflowSandbox } from './sandbox/vm-sandbox.js';
 import { Slots, waitForFreeSlot } from './slots.js';
-import { runReplayHistories, runReplayHistory, type ReplayInput, type ReplayOptions, type ReplayResult } from './replay-histories.js';
+import {
+  runReplayHistories,
+  runReplayHistory,
+  type ReplayInput,
+  type ReplayOptions,
+  type ReplayResult,
+} from './replay-histories.js';
 import type { History } from '../protocol/events.js';
 import { installUnhandledRejectionGuard } from './unhandled-rejections.js';
 import { WorkflowExecutor } from './workflow-executor.js';
@@ -66,7 +72,12 @@ export class Worker {
   private shutdownRequested: (() => void) | undefined;
   private readonly shutdownSignal: Promise<void>;
   /** Tasks received by poll and handed back eagerly with completions, since start. */
-  private readonly counters = { polledWorkflowTasks: 0, polledActivityTasks: 0, eagerWorkflowTasks: 0, eagerActivityTasks: 0 };
+  private readonly counters = {
+    polledWorkflowTasks: 0,
+    polledActivityTasks: 0,
+    eagerWorkflowTasks: 0,
+    eagerActivityTasks: 0,
+  };
   readonly identity: string;
   readonly namespace: string;
   readonly taskQueue: string;
@@ -80,7 +91,8 @@ export class Worker {
   ) {
     this.namespace = opts.namespace ?? 'default';
     this.taskQueue = opts.taskQueue;
-    this.identity = opts.identity ?? `${process.pid}@${hostname()}#${++instanceCounter}-${randomBytes(2).toString('hex')}`;
+    this.identity =
+      opts.identity ?? `${process.pid}@${hostname()}#${++instanceCounter}-${randomBytes(2).toString('hex')}`;
     const transport = connection.transport;
     this.wfSlots = new Slots(sandbox ? (opts.maxConcurrentWorkflowTaskExecutions ?? 40) : 0);
     this.actSlots = new Slots(opts.activities ? (opts.maxConcurrentActivityTaskExecutions ?? 100) : 0);
@@ -99,8 +111,14 @@ export class Worker {
         namespace: this.namespace,
         activities: opts.activities,
         log,
-        maxHeartbeatThrottleIntervalMs: toMs(opts.maxHeartbeatThrottleInterval ?? '60s', 'maxHeartbeatThrottleInterval'),
-        defaultHeartbeatThrottleIntervalMs: toMs(opts.defaultHeartbeatThrottleInterval ?? '30s', 'defaultHeartbeatThrottleInterval'),
+        maxHeartbeatThrottleIntervalMs: toMs(
+          opts.maxHeartbeatThrottleInterval ?? '60s',
+          'maxHeartbeatThrottleInterval',
+        ),
+        defaultHeartbeatThrottleIntervalMs: toMs(
+          opts.defaultHeartbeatThrottleInterval ?? '30s',
+          'defaultHeartbeatThrottleInterval',
+        ),
       });
     this.batcher = new CompletionBatcher({
       transport,
@@ -127,8 +145,12 @@ export class Worker {
       throw new TypeError('Worker.create: give workflowsPath (or workflowBundle), activities, or both');
     const log = opts.logger ?? createLogger('info', 'weft-worker');
     installUnhandledRejectionGuard(log);
-    const bundle = opts.workflowBundle ?? (opts.workflowsPath ? await bundleWorkflowCode({ workflowsPath: opts.workflowsPath }) : undefined);
-    const sandbox = bundle ? new WorkflowSandbox(bundle, (level, message, attrs) => logAt(log, level, message, attrs)) : undefined;
+    const bundle =
+      opts.workflowBundle ??
+      (opts.workflowsPath ? await bundleWorkflowCode({ workflowsPath: opts.workflowsPath }) : undefined);
+    const sandbox = bundle
+      ? new WorkflowSandbox(bundle, (level, message, attrs) => logAt(log, level, message, attrs))
+      : undefined;
     const connection = opts.connection ?? Connection.lazy();
     const worker = new Worker(opts, connection, !opts.connection, sandbox, log);
     if (sandbox && opts.registerWorkflows !== false) {
@@ -149,7 +171,10 @@ export class Worker {
   }
 
   /** Replays many histories; yields one result per history, with `error` set for those that fail. */
-  static runReplayHistories(opts: ReplayOptions, histories: Iterable<ReplayInput> | AsyncIterable<ReplayInput>): AsyncIterableIterator<ReplayResult> {
+  static runReplayHistories(
+    opts: ReplayOptions,
+    histories: Iterable<ReplayInput> | AsyncIterable<ReplayInput>,
+  ): AsyncIterableIterator<ReplayResult> {
     return runReplayHistories(opts, histories);
   }
 
@@ -165,7 +190,12 @@ export class Worker {
     runningTasks: number;
     cachedWorkflows: number;
     pendingCompletions: number;
-    tasks: { polledWorkflowTasks: number; polledActivityTasks: number; eagerWorkflowTasks: number; eagerActivityTasks: number };
+    tasks: {
+      polledWorkflowTasks: number;
+      polledActivityTasks: number;
+      eagerWorkflowTasks: number;
+      eagerActivityTasks: number;
+    };
   } {
     return {
       state: this.state,
@@ -241,7 +271,11 @@ export class Worker {
   /** Asks the server to answer this worker's waiting polls now, so no task is handed to a poll being dropped. */
   private async releaseServerPolls(): Promise<void> {
     const call = this.connection.transport
-      .call('stopWorkers', { params: { namespace: this.namespace, taskQueue: this.taskQueue }, body: { identity: this.identity } }, { retryForMs: 0 })
+      .call(
+        'stopWorkers',
+        { params: { namespace: this.namespace, taskQueue: this.taskQueue }, body: { identity: this.identity } },
+        { retryForMs: 0 },
+      )
       .catch(() => undefined);
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([call, new Promise((r) => (timer = setTimeout(r, 2000)))]);
@@ -302,7 +336,10 @@ export class Worker {
         if (signal.aborted) break;
         failures++;
         if (failures === 1 || failures % 20 === 0)
-          this.log.warn({ error: (e as Error).message, attempt: failures }, e instanceof ConnectionError ? 'server unreachable; polling again with backoff' : 'poll failed');
+          this.log.warn(
+            { error: (e as Error).message, attempt: failures },
+            e instanceof ConnectionError ? 'server unreachable; polling again with backoff' : 'poll failed',
+          );
         if (!(e instanceof ConnectionError) && !(e instanceof ServiceError)) throw e;
         await delay(Math.min(100 * 2 ** Math.min(failures, 7), 10_000) * (0.5 + Math.random() / 2), signal);
         continue;

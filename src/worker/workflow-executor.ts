@@ -96,8 +96,16 @@ export class WorkflowExecutor {
       if (!result) throw new Error(`workflow task of ${task.workflowId} does not end with WorkflowTaskStarted`);
       if (result.failure) {
         machine.dispose();
-        this.opts.log.warn({ workflowId: task.workflowId, runId: task.runId, error: result.failure.message }, 'workflow task failed: error in workflow code (retried)');
-        return { kind: 'workflowTaskFailed', taskToken: task.taskToken, cause: 'WORKFLOW_ERROR', failure: result.failure };
+        this.opts.log.warn(
+          { workflowId: task.workflowId, runId: task.runId, error: result.failure.message },
+          'workflow task failed: error in workflow code (retried)',
+        );
+        return {
+          kind: 'workflowTaskFailed',
+          taskToken: task.taskToken,
+          cause: 'WORKFLOW_ERROR',
+          failure: result.failure,
+        };
       }
       const closing = result.commands.some((c) => TERMINAL_COMMANDS.has(c.type));
       const sticky = !closing && this.opts.maxCachedWorkflows > 0;
@@ -113,7 +121,10 @@ export class WorkflowExecutor {
     } catch (e) {
       machine?.dispose();
       const cause = e instanceof DeterminismViolationError ? 'NON_DETERMINISTIC' : 'WORKFLOW_ERROR';
-      this.opts.log.error({ workflowId: task.workflowId, runId: task.runId, cause, error: (e as Error).message }, 'workflow task failed (retried)');
+      this.opts.log.error(
+        { workflowId: task.workflowId, runId: task.runId, cause, error: (e as Error).message },
+        'workflow task failed (retried)',
+      );
       return { kind: 'workflowTaskFailed', taskToken: task.taskToken, cause, failure: encodeFailure(e) };
     }
   }
@@ -144,13 +155,20 @@ export class WorkflowExecutor {
     return p;
   }
 
-  private async fetchEvents(run: { namespace: string; workflowId: string; runId: string }, toEventId = Infinity): Promise<HistoryEvent[]> {
+  private async fetchEvents(
+    run: { namespace: string; workflowId: string; runId: string },
+    toEventId = Infinity,
+  ): Promise<HistoryEvent[]> {
     const events: HistoryEvent[] = [];
     let from: number | undefined = 1;
     while (from !== undefined && from <= toEventId) {
       const page: HistoryResponse = await this.opts.transport.call<HistoryResponse>('workflowHistory', {
         params: { namespace: run.namespace, workflowId: run.workflowId },
-        query: { runId: run.runId, fromEventId: from, ...(toEventId !== Infinity ? { maxEvents: toEventId - from + 1 } : {}) },
+        query: {
+          runId: run.runId,
+          fromEventId: from,
+          ...(toEventId !== Infinity ? { maxEvents: toEventId - from + 1 } : {}),
+        },
       });
       events.push(...page.events);
       from = page.nextEventId;

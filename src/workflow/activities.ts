@@ -79,7 +79,8 @@ export function scheduleActivity(activityType: string, args: unknown[], options:
     scope.cancelRequested.catch((err: unknown) => {
       if (!activator.activities.has(seq)) return; // done already
       if (cancellationType !== 'ABANDON') activator.pushCommand({ type: 'RequestCancelActivityTask', seq });
-      if (cancellationType !== 'WAIT_CANCELLATION_COMPLETED') activator.rejectActivity(seq, activityType, activityId, err);
+      if (cancellationType !== 'WAIT_CANCELLATION_COMPLETED')
+        activator.rejectActivity(seq, activityType, activityId, err);
     });
   }
   return promise;
@@ -89,7 +90,9 @@ export function scheduleActivity(activityType: string, args: unknown[], options:
  * Activities as typed async functions: `const { charge } = proxyActivities<typeof activities>({ startToCloseTimeout: '1m' })`.
  * One of startToCloseTimeout or scheduleToCloseTimeout is required.
  */
-export function proxyActivities<A = Record<string, (...args: unknown[]) => unknown>>(options: ActivityOptions): ActivityInterfaceFor<A> {
+export function proxyActivities<A = Record<string, (...args: unknown[]) => unknown>>(
+  options: ActivityOptions,
+): ActivityInterfaceFor<A> {
   checkOptions(options);
   return new Proxy({} as ActivityInterfaceFor<A>, {
     get(_, name) {

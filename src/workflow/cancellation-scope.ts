@@ -64,7 +64,10 @@ export class CancellationScope {
     this.cancelRequested.catch(() => {}); // a cancellation nobody waits on is not an unhandled rejection
     if (this.cancellable && this.parent) {
       if (this.parent.consideredCancelled) this.cancel();
-      else this.parent.cancelRequested.catch((e: unknown) => this.cancel(e instanceof CancelledFailure ? e.message : undefined));
+      else
+        this.parent.cancelRequested.catch((e: unknown) =>
+          this.cancel(e instanceof CancelledFailure ? e.message : undefined),
+        );
     }
   }
 

@@ -45,7 +45,11 @@ export const ActivityCancellationType = {
   ABANDON: 'ABANDON',
 } as const;
 
-export const ParentClosePolicy = { TERMINATE: 'TERMINATE', ABANDON: 'ABANDON', REQUEST_CANCEL: 'REQUEST_CANCEL' } as const;
+export const ParentClosePolicy = {
+  TERMINATE: 'TERMINATE',
+  ABANDON: 'ABANDON',
+  REQUEST_CANCEL: 'REQUEST_CANCEL',
+} as const;
 export type ParentClosePolicy = (typeof ParentClosePolicy)[keyof typeof ParentClosePolicy];
 
 export const WorkflowIdReusePolicy = {
@@ -56,7 +60,11 @@ export const WorkflowIdReusePolicy = {
 } as const;
 export type WorkflowIdReusePolicy = (typeof WorkflowIdReusePolicy)[keyof typeof WorkflowIdReusePolicy];
 
-export const WorkflowIdConflictPolicy = { FAIL: 'FAIL', USE_EXISTING: 'USE_EXISTING', TERMINATE_EXISTING: 'TERMINATE_EXISTING' } as const;
+export const WorkflowIdConflictPolicy = {
+  FAIL: 'FAIL',
+  USE_EXISTING: 'USE_EXISTING',
+  TERMINATE_EXISTING: 'TERMINATE_EXISTING',
+} as const;
 export type WorkflowIdConflictPolicy = (typeof WorkflowIdConflictPolicy)[keyof typeof WorkflowIdConflictPolicy];
 
 /** A function's promise-returning form: what an activity looks like from a workflow. */

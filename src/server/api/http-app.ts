@@ -26,7 +26,8 @@ function toApiError(e: unknown): ApiError | undefined {
   if (e instanceof ApiError) return e;
   const fe = e as FastifyError;
   if (typeof fe?.code !== 'string') {
-    if (fe?.statusCode !== undefined && fe.statusCode >= 400 && fe.statusCode < 500) return new ApiError('INVALID_ARGUMENT', fe.message);
+    if (fe?.statusCode !== undefined && fe.statusCode >= 400 && fe.statusCode < 500)
+      return new ApiError('INVALID_ARGUMENT', fe.message);
     return undefined;
   }
   switch (fe.code) {
@@ -40,7 +41,8 @@ function toApiError(e: unknown): ApiError | undefined {
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new ApiError('INVALID_JSON', fe.message);
     default:
-      if (fe.statusCode !== undefined && fe.statusCode >= 400 && fe.statusCode < 500) return new ApiError('INVALID_ARGUMENT', fe.message);
+      if (fe.statusCode !== undefined && fe.statusCode >= 400 && fe.statusCode < 500)
+        return new ApiError('INVALID_ARGUMENT', fe.message);
       return undefined;
   }
 }
@@ -73,7 +75,11 @@ export async function createHttpApp(ctx: ServerContext, opts: HttpAppOptions): P
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.0.3',
-      info: { title: 'Weft API', version: opts.version, description: 'Durable workflows: the HTTP API of the Weft server.' },
+      info: {
+        title: 'Weft API',
+        version: opts.version,
+        description: 'Durable workflows: the HTTP API of the Weft server.',
+      },
       servers: [{ url: '/' }],
     },
   });
@@ -93,22 +99,35 @@ export async function createHttpApp(ctx: ServerContext, opts: HttpAppOptions): P
 
   for (const op of operations) mount(app, ctx, op);
 
-  app.get('/healthz', { schema: { summary: 'Server health: answers 200 when the store answers', tags: ['system'] } }, async (_req, reply) => {
-    try {
-      await ctx.store.ping();
-      return { status: 'ok', store: ctx.store.dialect };
-    } catch (e) {
-      return reply.status(503).send({ status: 'unavailable', error: { code: 'UNAVAILABLE', message: String((e as Error).message) } });
-    }
-  });
-  app.post(`${API_PREFIX}/system/shutdown`, { schema: { summary: 'Stop the server (loopback callers only)', tags: ['system'] } }, async (req, reply) => {
-    if (!isLoopback(req.ip)) return reply.status(403).send(new ApiError('FORBIDDEN', 'shutdown is allowed from loopback only').toJSON());
-    setImmediate(() => opts.onShutdownRequest?.());
-    return { status: 'stopping' };
-  });
+  app.get(
+    '/healthz',
+    { schema: { summary: 'Server health: answers 200 when the store answers', tags: ['system'] } },
+    async (_req, reply) => {
+      try {
+        await ctx.store.ping();
+        return { status: 'ok', store: ctx.store.dialect };
+      } catch (e) {
+        return reply
+          .status(503)
+          .send({ status: 'unavailable', error: { code: 'UNAVAILABLE', message: String((e as Error).message) } });
+      }
+    },
+  );
+  app.post(
+    `${API_PREFIX}/system/shutdown`,
+    { schema: { summary: 'Stop the server (loopback callers only)', tags: ['system'] } },
+    async (req, reply) => {
+      if (!isLoopback(req.ip))
+        return reply.status(403).send(new ApiError('FORBIDDEN', 'shutdown is allowed from loopback only').toJSON());
+      setImmediate(() => opts.onShutdownRequest?.());
+      return { status: 'stopping' };
+    },
+  );
   app.get(`${API_PREFIX}/openapi.json`, { schema: { hide: true } }, async () => app.swagger());
   if (!opts.headless)
-    app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.type('text/html; charset=utf-8').send(renderHomePage(opts.version)));
+    app.get('/', { schema: { hide: true } }, async (_req, reply) =>
+      reply.type('text/html; charset=utf-8').send(renderHomePage(opts.version)),
+    );
   return app;
 }
 

@@ -19,7 +19,12 @@ function checker(schema: TSchema): TypeCheck<TSchema> {
  * Checks `value` against `schema`; `coerce` converts strings of the query string and path to numbers and
  * booleans first. Throws INVALID_ARGUMENT naming the first bad field.
  */
-export function validate(schema: TSchema | undefined, value: unknown, where: 'body' | 'query' | 'params', coerce = false): unknown {
+export function validate(
+  schema: TSchema | undefined,
+  value: unknown,
+  where: 'body' | 'query' | 'params',
+  coerce = false,
+): unknown {
   if (!schema) return value;
   let v = value;
   if (where === 'body' && v === undefined) v = schema.type === 'object' && !schema.required?.length ? {} : v;

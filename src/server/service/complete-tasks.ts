@@ -44,7 +44,11 @@ interface EagerWorkflowTask {
   attempt: number;
 }
 
-export async function completeTasks(ctx: ServerContext, namespace: string, req: CompleteTasksRequest): Promise<CompleteTasksResponse> {
+export async function completeTasks(
+  ctx: ServerContext,
+  namespace: string,
+  req: CompleteTasksRequest,
+): Promise<CompleteTasksResponse> {
   ctx.pollers.seen(namespace, req.identity, ctx.clock.now());
   const slots: Slots = { activity: req.eagerActivitySlots ?? 0, workflow: req.eagerWorkflowSlots ?? 0 };
   const activityTasks: ActivityTask[] = [];
@@ -135,8 +139,12 @@ async function completeOne(
           ...(eager ? { eager } : {}),
         });
         slots.activity -= r.eagerActivitySeqs.length;
-        const inputOf = new Map(commands.flatMap((c) => (c.type === 'ScheduleActivityTask' ? [[c.seq, c.input] as const] : [])));
-        const acts = r.eagerActivitySeqs.map((seq) => activityTaskOf(t.state, t.state.activities[seq]!, inputOf.get(seq) ?? []));
+        const inputOf = new Map(
+          commands.flatMap((c) => (c.type === 'ScheduleActivityTask' ? [[c.seq, c.input] as const] : [])),
+        );
+        const acts = r.eagerActivitySeqs.map((seq) =>
+          activityTaskOf(t.state, t.state.activities[seq]!, inputOf.get(seq) ?? []),
+        );
         return { acts, wt: takeEagerWorkflowTask(t) };
       });
       handOut(out);
@@ -145,7 +153,9 @@ async function completeOne(
     case 'workflowTaskFailed': {
       if (token.kind !== 'workflow') throw new ApiError('INVALID_ARGUMENT', 'not a workflow task token');
       const failure = sanitizeFailure(c.failure);
-      await ctx.updater.update(token.runId, (t) => failWorkflowTask(t, { id: token.taskId, cause: c.cause, failure, identity }));
+      await ctx.updater.update(token.runId, (t) =>
+        failWorkflowTask(t, { id: token.taskId, cause: c.cause, failure, identity }),
+      );
       return;
     }
     case 'activityTaskCompleted':
@@ -158,7 +168,8 @@ async function completeOne(
       const out = await ctx.updater.update(token.runId, (t) => {
         const a = getActivity(t, token.seq, token.attempt);
         if (c.kind === 'activityTaskCompleted') completeActivity(t, a, c.result ?? null);
-        else if (c.kind === 'activityTaskFailed') failActivityAttempt(t, a, sanitizeFailure(c.failure), c.lastHeartbeatDetails);
+        else if (c.kind === 'activityTaskFailed')
+          failActivityAttempt(t, a, sanitizeFailure(c.failure), c.lastHeartbeatDetails);
         else activityCanceled(t, a, c.details);
         return { acts: [], wt: takeEagerWorkflowTask(t) };
       });

@@ -1,6 +1,11 @@
 /** Describe a run: its summary, what is pending (workflow task, activities, timers) and, once closed, its outcome. */
 import type { ExecutionState } from '../../engine/state.js';
-import type { DescribeWorkflowResponse, PendingActivityInfo, WorkflowExecutionInfo, WorkflowResultResponse } from '../../protocol/api.js';
+import type {
+  DescribeWorkflowResponse,
+  PendingActivityInfo,
+  WorkflowExecutionInfo,
+  WorkflowResultResponse,
+} from '../../protocol/api.js';
 import type { ServerContext } from '../context.js';
 import { loadRun } from './resolve-run.js';
 
@@ -31,13 +36,24 @@ export function outcomeOf(s: ExecutionState): WorkflowResultResponse {
   return r;
 }
 
-export async function describeWorkflow(ctx: ServerContext, namespace: string, workflowId: string, runId?: string): Promise<DescribeWorkflowResponse> {
+export async function describeWorkflow(
+  ctx: ServerContext,
+  namespace: string,
+  workflowId: string,
+  runId?: string,
+): Promise<DescribeWorkflowResponse> {
   const { state: s } = await loadRun(ctx, namespace, workflowId, runId);
   const pendingActivities: PendingActivityInfo[] = Object.values(s.activities).map((a) => {
     const p: PendingActivityInfo = {
       activityId: a.activityId,
       activityType: a.activityType,
-      state: a.cancelRequested ? 'CANCEL_REQUESTED' : a.state === 'started' ? 'STARTED' : a.state === 'backoff' ? 'BACKOFF' : 'SCHEDULED',
+      state: a.cancelRequested
+        ? 'CANCEL_REQUESTED'
+        : a.state === 'started'
+          ? 'STARTED'
+          : a.state === 'backoff'
+            ? 'BACKOFF'
+            : 'SCHEDULED',
       attempt: a.attempt,
       maximumAttempts: a.retryPolicy.maximumAttempts,
       scheduledTime: iso(a.scheduledTime),

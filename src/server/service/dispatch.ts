@@ -17,7 +17,13 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 /** The task a worker gets for an activity attempt; `input` comes from the ActivityTaskScheduled event. */
 export function activityTaskOf(s: ExecutionState, a: Readonly<ActivityState>, input: unknown[]): ActivityTask {
   const task: ActivityTask = {
-    taskToken: encodeTaskToken({ kind: 'activity', namespace: s.namespace, runId: s.runId, seq: a.seq, attempt: a.attempt }),
+    taskToken: encodeTaskToken({
+      kind: 'activity',
+      namespace: s.namespace,
+      runId: s.runId,
+      seq: a.seq,
+      attempt: a.attempt,
+    }),
     namespace: s.namespace,
     workflowId: s.workflowId,
     runId: s.runId,
@@ -53,7 +59,8 @@ export async function workflowTaskOf(
 ): Promise<WorkflowTask> {
   const from = sticky ? s.lastCompletedStartedEventId + 1 : 1;
   const lastStored = started.transientEvents.length > 0 ? started.startedEventId - 2 : started.startedEventId;
-  const events: HistoryEvent[] = lastStored >= from ? [...(await ctx.updater.readEvents(s.runId, from, lastStored))] : [];
+  const events: HistoryEvent[] =
+    lastStored >= from ? [...(await ctx.updater.readEvents(s.runId, from, lastStored))] : [];
   events.push(...started.transientEvents);
   return {
     taskToken: encodeTaskToken({ kind: 'workflow', namespace: s.namespace, runId: s.runId, taskId }),
@@ -70,7 +77,11 @@ export async function workflowTaskOf(
 }
 
 /** Starts the workflow task a task row names; undefined if the row is stale. */
-export async function dispatchWorkflowTaskRow(ctx: ServerContext, row: TaskRow, identity: string): Promise<WorkflowTask | undefined> {
+export async function dispatchWorkflowTaskRow(
+  ctx: ServerContext,
+  row: TaskRow,
+  identity: string,
+): Promise<WorkflowTask | undefined> {
   const taskId = Number(row.key.slice(row.key.indexOf(':') + 1));
   let out: { state: ExecutionState; started: StartedWorkflowTask; attempt: number; sticky: boolean } | undefined;
   try {
@@ -87,7 +98,11 @@ export async function dispatchWorkflowTaskRow(ctx: ServerContext, row: TaskRow, 
 }
 
 /** Starts the activity attempt a task row names; undefined if the row is stale. */
-export async function dispatchActivityTaskRow(ctx: ServerContext, row: TaskRow, identity: string): Promise<ActivityTask | undefined> {
+export async function dispatchActivityTaskRow(
+  ctx: ServerContext,
+  row: TaskRow,
+  identity: string,
+): Promise<ActivityTask | undefined> {
   const [, seqText, attemptText] = row.key.split(':');
   let started: { state: ExecutionState; a: ActivityState };
   try {
@@ -106,7 +121,8 @@ export async function dispatchActivityTaskRow(ctx: ServerContext, row: TaskRow, 
 /** An activity's input, from its ActivityTaskScheduled event. */
 export async function activityInput(ctx: ServerContext, runId: string, scheduledEventId: number): Promise<unknown[]> {
   const [ev] = await ctx.updater.readEvents(runId, scheduledEventId, scheduledEventId);
-  if (ev?.eventType !== 'ActivityTaskScheduled') throw new Error(`run ${runId}: event ${scheduledEventId} is not ActivityTaskScheduled`);
+  if (ev?.eventType !== 'ActivityTaskScheduled')
+    throw new Error(`run ${runId}: event ${scheduledEventId} is not ActivityTaskScheduled`);
   return ev.attributes.input;
 }
 

@@ -13,8 +13,11 @@ export async function heartbeat(
   identity?: string,
 ): Promise<HeartbeatResponse> {
   const token = decodeTaskToken(req.taskToken);
-  if (token.kind !== 'activity' || token.namespace !== namespace) throw new ApiError('INVALID_ARGUMENT', 'not an activity task token of this namespace');
+  if (token.kind !== 'activity' || token.namespace !== namespace)
+    throw new ApiError('INVALID_ARGUMENT', 'not an activity task token of this namespace');
   checkPayload(req.details, 'details', ctx.config.payloadLimitBytes);
   if (identity) ctx.pollers.seen(namespace, identity, ctx.clock.now());
-  return ctx.updater.update(token.runId, (t) => heartbeatActivity(t, getActivity(t, token.seq, token.attempt), req.details));
+  return ctx.updater.update(token.runId, (t) =>
+    heartbeatActivity(t, getActivity(t, token.seq, token.attempt), req.details),
+  );
 }

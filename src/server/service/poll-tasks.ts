@@ -20,7 +20,13 @@ export async function pollTasks(
     return { workflowTasks: [], activityTasks: [], shutdownRequested: true };
   const timeoutMs = Math.min(req.timeoutMs ?? ctx.config.pollTimeoutMs, ctx.config.pollTimeoutMs);
   const deadline = Date.now() + timeoutMs;
-  const want = { namespace, taskQueue, identity: req.identity, maxWorkflowTasks: req.maxWorkflowTasks, maxActivityTasks: req.maxActivityTasks };
+  const want = {
+    namespace,
+    taskQueue,
+    identity: req.identity,
+    maxWorkflowTasks: req.maxWorkflowTasks,
+    maxActivityTasks: req.maxActivityTasks,
+  };
   poller.activePolls++;
   try {
     for (;;) {

@@ -62,10 +62,14 @@ export async function queryWorkflow(
   const answered = ctx.queries.wait(task.queryId);
   ctx.matching.addQuery(task, state.status === 'Running' ? state.stickyIdentity : undefined);
   let timer: NodeJS.Timeout | undefined;
-  const onAbort = (): void => void ctx.queries.answer(task.queryId, { failure: { kind: 'cancelled', message: 'the caller went away' } });
+  const onAbort = (): void =>
+    void ctx.queries.answer(task.queryId, { failure: { kind: 'cancelled', message: 'the caller went away' } });
   signal?.addEventListener('abort', onAbort, { once: true });
   const timedOut = new Promise<QueryAnswer>((resolve) => {
-    timer = setTimeout(() => resolve({ failure: { kind: 'timeout', message: 'no worker answered', timeoutType: 'START_TO_CLOSE' } }), ctx.config.queryTimeoutMs);
+    timer = setTimeout(
+      () => resolve({ failure: { kind: 'timeout', message: 'no worker answered', timeoutType: 'START_TO_CLOSE' } }),
+      ctx.config.queryTimeoutMs,
+    );
   });
   const a = await Promise.race([answered, timedOut]).finally(() => {
     clearTimeout(timer);
@@ -73,9 +77,14 @@ export async function queryWorkflow(
     ctx.queries.forget(task.queryId);
     ctx.matching.dropQuery(task);
   });
-  if (a.notRegistered) throw new ApiError('QUERY_NOT_REGISTERED', a.failure?.message ?? `query ${req.queryType} is not registered`);
+  if (a.notRegistered)
+    throw new ApiError('QUERY_NOT_REGISTERED', a.failure?.message ?? `query ${req.queryType} is not registered`);
   if (a.failure?.kind === 'timeout')
-    throw new ApiError('QUERY_TIMEOUT', `no worker of task queue ${state.taskQueue} answered the query within ${ctx.config.queryTimeoutMs} ms`);
-  if (a.failure) throw new ApiError('QUERY_FAILED', `query ${req.queryType} failed: ${a.failure.message}`, { failure: a.failure });
+    throw new ApiError(
+      'QUERY_TIMEOUT',
+      `no worker of task queue ${state.taskQueue} answered the query within ${ctx.config.queryTimeoutMs} ms`,
+    );
+  if (a.failure)
+    throw new ApiError('QUERY_FAILED', `query ${req.queryType} failed: ${a.failure.message}`, { failure: a.failure });
   return { result: a.result ?? null };
 }

@@ -16,7 +16,11 @@ function toRegistered(d: WorkflowDefinition): RegisteredWorkflow {
   };
 }
 
-export async function registerWorkflow(ctx: ServerContext, namespace: string, req: RegisterWorkflowRequest): Promise<RegisteredWorkflow> {
+export async function registerWorkflow(
+  ctx: ServerContext,
+  namespace: string,
+  req: RegisterWorkflowRequest,
+): Promise<RegisteredWorkflow> {
   const d = req.defaults;
   try {
     optionalMs(d?.workflowExecutionTimeout, 'defaults.workflowExecutionTimeout');
@@ -44,6 +48,9 @@ export async function registerWorkflow(ctx: ServerContext, namespace: string, re
   return toRegistered(def);
 }
 
-export async function listRegisteredWorkflows(ctx: ServerContext, namespace: string): Promise<{ workflows: RegisteredWorkflow[] }> {
+export async function listRegisteredWorkflows(
+  ctx: ServerContext,
+  namespace: string,
+): Promise<{ workflows: RegisteredWorkflow[] }> {
   return { workflows: (await ctx.store.listWorkflowDefinitions(namespace)).map(toRegistered) };
 }

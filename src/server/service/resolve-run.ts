@@ -3,17 +3,31 @@ import { ApiError } from '../../common/api-error.js';
 import type { CachedRun } from '../run-cache.js';
 import type { ServerContext } from '../context.js';
 
-export async function resolveRunId(ctx: ServerContext, namespace: string, workflowId: string, runId?: string): Promise<string> {
+export async function resolveRunId(
+  ctx: ServerContext,
+  namespace: string,
+  workflowId: string,
+  runId?: string,
+): Promise<string> {
   if (runId) {
     const run = await loadRun(ctx, namespace, workflowId, runId);
     return run.state.runId;
   }
   const current = await ctx.store.getCurrentRun(namespace, workflowId);
-  if (!current) throw new ApiError('WORKFLOW_NOT_FOUND', `workflow ${JSON.stringify(workflowId)} not found in namespace ${namespace}`);
+  if (!current)
+    throw new ApiError(
+      'WORKFLOW_NOT_FOUND',
+      `workflow ${JSON.stringify(workflowId)} not found in namespace ${namespace}`,
+    );
   return current.runId;
 }
 
-export async function loadRun(ctx: ServerContext, namespace: string, workflowId: string, runId?: string): Promise<CachedRun> {
+export async function loadRun(
+  ctx: ServerContext,
+  namespace: string,
+  workflowId: string,
+  runId?: string,
+): Promise<CachedRun> {
   const id = runId ?? (await resolveRunId(ctx, namespace, workflowId));
   const run = await ctx.cache.get(id).catch((e: unknown) => {
     if (e instanceof ApiError && e.code === 'WORKFLOW_NOT_FOUND')

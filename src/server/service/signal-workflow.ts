@@ -26,9 +26,18 @@ export async function signalWorkflow(
 }
 
 /** Signals the workflow's running run, or starts a run and signals it in the same transaction. */
-export async function signalWithStart(ctx: ServerContext, namespace: string, req: SignalWithStartRequest): Promise<StartWorkflowResponse> {
+export async function signalWithStart(
+  ctx: ServerContext,
+  namespace: string,
+  req: SignalWithStartRequest,
+): Promise<StartWorkflowResponse> {
   checkPayload(req.signalArgs, 'signalArgs', ctx.config.payloadLimitBytes);
   const { signalName, signalArgs, ...start } = req;
-  const signal = { signalName, args: signalArgs ?? [], ...(req.identity ? { identity: req.identity } : {}), ...(req.requestId ? { requestId: `${req.requestId}:signal` } : {}) };
+  const signal = {
+    signalName,
+    args: signalArgs ?? [],
+    ...(req.identity ? { identity: req.identity } : {}),
+    ...(req.requestId ? { requestId: `${req.requestId}:signal` } : {}),
+  };
   return startWorkflowWith(ctx, namespace, { ...start, workflowIdConflictPolicy: 'USE_EXISTING' }, { signal });
 }

@@ -40,9 +40,12 @@ async function resolveStart(ctx: ServerContext, namespace: string, req: StartWor
     const retry = req.retry ?? d.retry;
     return {
       taskQueue: req.taskQueue ?? def.taskQueue,
-      workflowExecutionTimeoutMs: optionalMs(req.workflowExecutionTimeout ?? d.workflowExecutionTimeout, 'workflowExecutionTimeout') || undefined,
-      workflowRunTimeoutMs: optionalMs(req.workflowRunTimeout ?? d.workflowRunTimeout, 'workflowRunTimeout') || undefined,
-      workflowTaskTimeoutMs: optionalMs(req.workflowTaskTimeout ?? d.workflowTaskTimeout, 'workflowTaskTimeout') || undefined,
+      workflowExecutionTimeoutMs:
+        optionalMs(req.workflowExecutionTimeout ?? d.workflowExecutionTimeout, 'workflowExecutionTimeout') || undefined,
+      workflowRunTimeoutMs:
+        optionalMs(req.workflowRunTimeout ?? d.workflowRunTimeout, 'workflowRunTimeout') || undefined,
+      workflowTaskTimeoutMs:
+        optionalMs(req.workflowTaskTimeout ?? d.workflowTaskTimeout, 'workflowTaskTimeout') || undefined,
       retryPolicy: retry ? resolveRetryPolicy(retry, 'retry') : undefined,
     };
   } catch (e) {
@@ -65,7 +68,13 @@ export async function startWorkflow(
 ): Promise<StartWorkflowResponse> {
   const started = await startWorkflowWith(ctx, namespace, req, {});
   if (!req.waitMs) return started;
-  const outcome = await workflowResult(ctx, namespace, req.workflowId, { runId: started.runId, waitMs: req.waitMs }, signal);
+  const outcome = await workflowResult(
+    ctx,
+    namespace,
+    req.workflowId,
+    { runId: started.runId, waitMs: req.waitMs },
+    signal,
+  );
   return outcome.status === 'Running' ? started : { ...started, result: outcome };
 }
 
@@ -100,9 +109,12 @@ async function tryStart(
   const items: CommitItem[] = [];
   if (current) {
     const existing = await ctx.cache.get(current.runId);
-    if (req.requestId && existing.state.startRequestId === req.requestId) return { runId: current.runId, started: false };
+    if (req.requestId && existing.state.startRequestId === req.requestId)
+      return { runId: current.runId, started: false };
     if (existing.state.status === 'Running') {
-      const conflict = req.workflowIdConflictPolicy ?? (req.workflowIdReusePolicy === 'TERMINATE_IF_RUNNING' ? 'TERMINATE_EXISTING' : 'FAIL');
+      const conflict =
+        req.workflowIdConflictPolicy ??
+        (req.workflowIdReusePolicy === 'TERMINATE_IF_RUNNING' ? 'TERMINATE_EXISTING' : 'FAIL');
       if (conflict === 'USE_EXISTING') {
         const sig = extras.signal;
         if (sig) {
@@ -118,7 +130,10 @@ async function tryStart(
       }
       if (conflict === 'FAIL') throw alreadyStarted(req.workflowId, current);
       const item = await ctx.updater.begin(current.runId);
-      terminateWorkflow(item.transition, { reason: 'terminated by a new start (TERMINATE_EXISTING)', identity: req.identity ?? 'weft' });
+      terminateWorkflow(item.transition, {
+        reason: 'terminated by a new start (TERMINATE_EXISTING)',
+        identity: req.identity ?? 'weft',
+      });
       items.push(item);
     } else {
       const reuse = req.workflowIdReusePolicy ?? 'ALLOW_DUPLICATE';

@@ -17,12 +17,20 @@ export function describeTaskQueue(ctx: ServerContext, namespace: string, taskQue
 }
 
 /** `weft worker stop`: the named worker (or every worker now polling the queue) drains and exits. */
-export function stopWorkers(ctx: ServerContext, namespace: string, taskQueue: string, identity?: string): { requested: number } {
+export function stopWorkers(
+  ctx: ServerContext,
+  namespace: string,
+  taskQueue: string,
+  identity?: string,
+): { requested: number } {
   const now = ctx.clock.now();
   const live = ctx.pollers.list(namespace, taskQueue, now, ctx.config.pollerExpiryMs);
   const targets = identity === undefined ? live : live.filter((p) => p.identity === identity);
   ctx.pollers.requestStop(namespace, taskQueue, identity, now);
   // polls waiting now answer at once, with the stop request
-  ctx.matching.releaseWaiters((w) => w.namespace === namespace && w.taskQueue === taskQueue && (identity === undefined || w.identity === identity));
+  ctx.matching.releaseWaiters(
+    (w) =>
+      w.namespace === namespace && w.taskQueue === taskQueue && (identity === undefined || w.identity === identity),
+  );
   return { requested: targets.length };
 }

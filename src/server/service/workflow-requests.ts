@@ -5,7 +5,12 @@ import type { ServerContext } from '../context.js';
 import { checkPayload } from '../payload-limit.js';
 import { resolveRunId } from './resolve-run.js';
 
-export async function cancelWorkflow(ctx: ServerContext, namespace: string, workflowId: string, req: CancelWorkflowRequest): Promise<{ runId: string }> {
+export async function cancelWorkflow(
+  ctx: ServerContext,
+  namespace: string,
+  workflowId: string,
+  req: CancelWorkflowRequest,
+): Promise<{ runId: string }> {
   const runId = await resolveRunId(ctx, namespace, workflowId, req.runId);
   await ctx.updater.update(runId, (t) =>
     requestCancelWorkflow(t, {

@@ -41,11 +41,20 @@ export async function waitWorkflowResults(
   for (const r of req.runs) {
     try {
       const run = await loadRun(ctx, namespace, r.workflowId, r.runId);
-      if (run.state.status !== 'Running') results.push({ workflowId: r.workflowId, ...(r.runId ? { runId: r.runId } : {}), outcome: outcomeOf(run.state) });
+      if (run.state.status !== 'Running')
+        results.push({
+          workflowId: r.workflowId,
+          ...(r.runId ? { runId: r.runId } : {}),
+          outcome: outcomeOf(run.state),
+        });
       else running.push({ workflowId: r.workflowId, runId: run.state.runId, ...(r.runId ? { asked: r.runId } : {}) });
     } catch (e) {
       if (!(e instanceof ApiError)) throw e;
-      results.push({ workflowId: r.workflowId, ...(r.runId ? { runId: r.runId } : {}), error: { code: e.code, message: e.message } });
+      results.push({
+        workflowId: r.workflowId,
+        ...(r.runId ? { runId: r.runId } : {}),
+        error: { code: e.code, message: e.message },
+      });
     }
   }
   const waitMs = Math.min(req.waitMs ?? ctx.config.resultWaitMs, ctx.config.resultWaitMs);

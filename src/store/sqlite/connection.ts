@@ -17,7 +17,8 @@ export function openConnection(s: ConnectionSettings): Database.Database {
   try {
     db.pragma(`busy_timeout = ${Math.max(0, Math.floor(s.busyTimeoutMs))}`);
     const mode = db.pragma('journal_mode = WAL', { simple: true }) as string;
-    if (!isMemory(s.file) && mode.toLowerCase() !== 'wal') throw new Error(`could not put ${s.file} in WAL mode (journal_mode is ${mode})`);
+    if (!isMemory(s.file) && mode.toLowerCase() !== 'wal')
+      throw new Error(`could not put ${s.file} in WAL mode (journal_mode is ${mode})`);
     db.pragma(`synchronous = ${s.synchronous}`);
     db.pragma('cache_size = -65536'); // 64 MiB
     db.pragma('temp_store = MEMORY');

@@ -15,7 +15,8 @@ export type KeyValue = string | number | null;
 
 /** The full order: the query's columns, then run_id unless already there (the compiler adds it; this is a guard). */
 export function withTiebreak(columns: readonly OrderColumn[]): OrderColumn[] {
-  const order = columns.length > 0 ? [...columns] : [{ column: 'start_time', direction: 'DESC' as const, nullable: false }];
+  const order =
+    columns.length > 0 ? [...columns] : [{ column: 'start_time', direction: 'DESC' as const, nullable: false }];
   if (!order.some((c) => c.column === 'run_id'))
     order.push({ column: 'run_id', direction: order[order.length - 1]!.direction, nullable: false });
   return order;
@@ -24,7 +25,9 @@ export function withTiebreak(columns: readonly OrderColumn[]): OrderColumn[] {
 /** ORDER BY text, with NULL placement spelled out for nullable columns (NULL is the largest value). */
 export function orderBySql(order: readonly OrderColumn[]): string {
   return order
-    .map((c) => `${c.column} ${c.direction}${c.nullable ? (c.direction === 'ASC' ? ' NULLS LAST' : ' NULLS FIRST') : ''}`)
+    .map(
+      (c) => `${c.column} ${c.direction}${c.nullable ? (c.direction === 'ASC' ? ' NULLS LAST' : ' NULLS FIRST') : ''}`,
+    )
     .join(', ');
 }
 
@@ -72,7 +75,10 @@ export function decodePageToken(order: readonly OrderColumn[], token: string): K
  * The common case (one direction, no NULL in play) is a single row-value comparison, which the planner turns
  * into an index range; otherwise the general lexicographic expansion, NULL counting as the largest value.
  */
-export function keysetPredicate(order: readonly OrderColumn[], key: readonly KeyValue[]): { sql: string; params: KeyValue[] } {
+export function keysetPredicate(
+  order: readonly OrderColumn[],
+  key: readonly KeyValue[],
+): { sql: string; params: KeyValue[] } {
   const direction = order[0]!.direction;
   const simple =
     order.every((c) => c.direction === direction) &&

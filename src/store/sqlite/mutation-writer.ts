@@ -191,7 +191,13 @@ export class MutationWriter {
     this.wrote = true;
   }
 
-  private writeCurrentRun([namespace, workflowId, runId, status, expectedRunId]: WireMutation['currentRuns'][number]): void {
+  private writeCurrentRun([
+    namespace,
+    workflowId,
+    runId,
+    status,
+    expectedRunId,
+  ]: WireMutation['currentRuns'][number]): void {
     if (expectedRunId === null) {
       if (this.insertCurrentRun.run(namespace, workflowId, runId, status).changes !== 1)
         throw new StoreConflictError(`workflow ${workflowId} already has a current run`);
@@ -199,7 +205,8 @@ export class MutationWriter {
       return;
     }
     const changes = this.updateCurrentRun.run(runId, status, namespace, workflowId, expectedRunId).changes;
-    if (changes !== 1) throw new StoreConflictError(`the current run of workflow ${workflowId} is no longer ${expectedRunId}`);
+    if (changes !== 1)
+      throw new StoreConflictError(`the current run of workflow ${workflowId} is no longer ${expectedRunId}`);
     this.wrote = true;
   }
 
@@ -208,7 +215,8 @@ export class MutationWriter {
     this.writeExecutionRow(w);
     this.wrote = true;
 
-    for (const [eventId, eventType, eventTime, data] of w.events) this.insertEvent.run(runId, eventId, eventType, eventTime, data);
+    for (const [eventId, eventType, eventTime, data] of w.events)
+      this.insertEvent.run(runId, eventId, eventType, eventTime, data);
 
     for (const key of w.tasksRemoved) this.deleteTask.run(runId, key);
     for (const [key, namespace, taskQueue, kind, sticky, createdAt] of w.tasksAdded)
@@ -248,9 +256,22 @@ export class MutationWriter {
       return;
     }
     const version = w.expectedVersion + 1;
-    if (this.updateExecutionState.run(w.historyLength, version, w.state, w.runId, w.expectedVersion, w.status, w.closeTime).changes === 1)
+    if (
+      this.updateExecutionState.run(
+        w.historyLength,
+        version,
+        w.state,
+        w.runId,
+        w.expectedVersion,
+        w.status,
+        w.closeTime,
+      ).changes === 1
+    )
       return;
-    if (this.updateExecution.run(w.status, w.closeTime, w.historyLength, version, w.state, w.runId, w.expectedVersion).changes !== 1)
+    if (
+      this.updateExecution.run(w.status, w.closeTime, w.historyLength, version, w.state, w.runId, w.expectedVersion)
+        .changes !== 1
+    )
       throw new StoreConflictError(`run ${w.runId} is no longer at version ${w.expectedVersion}`);
   }
 }

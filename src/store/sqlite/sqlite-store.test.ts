@@ -61,7 +61,9 @@ describe('SqliteStore', () => {
 
   it('records the migrations it applied, and applies none again on reopen', async () => {
     const s = await openStore();
-    const rows = s.database.prepare('SELECT version, name, checksum, applied_at FROM schema_migrations').all() as Array<{
+    const rows = s.database
+      .prepare('SELECT version, name, checksum, applied_at FROM schema_migrations')
+      .all() as Array<{
       version: number;
       name: string;
       checksum: string;
@@ -70,11 +72,18 @@ describe('SqliteStore', () => {
     const sql = (file: string): string => readFileSync(new URL(file, migrationsDir('sqlite')), 'utf8');
     expect(rows).toEqual([
       { version: 1, name: 'init', checksum: checksumOf(sql('0001_init.sql')), applied_at: expect.any(Number) },
-      { version: 2, name: 'state_rows', checksum: checksumOf(sql('0002_state_rows.sql')), applied_at: expect.any(Number) },
+      {
+        version: 2,
+        name: 'state_rows',
+        checksum: checksumOf(sql('0002_state_rows.sql')),
+        applied_at: expect.any(Number),
+      },
     ]);
     await s.close();
     const again = await openStore();
-    expect(again.database.prepare('SELECT applied_at FROM schema_migrations ORDER BY version').pluck().all()).toEqual(rows.map((r) => r.applied_at));
+    expect(again.database.prepare('SELECT applied_at FROM schema_migrations ORDER BY version').pluck().all()).toEqual(
+      rows.map((r) => r.applied_at),
+    );
   });
 
   it('refuses to start when an applied migration was changed', async () => {
@@ -139,7 +148,12 @@ describe('migration runner', () => {
       return true;
     }
   }
-  const mig = (version: number, sql: string): Migration => ({ version, name: `m${version}`, sql, checksum: checksumOf(sql) });
+  const mig = (version: number, sql: string): Migration => ({
+    version,
+    name: `m${version}`,
+    sql,
+    checksum: checksumOf(sql),
+  });
 
   it('applies pending migrations in order, once', async () => {
     const d = new FakeDriver();
@@ -198,7 +212,9 @@ describe('crash durability', () => {
     let out = '';
     let err = '';
     proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const exited = new Promise<NodeJS.Signals | null>((resolve) => proc.on('close', (_code, signal) => resolve(signal)));
+    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+      proc.on('close', (_code, signal) => resolve(signal)),
+    );
     await new Promise<void>((resolve, reject) => {
       proc.stdout.on('data', (d: Buffer) => {
         out += d.toString();

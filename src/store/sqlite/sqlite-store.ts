@@ -70,7 +70,9 @@ function prepareStatements(db: Database.Database) {
     execution: db.prepare('SELECT state, version FROM executions WHERE run_id = ?').raw(),
     activities: db.prepare('SELECT seq, data FROM activity_infos WHERE run_id = ?').raw(),
     buffered: db.prepare('SELECT data FROM buffered_events WHERE run_id = ? ORDER BY idx').pluck(),
-    currentRun: db.prepare('SELECT run_id, status FROM current_executions WHERE namespace = ? AND workflow_id = ?').raw(),
+    currentRun: db
+      .prepare('SELECT run_id, status FROM current_executions WHERE namespace = ? AND workflow_id = ?')
+      .raw(),
     events: db
       .prepare('SELECT data FROM history_events WHERE run_id = ? AND event_id BETWEEN ? AND ? ORDER BY event_id')
       .pluck(),
@@ -149,7 +151,8 @@ export class SqliteStore implements Store {
     try {
       await runMigrations(new SqliteMigrationDriver(db), loadMigrations(migrationsDir('sqlite')));
       if (!isMemory(file)) fsyncDirectory(file);
-      const sink = isMemory(file) || this.options.writerThread === false ? new InlineSink(db) : new ThreadSink(settings);
+      const sink =
+        isMemory(file) || this.options.writerThread === false ? new InlineSink(db) : new ThreadSink(settings);
       this.opened = {
         db,
         statements: prepareStatements(db),

@@ -10,7 +10,8 @@ import type { WireMutation } from './wire-mutation.js';
 
 export type WriterRequest = { id: number; batch: WireMutation[] } | { close: true };
 export type SerialisedError = { name: string; message: string };
-export type WriterResponse = { id: number; outcome: Array<SerialisedError | null> } | { id: number; error: SerialisedError };
+export type WriterResponse =
+  { id: number; outcome: Array<SerialisedError | null> } | { id: number; error: SerialisedError };
 
 const port = parentPort;
 if (port) {

@@ -11,7 +11,13 @@
 import { DeterminismViolationError, type CommandDescription, type FailureInfo } from '../../common/failure.js';
 import type { Command } from '../../protocol/commands.js';
 import { COMMAND_EVENT_TYPES, type EventAttributes, type HistoryEvent } from '../../protocol/events.js';
-import type { Activation, ActivationJob, ActivationResult, InstanceInit, QueryResult } from '../../workflow/internal/activation.js';
+import type {
+  Activation,
+  ActivationJob,
+  ActivationResult,
+  InstanceInit,
+  QueryResult,
+} from '../../workflow/internal/activation.js';
 import type { WorkflowSandbox } from '../sandbox/vm-sandbox.js';
 
 /**
@@ -61,20 +67,26 @@ export class WorkflowMachine {
   apply(events: readonly HistoryEvent[]): ActivationResult | undefined {
     let result: ActivationResult | undefined;
     const next = events.find((e) => e.eventId > this.lastEventId);
-    if (this.lastWasCurrentTask && (next?.eventType === 'WorkflowTaskFailed' || next?.eventType === 'WorkflowTaskTimedOut'))
+    if (
+      this.lastWasCurrentTask &&
+      (next?.eventType === 'WorkflowTaskFailed' || next?.eventType === 'WorkflowTaskTimedOut')
+    )
       throw new StaleWorkflowError(this.run.workflowId); // our answer to the last task was not taken
     this.lastWasCurrentTask = false;
     for (let i = 0; i < events.length; i++) {
       const ev = events[i]!;
       if (ev.eventId <= this.lastEventId) continue;
       if (ev.eventId !== this.lastEventId + 1)
-        throw new Error(`history gap in ${this.run.workflowId}: expected event ${this.lastEventId + 1}, got ${ev.eventId}`);
+        throw new Error(
+          `history gap in ${this.run.workflowId}: expected event ${this.lastEventId + 1}, got ${ev.eventId}`,
+        );
       this.lastEventId = ev.eventId;
       if (COMMAND_EVENT_TYPES.has(ev.eventType)) {
         this.match(ev);
         continue;
       }
-      if (ev.eventType !== 'WorkflowTaskCompleted' && this.expected.length > 0) throw this.violation(ev, undefined, this.expected[0]);
+      if (ev.eventType !== 'WorkflowTaskCompleted' && this.expected.length > 0)
+        throw this.violation(ev, undefined, this.expected[0]);
       if (ev.eventType === 'WorkflowTaskStarted') {
         const next = events[i + 1];
         if (next === undefined) {
@@ -96,7 +108,8 @@ export class WorkflowMachine {
 
   /** After replaying a whole history: code that produced more commands than history holds is nondeterministic. */
   finishReplay(): void {
-    if (!this.lastWasCurrentTask && this.expected.length > 0) throw this.violation(undefined, undefined, this.expected[0]);
+    if (!this.lastWasCurrentTask && this.expected.length > 0)
+      throw this.violation(undefined, undefined, this.expected[0]);
   }
 
   /** Answers a query from the state the last activation left (undefined: the run never started here). */
@@ -109,9 +122,15 @@ export class WorkflowMachine {
   }
 
   private activate(ev: HistoryEvent, isReplaying: boolean): ActivationResult {
-    const activation: Activation = { jobs: this.jobs, now: Date.parse(ev.eventTime), isReplaying, historyLength: ev.eventId };
+    const activation: Activation = {
+      jobs: this.jobs,
+      now: Date.parse(ev.eventTime),
+      isReplaying,
+      historyLength: ev.eventId,
+    };
     this.jobs = [];
-    if (!this.created) throw new Error(`history of ${this.run.workflowId} does not start with WorkflowExecutionStarted`);
+    if (!this.created)
+      throw new Error(`history of ${this.run.workflowId} does not start with WorkflowExecutionStarted`);
     return this.sandbox.activate(this.run.runId, activation);
   }
 
@@ -130,13 +149,25 @@ export class WorkflowMachine {
       case 'ActivityTaskTimedOut': {
         const a = this.activity(ev.attributes.scheduledEventId);
         const message = ev.eventType === 'ActivityTaskFailed' ? 'Activity task failed' : 'Activity task timed out';
-        this.jobs.push({ type: 'resolveActivity', seq: a.seq, failure: activityFailure(a, message, ev.attributes.retryState, ev.attributes.failure) });
+        this.jobs.push({
+          type: 'resolveActivity',
+          seq: a.seq,
+          failure: activityFailure(a, message, ev.attributes.retryState, ev.attributes.failure),
+        });
         return;
       }
       case 'ActivityTaskCanceled': {
         const a = this.activity(ev.attributes.scheduledEventId);
-        const cause: FailureInfo = { kind: 'cancelled', message: 'Activity cancelled', ...(ev.attributes.details !== undefined ? { details: [ev.attributes.details] } : {}) };
-        this.jobs.push({ type: 'resolveActivity', seq: a.seq, failure: activityFailure(a, 'Activity task cancelled', 'CANCEL_REQUESTED', cause) });
+        const cause: FailureInfo = {
+          kind: 'cancelled',
+          message: 'Activity cancelled',
+          ...(ev.attributes.details !== undefined ? { details: [ev.attributes.details] } : {}),
+        };
+        this.jobs.push({
+          type: 'resolveActivity',
+          seq: a.seq,
+          failure: activityFailure(a, 'Activity task cancelled', 'CANCEL_REQUESTED', cause),
+        });
         return;
       }
       case 'TimerFired':
@@ -146,7 +177,10 @@ export class WorkflowMachine {
         this.jobs.push({ type: 'signal', name: ev.attributes.signalName, args: ev.attributes.input });
         return;
       case 'WorkflowExecutionCancelRequested':
-        this.jobs.push({ type: 'cancelWorkflow', ...(ev.attributes.reason !== undefined ? { reason: ev.attributes.reason } : {}) });
+        this.jobs.push({
+          type: 'cancelWorkflow',
+          ...(ev.attributes.reason !== undefined ? { reason: ev.attributes.reason } : {}),
+        });
         return;
       default:
         return; // bookkeeping events: nothing for the workflow to see
@@ -184,7 +218,10 @@ export class WorkflowMachine {
 
   private activity(scheduledEventId: number): ScheduledActivity {
     const a = this.activities.get(scheduledEventId);
-    if (!a) throw new Error(`history of ${this.run.workflowId} refers to unknown activity (scheduled event ${scheduledEventId})`);
+    if (!a)
+      throw new Error(
+        `history of ${this.run.workflowId} refers to unknown activity (scheduled event ${scheduledEventId})`,
+      );
     return a;
   }
 
@@ -208,7 +245,10 @@ export class WorkflowMachine {
           cmd.activityId === ev.attributes.activityId
         );
       case 'ActivityTaskCancelRequested':
-        return cmd.type === 'RequestCancelActivityTask' && this.activities.get(ev.attributes.scheduledEventId)?.seq === cmd.seq;
+        return (
+          cmd.type === 'RequestCancelActivityTask' &&
+          this.activities.get(ev.attributes.scheduledEventId)?.seq === cmd.seq
+        );
       case 'TimerStarted':
         return cmd.type === 'StartTimer' && cmd.seq === ev.attributes.seq;
       case 'TimerCanceled':
@@ -224,7 +264,11 @@ export class WorkflowMachine {
     }
   }
 
-  private violation(ev: HistoryEvent | undefined, produced: Command | undefined, extra?: Command): DeterminismViolationError {
+  private violation(
+    ev: HistoryEvent | undefined,
+    produced: Command | undefined,
+    extra?: Command,
+  ): DeterminismViolationError {
     const expected: CommandDescription | undefined = ev ? describeEvent(ev) : undefined;
     const prod = produced ?? extra;
     const producedDesc: CommandDescription | undefined = prod ? describeCommand(prod) : undefined;
@@ -248,8 +292,20 @@ export class WorkflowMachine {
   }
 }
 
-function activityFailure(a: ScheduledActivity, message: string, retryState: FailureInfo['retryState'], cause: FailureInfo): FailureInfo {
-  return { kind: 'activity', message, activityType: a.activityType, activityId: a.activityId, ...(retryState ? { retryState } : {}), cause };
+function activityFailure(
+  a: ScheduledActivity,
+  message: string,
+  retryState: FailureInfo['retryState'],
+  cause: FailureInfo,
+): FailureInfo {
+  return {
+    kind: 'activity',
+    message,
+    activityType: a.activityType,
+    activityId: a.activityId,
+    ...(retryState ? { retryState } : {}),
+    cause,
+  };
 }
 
 function failureError(f: FailureInfo): Error {
@@ -268,7 +324,12 @@ export function describeEvent(ev: HistoryEvent): CommandDescription {
         ? `duration=${String(a.startToFireTimeoutMs)}ms`
         : undefined;
   const seq = typeof a.seq === 'number' ? a.seq : ev.eventType === 'TimerCanceled' ? Number(a.timerId) : undefined;
-  return { eventId: ev.eventId, kind: ev.eventType, ...(seq !== undefined ? { seq } : {}), ...(detail ? { detail } : {}) };
+  return {
+    eventId: ev.eventId,
+    kind: ev.eventType,
+    ...(seq !== undefined ? { seq } : {}),
+    ...(detail ? { detail } : {}),
+  };
 }
 
 export function describeCommand(cmd: Command): CommandDescription {

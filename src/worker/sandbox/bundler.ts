@@ -57,15 +57,19 @@ let runtimeExports: Promise<string[]> | undefined;
 
 /** The workflow runtime, bundled once per process: evaluated once per sandbox, shared by its runs. */
 function workflowRuntimeCode(): Promise<string> {
-  runtimeCode ??= build({ ...bundleOptions, entryPoints: [ownModule('../../workflow/runtime')], globalName: '__weftWorkflowRuntime' }).then(
-    (r) => firstOutput(r.outputFiles),
-  );
+  runtimeCode ??= build({
+    ...bundleOptions,
+    entryPoints: [ownModule('../../workflow/runtime')],
+    globalName: '__weftWorkflowRuntime',
+  }).then((r) => firstOutput(r.outputFiles));
   return runtimeCode;
 }
 
 /** What `weft/workflow` exports, so workflow code can import it from the shared runtime by name. */
 function workflowApiNames(): Promise<string[]> {
-  runtimeExports ??= import(pathToFileURL(ownModule('../../workflow/index')).href).then((m: Record<string, unknown>) => Object.keys(m));
+  runtimeExports ??= import(pathToFileURL(ownModule('../../workflow/index')).href).then((m: Record<string, unknown>) =>
+    Object.keys(m),
+  );
   return runtimeExports;
 }
 
@@ -91,11 +95,18 @@ function sandboxGuard(entry: string): Plugin {
   return {
     name: 'weft-sandbox-guard',
     setup(b) {
-      b.onLoad({ filter: /.*/, namespace: 'weft-runtime' }, async () => ({ contents: await runtimeApiModule(), loader: 'js' }));
+      b.onLoad({ filter: /.*/, namespace: 'weft-runtime' }, async () => ({
+        contents: await runtimeApiModule(),
+        loader: 'js',
+      }));
       b.onResolve({ filter: /.*/ }, async (args) => {
         if (args.pluginData === 'inner') return undefined;
         if (args.path === 'weft/workflow') return { path: 'weft/workflow', namespace: 'weft-runtime' };
-        const forbidden = isBuiltin(args.path) ? 'a Node built-in' : FORBIDDEN_WEFT.test(args.path) ? 'not available inside workflows' : undefined;
+        const forbidden = isBuiltin(args.path)
+          ? 'a Node built-in'
+          : FORBIDDEN_WEFT.test(args.path)
+            ? 'not available inside workflows'
+            : undefined;
         if (forbidden) {
           return {
             errors: [

@@ -18,14 +18,22 @@ import { PRELUDE_SOURCE } from './prelude.js';
 export type SandboxLogSink = (level: string, message: string, attrs?: Record<string, unknown>) => void;
 
 // Each step of an activation selects its run first (the runtime is shared by every run of the sandbox).
-const SELECT = 'const i = __weftInstances.get(__weftArgs.runId); __weftCurrent = i.hooks; __weftWorkflowRuntime.setCurrent(i);';
-const ACTIVATE = new vm.Script(`(() => { ${SELECT} i.activate(__weftArgs.input); })()`, { filename: 'weft-activate.js' });
+const SELECT =
+  'const i = __weftInstances.get(__weftArgs.runId); __weftCurrent = i.hooks; __weftWorkflowRuntime.setCurrent(i);';
+const ACTIVATE = new vm.Script(`(() => { ${SELECT} i.activate(__weftArgs.input); })()`, {
+  filename: 'weft-activate.js',
+});
 // Conditions that became true resolve promises: their microtasks run when this script ends, then we ask again.
 // When none did, the activation is over: collect its commands in the same script.
-const UNBLOCK_OR_CONCLUDE = new vm.Script(`(() => { ${SELECT} return i.unblockConditions() ? null : i.conclude(); })()`, {
-  filename: 'weft-conclude.js',
+const UNBLOCK_OR_CONCLUDE = new vm.Script(
+  `(() => { ${SELECT} return i.unblockConditions() ? null : i.conclude(); })()`,
+  {
+    filename: 'weft-conclude.js',
+  },
+);
+const QUERY = new vm.Script(`(() => { ${SELECT} return i.query(__weftArgs.name, __weftArgs.input); })()`, {
+  filename: 'weft-query.js',
 });
-const QUERY = new vm.Script(`(() => { ${SELECT} return i.query(__weftArgs.name, __weftArgs.input); })()`, { filename: 'weft-query.js' });
 const CREATE = new vm.Script(
   `(() => {
     const a = __weftArgs;
@@ -63,7 +71,12 @@ export class WorkflowSandbox {
   constructor(bundle: WorkflowBundle, logSink: SandboxLogSink) {
     this.args = { runId: '', input: '', now: 0, name: '' };
     this.context = vm.createContext(
-      { __weftScopeStorage: new AsyncLocalStorage(), __weftLogSink: logSink, __weftArgs: this.args, __weftInstances: new Map() },
+      {
+        __weftScopeStorage: new AsyncLocalStorage(),
+        __weftLogSink: logSink,
+        __weftArgs: this.args,
+        __weftInstances: new Map(),
+      },
       { microtaskMode: 'afterEvaluate', codeGeneration: { strings: false, wasm: false } },
     );
     vm.runInContext(PRELUDE_SOURCE, this.context, { filename: 'weft-prelude.js' });

@@ -19,7 +19,14 @@ import {
 import type { Command } from '../../protocol/commands.js';
 import { type CancellationScope, createRootScope, runInScope } from '../cancellation-scope.js';
 import type { WorkflowInfo } from '../types.js';
-import type { Activation, ActivationJob, ActivationResult, GlobalHooks, InstanceInit, WorkflowInstance } from './activation.js';
+import type {
+  Activation,
+  ActivationJob,
+  ActivationResult,
+  GlobalHooks,
+  InstanceInit,
+  WorkflowInstance,
+} from './activation.js';
 import { seededRandom, uuid4From } from './prng.js';
 
 interface Completion {
@@ -53,7 +60,10 @@ export class Activator implements WorkflowInstance {
   private readonly conditions = new Set<{ fn: () => boolean; resolve: () => void }>();
   private readonly signalHandlers = new Map<string, (...args: unknown[]) => unknown>();
   private readonly queryHandlers = new Map<string, (...args: unknown[]) => unknown>();
-  private readonly updateHandlers = new Map<string, { fn: (...args: unknown[]) => unknown; validator?: (...args: unknown[]) => void }>();
+  private readonly updateHandlers = new Map<
+    string,
+    { fn: (...args: unknown[]) => unknown; validator?: (...args: unknown[]) => void }
+  >();
   /** Signals that came before their handler, in order. */
   private bufferedSignals: Array<{ name: string; args: unknown[] }> = [];
   /** While a query handler runs: no commands. */
@@ -92,14 +102,17 @@ export class Activator implements WorkflowInstance {
         timeoutHandles.delete(handle);
       },
       log: (level, message, attrs) => {
-        if (!this.isReplaying) this.logSink(level, message, { ...attrs, workflowId: this.info.workflowId, runId: this.info.runId });
+        if (!this.isReplaying)
+          this.logSink(level, message, { ...attrs, workflowId: this.info.workflowId, runId: this.info.runId });
       },
     };
   }
 
   pushCommand(cmd: Command): void {
     if (this.inQuery)
-      throw new TypeError('a query handler cannot change the workflow: no activities, timers, signals or other commands from queries');
+      throw new TypeError(
+        'a query handler cannot change the workflow: no activities, timers, signals or other commands from queries',
+      );
     if (!this.closed) this.commands.push(cmd);
   }
 
@@ -122,7 +135,11 @@ export class Activator implements WorkflowInstance {
     else this.queryHandlers.delete(name);
   }
 
-  setUpdateHandler(name: string, fn: ((...args: unknown[]) => unknown) | undefined, validator?: (...args: unknown[]) => void): void {
+  setUpdateHandler(
+    name: string,
+    fn: ((...args: unknown[]) => unknown) | undefined,
+    validator?: (...args: unknown[]) => void,
+  ): void {
     if (fn) this.updateHandlers.set(name, { fn, ...(validator ? { validator } : {}) });
     else this.updateHandlers.delete(name);
   }
@@ -143,14 +160,19 @@ export class Activator implements WorkflowInstance {
     if (!fn) {
       const known = [...this.queryHandlers.keys()].join(', ') || 'none';
       return JSON.stringify({
-        failure: { kind: 'application', message: `query ${JSON.stringify(name)} is not registered by this workflow (registered: ${known})`, type: 'QueryNotRegistered' },
+        failure: {
+          kind: 'application',
+          message: `query ${JSON.stringify(name)} is not registered by this workflow (registered: ${known})`,
+          type: 'QueryNotRegistered',
+        },
         notRegistered: true,
       });
     }
     this.inQuery = true;
     try {
       const r = fn(...(JSON.parse(argsJson) as unknown[])) as { then?: unknown } | undefined;
-      if (r && typeof r.then === 'function') throw new TypeError(`query handler ${name} returned a promise: query handlers must be synchronous`);
+      if (r && typeof r.then === 'function')
+        throw new TypeError(`query handler ${name} returned a promise: query handlers must be synchronous`);
       return JSON.stringify({ result: r === undefined ? null : r });
     } catch (e) {
       return JSON.stringify({ failure: encodeFailure(e) });
@@ -211,7 +233,9 @@ export class Activator implements WorkflowInstance {
     if (typeof fn !== 'function') {
       const known = Object.keys(this.workflows).filter((k) => typeof this.workflows[k] === 'function');
       this.taskFailure = encodeFailure(
-        new TypeError(`workflow type ${JSON.stringify(workflowType)} is not exported by the workflows module (it exports: ${known.join(', ') || 'nothing'})`),
+        new TypeError(
+          `workflow type ${JSON.stringify(workflowType)} is not exported by the workflows module (it exports: ${known.join(', ') || 'nothing'})`,
+        ),
       );
       return;
     }
@@ -317,7 +341,9 @@ export class Activator implements WorkflowInstance {
     if (!c) return;
     this.activities.delete(seq);
     const cancelled = cause instanceof CancelledFailure ? cause : new CancelledFailure('Activity cancelled');
-    c.reject(new ActivityFailure('Activity cancelled', activityType, activityId, 'CANCEL_REQUESTED', undefined, cancelled));
+    c.reject(
+      new ActivityFailure('Activity cancelled', activityType, activityId, 'CANCEL_REQUESTED', undefined, cancelled),
+    );
   }
 
   durationMs(value: Parameters<typeof toMs>[0], field: string): number {
