@@ -6,6 +6,7 @@ export { proxyActivities } from './activities.js';
 export { sleep, condition } from './timers.js';
 export { CancellationScope, type CancellationScopeOptions } from './cancellation-scope.js';
 export { workflowInfo, uuid4, log } from './info.js';
+export { Saga, type SagaOptions, type CompensationFailure, type CompensationReport } from './saga.js';
 export {
   defineSignal,
   defineQuery,
