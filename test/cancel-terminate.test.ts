@@ -82,6 +82,19 @@ describe('cancel', () => {
     expect(t.at(-1)).toBe('WorkflowExecutionCanceled');
   });
 
+  it('with ABANDON the workflow moves on at once, nothing is asked of the server, and the activity runs to its end', async () => {
+    const handle = await ts.client.workflow.start('abandonsActivity', {
+      taskQueue: TQ,
+      workflowId: uid(),
+      args: [400],
+    });
+    expect(await handle.result()).toBe('cancelled');
+    const t = types((await handle.fetchHistory()).events);
+    expect(t).not.toContain('ActivityTaskCancelRequested');
+    expect(t).not.toContain('ActivityTaskCanceled');
+    expect(t).toContain('ActivityTaskCompleted');
+  });
+
   it('runs non-cancellable cleanup after a cancel', async () => {
     const handle = await startedWithActivityAndTimer('cancellableWithCleanup');
     await handle.cancel();

@@ -1,6 +1,7 @@
 /**
  * `weft workflow ...`: register types, start and execute workflows, wait for results, describe, list, count,
- * read histories, cancel and terminate. Durations in flags go to the server as given; it validates them.
+ * read histories, cancel and terminate; signal and query (workflow-message-commands.ts); replay histories against
+ * code (workflow-replay-command.ts). Durations in flags go to the server as given; it validates them.
  */
 import { randomUUID } from 'node:crypto';
 import { Option, type Command } from 'commander';
@@ -18,11 +19,11 @@ import {
   printDescription,
   printHistory,
 } from './workflow-format.js';
+import { addMessageCommands } from './workflow-message-commands.js';
+import { addReplayCommand } from './workflow-replay-command.js';
+import { parseInput, runCommand, type RunOptions } from './workflow-run-flags.js';
 
-interface RunOptions extends CommonOptions {
-  workflowId: string;
-  runId?: string;
-}
+export { parseInput };
 
 interface TimeoutOptions {
   executionTimeout?: string;
@@ -37,19 +38,6 @@ interface StartOptions extends CommonOptions, TimeoutOptions {
   input?: string;
   idReusePolicy?: WorkflowStartOptions['workflowIdReusePolicy'];
   idConflictPolicy?: WorkflowStartOptions['workflowIdConflictPolicy'];
-}
-
-/** `--input`: a JSON array is the argument list; any other JSON value is the one argument. */
-export function parseInput(input: string | undefined): unknown[] {
-  if (input === undefined) return [];
-  let value: unknown;
-  try {
-    value = JSON.parse(input);
-  } catch (e) {
-    const hint = /^\s*[[{"\d-]/.test(input) ? '' : ` (to pass a string, quote it: --input '"${input}"')`;
-    throw new CliError(`--input is not valid JSON: ${(e as Error).message}${hint}`, 'INVALID_JSON');
-  }
-  return Array.isArray(value) ? value : [value];
 }
 
 function timeouts(
@@ -273,16 +261,6 @@ function startCommands(wf: Command): void {
   );
 }
 
-function runCommand(wf: Command, name: string, description: string): Command {
-  return addCommonOptions(
-    wf
-      .command(name)
-      .description(description)
-      .requiredOption('-w, --workflow-id <id>', 'workflow id')
-      .option('-r, --run-id <id>', 'run id (default: the latest run)'),
-  );
-}
-
 function inspectCommands(wf: Command): void {
   runCommand(wf, 'describe', 'show a run: status, times, pending activities').action(async (o: RunOptions) => {
     const d = (await withClient(o, (c) => c.workflow.getHandle(o.workflowId, o.runId).describe())).raw;
@@ -373,4 +351,6 @@ export function addWorkflowCommands(program: Command): void {
   inspectCommands(wf);
   listCommands(wf);
   controlCommands(wf);
+  addMessageCommands(wf);
+  addReplayCommand(wf);
 }

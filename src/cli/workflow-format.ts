@@ -75,6 +75,7 @@ export function printDescription(d: DescribeWorkflowResponse): void {
     ['FirstRunId', e.firstRunId !== e.runId ? e.firstRunId : undefined],
     ['CancelRequested', e.cancelRequested ? true : undefined],
     ['LastBuildId', e.lastBuildId],
+    ['Parent', e.parent ? `${e.parent.workflowId} (run ${e.parent.runId})` : undefined],
     ['Memo', e.memo ? shortJson(e.memo, 200) : undefined],
     ['SearchAttributes', e.searchAttributes ? shortJson(e.searchAttributes, 200) : undefined],
   ]);
@@ -130,8 +131,8 @@ export function printDescription(d: DescribeWorkflowResponse): void {
     printLine();
     printLine('Pending child workflows:');
     printTable(
-      ['Workflow id', 'Run id', 'Type'],
-      d.pendingChildren.map((c) => [c.workflowId, c.runId ?? '', c.workflowType]),
+      ['Workflow id', 'Run id', 'Type', 'State', 'Parent close policy'],
+      d.pendingChildren.map((c) => [c.workflowId, c.runId ?? '', c.workflowType, c.state, c.parentClosePolicy]),
     );
   }
 }

@@ -9,6 +9,7 @@ export {
 } from './workflow-client.js';
 export { WorkflowHandle, type WorkflowExecutionDescription } from './workflow-handle.js';
 export { TaskQueueClient, type TaskQueueDescription } from './task-queue-client.js';
+export { WorkflowUpdateHandle, WorkflowUpdateStage, type UpdateOptions } from './update-handle.js';
 export {
   ServiceError,
   ConnectionError,

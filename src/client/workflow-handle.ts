@@ -19,6 +19,13 @@ import type { History, HistoryEvent } from '../protocol/events.js';
 import type { ExecutionStatus } from '../protocol/status.js';
 import { QueryNotRegisteredError, ServiceError, WorkflowNotFoundError } from './errors.js';
 import { resultWaiterFor } from './result-waiter.js';
+import {
+  sendUpdate,
+  updateOutcome,
+  WorkflowUpdateHandle,
+  type UpdateOptions,
+  type UpdateRef,
+} from './update-handle.js';
 import type { Transport } from './transport.js';
 
 export interface WorkflowExecutionDescription {
@@ -34,6 +41,8 @@ export interface WorkflowExecutionDescription {
   firstRunId: string;
   cancelRequested: boolean;
   lastBuildId?: string;
+  /** Set for a child workflow. */
+  parentExecution?: { workflowId: string; runId: string };
   memo?: Record<string, unknown>;
   searchAttributes?: Record<string, unknown>;
   pendingActivities: PendingActivityInfo[];
@@ -140,6 +149,7 @@ export class WorkflowHandle<R = unknown> {
       firstRunId: e.firstRunId,
       cancelRequested: e.cancelRequested,
       ...(e.lastBuildId ? { lastBuildId: e.lastBuildId } : {}),
+      ...(e.parent ? { parentExecution: e.parent } : {}),
       ...(e.memo ? { memo: e.memo } : {}),
       ...(e.searchAttributes ? { searchAttributes: e.searchAttributes } : {}),
       pendingActivities: d.pendingActivities,
@@ -188,6 +198,47 @@ export class WorkflowHandle<R = unknown> {
       if (failure) throw decodeFailure(failure);
       throw e;
     }
+  }
+
+  /**
+   * Sends an update and waits for its result. The workflow's validator may reject it (nothing is recorded);
+   * a rejected or failed update throws WorkflowUpdateFailedError. An updateId seen before returns the first
+   * outcome and runs nothing.
+   */
+  async executeUpdate<R = unknown, Args extends unknown[] = unknown[]>(
+    def: UpdateRef<R, Args>,
+    opts: UpdateOptions<Args> = {},
+  ): Promise<R> {
+    const r = await mapNotFound(
+      this.workflowId,
+      this.runId,
+      sendUpdate(this.transport, this.namespace, this.workflowId, this.runId, nameOf(def), opts, 'COMPLETED'),
+    );
+    return updateOutcome<R>(r);
+  }
+
+  /** Sends an update and returns its handle once the workflow accepted it (or rejected it: result() throws). */
+  async startUpdate<R = unknown, Args extends unknown[] = unknown[]>(
+    def: UpdateRef<R, Args>,
+    opts: UpdateOptions<Args> & { waitForStage?: 'ACCEPTED' } = {},
+  ): Promise<WorkflowUpdateHandle<R>> {
+    const r = await mapNotFound(
+      this.workflowId,
+      this.runId,
+      sendUpdate(this.transport, this.namespace, this.workflowId, this.runId, nameOf(def), opts, 'ACCEPTED'),
+    );
+    return new WorkflowUpdateHandle<R>(this.transport, this.namespace, this.workflowId, r.runId, r.updateId, r);
+  }
+
+  /** A handle on an update sent before (by its id). */
+  getUpdateHandle<R = unknown>(updateId: string, runId?: string): WorkflowUpdateHandle<R> {
+    return new WorkflowUpdateHandle<R>(
+      this.transport,
+      this.namespace,
+      this.workflowId,
+      runId ?? this.runId ?? '',
+      updateId,
+    );
   }
 
   /** Asks the workflow to cancel (it sees a CancelledFailure and may clean up). */

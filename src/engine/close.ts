@@ -1,4 +1,5 @@
 /** Closing a run: the one place a run leaves Running. */
+import { outboxOnClose } from './children.js';
 import type { CloseOutcome } from './state.js';
 import type { Transition } from './transition.js';
 
@@ -11,6 +12,7 @@ export function closeRun(t: Transition, outcome: CloseOutcome): void {
   s.status = outcome.status;
   s.closeTime = t.now;
   s.outcome = outcome;
+  outboxOnClose(t, outcome);
   delete s.workflowTask;
   t.clearBuffered();
   t.clearActivities();

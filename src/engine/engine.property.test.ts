@@ -43,10 +43,12 @@ type CommandSpec =
   | { k: 'activity'; opts: ActivityOptions }
   | { k: 'timer'; ms: number }
   | { k: 'cancelTimer'; n: number }
-  | { k: 'cancelActivity'; n: number };
+  | { k: 'cancelActivity'; n: number }
+  /** A patch marker, or a local activity's outcome (a marker with its seq, a result or a failure). */
+  | { k: 'marker'; local: boolean; failed: boolean };
 
 type Terminal = 'none' | 'complete' | 'fail' | 'cancel';
-type Invalid = 'none' | 'duplicateSeq' | 'terminalNotLast';
+type Invalid = 'none' | 'duplicateSeq' | 'terminalNotLast' | 'duplicateMarker';
 
 type Action =
   | { t: 'dispatchWT'; identity: string }
@@ -95,6 +97,10 @@ const commandSpec: fc.Arbitrary<CommandSpec> = fc.oneof(
   },
   { arbitrary: fc.record({ k: fc.constant('cancelTimer' as const), n: fc.nat(7) }), weight: 1 },
   { arbitrary: fc.record({ k: fc.constant('cancelActivity' as const), n: fc.nat(7) }), weight: 1 },
+  {
+    arbitrary: fc.record({ k: fc.constant('marker' as const), local: fc.boolean(), failed: fc.boolean() }),
+    weight: 1,
+  },
 );
 
 const identity = fc.constantFrom('w1', 'w2');
@@ -114,7 +120,7 @@ const action: fc.Arbitrary<Action> = fc.oneof(
       eagerWT: fc.boolean(),
       invalid: fc.oneof(
         { arbitrary: fc.constant<Invalid>('none'), weight: 20 },
-        { arbitrary: fc.constantFrom<Invalid>('duplicateSeq', 'terminalNotLast'), weight: 1 },
+        { arbitrary: fc.constantFrom<Invalid>('duplicateSeq', 'terminalNotLast', 'duplicateMarker'), weight: 1 },
       ),
     }),
     weight: 10,
@@ -196,6 +202,8 @@ interface WorkflowView {
   /** Activities the workflow still waits for and has not asked to cancel. */
   pendingActivities: number[];
   pendingTimers: number[];
+  /** Patch markers recorded so far (each patch id is recorded once per run). */
+  patches: number;
 }
 
 function workflowView(events: readonly HistoryEvent[]): WorkflowView {
@@ -203,8 +211,14 @@ function workflowView(events: readonly HistoryEvent[]): WorkflowView {
   let nextTimerSeq = 1;
   const activities = new Map<number, number>(); // scheduled id -> seq, while pending
   const timers = new Set<number>();
+  let patches = 0;
   for (const ev of events) {
     switch (ev.eventType) {
+      case 'MarkerRecorded': // local activities share the activity seq counter
+        if (typeof ev.attributes.details.seq === 'number')
+          nextActivitySeq = Math.max(nextActivitySeq, ev.attributes.details.seq + 1);
+        if (ev.attributes.markerName === 'Patch') patches++;
+        break;
       case 'ActivityTaskScheduled':
         nextActivitySeq = Math.max(nextActivitySeq, ev.attributes.seq + 1);
         activities.set(ev.eventId, ev.attributes.seq);
@@ -228,7 +242,13 @@ function workflowView(events: readonly HistoryEvent[]): WorkflowView {
         break;
     }
   }
-  return { nextActivitySeq, nextTimerSeq, pendingActivities: [...activities.values()], pendingTimers: [...timers] };
+  return {
+    nextActivitySeq,
+    nextTimerSeq,
+    pendingActivities: [...activities.values()],
+    pendingTimers: [...timers],
+    patches,
+  };
 }
 
 /** The commands, and whether the engine must reject them (so the task fails instead of completing). */
@@ -243,6 +263,7 @@ function buildCommands(
   let timerSeq = view.nextTimerSeq;
   const acts = [...view.pendingActivities];
   const timers = [...view.pendingTimers];
+  let patchSeq = view.patches;
   for (const spec of specs) {
     switch (spec.k) {
       case 'activity': {
@@ -287,6 +308,29 @@ function buildCommands(
         cmds.push({ type: 'RequestCancelActivityTask', seq: seq! });
         break;
       }
+      case 'marker': {
+        if (!spec.local) {
+          cmds.push({
+            type: 'RecordMarker',
+            markerName: 'Patch',
+            details: { patchId: `p${++patchSeq}`, deprecated: false },
+          });
+          break;
+        }
+        const seq = actSeq++;
+        const details = { seq, activityType: 'local', activityId: String(seq), attempt: 1 };
+        cmds.push(
+          spec.failed
+            ? {
+                type: 'RecordMarker',
+                markerName: 'LocalActivity',
+                details,
+                failure: { kind: 'activity', message: 'failed', activityType: 'local' },
+              }
+            : { type: 'RecordMarker', markerName: 'LocalActivity', details: { ...details, result: seq } },
+        );
+        break;
+      }
     }
   }
   const close: Command | undefined =
@@ -309,6 +353,16 @@ function buildCommands(
       { type: 'StartTimer', seq: timerSeq, startToFireTimeoutMs: 1 },
       { type: 'StartTimer', seq: timerSeq, startToFireTimeoutMs: 2 },
     );
+    bad = true;
+  }
+  if (invalid === 'duplicateMarker') {
+    // one patch recorded twice in one task
+    const marker: Command = {
+      type: 'RecordMarker',
+      markerName: 'Patch',
+      details: { patchId: 'twice', deprecated: false },
+    };
+    cmds.push(marker, marker);
     bad = true;
   }
   if (invalid === 'terminalNotLast') {
@@ -734,6 +788,7 @@ describe('engine properties (random inputs on one run)', () => {
       'TimerStarted',
       'TimerFired',
       'TimerCanceled',
+      'MarkerRecorded',
       'WorkflowExecutionCancelRequested',
       'WorkflowExecutionSignaled',
       'WorkflowExecutionCompleted',
@@ -811,6 +866,7 @@ describe('engine properties (random inputs on one run)', () => {
             'ActivityTaskCancelRequested',
             'TimerStarted',
             'TimerCanceled',
+            'MarkerRecorded',
             'WorkflowExecutionCompleted',
             'WorkflowExecutionFailed',
             'WorkflowExecutionCanceled',

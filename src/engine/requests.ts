@@ -1,6 +1,7 @@
 /** Requests from outside the workflow: cancel, terminate, and the run's own timeouts. */
 import { ApiError } from '../common/api-error.js';
 import { closeRun } from './close.js';
+import { retryWorkflow } from './continue-as-new.js';
 import type { Transition } from './transition.js';
 
 function requireRunning(t: Transition): void {
@@ -59,8 +60,10 @@ export function terminateWorkflow(
 }
 
 /** The run or execution timeout fired. */
-export function workflowTimedOut(t: Transition): void {
+export function workflowTimedOut(t: Transition, kind: 'run' | 'execution'): void {
   if (t.state.status !== 'Running') return;
-  t.writeNow('WorkflowExecutionTimedOut', { retryState: 'TIMEOUT' });
-  closeRun(t, { status: 'TimedOut', retryState: 'TIMEOUT' });
+  const retryState = kind === 'run' ? retryWorkflow(t, { status: 'TimedOut' }) : 'TIMEOUT';
+  if (retryState === 'retried') return;
+  t.writeNow('WorkflowExecutionTimedOut', { retryState });
+  closeRun(t, { status: 'TimedOut', retryState });
 }

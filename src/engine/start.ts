@@ -1,7 +1,7 @@
 /** Starting a run: its first events, its first workflow task and its run and execution timeouts. */
 import type { ResolvedRetryPolicy } from '../common/retry-policy.js';
 import type { EventAttributes } from '../protocol/events.js';
-import { keys, type ExecutionState } from './state.js';
+import { keys, type ExecutionState, type ParentInfo } from './state.js';
 import { Transition } from './transition.js';
 
 export const DEFAULT_WORKFLOW_TASK_TIMEOUT_MS = 10_000;
@@ -28,6 +28,9 @@ export interface StartRunInput {
   requestId?: string;
   randomnessSeed: string;
   firstWorkflowTaskBackoffMs?: number;
+  parent?: ParentInfo;
+  /** The input each retry of the workflow starts with (kept only when it has a retry policy). */
+  retryInput?: unknown[];
 }
 
 export function startRun(input: StartRunInput, now: number): Transition {
@@ -60,10 +63,16 @@ export function startRun(input: StartRunInput, now: number): Transition {
   };
   if (runDeadline !== undefined) state.runDeadline = runDeadline;
   if (executionDeadline !== undefined) state.executionDeadline = executionDeadline;
-  if (input.retryPolicy) state.retryPolicy = input.retryPolicy;
+  if (input.retryPolicy) {
+    state.retryPolicy = input.retryPolicy;
+    state.retryInput = input.retryInput ?? input.input;
+  }
   if (input.requestId) state.startRequestId = input.requestId;
   if (input.memo) state.memo = input.memo;
   if (input.searchAttributes) state.searchAttributes = input.searchAttributes;
+  if (input.workflowRunTimeoutMs) state.runTimeoutMs = input.workflowRunTimeoutMs;
+  if (input.workflowExecutionTimeoutMs) state.executionTimeoutMs = input.workflowExecutionTimeoutMs;
+  if (input.parent) state.parent = input.parent;
 
   const t = new Transition(state, now);
   const started: EventAttributes['WorkflowExecutionStarted'] = {
@@ -86,6 +95,11 @@ export function startRun(input: StartRunInput, now: number): Transition {
   if (input.requestId) started.requestId = input.requestId;
   if (input.firstWorkflowTaskBackoffMs) started.firstWorkflowTaskBackoffMs = input.firstWorkflowTaskBackoffMs;
   if (executionDeadline !== undefined) started.executionDeadline = executionDeadline;
+  if (input.parent) {
+    started.parentWorkflowNamespace = input.parent.namespace;
+    started.parentWorkflowExecution = { workflowId: input.parent.workflowId, runId: input.parent.runId };
+    started.parentInitiatedEventId = input.parent.initiatedEventId;
+  }
   t.event('WorkflowExecutionStarted', started);
 
   if (runDeadline !== undefined) t.addTimer(keys.runTimeout(), runDeadline);

@@ -5,7 +5,7 @@
  */
 import type { FailureInfo, RetryState } from '../common/failure.js';
 import type { ResolvedRetryPolicy } from '../common/retry-policy.js';
-import type { ActivityCancellationTypeName } from '../protocol/commands.js';
+import type { ActivityCancellationTypeName, ParentClosePolicyName } from '../protocol/commands.js';
 import type { EventAttributes, EventType } from '../protocol/events.js';
 import type { ExecutionStatus } from '../protocol/status.js';
 
@@ -66,6 +66,81 @@ export interface BufferedEvent {
   attributes: EventAttributes[EventType];
 }
 
+/** The parent of a child run: where its close is reported. */
+export interface ParentInfo {
+  namespace: string;
+  workflowId: string;
+  runId: string;
+  /** The parent's StartChildWorkflowExecutionInitiated event. */
+  initiatedEventId: number;
+}
+
+/** A child workflow the run started (or asked to start) and that has not closed yet. */
+export interface ChildState {
+  seq: number;
+  workflowId: string;
+  workflowType: string;
+  initiatedEventId: number;
+  parentClosePolicy: ParentClosePolicyName;
+  /** Known once the child started. */
+  runId?: string;
+}
+
+/** What a child start asks of the server (kept in the outbox until the child run exists). */
+export interface ChildStartRequest {
+  workflowId: string;
+  workflowType: string;
+  taskQueue: string;
+  input: unknown[];
+  workflowExecutionTimeoutMs?: number;
+  workflowRunTimeoutMs?: number;
+  workflowTaskTimeoutMs?: number;
+  retryPolicy?: ResolvedRetryPolicy;
+  workflowIdReusePolicy?: string;
+  memo?: Record<string, unknown>;
+  searchAttributes?: Record<string, unknown>;
+}
+
+/**
+ * Work on other runs that a transition decided (a transfer task, in Temporal's words). It is kept in the state
+ * and as a timer row due at once (key `x:...`), both written in the transition's commit; the server carries it
+ * out after the commit, idempotently, and then removes it. A closed run keeps its outbox until it is done.
+ */
+export type OutboxEffect =
+  | { kind: 'startChild'; seq: number; initiatedEventId: number; request: ChildStartRequest }
+  | {
+      kind: 'signalExternal';
+      seq: number;
+      initiatedEventId: number;
+      workflowId: string;
+      runId?: string;
+      signalName: string;
+      input: unknown[];
+      childWorkflowOnly?: boolean;
+    }
+  | {
+      kind: 'cancelExternal';
+      seq: number;
+      initiatedEventId: number;
+      workflowId: string;
+      runId?: string;
+      childWorkflowOnly?: boolean;
+    }
+  | { kind: 'notifyParent'; parent: ParentInfo; outcome: CloseOutcome }
+  | { kind: 'closeChild'; workflowId: string; runId: string; policy: 'TERMINATE' | 'REQUEST_CANCEL' };
+
+export interface UpdateState {
+  name: string;
+  status: 'requested' | 'accepted' | 'completed' | 'rejected';
+  /** Until it is accepted (then they are in its Accepted event) or rejected. */
+  args?: unknown[];
+  /** Arrival order: requested updates reach the workflow in this order. */
+  order: number;
+  identity?: string;
+  acceptedEventId?: number;
+  outcome?: { result?: unknown; failure?: FailureInfo };
+}
+
 export interface CloseOutcome {
   status: Exclude<ExecutionStatus, 'Running'>;
   result?: unknown;
@@ -119,6 +194,23 @@ export interface ExecutionState {
   signalRequestIds?: string[];
   lastBuildId?: string;
   outcome?: CloseOutcome;
+  /** The run's own run timeout, carried to the next run by continue-as-new and retries. */
+  runTimeoutMs?: number;
+  executionTimeoutMs?: number;
+  /** The input a retry of the workflow starts with (only with a retry policy). */
+  retryInput?: unknown[];
+  parent?: ParentInfo;
+  /** Open children by seq. */
+  children?: Record<string, ChildState>;
+  /** Pending signal and cancel requests to other workflows, by `signal:<seq>` / `cancel:<seq>`. */
+  externals?: Record<string, { workflowId: string; initiatedEventId: number }>;
+  /** Effects on other runs not carried out yet, by timer key (`x:...`). */
+  outbox?: Record<string, OutboxEffect>;
+  /** Updates by id: waiting, accepted, and the latest finished ones (for deduplication). */
+  updates?: Record<string, UpdateState>;
+  nextUpdateOrder?: number;
+  /** Approximate size of the history in bytes (its events' attributes as JSON). */
+  historySizeBytes?: number;
 }
 
 /** Stable keys of the rows a run keeps in the tasks and timers tables. */
@@ -135,5 +227,7 @@ export const keys = {
   actHeartbeat: (seq: number, attempt: number) => `act-hb:${seq}:${attempt}`,
   actRetry: (seq: number, attempt: number) => `act-retry:${seq}:${attempt}`,
   runTimeout: () => 'run-timeout',
+  /** Outbox rows: due at once, and kept when the run closes (see OutboxEffect). */
+  outbox: (name: string) => `x:${name}`,
   executionTimeout: () => 'execution-timeout',
 } as const;

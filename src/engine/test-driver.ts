@@ -195,7 +195,8 @@ export class EngineDriver {
     }
     if (t.closed) {
       this.tasks.clear();
-      this.timers.clear();
+      // outbox rows outlive the run, as in the store
+      for (const key of [...this.timers.keys()]) if (!key.startsWith('x:')) this.timers.delete(key);
     }
   }
 
@@ -205,10 +206,25 @@ export class EngineDriver {
     this.now += ms;
   }
 
+  /** Outbox effects waiting to be carried out, by key. */
+  outbox(): Record<string, NonNullable<ExecutionState['outbox']>[string]> {
+    return { ...this.current?.outbox };
+  }
+
+  /** Carries out an outbox effect as the server does: removes it, with what `report` writes about its outcome. */
+  finishOutbox(key: string, report?: (t: Transition) => void): void {
+    if (!this.timers.has(key) || !this.current?.outbox?.[key]) throw new Error(`no outbox effect ${key}`);
+    this.apply((t) => {
+      t.removeOutbox(key);
+      report?.(t);
+    });
+  }
+
   /** Fires one live timer row, moving the clock to its due time if that is later. */
   fire(key: string): void {
     const row = this.timers.get(key);
     if (!row) throw new Error(`no live timer row ${key}`);
+    if (key.startsWith('x:')) throw new Error(`${key} is an outbox row: use finishOutbox()`);
     this.now = Math.max(this.now, row.dueAt);
     this.timers.delete(key);
     if (this.closed) return; // the server writes nothing for a closed run
@@ -218,9 +234,11 @@ export class EngineDriver {
     });
   }
 
-  /** Live timer rows, earliest first (ties by key, for determinism). */
+  /** Live timer rows (outbox rows aside), earliest first (ties by key, for determinism). */
   dueOrder(): TimerRow[] {
-    return [...this.timers.values()].sort((a, b) => a.dueAt - b.dueAt || a.key.localeCompare(b.key));
+    return [...this.timers.values()]
+      .filter((r) => !r.key.startsWith('x:'))
+      .sort((a, b) => a.dueAt - b.dueAt || a.key.localeCompare(b.key));
   }
 
   /** Moves the clock to `time`, firing every timer due by then in due order; returns the keys fired. */

@@ -48,6 +48,17 @@ export const WAKING_EVENT_TYPES: ReadonlySet<EventType> = new Set<EventType>([
   'TimerFired',
   'WorkflowExecutionCancelRequested',
   'WorkflowExecutionSignaled',
+  'StartChildWorkflowExecutionFailed',
+  'ChildWorkflowExecutionStarted',
+  'ChildWorkflowExecutionCompleted',
+  'ChildWorkflowExecutionFailed',
+  'ChildWorkflowExecutionCanceled',
+  'ChildWorkflowExecutionTimedOut',
+  'ChildWorkflowExecutionTerminated',
+  'ExternalWorkflowExecutionSignaled',
+  'SignalExternalWorkflowExecutionFailed',
+  'ExternalWorkflowExecutionCancelRequested',
+  'RequestCancelExternalWorkflowExecutionFailed',
 ]);
 
 export const ACTIVITY_OUTCOME_TYPES: ReadonlySet<EventType> = new Set<EventType>([
@@ -61,6 +72,7 @@ const TERMINAL_COMMAND_EVENT: Record<string, EventType> = {
   CompleteWorkflowExecution: 'WorkflowExecutionCompleted',
   FailWorkflowExecution: 'WorkflowExecutionFailed',
   CancelWorkflowExecution: 'WorkflowExecutionCanceled',
+  ContinueAsNewWorkflowExecution: 'WorkflowExecutionContinuedAsNew',
 };
 
 const show = (ev: HistoryEvent): string => `event ${ev.eventId} ${ev.eventType} ${JSON.stringify(ev.attributes)}`;
@@ -91,6 +103,23 @@ function recordsCommand(ev: HistoryEvent, cmd: Command, activitySeqOf: Map<numbe
       );
     case 'CancelTimer':
       return ev.eventType === 'TimerCanceled' && ev.attributes.timerId === String(cmd.seq);
+    case 'RecordMarker':
+      return (
+        ev.eventType === 'MarkerRecorded' &&
+        ev.attributes.markerName === cmd.markerName &&
+        JSON.stringify(ev.attributes.details) === JSON.stringify(cmd.details) &&
+        (ev.attributes.failure === undefined) === (cmd.failure === undefined)
+      );
+    case 'StartChildWorkflowExecution':
+      return (
+        ev.eventType === 'StartChildWorkflowExecutionInitiated' &&
+        ev.attributes.seq === cmd.seq &&
+        ev.attributes.workflowId === cmd.workflowId
+      );
+    case 'SignalExternalWorkflowExecution':
+      return ev.eventType === 'SignalExternalWorkflowExecutionInitiated' && ev.attributes.seq === cmd.seq;
+    case 'RequestCancelExternalWorkflowExecution':
+      return ev.eventType === 'RequestCancelExternalWorkflowExecutionInitiated' && ev.attributes.seq === cmd.seq;
     default:
       return ev.eventType === TERMINAL_COMMAND_EVENT[cmd.type];
   }
@@ -473,13 +502,23 @@ export function checkState(s: ExecutionState, events: readonly HistoryEvent[], h
 /** The live task and timer rows are exactly those the state calls for. */
 export function checkRows(d: EngineDriver): void {
   const s = d.state;
+  // outbox rows: one per effect not yet carried out, open run or closed
+  const outboxRows = [...d.timers.keys()].filter((k) => k.startsWith('x:')).sort();
+  if (
+    outboxRows.join(', ') !==
+    Object.keys(s.outbox ?? {})
+      .sort()
+      .join(', ')
+  )
+    fail(`outbox rows [${outboxRows.join(', ')}], the state's outbox [${Object.keys(s.outbox ?? {}).join(', ')}]`);
   if (s.status !== 'Running') {
-    if (d.tasks.size || d.timers.size)
+    if (d.tasks.size || d.timers.size > outboxRows.length)
       fail(`closed run has rows: ${[...d.tasks.keys(), ...d.timers.keys()].join(', ')}`);
     return;
   }
   const tasks = new Map<string, { kind: string; taskQueue: string; sticky?: string }>();
   const timers = new Map<string, number | undefined>(); // key -> due time, when the state knows it
+  for (const key of outboxRows) timers.set(key, undefined);
   if (s.runDeadline !== undefined) timers.set(keys.runTimeout(), s.runDeadline);
   if (s.executionDeadline !== undefined) timers.set(keys.executionTimeout(), s.executionDeadline);
   const wt = s.workflowTask;

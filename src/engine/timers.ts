@@ -34,8 +34,9 @@ export function fireTimer(t: Transition, key: string): void {
     case 'wt-retry':
       return workflowTaskRetryDue(t, n);
     case 'run-timeout':
+      return workflowTimedOut(t, 'run');
     case 'execution-timeout':
-      return workflowTimedOut(t);
+      return workflowTimedOut(t, 'execution');
     case 'act-retry': {
       const act = t.peekActivity(n);
       if (act && act.attempt === attempt) activityRetryDue(t, t.activity(n)!);

@@ -15,7 +15,25 @@ import {
   type EventType,
   type HistoryEvent,
 } from '../protocol/events.js';
-import { keys, type ActivityState, type BufferedEvent, type ExecutionState } from './state.js';
+import { keys, type ActivityState, type BufferedEvent, type ExecutionState, type OutboxEffect } from './state.js';
+import type { StartRunInput } from './start.js';
+
+/** How long a run's history may grow. */
+export interface HistoryLimits {
+  /** workflowInfo().continueAsNewSuggested turns true from this many events (or bytes) on. */
+  suggestContinueAsNewEvents: number;
+  suggestContinueAsNewBytes: number;
+  /** Past these the run fails (HistoryLimitExceeded). */
+  maxEvents: number;
+  maxBytes: number;
+}
+
+export const DEFAULT_HISTORY_LIMITS: HistoryLimits = {
+  suggestContinueAsNewEvents: 10_000,
+  suggestContinueAsNewBytes: 10 * 1024 * 1024,
+  maxEvents: 50_000,
+  maxBytes: 50 * 1024 * 1024,
+};
 
 export interface TaskRow {
   runId: string;
@@ -44,6 +62,17 @@ const WAKING_EVENTS: ReadonlySet<EventType> = new Set<EventType>([
   'TimerFired',
   'WorkflowExecutionCancelRequested',
   'WorkflowExecutionSignaled',
+  'StartChildWorkflowExecutionFailed',
+  'ChildWorkflowExecutionStarted',
+  'ChildWorkflowExecutionCompleted',
+  'ChildWorkflowExecutionFailed',
+  'ChildWorkflowExecutionCanceled',
+  'ChildWorkflowExecutionTimedOut',
+  'ChildWorkflowExecutionTerminated',
+  'ExternalWorkflowExecutionSignaled',
+  'SignalExternalWorkflowExecutionFailed',
+  'ExternalWorkflowExecutionCancelRequested',
+  'RequestCancelExternalWorkflowExecutionFailed',
 ]);
 
 /** Events that belong to the workflow task in flight (its own, its commands', the run's close): never buffered. */
@@ -76,6 +105,11 @@ export class Transition {
    * (flushed, or one dropped). Buffered events are stored one row each, like activities.
    */
   readonly buffered: { appendedFrom?: number; rewritten: boolean } = { rewritten: false };
+  /** Updates whose state changed (their waiters are told after the commit). */
+  readonly updatesChanged = new Set<string>();
+  /** The next run, started in the same commit (continue-as-new, or a retry of the workflow). */
+  continuation: StartRunInput | undefined;
+  limits: HistoryLimits = DEFAULT_HISTORY_LIMITS;
 
   /**
    * `state` is this transition's own copy, except for the activity objects, which it may share with the state
@@ -138,6 +172,7 @@ export class Transition {
     const eventId = s.nextEventId++;
     const ev = { eventId, eventType, eventTime: new Date(time).toISOString(), attributes } as HistoryEvent;
     this.events.push(ev);
+    s.historySizeBytes = (s.historySizeBytes ?? 0) + approximateSize(attributes);
     s.lastProgressTime = this.now;
     if (WAKING_EVENTS.has(eventType)) s.needsWorkflowTask = true;
     return eventId;
@@ -182,6 +217,22 @@ export class Transition {
       lastStarted =
         b.eventType === 'ActivityTaskStarted' ? { scheduledEventId: attrs.scheduledEventId ?? 0, eventId } : undefined;
     }
+  }
+
+  /** Records an effect on another run, carried out by the server after this transition commits. */
+  addOutbox(name: string, effect: OutboxEffect): void {
+    const key = keys.outbox(name);
+    this.state.outbox = { ...this.state.outbox, [key]: effect };
+    this.addTimer(key, this.now);
+  }
+
+  /** The effect is done: it leaves the state and its row goes. */
+  removeOutbox(key: string): void {
+    if (this.state.outbox?.[key] === undefined) return;
+    const { [key]: _done, ...rest } = this.state.outbox;
+    if (Object.keys(rest).length > 0) this.state.outbox = rest;
+    else delete this.state.outbox;
+    this.removeTimer(key);
   }
 
   addTask(key: string, kind: TaskRow['kind'], taskQueue: string, stickyIdentity?: string): void {
@@ -258,4 +309,9 @@ export class Transition {
     if (wt.stickyIdentity !== undefined)
       this.addTimer(keys.wtStickyScheduleToStart(wt.id), this.now + DEFAULT_STICKY_SCHEDULE_TO_START_MS);
   }
+}
+
+/** Bytes an event takes: its attributes as JSON, plus a fixed overhead for the rest of the row. */
+function approximateSize(attributes: unknown): number {
+  return JSON.stringify(attributes).length + 64;
 }

@@ -1,6 +1,7 @@
 /** Checks a workflow task's commands before any of them is applied: a bad command fails the task, not the run. */
 import { resolveRetryPolicy, type ResolvedRetryPolicy } from '../common/retry-policy.js';
 import { TERMINAL_COMMANDS, type Command, type CommandOf } from '../protocol/commands.js';
+import { invalidMarker } from './markers.js';
 import type { ExecutionState } from './state.js';
 
 export function resolveActivityRetryPolicy(cmd: CommandOf<'ScheduleActivityTask'>): ResolvedRetryPolicy {
@@ -13,6 +14,11 @@ export function findInvalidCommand(state: ExecutionState, commands: Command[]): 
   const newTimers = new Set<number>();
   const cancelledActivities = new Set<number>();
   const cancelledTimers = new Set<number>();
+  const newChildren = new Set<number>();
+  const newExternals = new Set<string>();
+  const accepted = new Set<string>();
+  const completed = new Set<string>();
+  const markers = new Set<string>();
   const firedDuringTask = new Set(
     state.bufferedEvents
       .filter((b) => b.eventType === 'TimerFired')
@@ -54,6 +60,41 @@ export function findInvalidCommand(state: ExecutionState, commands: Command[]): 
         const known = state.timers[c.seq] !== undefined || newTimers.has(c.seq) || firedDuringTask.has(c.seq);
         if (!known || cancelledTimers.has(c.seq)) return `timer seq ${c.seq} is not pending`;
         cancelledTimers.add(c.seq);
+        break;
+      }
+      case 'StartChildWorkflowExecution': {
+        if (state.children?.[c.seq] || newChildren.has(c.seq)) return `child workflow seq ${c.seq} is already in use`;
+        newChildren.add(c.seq);
+        if (c.retryPolicy)
+          try {
+            resolveRetryPolicy(c.retryPolicy, `child workflow ${c.workflowType} retry`);
+          } catch (e) {
+            return (e as Error).message;
+          }
+        break;
+      }
+      case 'SignalExternalWorkflowExecution':
+      case 'RequestCancelExternalWorkflowExecution': {
+        const key = `${c.type === 'SignalExternalWorkflowExecution' ? 'signal' : 'cancel'}:${c.seq}`;
+        if (state.externals?.[key] || newExternals.has(key)) return `${key} is already in use`;
+        newExternals.add(key);
+        break;
+      }
+      case 'RecordMarker': {
+        const bad = invalidMarker(c, markers);
+        if (bad !== undefined) return bad;
+        break;
+      }
+      case 'AcceptWorkflowUpdate': {
+        if (state.updates?.[c.updateId]?.status !== 'requested' || accepted.has(c.updateId))
+          return `update ${c.updateId} is not waiting to be accepted`;
+        accepted.add(c.updateId);
+        break;
+      }
+      case 'CompleteWorkflowUpdate': {
+        const known = state.updates?.[c.updateId]?.status === 'accepted' || accepted.has(c.updateId);
+        if (!known || completed.has(c.updateId)) return `update ${c.updateId} is not accepted (or already completed)`;
+        completed.add(c.updateId);
         break;
       }
       default:

@@ -132,7 +132,11 @@ describe('failure and transient retries', () => {
     expect(r.startedEventId).toBe(6);
     expect(r.transientEvents.map((e) => [e.eventId, e.eventType, e.attributes])).toEqual([
       [5, 'WorkflowTaskScheduled', { taskQueue: 'q', startToCloseTimeoutMs: 10_000, attempt: 2 }],
-      [6, 'WorkflowTaskStarted', { scheduledEventId: 5, identity: 'w2' }],
+      [
+        6,
+        'WorkflowTaskStarted',
+        { scheduledEventId: 5, identity: 'w2', historySizeBytes: expect.any(Number) as number },
+      ],
     ]);
     checkInvariants(d);
 

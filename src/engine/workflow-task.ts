@@ -9,9 +9,13 @@ import type { FailureInfo } from '../common/failure.js';
 import { TERMINAL_COMMANDS, type Command } from '../protocol/commands.js';
 import type { HistoryEvent } from '../protocol/events.js';
 import { requestCancelActivity, scheduleActivity, enqueueActivityAttempt, startActivityAttempt } from './activity.js';
+import { initiateCancelExternal, initiateChild, initiateSignalExternal } from './children.js';
 import { closeRun } from './close.js';
+import { recordMarker } from './markers.js';
+import { continueAsNew, retryWorkflow } from './continue-as-new.js';
 import { keys, type WorkflowTaskState } from './state.js';
 import type { Transition } from './transition.js';
+import { acceptUpdate, completeUpdate, rejectUpdate } from './updates.js';
 import { findInvalidCommand } from './validate-commands.js';
 
 export const WORKFLOW_TASK_RETRY_MAX_DELAY_MS = 30_000;
@@ -44,7 +48,11 @@ export function startWorkflowTask(t: Transition, id: number, identity: string): 
     wt.startedEventId = s.nextEventId + 1;
     transientEvents = transientWorkflowTaskEvents(t, wt);
   } else {
-    wt.startedEventId = t.writeNow('WorkflowTaskStarted', { scheduledEventId: wt.scheduledEventId, identity });
+    wt.startedEventId = t.writeNow('WorkflowTaskStarted', {
+      scheduledEventId: wt.scheduledEventId,
+      identity,
+      ...historyHints(t, wt.scheduledEventId + 1),
+    });
   }
   wt.state = 'started';
   t.addTimer(keys.wtStartToClose(id), t.now + s.workflowTaskTimeoutMs);
@@ -67,9 +75,20 @@ function transientWorkflowTaskEvents(t: Transition, wt: WorkflowTaskState): Hist
       eventId: wt.startedEventId!,
       eventType: 'WorkflowTaskStarted',
       eventTime: new Date(wt.startedTime ?? t.now).toISOString(),
-      attributes: { scheduledEventId: wt.scheduledEventId, identity: wt.identity ?? '' },
+      attributes: {
+        scheduledEventId: wt.scheduledEventId,
+        identity: wt.identity ?? '',
+        ...historyHints(t, wt.startedEventId!),
+      },
     },
   ];
+}
+
+/** What a WorkflowTaskStarted tells the workflow about its history's size. */
+function historyHints(t: Transition, historyLength: number): { historySizeBytes: number; suggestContinueAsNew?: true } {
+  const bytes = t.state.historySizeBytes ?? 0;
+  const suggest = historyLength >= t.limits.suggestContinueAsNewEvents || bytes >= t.limits.suggestContinueAsNewBytes;
+  return { historySizeBytes: bytes, ...(suggest ? { suggestContinueAsNew: true as const } : {}) };
 }
 
 /** Writes the Scheduled and Started events of a transient task that is now being completed. */
@@ -87,6 +106,8 @@ export interface CompleteWorkflowTaskInput {
   sticky: boolean;
   /** Task queue the completing worker polls, and how many activities it takes back at once. */
   eager?: { taskQueue: string; activitySlots: number };
+  /** Updates the workflow's validators rejected. */
+  updateRejections?: Array<{ updateId: string; failure: FailureInfo }>;
 }
 
 export interface CompleteWorkflowTaskResult {
@@ -126,6 +147,7 @@ export function completeWorkflowTask(t: Transition, input: CompleteWorkflowTaskI
     });
     return { eagerActivitySeqs: [], rejected: message };
   }
+  for (const r of input.updateRejections ?? []) rejectUpdate(t, r.updateId, r.failure);
   materialiseTransient(t, wt);
   const completedEventId = t.writeNow('WorkflowTaskCompleted', {
     scheduledEventId: wt.scheduledEventId,
@@ -214,20 +236,48 @@ export function completeWorkflowTask(t: Transition, input: CompleteWorkflowTaskI
         });
         closeRun(t, { status: 'Completed', result: cmd.result ?? null });
         break;
-      case 'FailWorkflowExecution':
-        t.writeNow('WorkflowExecutionFailed', {
+      case 'FailWorkflowExecution': {
+        const retryState = retryWorkflow(t, {
+          status: 'Failed',
           failure: cmd.failure,
-          retryState: 'RETRY_POLICY_NOT_SET',
           workflowTaskCompletedEventId: completedEventId,
         });
-        closeRun(t, { status: 'Failed', failure: cmd.failure, retryState: 'RETRY_POLICY_NOT_SET' });
+        if (retryState === 'retried') break;
+        t.writeNow('WorkflowExecutionFailed', {
+          failure: cmd.failure,
+          retryState,
+          workflowTaskCompletedEventId: completedEventId,
+        });
+        closeRun(t, { status: 'Failed', failure: cmd.failure, retryState });
         break;
+      }
       case 'CancelWorkflowExecution':
         t.writeNow('WorkflowExecutionCanceled', {
           ...(cmd.details !== undefined ? { details: cmd.details } : {}),
           workflowTaskCompletedEventId: completedEventId,
         });
         closeRun(t, { status: 'Cancelled' });
+        break;
+      case 'ContinueAsNewWorkflowExecution':
+        continueAsNew(t, cmd, completedEventId);
+        break;
+      case 'StartChildWorkflowExecution':
+        initiateChild(t, cmd, completedEventId);
+        break;
+      case 'SignalExternalWorkflowExecution':
+        initiateSignalExternal(t, cmd, completedEventId);
+        break;
+      case 'RequestCancelExternalWorkflowExecution':
+        initiateCancelExternal(t, cmd, completedEventId);
+        break;
+      case 'AcceptWorkflowUpdate':
+        acceptUpdate(t, cmd, completedEventId);
+        break;
+      case 'CompleteWorkflowUpdate':
+        completeUpdate(t, cmd, completedEventId);
+        break;
+      case 'RecordMarker':
+        recordMarker(t, cmd, completedEventId);
         break;
     }
     if (TERMINAL_COMMANDS.has(cmd.type)) break;

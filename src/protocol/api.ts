@@ -139,6 +139,45 @@ export interface QueryWorkflowResponse {
   result: unknown;
 }
 
+export const UpdateStages = ['ADMITTED', 'ACCEPTED', 'COMPLETED'] as const;
+export type UpdateStage = (typeof UpdateStages)[number];
+const WaitStage = Type.Union([Type.Literal('ACCEPTED'), Type.Literal('COMPLETED')]);
+
+export const UpdateWorkflowRequestSchema = Type.Object(
+  {
+    runId: Type.Optional(Type.String({ maxLength: 255 })),
+    updateName: Identifier,
+    args: Type.Optional(Payloads),
+    /** An update id seen before returns that update's outcome and runs nothing. Default: a new uuid. */
+    updateId: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+    /** Answer once the update reached this stage (default COMPLETED), or when waitMs passes. */
+    waitForStage: Type.Optional(WaitStage),
+    waitMs: Type.Optional(Type.Integer({ minimum: 0 })),
+    identity: Type.Optional(Type.String({ maxLength: 255 })),
+  },
+  { additionalProperties: false },
+);
+export type UpdateWorkflowRequest = Static<typeof UpdateWorkflowRequestSchema>;
+
+export const UpdateParams = Type.Object({
+  namespace: NamespaceParams.properties.namespace,
+  workflowId: Identifier,
+  updateId: Type.String({ minLength: 1, maxLength: 255 }),
+});
+export const UpdatePollQuery = Type.Object({
+  runId: Type.Optional(Type.String({ maxLength: 255 })),
+  waitForStage: Type.Optional(WaitStage),
+  waitMs: Type.Optional(Type.Integer({ minimum: 0 })),
+});
+
+export interface UpdateWorkflowResponse {
+  updateId: string;
+  runId: string;
+  /** ADMITTED: the workflow has not decided yet. A rejected update is COMPLETED with a failure. */
+  stage: UpdateStage;
+  outcome?: { result?: unknown; failure?: FailureInfo };
+}
+
 export const CancelWorkflowRequestSchema = Type.Object(
   {
     runId: Type.Optional(Type.String({ maxLength: 255 })),
@@ -205,10 +244,19 @@ export interface DescribeWorkflowResponse {
     searchAttributes?: Record<string, unknown>;
     lastBuildId?: string;
     cancelRequested: boolean;
+    parent?: { workflowId: string; runId: string };
   };
   pendingActivities: PendingActivityInfo[];
   pendingTimers: Array<{ timerId: string; fireTime: string }>;
-  pendingChildren: Array<{ workflowId: string; runId?: string; workflowType: string }>;
+  pendingChildren: Array<{
+    workflowId: string;
+    runId?: string;
+    workflowType: string;
+    initiatedEventId: number;
+    parentClosePolicy: 'TERMINATE' | 'ABANDON' | 'REQUEST_CANCEL';
+    /** INITIATED: the start is under way; STARTED: the child run exists. */
+    state: 'INITIATED' | 'STARTED';
+  }>;
   pendingWorkflowTask?: {
     state: 'SCHEDULED' | 'STARTED';
     attempt: number;

@@ -47,6 +47,89 @@ export const CancelWorkflowExecutionCommand = Type.Object({
   details: Type.Optional(Payload),
 });
 
+export const ParentClosePolicies = ['TERMINATE', 'ABANDON', 'REQUEST_CANCEL'] as const;
+export type ParentClosePolicyName = (typeof ParentClosePolicies)[number];
+const WorkflowIdReusePolicySchema = Type.Union([
+  Type.Literal('ALLOW_DUPLICATE'),
+  Type.Literal('ALLOW_DUPLICATE_FAILED_ONLY'),
+  Type.Literal('REJECT_DUPLICATE'),
+  Type.Literal('TERMINATE_IF_RUNNING'),
+]);
+const Name = Type.String({ minLength: 1, maxLength: 1000 });
+
+export const StartChildWorkflowExecutionCommand = Type.Object({
+  type: Type.Literal('StartChildWorkflowExecution'),
+  seq: Seq,
+  workflowId: Name,
+  workflowType: Name,
+  taskQueue: Name,
+  input: Payloads,
+  workflowExecutionTimeoutMs: Type.Optional(Ms),
+  workflowRunTimeoutMs: Type.Optional(Ms),
+  workflowTaskTimeoutMs: Type.Optional(Ms),
+  retryPolicy: Type.Optional(RetryPolicySchema),
+  parentClosePolicy: Type.Optional(
+    Type.Union([Type.Literal('TERMINATE'), Type.Literal('ABANDON'), Type.Literal('REQUEST_CANCEL')]),
+  ),
+  workflowIdReusePolicy: Type.Optional(WorkflowIdReusePolicySchema),
+  memo: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  searchAttributes: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+});
+
+export const SignalExternalWorkflowExecutionCommand = Type.Object({
+  type: Type.Literal('SignalExternalWorkflowExecution'),
+  seq: Seq,
+  workflowId: Name,
+  runId: Type.Optional(Name),
+  signalName: Name,
+  input: Payloads,
+  /** Only a child of this workflow may be signalled (a child handle's signal). */
+  childWorkflowOnly: Type.Optional(Type.Boolean()),
+});
+
+export const RequestCancelExternalWorkflowExecutionCommand = Type.Object({
+  type: Type.Literal('RequestCancelExternalWorkflowExecution'),
+  seq: Seq,
+  workflowId: Name,
+  runId: Type.Optional(Name),
+  childWorkflowOnly: Type.Optional(Type.Boolean()),
+});
+
+export const ContinueAsNewWorkflowExecutionCommand = Type.Object({
+  type: Type.Literal('ContinueAsNewWorkflowExecution'),
+  workflowType: Name,
+  taskQueue: Name,
+  input: Payloads,
+  workflowRunTimeoutMs: Type.Optional(Ms),
+  workflowTaskTimeoutMs: Type.Optional(Ms),
+  memo: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  searchAttributes: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+});
+
+/**
+ * Records a marker in history (`MarkerRecorded`): a patch (`patched()`, keyed by `details.patchId`) or a local
+ * activity's outcome (`details.seq`, the activity's sequence number). See src/protocol/markers.ts.
+ */
+export const RecordMarkerCommand = Type.Object({
+  type: Type.Literal('RecordMarker'),
+  markerName: Name,
+  details: Type.Record(Type.String(), Type.Unknown()),
+  failure: Type.Optional(FailureSchema),
+});
+
+/** The workflow took an update its validator let through (the handler runs from here on). */
+export const AcceptWorkflowUpdateCommand = Type.Object({
+  type: Type.Literal('AcceptWorkflowUpdate'),
+  updateId: Type.String({ minLength: 1, maxLength: 255 }),
+});
+/** The update handler finished: its result, or the failure the caller gets. */
+export const CompleteWorkflowUpdateCommand = Type.Object({
+  type: Type.Literal('CompleteWorkflowUpdate'),
+  updateId: Type.String({ minLength: 1, maxLength: 255 }),
+  result: Type.Optional(Payload),
+  failure: Type.Optional(FailureSchema),
+});
+
 export const CommandSchema = Type.Union([
   ScheduleActivityTaskCommand,
   RequestCancelActivityTaskCommand,
@@ -55,6 +138,13 @@ export const CommandSchema = Type.Union([
   CompleteWorkflowExecutionCommand,
   FailWorkflowExecutionCommand,
   CancelWorkflowExecutionCommand,
+  StartChildWorkflowExecutionCommand,
+  SignalExternalWorkflowExecutionCommand,
+  RequestCancelExternalWorkflowExecutionCommand,
+  ContinueAsNewWorkflowExecutionCommand,
+  RecordMarkerCommand,
+  AcceptWorkflowUpdateCommand,
+  CompleteWorkflowUpdateCommand,
 ]);
 
 export type Command = Static<typeof CommandSchema>;
@@ -65,4 +155,5 @@ export const TERMINAL_COMMANDS: ReadonlySet<CommandType> = new Set<CommandType>(
   'CompleteWorkflowExecution',
   'FailWorkflowExecution',
   'CancelWorkflowExecution',
+  'ContinueAsNewWorkflowExecution',
 ]);

@@ -4,6 +4,7 @@
  */
 import type { FailureInfo, RetryState, TimeoutType } from '../common/failure.js';
 import type { ResolvedRetryPolicy } from '../common/retry-policy.js';
+import type { ParentClosePolicyName } from './commands.js';
 
 export interface EventAttributes {
   WorkflowExecutionStarted: {
@@ -26,9 +27,19 @@ export interface EventAttributes {
     requestId?: string;
     firstWorkflowTaskBackoffMs?: number;
     executionDeadline?: number;
+    parentWorkflowNamespace?: string;
+    parentWorkflowExecution?: { workflowId: string; runId: string };
+    parentInitiatedEventId?: number;
   };
   WorkflowTaskScheduled: { taskQueue: string; startToCloseTimeoutMs: number; attempt: number };
-  WorkflowTaskStarted: { scheduledEventId: number; identity: string; requestId?: string };
+  WorkflowTaskStarted: {
+    scheduledEventId: number;
+    identity: string;
+    requestId?: string;
+    historySizeBytes?: number;
+    /** History is long enough that the workflow should continue as new (workflowInfo().continueAsNewSuggested). */
+    suggestContinueAsNew?: boolean;
+  };
   WorkflowTaskCompleted: { scheduledEventId: number; startedEventId: number; identity: string; buildId?: string };
   WorkflowTaskFailed: {
     scheduledEventId: number;
@@ -77,6 +88,13 @@ export interface EventAttributes {
   TimerStarted: { timerId: string; seq: number; startToFireTimeoutMs: number; workflowTaskCompletedEventId: number };
   TimerFired: { timerId: string; startedEventId: number };
   TimerCanceled: { timerId: string; startedEventId: number; workflowTaskCompletedEventId: number };
+  /** A patch marker or a local activity's outcome (see src/protocol/markers.ts). */
+  MarkerRecorded: {
+    markerName: string;
+    details: Record<string, unknown>;
+    failure?: FailureInfo;
+    workflowTaskCompletedEventId: number;
+  };
   WorkflowExecutionCancelRequested: { reason?: string; identity?: string };
   WorkflowExecutionSignaled: { signalName: string; input: unknown[]; identity?: string; requestId?: string };
   WorkflowExecutionCompleted: { result: unknown; workflowTaskCompletedEventId: number };
@@ -89,6 +107,96 @@ export interface EventAttributes {
   WorkflowExecutionCanceled: { details?: unknown; workflowTaskCompletedEventId: number };
   WorkflowExecutionTerminated: { reason?: string; identity?: string; details?: unknown };
   WorkflowExecutionTimedOut: { retryState: RetryState; newExecutionRunId?: string };
+  WorkflowExecutionContinuedAsNew: {
+    newExecutionRunId: string;
+    workflowType: string;
+    taskQueue: string;
+    input: unknown[];
+    workflowRunTimeoutMs?: number;
+    workflowTaskTimeoutMs: number;
+    workflowTaskCompletedEventId: number;
+  };
+  StartChildWorkflowExecutionInitiated: {
+    seq: number;
+    namespace: string;
+    workflowId: string;
+    workflowType: string;
+    taskQueue: string;
+    input: unknown[];
+    workflowExecutionTimeoutMs?: number;
+    workflowRunTimeoutMs?: number;
+    workflowTaskTimeoutMs?: number;
+    retryPolicy?: ResolvedRetryPolicy;
+    parentClosePolicy: ParentClosePolicyName;
+    workflowIdReusePolicy?: string;
+    workflowTaskCompletedEventId: number;
+  };
+  StartChildWorkflowExecutionFailed: {
+    initiatedEventId: number;
+    workflowId: string;
+    workflowType: string;
+    cause: string;
+    message: string;
+  };
+  ChildWorkflowExecutionStarted: { initiatedEventId: number; workflowId: string; runId: string; workflowType: string };
+  ChildWorkflowExecutionCompleted: ChildRef & { result: unknown };
+  ChildWorkflowExecutionFailed: ChildRef & { failure: FailureInfo; retryState: RetryState };
+  ChildWorkflowExecutionCanceled: ChildRef & { details?: unknown };
+  ChildWorkflowExecutionTimedOut: ChildRef & { retryState: RetryState };
+  ChildWorkflowExecutionTerminated: ChildRef & { reason?: string };
+  SignalExternalWorkflowExecutionInitiated: {
+    seq: number;
+    workflowId: string;
+    runId?: string;
+    signalName: string;
+    input: unknown[];
+    childWorkflowOnly?: boolean;
+    workflowTaskCompletedEventId: number;
+  };
+  ExternalWorkflowExecutionSignaled: { initiatedEventId: number; workflowId: string; runId: string };
+  SignalExternalWorkflowExecutionFailed: {
+    initiatedEventId: number;
+    workflowId: string;
+    cause: string;
+    message: string;
+  };
+  RequestCancelExternalWorkflowExecutionInitiated: {
+    seq: number;
+    workflowId: string;
+    runId?: string;
+    childWorkflowOnly?: boolean;
+    workflowTaskCompletedEventId: number;
+  };
+  ExternalWorkflowExecutionCancelRequested: { initiatedEventId: number; workflowId: string; runId: string };
+  WorkflowExecutionUpdateAccepted: {
+    updateId: string;
+    name: string;
+    input: unknown[];
+    identity?: string;
+    workflowTaskCompletedEventId: number;
+  };
+  WorkflowExecutionUpdateCompleted: {
+    updateId: string;
+    acceptedEventId: number;
+    result?: unknown;
+    failure?: FailureInfo;
+    workflowTaskCompletedEventId: number;
+  };
+  RequestCancelExternalWorkflowExecutionFailed: {
+    initiatedEventId: number;
+    workflowId: string;
+    cause: string;
+    message: string;
+  };
+}
+
+/** Which child run an event is about: the initiating event in the parent's history, and the child's run. */
+export interface ChildRef {
+  initiatedEventId: number;
+  startedEventId?: number;
+  workflowId: string;
+  runId: string;
+  workflowType: string;
 }
 
 export type EventType = keyof EventAttributes;
@@ -113,9 +221,16 @@ export const COMMAND_EVENT_TYPES: ReadonlySet<EventType> = new Set<EventType>([
   'ActivityTaskCancelRequested',
   'TimerStarted',
   'TimerCanceled',
+  'MarkerRecorded',
   'WorkflowExecutionCompleted',
   'WorkflowExecutionFailed',
   'WorkflowExecutionCanceled',
+  'WorkflowExecutionContinuedAsNew',
+  'StartChildWorkflowExecutionInitiated',
+  'SignalExternalWorkflowExecutionInitiated',
+  'RequestCancelExternalWorkflowExecutionInitiated',
+  'WorkflowExecutionUpdateAccepted',
+  'WorkflowExecutionUpdateCompleted',
 ]);
 
 export const CLOSE_EVENT_TYPES: ReadonlySet<EventType> = new Set<EventType>([
@@ -124,4 +239,5 @@ export const CLOSE_EVENT_TYPES: ReadonlySet<EventType> = new Set<EventType>([
   'WorkflowExecutionCanceled',
   'WorkflowExecutionTerminated',
   'WorkflowExecutionTimedOut',
+  'WorkflowExecutionContinuedAsNew',
 ]);

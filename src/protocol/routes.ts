@@ -11,6 +11,8 @@ export const ROUTES = {
   signalWorkflow: { method: 'POST', path: '/namespaces/:namespace/workflows/:workflowId/signal' },
   signalWithStart: { method: 'POST', path: '/namespaces/:namespace/signal-with-start' },
   queryWorkflow: { method: 'POST', path: '/namespaces/:namespace/workflows/:workflowId/query' },
+  updateWorkflow: { method: 'POST', path: '/namespaces/:namespace/workflows/:workflowId/updates' },
+  pollWorkflowUpdate: { method: 'GET', path: '/namespaces/:namespace/workflows/:workflowId/updates/:updateId' },
   terminateWorkflow: { method: 'POST', path: '/namespaces/:namespace/workflows/:workflowId/terminate' },
   registerWorkflow: { method: 'POST', path: '/namespaces/:namespace/workflow-types' },
   listWorkflowTypes: { method: 'GET', path: '/namespaces/:namespace/workflow-types' },
@@ -39,6 +41,8 @@ export const IDEMPOTENT: ReadonlySet<OperationId> = new Set<OperationId>([
   'signalWorkflow', // with a request id, a repeated signal is applied once
   'signalWithStart',
   'queryWorkflow',
+  'updateWorkflow', // with an update id, a repeated update returns the first one's outcome
+  'pollWorkflowUpdate',
 ]);
 
 /** Fills `:name` placeholders with URL-encoded params. */

@@ -19,6 +19,14 @@ export interface WorkflowTask {
   /** Events of the history, ending with this task's WorkflowTaskStarted. They start at event 1 or, for a worker
    * that holds the workflow in its sticky cache, right after previousStartedEventId. */
   events: HistoryEvent[];
+  /** Updates waiting for the workflow: it validates each, then accepts it (a command) or rejects it. */
+  updates?: UpdateRequest[];
+}
+
+export interface UpdateRequest {
+  updateId: string;
+  name: string;
+  args: unknown[];
 }
 
 export interface ActivityTask {
@@ -62,6 +70,12 @@ export const WorkflowTaskCompletionSchema = Type.Object({
   buildId: Type.Optional(Type.String({ maxLength: 255 })),
   /** The worker keeps this workflow cached: send it only new events next time. */
   sticky: Type.Optional(Type.Boolean()),
+  /** Updates of this task that the workflow's validators rejected: nothing about them goes into history. */
+  updateRejections: Type.Optional(
+    Type.Array(Type.Object({ updateId: Type.String({ minLength: 1, maxLength: 255 }), failure: FailureSchema }), {
+      maxItems: 10000,
+    }),
+  ),
 });
 
 export const WorkflowTaskFailureCauses = [

@@ -1,5 +1,6 @@
 /** Server settings and their defaults; every limit lives here (and in docs/limits.md). */
 import type { LogLevel } from '../common/logger.js';
+import { DEFAULT_HISTORY_LIMITS, type HistoryLimits } from '../engine/transition.js';
 
 export interface ServerConfig {
   /** Largest JSON payload (workflow input, result, activity input/result, failure details), in bytes. */
@@ -14,6 +15,8 @@ export interface ServerConfig {
   pollerExpiryMs: number;
   /** Runs whose state stays cached in memory. */
   runCacheSize: number;
+  /** When workflowInfo().continueAsNewSuggested turns true, and when a run's history is too long and it fails. */
+  historyLimits: HistoryLimits;
   logLevel: LogLevel;
 }
 
@@ -24,5 +27,6 @@ export const DEFAULT_CONFIG: ServerConfig = {
   queryTimeoutMs: 20_000,
   pollerExpiryMs: 5 * 60_000,
   runCacheSize: 20_000,
+  historyLimits: DEFAULT_HISTORY_LIMITS,
   logLevel: 'info',
 };

@@ -9,6 +9,7 @@ import type { TimerRow } from '../engine/transition.js';
 import type { Store, WorkflowDefinition } from '../store/store.js';
 import type { Clock } from './clock.js';
 import { CloseWaiters } from './close-waiters.js';
+import { UpdateWaiters } from './update-waiters.js';
 import type { ServerConfig } from './config.js';
 import type { Logger } from '../common/logger.js';
 import { Matching } from './matching.js';
@@ -16,6 +17,7 @@ import { PollerRegistry } from './pollers.js';
 import { RunCache } from './run-cache.js';
 import { syncMatch } from './sync-match.js';
 import { PendingQueries } from './service/query-workflow.js';
+import { runOutboxEffect } from './service/outbox.js';
 import { NO_WRITE, RunUpdater } from './run-updater.js';
 import { TimerService } from './timer-service.js';
 
@@ -25,6 +27,7 @@ export class ServerContext {
   readonly matching = new Matching();
   readonly pollers = new PollerRegistry();
   readonly closeWaiters = new CloseWaiters();
+  readonly updateWaiters = new UpdateWaiters();
   readonly queries = new PendingQueries();
   readonly timers: TimerService;
   /** Workflow definitions by namespace and type; the store is the truth, this saves a read per start. */
@@ -41,6 +44,7 @@ export class ServerContext {
     setMaxListeners(0, this.shutdown.signal); // every waiting long poll listens to it
     this.cache = new RunCache(store, config.runCacheSize);
     this.updater = new RunUpdater(store, this.cache, clock);
+    this.updater.limits = config.historyLimits;
     this.timers = new TimerService(store, clock, (row) => this.fire(row), log);
     this.updater.beforeCommit((t) => syncMatch(this, t));
     this.updater.onCommitted((transitions) => {
@@ -48,7 +52,11 @@ export class ServerContext {
         if (t.tasksAdded.length > 0) this.matching.add(t.tasksAdded);
         if (t.timersRemoved.length > 0) this.timers.remove(t.state.runId, t.timersRemoved);
         if (t.timersAdded.length > 0) this.timers.add(t.timersAdded);
-        if (t.closed) this.closeWaiters.notifyClosed(t.state.runId);
+        if (t.updatesChanged.size > 0) this.updateWaiters.notify(t.state.runId, t.updatesChanged);
+        if (t.closed) {
+          this.closeWaiters.notifyClosed(t.state.runId);
+          this.updateWaiters.notifyRun(t.state.runId);
+        }
       }
     });
   }
@@ -68,9 +76,11 @@ export class ServerContext {
     this.timers.stop();
     this.matching.releaseWaiters();
     this.closeWaiters.releaseAll();
+    this.updateWaiters.releaseAll();
   }
 
   private async fire(row: TimerRow): Promise<void> {
+    if (row.key.startsWith('x:')) return runOutboxEffect(this, row);
     await this.updater.update(row.runId, (t) => {
       if (t.state.status !== 'Running') return NO_WRITE; // a closed run has no timer rows left
       t.removeTimer(row.key); // before firing: the engine may re-arm the same key

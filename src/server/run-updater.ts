@@ -10,6 +10,9 @@
 import type { Transition } from '../engine/transition.js';
 import { Transition as TransitionClass } from '../engine/transition.js';
 import type { ExecutionState } from '../engine/state.js';
+import { enforceHistoryLimits } from '../engine/limits.js';
+import { startRun } from '../engine/start.js';
+import { DEFAULT_HISTORY_LIMITS, type HistoryLimits } from '../engine/transition.js';
 import { coreJson } from '../store/state-json.js';
 import { StoreConflictError, type CurrentRunWrite, type ExecutionWrite, type Store } from '../store/store.js';
 import type { Clock } from './clock.js';
@@ -44,6 +47,8 @@ export const NO_WRITE: unique symbol = Symbol('weft.noWrite');
 export class RunUpdater {
   private readonly listeners: CommittedListener[] = [];
   private readonly hooks: BeforeCommitHook[] = [];
+  /** History limits every transition applies (server configuration). */
+  limits: HistoryLimits = DEFAULT_HISTORY_LIMITS;
 
   constructor(
     private readonly store: Store,
@@ -78,7 +83,9 @@ export class RunUpdater {
     const copy = cached.json !== undefined ? (JSON.parse(cached.json) as ExecutionState) : cloneCore(cached.state);
     copy.activities = { ...cached.state.activities };
     copy.bufferedEvents = [...cached.state.bufferedEvents];
-    return { transition: new TransitionClass(copy, this.clock.now()), baseVersion: cached.version };
+    const transition = new TransitionClass(copy, this.clock.now());
+    transition.limits = this.limits;
+    return { transition, baseVersion: cached.version };
   }
 
   /**
@@ -104,7 +111,30 @@ export class RunUpdater {
   }
 
   /** Commits transitions of one or more runs (and current-run pointers) atomically. */
-  async commit(items: CommitItem[], currentRuns: CurrentRunWrite[] = []): Promise<void> {
+  async commit(given: CommitItem[], givenCurrentRuns: CurrentRunWrite[] = []): Promise<void> {
+    const items = [...given];
+    let currentRuns = givenCurrentRuns;
+    for (let i = 0; i < items.length; i++) {
+      const t = items[i]!.transition;
+      t.limits = this.limits;
+      enforceHistoryLimits(t);
+      const next = t.continuation;
+      if (!next) continue;
+      // the next run of the chain starts in the same commit, and the workflow id points at it
+      const nt = startRun(next, t.now);
+      nt.limits = this.limits;
+      items.push({ transition: nt, baseVersion: 0 });
+      currentRuns = [
+        ...currentRuns,
+        {
+          namespace: next.namespace,
+          workflowId: next.workflowId,
+          runId: next.runId,
+          status: 'Running',
+          expectedRunId: t.state.runId,
+        },
+      ];
+    }
     const handlers: CommitOutcomeHandler[] = [];
     for (const { transition } of items)
       for (const hook of this.hooks) {

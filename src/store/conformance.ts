@@ -147,6 +147,26 @@ function describeExecutions(ctx: ConformanceContext): void {
       expect((await s.dueTimers(T0 + 10_000_000, 100)).map((t) => t.key)).toEqual(['run-timeout']);
     });
 
+    it('closing a run deletes its task and timer rows but keeps its outbox rows (x:...)', async () => {
+      const s = ctx.store();
+      await s.commit(startMutation('r1'));
+      const closed = makeState('r1', { nextEventId: 3, status: 'Completed', closeTime: T0 + 5 });
+      await s.commit({
+        executions: [
+          write(closed, {
+            expectedVersion: 1,
+            closed: true,
+            timersAdded: [timer('r1', 'x:parent', T0 + 5), timer('r1', 'timer:1', T0 + 9)],
+          }),
+        ],
+      });
+      expect(await s.listTasks(0, 100)).toEqual([]);
+      expect((await s.dueTimers(T0 + 10_000_000, 100)).map((t) => t.key)).toEqual(['x:parent']);
+      // the effect done: its row goes in a later write of the closed run
+      await s.commit({ executions: [write(closed, { expectedVersion: 2, timersRemoved: ['x:parent'] })] });
+      expect(await s.dueTimers(T0 + 10_000_000, 100)).toEqual([]);
+    });
+
     it('rejects creating a run that exists, writing none of that mutation', async () => {
       const s = ctx.store();
       const first = startMutation('r1');

@@ -43,7 +43,7 @@ export interface ExecutionWrite {
   tasksAdded: TaskRow[];
   timersRemoved: string[];
   timersAdded: TimerRow[];
-  /** The run closed: every task and timer row of it is deleted. */
+  /** The run closed: every task and timer row of it is deleted, except outbox rows (keys starting `x:`). */
   closed: boolean;
 }
 

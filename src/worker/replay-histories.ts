@@ -1,6 +1,9 @@
 /**
  * Replays exported histories against workflow code, as a check before a deploy: a history whose recorded
  * commands the code no longer produces throws DeterminismViolationError, showing both side by side.
+ * `runReplayHistories` bundles once, replays each history in its own run of one sandbox (disposed after it), and
+ * yields one result per history without stopping at a failure; it pulls the next history only after yielding,
+ * so an async iterable that fetches histories one by one keeps one in memory at a time.
  */
 import { DeterminismViolationError } from '../common/failure.js';
 import type { History } from '../protocol/events.js';
@@ -15,9 +18,16 @@ export interface ReplayOptions {
 
 export interface ReplayResult {
   workflowId: string;
+  /** The run id given with the history; '' when only the history was given (history JSON holds no run id). */
   runId: string;
+  /** From the history's WorkflowExecutionStarted event (undefined when the history does not start with it). */
+  workflowType?: string;
+  /** Set when the replay failed: a DeterminismViolationError, or the error that stopped it. */
   error?: DeterminismViolationError | Error;
 }
+
+/** A history (`{ events }`, as `fetchHistory()` and `weft workflow history --output json` give it), or one with its ids. */
+export type ReplayInput = History | { workflowId: string; runId?: string; history: History };
 
 let replayCounter = 0;
 
@@ -63,7 +73,19 @@ export async function runReplayHistory(opts: ReplayOptions, history: History, wo
   replayInSandbox(await sandboxFor(opts), history, workflowId);
 }
 
-export type ReplayInput = History | { workflowId: string; history: History };
+/** The history and the ids an input names; throws when it is not a history. */
+function unpack(input: ReplayInput): { history: History; workflowId?: string; runId?: string } {
+  if (typeof input !== 'object' || input === null) throw new TypeError('not a history: expected { events: [...] }');
+  const withIds = 'history' in input ? input : undefined;
+  const history = withIds ? withIds.history : (input as History);
+  if (typeof history !== 'object' || history === null || !Array.isArray(history.events))
+    throw new TypeError('not a history: expected { events: [...] }');
+  return {
+    history,
+    ...(withIds?.workflowId !== undefined ? { workflowId: withIds.workflowId } : {}),
+    ...(withIds?.runId !== undefined ? { runId: withIds.runId } : {}),
+  };
+}
 
 /** Replays many histories in one sandbox; yields one result per history (error set when it failed). */
 export async function* runReplayHistories(
@@ -71,18 +93,23 @@ export async function* runReplayHistories(
   histories: Iterable<ReplayInput> | AsyncIterable<ReplayInput>,
 ): AsyncIterableIterator<ReplayResult> {
   const sandbox = await sandboxFor(opts);
-  for await (const h of histories) {
-    const history = 'history' in h ? h.history : h;
-    const given = 'workflowId' in h ? h.workflowId : undefined;
-    const first = history.events[0];
-    const workflowId =
-      given ?? (first?.eventType === 'WorkflowExecutionStarted' ? first.attributes.workflowId : 'unknown');
+  for await (const input of histories) {
+    let result: ReplayResult;
     try {
-      replayInSandbox(sandbox, history, workflowId);
-      yield { workflowId, runId: '' };
+      const { history, workflowId: given, runId } = unpack(input);
+      const first = history.events[0];
+      const started = first?.eventType === 'WorkflowExecutionStarted' ? first.attributes : undefined;
+      const workflowId = given ?? started?.workflowId ?? 'unknown';
+      result = { workflowId, runId: runId ?? '', ...(started ? { workflowType: started.workflowType } : {}) };
+      try {
+        replayInSandbox(sandbox, history, workflowId, runId);
+      } catch (e) {
+        result.error = e instanceof Error ? e : new Error(String(e));
+      }
     } catch (e) {
-      yield { workflowId, runId: '', error: e instanceof Error ? e : new Error(String(e)) };
+      result = { workflowId: 'unknown', runId: '', error: e instanceof Error ? e : new Error(String(e)) };
     }
+    yield result;
   }
 }
 

@@ -103,6 +103,7 @@ export class Worker {
         sandbox,
         maxCachedWorkflows: opts.maxCachedWorkflows ?? 1000,
         ...(opts.buildId ? { buildId: opts.buildId } : {}),
+        ...(opts.activities ? { activities: opts.activities } : {}),
         log,
       });
     if (opts.activities)

@@ -14,6 +14,8 @@ import type { Transport } from '../client/transport.js';
 import { StaleWorkflowError, WorkflowMachine } from './replay/workflow-machine.js';
 import type { ActivationResult } from '../workflow/internal/activation.js';
 import type { WorkflowSandbox } from './sandbox/vm-sandbox.js';
+import type { ActivityImplementations } from './activity-executor.js';
+import { LocalActivityRunner } from './local-activity-runner.js';
 
 export interface WorkflowExecutorOptions {
   transport: Transport;
@@ -22,6 +24,8 @@ export interface WorkflowExecutorOptions {
   maxCachedWorkflows: number;
   buildId?: string;
   log: Logger;
+  /** The worker's activities, which also serve as its local activities. */
+  activities?: ActivityImplementations;
 }
 
 export class WorkflowExecutor {
@@ -29,7 +33,11 @@ export class WorkflowExecutor {
   /** Per-run chain, so two tasks of one run never interleave. */
   private readonly busy = new Map<string, Promise<unknown>>();
 
-  constructor(private readonly opts: WorkflowExecutorOptions) {}
+  private readonly local: LocalActivityRunner;
+
+  constructor(private readonly opts: WorkflowExecutorOptions) {
+    this.local = new LocalActivityRunner({ activities: opts.activities, log: opts.log });
+  }
 
   get cachedCount(): number {
     return this.cache.size;
@@ -64,6 +72,7 @@ export class WorkflowExecutor {
   }
 
   private async handle(task: WorkflowTask): Promise<TaskCompletion> {
+    const receivedAt = Date.now();
     const run = {
       namespace: task.namespace,
       workflowId: task.workflowId,
@@ -85,15 +94,20 @@ export class WorkflowExecutor {
       }
       let result: ActivationResult | undefined;
       try {
-        result = machine.apply(events);
+        result = machine.apply(events, task.updates);
       } catch (e) {
         if (!(e instanceof StaleWorkflowError)) throw e;
         // our answer to the last task was not taken: rebuild from the whole history
         machine.dispose();
         machine = new WorkflowMachine(this.opts.sandbox, run);
-        result = machine.apply([...(await this.fetchEvents(task, firstEventId - 1)), ...task.events]);
+        result = machine.apply([...(await this.fetchEvents(task, firstEventId - 1)), ...task.events], task.updates);
       }
       if (!result) throw new Error(`workflow task of ${task.workflowId} does not end with WorkflowTaskStarted`);
+      if (!result.failure && machine.markers.pendingLocal.size > 0) {
+        // local activities run here, inside this task; each outcome joins its commands as a marker
+        const failure = await this.local.settle(machine, result, run, receivedAt);
+        result = { ...result, commands: [...machine.commands], ...(failure ? { failure } : {}) };
+      }
       if (result.failure) {
         machine.dispose();
         this.opts.log.warn(
@@ -116,6 +130,7 @@ export class WorkflowExecutor {
         taskToken: task.taskToken,
         commands: result.commands,
         sticky,
+        ...(result.updateRejections?.length ? { updateRejections: result.updateRejections } : {}),
         ...(this.opts.buildId ? { buildId: this.opts.buildId } : {}),
       };
     } catch (e) {

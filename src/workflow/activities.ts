@@ -11,7 +11,7 @@ function checkOptions(options: ActivityOptions): void {
     throw new TypeError('proxyActivities: one of startToCloseTimeout or scheduleToCloseTimeout is required');
 }
 
-function retryToWire(r: ActivityOptions['retry']): RetryPolicyInput | undefined {
+export function retryToWire(r: ActivityOptions['retry']): RetryPolicyInput | undefined {
   if (!r) return undefined;
   const out: RetryPolicyInput = {};
   const init = optionalMs(r.initialInterval, 'retry.initialInterval');

@@ -3,8 +3,20 @@
  * follow Temporal's TypeScript SDK so workflows port by changing imports.
  */
 export { proxyActivities } from './activities.js';
+export { proxyLocalActivities, type LocalActivityOptions } from './local-activities.js';
+export { patched, deprecatePatch } from './patching.js';
 export { sleep, condition } from './timers.js';
 export { CancellationScope, type CancellationScopeOptions } from './cancellation-scope.js';
+export {
+  startChild,
+  executeChild,
+  getExternalWorkflowHandle,
+  ChildWorkflowCancellationType,
+  type ChildWorkflowOptions,
+  type ChildWorkflowHandle,
+  type ExternalWorkflowHandle,
+} from './child-workflow.js';
+export { continueAsNew, makeContinueAsNewFunc, ContinueAsNew, type ContinueAsNewOptions } from './continue-as-new.js';
 export { workflowInfo, uuid4, log } from './info.js';
 export { Saga, type SagaOptions, type CompensationFailure, type CompensationReport } from './saga.js';
 export {

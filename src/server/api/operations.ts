@@ -20,6 +20,9 @@ import {
   SignalWorkflowRequestSchema,
   SignalWithStartRequestSchema,
   QueryWorkflowRequestSchema,
+  UpdateWorkflowRequestSchema,
+  UpdateParams,
+  UpdatePollQuery,
   WaitResultsRequestSchema,
   WorkflowParams,
 } from '../../protocol/api.js';
@@ -38,6 +41,7 @@ import { workflowHistory } from '../service/workflow-history.js';
 import { cancelWorkflow, terminateWorkflowRun } from '../service/workflow-requests.js';
 import { signalWithStart, signalWorkflow } from '../service/signal-workflow.js';
 import { queryWorkflow } from '../service/query-workflow.js';
+import { pollUpdate, updateWorkflow } from '../service/update-workflow.js';
 import { waitWorkflowResults, workflowResult } from '../service/workflow-result.js';
 
 export interface OperationRequest {
@@ -184,6 +188,27 @@ export const operations: Operation[] = [
     body: QueryWorkflowRequestSchema,
     longPoll: true,
     handler: (ctx, r) => queryWorkflow(ctx, p(r).namespace!, p(r).workflowId!, b(r), r.signal),
+  },
+  {
+    id: 'updateWorkflow',
+    ...ROUTES.updateWorkflow,
+    summary: 'Send an update; answers once the workflow accepted or completed it (waitForStage), or the wait ends',
+    tags: ['workflows'],
+    params: WorkflowParams,
+    body: UpdateWorkflowRequestSchema,
+    longPoll: true,
+    handler: (ctx, r) =>
+      updateWorkflow(ctx, p(r).namespace!, p(r).workflowId!, withIdentity(b(r), r.identity), r.signal),
+  },
+  {
+    id: 'pollWorkflowUpdate',
+    ...ROUTES.pollWorkflowUpdate,
+    summary: "Wait for an update's stage or outcome",
+    tags: ['workflows'],
+    params: UpdateParams,
+    query: UpdatePollQuery,
+    longPoll: true,
+    handler: (ctx, r) => pollUpdate(ctx, p(r).namespace!, p(r).workflowId!, p(r).updateId!, q(r), r.signal),
   },
   {
     id: 'terminateWorkflow',

@@ -114,7 +114,11 @@ async function completeOne(
     case 'workflowTaskCompleted': {
       if (token.kind !== 'workflow') throw new ApiError('INVALID_ARGUMENT', 'not a workflow task token');
       const commands = c.commands.map((cmd) =>
-        cmd.type === 'FailWorkflowExecution' ? { ...cmd, failure: sanitizeFailure(cmd.failure) } : cmd,
+        cmd.type === 'FailWorkflowExecution'
+          ? { ...cmd, failure: sanitizeFailure(cmd.failure) }
+          : cmd.type === 'RecordMarker' && cmd.failure
+            ? { ...cmd, failure: sanitizeFailure(cmd.failure) }
+            : cmd,
       );
       const oversized = findOversizedPayload(commands, limit);
       const out = await ctx.updater.update(token.runId, (t) => {
@@ -137,6 +141,9 @@ async function completeOne(
           ...(c.buildId ? { buildId: c.buildId } : {}),
           sticky: c.sticky ?? false,
           ...(eager ? { eager } : {}),
+          ...(c.updateRejections
+            ? { updateRejections: c.updateRejections.map((r) => ({ ...r, failure: sanitizeFailure(r.failure) })) }
+            : {}),
         });
         slots.activity -= r.eagerActivitySeqs.length;
         const inputOf = new Map(
@@ -187,6 +194,11 @@ function findOversizedPayload(commands: Command[], limit: number): string | unde
       else if (cmd.type === 'CompleteWorkflowExecution') checkPayload(cmd.result, 'workflow result', limit);
       else if (cmd.type === 'FailWorkflowExecution') checkPayload(cmd.failure, 'workflow failure', limit);
       else if (cmd.type === 'CancelWorkflowExecution') checkPayload(cmd.details, 'cancellation details', limit);
+      else if (cmd.type === 'CompleteWorkflowUpdate') checkPayload(cmd.result, 'update result', limit);
+      else if (cmd.type === 'StartChildWorkflowExecution') checkPayload(cmd.input, 'child workflow input', limit);
+      else if (cmd.type === 'SignalExternalWorkflowExecution') checkPayload(cmd.input, 'signal input', limit);
+      else if (cmd.type === 'ContinueAsNewWorkflowExecution') checkPayload(cmd.input, 'continue-as-new input', limit);
+      else if (cmd.type === 'RecordMarker') checkPayload(cmd.details, `details of marker ${cmd.markerName}`, limit);
     } catch (e) {
       if (e instanceof ApiError) return e.message;
       throw e;

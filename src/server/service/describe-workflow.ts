@@ -75,10 +75,18 @@ export async function describeWorkflow(
       ...(s.memo ? { memo: s.memo } : {}),
       ...(s.searchAttributes ? { searchAttributes: s.searchAttributes } : {}),
       ...(s.lastBuildId ? { lastBuildId: s.lastBuildId } : {}),
+      ...(s.parent ? { parent: { workflowId: s.parent.workflowId, runId: s.parent.runId } } : {}),
     },
     pendingActivities,
     pendingTimers: Object.values(s.timers).map((t) => ({ timerId: t.timerId, fireTime: iso(t.fireTime) })),
-    pendingChildren: [],
+    pendingChildren: Object.values(s.children ?? {}).map((c) => ({
+      workflowId: c.workflowId,
+      ...(c.runId !== undefined ? { runId: c.runId } : {}),
+      workflowType: c.workflowType,
+      initiatedEventId: c.initiatedEventId,
+      parentClosePolicy: c.parentClosePolicy,
+      state: c.runId !== undefined ? ('STARTED' as const) : ('INITIATED' as const),
+    })),
   };
   const wt = s.workflowTask;
   if (wt) {

@@ -10,6 +10,7 @@ import { startWorkflowTask, type StartedWorkflowTask } from '../../engine/workfl
 import type { HistoryEvent } from '../../protocol/events.js';
 import type { ActivityTask, WorkflowTask } from '../../protocol/tasks.js';
 import type { ServerContext } from '../context.js';
+import { requestedUpdates } from '../../engine/updates.js';
 import { encodeTaskToken } from '../task-token.js';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -62,6 +63,7 @@ export async function workflowTaskOf(
   const events: HistoryEvent[] =
     lastStored >= from ? [...(await ctx.updater.readEvents(s.runId, from, lastStored))] : [];
   events.push(...started.transientEvents);
+  const updates = s.updates ? requestedUpdates(s) : [];
   return {
     taskToken: encodeTaskToken({ kind: 'workflow', namespace: s.namespace, runId: s.runId, taskId }),
     namespace: s.namespace,
@@ -73,6 +75,7 @@ export async function workflowTaskOf(
     startedEventId: started.startedEventId,
     previousStartedEventId: s.lastCompletedStartedEventId,
     events,
+    ...(updates.length > 0 ? { updates } : {}),
   };
 }
 

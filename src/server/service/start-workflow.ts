@@ -8,6 +8,7 @@ import { newRunId } from '../../common/ids.js';
 import { InvalidDurationError, optionalMs } from '../../common/duration.js';
 import { InvalidRetryPolicyError, resolveRetryPolicy, type ResolvedRetryPolicy } from '../../common/retry-policy.js';
 import { startRun } from '../../engine/start.js';
+import type { ParentInfo } from '../../engine/state.js';
 import { signalWorkflow as signalRun, terminateWorkflow } from '../../engine/requests.js';
 import type { StartWorkflowRequest, StartWorkflowResponse } from '../../protocol/api.js';
 import { StoreConflictError, type CurrentRun } from '../../store/store.js';
@@ -27,19 +28,24 @@ interface ResolvedStart {
 }
 
 /** Applies the registered definition's defaults and checks durations and the retry policy. */
-async function resolveStart(ctx: ServerContext, namespace: string, req: StartWorkflowRequest): Promise<ResolvedStart> {
+async function resolveStart(
+  ctx: ServerContext,
+  namespace: string,
+  req: StartWorkflowRequest,
+  unregisteredOk = false,
+): Promise<ResolvedStart> {
   const def = await ctx.getDefinition(namespace, req.workflowType);
-  if (!def)
+  if (!def && !(unregisteredOk && req.taskQueue))
     throw new ApiError(
       'UNKNOWN_WORKFLOW_TYPE',
       `workflow type ${JSON.stringify(req.workflowType)} is not registered in namespace ${namespace}: start a worker that serves it, or register it (weft workflow register)`,
       { workflowType: req.workflowType },
     );
-  const d = (def.defaults ?? {}) as Partial<StartWorkflowRequest>;
+  const d = (def?.defaults ?? {}) as Partial<StartWorkflowRequest>;
   try {
     const retry = req.retry ?? d.retry;
     return {
-      taskQueue: req.taskQueue ?? def.taskQueue,
+      taskQueue: (req.taskQueue ?? def?.taskQueue)!,
       workflowExecutionTimeoutMs:
         optionalMs(req.workflowExecutionTimeout ?? d.workflowExecutionTimeout, 'workflowExecutionTimeout') || undefined,
       workflowRunTimeoutMs:
@@ -58,6 +64,8 @@ async function resolveStart(ctx: ServerContext, namespace: string, req: StartWor
 /** What comes with a start in the same transaction (signal-with-start). */
 export interface StartExtras {
   signal?: { signalName: string; args: unknown[]; identity?: string; requestId?: string };
+  /** A child workflow's start: its parent, and no registration needed (the parent names the task queue). */
+  parent?: ParentInfo;
 }
 
 export async function startWorkflow(
@@ -86,7 +94,7 @@ export async function startWorkflowWith(
 ): Promise<StartWorkflowResponse> {
   checkPayload(req.args, 'args', ctx.config.payloadLimitBytes);
   checkPayload(req.memo, 'memo', ctx.config.payloadLimitBytes);
-  const resolved = await resolveStart(ctx, namespace, req);
+  const resolved = await resolveStart(ctx, namespace, req, extras.parent !== undefined);
   for (let attempt = 0; ; attempt++) {
     try {
       return await tryStart(ctx, namespace, req, resolved, extras);
@@ -160,6 +168,7 @@ async function tryStart(
       ...(req.identity ? { identity: req.identity } : {}),
       ...(req.requestId ? { requestId: req.requestId } : {}),
       randomnessSeed: randomUUID(),
+      ...(extras.parent ? { parent: extras.parent } : {}),
     },
     ctx.clock.now(),
   );

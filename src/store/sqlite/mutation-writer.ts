@@ -88,7 +88,8 @@ export class MutationWriter {
        ON CONFLICT (run_id, timer_key) DO UPDATE SET namespace = excluded.namespace, due_at = excluded.due_at`,
     );
     this.deleteRunTasks = db.prepare('DELETE FROM tasks WHERE run_id = ?');
-    this.deleteRunTimers = db.prepare('DELETE FROM timers WHERE run_id = ?');
+    // outbox rows (x:...) outlive the run: they carry its close to other runs
+    this.deleteRunTimers = db.prepare("DELETE FROM timers WHERE run_id = ? AND timer_key NOT LIKE 'x:%'");
     this.closeCurrentRun = db.prepare(
       'UPDATE current_executions SET status = ? WHERE namespace = ? AND workflow_id = ? AND run_id = ?',
     );

@@ -9,8 +9,15 @@
  * and events that arrived while a task ran come after its command events.
  */
 import { DeterminismViolationError, type CommandDescription, type FailureInfo } from '../../common/failure.js';
-import type { Command } from '../../protocol/commands.js';
-import { COMMAND_EVENT_TYPES, type EventAttributes, type HistoryEvent } from '../../protocol/events.js';
+import type { Command, CommandOf } from '../../protocol/commands.js';
+import { localActivityOf } from '../../protocol/markers.js';
+import type { UpdateRequest } from '../../protocol/tasks.js';
+import {
+  COMMAND_EVENT_TYPES,
+  type EventAttributes,
+  type HistoryEvent,
+  type HistoryEventOf,
+} from '../../protocol/events.js';
 import type {
   Activation,
   ActivationJob,
@@ -19,6 +26,13 @@ import type {
   QueryResult,
 } from '../../workflow/internal/activation.js';
 import type { WorkflowSandbox } from '../sandbox/vm-sandbox.js';
+import {
+  MarkerReplay,
+  describeLocalRequest,
+  describeMarkerCommand,
+  describeMarkerEvent,
+  resolutionJob,
+} from './markers.js';
 
 /**
  * The server did not take this machine's last answer (the task failed or timed out on the server, for instance
@@ -52,8 +66,13 @@ export class WorkflowMachine {
   private expected: Command[] = [];
   private jobs: ActivationJob[] = [];
   private readonly activities = new Map<number, ScheduledActivity>();
+  /** Children and requests to other workflows, by their initiated event id. */
+  private readonly children = new Map<number, { seq: number; workflowType: string; workflowId: string }>();
+  private readonly externals = new Map<number, { kind: 'signal' | 'cancel'; seq: number }>();
   private created = false;
   private lastWasCurrentTask = false;
+  /** Patch look-ahead and local activities (src/worker/replay/markers.ts). */
+  readonly markers = new MarkerReplay();
 
   constructor(
     private readonly sandbox: WorkflowSandbox,
@@ -64,7 +83,7 @@ export class WorkflowMachine {
    * Applies events that continue right after `lastEventId`. When they end with the workflow task to answer now
    * (a WorkflowTaskStarted with no completion after it), returns that activation's result.
    */
-  apply(events: readonly HistoryEvent[]): ActivationResult | undefined {
+  apply(events: readonly HistoryEvent[], updates: readonly UpdateRequest[] = []): ActivationResult | undefined {
     let result: ActivationResult | undefined;
     const next = events.find((e) => e.eventId > this.lastEventId);
     if (
@@ -87,13 +106,20 @@ export class WorkflowMachine {
       }
       if (ev.eventType !== 'WorkflowTaskCompleted' && this.expected.length > 0)
         throw this.violation(ev, undefined, this.expected[0]);
+      const unresolved = ev.eventType !== 'WorkflowTaskCompleted' ? this.markers.unresolved() : undefined;
+      if (unresolved) throw this.violation(ev, undefined, undefined, describeLocalRequest(unresolved));
       if (ev.eventType === 'WorkflowTaskStarted') {
         const next = events[i + 1];
         if (next === undefined) {
+          // the task's new updates: validated, then accepted or rejected
+          for (const u of updates)
+            this.jobs.push({ type: 'doUpdate', updateId: u.updateId, name: u.name, args: u.args, runValidator: true });
           result = this.activate(ev, false);
           this.expected = [...result.commands];
           this.lastWasCurrentTask = true;
         } else if (next.eventType === 'WorkflowTaskCompleted') {
+          this.updatesAcceptedBy(events, i + 2);
+          this.markers.lookAhead(events, i + 2);
           const r = this.activate(ev, true);
           if (r.failure) throw failureError(r.failure);
           this.expected = r.commands;
@@ -110,6 +136,29 @@ export class WorkflowMachine {
   finishReplay(): void {
     if (!this.lastWasCurrentTask && this.expected.length > 0)
       throw this.violation(undefined, undefined, this.expected[0]);
+    const unresolved = this.lastWasCurrentTask ? undefined : this.markers.unresolved();
+    if (unresolved) throw this.violation(undefined, undefined, undefined, describeLocalRequest(unresolved));
+  }
+
+  /** The commands of the task being answered, local activity markers included (what the worker sends). */
+  get commands(): readonly Command[] {
+    return this.expected;
+  }
+
+  /**
+   * Live: a local activity of the task being answered ended; `marker` records its outcome. The marker joins the
+   * task's commands, and the workflow is activated with the outcome; returns that activation's result.
+   */
+  resolveLocalActivity(marker: CommandOf<'RecordMarker'>): ActivationResult {
+    const local = localActivityOf(marker);
+    if (!local || !this.markers.pendingLocal.delete(local.seq))
+      throw new Error(`local activity ${local?.seq ?? '?'} of ${this.run.workflowId} is not pending`);
+    this.expected.push(marker);
+    const r = this.markers.track(
+      this.sandbox.activate(this.run.runId, this.markers.activationFor(resolutionJob(local, marker.failure), false)),
+    );
+    this.expected.push(...r.commands);
+    return r;
   }
 
   /** Answers a query from the state the last activation left (undefined: the run never started here). */
@@ -127,11 +176,15 @@ export class WorkflowMachine {
       now: Date.parse(ev.eventTime),
       isReplaying,
       historyLength: ev.eventId,
+      ...(ev.eventType === 'WorkflowTaskStarted' && ev.attributes.suggestContinueAsNew
+        ? { continueAsNewSuggested: true }
+        : {}),
     };
     this.jobs = [];
     if (!this.created)
       throw new Error(`history of ${this.run.workflowId} does not start with WorkflowExecutionStarted`);
-    return this.sandbox.activate(this.run.runId, activation);
+    this.markers.beginTask(activation);
+    return this.markers.track(this.sandbox.activate(this.run.runId, activation));
   }
 
   private toJobs(ev: HistoryEvent): void {
@@ -176,6 +229,71 @@ export class WorkflowMachine {
       case 'WorkflowExecutionSignaled':
         this.jobs.push({ type: 'signal', name: ev.attributes.signalName, args: ev.attributes.input });
         return;
+      case 'ChildWorkflowExecutionStarted':
+        this.jobs.push({
+          type: 'resolveChildStart',
+          seq: this.child(ev.attributes.initiatedEventId).seq,
+          runId: ev.attributes.runId,
+        });
+        return;
+      case 'StartChildWorkflowExecutionFailed': {
+        const a = ev.attributes;
+        this.jobs.push({
+          type: 'resolveChildStart',
+          seq: this.child(a.initiatedEventId).seq,
+          failure: {
+            kind: 'application',
+            message: a.message,
+            type: childStartFailureType(a.cause),
+            nonRetryable: true,
+          },
+        });
+        return;
+      }
+      case 'ChildWorkflowExecutionCompleted':
+        this.jobs.push({
+          type: 'resolveChild',
+          seq: this.child(ev.attributes.initiatedEventId).seq,
+          result: ev.attributes.result,
+        });
+        return;
+      case 'ChildWorkflowExecutionFailed':
+      case 'ChildWorkflowExecutionCanceled':
+      case 'ChildWorkflowExecutionTimedOut':
+      case 'ChildWorkflowExecutionTerminated':
+        this.jobs.push({
+          type: 'resolveChild',
+          seq: this.child(ev.attributes.initiatedEventId).seq,
+          failure: childFailure(this.run.namespace, ev),
+        });
+        return;
+      case 'ExternalWorkflowExecutionSignaled':
+      case 'ExternalWorkflowExecutionCancelRequested':
+      case 'SignalExternalWorkflowExecutionFailed':
+      case 'RequestCancelExternalWorkflowExecutionFailed': {
+        const ext = this.externals.get(ev.attributes.initiatedEventId);
+        if (!ext)
+          throw new Error(
+            `history of ${this.run.workflowId} refers to an unknown request (initiated event ${ev.attributes.initiatedEventId})`,
+          );
+        const a = ev.attributes as { message?: string; cause?: string };
+        this.jobs.push({
+          type: 'resolveExternal',
+          kind: ext.kind,
+          seq: ext.seq,
+          ...(a.message !== undefined
+            ? {
+                failure: {
+                  kind: 'application',
+                  message: a.message,
+                  type: 'ExternalWorkflowExecutionNotFound',
+                  nonRetryable: true,
+                },
+              }
+            : {}),
+        });
+        return;
+      }
       case 'WorkflowExecutionCancelRequested':
         this.jobs.push({
           type: 'cancelWorkflow',
@@ -187,8 +305,31 @@ export class WorkflowMachine {
     }
   }
 
+  /** A marker: a patch (matched, or skipped if the code no longer asks), or a local activity's outcome. */
+  private matchMarker(ev: HistoryEventOf<'MarkerRecorded'>): void {
+    const action = this.markers.onMarker(ev, this.expected);
+    switch (action.kind) {
+      case 'match':
+        this.expected.shift();
+        return;
+      case 'skip':
+        return;
+      case 'violation':
+        throw this.violation(ev, action.produced, undefined, action.description);
+      case 'resolve': {
+        const r = this.markers.track(
+          this.sandbox.activate(this.run.runId, this.markers.activationFor(action.job, true)),
+        );
+        if (r.failure) throw failureError(r.failure);
+        this.expected = [...r.commands];
+        return;
+      }
+    }
+  }
+
   private create(started: EventAttributes['WorkflowExecutionStarted'], time: number): void {
     if (this.created) return;
+    this.markers.workflowTaskTimeoutMs = started.workflowTaskTimeoutMs;
     const init: InstanceInit = {
       randomnessSeed: started.randomnessSeed,
       info: {
@@ -203,6 +344,14 @@ export class WorkflowMachine {
         firstExecutionRunId: started.firstExecutionRunId,
         ...(started.continuedExecutionRunId ? { continuedFromExecutionRunId: started.continuedExecutionRunId } : {}),
         ...(started.memo ? { memo: started.memo } : {}),
+        ...(started.parentWorkflowExecution
+          ? {
+              parent: {
+                ...started.parentWorkflowExecution,
+                namespace: started.parentWorkflowNamespace ?? this.run.namespace,
+              },
+            }
+          : {}),
         ...(started.searchAttributes ? { searchAttributes: started.searchAttributes } : {}),
         startTime: new Date(time),
         runStartTime: new Date(time),
@@ -225,13 +374,43 @@ export class WorkflowMachine {
     return a;
   }
 
+  /**
+   * Replay: the updates a completed task accepted are recorded among its command events; the workflow must
+   * get them in that task's activation (without validating again), as it did when it ran.
+   */
+  private updatesAcceptedBy(events: readonly HistoryEvent[], from: number): void {
+    for (let j = from; j < events.length && COMMAND_EVENT_TYPES.has(events[j]!.eventType); j++) {
+      const ev = events[j]!;
+      if (ev.eventType !== 'WorkflowExecutionUpdateAccepted') continue;
+      const a = ev.attributes;
+      this.jobs.push({ type: 'doUpdate', updateId: a.updateId, name: a.name, args: a.input, runValidator: false });
+    }
+  }
+
+  private child(initiatedEventId: number): { seq: number; workflowType: string; workflowId: string } {
+    const c = this.children.get(initiatedEventId);
+    if (!c)
+      throw new Error(
+        `history of ${this.run.workflowId} refers to an unknown child workflow (initiated event ${initiatedEventId})`,
+      );
+    return c;
+  }
+
   /** Checks the next recorded command event against the next produced command. */
   private match(ev: HistoryEvent): void {
+    if (ev.eventType === 'MarkerRecorded') return this.matchMarker(ev);
     const cmd = this.expected.shift();
     if (!cmd || !this.sameCommand(cmd, ev)) throw this.violation(ev, cmd);
     if (ev.eventType === 'ActivityTaskScheduled') {
       const a = ev.attributes;
       this.activities.set(ev.eventId, { seq: a.seq, activityType: a.activityType, activityId: a.activityId });
+    } else if (ev.eventType === 'StartChildWorkflowExecutionInitiated') {
+      const a = ev.attributes;
+      this.children.set(ev.eventId, { seq: a.seq, workflowType: a.workflowType, workflowId: a.workflowId });
+    } else if (ev.eventType === 'SignalExternalWorkflowExecutionInitiated') {
+      this.externals.set(ev.eventId, { kind: 'signal', seq: ev.attributes.seq });
+    } else if (ev.eventType === 'RequestCancelExternalWorkflowExecutionInitiated') {
+      this.externals.set(ev.eventId, { kind: 'cancel', seq: ev.attributes.seq });
     }
   }
 
@@ -259,6 +438,26 @@ export class WorkflowMachine {
         return cmd.type === 'FailWorkflowExecution';
       case 'WorkflowExecutionCanceled':
         return cmd.type === 'CancelWorkflowExecution';
+      case 'WorkflowExecutionContinuedAsNew':
+        return cmd.type === 'ContinueAsNewWorkflowExecution';
+      case 'WorkflowExecutionUpdateAccepted':
+        return cmd.type === 'AcceptWorkflowUpdate' && cmd.updateId === ev.attributes.updateId;
+      case 'WorkflowExecutionUpdateCompleted':
+        return cmd.type === 'CompleteWorkflowUpdate' && cmd.updateId === ev.attributes.updateId;
+      case 'StartChildWorkflowExecutionInitiated':
+        return (
+          cmd.type === 'StartChildWorkflowExecution' &&
+          cmd.seq === ev.attributes.seq &&
+          cmd.workflowType === ev.attributes.workflowType
+        );
+      case 'SignalExternalWorkflowExecutionInitiated':
+        return (
+          cmd.type === 'SignalExternalWorkflowExecution' &&
+          cmd.seq === ev.attributes.seq &&
+          cmd.signalName === ev.attributes.signalName
+        );
+      case 'RequestCancelExternalWorkflowExecutionInitiated':
+        return cmd.type === 'RequestCancelExternalWorkflowExecution' && cmd.seq === ev.attributes.seq;
       default:
         return false;
     }
@@ -268,10 +467,11 @@ export class WorkflowMachine {
     ev: HistoryEvent | undefined,
     produced: Command | undefined,
     extra?: Command,
+    description?: CommandDescription,
   ): DeterminismViolationError {
     const expected: CommandDescription | undefined = ev ? describeEvent(ev) : undefined;
     const prod = produced ?? extra;
-    const producedDesc: CommandDescription | undefined = prod ? describeCommand(prod) : undefined;
+    const producedDesc: CommandDescription | undefined = description ?? (prod ? describeCommand(prod) : undefined);
     const left = expected ? formatDesc(expected) : '(nothing: history has no more commands here)';
     const right = producedDesc ? formatDesc(producedDesc) : '(nothing: the code did not produce this command)';
     const at = ev ? `event ${ev.eventId}` : `the end of history (event ${this.lastEventId})`;
@@ -308,6 +508,47 @@ function activityFailure(
   };
 }
 
+function childStartFailureType(cause: string): string {
+  return cause === 'WORKFLOW_ALREADY_EXISTS' ? 'WorkflowExecutionAlreadyStarted' : cause;
+}
+
+/** The ChildWorkflowFailure a closed child's event stands for, with the cause of its end. */
+function childFailure(namespace: string, ev: HistoryEvent): FailureInfo {
+  const a = ev.attributes as EventAttributes['ChildWorkflowExecutionFailed'] &
+    Partial<EventAttributes['ChildWorkflowExecutionTerminated']>;
+  let cause: FailureInfo;
+  let retryState: FailureInfo['retryState'] = 'NON_RETRYABLE_FAILURE';
+  switch (ev.eventType) {
+    case 'ChildWorkflowExecutionFailed':
+      cause = a.failure;
+      retryState = a.retryState;
+      break;
+    case 'ChildWorkflowExecutionCanceled':
+      cause = { kind: 'cancelled', message: 'Child workflow cancelled' };
+      retryState = 'CANCEL_REQUESTED';
+      break;
+    case 'ChildWorkflowExecutionTimedOut':
+      cause = { kind: 'timeout', message: 'Child workflow timed out', timeoutType: 'START_TO_CLOSE' };
+      retryState = 'TIMEOUT';
+      break;
+    default:
+      cause = {
+        kind: 'terminated',
+        message: a.reason ? `Child workflow terminated: ${a.reason}` : 'Child workflow terminated',
+      };
+  }
+  return {
+    kind: 'childWorkflow',
+    message: 'Child Workflow execution failed',
+    namespace,
+    workflowId: a.workflowId,
+    runId: a.runId,
+    workflowType: a.workflowType,
+    retryState,
+    cause,
+  };
+}
+
 function failureError(f: FailureInfo): Error {
   const e = new Error(f.message);
   e.name = f.type ?? 'Error';
@@ -316,13 +557,18 @@ function failureError(f: FailureInfo): Error {
 }
 
 export function describeEvent(ev: HistoryEvent): CommandDescription {
+  if (ev.eventType === 'MarkerRecorded') return describeMarkerEvent(ev);
   const a = ev.attributes as Record<string, unknown>;
   const detail =
     ev.eventType === 'ActivityTaskScheduled'
       ? `activityType=${String(a.activityType)} activityId=${String(a.activityId)}`
       : ev.eventType === 'TimerStarted'
         ? `duration=${String(a.startToFireTimeoutMs)}ms`
-        : undefined;
+        : ev.eventType === 'StartChildWorkflowExecutionInitiated'
+          ? `workflowType=${String(a.workflowType)} workflowId=${String(a.workflowId)}`
+          : ev.eventType === 'SignalExternalWorkflowExecutionInitiated'
+            ? `signal=${String(a.signalName)} workflowId=${String(a.workflowId)}`
+            : undefined;
   const seq = typeof a.seq === 'number' ? a.seq : ev.eventType === 'TimerCanceled' ? Number(a.timerId) : undefined;
   return {
     eventId: ev.eventId,
@@ -333,13 +579,18 @@ export function describeEvent(ev: HistoryEvent): CommandDescription {
 }
 
 export function describeCommand(cmd: Command): CommandDescription {
+  if (cmd.type === 'RecordMarker') return describeMarkerCommand(cmd);
   const seq = 'seq' in cmd ? cmd.seq : undefined;
   const detail =
     cmd.type === 'ScheduleActivityTask'
       ? `activityType=${cmd.activityType} activityId=${cmd.activityId}`
       : cmd.type === 'StartTimer'
         ? `duration=${cmd.startToFireTimeoutMs}ms`
-        : undefined;
+        : cmd.type === 'StartChildWorkflowExecution'
+          ? `workflowType=${cmd.workflowType} workflowId=${cmd.workflowId}`
+          : cmd.type === 'SignalExternalWorkflowExecution'
+            ? `signal=${cmd.signalName} workflowId=${cmd.workflowId}`
+            : undefined;
   return { kind: cmd.type, ...(seq !== undefined ? { seq } : {}), ...(detail ? { detail } : {}) };
 }
 

@@ -5,14 +5,32 @@
  */
 import type { FailureInfo } from '../../common/failure.js';
 import type { Command } from '../../protocol/commands.js';
+import type { LocalActivityBackoff } from '../../protocol/markers.js';
 import type { WorkflowInfo } from '../types.js';
+import type { LocalActivityCancel, LocalActivityRequest } from './local-activation.js';
 
 export type ActivationJob =
   | { type: 'start'; workflowType: string; args: unknown[] }
   | { type: 'resolveActivity'; seq: number; result?: unknown; failure?: FailureInfo }
+  /** A local activity's outcome (from its marker): a result, a final failure, or retry after a timer (backoff). */
+  | {
+      type: 'resolveLocalActivity';
+      seq: number;
+      result?: unknown;
+      failure?: FailureInfo;
+      backoff?: LocalActivityBackoff;
+    }
   | { type: 'fireTimer'; seq: number }
   | { type: 'cancelWorkflow'; reason?: string }
-  | { type: 'signal'; name: string; args: unknown[] };
+  | { type: 'signal'; name: string; args: unknown[] }
+  /** A child started (runId) or could not be started (failure). */
+  | { type: 'resolveChildStart'; seq: number; runId?: string; failure?: FailureInfo }
+  /** A child closed: its result, or the ChildWorkflowFailure. */
+  | { type: 'resolveChild'; seq: number; result?: unknown; failure?: FailureInfo }
+  /** A signal or cancel request to another workflow was delivered (or failed). */
+  | { type: 'resolveExternal'; kind: 'signal' | 'cancel'; seq: number; failure?: FailureInfo }
+  /** An update: validate it (a new one) and run its handler; a replayed one was accepted, so no validation. */
+  | { type: 'doUpdate'; updateId: string; name: string; args: unknown[]; runValidator: boolean };
 
 export interface Activation {
   jobs: ActivationJob[];
@@ -20,12 +38,20 @@ export interface Activation {
   now: number;
   isReplaying: boolean;
   historyLength: number;
+  continueAsNewSuggested?: boolean;
+  /** Replaying: the patch ids of the Patch markers among this task's command events (what patched() answers). */
+  patches?: string[];
 }
 
 export interface ActivationResult {
   commands: Command[];
   /** The workflow task must fail (a bug in workflow code, not a workflow failure). */
   failure?: FailureInfo;
+  /** Local activities to run (in the worker, not through the server), and ones to stop. */
+  localActivities?: LocalActivityRequest[];
+  localActivityCancels?: LocalActivityCancel[];
+  /** Updates the validators rejected in this activation. */
+  updateRejections?: Array<{ updateId: string; failure: FailureInfo }>;
 }
 
 /** What the host passes when it creates an instance. */

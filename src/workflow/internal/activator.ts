@@ -27,7 +27,18 @@ import type {
   InstanceInit,
   WorkflowInstance,
 } from './activation.js';
+import type { LocalActivityCancel, LocalActivityRequest } from './local-activation.js';
 import { seededRandom, uuid4From } from './prng.js';
+import { ContinueAsNew } from '../continue-as-new.js';
+
+/** Settles the completion waiting under `key`, if any still waits. */
+function settle<K>(map: Map<K, Completion>, key: K, failure: FailureInfo | undefined, value: unknown): void {
+  const c = map.get(key);
+  if (!c) return;
+  map.delete(key);
+  if (failure) c.reject(decodeFailure(failure));
+  else c.resolve(value);
+}
 
 interface Completion {
   resolve: (value: unknown) => void;
@@ -54,8 +65,19 @@ export class Activator implements WorkflowInstance {
   private commands: Command[] = [];
   private closed = false;
   private taskFailure: FailureInfo | undefined;
-  private readonly seq = { activity: 1, timer: 1 };
+  private readonly seq = { activity: 1, timer: 1, child: 1, signalExternal: 1, cancelExternal: 1 };
   readonly activities = new Map<number, Completion>();
+  /** patched(): what each patch id answered in this run (it answers the same ever after). */
+  readonly patchAnswers = new Map<string, boolean>();
+  /** Replaying: the patch ids recorded by the task being replayed (src/workflow/patching.ts). */
+  replayPatches: ReadonlySet<string> = new Set();
+  private localRequests: LocalActivityRequest[] = [];
+  private localCancels: LocalActivityCancel[] = [];
+  /** Children by seq: waiting to start, and waiting for their result. */
+  readonly childStarts = new Map<number, Completion>();
+  readonly childResults = new Map<number, Completion>();
+  /** Signal and cancel requests to other workflows, by `signal:<seq>` / `cancel:<seq>`. */
+  readonly externals = new Map<string, Completion>();
   private readonly timers = new Map<number, Completion>();
   private readonly conditions = new Set<{ fn: () => boolean; resolve: () => void }>();
   private readonly signalHandlers = new Map<string, (...args: unknown[]) => unknown>();
@@ -68,6 +90,8 @@ export class Activator implements WorkflowInstance {
   private bufferedSignals: Array<{ name: string; args: unknown[] }> = [];
   /** While a query handler runs: no commands. */
   private inQuery = false;
+  /** Updates rejected by their validators in this activation. */
+  private updateRejections: Array<{ updateId: string; failure: FailureInfo }> = [];
   readonly rootScope: CancellationScope;
 
   constructor(
@@ -185,6 +209,20 @@ export class Activator implements WorkflowInstance {
     return this.seq.activity++;
   }
 
+  nextSeq(kind: 'child' | 'signalExternal' | 'cancelExternal'): number {
+    return this.seq[kind]++;
+  }
+
+  /** Asks the worker to run a local activity (not a command: the server never sees it). */
+  requestLocalActivity(req: LocalActivityRequest): void {
+    if (this.inQuery) throw new TypeError('a query handler cannot change the workflow: no activities from queries');
+    if (!this.closed) this.localRequests.push(req);
+  }
+
+  cancelLocalActivity(c: LocalActivityCancel): void {
+    if (!this.closed) this.localCancels.push(c);
+  }
+
   // ---- activation ----
 
   activate(activationJson: string): void {
@@ -192,7 +230,9 @@ export class Activator implements WorkflowInstance {
     this.now = a.now;
     this.isReplaying = a.isReplaying;
     this.info.historyLength = a.historyLength;
+    this.info.continueAsNewSuggested = a.continueAsNewSuggested === true;
     this.info.unsafe.isReplaying = a.isReplaying;
+    this.replayPatches = new Set(a.patches ?? []);
     for (const job of a.jobs) this.applyJob(job);
   }
 
@@ -208,6 +248,14 @@ export class Activator implements WorkflowInstance {
         else c.resolve(job.result);
         return;
       }
+      case 'resolveLocalActivity': {
+        // local-activities.ts reads the job (a result, a failure, or retry after a timer)
+        const c = this.activities.get(job.seq);
+        if (!c) return;
+        this.activities.delete(job.seq);
+        c.resolve(job);
+        return;
+      }
       case 'fireTimer': {
         const c = this.timers.get(job.seq);
         if (!c) return;
@@ -221,6 +269,14 @@ export class Activator implements WorkflowInstance {
         else this.bufferedSignals.push({ name: job.name, args: job.args });
         return;
       }
+      case 'resolveChildStart':
+        return settle(this.childStarts, job.seq, job.failure, job.runId);
+      case 'resolveChild':
+        return settle(this.childResults, job.seq, job.failure, job.result);
+      case 'doUpdate':
+        return this.doUpdate(job.updateId, job.name, job.args, job.runValidator);
+      case 'resolveExternal':
+        return settle(this.externals, `${job.kind}:${job.seq}`, job.failure, undefined);
       case 'cancelWorkflow':
         this.cancelRequested = true;
         this.rootScope.cancel(job.reason ?? 'Workflow cancelled');
@@ -261,7 +317,9 @@ export class Activator implements WorkflowInstance {
 
   /** How a workflow's error ends: cancelled, failed (a WeftFailure), or the task fails (a bug: retried). */
   fail(err: unknown): void {
-    if (isCancellation(err) && this.cancelRequested) {
+    if (err instanceof ContinueAsNew) {
+      this.complete(err.command);
+    } else if (isCancellation(err) && this.cancelRequested) {
       this.complete({ type: 'CancelWorkflowExecution' });
     } else if (err instanceof WeftFailure) {
       this.complete({ type: 'FailWorkflowExecution', failure: encodeFailure(err) });
@@ -288,10 +346,66 @@ export class Activator implements WorkflowInstance {
     return any;
   }
 
+  /**
+   * An update: a new one is validated first (read-only, like a query) and rejected if the validator throws or
+   * no handler is set; an accepted one is recorded (a command) and its handler runs; its end is recorded too.
+   * A failure thrown as a WeftFailure fails the update; any other error is a bug and fails the workflow task.
+   */
+  private doUpdate(updateId: string, name: string, args: unknown[], runValidator: boolean): void {
+    const h = this.updateHandlers.get(name);
+    if (!h) {
+      const message = `update ${JSON.stringify(name)} has no handler in this workflow (registered: ${[...this.updateHandlers.keys()].join(', ') || 'none'})`;
+      if (runValidator)
+        this.updateRejections.push({
+          updateId,
+          failure: { kind: 'application', message, type: 'UpdateNotRegistered' },
+        });
+      else this.taskFailure = encodeFailure(new TypeError(message));
+      return;
+    }
+    if (runValidator && h.validator) {
+      this.inQuery = true;
+      try {
+        h.validator(...args);
+      } catch (e) {
+        this.updateRejections.push({ updateId, failure: encodeFailure(e) });
+        return;
+      } finally {
+        this.inQuery = false;
+      }
+    }
+    this.pushCommand({ type: 'AcceptWorkflowUpdate', updateId });
+    runInScope(this.rootScope, () => {
+      let r: Promise<unknown>;
+      try {
+        r = Promise.resolve(h.fn(...args));
+      } catch (e) {
+        r = Promise.reject(e);
+      }
+      r.then(
+        (value) =>
+          this.pushCommand({ type: 'CompleteWorkflowUpdate', updateId, result: value === undefined ? null : value }),
+        (err: unknown) => {
+          if (err instanceof WeftFailure)
+            this.pushCommand({ type: 'CompleteWorkflowUpdate', updateId, failure: encodeFailure(err) });
+          else this.taskFailure = encodeFailure(err);
+        },
+      );
+    });
+  }
+
   conclude(): string {
     const out: ActivationResult = { commands: this.commands };
+    if (this.updateRejections.length > 0) {
+      out.updateRejections = this.updateRejections;
+      this.updateRejections = [];
+    }
     if (this.taskFailure) out.failure = this.taskFailure;
+    if (this.localRequests.length > 0) out.localActivities = this.localRequests;
+    if (this.localCancels.length > 0) out.localActivityCancels = this.localCancels;
     this.commands = [];
+    this.localRequests = [];
+    this.localCancels = [];
     this.taskFailure = undefined;
     return JSON.stringify(out);
   }

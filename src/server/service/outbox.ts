@@ -1,0 +1,187 @@
+/**
+ * Carries out a run's outbox effects (see OutboxEffect): starting a child, signalling or cancelling another
+ * workflow, telling a parent that its child closed, applying a parent close policy. Each effect is applied to
+ * the other run first (idempotently: request ids, or a check of the other run's state), then removed from
+ * its own run together with the outcome events. A crash in between repeats the effect, which changes nothing
+ * the second time.
+ */
+import { ApiError } from '../../common/api-error.js';
+import { childClosed, childStartFailed, childStarted, externalRequestDone } from '../../engine/children.js';
+import { requestCancelWorkflow, signalWorkflow, terminateWorkflow } from '../../engine/requests.js';
+import type { ExecutionState, OutboxEffect } from '../../engine/state.js';
+import type { TimerRow, Transition } from '../../engine/transition.js';
+import type { ServerContext } from '../context.js';
+import { NO_WRITE } from '../run-updater.js';
+import { loadRun } from './resolve-run.js';
+import { startWorkflowWith } from './start-workflow.js';
+
+const IDENTITY = 'weft-server';
+
+/** Removes the effect from its run, with the events that report its outcome there. */
+type Done = (report?: (t: Transition) => void) => Promise<unknown>;
+
+export async function runOutboxEffect(ctx: ServerContext, row: TimerRow): Promise<void> {
+  let source: ExecutionState;
+  try {
+    source = (await ctx.cache.get(row.runId)).state;
+  } catch (e) {
+    if (e instanceof ApiError && e.code === 'WORKFLOW_NOT_FOUND') return;
+    throw e;
+  }
+  const effect = source.outbox?.[row.key];
+  if (!effect) return; // done already
+  const done: Done = (report) =>
+    ctx.updater.update(row.runId, (t) => {
+      if (t.state.outbox?.[row.key] === undefined) return NO_WRITE;
+      t.removeOutbox(row.key);
+      report?.(t);
+      return undefined;
+    });
+  switch (effect.kind) {
+    case 'startChild':
+      return startChild(ctx, source, effect, done);
+    case 'signalExternal':
+    case 'cancelExternal': {
+      const kind = effect.kind === 'signalExternal' ? 'signal' : 'cancel';
+      const outcome = await requestExternal(ctx, source, effect);
+      await done((t) => externalRequestDone(t, kind, effect.seq, outcome));
+      return;
+    }
+    case 'notifyParent': {
+      const { parent, outcome } = effect;
+      await updateIfExists(ctx, parent.runId, (t) => {
+        if (t.state.workflowId !== parent.workflowId) return NO_WRITE;
+        childClosed(t, parent.initiatedEventId, source.runId, outcome);
+        return undefined;
+      });
+      await done();
+      return;
+    }
+    case 'closeChild': {
+      await closeChild(ctx, effect.runId, effect.policy, `parent ${source.workflowId} closed`);
+      await done();
+      return;
+    }
+  }
+}
+
+async function startChild(
+  ctx: ServerContext,
+  parent: ExecutionState,
+  effect: Extract<OutboxEffect, { kind: 'startChild' }>,
+  done: Done,
+): Promise<void> {
+  const policy = parent.children?.[effect.seq]?.parentClosePolicy ?? 'TERMINATE';
+  if (parent.status !== 'Running') {
+    await done(); // the parent closed before its child started: nothing to start
+    return;
+  }
+  const r = effect.request;
+  let runId: string;
+  try {
+    const started = await startWorkflowWith(
+      ctx,
+      parent.namespace,
+      {
+        workflowId: r.workflowId,
+        workflowType: r.workflowType,
+        taskQueue: r.taskQueue,
+        args: r.input,
+        ...(r.workflowExecutionTimeoutMs ? { workflowExecutionTimeout: r.workflowExecutionTimeoutMs } : {}),
+        ...(r.workflowRunTimeoutMs ? { workflowRunTimeout: r.workflowRunTimeoutMs } : {}),
+        ...(r.workflowTaskTimeoutMs ? { workflowTaskTimeout: r.workflowTaskTimeoutMs } : {}),
+        ...(r.retryPolicy ? { retry: r.retryPolicy } : {}),
+        ...(r.workflowIdReusePolicy ? { workflowIdReusePolicy: r.workflowIdReusePolicy as 'ALLOW_DUPLICATE' } : {}),
+        ...(r.memo ? { memo: r.memo } : {}),
+        ...(r.searchAttributes ? { searchAttributes: r.searchAttributes } : {}),
+        requestId: `${parent.runId}:child:${effect.seq}`,
+        identity: `${IDENTITY} (parent ${parent.workflowId})`,
+      },
+      {
+        parent: {
+          namespace: parent.namespace,
+          workflowId: parent.workflowId,
+          runId: parent.runId,
+          initiatedEventId: effect.initiatedEventId,
+        },
+      },
+    );
+    runId = started.runId;
+  } catch (e) {
+    if (!(e instanceof ApiError) || e.status >= 500) throw e;
+    const cause = e.code === 'WORKFLOW_ALREADY_STARTED' ? 'WORKFLOW_ALREADY_EXISTS' : e.code;
+    await done((t) => childStartFailed(t, effect.seq, cause, e.message));
+    return;
+  }
+  let parentClosed = false;
+  await done((t) => {
+    if (!childStarted(t, effect.seq, runId)) parentClosed = t.state.status !== 'Running';
+  });
+  // the parent closed while its child was starting: the child gets the parent close policy now
+  if (parentClosed && policy !== 'ABANDON')
+    await closeChild(ctx, runId, policy, `parent ${parent.workflowId} closed before its child started`);
+}
+
+async function requestExternal(
+  ctx: ServerContext,
+  source: ExecutionState,
+  effect: Extract<OutboxEffect, { kind: 'signalExternal' | 'cancelExternal' }>,
+): Promise<{ runId: string } | { cause: string; message: string }> {
+  try {
+    const target = await loadRun(ctx, source.namespace, effect.workflowId, effect.runId);
+    const targetRunId = target.state.runId;
+    if (effect.childWorkflowOnly && target.state.parent?.workflowId !== source.workflowId)
+      return notFound(effect.workflowId, 'it is not a child of this workflow');
+    await ctx.updater.update(targetRunId, (t) => {
+      if (effect.kind === 'signalExternal')
+        signalWorkflow(t, {
+          signalName: effect.signalName,
+          args: effect.input,
+          identity: `workflow ${source.workflowId}`,
+          requestId: `${source.runId}:signal:${effect.seq}`,
+        });
+      else requestCancelWorkflow(t, { reason: `requested by workflow ${source.workflowId}`, identity: IDENTITY });
+    });
+    return { runId: targetRunId };
+  } catch (e) {
+    if (e instanceof ApiError && (e.code === 'WORKFLOW_NOT_FOUND' || e.code === 'WORKFLOW_NOT_RUNNING'))
+      return notFound(effect.workflowId, e.message);
+    throw e;
+  }
+}
+
+function notFound(workflowId: string, why: string): { cause: string; message: string } {
+  return {
+    cause: 'EXTERNAL_WORKFLOW_EXECUTION_NOT_FOUND',
+    message: `workflow ${JSON.stringify(workflowId)} cannot be reached: ${why}`,
+  };
+}
+
+/** Terminates or asks to cancel a child run; a child that closed already is left alone. */
+async function closeChild(
+  ctx: ServerContext,
+  runId: string,
+  policy: 'TERMINATE' | 'REQUEST_CANCEL',
+  why: string,
+): Promise<void> {
+  await updateIfExists(ctx, runId, (t) => {
+    if (t.state.status !== 'Running') return NO_WRITE;
+    if (policy === 'TERMINATE')
+      terminateWorkflow(t, { reason: `${why} (parent close policy TERMINATE)`, identity: IDENTITY });
+    else requestCancelWorkflow(t, { reason: `${why} (parent close policy REQUEST_CANCEL)`, identity: IDENTITY });
+    return undefined;
+  });
+}
+
+async function updateIfExists(
+  ctx: ServerContext,
+  runId: string,
+  apply: (t: Transition) => typeof NO_WRITE | undefined,
+): Promise<void> {
+  try {
+    await ctx.updater.update(runId, apply);
+  } catch (e) {
+    if (e instanceof ApiError && e.code === 'WORKFLOW_NOT_FOUND') return;
+    throw e;
+  }
+}

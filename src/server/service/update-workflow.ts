@@ -1,0 +1,92 @@
+/**
+ * Updates: the request is recorded in the run's state and the caller waits (long-poll) until the workflow has
+ * accepted or completed it, or the wait ends; a later poll picks up where it left. A request with an update id
+ * the run has seen returns that update's progress and starts nothing.
+ */
+import { randomUUID } from 'node:crypto';
+import { ApiError } from '../../common/api-error.js';
+import { requestUpdate } from '../../engine/updates.js';
+import type { UpdateState } from '../../engine/state.js';
+import type { UpdateStage, UpdateWorkflowRequest, UpdateWorkflowResponse } from '../../protocol/api.js';
+import type { ServerContext } from '../context.js';
+import { checkPayload } from '../payload-limit.js';
+import { loadRun, resolveRunId } from './resolve-run.js';
+
+export async function updateWorkflow(
+  ctx: ServerContext,
+  namespace: string,
+  workflowId: string,
+  req: UpdateWorkflowRequest,
+  signal?: AbortSignal,
+): Promise<UpdateWorkflowResponse> {
+  checkPayload(req.args, 'args', ctx.config.payloadLimitBytes);
+  const runId = await resolveRunId(ctx, namespace, workflowId, req.runId);
+  const updateId = req.updateId ?? randomUUID();
+  await ctx.updater.update(runId, (t) =>
+    requestUpdate(t, {
+      updateId,
+      name: req.updateName,
+      args: req.args ?? [],
+      ...(req.identity !== undefined ? { identity: req.identity } : {}),
+    }),
+  );
+  return waitForUpdate(ctx, runId, updateId, req.waitForStage ?? 'COMPLETED', waitMsOf(ctx, req.waitMs), signal);
+}
+
+export async function pollUpdate(
+  ctx: ServerContext,
+  namespace: string,
+  workflowId: string,
+  updateId: string,
+  q: { runId?: string; waitForStage?: 'ACCEPTED' | 'COMPLETED'; waitMs?: number },
+  signal?: AbortSignal,
+): Promise<UpdateWorkflowResponse> {
+  const run = await loadRun(ctx, namespace, workflowId, q.runId || undefined);
+  return waitForUpdate(ctx, run.state.runId, updateId, q.waitForStage ?? 'COMPLETED', waitMsOf(ctx, q.waitMs), signal);
+}
+
+function waitMsOf(ctx: ServerContext, waitMs: number | undefined): number {
+  return Math.min(waitMs ?? ctx.config.resultWaitMs, ctx.config.resultWaitMs);
+}
+
+const RANK: Record<UpdateStage, number> = { ADMITTED: 0, ACCEPTED: 1, COMPLETED: 2 };
+
+function stageOf(u: UpdateState): UpdateStage {
+  return u.status === 'requested' ? 'ADMITTED' : u.status === 'accepted' ? 'ACCEPTED' : 'COMPLETED';
+}
+
+async function waitForUpdate(
+  ctx: ServerContext,
+  runId: string,
+  updateId: string,
+  stage: 'ACCEPTED' | 'COMPLETED',
+  waitMs: number,
+  signal?: AbortSignal,
+): Promise<UpdateWorkflowResponse> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const { state } = await ctx.cache.get(runId);
+    const u = state.updates?.[updateId];
+    if (!u)
+      throw new ApiError('UPDATE_NOT_FOUND', `update ${JSON.stringify(updateId)} of run ${runId} is not known`, {
+        updateId,
+      });
+    const now = stageOf(u);
+    const answer: UpdateWorkflowResponse = {
+      updateId,
+      runId,
+      stage: now,
+      ...(u.outcome ? { outcome: u.outcome } : {}),
+    };
+    if (RANK[now] >= RANK[stage]) return answer;
+    if (state.status !== 'Running')
+      throw new ApiError(
+        'WORKFLOW_NOT_RUNNING',
+        `workflow ${state.workflowId} (run ${runId}) closed as ${state.status} before update ${JSON.stringify(updateId)} completed`,
+        { updateId, status: state.status },
+      );
+    const left = deadline - Date.now();
+    if (left <= 0 || signal?.aborted) return answer;
+    await ctx.updateWaiters.wait(runId, updateId, left, signal);
+  }
+}

@@ -1,0 +1,194 @@
+/**
+ * Child workflows and handles to other workflows, from inside a workflow. A child is started by a command;
+ * its handle comes once the server reports it started, its result once it closes. Cancelling the scope a child
+ * runs in asks the child to cancel (by its cancellationType); the parent close policy decides what happens to
+ * the child when the parent closes first.
+ */
+import { optionalMs, type Duration } from '../common/duration.js';
+import { CancelledFailure } from '../common/failure.js';
+import type { RetryPolicy } from '../common/retry-policy.js';
+import { CancellationScope } from './cancellation-scope.js';
+import { retryToWire } from './activities.js';
+import { currentActivator } from './internal/current.js';
+import type { SignalDefinition } from './messages.js';
+import type { ParentClosePolicy, WorkflowIdReusePolicy } from './types.js';
+
+export type ChildWorkflowCancellationType = 'TRY_CANCEL' | 'WAIT_CANCELLATION_COMPLETED' | 'ABANDON';
+export const ChildWorkflowCancellationType = {
+  TRY_CANCEL: 'TRY_CANCEL',
+  WAIT_CANCELLATION_COMPLETED: 'WAIT_CANCELLATION_COMPLETED',
+  ABANDON: 'ABANDON',
+} as const;
+
+export interface ChildWorkflowOptions {
+  /** Default: a deterministic uuid4. */
+  workflowId?: string;
+  args?: unknown[];
+  /** Default: the parent's task queue. */
+  taskQueue?: string;
+  workflowExecutionTimeout?: Duration;
+  workflowRunTimeout?: Duration;
+  workflowTaskTimeout?: Duration;
+  retry?: RetryPolicy;
+  /** What happens to the child when the parent closes first: TERMINATE (default), ABANDON, REQUEST_CANCEL. */
+  parentClosePolicy?: ParentClosePolicy;
+  /** How cancelling the child's scope behaves (default WAIT_CANCELLATION_COMPLETED, as in Temporal). */
+  cancellationType?: ChildWorkflowCancellationType;
+  workflowIdReusePolicy?: WorkflowIdReusePolicy;
+  memo?: Record<string, unknown>;
+  searchAttributes?: Record<string, unknown>;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyWorkflow = (...args: any[]) => Promise<any>;
+type ResultOf<W> = W extends (...args: never[]) => Promise<infer R> ? R : unknown;
+
+export interface ChildWorkflowHandle<W = AnyWorkflow> {
+  workflowId: string;
+  /** The run the child started with. */
+  firstExecutionRunId: string;
+  result(): Promise<ResultOf<W>>;
+  signal<Args extends unknown[]>(def: SignalDefinition<Args> | string, ...args: Args): Promise<void>;
+}
+
+export interface ExternalWorkflowHandle {
+  workflowId: string;
+  runId?: string;
+  signal<Args extends unknown[]>(def: SignalDefinition<Args> | string, ...args: Args): Promise<void>;
+  /** Asks the workflow to cancel; resolves once the request is recorded in its history. */
+  cancel(): Promise<void>;
+}
+
+function typeName(typeOrFn: string | AnyWorkflow): string {
+  if (typeof typeOrFn === 'string') return typeOrFn;
+  if (!typeOrFn.name) throw new TypeError('startChild: pass the workflow function or its type name');
+  return typeOrFn.name;
+}
+
+/** Starts a child workflow; resolves with its handle once it has started. */
+export async function startChild<W extends AnyWorkflow>(
+  typeOrFn: string | W,
+  options: ChildWorkflowOptions = {},
+): Promise<ChildWorkflowHandle<W>> {
+  const activator = currentActivator();
+  const scope = CancellationScope.current();
+  if (scope.consideredCancelled) throw new CancelledFailure('Cancellation scope cancelled');
+  const seq = activator.nextSeq('child');
+  const workflowType = typeName(typeOrFn);
+  const workflowId = options.workflowId ?? activator.hooks.uuid4();
+  const retry = retryToWire(options.retry);
+  const execTimeout = optionalMs(options.workflowExecutionTimeout, 'workflowExecutionTimeout');
+  const runTimeout = optionalMs(options.workflowRunTimeout, 'workflowRunTimeout');
+  const taskTimeout = optionalMs(options.workflowTaskTimeout, 'workflowTaskTimeout');
+  const started = new Promise<unknown>((resolve, reject) => activator.childStarts.set(seq, { resolve, reject }));
+  const result = new Promise<unknown>((resolve, reject) => activator.childResults.set(seq, { resolve, reject }));
+  result.catch(() => undefined); // a child whose result nobody awaits must not be an unhandled rejection
+  activator.pushCommand({
+    type: 'StartChildWorkflowExecution',
+    seq,
+    workflowId,
+    workflowType,
+    taskQueue: options.taskQueue ?? activator.info.taskQueue,
+    input: options.args ?? [],
+    ...(execTimeout ? { workflowExecutionTimeoutMs: execTimeout } : {}),
+    ...(runTimeout ? { workflowRunTimeoutMs: runTimeout } : {}),
+    ...(taskTimeout ? { workflowTaskTimeoutMs: taskTimeout } : {}),
+    ...(retry ? { retryPolicy: retry } : {}),
+    parentClosePolicy: options.parentClosePolicy ?? 'TERMINATE',
+    ...(options.workflowIdReusePolicy ? { workflowIdReusePolicy: options.workflowIdReusePolicy } : {}),
+    ...(options.memo ? { memo: options.memo } : {}),
+    ...(options.searchAttributes ? { searchAttributes: options.searchAttributes } : {}),
+  });
+  const cancellationType = options.cancellationType ?? 'WAIT_CANCELLATION_COMPLETED';
+  if (scope.cancellable) {
+    scope.cancelRequested.catch((err: unknown) => {
+      if (!activator.childResults.has(seq)) return; // closed already
+      if (cancellationType !== 'ABANDON') {
+        // a child is cancelled once it exists; one that fails to start needs nothing
+        started.then(
+          () => {
+            // the child's current run: it may have continued as new since it started
+            if (activator.childResults.has(seq)) void requestCancel(workflowId, undefined, true).catch(() => undefined);
+          },
+          () => undefined,
+        );
+      }
+      if (cancellationType !== 'WAIT_CANCELLATION_COMPLETED') {
+        const c = activator.childResults.get(seq);
+        activator.childResults.delete(seq);
+        c?.reject(err instanceof CancelledFailure ? err : new CancelledFailure('Child workflow cancelled'));
+      }
+    });
+  }
+  const runId = (await started) as string;
+  return {
+    workflowId,
+    firstExecutionRunId: runId,
+    result: () => result as Promise<ResultOf<W>>,
+    signal: (def, ...args) => sendSignal(workflowId, undefined, signalName(def), args, true),
+  };
+}
+
+/** Starts a child workflow and waits for its result. */
+export async function executeChild<W extends AnyWorkflow>(
+  typeOrFn: string | W,
+  options: ChildWorkflowOptions = {},
+): Promise<ResultOf<W>> {
+  const handle = await startChild<W>(typeOrFn, options);
+  return handle.result();
+}
+
+/** A handle to any workflow, to signal or cancel it from this one. */
+export function getExternalWorkflowHandle(workflowId: string, runId?: string): ExternalWorkflowHandle {
+  return {
+    workflowId,
+    ...(runId !== undefined ? { runId } : {}),
+    signal: (def, ...args) => sendSignal(workflowId, runId, signalName(def), args, false),
+    cancel: () => requestCancel(workflowId, runId, false),
+  };
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function signalName(def: SignalDefinition<any> | string): string {
+  return typeof def === 'string' ? def : def.name;
+}
+
+function sendSignal(
+  workflowId: string,
+  runId: string | undefined,
+  name: string,
+  args: unknown[],
+  childWorkflowOnly: boolean,
+): Promise<void> {
+  const activator = currentActivator();
+  const seq = activator.nextSeq('signalExternal');
+  const done = new Promise<void>((resolve, reject) =>
+    activator.externals.set(`signal:${seq}`, { resolve: () => resolve(), reject }),
+  );
+  activator.pushCommand({
+    type: 'SignalExternalWorkflowExecution',
+    seq,
+    workflowId,
+    ...(runId !== undefined ? { runId } : {}),
+    signalName: name,
+    input: args,
+    ...(childWorkflowOnly ? { childWorkflowOnly: true } : {}),
+  });
+  return done;
+}
+
+function requestCancel(workflowId: string, runId: string | undefined, childWorkflowOnly: boolean): Promise<void> {
+  const activator = currentActivator();
+  const seq = activator.nextSeq('cancelExternal');
+  const done = new Promise<void>((resolve, reject) =>
+    activator.externals.set(`cancel:${seq}`, { resolve: () => resolve(), reject }),
+  );
+  activator.pushCommand({
+    type: 'RequestCancelExternalWorkflowExecution',
+    seq,
+    workflowId,
+    ...(runId !== undefined ? { runId } : {}),
+    ...(childWorkflowOnly ? { childWorkflowOnly: true } : {}),
+  });
+  return done;
+}

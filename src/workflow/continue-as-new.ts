@@ -1,0 +1,58 @@
+/**
+ * continueAsNew: ends this run and starts the next run of the same workflow id, with fresh history, in the
+ * same server transaction. Implemented as an error the workflow function throws (or that `continueAsNew()`
+ * throws for it), which the runtime turns into the closing command.
+ */
+import { optionalMs, type Duration } from '../common/duration.js';
+import type { CommandOf } from '../protocol/commands.js';
+import { currentActivator } from './internal/current.js';
+
+export class ContinueAsNew extends Error {
+  constructor(readonly command: CommandOf<'ContinueAsNewWorkflowExecution'>) {
+    super('Workflow continued as new');
+    this.name = 'ContinueAsNew';
+  }
+}
+
+export interface ContinueAsNewOptions {
+  /** Another workflow type for the next run (default: this one). */
+  workflowType?: string;
+  taskQueue?: string;
+  workflowRunTimeout?: Duration;
+  workflowTaskTimeout?: Duration;
+  memo?: Record<string, unknown>;
+  searchAttributes?: Record<string, unknown>;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyWorkflow = (...args: any[]) => Promise<unknown>;
+
+/** A function that continues this workflow as new with the given options and the arguments it is called with. */
+export function makeContinueAsNewFunc<F extends AnyWorkflow>(
+  options: ContinueAsNewOptions = {},
+): (...args: Parameters<F>) => Promise<never> {
+  return (...args: Parameters<F>): Promise<never> => {
+    const info = currentActivator().info;
+    const runTimeout = optionalMs(options.workflowRunTimeout, 'workflowRunTimeout');
+    const taskTimeout = optionalMs(options.workflowTaskTimeout, 'workflowTaskTimeout');
+    const command: CommandOf<'ContinueAsNewWorkflowExecution'> = {
+      type: 'ContinueAsNewWorkflowExecution',
+      workflowType: options.workflowType ?? info.workflowType,
+      taskQueue: options.taskQueue ?? info.taskQueue,
+      input: args,
+      ...(runTimeout ? { workflowRunTimeoutMs: runTimeout } : {}),
+      ...(taskTimeout ? { workflowTaskTimeoutMs: taskTimeout } : {}),
+      ...(options.memo ? { memo: options.memo } : {}),
+      ...(options.searchAttributes ? { searchAttributes: options.searchAttributes } : {}),
+    };
+    return Promise.reject(new ContinueAsNew(command));
+  };
+}
+
+/**
+ * Continues this workflow as new with `args`: `return continueAsNew<typeof myWorkflow>(nextState)`. The promise
+ * never resolves; the run closes as ContinuedAsNew and the next run starts with the same workflow id.
+ */
+export function continueAsNew<F extends AnyWorkflow>(...args: Parameters<F>): Promise<never> {
+  return makeContinueAsNewFunc<F>()(...args);
+}

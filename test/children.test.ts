@@ -1,0 +1,268 @@
+/**
+ * Child workflows, handles to other workflows, continue-as-new, history limits and workflow retries, over
+ * HTTP on a real SQLite file.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WorkflowFailedError } from '../src/client/index.js';
+import type { HistoryEvent } from '../src/protocol/events.js';
+import * as activities from './fixtures/activities.js';
+import { fixture, startTestServer, startWorker, uid, waitFor, type TestServer } from './helpers.js';
+
+const TQ = 'it-children';
+let ts: TestServer;
+let stopWorker: () => Promise<void>;
+beforeAll(async () => {
+  ts = await startTestServer();
+  ({ stop: stopWorker } = await startWorker(ts, {
+    taskQueue: TQ,
+    workflowsPath: fixture('children.ts'),
+    activities,
+  }));
+});
+afterAll(async () => {
+  await stopWorker?.();
+  await ts?.stop();
+});
+
+const types = (events: HistoryEvent[]): string[] => events.map((e) => e.eventType);
+const start = (type: string, args: unknown[] = [], workflowId = uid(type)) =>
+  ts.client.workflow.start(type, { taskQueue: TQ, workflowId, args });
+
+describe('child workflows', () => {
+  it('a parent executes a child and gets its result; both histories show the child events', async () => {
+    const h = await start('parentOfOne', [41]);
+    const r = (await h.result()) as { result: number; parentSeen?: string };
+    expect(r.result).toBe(42);
+    const { events } = await h.fetchHistory();
+    const t = types(events);
+    const initiated = t.indexOf('StartChildWorkflowExecutionInitiated');
+    const started = t.indexOf('ChildWorkflowExecutionStarted');
+    const completed = t.indexOf('ChildWorkflowExecutionCompleted');
+    expect(initiated).toBeGreaterThan(0);
+    expect(started).toBeGreaterThan(initiated);
+    expect(completed).toBeGreaterThan(started);
+    const ev = events[completed]!.attributes as { initiatedEventId: number; result: number; workflowId: string };
+    expect(ev).toMatchObject({
+      initiatedEventId: events[initiated]!.eventId,
+      result: 42,
+      workflowId: `${h.workflowId}-child`,
+    });
+
+    const child = ts.client.workflow.getHandle(`${h.workflowId}-child`);
+    const d = await child.describe();
+    expect(d.parentExecution).toEqual({ workflowId: h.workflowId, runId: h.runId });
+    const childStarted = (await child.fetchHistory()).events[0]!.attributes as Record<string, unknown>;
+    expect(childStarted.parentWorkflowExecution).toEqual({ workflowId: h.workflowId, runId: h.runId });
+  });
+
+  it('a parent with 100 children gets every result', async () => {
+    const h = await start('parentOfMany', [100]);
+    expect(await h.result()).toBe(Array.from({ length: 100 }, (_, i) => i + 1).reduce((a, b) => a + b, 0));
+    const { events } = await h.fetchHistory();
+    expect(events.filter((e) => e.eventType === 'StartChildWorkflowExecutionInitiated')).toHaveLength(100);
+    expect(events.filter((e) => e.eventType === 'ChildWorkflowExecutionStarted')).toHaveLength(100);
+    expect(events.filter((e) => e.eventType === 'ChildWorkflowExecutionCompleted')).toHaveLength(100);
+    expect(
+      await ts.client.workflow.count(`WorkflowId STARTS_WITH '${h.workflowId}-c' AND ExecutionStatus = 'Completed'`),
+    ).toEqual({ count: 100 });
+  }, 60_000);
+
+  it("a child's failure reaches the parent as ChildWorkflowFailure with its cause", async () => {
+    const h = await start('parentOfFailing');
+    expect(await h.result()).toEqual({
+      name: 'ChildWorkflowFailure',
+      causeType: 'Boom',
+      childId: `${h.workflowId}-child`,
+    });
+    const { events } = await h.fetchHistory();
+    expect(types(events)).toContain('ChildWorkflowExecutionFailed');
+  });
+
+  it('describe shows pending children; signals reach a child through its handle and an external handle', async () => {
+    const h = await start('parentSignalsChild');
+    expect(await h.result()).toEqual(['a', 'b']);
+    const { events } = await h.fetchHistory();
+    expect(events.filter((e) => e.eventType === 'SignalExternalWorkflowExecutionInitiated')).toHaveLength(3);
+    expect(events.filter((e) => e.eventType === 'ExternalWorkflowExecutionSignaled')).toHaveLength(3);
+  });
+
+  it('cancelling the scope of a child cancels the child; the parent sees a ChildWorkflowFailure caused by cancellation', async () => {
+    const h = await start('parentCancelsChild');
+    expect(await h.result()).toBe('child cancelled');
+    const child = ts.client.workflow.getHandle(`${h.workflowId}-child`);
+    expect((await child.describe()).status).toBe('Cancelled');
+    const t = types((await h.fetchHistory()).events);
+    expect(t).toContain('RequestCancelExternalWorkflowExecutionInitiated');
+    expect(t).toContain('ExternalWorkflowExecutionCancelRequested');
+    expect(t).toContain('ChildWorkflowExecutionCanceled');
+  });
+
+  it('parent close policy: TERMINATE (default) ends the child, REQUEST_CANCEL cancels it, ABANDON leaves it running', async () => {
+    const ids = { TERMINATE: uid('pc-term'), REQUEST_CANCEL: uid('pc-cancel'), ABANDON: uid('pc-abandon') };
+    for (const [policy, childId] of Object.entries(ids)) {
+      const h = await start('parentLeavesChild', [policy, childId]);
+      expect(await h.result()).toBe('parent done');
+    }
+    const statusOf = (id: string) =>
+      ts.client.workflow
+        .getHandle(id)
+        .describe()
+        .then((d) => d.status);
+    expect(await waitFor(async () => ((await statusOf(ids.TERMINATE)) === 'Terminated' ? 'ok' : undefined))).toBe('ok');
+    expect(await waitFor(async () => ((await statusOf(ids.REQUEST_CANCEL)) === 'Cancelled' ? 'ok' : undefined))).toBe(
+      'ok',
+    );
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await statusOf(ids.ABANDON)).toBe('Running');
+    await ts.client.workflow.getHandle(ids.ABANDON).signal('release');
+    expect(await ts.client.workflow.getHandle(ids.ABANDON).result()).toEqual([]);
+  });
+
+  it('describe shows the pending child while the parent waits on it, and none once it closed', async () => {
+    const childId = uid('pending-child');
+    const h = await start('parentWaitsOnChild', [childId]);
+    const pending = await waitFor(async () => {
+      const d = await h.describe();
+      return d.pendingChildren[0]?.state === 'STARTED' ? d.pendingChildren : undefined;
+    });
+    const child = ts.client.workflow.getHandle(childId);
+    expect(pending).toEqual([
+      {
+        workflowId: childId,
+        runId: (await child.describe()).runId,
+        workflowType: 'waitingChild',
+        initiatedEventId: expect.any(Number) as number,
+        parentClosePolicy: 'ABANDON',
+        state: 'STARTED',
+      },
+    ]);
+    await child.signal('ping', 'x');
+    await child.signal('release');
+    expect(await h.result()).toEqual(['x']);
+    expect((await h.describe()).pendingChildren).toEqual([]);
+  });
+
+  it('a child whose workflow id is taken fails to start with WorkflowExecutionAlreadyStarted', async () => {
+    const other = await start('waitingChild');
+    const h = await start('parentOfDuplicate', [other.workflowId]);
+    expect(await h.result()).toBe('WorkflowExecutionAlreadyStarted');
+    expect(types((await h.fetchHistory()).events)).toContain('StartChildWorkflowExecutionFailed');
+    await other.terminate();
+  });
+});
+
+describe('external workflow handles', () => {
+  it('signal and cancel another workflow; an unknown one fails with ExternalWorkflowExecutionNotFound', async () => {
+    const target = await start('waitingChild');
+    expect(await (await start('signalOther', [target.workflowId, 'hi'])).result()).toBe('ok');
+    expect(await (await start('cancelOther', [target.workflowId])).result()).toBe('ok');
+    const err = await target.result().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    expect((await target.describe()).status).toBe('Cancelled');
+    expect(await (await start('signalOther', ['no-such-workflow', 'x'])).result()).toBe(
+      'ExternalWorkflowExecutionNotFound',
+    );
+    expect(await (await start('cancelOther', ['no-such-workflow'])).result()).toBe('ExternalWorkflowExecutionNotFound');
+  });
+});
+
+describe('continue-as-new', () => {
+  it('closes each run as ContinuedAsNew and starts the next in the same transaction; result() follows the chain', async () => {
+    const h = await start('counter', [0, 3]);
+    const r = (await h.result()) as { n: number; continuedFrom?: string };
+    expect(r.n).toBe(3);
+    const first = await ts.client.workflow.getHandle(h.workflowId, h.runId).describe();
+    expect(first.status).toBe('ContinuedAsNew');
+    const firstHistory = (await ts.client.workflow.getHandle(h.workflowId, h.runId).fetchHistory()).events;
+    const last = firstHistory[firstHistory.length - 1]!;
+    expect(last.eventType).toBe('WorkflowExecutionContinuedAsNew');
+    const next = (last.attributes as { newExecutionRunId: string }).newExecutionRunId;
+    const second = (await ts.client.workflow.getHandle(h.workflowId, next).fetchHistory()).events[0]!;
+    expect(second.attributes).toMatchObject({
+      continuedExecutionRunId: h.runId,
+      firstExecutionRunId: h.runId,
+      input: [1, 3],
+    });
+    const current = await ts.client.workflow.getHandle(h.workflowId).describe();
+    expect(current.status).toBe('Completed');
+    expect(r.continuedFrom).toBeDefined();
+    expect(await ts.client.workflow.count(`WorkflowId = '${h.workflowId}'`)).toEqual({ count: 4 });
+  });
+});
+
+describe('history limits (a server configured with small ones)', () => {
+  let small: TestServer;
+  let stopSmallWorker: () => Promise<void>;
+  beforeAll(async () => {
+    small = await startTestServer({
+      config: {
+        historyLimits: {
+          suggestContinueAsNewEvents: 60,
+          suggestContinueAsNewBytes: 10 * 1024 * 1024,
+          maxEvents: 200,
+          maxBytes: 50 * 1024 * 1024,
+        },
+      },
+    });
+    ({ stop: stopSmallWorker } = await startWorker(small, {
+      taskQueue: TQ,
+      workflowsPath: fixture('children.ts'),
+      activities,
+    }));
+  });
+  afterAll(async () => {
+    await stopSmallWorker?.();
+    await small?.stop();
+  });
+  const startSmall = (type: string, args: unknown[] = []) =>
+    small.client.workflow.start(type, { taskQueue: TQ, workflowId: uid(type), args });
+
+  it('workflowInfo().continueAsNewSuggested turns true past the configured history length', async () => {
+    const h = await startSmall('longHistory', [0]);
+    const r = (await h.result()) as { round: number; timers: number };
+    expect(r.round).toBe(1);
+    // 60 events in this test server: a timer costs 5 events (fired, task scheduled/started/completed, started)
+    expect(r.timers).toBeGreaterThan(5);
+    expect(r.timers).toBeLessThan(20);
+  });
+
+  it('a run past the history limit fails with HistoryLimitExceeded', async () => {
+    const h = await startSmall('endless');
+    const err = await h.result().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    expect((err as WorkflowFailedError).cause).toMatchObject({ type: 'HistoryLimitExceeded' });
+    const d = await h.describe();
+    expect(d.status).toBe('Failed');
+    expect(d.historyLength).toBeGreaterThanOrEqual(200);
+    expect(d.historyLength).toBeLessThan(210);
+  });
+});
+
+describe('workflow retry policy', () => {
+  it('a failing workflow with a retry policy runs again (attempt 2, 3) and result() follows to the success', async () => {
+    const h = await ts.client.workflow.start('retriedWorkflow', {
+      taskQueue: TQ,
+      workflowId: uid('wf-retry'),
+      args: [3],
+      retry: { initialInterval: 50, maximumAttempts: 5 },
+    });
+    expect(await h.result()).toBe(3);
+    const first = await ts.client.workflow.getHandle(h.workflowId, h.runId).describe();
+    expect(first.status).toBe('Failed');
+    const closing = (await ts.client.workflow.getHandle(h.workflowId, h.runId).fetchHistory()).events.at(-1)!;
+    expect(closing.attributes).toMatchObject({ retryState: 'IN_PROGRESS' });
+    expect(await ts.client.workflow.count(`WorkflowId = '${h.workflowId}'`)).toEqual({ count: 3 });
+  });
+
+  it('maximumAttempts ends the retries with the last failure', async () => {
+    const h = await ts.client.workflow.start('retriedWorkflow', {
+      taskQueue: TQ,
+      workflowId: uid('wf-retry-max'),
+      args: [10],
+      retry: { initialInterval: 20, maximumAttempts: 2 },
+    });
+    const err = (await h.result().catch((e: unknown) => e)) as WorkflowFailedError;
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    expect(err.cause?.message).toContain('attempt 2 failed');
+  });
+});

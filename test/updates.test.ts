@@ -1,0 +1,153 @@
+/** Workflow updates over HTTP: validation, results, failures, deduplication by update id, replay. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WorkflowUpdateFailedError, WorkflowUpdateStage } from '../src/client/index.js';
+import { ApplicationFailure } from '../src/common/failure.js';
+import * as activities from './fixtures/activities.js';
+import { addItem, done, failingUpdate, slowAdd } from './fixtures/updates.js';
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { fixture, startTestServer, startWorker, uid, type TestServer } from './helpers.js';
+
+const TQ = 'it-updates';
+let ts: TestServer;
+let stopWorker: () => Promise<void>;
+beforeAll(async () => {
+  ts = await startTestServer();
+  ({ stop: stopWorker } = await startWorker(ts, { taskQueue: TQ, workflowsPath: fixture('updates.ts'), activities }));
+});
+afterAll(async () => {
+  await stopWorker?.();
+  await ts?.stop();
+});
+
+const startCart = () => ts.client.workflow.start('cart', { taskQueue: TQ, workflowId: uid('cart') });
+
+describe('updates', () => {
+  it('executeUpdate returns the handler result; history records Accepted and Completed', async () => {
+    const h = await startCart();
+    expect(await h.executeUpdate(addItem, { args: ['apple'] })).toBe(1);
+    expect(await h.executeUpdate('addItem', { args: ['pear'] })).toBe(2);
+    await h.signal(done);
+    expect(await h.result()).toEqual(['apple', 'pear']);
+    const { events } = await h.fetchHistory();
+    const accepted = events.filter((e) => e.eventType === 'WorkflowExecutionUpdateAccepted');
+    const completed = events.filter((e) => e.eventType === 'WorkflowExecutionUpdateCompleted');
+    expect(accepted.map((e) => (e.attributes as { input: unknown[] }).input)).toEqual([['apple'], ['pear']]);
+    expect(completed.map((e) => (e.attributes as { result: unknown }).result)).toEqual([1, 2]);
+  });
+
+  it("a validator's rejection throws WorkflowUpdateFailedError and records nothing about the update", async () => {
+    const h = await startCart();
+    await h.executeUpdate(addItem, { args: ['apple'] });
+    const err = await h.executeUpdate(addItem, { args: ['apple'] }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
+    expect((err as WorkflowUpdateFailedError).cause).toBeInstanceOf(ApplicationFailure);
+    expect(((err as WorkflowUpdateFailedError).cause as ApplicationFailure).type).toBe('Duplicate');
+    const empty = await h.executeUpdate(addItem, { args: [''] }).catch((e: unknown) => e);
+    expect(((empty as WorkflowUpdateFailedError).cause as ApplicationFailure).type).toBe('InvalidItem');
+    await h.signal(done);
+    expect(await h.result()).toEqual(['apple']);
+    const { events } = await h.fetchHistory();
+    expect(events.filter((e) => e.eventType === 'WorkflowExecutionUpdateAccepted')).toHaveLength(1);
+    expect(JSON.stringify(events)).not.toContain('InvalidItem');
+  });
+
+  it('a handler that throws fails the update, not the workflow', async () => {
+    const h = await startCart();
+    const err = await h.executeUpdate(failingUpdate).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
+    expect(((err as WorkflowUpdateFailedError).cause as ApplicationFailure).type).toBe('UpdateFailed');
+    expect((await h.describe()).status).toBe('Running');
+    const unknown = await h.executeUpdate('nope').catch((e: unknown) => e);
+    expect(((unknown as WorkflowUpdateFailedError).cause as ApplicationFailure).type).toBe('UpdateNotRegistered');
+    await h.terminate();
+  });
+
+  it('an update id seen before returns the first outcome and runs nothing', async () => {
+    const h = await startCart();
+    const updateId = uid('upd');
+    expect(await h.executeUpdate(addItem, { args: ['apple'], updateId })).toBe(1);
+    expect(await h.executeUpdate(addItem, { args: ['banana'], updateId })).toBe(1);
+    // many at once with one id: one runs
+    const again = uid('upd');
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () => h.executeUpdate(addItem, { args: ['cherry'], updateId: again })),
+    );
+    expect(results).toEqual([2, 2, 2, 2, 2]);
+    await h.signal(done);
+    expect(await h.result()).toEqual(['apple', 'cherry']);
+  });
+
+  it('startUpdate returns once accepted; the handle waits for a handler that runs an activity', async () => {
+    const h = await startCart();
+    const u = await h.startUpdate(slowAdd, { args: [21], waitForStage: WorkflowUpdateStage.ACCEPTED });
+    expect(u.workflowId).toBe(h.workflowId);
+    expect(await u.result()).toBe(42);
+    expect(await h.getUpdateHandle<number>(u.updateId).result()).toBe(42);
+    await h.signal(done);
+    expect(await h.result()).toEqual(['42']);
+  });
+
+  it('updates of many clients at once are each applied once, and the history replays', async () => {
+    const h = await startCart();
+    const names = Array.from({ length: 30 }, (_, i) => `item-${i}`);
+    const counts = await Promise.all(names.map((n) => h.executeUpdate(addItem, { args: [n] })));
+    expect([...counts].sort((a, b) => a - b)).toEqual(names.map((_, i) => i + 1));
+    await h.signal(done);
+    expect([...((await h.result()) as string[])].sort()).toEqual([...names].sort());
+    const { Worker } = await import('../src/worker/index.js');
+    await Worker.runReplayHistory({ workflowsPath: fixture('updates.ts') }, await h.fetchHistory());
+  });
+
+  it('an update to a closed workflow is refused; an unknown update id is UPDATE_NOT_FOUND', async () => {
+    const h = await startCart();
+    await h.signal(done);
+    await h.result();
+    await expect(h.executeUpdate(addItem, { args: ['late'] })).rejects.toMatchObject({ code: 'WORKFLOW_NOT_RUNNING' });
+    await expect(h.getUpdateHandle('no-such-update', h.runId).result()).rejects.toMatchObject({
+      code: 'UPDATE_NOT_FOUND',
+    });
+  });
+});
+
+describe('weft workflow update', () => {
+  const root = path.resolve(fixture('.'), '..', '..');
+  const cli = (...args: string[]) =>
+    promisify(execFile)(process.execPath, ['--import', 'tsx', path.join(root, 'src/cli/main.ts'), ...args], {
+      cwd: root,
+      env: { ...process.env, WEFT_ADDRESS: ts.server.address },
+    }).then(
+      (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
+      (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+    );
+
+  it('prints the result; a rejection exits 1 with UPDATE_FAILED; a missing workflow with WORKFLOW_NOT_FOUND', async () => {
+    const h = await startCart();
+    const ok = await cli(
+      'workflow',
+      'update',
+      '-w',
+      h.workflowId,
+      '--name',
+      'addItem',
+      '-i',
+      '"apple"',
+      '--output',
+      'json',
+    );
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(JSON.parse(ok.stdout)).toEqual({ workflowId: h.workflowId, update: 'addItem', result: 1 });
+    const dup = await cli('workflow', 'update', '-w', h.workflowId, '--name', 'addItem', '-i', '["apple"]');
+    expect(dup.code).toBe(1);
+    expect(dup.stderr).toMatch(
+      /^Error: update addItem on workflow .+ failed: .*apple is in the cart.* \(UPDATE_FAILED\)$/m,
+    );
+    const missing = await cli('workflow', 'update', '-w', 'no-such-wf', '--name', 'addItem', '-i', '"x"');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('(WORKFLOW_NOT_FOUND)');
+    const noName = await cli('workflow', 'update', '-w', h.workflowId);
+    expect(noName.code).not.toBe(0);
+    await h.terminate();
+  }, 60_000);
+});
