@@ -1,5 +1,6 @@
-/** `new Client()`: one object for every concern (workflows, task queues), on one connection and namespace. */
+/** `new Client()`: one object for every concern (workflows, schedules, task queues), on one connection and namespace. */
 import { Connection } from './connection.js';
+import { ScheduleClient } from './schedule-client.js';
 import { TaskQueueClient } from './task-queue-client.js';
 import { WorkflowClient } from './workflow-client.js';
 
@@ -13,6 +14,7 @@ export class Client {
   readonly namespace: string;
   readonly workflow: WorkflowClient;
   readonly taskQueue: TaskQueueClient;
+  readonly schedule: ScheduleClient;
 
   constructor(opts: ClientOptions = {}) {
     this.connection = opts.connection ?? Connection.lazy();
@@ -20,5 +22,6 @@ export class Client {
     const shared = { connection: this.connection, namespace: this.namespace };
     this.workflow = new WorkflowClient(shared);
     this.taskQueue = new TaskQueueClient(shared);
+    this.schedule = new ScheduleClient(shared);
   }
 }

@@ -9,6 +9,18 @@ export {
 } from './workflow-client.js';
 export { WorkflowHandle, type WorkflowExecutionDescription } from './workflow-handle.js';
 export { TaskQueueClient, type TaskQueueDescription } from './task-queue-client.js';
+export {
+  ScheduleClient,
+  ScheduleHandle,
+  ScheduleOverlapPolicy,
+  type ScheduleOptions,
+  type ScheduleSpec,
+  type ScheduleAction,
+  type CalendarSpec,
+  type ScheduleUpdateOptions,
+  type ScheduleClientOptions,
+} from './schedule-client.js';
+export type { ScheduleDescription, ScheduleSummary } from '../protocol/schedule-api.js';
 export { WorkflowUpdateHandle, WorkflowUpdateStage, type UpdateOptions } from './update-handle.js';
 export {
   ServiceError,

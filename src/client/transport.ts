@@ -63,6 +63,8 @@ function toQueryString(q: CallRequest['query']): string {
 export class HttpTransport implements Transport {
   private readonly pool: Pool;
   private readonly headers: Record<string, string>;
+  /** With a JSON body (a request without one must not claim a content type). */
+  private readonly jsonHeaders: Record<string, string>;
 
   constructor(
     readonly address: string,
@@ -70,9 +72,10 @@ export class HttpTransport implements Transport {
   ) {
     const url = new URL(address);
     this.pool = new Pool(url.origin, { connections: 128, keepAliveTimeout: 60_000, headersTimeout: 0, bodyTimeout: 0 });
-    this.headers = { 'content-type': 'application/json' };
+    this.headers = {};
     if (opts.apiKey) this.headers.authorization = `Bearer ${opts.apiKey}`;
     if (opts.identity) this.headers['x-weft-identity'] = opts.identity;
+    this.jsonHeaders = { ...this.headers, 'content-type': 'application/json' };
   }
 
   call<T>(op: OperationId, req: CallRequest, opts: CallOptions = {}): Promise<T> {
@@ -87,7 +90,7 @@ export class HttpTransport implements Transport {
       res = await this.pool.request({
         method: route.method,
         path,
-        headers: this.headers,
+        headers: req.body !== undefined ? this.jsonHeaders : this.headers,
         ...(req.body !== undefined ? { body: JSON.stringify(req.body) } : {}),
         ...(signal ? { signal } : {}),
       });

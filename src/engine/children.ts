@@ -170,6 +170,8 @@ export function outboxOnClose(t: Transition, outcome: CloseOutcome): void {
   delete s.externals;
   if (s.parent && outcome.newExecutionRunId === undefined)
     t.addOutbox('parent', { kind: 'notifyParent', parent: s.parent, outcome });
+  if (s.scheduleRef && outcome.newExecutionRunId === undefined)
+    t.addOutbox('schedule', { kind: 'notifySchedule', scheduleRef: s.scheduleRef, status: outcome.status });
 }
 
 // ---- signal and cancel requests to other workflows ----

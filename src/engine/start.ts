@@ -1,7 +1,7 @@
 /** Starting a run: its first events, its first workflow task and its run and execution timeouts. */
 import type { ResolvedRetryPolicy } from '../common/retry-policy.js';
 import type { EventAttributes } from '../protocol/events.js';
-import { keys, type ExecutionState, type ParentInfo } from './state.js';
+import { keys, type ExecutionState, type ParentInfo, type ScheduleRef } from './state.js';
 import { Transition } from './transition.js';
 
 export const DEFAULT_WORKFLOW_TASK_TIMEOUT_MS = 10_000;
@@ -29,6 +29,7 @@ export interface StartRunInput {
   randomnessSeed: string;
   firstWorkflowTaskBackoffMs?: number;
   parent?: ParentInfo;
+  scheduleRef?: ScheduleRef;
   /** The input each retry of the workflow starts with (kept only when it has a retry policy). */
   retryInput?: unknown[];
 }
@@ -73,6 +74,7 @@ export function startRun(input: StartRunInput, now: number): Transition {
   if (input.workflowRunTimeoutMs) state.runTimeoutMs = input.workflowRunTimeoutMs;
   if (input.workflowExecutionTimeoutMs) state.executionTimeoutMs = input.workflowExecutionTimeoutMs;
   if (input.parent) state.parent = input.parent;
+  if (input.scheduleRef) state.scheduleRef = input.scheduleRef;
 
   const t = new Transition(state, now);
   const started: EventAttributes['WorkflowExecutionStarted'] = {
@@ -100,6 +102,7 @@ export function startRun(input: StartRunInput, now: number): Transition {
     started.parentWorkflowExecution = { workflowId: input.parent.workflowId, runId: input.parent.runId };
     started.parentInitiatedEventId = input.parent.initiatedEventId;
   }
+  if (input.scheduleRef) started.scheduledBy = input.scheduleRef.scheduleId;
   t.event('WorkflowExecutionStarted', started);
 
   if (runDeadline !== undefined) t.addTimer(keys.runTimeout(), runDeadline);

@@ -75,6 +75,12 @@ export interface ParentInfo {
   initiatedEventId: number;
 }
 
+/** The schedule whose action started the run: it hears when the run (the last of its chain) closes. */
+export interface ScheduleRef {
+  namespace: string;
+  scheduleId: string;
+}
+
 /** A child workflow the run started (or asked to start) and that has not closed yet. */
 export interface ChildState {
   seq: number;
@@ -127,6 +133,7 @@ export type OutboxEffect =
       childWorkflowOnly?: boolean;
     }
   | { kind: 'notifyParent'; parent: ParentInfo; outcome: CloseOutcome }
+  | { kind: 'notifySchedule'; scheduleRef: ScheduleRef; status: ExecutionStatus }
   | { kind: 'closeChild'; workflowId: string; runId: string; policy: 'TERMINATE' | 'REQUEST_CANCEL' };
 
 export interface UpdateState {
@@ -200,6 +207,7 @@ export interface ExecutionState {
   /** The input a retry of the workflow starts with (only with a retry policy). */
   retryInput?: unknown[];
   parent?: ParentInfo;
+  scheduleRef?: ScheduleRef;
   /** Open children by seq. */
   children?: Record<string, ChildState>;
   /** Pending signal and cancel requests to other workflows, by `signal:<seq>` / `cancel:<seq>`. */

@@ -30,6 +30,8 @@ export interface EventAttributes {
     parentWorkflowNamespace?: string;
     parentWorkflowExecution?: { workflowId: string; runId: string };
     parentInitiatedEventId?: number;
+    /** The schedule whose action started this run. */
+    scheduledBy?: string;
   };
   WorkflowTaskScheduled: { taskQueue: string; startToCloseTimeoutMs: number; attempt: number };
   WorkflowTaskStarted: {

@@ -14,6 +14,15 @@ export const ROUTES = {
   updateWorkflow: { method: 'POST', path: '/namespaces/:namespace/workflows/:workflowId/updates' },
   pollWorkflowUpdate: { method: 'GET', path: '/namespaces/:namespace/workflows/:workflowId/updates/:updateId' },
   terminateWorkflow: { method: 'POST', path: '/namespaces/:namespace/workflows/:workflowId/terminate' },
+  createSchedule: { method: 'POST', path: '/namespaces/:namespace/schedules' },
+  listSchedules: { method: 'GET', path: '/namespaces/:namespace/schedules' },
+  describeSchedule: { method: 'GET', path: '/namespaces/:namespace/schedules/:scheduleId' },
+  updateSchedule: { method: 'PUT', path: '/namespaces/:namespace/schedules/:scheduleId' },
+  deleteSchedule: { method: 'DELETE', path: '/namespaces/:namespace/schedules/:scheduleId' },
+  pauseSchedule: { method: 'POST', path: '/namespaces/:namespace/schedules/:scheduleId/pause' },
+  unpauseSchedule: { method: 'POST', path: '/namespaces/:namespace/schedules/:scheduleId/unpause' },
+  triggerSchedule: { method: 'POST', path: '/namespaces/:namespace/schedules/:scheduleId/trigger' },
+  backfillSchedule: { method: 'POST', path: '/namespaces/:namespace/schedules/:scheduleId/backfill' },
   registerWorkflow: { method: 'POST', path: '/namespaces/:namespace/workflow-types' },
   listWorkflowTypes: { method: 'GET', path: '/namespaces/:namespace/workflow-types' },
   describeTaskQueue: { method: 'GET', path: '/namespaces/:namespace/task-queues/:taskQueue' },
@@ -43,6 +52,10 @@ export const IDEMPOTENT: ReadonlySet<OperationId> = new Set<OperationId>([
   'queryWorkflow',
   'updateWorkflow', // with an update id, a repeated update returns the first one's outcome
   'pollWorkflowUpdate',
+  'listSchedules',
+  'describeSchedule',
+  'pauseSchedule',
+  'unpauseSchedule',
 ]);
 
 /** Fills `:name` placeholders with URL-encoded params. */

@@ -6,7 +6,8 @@
 import { setMaxListeners } from 'node:events';
 import { fireTimer } from '../engine/timers.js';
 import type { TimerRow } from '../engine/transition.js';
-import type { Store, WorkflowDefinition } from '../store/store.js';
+import { SCHEDULE_TIMER_KEY, scheduleTimerRunId, type Store, type WorkflowDefinition } from '../store/store.js';
+import { runSchedule } from './service/schedule-runner.js';
 import type { Clock } from './clock.js';
 import { CloseWaiters } from './close-waiters.js';
 import { UpdateWaiters } from './update-waiters.js';
@@ -47,7 +48,13 @@ export class ServerContext {
     this.updater.limits = config.historyLimits;
     this.timers = new TimerService(store, clock, (row) => this.fire(row), log);
     this.updater.beforeCommit((t) => syncMatch(this, t));
-    this.updater.onCommitted((transitions) => {
+    this.updater.onCommitted((transitions, schedules) => {
+      for (const w of schedules) {
+        const runId = scheduleTimerRunId(w.namespace, w.scheduleId);
+        this.timers.remove(runId, [SCHEDULE_TIMER_KEY]);
+        if (w.wakeAt !== null && !w.deleted)
+          this.timers.add([{ runId, key: SCHEDULE_TIMER_KEY, namespace: w.namespace, dueAt: w.wakeAt }]);
+      }
       for (const t of transitions) {
         if (t.tasksAdded.length > 0) this.matching.add(t.tasksAdded);
         if (t.timersRemoved.length > 0) this.timers.remove(t.state.runId, t.timersRemoved);
@@ -81,6 +88,8 @@ export class ServerContext {
 
   private async fire(row: TimerRow): Promise<void> {
     if (row.key.startsWith('x:')) return runOutboxEffect(this, row);
+    if (row.key === SCHEDULE_TIMER_KEY && row.runId.startsWith('sched:'))
+      return runSchedule(this, row.namespace, row.runId.slice(`sched:${row.namespace}:`.length), true);
     await this.updater.update(row.runId, (t) => {
       if (t.state.status !== 'Running') return NO_WRITE; // a closed run has no timer rows left
       t.removeTimer(row.key); // before firing: the engine may re-arm the same key

@@ -14,7 +14,13 @@ import { enforceHistoryLimits } from '../engine/limits.js';
 import { startRun } from '../engine/start.js';
 import { DEFAULT_HISTORY_LIMITS, type HistoryLimits } from '../engine/transition.js';
 import { coreJson } from '../store/state-json.js';
-import { StoreConflictError, type CurrentRunWrite, type ExecutionWrite, type Store } from '../store/store.js';
+import {
+  StoreConflictError,
+  type CurrentRunWrite,
+  type ExecutionWrite,
+  type ScheduleWrite,
+  type Store,
+} from '../store/store.js';
 import type { Clock } from './clock.js';
 import { appendRecent, sliceRecent, type RunCache } from './run-cache.js';
 import type { HistoryEvent } from '../protocol/events.js';
@@ -25,7 +31,7 @@ export interface CommitItem {
   baseVersion: number;
 }
 
-export type CommittedListener = (transitions: Transition[]) => void;
+export type CommittedListener = (transitions: Transition[], schedules: ScheduleWrite[]) => void;
 
 /** What a before-commit hook wants to hear about the commit it saw coming. */
 export interface CommitOutcomeHandler {
@@ -110,8 +116,12 @@ export class RunUpdater {
     }
   }
 
-  /** Commits transitions of one or more runs (and current-run pointers) atomically. */
-  async commit(given: CommitItem[], givenCurrentRuns: CurrentRunWrite[] = []): Promise<void> {
+  /** Commits transitions of one or more runs (and current-run pointers, and schedules) atomically. */
+  async commit(
+    given: CommitItem[],
+    givenCurrentRuns: CurrentRunWrite[] = [],
+    schedules: ScheduleWrite[] = [],
+  ): Promise<void> {
     const items = [...given];
     let currentRuns = givenCurrentRuns;
     for (let i = 0; i < items.length; i++) {
@@ -142,7 +152,7 @@ export class RunUpdater {
         if (h) handlers.push(h);
       }
     try {
-      await this.write(items, currentRuns);
+      await this.write(items, currentRuns, schedules);
     } catch (e) {
       for (const h of handlers) h.failed();
       throw e;
@@ -150,7 +160,7 @@ export class RunUpdater {
     for (const h of handlers) h.committed();
   }
 
-  private async write(items: CommitItem[], currentRuns: CurrentRunWrite[]): Promise<void> {
+  private async write(items: CommitItem[], currentRuns: CurrentRunWrite[], schedules: ScheduleWrite[]): Promise<void> {
     const json = items.map(({ transition: t }) => coreJson(t.state));
     const writes: ExecutionWrite[] = items.map(({ transition: t, baseVersion }, i) => ({
       state: t.state,
@@ -177,13 +187,13 @@ export class RunUpdater {
       });
     });
     try {
-      await this.store.commit({ executions: writes, currentRuns });
+      await this.store.commit({ executions: writes, currentRuns, ...(schedules.length ? { schedules } : {}) });
     } catch (e) {
       for (const { transition: t } of items) this.cache.invalidate(t.state.runId);
       throw e;
     }
     const transitions = items.map((i) => i.transition);
-    for (const l of this.listeners) l(transitions);
+    for (const l of this.listeners) l(transitions, schedules);
   }
 
   now(): number {

@@ -24,6 +24,7 @@ import {
 } from './conformance-fixtures.js';
 import { describeTasksAndTimersConformance } from './conformance-tasks.js';
 import { describeVisibilityConformance } from './conformance-visibility.js';
+import { describeSchedulesConformance } from './conformance-schedules.js';
 
 export interface StoreHarness {
   store: Store;
@@ -76,6 +77,7 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
     describeTasksAndTimersConformance(ctx);
     describeVisibilityConformance(ctx);
     describeDefinitions(ctx);
+    describeSchedulesConformance(ctx);
     describeReopen(ctx);
 
     it('answers ping and names its dialect', async () => {

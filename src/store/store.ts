@@ -7,6 +7,7 @@
  * may commit many mutations in one transaction (group commit) but each mutation succeeds or fails whole.
  */
 import type { ExecutionState } from '../engine/state.js';
+import type { ScheduleState } from '../schedules/state.js';
 import type { TaskRow, TimerRow } from '../engine/transition.js';
 import type { HistoryEvent } from '../protocol/events.js';
 import type { ExecutionStatus } from '../protocol/status.js';
@@ -63,6 +64,29 @@ export interface CurrentRunWrite extends CurrentRun {
 export interface Mutation {
   executions: ExecutionWrite[];
   currentRuns?: CurrentRunWrite[];
+  schedules?: ScheduleWrite[];
+}
+
+/** The timer row that wakes a schedule: run id `sched:<namespace>:<scheduleId>`, key `wake`. */
+export const scheduleTimerRunId = (namespace: string, scheduleId: string): string => `sched:${namespace}:${scheduleId}`;
+export const SCHEDULE_TIMER_KEY = 'wake';
+
+/** A schedule's new state (or its deletion), with its wake-up timer, checked against the version read. */
+export interface ScheduleWrite {
+  namespace: string;
+  scheduleId: string;
+  /** The new state; ignored when deleted. */
+  state: ScheduleState;
+  /** The version the writer read; 0 creates the schedule (and fails if it exists). */
+  expectedVersion: number;
+  deleted?: boolean;
+  /** When the schedule must wake next (its timer row), or null: no timer. */
+  wakeAt: number | null;
+}
+
+export interface StoredSchedule {
+  state: ScheduleState;
+  version: number;
 }
 
 /** A write lost a race (another writer changed the run first); the caller reloads and retries. */
@@ -133,6 +157,10 @@ export interface Store {
   listTasks(afterRowId: number, limit: number): Promise<Array<TaskRow & { rowId: number }>>;
   /** Timer rows due at or before `dueBefore`, earliest first. */
   dueTimers(dueBefore: number, limit: number): Promise<TimerRow[]>;
+
+  getSchedule(namespace: string, scheduleId: string): Promise<StoredSchedule | undefined>;
+  /** Schedules of a namespace ordered by id, after `afterScheduleId` (a page). */
+  listSchedules(namespace: string, afterScheduleId: string | undefined, limit: number): Promise<StoredSchedule[]>;
 
   putWorkflowDefinition(def: WorkflowDefinition): Promise<void>;
   getWorkflowDefinition(namespace: string, workflowType: string): Promise<WorkflowDefinition | undefined>;

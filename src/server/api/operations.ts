@@ -42,6 +42,25 @@ import { cancelWorkflow, terminateWorkflowRun } from '../service/workflow-reques
 import { signalWithStart, signalWorkflow } from '../service/signal-workflow.js';
 import { queryWorkflow } from '../service/query-workflow.js';
 import { pollUpdate, updateWorkflow } from '../service/update-workflow.js';
+import {
+  backfillSchedule,
+  createSchedule,
+  deleteSchedule,
+  describeSchedule,
+  listSchedules,
+  pauseSchedule,
+  triggerSchedule,
+  updateSchedule,
+} from '../service/schedules.js';
+import {
+  BackfillRequestSchema,
+  CreateScheduleRequestSchema,
+  ListSchedulesQuery,
+  NoteRequestSchema,
+  ScheduleParams,
+  TriggerRequestSchema,
+  UpdateScheduleRequestSchema,
+} from '../../protocol/schedule-api.js';
 import { waitWorkflowResults, workflowResult } from '../service/workflow-result.js';
 
 export interface OperationRequest {
@@ -218,6 +237,85 @@ export const operations: Operation[] = [
     params: WorkflowParams,
     body: TerminateWorkflowRequestSchema,
     handler: (ctx, r) => terminateWorkflowRun(ctx, p(r).namespace!, p(r).workflowId!, withIdentity(b(r), r.identity)),
+  },
+  {
+    id: 'createSchedule',
+    ...ROUTES.createSchedule,
+    summary: 'Create a schedule (cron, interval or calendar spec; a workflow start as its action)',
+    tags: ['schedules'],
+    params: NamespaceParams,
+    body: CreateScheduleRequestSchema,
+    handler: (ctx, r) => createSchedule(ctx, p(r).namespace!, b(r)),
+  },
+  {
+    id: 'listSchedules',
+    ...ROUTES.listSchedules,
+    summary: 'List schedules with their state and next action time',
+    tags: ['schedules'],
+    params: NamespaceParams,
+    query: ListSchedulesQuery,
+    handler: (ctx, r) => listSchedules(ctx, p(r).namespace!, q(r)),
+  },
+  {
+    id: 'describeSchedule',
+    ...ROUTES.describeSchedule,
+    summary: 'Describe a schedule: spec, next ten action times, recent actions, running workflows',
+    tags: ['schedules'],
+    params: ScheduleParams,
+    handler: (ctx, r) => describeSchedule(ctx, p(r).namespace!, p(r).scheduleId!),
+  },
+  {
+    id: 'updateSchedule',
+    ...ROUTES.updateSchedule,
+    summary: "Replace a schedule's spec, action, policies (and state)",
+    tags: ['schedules'],
+    params: ScheduleParams,
+    body: UpdateScheduleRequestSchema,
+    handler: (ctx, r) => updateSchedule(ctx, p(r).namespace!, p(r).scheduleId!, b(r)),
+  },
+  {
+    id: 'deleteSchedule',
+    ...ROUTES.deleteSchedule,
+    summary: 'Delete a schedule (its running workflows go on)',
+    tags: ['schedules'],
+    params: ScheduleParams,
+    handler: (ctx, r) => deleteSchedule(ctx, p(r).namespace!, p(r).scheduleId!),
+  },
+  {
+    id: 'pauseSchedule',
+    ...ROUTES.pauseSchedule,
+    summary: 'Pause a schedule',
+    tags: ['schedules'],
+    params: ScheduleParams,
+    body: NoteRequestSchema,
+    handler: (ctx, r) => pauseSchedule(ctx, p(r).namespace!, p(r).scheduleId!, true, b(r)?.note),
+  },
+  {
+    id: 'unpauseSchedule',
+    ...ROUTES.unpauseSchedule,
+    summary: 'Unpause a schedule (the time it was paused is not caught up)',
+    tags: ['schedules'],
+    params: ScheduleParams,
+    body: NoteRequestSchema,
+    handler: (ctx, r) => pauseSchedule(ctx, p(r).namespace!, p(r).scheduleId!, false, b(r)?.note),
+  },
+  {
+    id: 'triggerSchedule',
+    ...ROUTES.triggerSchedule,
+    summary: "Take an action now (the schedule's overlap policy, or the one given)",
+    tags: ['schedules'],
+    params: ScheduleParams,
+    body: TriggerRequestSchema,
+    handler: (ctx, r) => triggerSchedule(ctx, p(r).namespace!, p(r).scheduleId!, b(r)?.overlap),
+  },
+  {
+    id: 'backfillSchedule',
+    ...ROUTES.backfillSchedule,
+    summary: 'Take the actions the spec gives over past time ranges',
+    tags: ['schedules'],
+    params: ScheduleParams,
+    body: BackfillRequestSchema,
+    handler: (ctx, r) => backfillSchedule(ctx, p(r).namespace!, p(r).scheduleId!, b(r)),
   },
   {
     id: 'registerWorkflow',

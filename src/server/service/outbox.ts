@@ -14,6 +14,7 @@ import type { ServerContext } from '../context.js';
 import { NO_WRITE } from '../run-updater.js';
 import { loadRun } from './resolve-run.js';
 import { startWorkflowWith } from './start-workflow.js';
+import { scheduleWorkflowClosed } from './schedule-runner.js';
 
 const IDENTITY = 'weft-server';
 
@@ -54,6 +55,11 @@ export async function runOutboxEffect(ctx: ServerContext, row: TimerRow): Promis
         childClosed(t, parent.initiatedEventId, source.runId, outcome);
         return undefined;
       });
+      await done();
+      return;
+    }
+    case 'notifySchedule': {
+      await scheduleWorkflowClosed(ctx, effect.scheduleRef, source.workflowId, effect.status);
       await done();
       return;
     }

@@ -8,10 +8,10 @@ import { newRunId } from '../../common/ids.js';
 import { InvalidDurationError, optionalMs } from '../../common/duration.js';
 import { InvalidRetryPolicyError, resolveRetryPolicy, type ResolvedRetryPolicy } from '../../common/retry-policy.js';
 import { startRun } from '../../engine/start.js';
-import type { ParentInfo } from '../../engine/state.js';
+import type { ParentInfo, ScheduleRef } from '../../engine/state.js';
 import { signalWorkflow as signalRun, terminateWorkflow } from '../../engine/requests.js';
 import type { StartWorkflowRequest, StartWorkflowResponse } from '../../protocol/api.js';
-import { StoreConflictError, type CurrentRun } from '../../store/store.js';
+import { StoreConflictError, type CurrentRun, type CurrentRunWrite } from '../../store/store.js';
 import type { ServerContext } from '../context.js';
 import { checkPayload } from '../payload-limit.js';
 import type { CommitItem } from '../run-updater.js';
@@ -19,7 +19,7 @@ import { workflowResult } from './workflow-result.js';
 
 const FAILED_STATUSES = new Set(['Failed', 'Cancelled', 'Terminated', 'TimedOut']);
 
-interface ResolvedStart {
+export interface ResolvedStart {
   taskQueue: string;
   workflowExecutionTimeoutMs: number | undefined;
   workflowRunTimeoutMs: number | undefined;
@@ -28,7 +28,7 @@ interface ResolvedStart {
 }
 
 /** Applies the registered definition's defaults and checks durations and the retry policy. */
-async function resolveStart(
+export async function resolveStart(
   ctx: ServerContext,
   namespace: string,
   req: StartWorkflowRequest,
@@ -66,6 +66,8 @@ export interface StartExtras {
   signal?: { signalName: string; args: unknown[]; identity?: string; requestId?: string };
   /** A child workflow's start: its parent, and no registration needed (the parent names the task queue). */
   parent?: ParentInfo;
+  /** A schedule's action: the schedule hears when the workflow closes. */
+  scheduleRef?: ScheduleRef;
 }
 
 export async function startWorkflow(
@@ -113,12 +115,34 @@ async function tryStart(
   r: ResolvedStart,
   extras: StartExtras,
 ): Promise<StartWorkflowResponse> {
+  const plan = await planStart(ctx, namespace, req, r, extras);
+  if (plan.kind === 'existing') return plan.response;
+  await ctx.updater.commit(plan.items, plan.currentRuns);
+  return { runId: plan.runId, started: true };
+}
+
+/** A start decided but not committed: the caller commits it, possibly with more (a schedule's progress). */
+export type StartPlan =
+  | { kind: 'existing'; response: StartWorkflowResponse }
+  | { kind: 'new'; runId: string; items: CommitItem[]; currentRuns: CurrentRunWrite[] };
+
+/**
+ * Decides a start against the workflow id's current run (reuse and conflict policies) and builds the new run's
+ * first transition, without committing. Throws WORKFLOW_ALREADY_STARTED when the policies refuse.
+ */
+export async function planStart(
+  ctx: ServerContext,
+  namespace: string,
+  req: StartWorkflowRequest,
+  r: ResolvedStart,
+  extras: StartExtras,
+): Promise<StartPlan> {
   const current = await ctx.store.getCurrentRun(namespace, req.workflowId);
   const items: CommitItem[] = [];
   if (current) {
     const existing = await ctx.cache.get(current.runId);
     if (req.requestId && existing.state.startRequestId === req.requestId)
-      return { runId: current.runId, started: false };
+      return { kind: 'existing', response: { runId: current.runId, started: false } };
     if (existing.state.status === 'Running') {
       const conflict =
         req.workflowIdConflictPolicy ??
@@ -134,7 +158,7 @@ async function tryStart(
             throw e;
           }
         }
-        return { runId: current.runId, started: false };
+        return { kind: 'existing', response: { runId: current.runId, started: false } };
       }
       if (conflict === 'FAIL') throw alreadyStarted(req.workflowId, current);
       const item = await ctx.updater.begin(current.runId);
@@ -169,15 +193,20 @@ async function tryStart(
       ...(req.requestId ? { requestId: req.requestId } : {}),
       randomnessSeed: randomUUID(),
       ...(extras.parent ? { parent: extras.parent } : {}),
+      ...(extras.scheduleRef ? { scheduleRef: extras.scheduleRef } : {}),
     },
     ctx.clock.now(),
   );
   if (extras.signal) signalRun(t, extras.signal);
   items.push({ transition: t, baseVersion: 0 });
-  await ctx.updater.commit(items, [
-    { namespace, workflowId: req.workflowId, runId, status: 'Running', expectedRunId: current?.runId ?? null },
-  ]);
-  return { runId, started: true };
+  return {
+    kind: 'new',
+    runId,
+    items,
+    currentRuns: [
+      { namespace, workflowId: req.workflowId, runId, status: 'Running', expectedRunId: current?.runId ?? null },
+    ],
+  };
 }
 
 function alreadyStarted(workflowId: string, current: CurrentRun): ApiError {

@@ -5,7 +5,7 @@
  * common path costs no extra reads.
  */
 import type Database from 'better-sqlite3';
-import { StoreConflictError, type WorkflowDefinition } from '../store.js';
+import { SCHEDULE_TIMER_KEY, StoreConflictError, scheduleTimerRunId, type WorkflowDefinition } from '../store.js';
 import type { BatchOutcome } from './group-commit.js';
 import type { WireExecution, WireMutation } from './wire-mutation.js';
 
@@ -35,6 +35,9 @@ export class MutationWriter {
   private readonly deleteRunTimers: Database.Statement;
   private readonly closeCurrentRun: Database.Statement;
   private readonly putDefinition: Database.Statement;
+  private readonly insertSchedule: Database.Statement;
+  private readonly updateSchedule: Database.Statement;
+  private readonly deleteSchedule: Database.Statement;
   private readonly upsertActivity: Database.Statement;
   private readonly deleteActivity: Database.Statement;
   private readonly deleteRunActivities: Database.Statement;
@@ -102,6 +105,14 @@ export class MutationWriter {
       'INSERT INTO buffered_events (run_id, idx, data) VALUES (?, ?, ?) ON CONFLICT (run_id, idx) DO UPDATE SET data = excluded.data',
     );
     this.deleteRunBuffered = db.prepare('DELETE FROM buffered_events WHERE run_id = ?');
+    this.insertSchedule = db.prepare(
+      `INSERT INTO schedules (namespace, schedule_id, version, state) VALUES (?, ?, 1, ?)
+       ON CONFLICT (namespace, schedule_id) DO NOTHING`,
+    );
+    this.updateSchedule = db.prepare(
+      'UPDATE schedules SET version = ?, state = ? WHERE namespace = ? AND schedule_id = ? AND version = ?',
+    );
+    this.deleteSchedule = db.prepare('DELETE FROM schedules WHERE namespace = ? AND schedule_id = ? AND version = ?');
     this.putDefinition = db.prepare(
       `INSERT INTO workflow_definitions (namespace, workflow_type, task_queue, description, defaults, updated_at)
        VALUES (?, ?, ?, ?, ?, ?)
@@ -178,6 +189,28 @@ export class MutationWriter {
     for (const cr of m.currentRuns) this.writeCurrentRun(cr);
     for (const w of m.executions) this.writeExecution(w);
     if (m.definitions) for (const d of m.definitions) this.writeDefinition(d);
+    if (m.schedules) for (const sw of m.schedules) this.writeSchedule(sw);
+  }
+
+  private writeSchedule([namespace, scheduleId, state, expectedVersion, deleted, wakeAt]: NonNullable<
+    WireMutation['schedules']
+  >[number]): void {
+    const changes =
+      expectedVersion === 0
+        ? this.insertSchedule.run(namespace, scheduleId, state).changes
+        : deleted
+          ? this.deleteSchedule.run(namespace, scheduleId, expectedVersion).changes
+          : this.updateSchedule.run(expectedVersion + 1, state, namespace, scheduleId, expectedVersion).changes;
+    if (changes !== 1)
+      throw new StoreConflictError(
+        expectedVersion === 0
+          ? `schedule ${scheduleId} already exists`
+          : `schedule ${scheduleId} changed since version ${expectedVersion}`,
+      );
+    const runId = scheduleTimerRunId(namespace, scheduleId);
+    if (wakeAt === null || deleted) this.deleteTimer.run(runId, SCHEDULE_TIMER_KEY);
+    else this.upsertTimer.run(runId, SCHEDULE_TIMER_KEY, namespace, wakeAt);
+    this.wrote = true;
   }
 
   private writeDefinition(d: WorkflowDefinition): void {

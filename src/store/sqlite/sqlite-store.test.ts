@@ -78,6 +78,12 @@ describe('SqliteStore', () => {
         checksum: checksumOf(sql('0002_state_rows.sql')),
         applied_at: expect.any(Number),
       },
+      {
+        version: 3,
+        name: 'schedules',
+        checksum: checksumOf(sql('0003_schedules.sql')),
+        applied_at: expect.any(Number),
+      },
     ]);
     await s.close();
     const again = await openStore();

@@ -12,6 +12,7 @@ import { closeSync, fsyncSync, openSync } from 'node:fs';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
 import type { HistoryEvent } from '../../protocol/events.js';
+import type { ScheduleState } from '../../schedules/state.js';
 import type { ExecutionStatus } from '../../protocol/status.js';
 import type { TaskRow, TimerRow } from '../../engine/transition.js';
 import type { VisibilityQuery } from '../../visibility/query-ast.js';
@@ -24,6 +25,7 @@ import type {
   Store,
   StoredExecution,
   WorkflowDefinition,
+  StoredSchedule,
 } from '../store.js';
 import { InlineSink, ThreadSink } from './batch-sinks.js';
 import { isMemory, openConnection } from './connection.js';
@@ -88,6 +90,12 @@ function prepareStatements(db: Database.Database) {
       .raw(),
     definition: db.prepare('SELECT * FROM workflow_definitions WHERE namespace = ? AND workflow_type = ?'),
     definitions: db.prepare('SELECT * FROM workflow_definitions WHERE namespace = ? ORDER BY workflow_type'),
+    schedule: db.prepare('SELECT state, version FROM schedules WHERE namespace = ? AND schedule_id = ?').raw(),
+    schedules: db
+      .prepare(
+        'SELECT state, version FROM schedules WHERE namespace = ? AND schedule_id > ? ORDER BY schedule_id LIMIT ?',
+      )
+      .raw(),
   };
 }
 
@@ -251,6 +259,22 @@ export class SqliteStore implements Store {
   async dueTimers(dueBefore: number, limit: number): Promise<TimerRow[]> {
     const rows = this.open().statements.dueTimers.all(dueBefore, limit) as Array<[string, string, string, number]>;
     return rows.map(([runId, key, namespace, dueAt]) => ({ runId, key, namespace, dueAt }));
+  }
+
+  async getSchedule(namespace: string, scheduleId: string): Promise<StoredSchedule | undefined> {
+    const row = this.open().statements.schedule.get(namespace, scheduleId) as [string, number] | undefined;
+    return row ? { state: JSON.parse(row[0]) as ScheduleState, version: row[1] } : undefined;
+  }
+
+  async listSchedules(
+    namespace: string,
+    afterScheduleId: string | undefined,
+    limit: number,
+  ): Promise<StoredSchedule[]> {
+    const rows = this.open().statements.schedules.all(namespace, afterScheduleId ?? '', limit) as Array<
+      [string, number]
+    >;
+    return rows.map(([state, version]) => ({ state: JSON.parse(state) as ScheduleState, version }));
   }
 
   async putWorkflowDefinition(def: WorkflowDefinition): Promise<void> {

@@ -41,6 +41,8 @@ export interface WireMutation {
   /** [namespace, workflowId, runId, status, expectedRunId] */
   currentRuns: Array<[string, string, string, string, string | null]>;
   definitions?: WorkflowDefinition[];
+  /** [namespace, scheduleId, JSON of the state, expectedVersion, deleted, wakeAt] */
+  schedules?: Array<[string, string, string, number, boolean, number | null]>;
 }
 
 function bufferedRows(s: ExecutionState, change: ExecutionWrite['bufferedEvents']): WireExecution['buffered'] {
@@ -89,5 +91,17 @@ export function toWire(m: Mutation): WireMutation {
       };
     }),
     currentRuns: (m.currentRuns ?? []).map((c) => [c.namespace, c.workflowId, c.runId, c.status, c.expectedRunId]),
+    ...(m.schedules?.length
+      ? {
+          schedules: m.schedules.map((w): [string, string, string, number, boolean, number | null] => [
+            w.namespace,
+            w.scheduleId,
+            JSON.stringify(w.state),
+            w.expectedVersion,
+            w.deleted === true,
+            w.wakeAt,
+          ]),
+        }
+      : {}),
   };
 }

@@ -1,0 +1,176 @@
+/**
+ * The schedule's decisions, pure: given its state and the time, what to do next. The server applies one step
+ * at a time and commits each with the schedule's new state (a workflow start and the schedule's progress in one
+ * mutation), so a crash between deciding and starting repeats the decision, never the start.
+ */
+import type { ExecutionStatus } from '../protocol/status.js';
+import { jitterOf, nextNominalTime, nominalTimesBetween } from './spec.js';
+import { RECENT_ACTIONS_KEPT, type PendingAction, type ScheduleState } from './state.js';
+
+export type RunningEntry = ScheduleState['running'][number];
+
+export type ScheduleStep =
+  /** Start a workflow for `action` (and first terminate `terminate`: TERMINATE_OTHER). */
+  | { kind: 'start'; action: PendingAction; workflowId: string; terminate: RunningEntry[] }
+  /** Ask the running workflows to cancel (CANCEL_OTHER); the action waits in the buffer. */
+  | { kind: 'cancel'; runs: RunningEntry[] }
+  /** Nothing to do now (the state may still have changed: times skipped, counted). */
+  | { kind: 'idle' };
+
+/** Missed times counted one by one at most this many per step; beyond, the schedule jumps ahead. */
+const MISSED_COUNT_LIMIT = 1_000;
+/** Nominal times of a backfill turned into pending actions per step. */
+const BACKFILL_CHUNK = 100;
+
+/** The id of the workflow an action starts: the prefix and the nominal time, to the second when it is whole. */
+export function actionWorkflowId(s: ScheduleState, nominalTime: number): string {
+  const iso = new Date(nominalTime).toISOString().replace('.000Z', 'Z');
+  return `${s.action.workflowId ?? s.scheduleId}-${iso}`;
+}
+
+/**
+ * Decides the next step and changes `s` (a private copy) accordingly. Call it again after carrying out a
+ * 'start' or 'cancel' step (and recording the started run with `recordStart`), until it answers 'idle'.
+ */
+export function nextStep(s: ScheduleState, now: number): ScheduleStep {
+  for (;;) {
+    // 1. a buffered action whose turn has come
+    if (s.buffered.length > 0 && s.running.length === 0 && !s.paused) {
+      const action = s.buffered.shift()!;
+      return startStep(s, action, []);
+    }
+    // 2. triggers and backfills (also while paused, as Temporal)
+    if (s.manual.length === 0 && s.backfills.length > 0) expandBackfill(s);
+    const manual = s.manual.shift();
+    if (manual) {
+      const step = applyOverlap(s, manual);
+      if (step) return step;
+      continue;
+    }
+    // 3. the spec's next time, once it (and its jitter) is due
+    const next = nextNominalTime(s.spec, s.lastProcessedTime);
+    if (next === undefined || next + jitterOf(s.spec, s.scheduleId, next) > now) return { kind: 'idle' };
+    if (s.paused || (s.limitedActions && s.remainingActions <= 0)) {
+      s.lastProcessedTime = next;
+      continue;
+    }
+    const windowStart = now - s.policies.catchupWindowMs;
+    if (next < windowStart) {
+      skipMissed(s, windowStart);
+      continue;
+    }
+    s.lastProcessedTime = next;
+    const step = applyOverlap(s, { nominalTime: next, overlap: s.policies.overlap, manual: false });
+    if (step) return step;
+  }
+}
+
+/** Counts (up to a limit) and skips the nominal times older than the catch-up window. */
+function skipMissed(s: ScheduleState, windowStart: number): void {
+  const missed = nominalTimesBetween(s.spec, s.lastProcessedTime, windowStart - 1, MISSED_COUNT_LIMIT);
+  s.counters.missedCatchupWindow += missed.length;
+  s.lastProcessedTime =
+    missed.length === MISSED_COUNT_LIMIT ? windowStart - 1 : (missed[missed.length - 1] ?? windowStart - 1);
+}
+
+function expandBackfill(s: ScheduleState): void {
+  const b = s.backfills[0]!;
+  const times = nominalTimesBetween(s.spec, b.fromExclusive, b.to, BACKFILL_CHUNK);
+  for (const t of times) s.manual.push({ nominalTime: t, overlap: b.overlap, manual: true });
+  if (times.length < BACKFILL_CHUNK) s.backfills.shift();
+  else b.fromExclusive = times[times.length - 1]!;
+}
+
+/** What the overlap policy makes of an action; undefined when it was skipped or buffered without more to do. */
+function applyOverlap(s: ScheduleState, action: PendingAction): ScheduleStep | undefined {
+  if (s.running.length === 0 || action.overlap === 'ALLOW_ALL') return startStep(s, action, []);
+  switch (action.overlap) {
+    case 'SKIP':
+      s.counters.skippedOverlap++;
+      return undefined;
+    case 'BUFFER_ONE':
+      if (s.buffered.length === 0) s.buffered.push(action);
+      else s.counters.bufferDropped++;
+      return undefined;
+    case 'BUFFER_ALL':
+      s.buffered.push(action);
+      return undefined;
+    case 'CANCEL_OTHER':
+      // the new action starts once the others have closed (as Temporal): at most one waits
+      if (s.buffered.length === 0) s.buffered.push(action);
+      else s.buffered[0] = action;
+      return { kind: 'cancel', runs: [...s.running] };
+    case 'TERMINATE_OTHER': {
+      const terminate = [...s.running];
+      s.running = [];
+      return startStep(s, action, terminate);
+    }
+  }
+  return undefined;
+}
+
+function startStep(s: ScheduleState, action: PendingAction, terminate: RunningEntry[]): ScheduleStep {
+  return { kind: 'start', action, workflowId: actionWorkflowId(s, action.nominalTime), terminate };
+}
+
+/** The start of a step committed: the schedule counts it and waits for the workflow to close. */
+export function recordStart(
+  s: ScheduleState,
+  step: Extract<ScheduleStep, { kind: 'start' }>,
+  runId: string,
+  now: number,
+): void {
+  s.counters.actions++;
+  if (s.limitedActions && !step.action.manual) s.remainingActions = Math.max(0, s.remainingActions - 1);
+  s.running.push({ workflowId: step.workflowId, runId, nominalTime: step.action.nominalTime });
+  pushRecent(s, {
+    nominalTime: step.action.nominalTime,
+    actualTime: now,
+    workflowId: step.workflowId,
+    runId,
+    status: 'Running',
+  });
+}
+
+/** The action could not start (its workflow id is taken): recorded, and the schedule goes on. */
+export function recordStartRefused(s: ScheduleState): void {
+  s.counters.startRefused++;
+}
+
+function pushRecent(s: ScheduleState, a: ScheduleState['recentActions'][number]): void {
+  s.recentActions.push(a);
+  if (s.recentActions.length > RECENT_ACTIONS_KEPT)
+    s.recentActions.splice(0, s.recentActions.length - RECENT_ACTIONS_KEPT);
+}
+
+/** A workflow the schedule started has closed. Returns false when the schedule did not know it as running. */
+export function workflowClosed(s: ScheduleState, workflowId: string, status: ExecutionStatus): boolean {
+  const i = s.running.findIndex((r) => r.workflowId === workflowId);
+  if (i < 0) return false;
+  s.running.splice(i, 1);
+  const recent = s.recentActions.find((a) => a.workflowId === workflowId);
+  if (recent) recent.status = status;
+  if (s.policies.pauseOnFailure && (status === 'Failed' || status === 'TimedOut')) {
+    s.paused = true;
+    s.note = `paused because workflow ${workflowId} ended ${status} (pauseOnFailure)`;
+  }
+  return true;
+}
+
+/** When the schedule must look again: now (work pending), at its next action time, or never. */
+export function nextWake(s: ScheduleState, now: number): number | undefined {
+  if (s.manual.length > 0 || s.backfills.length > 0) return now;
+  if (s.buffered.length > 0 && s.running.length === 0 && !s.paused) return now;
+  if (s.paused || (s.limitedActions && s.remainingActions <= 0)) return undefined;
+  const next = nextNominalTime(s.spec, s.lastProcessedTime);
+  return next === undefined ? undefined : next + jitterOf(s.spec, s.scheduleId, next);
+}
+
+/** The next `count` action times from `now` (for describe): nominal time plus jitter. */
+export function upcomingActionTimes(s: ScheduleState, now: number, count: number): number[] {
+  if (s.paused || (s.limitedActions && s.remainingActions <= 0)) return [];
+  const from = Math.max(s.lastProcessedTime, now - 1);
+  const times = nominalTimesBetween(s.spec, from, Number.MAX_SAFE_INTEGER, count);
+  const left = s.limitedActions ? s.remainingActions : count;
+  return times.slice(0, left).map((t) => t + jitterOf(s.spec, s.scheduleId, t));
+}

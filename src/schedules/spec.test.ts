@@ -1,0 +1,543 @@
+import { describe, expect, it } from 'vitest';
+import {
+  InvalidScheduleSpecError,
+  describeSpec,
+  formatMs,
+  jitterOf,
+  nextNominalTime,
+  nominalTimesBetween,
+  resolveScheduleSpec,
+  type ResolvedScheduleSpec,
+} from './spec.js';
+
+const at = (iso: string): number => {
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) throw new Error(`bad test time ${iso}`);
+  return ms;
+};
+const isoOf = (ms: number): string => new Date(ms).toISOString();
+/** Wall-clock time in a zone, 'YYYY-MM-DD HH:mm:ss'. */
+const local = (ms: number, timeZone: string): string => new Date(ms).toLocaleString('sv-SE', { timeZone });
+const HOUR = 3_600_000;
+
+/** The spec's times in (from, until], as ISO strings. */
+function times(input: unknown, from: string, until: string, limit = 1000): string[] {
+  return nominalTimesBetween(resolveScheduleSpec(input), at(from), at(until), limit).map(isoOf);
+}
+
+describe('resolveScheduleSpec', () => {
+  it('normalises and defaults, and the result survives JSON', () => {
+    const spec = resolveScheduleSpec({
+      cronExpressions: ['  0   *  * * * '],
+      intervals: [{ every: '1h', offset: '15m' }, { every: 90_000 }],
+      calendars: [{ hour: 9, dayOfWeek: 'monday-fri', comment: 'mornings' }],
+      startAt: '2026-01-01T00:00:00Z',
+      endAt: new Date('2027-01-01T00:00:00Z'),
+      jitter: '30s',
+    });
+    expect(spec).toEqual({
+      cronExpressions: ['0 * * * *'],
+      intervals: [
+        { everyMs: HOUR, offsetMs: 900_000 },
+        { everyMs: 90_000, offsetMs: 0 },
+      ],
+      calendars: [
+        {
+          second: '0',
+          minute: '0',
+          hour: '9',
+          dayOfMonth: '*',
+          month: '*',
+          dayOfWeek: 'MON-FRI',
+          year: '*',
+          comment: 'mornings',
+        },
+      ],
+      startAt: at('2026-01-01T00:00:00Z'),
+      endAt: at('2027-01-01T00:00:00Z'),
+      jitterMs: 30_000,
+      timezone: 'UTC',
+    });
+    const stored = JSON.parse(JSON.stringify(spec)) as ResolvedScheduleSpec;
+    expect(stored).toEqual(spec);
+    const from = at('2026-03-01T00:00:00Z');
+    expect(nominalTimesBetween(stored, from, from + 10 * HOUR, 50)).toEqual(
+      nominalTimesBetween(spec, from, from + 10 * HOUR, 50),
+    );
+  });
+
+  it('fixes the case of a time zone but keeps an alias as written', () => {
+    expect(resolveScheduleSpec({ intervals: [{ every: '1h' }], timezone: 'utc' }).timezone).toBe('UTC');
+    expect(resolveScheduleSpec({ intervals: [{ every: '1h' }], timezone: 'europe/berlin' }).timezone).toBe(
+      'Europe/Berlin',
+    );
+    expect(resolveScheduleSpec({ intervals: [{ every: '1h' }], timezone: 'Asia/Kolkata' }).timezone).toBe(
+      'Asia/Kolkata',
+    );
+  });
+
+  it('takes startAt and endAt as ISO strings, epoch ms or Dates, null as unset', () => {
+    const base = { intervals: [{ every: '1h' }] };
+    expect(resolveScheduleSpec({ ...base, startAt: '2026-01-01' }).startAt).toBe(at('2026-01-01T00:00:00Z'));
+    expect(resolveScheduleSpec({ ...base, startAt: '2026-01-01T09:00:00+05:30' }).startAt).toBe(
+      at('2026-01-01T03:30:00Z'),
+    );
+    expect(resolveScheduleSpec({ ...base, startAt: 1_767_225_600_000 }).startAt).toBe(1_767_225_600_000);
+    const spec = resolveScheduleSpec({ ...base, startAt: null, endAt: null, jitter: null, timezone: null });
+    expect(spec).toEqual({
+      cronExpressions: [],
+      intervals: [{ everyMs: HOUR, offsetMs: 0 }],
+      calendars: [],
+      jitterMs: 0,
+      timezone: 'UTC',
+    });
+  });
+});
+
+describe('cron expressions', () => {
+  it('reads 5 fields minute first and 6 fields second first', () => {
+    expect(times({ cronExpressions: ['*/15 * * * *'] }, '2026-01-01T00:07:00Z', '2026-01-01T01:00:00Z')).toEqual([
+      '2026-01-01T00:15:00.000Z',
+      '2026-01-01T00:30:00.000Z',
+      '2026-01-01T00:45:00.000Z',
+      '2026-01-01T01:00:00.000Z',
+    ]);
+    expect(times({ cronExpressions: ['*/20 * * * * *'] }, '2026-01-01T00:00:00Z', '2026-01-01T00:01:00Z')).toEqual([
+      '2026-01-01T00:00:20.000Z',
+      '2026-01-01T00:00:40.000Z',
+      '2026-01-01T00:01:00.000Z',
+    ]);
+    expect(times({ cronExpressions: ['30 15 10 * * *'] }, '2026-01-01T00:00:00Z', '2026-01-02T23:00:00Z')).toEqual([
+      '2026-01-01T10:15:30.000Z',
+      '2026-01-02T10:15:30.000Z',
+    ]);
+  });
+
+  it('knows the nicknames', () => {
+    const from = '2026-01-01T00:00:00Z'; // a Thursday
+    const first = (nick: string) => isoOf(nextNominalTime(resolveScheduleSpec({ cronExpressions: [nick] }), at(from))!);
+    expect(first('@yearly')).toBe('2027-01-01T00:00:00.000Z');
+    expect(first('@annually')).toBe('2027-01-01T00:00:00.000Z');
+    expect(first('@monthly')).toBe('2026-02-01T00:00:00.000Z');
+    expect(first('@weekly')).toBe('2026-01-04T00:00:00.000Z');
+    expect(first('@daily')).toBe('2026-01-02T00:00:00.000Z');
+    expect(first('@midnight')).toBe('2026-01-02T00:00:00.000Z');
+    expect(first('@hourly')).toBe('2026-01-01T01:00:00.000Z');
+  });
+
+  it('needs both day-of-month and day-of-week to match, as Temporal', () => {
+    expect(times({ cronExpressions: ['0 9 1-7 * MON'] }, '2026-01-01T00:00:00Z', '2026-04-01T00:00:00Z')).toEqual([
+      '2026-01-05T09:00:00.000Z',
+      '2026-02-02T09:00:00.000Z',
+      '2026-03-02T09:00:00.000Z',
+    ]);
+  });
+
+  it('is strictly after afterMs, also with milliseconds', () => {
+    const spec = resolveScheduleSpec({ cronExpressions: ['* * * * * *'] });
+    expect(nextNominalTime(spec, at('2026-01-01T00:00:00Z'))).toBe(at('2026-01-01T00:00:01Z'));
+    expect(nextNominalTime(spec, at('2026-01-01T00:00:00.999Z'))).toBe(at('2026-01-01T00:00:01Z'));
+    expect(nextNominalTime(spec, at('2026-01-01T00:00:00.999Z') - 1000)).toBe(at('2026-01-01T00:00:00Z'));
+  });
+});
+
+describe('daylight saving time', () => {
+  it('skips a time that does not exist (New York, 02:30 on 2026-03-08), as Temporal', () => {
+    const tz = 'America/New_York';
+    const got = nominalTimesBetween(
+      resolveScheduleSpec({ cronExpressions: ['30 2 * * *'], timezone: tz }),
+      at('2026-03-06T12:00:00Z'),
+      at('2026-03-10T12:00:00Z'),
+      10,
+    );
+    expect(got.map(isoOf)).toEqual([
+      '2026-03-07T07:30:00.000Z', // 02:30 EST
+      '2026-03-09T06:30:00.000Z', // 02:30 EDT
+      '2026-03-10T06:30:00.000Z',
+    ]);
+    expect(got.map((t) => local(t, tz))).toEqual(['2026-03-07 02:30:00', '2026-03-09 02:30:00', '2026-03-10 02:30:00']);
+  });
+
+  it('skips it in a calendar too', () => {
+    const got = times(
+      { calendars: [{ hour: 2, minute: 30 }], timezone: 'America/New_York' },
+      '2026-03-07T12:00:00Z',
+      '2026-03-09T12:00:00Z',
+    );
+    expect(got).toEqual(['2026-03-09T06:30:00.000Z']);
+  });
+
+  it('fires a repeated time once (New York, 01:30 on 2026-11-01), at its first occurrence', () => {
+    const spec = resolveScheduleSpec({ cronExpressions: ['30 1 * * *'], timezone: 'America/New_York' });
+    const got = nominalTimesBetween(spec, at('2026-10-31T00:00:00Z'), at('2026-11-03T00:00:00Z'), 10);
+    expect(got.map(isoOf)).toEqual([
+      '2026-10-31T05:30:00.000Z', // 01:30 EDT
+      '2026-11-01T05:30:00.000Z', // 01:30 EDT, the first of the two 01:30s
+      '2026-11-02T06:30:00.000Z', // 01:30 EST
+    ]);
+    // from between the two occurrences, the second is not a time either
+    expect(nextNominalTime(spec, at('2026-11-01T05:45:00Z'))).toBe(at('2026-11-02T06:30:00Z'));
+    expect(nextNominalTime(spec, at('2026-11-01T06:15:00Z'))).toBe(at('2026-11-02T06:30:00Z'));
+    // with a step, the repeated hour is walked twice: every real half hour fires
+    expect(
+      times(
+        { cronExpressions: ['*/30 1 * * *'], timezone: 'America/New_York' },
+        '2026-11-01T04:00:00Z',
+        '2026-11-01T12:00:00Z',
+      ),
+    ).toEqual([
+      '2026-11-01T05:00:00.000Z',
+      '2026-11-01T05:30:00.000Z',
+      '2026-11-01T06:00:00.000Z',
+      '2026-11-01T06:30:00.000Z',
+    ]);
+  });
+
+  it('fires every real hour once in Berlin: 23 times on 2026-03-29, 25 on 2026-10-25', () => {
+    const spec = resolveScheduleSpec({ cronExpressions: ['0 * * * *'], timezone: 'Europe/Berlin' });
+    const dayOf = (startUtc: string, endUtc: string) =>
+      nominalTimesBetween(spec, at(startUtc) - 1, at(endUtc) - 1, 100);
+
+    const spring = dayOf('2026-03-28T23:00:00Z', '2026-03-29T22:00:00Z'); // local midnight to midnight
+    expect(spring).toHaveLength(23);
+    expect(spring.map((t) => local(t, 'Europe/Berlin').slice(11, 13))).not.toContain('02');
+    const fall = dayOf('2026-10-24T22:00:00Z', '2026-10-25T23:00:00Z');
+    expect(fall).toHaveLength(25);
+    expect(fall.filter((t) => local(t, 'Europe/Berlin').slice(11, 13) === '02')).toHaveLength(2);
+    for (const day of [spring, fall]) {
+      expect(day.every((t, i) => i === 0 || t - day[i - 1]! === HOUR)).toBe(true);
+      expect(day.every((t) => local(t, 'Europe/Berlin').slice(14) === '00:00')).toBe(true);
+    }
+  });
+
+  it('reads a weekday schedule in Asia/Kolkata', () => {
+    const tz = 'Asia/Kolkata';
+    const got = nominalTimesBetween(
+      resolveScheduleSpec({ cronExpressions: ['0 9 * * MON-FRI'], timezone: tz }),
+      at('2026-01-01T00:00:00Z'), // a Thursday
+      at('2026-01-10T00:00:00Z'),
+      10,
+    );
+    expect(got.map(isoOf)).toEqual([
+      '2026-01-01T03:30:00.000Z',
+      '2026-01-02T03:30:00.000Z',
+      '2026-01-05T03:30:00.000Z',
+      '2026-01-06T03:30:00.000Z',
+      '2026-01-07T03:30:00.000Z',
+      '2026-01-08T03:30:00.000Z',
+      '2026-01-09T03:30:00.000Z',
+    ]);
+    expect(got.every((t) => local(t, tz).endsWith(' 09:00:00'))).toBe(true);
+  });
+
+  it('leaves intervals alone: they are instants, not wall-clock times', () => {
+    const got = times(
+      { intervals: [{ every: '1h' }], timezone: 'Europe/Berlin' },
+      '2026-03-29T00:00:00Z',
+      '2026-03-29T04:00:00Z',
+    );
+    expect(got).toEqual([
+      '2026-03-29T01:00:00.000Z',
+      '2026-03-29T02:00:00.000Z',
+      '2026-03-29T03:00:00.000Z',
+      '2026-03-29T04:00:00.000Z',
+    ]);
+  });
+});
+
+describe('intervals', () => {
+  it('fires at the offset past each epoch-aligned interval', () => {
+    expect(
+      times({ intervals: [{ every: '1h', offset: '15m' }] }, '2026-01-01T10:15:00Z', '2026-01-01T13:00:00Z'),
+    ).toEqual(['2026-01-01T11:15:00.000Z', '2026-01-01T12:15:00.000Z']);
+    const spec = resolveScheduleSpec({ intervals: [{ every: '7m' }] });
+    const got = nominalTimesBetween(spec, at('2026-05-05T05:05:05Z'), Number.MAX_SAFE_INTEGER, 20);
+    expect(got).toHaveLength(20);
+    expect(got.every((t, i) => t % 420_000 === 0 && (i === 0 || t - got[i - 1]! === 420_000))).toBe(true);
+  });
+});
+
+describe('merging entries', () => {
+  it('merges cron, interval and calendar times in order, without duplicates', () => {
+    const got = times(
+      {
+        cronExpressions: ['0 * * * *'],
+        intervals: [{ every: '30m' }],
+        calendars: [{ hour: '*', minute: [0, 45] }],
+      },
+      '2026-01-01T00:00:00Z',
+      '2026-01-01T02:00:00Z',
+    );
+    expect(got).toEqual([
+      '2026-01-01T00:30:00.000Z',
+      '2026-01-01T00:45:00.000Z',
+      '2026-01-01T01:00:00.000Z',
+      '2026-01-01T01:30:00.000Z',
+      '2026-01-01T01:45:00.000Z',
+      '2026-01-01T02:00:00.000Z',
+    ]);
+  });
+
+  it('stops at the limit and at untilMs', () => {
+    const spec = resolveScheduleSpec({ cronExpressions: ['* * * * *'], intervals: [{ every: '30s' }] });
+    const from = at('2026-01-01T00:00:00Z');
+    expect(nominalTimesBetween(spec, from, from + HOUR, 3).map(isoOf)).toEqual([
+      '2026-01-01T00:00:30.000Z',
+      '2026-01-01T00:01:00.000Z',
+      '2026-01-01T00:01:30.000Z',
+    ]);
+    expect(nominalTimesBetween(spec, from, from + 60_000, 100)).toHaveLength(2);
+    expect(nominalTimesBetween(spec, from, from + 29_999, 100)).toEqual([]);
+    expect(nominalTimesBetween(spec, from, from + HOUR, 0)).toEqual([]);
+  });
+});
+
+describe('startAt and endAt', () => {
+  const base = { intervals: [{ every: '1h' }], startAt: '2026-01-01T05:00:00Z', endAt: '2026-01-01T08:00:00Z' };
+
+  it('bound the times, both ends included', () => {
+    expect(times(base, '2025-06-01T00:00:00Z', '2026-06-01T00:00:00Z')).toEqual([
+      '2026-01-01T05:00:00.000Z',
+      '2026-01-01T06:00:00.000Z',
+      '2026-01-01T07:00:00.000Z',
+      '2026-01-01T08:00:00.000Z',
+    ]);
+    const spec = resolveScheduleSpec(base);
+    expect(nextNominalTime(spec, 0)).toBe(at('2026-01-01T05:00:00Z'));
+    expect(nextNominalTime(spec, at('2026-01-01T07:00:00Z'))).toBe(at('2026-01-01T08:00:00Z'));
+    expect(nextNominalTime(spec, at('2026-01-01T08:00:00Z'))).toBeUndefined();
+  });
+
+  it('a startAt between times waits for the next one', () => {
+    const spec = resolveScheduleSpec({ cronExpressions: ['0 * * * *'], startAt: '2026-01-01T05:30:00Z' });
+    expect(nextNominalTime(spec, 0)).toBe(at('2026-01-01T06:00:00Z'));
+  });
+});
+
+describe('calendars', () => {
+  it('defaults second, minute and hour to 0 and the rest to any', () => {
+    expect(times({ calendars: [{ dayOfMonth: 15 }] }, '2026-01-01T00:00:00Z', '2026-04-01T00:00:00Z')).toEqual([
+      '2026-01-15T00:00:00.000Z',
+      '2026-02-15T00:00:00.000Z',
+      '2026-03-15T00:00:00.000Z',
+    ]);
+  });
+
+  it('takes names, ranges and lists', () => {
+    expect(
+      times({ calendars: [{ dayOfWeek: 'MON-FRI', hour: 9 }] }, '2026-01-01T00:00:00Z', '2026-01-07T00:00:00Z'),
+    ).toEqual([
+      '2026-01-01T09:00:00.000Z',
+      '2026-01-02T09:00:00.000Z',
+      '2026-01-05T09:00:00.000Z',
+      '2026-01-06T09:00:00.000Z',
+    ]);
+    expect(
+      times({ calendars: [{ month: 'JAN', dayOfMonth: 1 }] }, '2026-01-01T00:00:00Z', '2029-01-01T00:00:00Z'),
+    ).toEqual(['2027-01-01T00:00:00.000Z', '2028-01-01T00:00:00.000Z', '2029-01-01T00:00:00.000Z']);
+    // names written out or cut short, as Temporal allows
+    const spec = resolveScheduleSpec({ calendars: [{ month: 'january,Mar', dayOfWeek: 'Saturday-su' }] });
+    expect(spec.calendars[0]).toMatchObject({ month: 'JAN,MAR', dayOfWeek: 'SAT-SUN' });
+  });
+
+  it('takes steps, as structured ranges and as strings', () => {
+    const from = '2026-01-01T00:00:00Z';
+    expect(
+      times({ calendars: [{ hour: 10, minute: [{ start: 0, end: 30, step: 15 }, 50] }] }, from, '2026-01-01T12:00:00Z'),
+    ).toEqual([
+      '2026-01-01T10:00:00.000Z',
+      '2026-01-01T10:15:00.000Z',
+      '2026-01-01T10:30:00.000Z',
+      '2026-01-01T10:50:00.000Z',
+    ]);
+    // 'x/y' is x to the end in steps of y; a range without an end is its start alone
+    expect(times({ calendars: [{ hour: 10, minute: '5/20' }] }, from, '2026-01-01T12:00:00Z')).toEqual([
+      '2026-01-01T10:05:00.000Z',
+      '2026-01-01T10:25:00.000Z',
+      '2026-01-01T10:45:00.000Z',
+    ]);
+    expect(
+      times({ calendars: [{ hour: 10, minute: [{ start: 5, step: 10 }] }] }, from, '2026-01-01T12:00:00Z'),
+    ).toEqual(['2026-01-01T10:05:00.000Z']);
+  });
+
+  it('filters on the year, and 7 is Sunday', () => {
+    const spec = resolveScheduleSpec({ calendars: [{ year: 2027, month: 2, dayOfMonth: 1 }] });
+    expect(nextNominalTime(spec, at('2026-01-01T00:00:00Z'))).toBe(at('2027-02-01T00:00:00Z'));
+    expect(nextNominalTime(spec, at('2027-02-01T00:00:00Z'))).toBeUndefined();
+    expect(times({ calendars: [{ dayOfWeek: 7 }] }, '2026-01-01T00:00:00Z', '2026-01-12T00:00:00Z')).toEqual([
+      '2026-01-04T00:00:00.000Z',
+      '2026-01-11T00:00:00.000Z',
+    ]);
+  });
+
+  it('needs every field to match (day of month and day of week: Friday the 13th)', () => {
+    expect(
+      times({ calendars: [{ dayOfMonth: 13, dayOfWeek: 'FRI' }] }, '2026-01-01T00:00:00Z', '2026-12-31T00:00:00Z'),
+    ).toEqual(['2026-02-13T00:00:00.000Z', '2026-03-13T00:00:00.000Z', '2026-11-13T00:00:00.000Z']);
+  });
+});
+
+describe('jitterOf', () => {
+  const spec = resolveScheduleSpec({ cronExpressions: ['0 * * * *'], jitter: '10m' });
+  const nominals = Array.from({ length: 500 }, (_, i) => at('2026-01-01T00:00:00Z') + i * HOUR);
+
+  it('is deterministic and in [0, jitter)', () => {
+    const a = nominals.map((t) => jitterOf(spec, 'sched-a', t));
+    expect(nominals.map((t) => jitterOf(JSON.parse(JSON.stringify(spec)), 'sched-a', t))).toEqual(a);
+    expect(a.every((j) => Number.isInteger(j) && j >= 0 && j < 600_000)).toBe(true);
+    // spread over the range, and different for another schedule
+    expect(Math.min(...a)).toBeLessThan(60_000);
+    expect(Math.max(...a)).toBeGreaterThan(540_000);
+    const b = nominals.map((t) => jitterOf(spec, 'sched-b', t));
+    expect(b.filter((j, i) => j === a[i]).length).toBeLessThan(5);
+  });
+
+  it('is 0 without jitter, and stays below the gap to the next time', () => {
+    expect(jitterOf(resolveScheduleSpec({ cronExpressions: ['0 * * * *'] }), 's', nominals[0]!)).toBe(0);
+    const dense = resolveScheduleSpec({ intervals: [{ every: '1m' }], jitter: '1h' });
+    const js = nominals.map((t) => jitterOf(dense, 's', t));
+    expect(js.every((j) => j >= 0 && j < 60_000)).toBe(true);
+    expect(Math.max(...js)).toBeGreaterThan(30_000);
+  });
+});
+
+describe('performance', () => {
+  it('finds 10 times of an every-minute cron within a year quickly', () => {
+    const spec = resolveScheduleSpec({ cronExpressions: ['* * * * *'], timezone: 'Europe/Berlin' });
+    const started = performance.now();
+    const got = nominalTimesBetween(spec, at('2026-01-01T00:00:00Z'), at('2027-01-01T00:00:00Z'), 10);
+    expect(got).toHaveLength(10);
+    expect(got[9]).toBe(at('2026-01-01T00:10:00Z'));
+    expect(performance.now() - started).toBeLessThan(200);
+  });
+
+  it('catching up from far in the past is bounded by the limit', () => {
+    const spec = resolveScheduleSpec({ cronExpressions: ['* * * * * *'], intervals: [{ every: '1s' }] });
+    const started = performance.now();
+    const got = nominalTimesBetween(spec, at('2000-01-01T00:00:00Z'), at('2026-01-01T00:00:00Z'), 100);
+    expect(got).toHaveLength(100);
+    expect(got[99]).toBe(at('2000-01-01T00:01:40Z'));
+    expect(nextNominalTime(spec, 0)).toBe(1000);
+    expect(performance.now() - started).toBeLessThan(500);
+  });
+});
+
+describe('describeSpec', () => {
+  it('summarises', () => {
+    expect(describeSpec(resolveScheduleSpec({ cronExpressions: ['0 * * * *'], intervals: [{ every: '30s' }] }))).toBe(
+      "cron '0 * * * *' (UTC); every 30s",
+    );
+    expect(
+      describeSpec(
+        resolveScheduleSpec({
+          calendars: [{ hour: 9, dayOfWeek: 'MON-FRI', comment: 'standup' }],
+          intervals: [{ every: '90m', offset: 90_000 }],
+          startAt: '2026-01-01T00:00:00Z',
+          endAt: '2026-12-31T00:00:00Z',
+          jitter: '5m',
+          timezone: 'Europe/Berlin',
+        }),
+      ),
+    ).toBe(
+      "calendar second 0, minute 0, hour 9, dayOfWeek MON-FRI 'standup' (Europe/Berlin); every 1h30m offset 1m30s; " +
+        'from 2026-01-01T00:00:00.000Z; until 2026-12-31T00:00:00.000Z; jitter 5m',
+    );
+    expect(formatMs(0)).toBe('0s');
+    expect(formatMs(86_400_000 + 1500)).toBe('1d1s500ms');
+  });
+});
+
+describe('bad input', () => {
+  const cron = { cronExpressions: ['0 * * * *'] };
+  const cases: Array<[string, unknown, string, string]> = [
+    ['not an object', null, 'spec', 'null'],
+    ['an array', [], 'spec', '[]'],
+    ['empty', {}, 'spec', 'at least one of'],
+    ['only bounds', { startAt: '2026-01-01T00:00:00Z' }, 'spec', 'at least one of'],
+    ['unknown field', { cron: '0 * * * *' }, 'spec.cron', 'unknown field'],
+    ['cron not a list', { cronExpressions: '0 * * * *' }, 'spec.cronExpressions', '"0 * * * *"'],
+    ['cron not a string', { cronExpressions: [42] }, 'spec.cronExpressions[0]', '42'],
+    ['cron out of range', { cronExpressions: ['61 * * * *'] }, 'spec.cronExpressions[0]', '"61 * * * *"'],
+    ['cron garbage', { cronExpressions: ['0 * * * *', 'every day'] }, 'spec.cronExpressions[1]', '"every day"'],
+    ['cron 7 fields', { cronExpressions: ['0 0 0 1 1 * 2027'] }, 'spec.cronExpressions[0]', '"0 0 0 1 1 * 2027"'],
+    ['cron nickname', { cronExpressions: ['@fortnightly'] }, 'spec.cronExpressions[0]', '"@fortnightly"'],
+    ['cron never', { cronExpressions: ['0 0 30 2 *'] }, 'spec.cronExpressions[0]', 'never matches'],
+    ['timezone unknown', { ...cron, timezone: 'Mars/Olympus_Mons' }, 'spec.timezone', '"Mars/Olympus_Mons"'],
+    ['timezone not a string', { ...cron, timezone: 5 }, 'spec.timezone', '5'],
+    ['timezone empty', { ...cron, timezone: ' ' }, 'spec.timezone', '" "'],
+    ['intervals not a list', { intervals: { every: '1h' } }, 'spec.intervals', '{"every":"1h"}'],
+    ['interval not an object', { intervals: ['1h'] }, 'spec.intervals[0]', '"1h"'],
+    ['interval without every', { intervals: [{ offset: '1m' }] }, 'spec.intervals[0].every', 'required'],
+    ['interval zero', { intervals: [{ every: 0 }] }, 'spec.intervals[0].every', '0 is shorter than 1000ms'],
+    [
+      'interval negative',
+      { ...cron, intervals: [{ every: '1h' }, { every: -5000 }] },
+      'spec.intervals[1].every',
+      '-5000',
+    ],
+    ['interval negative string', { intervals: [{ every: '-5m' }] }, 'spec.intervals[0].every', '"-5m"'],
+    ['interval garbage', { intervals: [{ every: 'often' }] }, 'spec.intervals[0].every', '"often"'],
+    ['interval wrong type', { intervals: [{ every: true }] }, 'spec.intervals[0].every', 'true'],
+    ['interval too short', { intervals: [{ every: 10 }] }, 'spec.intervals[0].every', '10 is shorter'],
+    ['offset = every', { intervals: [{ every: '1h', offset: '60m' }] }, 'spec.intervals[0].offset', '"60m"'],
+    ['offset > every', { intervals: [{ every: '1h', offset: '2h' }] }, 'spec.intervals[0].offset', '"2h"'],
+    ['offset negative', { intervals: [{ every: '1h', offset: -1 }] }, 'spec.intervals[0].offset', '-1'],
+    ['interval unknown field', { intervals: [{ every: '1h', phase: '5m' }] }, 'spec.intervals[0].phase', 'unknown'],
+    ['startAt garbage', { ...cron, startAt: 'yesterday' }, 'spec.startAt', '"yesterday"'],
+    ['startAt without zone', { ...cron, startAt: '2026-01-01T09:00:00' }, 'spec.startAt', '"2026-01-01T09:00:00"'],
+    ['startAt no such day', { ...cron, startAt: '2026-02-30' }, 'spec.startAt', '"2026-02-30"'],
+    ['startAt wrong type', { ...cron, startAt: true }, 'spec.startAt', 'true'],
+    ['startAt invalid Date', { ...cron, startAt: new Date('nope') }, 'spec.startAt', 'invalid'],
+    ['startAt infinite', { ...cron, startAt: Infinity }, 'spec.startAt', 'Infinity'],
+    ['endAt garbage', { ...cron, endAt: {} }, 'spec.endAt', '{}'],
+    [
+      'endAt before startAt',
+      { ...cron, startAt: '2026-02-01T00:00:00Z', endAt: '2026-01-01T00:00:00Z' },
+      'spec.endAt',
+      '"2026-01-01T00:00:00Z"',
+    ],
+    ['jitter negative', { ...cron, jitter: '-1s' }, 'spec.jitter', '"-1s"'],
+    ['jitter wrong type', { ...cron, jitter: [5] }, 'spec.jitter', '[5]'],
+    ['calendars not a list', { calendars: 'daily' }, 'spec.calendars', '"daily"'],
+    ['calendar not an object', { calendars: [5] }, 'spec.calendars[0]', '5'],
+    ['calendar hour out of range', { calendars: [{ hour: 24 }] }, 'spec.calendars[0].hour', '24'],
+    ['calendar month out of range', { calendars: [{}, { month: 13 }] }, 'spec.calendars[1].month', '13'],
+    ['calendar bad weekday name', { calendars: [{ dayOfWeek: 'FUNDAY' }] }, 'spec.calendars[0].dayOfWeek', '"FUNDAY"'],
+    ['calendar bad month name', { calendars: [{ month: 'Smarch' }] }, 'spec.calendars[0].month', '"Smarch"'],
+    [
+      'calendar end before start',
+      { calendars: [{ minute: [{ start: 10, end: 5 }] }] },
+      'spec.calendars[0].minute',
+      'end 5 is before start 10',
+    ],
+    [
+      'calendar zero step',
+      { calendars: [{ minute: [{ start: 0, end: 50, step: 0 }] }] },
+      'spec.calendars[0].minute',
+      'step 0',
+    ],
+    ['calendar fraction', { calendars: [{ minute: 1.5 }] }, 'spec.calendars[0].minute', '1.5'],
+    ['calendar empty list', { calendars: [{ hour: [] }] }, 'spec.calendars[0].hour', '[]'],
+    ['calendar wrong type', { calendars: [{ hour: true }] }, 'spec.calendars[0].hour', 'true'],
+    ['calendar bad range item', { calendars: [{ hour: ['9'] }] }, 'spec.calendars[0].hour', '"9"'],
+    ['calendar bad string', { calendars: [{ second: '1-2-3' }] }, 'spec.calendars[0].second', '"1-2-3"'],
+    ['calendar unknown field', { calendars: [{ hours: 9 }] }, 'spec.calendars[0].hours', 'unknown field'],
+    ['calendar comment type', { calendars: [{ comment: 5 }] }, 'spec.calendars[0].comment', '5'],
+    ['calendar never', { calendars: [{ month: 'FEB', dayOfMonth: 31 }] }, 'spec.calendars[0]', 'never matches'],
+  ];
+
+  it.each(cases)('%s', (_name, input, field, named) => {
+    let error: unknown;
+    try {
+      resolveScheduleSpec(input);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(InvalidScheduleSpecError);
+    const e = error as InvalidScheduleSpecError;
+    expect(e.field).toBe(field);
+    expect(e.message.startsWith(`${field}: `)).toBe(true);
+    expect(e.message).toContain(named);
+  });
+});

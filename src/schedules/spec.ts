@@ -1,0 +1,454 @@
+/**
+ * A schedule's spec: when it fires. Pure (no I/O, no clock reads); all times are epoch milliseconds.
+ *
+ * Cron and calendar matching is croner's (npm `croner` 11): maintained (several releases in 2026), typed, no
+ * dependencies (~33 kB), seconds and year fields, the `@hourly` nicknames, IANA time zones with explicit DST rules
+ * (shared with croner-rust). cron-parser 5 would do too, but pulls in luxon and has no year field, which calendars need.
+ *
+ * Semantics, Temporal's where it has one:
+ * - cron: 5 fields (minute first), 6 (second first) or a nickname, read in `timezone`. As in Temporal (which reads a
+ *   cron string as a calendar), day-of-month and day-of-week must BOTH match (`0 0 1-7 * MON`: the first Monday),
+ *   not either one as in Vixie cron.
+ * - calendars: Temporal's calendar spec (unset second/minute/hour are 0, the rest any), stored as croner field
+ *   strings and matched as a 7-part croner pattern (second .. year), every field ANDed.
+ * - intervals: epoch-aligned, fire at every t with (t - offset) % every === 0.
+ * - DST: a wall-clock time that does not exist (spring forward) is skipped, as in Temporal. croner would move a
+ *   fixed-time entry (`30 2 * * *`) to the end of the gap; such a run no longer matches its pattern and is dropped.
+ *   A wall-clock time that occurs twice (fall back) fires once, at its first occurrence, when second, minute and
+ *   hour each have a single value (`30 1 * * *`); with a wildcard, step, range or list in them (`0 * * * *`) it
+ *   fires on both occurrences, so every real hour fires once (23 or 25 a day). Temporal fires the second
+ *   occurrence of a fixed time too; we follow croner (and Vixie cron) there.
+ */
+import { Cron, CronPattern, type CronOptions } from 'croner';
+import { InvalidDurationError, toMs, type Duration } from '../common/duration.js';
+
+export type { Duration };
+
+export type CalendarField = number | string | Array<number | { start: number; end?: number; step?: number }>;
+
+export interface CalendarSpecInput {
+  second?: CalendarField;
+  minute?: CalendarField;
+  hour?: CalendarField;
+  dayOfMonth?: CalendarField;
+  month?: CalendarField;
+  dayOfWeek?: CalendarField;
+  year?: CalendarField;
+  comment?: string;
+}
+
+export interface ScheduleSpecInput {
+  cronExpressions?: string[];
+  intervals?: Array<{ every: Duration; offset?: Duration }>;
+  calendars?: CalendarSpecInput[];
+  startAt?: string | number | Date;
+  endAt?: string | number | Date;
+  jitter?: Duration;
+  timezone?: string;
+}
+
+/** A calendar with every field as a croner field string ('0', '*', '1-5', 'MON-FRI', '0-59/15', '1,15'). */
+export interface ResolvedCalendarSpec {
+  second: string;
+  minute: string;
+  hour: string;
+  dayOfMonth: string;
+  month: string;
+  dayOfWeek: string;
+  year: string;
+  comment?: string;
+}
+
+/** The spec as stored: JSON, normalised, validated. */
+export interface ResolvedScheduleSpec {
+  cronExpressions: string[];
+  intervals: Array<{ everyMs: number; offsetMs: number }>;
+  calendars: ResolvedCalendarSpec[];
+  startAt?: number;
+  endAt?: number;
+  jitterMs: number;
+  timezone: string;
+}
+
+export class InvalidScheduleSpecError extends Error {
+  constructor(
+    message: string,
+    readonly field: string,
+  ) {
+    super(message);
+    this.name = 'InvalidScheduleSpecError';
+  }
+}
+
+/** The smallest interval, as Temporal's. */
+export const MIN_INTERVAL_MS = 1000;
+
+const SPEC_KEYS = ['cronExpressions', 'intervals', 'calendars', 'startAt', 'endAt', 'jitter', 'timezone'];
+const CALENDAR_FIELDS = ['second', 'minute', 'hour', 'dayOfMonth', 'month', 'dayOfWeek', 'year'] as const;
+type CalendarFieldName = (typeof CALENDAR_FIELDS)[number];
+const CALENDAR_DEFAULTS: ResolvedCalendarSpec = {
+  second: '0',
+  minute: '0',
+  hour: '0',
+  dayOfMonth: '*',
+  month: '*',
+  dayOfWeek: '*',
+  year: '*',
+};
+const MONTHS = 'january february march april may june july august september october november december'.split(' ');
+const WEEKDAYS = 'sunday monday tuesday wednesday thursday friday saturday'.split(' ');
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2}))?$/i;
+
+const fail = (field: string, message: string): never => {
+  throw new InvalidScheduleSpecError(`${field}: ${message}`, field);
+};
+
+function show(value: unknown): string {
+  if (value instanceof Date) return `Date(${Number.isNaN(value.getTime()) ? 'invalid' : value.toISOString()})`;
+  if (value === undefined || typeof value === 'number') return String(value);
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
+
+const croner = (e: unknown): string => (e instanceof Error ? e.message : String(e)).replace(/^Cron\w*: /, '');
+
+function cronOptions(timezone: string, calendar: boolean): CronOptions {
+  return {
+    timezone,
+    paused: true,
+    domAndDow: true,
+    mode: calendar ? '7-part' : '5-or-6-parts',
+    sloppyRanges: calendar,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------- resolving
+
+export function resolveScheduleSpec(input: unknown): ResolvedScheduleSpec {
+  if (!isRecord(input)) return fail('spec', `expected an object, got ${show(input)}`);
+  for (const key of Object.keys(input))
+    if (!SPEC_KEYS.includes(key)) fail(`spec.${key}`, `unknown field (the spec takes ${SPEC_KEYS.join(', ')})`);
+  const timezone = resolveTimezone(input.timezone);
+  const spec: ResolvedScheduleSpec = {
+    cronExpressions: listOf(input.cronExpressions, 'spec.cronExpressions').map((v, i) =>
+      resolveCron(v, `spec.cronExpressions[${i}]`, timezone),
+    ),
+    intervals: listOf(input.intervals, 'spec.intervals').map((v, i) => resolveInterval(v, `spec.intervals[${i}]`)),
+    calendars: listOf(input.calendars, 'spec.calendars').map((v, i) =>
+      resolveCalendar(v, `spec.calendars[${i}]`, timezone),
+    ),
+    jitterMs: input.jitter == null ? 0 : duration(input.jitter, 'spec.jitter'),
+    timezone,
+  };
+  if (spec.cronExpressions.length + spec.intervals.length + spec.calendars.length === 0)
+    fail('spec', 'needs at least one of cronExpressions, intervals or calendars');
+  const startAt = instant(input.startAt, 'spec.startAt');
+  const endAt = instant(input.endAt, 'spec.endAt');
+  if (startAt !== undefined) spec.startAt = startAt;
+  if (endAt !== undefined) spec.endAt = endAt;
+  if (startAt !== undefined && endAt !== undefined && endAt < startAt)
+    fail('spec.endAt', `${show(input.endAt)} is before startAt ${show(input.startAt)}`);
+  return spec;
+}
+
+function listOf(value: unknown, field: string): unknown[] {
+  if (value == null) return [];
+  if (!Array.isArray(value)) return fail(field, `expected an array, got ${show(value)}`);
+  return value;
+}
+
+function resolveTimezone(value: unknown): string {
+  if (value == null) return 'UTC';
+  if (typeof value !== 'string' || value.trim() === '')
+    return fail('spec.timezone', `expected an IANA time zone name like 'Europe/Berlin', got ${show(value)}`);
+  const name = value.trim();
+  let canonical: string;
+  try {
+    canonical = new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
+  } catch {
+    return fail('spec.timezone', `unknown time zone ${show(value)} (use an IANA name like 'America/New_York')`);
+  }
+  // Fix the case ('utc', 'europe/berlin'), but keep an alias as written (ICU turns Asia/Kolkata into Asia/Calcutta).
+  return canonical.toLowerCase() === name.toLowerCase() ? canonical : name;
+}
+
+function resolveCron(value: unknown, field: string, timezone: string): string {
+  if (typeof value !== 'string' || value.trim() === '')
+    return fail(field, `expected a cron expression string, got ${show(value)}`);
+  const expression = value.trim().replace(/\s+/g, ' ');
+  try {
+    new CronPattern(expression, timezone, { mode: '5-or-6-parts' });
+  } catch (e) {
+    fail(
+      field,
+      `invalid cron expression ${show(value)}: ${croner(e)} (use 5 fields, minute first; 6 fields, second first; ` +
+        `or @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly)`,
+    );
+  }
+  if (entryNext({ kind: 'cron', pattern: expression }, timezone, -1) === undefined)
+    fail(field, `cron expression ${show(value)} never matches`);
+  return expression;
+}
+
+function resolveInterval(value: unknown, field: string): { everyMs: number; offsetMs: number } {
+  if (!isRecord(value)) return fail(field, `expected { every, offset? }, got ${show(value)}`);
+  for (const key of Object.keys(value))
+    if (key !== 'every' && key !== 'offset') fail(`${field}.${key}`, 'unknown field (an interval takes every, offset)');
+  if (value.every == null) fail(`${field}.every`, 'is required');
+  const everyMs = duration(value.every, `${field}.every`);
+  if (everyMs < MIN_INTERVAL_MS) fail(`${field}.every`, `${show(value.every)} is shorter than ${MIN_INTERVAL_MS}ms`);
+  const offsetMs = value.offset == null ? 0 : duration(value.offset, `${field}.offset`);
+  if (offsetMs >= everyMs)
+    fail(`${field}.offset`, `${show(value.offset)} must be shorter than every (${show(value.every)})`);
+  return { everyMs, offsetMs };
+}
+
+function duration(value: unknown, field: string): number {
+  try {
+    if (typeof value !== 'number' && typeof value !== 'string') throw new InvalidDurationError(field, value);
+    return toMs(value, field);
+  } catch (e) {
+    if (!(e instanceof InvalidDurationError)) throw e;
+    return fail(field, `invalid duration ${show(value)} (use milliseconds or a string like '30s', '5m', '2h')`);
+  }
+}
+
+function instant(value: unknown, field: string): number | undefined {
+  if (value == null) return undefined;
+  let ms = NaN;
+  if (typeof value === 'number') ms = Math.round(value);
+  else if (value instanceof Date) ms = value.getTime();
+  else if (typeof value === 'string' && ISO_TIME.test(value.trim()) && realDate(value.trim()))
+    ms = Date.parse(value.trim());
+  if (!Number.isFinite(ms))
+    fail(
+      field,
+      `invalid time ${show(value)} (use an ISO 8601 string with a zone, like '2026-01-01T09:00:00Z', or epoch ms)`,
+    );
+  return ms;
+}
+
+/** Date.parse rolls '2026-02-30' over to March 2nd; we refuse it. */
+function realDate(iso: string): boolean {
+  const [y, m, d] = iso.slice(0, 10).split('-').map(Number) as [number, number, number];
+  const date = new Date(Date.UTC(y, m - 1, d));
+  return date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
+}
+
+function resolveCalendar(value: unknown, field: string, timezone: string): ResolvedCalendarSpec {
+  if (!isRecord(value)) return fail(field, `expected a calendar object, got ${show(value)}`);
+  const out: ResolvedCalendarSpec = { ...CALENDAR_DEFAULTS };
+  for (const [key, raw] of Object.entries(value)) {
+    if (key === 'comment') {
+      if (raw != null && typeof raw !== 'string') fail(`${field}.comment`, `expected a string, got ${show(raw)}`);
+      if (typeof raw === 'string' && raw !== '') out.comment = raw;
+    } else if ((CALENDAR_FIELDS as readonly string[]).includes(key)) {
+      const name = key as CalendarFieldName;
+      if (raw == null) continue;
+      const text = calendarFieldText(name, raw, `${field}.${name}`);
+      try {
+        new CronPattern(calendarPattern({ ...CALENDAR_DEFAULTS, [name]: text }), timezone, {
+          mode: '7-part',
+          sloppyRanges: true,
+        });
+      } catch (e) {
+        fail(`${field}.${name}`, `invalid ${name} ${show(raw)}: ${croner(e)}`);
+      }
+      out[name] = text;
+    } else fail(`${field}.${key}`, `unknown field (a calendar takes ${CALENDAR_FIELDS.join(', ')}, comment)`);
+  }
+  if (entryNext({ kind: 'calendar', pattern: calendarPattern(out) }, timezone, -1) === undefined)
+    fail(field, `calendar ${show(value)} never matches`);
+  return out;
+}
+
+/** A calendar field as a croner field string. Names may be written out or cut short, as Temporal allows. */
+function calendarFieldText(name: CalendarFieldName, raw: unknown, field: string): string {
+  const bad = (why: string): never =>
+    fail(field, `invalid ${name} ${show(raw)}: ${why} (use a number, a string like '1-5/2,10' or a list of ranges)`);
+  const integer = (v: unknown): number => (Number.isInteger(v) ? (v as number) : bad(`${show(v)} is not an integer`));
+  if (typeof raw === 'number') return String(integer(raw));
+  if (typeof raw === 'string') {
+    const text = raw.replace(/\s+/g, '');
+    if (text === '') return CALENDAR_DEFAULTS[name];
+    if (name === 'month') return text.replace(/[a-z]+/gi, (w) => abbreviate(w, MONTHS, 3));
+    if (name === 'dayOfWeek') return text.replace(/[a-z]+/gi, (w) => abbreviate(w, WEEKDAYS, 2));
+    return text;
+  }
+  if (!Array.isArray(raw)) return bad('expected a number, a string or an array');
+  if (raw.length === 0) return bad('an empty list matches nothing');
+  return raw
+    .map((item: unknown) => {
+      if (typeof item === 'number') return String(integer(item));
+      if (!isRecord(item)) return bad(`${show(item)} is neither a number nor { start, end?, step? }`);
+      const start = integer(item.start);
+      const end = item.end == null ? start : integer(item.end);
+      const step = item.step == null ? 1 : integer(item.step);
+      if (end < start) bad(`end ${end} is before start ${start}`);
+      if (step < 1) bad(`step ${step} is not positive`);
+      // As Temporal: a range without an end is its start alone, whatever the step.
+      return end === start ? `${start}` : step === 1 ? `${start}-${end}` : `${start}-${end}/${step}`;
+    })
+    .join(',');
+}
+
+function abbreviate(word: string, names: string[], minLength: number): string {
+  const lower = word.toLowerCase();
+  const name = lower.length >= minLength ? names.find((n) => n.startsWith(lower)) : undefined;
+  return name ? name.slice(0, 3).toUpperCase() : word;
+}
+
+const calendarPattern = (c: ResolvedCalendarSpec): string => CALENDAR_FIELDS.map((f) => c[f]).join(' ');
+
+// ---------------------------------------------------------------------------------------------- times
+
+type Entry = { kind: 'cron' | 'calendar'; pattern: string } | { kind: 'interval'; everyMs: number; offsetMs: number };
+
+const entriesOf = (spec: ResolvedScheduleSpec): Entry[] => [
+  ...spec.cronExpressions.map((pattern): Entry => ({ kind: 'cron', pattern })),
+  ...spec.calendars.map((c): Entry => ({ kind: 'calendar', pattern: calendarPattern(c) })),
+  ...spec.intervals.map((i): Entry => ({ kind: 'interval', ...i })),
+];
+
+/** Parsed patterns, kept across calls (specs come fresh from the store each time). Bounded, oldest out first. */
+const compiled = new Map<string, Cron>();
+const COMPILED_KEPT = 1000;
+
+function cronOf(pattern: string, timezone: string, calendar: boolean): Cron {
+  const key = `${calendar ? 'calendar' : 'cron'}\u0000${timezone}\u0000${pattern}`;
+  let cron = compiled.get(key);
+  if (!cron) {
+    cron = new Cron(pattern, cronOptions(timezone, calendar));
+    if (compiled.size >= COMPILED_KEPT) compiled.delete(compiled.keys().next().value as string);
+    compiled.set(key, cron);
+  }
+  return cron;
+}
+
+/** The entry's first time strictly after `afterMs`, ignoring startAt and endAt. */
+function entryNext(entry: Entry, timezone: string, afterMs: number): number | undefined {
+  if (entry.kind === 'interval') {
+    const { everyMs, offsetMs } = entry;
+    return offsetMs + (Math.floor((afterMs - offsetMs) / everyMs) + 1) * everyMs;
+  }
+  const cron = cronOf(entry.pattern, timezone, entry.kind === 'calendar');
+  let ref = afterMs;
+  for (;;) {
+    // croner looks from the whole second at or before `ref`, strictly after it.
+    const next = cron.nextRun(new Date(ref))?.getTime();
+    if (next === undefined) return undefined;
+    // A run moved out of a DST gap no longer matches its pattern: skipped, as Temporal does.
+    if (next > afterMs && cron.match(new Date(next))) return next;
+    ref = Math.max(next, ref + 1000);
+  }
+}
+
+function lowerBound(spec: ResolvedScheduleSpec, afterMs: number): number {
+  return spec.startAt !== undefined && afterMs < spec.startAt ? spec.startAt - 1 : afterMs;
+}
+
+export function nextNominalTime(spec: ResolvedScheduleSpec, afterMs: number): number | undefined {
+  const [next] = nominalTimesBetween(spec, afterMs, spec.endAt ?? Number.MAX_SAFE_INTEGER, 1);
+  return next;
+}
+
+export function nominalTimesBetween(
+  spec: ResolvedScheduleSpec,
+  afterMs: number,
+  untilMs: number,
+  limit: number,
+): number[] {
+  if (Number.isNaN(afterMs) || Number.isNaN(untilMs)) throw new RangeError('nominalTimesBetween: a time is NaN');
+  const until = Math.min(untilMs, spec.endAt ?? Infinity);
+  const from = Math.max(lowerBound(spec, afterMs), -8.64e15);
+  const out: number[] = [];
+  if (limit <= 0 || from >= until) return out;
+  // A k-way merge: each entry keeps its next time; take the earliest, advance that entry. At most `limit` plus
+  // the number of entries (and duplicates) look-ups, however far back `afterMs` is.
+  const entries = entriesOf(spec);
+  const cursors = entries.map((e) => entryNext(e, spec.timezone, from));
+  while (out.length < limit) {
+    let best = -1;
+    for (let i = 0; i < cursors.length; i++) {
+      const t = cursors[i];
+      if (t !== undefined && (best < 0 || t < cursors[best]!)) best = i;
+    }
+    const time = best < 0 ? undefined : cursors[best];
+    if (time === undefined || time > until) break;
+    if (out[out.length - 1] !== time) out.push(time);
+    cursors[best] = entryNext(entries[best]!, spec.timezone, time);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------- jitter
+
+/**
+ * The delay of the action at `nominalMs`: a hash of the schedule id and the nominal time scaled to
+ * [0, jitterMs), so a restart gives the same value. As in Temporal, it stays below the gap to the next
+ * nominal time, so jitter never reorders actions.
+ */
+export function jitterOf(spec: ResolvedScheduleSpec, scheduleId: string, nominalMs: number): number {
+  if (spec.jitterMs <= 0) return 0;
+  let max = spec.jitterMs;
+  for (const entry of entriesOf(spec)) {
+    const following = entryNext(entry, spec.timezone, nominalMs);
+    if (following !== undefined) max = Math.min(max, following - nominalMs);
+  }
+  return Math.floor(hashToUnit(`${scheduleId}\u0000${nominalMs}`) * max);
+}
+
+/** A 53-bit string hash (cyrb53) scaled to [0, 1). */
+function hashToUnit(text: string): number {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return ((h2 & 0x1fffff) * 2 ** 32 + (h1 >>> 0)) / 2 ** 53;
+}
+
+// ---------------------------------------------------------------------------------------------- describing
+
+/** A short summary: "cron '0 * * * *' (UTC); every 30s". */
+export function describeSpec(spec: ResolvedScheduleSpec): string {
+  const zone = ` (${spec.timezone})`;
+  const parts = [
+    ...spec.cronExpressions.map((c) => `cron '${c}'${zone}`),
+    ...spec.calendars.map((c) => {
+      const fields = CALENDAR_FIELDS.filter((f) => c[f] !== '*').map((f) => `${f} ${c[f]}`);
+      return `calendar ${fields.join(', ')}${c.comment ? ` '${c.comment}'` : ''}${zone}`;
+    }),
+    ...spec.intervals.map((i) => `every ${formatMs(i.everyMs)}${i.offsetMs ? ` offset ${formatMs(i.offsetMs)}` : ''}`),
+  ];
+  if (spec.startAt !== undefined) parts.push(`from ${new Date(spec.startAt).toISOString()}`);
+  if (spec.endAt !== undefined) parts.push(`until ${new Date(spec.endAt).toISOString()}`);
+  if (spec.jitterMs > 0) parts.push(`jitter ${formatMs(spec.jitterMs)}`);
+  return parts.join('; ');
+}
+
+/** 90000 -> '1m30s', exactly (the ms package would round to '2m'). */
+export function formatMs(ms: number): string {
+  const units: Array<[string, number]> = [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+    ['ms', 1],
+  ];
+  let rest = ms;
+  let out = '';
+  for (const [unit, size] of units) {
+    const n = Math.floor(rest / size);
+    if (n > 0) out += `${n}${unit}`;
+    rest -= n * size;
+  }
+  return out || '0s';
+}

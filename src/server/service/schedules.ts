@@ -1,0 +1,358 @@
+/**
+ * Schedule operations: create, describe, list, update, delete, pause, unpause, trigger, backfill. Each change is
+ * a versioned write of the schedule (with its wake-up timer); work that becomes due (a trigger, a backfill, an
+ * unpaused buffer) is then carried out by the schedule runner.
+ */
+import { ApiError } from '../../common/api-error.js';
+import { InvalidDurationError, optionalMs } from '../../common/duration.js';
+import { InvalidRetryPolicyError, resolveRetryPolicy } from '../../common/retry-policy.js';
+import type {
+  BackfillRequest,
+  CreateScheduleRequest,
+  ListSchedulesResponse,
+  ScheduleDescription,
+  ScheduleSummary,
+  UpdateScheduleRequest,
+} from '../../protocol/schedule-api.js';
+import { upcomingActionTimes } from '../../schedules/scheduler.js';
+import { describeSpec, InvalidScheduleSpecError, resolveScheduleSpec } from '../../schedules/spec.js';
+import {
+  DEFAULT_CATCHUP_WINDOW_MS,
+  OVERLAP_POLICIES,
+  type OverlapPolicy,
+  type ScheduleAction,
+  type ScheduleState,
+} from '../../schedules/state.js';
+import { StoreConflictError, type StoredSchedule } from '../../store/store.js';
+import type { ServerContext } from '../context.js';
+import { checkPayload } from '../payload-limit.js';
+import { runSchedule, scheduleWrite, serially } from './schedule-runner.js';
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+const MAX_CONFLICTS = 20;
+
+function invalid(field: string, message: string): ApiError {
+  return new ApiError('INVALID_ARGUMENT', message, { field });
+}
+
+export function parseOverlap(value: unknown, field: string): OverlapPolicy {
+  if (typeof value === 'string' && (OVERLAP_POLICIES as readonly string[]).includes(value))
+    return value as OverlapPolicy;
+  throw invalid(
+    field,
+    `${field}: invalid overlap policy ${JSON.stringify(value)}; valid: ${OVERLAP_POLICIES.join(', ')}`,
+  );
+}
+
+function parseTime(value: string | number, field: string): number {
+  const ms = typeof value === 'number' ? value : Date.parse(value);
+  if (!Number.isFinite(ms)) throw invalid(field, `${field}: not a time: ${JSON.stringify(value)} (use ISO 8601)`);
+  return ms;
+}
+
+/** The parts of a schedule a create or an update gives, checked and resolved. */
+function resolveDefinition(
+  ctx: ServerContext,
+  req: CreateScheduleRequest | UpdateScheduleRequest,
+): Pick<ScheduleState, 'specInput' | 'spec' | 'action' | 'policies'> {
+  checkPayload(req.action.args, 'action.args', ctx.config.payloadLimitBytes);
+  checkPayload(req.action.memo, 'action.memo', ctx.config.payloadLimitBytes);
+  try {
+    const spec = resolveScheduleSpec(req.spec);
+    const a = req.action;
+    const action: ScheduleAction = {
+      type: 'startWorkflow',
+      workflowType: a.workflowType,
+      taskQueue: a.taskQueue,
+      args: a.args ?? [],
+    };
+    if (a.workflowId) action.workflowId = a.workflowId;
+    const exec = optionalMs(a.workflowExecutionTimeout, 'action.workflowExecutionTimeout');
+    const run = optionalMs(a.workflowRunTimeout, 'action.workflowRunTimeout');
+    const task = optionalMs(a.workflowTaskTimeout, 'action.workflowTaskTimeout');
+    if (exec) action.workflowExecutionTimeoutMs = exec;
+    if (run) action.workflowRunTimeoutMs = run;
+    if (task) action.workflowTaskTimeoutMs = task;
+    if (a.retry) {
+      resolveRetryPolicy(a.retry, 'action.retry');
+      action.retry = a.retry;
+    }
+    if (a.memo) action.memo = a.memo;
+    if (a.searchAttributes) action.searchAttributes = a.searchAttributes;
+    const p = req.policies ?? {};
+    const catchup = optionalMs(p.catchupWindow, 'policies.catchupWindow');
+    if (catchup !== undefined && catchup < 1000)
+      throw invalid('policies.catchupWindow', 'policies.catchupWindow: must be at least 1s');
+    return {
+      specInput: req.spec,
+      spec,
+      action,
+      policies: {
+        overlap: p.overlap === undefined ? 'SKIP' : parseOverlap(p.overlap, 'policies.overlap'),
+        catchupWindowMs: catchup ?? DEFAULT_CATCHUP_WINDOW_MS,
+        pauseOnFailure: p.pauseOnFailure ?? false,
+      },
+    };
+  } catch (e) {
+    if (e instanceof InvalidScheduleSpecError) throw invalid(e.field, e.message);
+    if (e instanceof InvalidDurationError) throw new ApiError('INVALID_DURATION', e.message, { field: e.field });
+    if (e instanceof InvalidRetryPolicyError) throw invalid('action.retry', e.message);
+    throw e;
+  }
+}
+
+async function load(ctx: ServerContext, namespace: string, scheduleId: string): Promise<StoredSchedule> {
+  const stored = await ctx.store.getSchedule(namespace, scheduleId);
+  if (!stored)
+    throw new ApiError(
+      'SCHEDULE_NOT_FOUND',
+      `schedule ${JSON.stringify(scheduleId)} not found in namespace ${namespace}`,
+      {
+        scheduleId,
+      },
+    );
+  return stored;
+}
+
+export async function createSchedule(
+  ctx: ServerContext,
+  namespace: string,
+  req: CreateScheduleRequest,
+): Promise<{ scheduleId: string; conflictToken: string }> {
+  const def = resolveDefinition(ctx, req);
+  const now = ctx.clock.now();
+  const st = req.state ?? {};
+  const s: ScheduleState = {
+    namespace,
+    scheduleId: req.scheduleId,
+    ...def,
+    paused: st.paused ?? false,
+    ...(st.note !== undefined ? { note: st.note } : {}),
+    limitedActions: st.remainingActions !== undefined,
+    remainingActions: st.remainingActions ?? 0,
+    createdAt: now,
+    updatedAt: now,
+    lastProcessedTime: now,
+    running: [],
+    buffered: [],
+    manual: [],
+    backfills: [],
+    recentActions: [],
+    counters: { actions: 0, skippedOverlap: 0, missedCatchupWindow: 0, bufferDropped: 0, startRefused: 0 },
+  };
+  try {
+    await ctx.updater.commit([], [], [scheduleWrite(s, 0, now)]);
+  } catch (e) {
+    if (e instanceof StoreConflictError)
+      throw new ApiError('SCHEDULE_ALREADY_EXISTS', `schedule ${JSON.stringify(req.scheduleId)} already exists`, {
+        scheduleId: req.scheduleId,
+      });
+    throw e;
+  }
+  return { scheduleId: req.scheduleId, conflictToken: '1' };
+}
+
+export async function describeSchedule(
+  ctx: ServerContext,
+  namespace: string,
+  scheduleId: string,
+): Promise<ScheduleDescription> {
+  const { state: s, version } = await load(ctx, namespace, scheduleId);
+  const now = ctx.clock.now();
+  const { type: _t, ...action } = s.action;
+  return {
+    scheduleId,
+    spec: s.specInput,
+    specDescription: describeSpec(s.spec),
+    action: { type: 'startWorkflow', ...action },
+    policies: { ...s.policies },
+    state: {
+      paused: s.paused,
+      ...(s.note !== undefined ? { note: s.note } : {}),
+      limitedActions: s.limitedActions,
+      remainingActions: s.remainingActions,
+    },
+    info: {
+      nextActionTimes: upcomingActionTimes(s, now, 10).map(iso),
+      recentActions: recentOf(s),
+      runningWorkflows: s.running.map((r) => ({ workflowId: r.workflowId, runId: r.runId })),
+      numActions: s.counters.actions,
+      numActionsMissedCatchupWindow: s.counters.missedCatchupWindow,
+      numActionsSkippedOverlap: s.counters.skippedOverlap,
+      numActionsRefused: s.counters.startRefused,
+      bufferDropped: s.counters.bufferDropped,
+      bufferSize: s.buffered.length,
+      createdAt: iso(s.createdAt),
+      lastUpdatedAt: iso(s.updatedAt),
+    },
+    conflictToken: String(version),
+  };
+}
+
+function recentOf(s: ScheduleState): ScheduleDescription['info']['recentActions'] {
+  return s.recentActions.map((a) => ({
+    scheduledAt: iso(a.nominalTime),
+    takenAt: iso(a.actualTime),
+    workflowId: a.workflowId,
+    runId: a.runId,
+    status: a.status,
+  }));
+}
+
+export async function listSchedules(
+  ctx: ServerContext,
+  namespace: string,
+  q: { pageSize?: number; nextPageToken?: string },
+): Promise<ListSchedulesResponse> {
+  const pageSize = q.pageSize ?? 100;
+  const after = q.nextPageToken ? Buffer.from(q.nextPageToken, 'base64url').toString('utf8') : undefined;
+  const page = await ctx.store.listSchedules(namespace, after, pageSize + 1);
+  const now = ctx.clock.now();
+  const schedules: ScheduleSummary[] = page.slice(0, pageSize).map(({ state: s }) => {
+    const next = upcomingActionTimes(s, now, 1)[0];
+    return {
+      scheduleId: s.scheduleId,
+      paused: s.paused,
+      ...(s.note !== undefined ? { note: s.note } : {}),
+      workflowType: s.action.workflowType,
+      specDescription: describeSpec(s.spec),
+      ...(next !== undefined ? { nextActionTime: iso(next) } : {}),
+      recentActions: recentOf(s).slice(-5),
+    };
+  });
+  const last = schedules[schedules.length - 1];
+  return {
+    schedules,
+    ...(page.length > pageSize && last ? { nextPageToken: Buffer.from(last.scheduleId).toString('base64url') } : {}),
+  };
+}
+
+/** Applies `change` to the schedule's newest state and writes it (retrying on conflicts), then runs what is due. */
+async function change(
+  ctx: ServerContext,
+  namespace: string,
+  scheduleId: string,
+  apply: (s: ScheduleState, version: number, now: number) => void,
+): Promise<void> {
+  await serially(ctx, namespace, scheduleId, async () => {
+    for (let attempt = 0; ; attempt++) {
+      const { state, version } = await load(ctx, namespace, scheduleId);
+      const s = structuredClone(state);
+      const now = ctx.clock.now();
+      apply(s, version, now);
+      s.updatedAt = now;
+      try {
+        await ctx.updater.commit([], [], [scheduleWrite(s, version, now)]);
+        return;
+      } catch (e) {
+        if (e instanceof StoreConflictError && attempt < MAX_CONFLICTS) continue;
+        throw e;
+      }
+    }
+  });
+  await runSchedule(ctx, namespace, scheduleId);
+}
+
+export async function updateSchedule(
+  ctx: ServerContext,
+  namespace: string,
+  scheduleId: string,
+  req: UpdateScheduleRequest,
+): Promise<Record<string, never>> {
+  const def = resolveDefinition(ctx, req);
+  await change(ctx, namespace, scheduleId, (s, version, now) => {
+    if (req.conflictToken !== undefined && req.conflictToken !== String(version))
+      throw new ApiError('CONFLICT', `schedule ${scheduleId} changed since conflict token ${req.conflictToken}`);
+    const specChanged = JSON.stringify(s.spec) !== JSON.stringify(def.spec);
+    Object.assign(s, def);
+    // a new spec counts from now: times of the old spec that are past are not caught up under the new one
+    if (specChanged) s.lastProcessedTime = Math.max(s.lastProcessedTime, now);
+    if (req.state) {
+      if (req.state.paused !== undefined) s.paused = req.state.paused;
+      if (req.state.note !== undefined) s.note = req.state.note;
+      if (req.state.remainingActions !== undefined) {
+        s.limitedActions = true;
+        s.remainingActions = req.state.remainingActions;
+      }
+    }
+  });
+  return {};
+}
+
+export async function deleteSchedule(
+  ctx: ServerContext,
+  namespace: string,
+  scheduleId: string,
+): Promise<Record<string, never>> {
+  await serially(ctx, namespace, scheduleId, async () => {
+    for (let attempt = 0; ; attempt++) {
+      const { state, version } = await load(ctx, namespace, scheduleId);
+      try {
+        await ctx.updater.commit(
+          [],
+          [],
+          [{ ...scheduleWrite(state, version, ctx.clock.now()), deleted: true, wakeAt: null }],
+        );
+        return;
+      } catch (e) {
+        if (e instanceof StoreConflictError && attempt < MAX_CONFLICTS) continue;
+        throw e;
+      }
+    }
+  });
+  return {};
+}
+
+export async function pauseSchedule(
+  ctx: ServerContext,
+  namespace: string,
+  scheduleId: string,
+  paused: boolean,
+  note?: string,
+): Promise<Record<string, never>> {
+  await change(ctx, namespace, scheduleId, (s, _v, now) => {
+    // unpausing does not catch up the time spent paused
+    if (s.paused && !paused) s.lastProcessedTime = Math.max(s.lastProcessedTime, now);
+    s.paused = paused;
+    s.note = note ?? (paused ? 'paused' : 'unpaused');
+  });
+  return {};
+}
+
+export async function triggerSchedule(
+  ctx: ServerContext,
+  namespace: string,
+  scheduleId: string,
+  overlap?: string,
+): Promise<Record<string, never>> {
+  const policy = overlap === undefined ? undefined : parseOverlap(overlap, 'overlap');
+  await change(ctx, namespace, scheduleId, (s, _v, now) => {
+    const nominalTime = Math.max(now, (s.lastTriggerTime ?? 0) + 1);
+    s.lastTriggerTime = nominalTime;
+    s.manual.push({ nominalTime, overlap: policy ?? s.policies.overlap, manual: true });
+  });
+  return {};
+}
+
+export async function backfillSchedule(
+  ctx: ServerContext,
+  namespace: string,
+  scheduleId: string,
+  req: BackfillRequest,
+): Promise<Record<string, never>> {
+  const ranges = req.backfills.map((b, i) => {
+    const start = parseTime(b.start, `backfills[${i}].start`);
+    const end = parseTime(b.end, `backfills[${i}].end`);
+    if (end < start) throw invalid(`backfills[${i}].end`, `backfills[${i}].end: before its start`);
+    return {
+      start,
+      end,
+      overlap: b.overlap === undefined ? undefined : parseOverlap(b.overlap, `backfills[${i}].overlap`),
+    };
+  });
+  await change(ctx, namespace, scheduleId, (s) => {
+    for (const r of ranges)
+      s.backfills.push({ fromExclusive: r.start - 1, to: r.end, overlap: r.overlap ?? s.policies.overlap });
+  });
+  return {};
+}

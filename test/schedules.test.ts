@@ -1,0 +1,284 @@
+/**
+ * Schedules over HTTP on a real SQLite file, with a server clock the tests move forward (SkippingClock): actions
+ * from intervals and cron, catch-up after the server was down, each overlap policy, pause and unpause, trigger,
+ * backfill, and bad input naming the field.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Client, Connection, ScheduleAlreadyRunning, type ScheduleOptions } from '../src/client/index.js';
+import { SkippingClock } from '../src/server/clock.js';
+import { startServer, type WeftServer } from '../src/server/index.js';
+import { fixture, startWorker, uid, waitFor } from './helpers.js';
+
+const TQ = 'it-schedules';
+const HOUR = 3_600_000;
+let dir: string;
+let server: WeftServer;
+let clock: SkippingClock;
+let connection: Connection;
+let client: Client;
+let stopWorker: () => Promise<void>;
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'weft-sched-'));
+  clock = new SkippingClock();
+  server = await startServer({ port: 0, db: path.join(dir, 'weft.db'), logLevel: 'warn', clock });
+  connection = await Connection.connect({ address: server.address });
+  client = new Client({ connection });
+  ({ stop: stopWorker } = await startWorker({ connection }, { taskQueue: TQ, workflowsPath: fixture('scheduled.ts') }));
+});
+afterAll(async () => {
+  await stopWorker?.();
+  await connection?.close();
+  await server?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const action = (workflowType = 'quick', args: unknown[] = [1]): ScheduleOptions['action'] => ({
+  type: 'startWorkflow',
+  workflowType,
+  taskQueue: TQ,
+  args,
+});
+
+const workflowsOf = async (scheduleId: string): Promise<Array<{ workflowId: string; status: string }>> => {
+  const out: Array<{ workflowId: string; status: string }> = [];
+  for await (const e of client.workflow.list({ query: `WorkflowId STARTS_WITH '${scheduleId}-'` }))
+    out.push({ workflowId: e.workflowId, status: e.status });
+  return out.sort((a, b) => a.workflowId.localeCompare(b.workflowId));
+};
+
+/** Moves the server clock to just past the next whole hour + `extra`. */
+function skipPastHour(extra = 0): number {
+  const next = Math.ceil((clock.now() + 1) / HOUR) * HOUR;
+  clock.skipTo(next + 1000 + extra);
+  return next;
+}
+
+describe('schedules', () => {
+  it('creates, describes (next ten times), lists; a taken id throws ScheduleAlreadyRunning', async () => {
+    const scheduleId = uid('sch-describe');
+    const h = await client.schedule.create({ scheduleId, spec: { intervals: [{ every: '1h' }] }, action: action() });
+    const d = await h.describe();
+    expect(d.scheduleId).toBe(scheduleId);
+    expect(d.policies).toEqual({ overlap: 'SKIP', catchupWindowMs: 365 * 24 * HOUR, pauseOnFailure: false });
+    expect(d.info.nextActionTimes).toHaveLength(10);
+    const times = d.info.nextActionTimes.map((t) => Date.parse(t));
+    for (const t of times) expect(t % HOUR).toBe(0);
+    expect(times[1]! - times[0]!).toBe(HOUR);
+    expect(times[0]).toBeGreaterThan(clock.now());
+    await expect(
+      client.schedule.create({ scheduleId, spec: { intervals: [{ every: '1h' }] }, action: action() }),
+    ).rejects.toBeInstanceOf(ScheduleAlreadyRunning);
+    const listed = [];
+    for await (const s of client.schedule.list()) listed.push(s);
+    const mine = listed.find((s) => s.scheduleId === scheduleId);
+    expect(mine).toMatchObject({ paused: false, workflowType: 'quick', nextActionTime: d.info.nextActionTimes[0] });
+    await h.delete();
+    await expect(h.describe()).rejects.toMatchObject({ code: 'SCHEDULE_NOT_FOUND' });
+  });
+
+  it('starts a workflow per interval, with an id from the schedule id and the nominal time', async () => {
+    const scheduleId = uid('sch-interval');
+    const h = await client.schedule.create({ scheduleId, spec: { intervals: [{ every: '1h' }] }, action: action() });
+    const due = skipPastHour();
+    const workflowId = `${scheduleId}-${new Date(due).toISOString().replace('.000Z', 'Z')}`;
+    await waitFor(async () => (await workflowsOf(scheduleId)).length === 1, 10_000, 'the action');
+    const r = await client.workflow.getHandle(workflowId).result();
+    expect(r).toEqual({ x: 1, workflowId });
+    await waitFor(async () => (await h.describe()).info.recentActions[0]?.status === 'Completed');
+    const d = await h.describe();
+    expect(d.info.recentActions).toMatchObject([{ scheduledAt: new Date(due).toISOString(), workflowId }]);
+    expect(d.info.numActions).toBe(1);
+    await h.delete();
+  });
+
+  it('cron in a time zone', async () => {
+    const scheduleId = uid('sch-cron');
+    const h = await client.schedule.create({
+      scheduleId,
+      spec: { cronExpressions: ['30 * * * *'], timezone: 'Asia/Kolkata' }, // :30 in Kolkata (UTC+5:30) is :00 UTC
+      action: action(),
+    });
+    const d = await h.describe();
+    for (const t of d.info.nextActionTimes) expect(Date.parse(t) % HOUR).toBe(0);
+    await h.delete();
+  });
+
+  it('pause stops actions; unpause does not catch up the paused time; trigger acts at once', async () => {
+    const scheduleId = uid('sch-pause');
+    const h = await client.schedule.create({ scheduleId, spec: { intervals: [{ every: '1h' }] }, action: action() });
+    await h.pause('maintenance');
+    expect((await h.describe()).state).toMatchObject({ paused: true, note: 'maintenance' });
+    expect((await h.describe()).info.nextActionTimes).toEqual([]);
+    skipPastHour();
+    skipPastHour();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await workflowsOf(scheduleId)).toEqual([]);
+    await h.unpause();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await workflowsOf(scheduleId)).toEqual([]);
+    await h.trigger();
+    await waitFor(async () => (await workflowsOf(scheduleId)).length === 1, 10_000, 'the triggered action');
+    // (the default overlap policy SKIP would skip the next action while the triggered one runs)
+    await waitFor(async () => (await h.describe()).info.runningWorkflows.length === 0, 10_000, 'it to close');
+    const due = skipPastHour();
+    await waitFor(async () => (await workflowsOf(scheduleId)).length === 2, 10_000, 'the next action');
+    expect((await workflowsOf(scheduleId)).map((w) => w.workflowId)).toContain(
+      `${scheduleId}-${new Date(due).toISOString().replace('.000Z', 'Z')}`,
+    );
+    await h.delete();
+  });
+
+  it('backfill takes the actions of a past range', async () => {
+    const scheduleId = uid('sch-backfill');
+    const h = await client.schedule.create({ scheduleId, spec: { intervals: [{ every: '1h' }] }, action: action() });
+    const end = Math.floor(clock.now() / HOUR) * HOUR - 10 * HOUR;
+    const start = end - 2 * HOUR;
+    await h.backfill([{ start: new Date(start), end: new Date(end), overlap: 'ALLOW_ALL' }]);
+    await waitFor(async () => (await workflowsOf(scheduleId)).length === 3);
+    expect((await workflowsOf(scheduleId)).map((w) => w.workflowId)).toEqual(
+      [start, start + HOUR, end].map((t) => `${scheduleId}-${new Date(t).toISOString().replace('.000Z', 'Z')}`),
+    );
+    await h.delete();
+  });
+});
+
+describe('overlap policies (with triggers, while an action still runs)', () => {
+  async function withRunning(overlap: string, triggers: number) {
+    const scheduleId = uid(`sch-${overlap.toLowerCase()}`);
+    const h = await client.schedule.create({
+      scheduleId,
+      spec: { intervals: [{ every: '1d' }] },
+      action: action('untilReleased', []),
+      policies: { overlap: overlap as 'SKIP' },
+    });
+    await h.trigger();
+    await waitFor(async () => (await h.describe()).info.runningWorkflows.length === 1);
+    for (let i = 1; i < triggers; i++) await h.trigger();
+    return { h, scheduleId };
+  }
+  const release = async (workflowId: string) => client.workflow.getHandle(workflowId).signal('release');
+
+  it('SKIP: the later actions are skipped and counted', async () => {
+    const { h, scheduleId } = await withRunning('SKIP', 3);
+    const d = await h.describe();
+    expect(d.info.numActionsSkippedOverlap).toBe(2);
+    expect(await workflowsOf(scheduleId)).toHaveLength(1);
+    await release(d.info.runningWorkflows[0]!.workflowId);
+    await h.delete();
+  });
+
+  it('BUFFER_ONE: one waits (the rest are dropped) and starts when the running one closes', async () => {
+    const { h, scheduleId } = await withRunning('BUFFER_ONE', 3);
+    let d = await h.describe();
+    expect(d.info).toMatchObject({ bufferSize: 1, bufferDropped: 1 });
+    const first = d.info.runningWorkflows[0]!.workflowId;
+    await release(first);
+    await waitFor(async () => {
+      const i = (await h.describe()).info;
+      return i.runningWorkflows.length === 1 && i.runningWorkflows[0]!.workflowId !== first;
+    });
+    d = await h.describe();
+    expect(d.info.bufferSize).toBe(0);
+    await release(d.info.runningWorkflows[0]!.workflowId);
+    await waitFor(async () => (await workflowsOf(scheduleId)).every((w) => w.status === 'Completed'));
+    expect(await workflowsOf(scheduleId)).toHaveLength(2);
+    await h.delete();
+  });
+
+  it('BUFFER_ALL: all wait and start one after another', async () => {
+    const { h, scheduleId } = await withRunning('BUFFER_ALL', 3);
+    expect((await h.describe()).info.bufferSize).toBe(2);
+    for (let i = 0; i < 3; i++) {
+      const running = await waitFor(async () => (await h.describe()).info.runningWorkflows[0]);
+      await release(running.workflowId);
+      await waitFor(async () => (await h.describe()).info.runningWorkflows[0]?.workflowId !== running.workflowId);
+    }
+    await waitFor(async () => (await workflowsOf(scheduleId)).filter((w) => w.status === 'Completed').length === 3);
+    await h.delete();
+  });
+
+  it('CANCEL_OTHER: the running one is cancelled, then the new one starts', async () => {
+    const { h, scheduleId } = await withRunning('CANCEL_OTHER', 2);
+    await waitFor(async () => {
+      const w = await workflowsOf(scheduleId);
+      return w.length === 2 && w.some((x) => x.status === 'Cancelled') && w.some((x) => x.status === 'Running');
+    });
+    await release((await h.describe()).info.runningWorkflows[0]!.workflowId);
+    await h.delete();
+  });
+
+  it('TERMINATE_OTHER: the running one is terminated and the new one starts at once', async () => {
+    const { h, scheduleId } = await withRunning('TERMINATE_OTHER', 2);
+    await waitFor(async () => {
+      const w = await workflowsOf(scheduleId);
+      return w.length === 2 && w.some((x) => x.status === 'Terminated') && w.some((x) => x.status === 'Running');
+    });
+    await release((await h.describe()).info.runningWorkflows[0]!.workflowId);
+    await h.delete();
+  });
+
+  it('ALLOW_ALL: every action starts', async () => {
+    const { h, scheduleId } = await withRunning('ALLOW_ALL', 3);
+    await waitFor(async () => (await workflowsOf(scheduleId)).length === 3);
+    for (const r of (await h.describe()).info.runningWorkflows) await release(r.workflowId);
+    await h.delete();
+  });
+
+  it('pauseOnFailure: a failed action pauses the schedule', async () => {
+    const scheduleId = uid('sch-pof');
+    const h = await client.schedule.create({
+      scheduleId,
+      spec: { intervals: [{ every: '1d' }] },
+      action: action('fails', []),
+      policies: { pauseOnFailure: true },
+    });
+    await h.trigger();
+    await waitFor(async () => (await h.describe()).state.paused);
+    expect((await h.describe()).state.note).toContain('Failed');
+    await h.delete();
+  });
+});
+
+describe('bad input names the field', () => {
+  const create = (over: Record<string, unknown>) =>
+    client.schedule
+      .create({
+        scheduleId: uid('bad'),
+        spec: { intervals: [{ every: '1h' }] },
+        action: action(),
+        ...over,
+      } as ScheduleOptions)
+      .then(
+        () => undefined,
+        (e: unknown) => e as { code: string; status: number; details?: { field?: string }; message: string },
+      );
+
+  it.each([
+    [{ spec: { cronExpressions: ['61 * * * *'] } }, 'spec.cronExpressions[0]'],
+    [{ spec: { cronExpressions: ['0 * * * *'], timezone: 'Mars/Olympus' } }, 'spec.timezone'],
+    [{ spec: { intervals: [{ every: 'soon' }] } }, 'spec.intervals[0].every'],
+    [{ spec: {} }, 'spec'],
+    [{ policies: { overlap: 'SOMETIMES' } }, 'policies.overlap'],
+  ])('%j -> 400 naming %s', async (over, field) => {
+    const e = await create(over);
+    expect(e?.status).toBe(400);
+    expect(e?.details?.field).toBe(field);
+    expect(e?.message).toContain(field);
+  });
+
+  it('a bad overlap in trigger and a bad backfill range', async () => {
+    const scheduleId = uid('bad-ops');
+    const h = await client.schedule.create({ scheduleId, spec: { intervals: [{ every: '1h' }] }, action: action() });
+    await expect(h.trigger('NEVER' as 'SKIP')).rejects.toMatchObject({ status: 400, details: { field: 'overlap' } });
+    await expect(h.backfill([{ start: 'yesterday', end: 'today' }])).rejects.toMatchObject({
+      status: 400,
+      details: { field: 'backfills[0].start' },
+    });
+    await expect(client.schedule.getHandle('nope').pause()).rejects.toMatchObject({ code: 'SCHEDULE_NOT_FOUND' });
+    await h.delete();
+  });
+});
