@@ -132,6 +132,46 @@ describe('schedules', () => {
     await h.delete();
   });
 
+  it('remainingActions: the schedule takes that many actions from its spec, then none', async () => {
+    const scheduleId = uid('sch-limited');
+    const h = await client.schedule.create({
+      scheduleId,
+      spec: { intervals: [{ every: '1h' }] },
+      action: action(),
+      policies: { overlap: 'ALLOW_ALL' },
+      state: { remainingActions: 2 },
+    });
+    expect((await h.describe()).info.nextActionTimes).toHaveLength(2);
+    for (let i = 1; i <= 3; i++) {
+      skipPastHour();
+      if (i <= 2) await waitFor(async () => (await workflowsOf(scheduleId)).length === i, 10_000, `action ${i}`);
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await workflowsOf(scheduleId)).toHaveLength(2);
+    const d = await h.describe();
+    expect(d.state).toMatchObject({ limitedActions: true, remainingActions: 0 });
+    expect(d.info.nextActionTimes).toEqual([]);
+    await h.delete();
+  });
+
+  it('update(fn) changes what fn returns and keeps the rest (an unchanged update round-trips)', async () => {
+    const scheduleId = uid('sch-update');
+    const h = await client.schedule.create({
+      scheduleId,
+      spec: { intervals: [{ every: '1h' }] },
+      action: { ...action(), workflowExecutionTimeout: '1h', workflowTaskTimeout: '5s' },
+      policies: { overlap: 'BUFFER_ONE' },
+    });
+    await h.update((cur) => cur);
+    await h.update((cur) => ({ ...cur, spec: { cronExpressions: ['0 12 * * *'] } }));
+    const d = await h.describe();
+    expect(d.spec).toEqual({ cronExpressions: ['0 12 * * *'] });
+    expect(d.action).toMatchObject({ workflowExecutionTimeoutMs: HOUR, workflowTaskTimeoutMs: 5000 });
+    expect(d.policies.overlap).toBe('BUFFER_ONE');
+    for (const t of d.info.nextActionTimes) expect(new Date(t).getUTCHours()).toBe(12);
+    await h.delete();
+  });
+
   it('backfill takes the actions of a past range', async () => {
     const scheduleId = uid('sch-backfill');
     const h = await client.schedule.create({ scheduleId, spec: { intervals: [{ every: '1h' }] }, action: action() });

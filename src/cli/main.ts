@@ -7,6 +7,7 @@
 import { Command, CommanderError } from 'commander';
 import { WEFT_VERSION } from '../server/version.js';
 import { reportError } from './output.js';
+import { addScheduleCommands } from './schedule-commands.js';
 import { addServerCommands } from './server-commands.js';
 import { addWorkerCommands } from './worker-commands.js';
 import { addWorkflowCommands } from './workflow-commands.js';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   addServerCommands(program);
   addWorkflowCommands(program);
   addWorkerCommands(program);
+  addScheduleCommands(program);
   return program;
 }
 

@@ -1,6 +1,7 @@
 /** `client.schedule`: create, find and manage schedules (cron, interval and calendar triggers of workflows). */
 import type { Duration } from '../common/duration.js';
 import type { RetryPolicy } from '../common/retry-policy.js';
+import type { CalendarField, CalendarSpecInput, ScheduleSpecInput } from '../schedules/spec.js';
 import type { ListSchedulesResponse, ScheduleDescription, ScheduleSummary } from '../protocol/schedule-api.js';
 import { Connection } from './connection.js';
 import { ScheduleAlreadyRunning, ServiceError } from './errors.js';
@@ -15,29 +16,9 @@ export const ScheduleOverlapPolicy = {
 } as const;
 export type ScheduleOverlapPolicy = (typeof ScheduleOverlapPolicy)[keyof typeof ScheduleOverlapPolicy];
 
-export type CalendarField = number | string | Array<number | { start: number; end?: number; step?: number }>;
-export interface CalendarSpec {
-  second?: CalendarField;
-  minute?: CalendarField;
-  hour?: CalendarField;
-  dayOfMonth?: CalendarField;
-  month?: CalendarField;
-  dayOfWeek?: CalendarField;
-  year?: CalendarField;
-  comment?: string;
-}
-
-export interface ScheduleSpec {
-  /** Five fields (minute first), six (second first), or `@hourly`-style names. */
-  cronExpressions?: string[];
-  intervals?: Array<{ every: Duration; offset?: Duration }>;
-  calendars?: CalendarSpec[];
-  startAt?: Date | string | number;
-  endAt?: Date | string | number;
-  jitter?: Duration;
-  /** IANA time zone the cron expressions and calendars are read in (default UTC). */
-  timezone?: string;
-}
+/** The spec: cron expressions (five fields, six with seconds, or `@hourly`-style names), intervals, calendars,
+ * startAt/endAt, jitter, and the IANA time zone cron and calendars are read in (default UTC). */
+export type { CalendarField, CalendarSpecInput as CalendarSpec, ScheduleSpecInput as ScheduleSpec };
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Workflow = (...args: any[]) => Promise<any>;
@@ -59,7 +40,7 @@ export interface ScheduleAction {
 
 export interface ScheduleOptions {
   scheduleId: string;
-  spec: ScheduleSpec;
+  spec: ScheduleSpecInput;
   action: ScheduleAction;
   policies?: { overlap?: ScheduleOverlapPolicy; catchupWindow?: Duration; pauseOnFailure?: boolean };
   state?: { paused?: boolean; note?: string; remainingActions?: number };
@@ -88,6 +69,21 @@ function toWire(o: ScheduleUpdateOptions): Record<string, unknown> {
   };
 }
 
+/** A described action in the form create and update take (timeouts back to durations). */
+function actionOf(described: Record<string, unknown>): ScheduleAction {
+  const { workflowExecutionTimeoutMs, workflowRunTimeoutMs, workflowTaskTimeoutMs, ...rest } = described as Record<
+    string,
+    number | undefined
+  > &
+    Record<string, unknown>;
+  return {
+    ...(rest as unknown as ScheduleAction),
+    ...(workflowExecutionTimeoutMs ? { workflowExecutionTimeout: workflowExecutionTimeoutMs } : {}),
+    ...(workflowRunTimeoutMs ? { workflowRunTimeout: workflowRunTimeoutMs } : {}),
+    ...(workflowTaskTimeoutMs ? { workflowTaskTimeout: workflowTaskTimeoutMs } : {}),
+  };
+}
+
 export class ScheduleHandle {
   constructor(
     private readonly client: ScheduleClient,
@@ -112,8 +108,8 @@ export class ScheduleHandle {
     for (let attempt = 0; ; attempt++) {
       const d = await this.describe();
       const current = {
-        spec: d.spec as ScheduleSpec,
-        action: d.action as unknown as ScheduleAction,
+        spec: d.spec as ScheduleSpecInput,
+        action: actionOf(d.action),
         policies: {
           overlap: d.policies.overlap as ScheduleOverlapPolicy,
           catchupWindow: d.policies.catchupWindowMs,

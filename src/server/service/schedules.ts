@@ -268,7 +268,11 @@ export async function updateSchedule(
     // a new spec counts from now: times of the old spec that are past are not caught up under the new one
     if (specChanged) s.lastProcessedTime = Math.max(s.lastProcessedTime, now);
     if (req.state) {
-      if (req.state.paused !== undefined) s.paused = req.state.paused;
+      if (req.state.paused !== undefined) {
+        // as unpause: the time spent paused is not caught up
+        if (s.paused && !req.state.paused) s.lastProcessedTime = Math.max(s.lastProcessedTime, now);
+        s.paused = req.state.paused;
+      }
       if (req.state.note !== undefined) s.note = req.state.note;
       if (req.state.remainingActions !== undefined) {
         s.limitedActions = true;
