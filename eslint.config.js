@@ -29,6 +29,14 @@ export default tseslint.config(
     },
   },
   {
+    files: ['ui/src/**/*.{ts,tsx}'],
+    extends: [...tseslint.configs.recommended],
+    rules: {
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
     files: ['test/**/*.ts'],
     extends: [...tseslint.configs.recommended],
     rules: {

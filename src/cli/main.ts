@@ -8,6 +8,7 @@ import { Command, CommanderError } from 'commander';
 import { WEFT_VERSION } from '../server/version.js';
 import { reportError } from './output.js';
 import { addScheduleCommands } from './schedule-commands.js';
+import { addSearchAttributeCommands } from './search-attribute-commands.js';
 import { addServerCommands } from './server-commands.js';
 import { addWorkerCommands } from './worker-commands.js';
 import { addWorkflowCommands } from './workflow-commands.js';
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   addWorkflowCommands(program);
   addWorkerCommands(program);
   addScheduleCommands(program);
+  addSearchAttributeCommands(program);
   return program;
 }
 

@@ -1,6 +1,7 @@
 /** `new Client()`: one object for every concern (workflows, schedules, task queues), on one connection and namespace. */
 import { Connection } from './connection.js';
 import { ScheduleClient } from './schedule-client.js';
+import { SearchAttributeClient } from './search-attribute-client.js';
 import { TaskQueueClient } from './task-queue-client.js';
 import { WorkflowClient } from './workflow-client.js';
 
@@ -15,6 +16,7 @@ export class Client {
   readonly workflow: WorkflowClient;
   readonly taskQueue: TaskQueueClient;
   readonly schedule: ScheduleClient;
+  readonly searchAttributes: SearchAttributeClient;
 
   constructor(opts: ClientOptions = {}) {
     this.connection = opts.connection ?? Connection.lazy();
@@ -23,5 +25,6 @@ export class Client {
     this.workflow = new WorkflowClient(shared);
     this.taskQueue = new TaskQueueClient(shared);
     this.schedule = new ScheduleClient(shared);
+    this.searchAttributes = new SearchAttributeClient(shared);
   }
 }

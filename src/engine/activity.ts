@@ -83,6 +83,8 @@ export function getActivity(t: Transition, seq: number, attempt?: number): Activ
 /** Hands the current attempt to a worker. */
 export function startActivityAttempt(t: Transition, a: ActivityState, identity: string): void {
   if (a.state !== 'scheduled') throw new ApiError('TASK_NOT_FOUND', `activity ${a.seq} is not waiting for a worker`);
+  const waitedMs = t.now - a.currentAttemptScheduledTime;
+  t.note({ kind: 'activityStarted', activityType: a.activityType, taskQueue: a.taskQueue, waitedMs });
   t.removeTask(keys.activityTask(a.seq, a.attempt));
   if (a.scheduleToStartTimeoutMs !== undefined) t.removeTimer(keys.actScheduleToStart(a.seq, a.attempt));
   a.state = 'started';
@@ -145,6 +147,7 @@ export function failActivityAttempt(
 ): void {
   if (a.state !== 'started') throw new ApiError('TASK_NOT_FOUND', `activity ${a.seq} is not running`);
   if (lastHeartbeatDetails !== undefined) a.heartbeatDetails = lastHeartbeatDetails;
+  t.note({ kind: 'activityFailed', activityType: a.activityType, taskQueue: a.taskQueue });
   if (retryAttempt(t, a, failure)) return;
   const identity = a.identity ?? '';
   const retryState = lastRetryState(t, a, failure);
@@ -244,6 +247,7 @@ export function activityTimeout(t: Transition, a: ActivityState, timeoutType: Ti
     timeoutType,
     ...(a.heartbeatDetails !== undefined ? { lastHeartbeatDetails: a.heartbeatDetails } : {}),
   };
+  t.note({ kind: 'activityFailed', activityType: a.activityType, taskQueue: a.taskQueue, timeoutType });
   // start-to-close and heartbeat timeouts of one attempt are retried; the others end the activity
   const retryable = timeoutType === 'START_TO_CLOSE' || timeoutType === 'HEARTBEAT';
   if (retryable && retryAttempt(t, a, failure)) return;

@@ -45,7 +45,8 @@ type CommandSpec =
   | { k: 'cancelTimer'; n: number }
   | { k: 'cancelActivity'; n: number }
   /** A patch marker, or a local activity's outcome (a marker with its seq, a result or a failure). */
-  | { k: 'marker'; local: boolean; failed: boolean };
+  | { k: 'marker'; local: boolean; failed: boolean }
+  | { k: 'upsert'; n: number };
 
 type Terminal = 'none' | 'complete' | 'fail' | 'cancel';
 type Invalid = 'none' | 'duplicateSeq' | 'terminalNotLast' | 'duplicateMarker';
@@ -96,6 +97,7 @@ const commandSpec: fc.Arbitrary<CommandSpec> = fc.oneof(
     weight: 2,
   },
   { arbitrary: fc.record({ k: fc.constant('cancelTimer' as const), n: fc.nat(7) }), weight: 1 },
+  { arbitrary: fc.record({ k: fc.constant('upsert' as const), n: fc.nat(3) }), weight: 1 },
   { arbitrary: fc.record({ k: fc.constant('cancelActivity' as const), n: fc.nat(7) }), weight: 1 },
   {
     arbitrary: fc.record({ k: fc.constant('marker' as const), local: fc.boolean(), failed: fc.boolean() }),
@@ -308,6 +310,12 @@ function buildCommands(
         cmds.push({ type: 'RequestCancelActivityTask', seq: seq! });
         break;
       }
+      case 'upsert':
+        cmds.push({
+          type: 'UpsertWorkflowSearchAttributes',
+          searchAttributes: spec.n === 0 ? { CustomerId: null } : { CustomerId: `c-${spec.n}`, Amount: spec.n },
+        });
+        break;
       case 'marker': {
         if (!spec.local) {
           cmds.push({
@@ -789,6 +797,7 @@ describe('engine properties (random inputs on one run)', () => {
       'TimerFired',
       'TimerCanceled',
       'MarkerRecorded',
+      'UpsertWorkflowSearchAttributes',
       'WorkflowExecutionCancelRequested',
       'WorkflowExecutionSignaled',
       'WorkflowExecutionCompleted',
@@ -867,6 +876,7 @@ describe('engine properties (random inputs on one run)', () => {
             'TimerStarted',
             'TimerCanceled',
             'MarkerRecorded',
+            'UpsertWorkflowSearchAttributes',
             'WorkflowExecutionCompleted',
             'WorkflowExecutionFailed',
             'WorkflowExecutionCanceled',

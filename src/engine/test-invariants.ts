@@ -120,6 +120,11 @@ function recordsCommand(ev: HistoryEvent, cmd: Command, activitySeqOf: Map<numbe
       return ev.eventType === 'SignalExternalWorkflowExecutionInitiated' && ev.attributes.seq === cmd.seq;
     case 'RequestCancelExternalWorkflowExecution':
       return ev.eventType === 'RequestCancelExternalWorkflowExecutionInitiated' && ev.attributes.seq === cmd.seq;
+    case 'UpsertWorkflowSearchAttributes':
+      return (
+        ev.eventType === 'UpsertWorkflowSearchAttributes' &&
+        JSON.stringify(ev.attributes.searchAttributes) === JSON.stringify(cmd.searchAttributes)
+      );
     default:
       return ev.eventType === TERMINAL_COMMAND_EVENT[cmd.type];
   }

@@ -88,6 +88,17 @@ const UNBUFFERED: ReadonlySet<EventType> = new Set<EventType>([
 
 export const DEFAULT_STICKY_SCHEDULE_TO_START_MS = 5000;
 
+/**
+ * What a transition did that history may not show (attempts between retries live in state only): read by the
+ * metrics after the commit. `waitedMs` is the task's schedule-to-start time.
+ */
+export type TransitionNote =
+  | { kind: 'activityStarted'; activityType: string; taskQueue: string; waitedMs: number }
+  | { kind: 'activityFailed'; activityType: string; taskQueue: string; timeoutType?: string }
+  | { kind: 'workflowTaskStarted'; taskQueue: string; attempt: number; waitedMs: number }
+  | { kind: 'workflowTaskFailed'; cause: string }
+  | { kind: 'workflowTaskTimedOut' };
+
 export class Transition {
   readonly events: HistoryEvent[] = [];
   readonly tasksAdded: TaskRow[] = [];
@@ -105,11 +116,15 @@ export class Transition {
    * (flushed, or one dropped). Buffered events are stored one row each, like activities.
    */
   readonly buffered: { appendedFrom?: number; rewritten: boolean } = { rewritten: false };
+  /** `state.searchAttributes` changed (the store rewrites the run's search attribute rows). */
+  searchAttributesChanged = false;
   /** Updates whose state changed (their waiters are told after the commit). */
   readonly updatesChanged = new Set<string>();
   /** The next run, started in the same commit (continue-as-new, or a retry of the workflow). */
   continuation: StartRunInput | undefined;
   limits: HistoryLimits = DEFAULT_HISTORY_LIMITS;
+  /** Attempts started, failed or timed out here (for metrics); undefined when none. */
+  notes: TransitionNote[] | undefined;
 
   /**
    * `state` is this transition's own copy, except for the activity objects, which it may share with the state
@@ -120,6 +135,10 @@ export class Transition {
     readonly state: ExecutionState,
     readonly now: number,
   ) {}
+
+  note(n: TransitionNote): void {
+    (this.notes ??= []).push(n);
+  }
 
   /** An activity to read (never change it: use activity()). */
   peekActivity(seq: number): Readonly<ActivityState> | undefined {

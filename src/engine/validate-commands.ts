@@ -3,13 +3,18 @@ import { resolveRetryPolicy, type ResolvedRetryPolicy } from '../common/retry-po
 import { TERMINAL_COMMANDS, type Command, type CommandOf } from '../protocol/commands.js';
 import { invalidMarker } from './markers.js';
 import type { ExecutionState } from './state.js';
+import type { SearchAttributeChecker } from '../visibility/search-attributes.js';
 
 export function resolveActivityRetryPolicy(cmd: CommandOf<'ScheduleActivityTask'>): ResolvedRetryPolicy {
   return resolveRetryPolicy(cmd.retryPolicy, `activity ${cmd.activityType} retry`);
 }
 
 /** Returns a description of the first invalid command, or undefined when all are valid. */
-export function findInvalidCommand(state: ExecutionState, commands: Command[]): string | undefined {
+export function findInvalidCommand(
+  state: ExecutionState,
+  commands: Command[],
+  checkSearchAttributes?: SearchAttributeChecker,
+): string | undefined {
   const newActivities = new Set<number>();
   const newTimers = new Set<number>();
   const cancelledActivities = new Set<number>();
@@ -95,6 +100,12 @@ export function findInvalidCommand(state: ExecutionState, commands: Command[]): 
         const known = state.updates?.[c.updateId]?.status === 'accepted' || accepted.has(c.updateId);
         if (!known || completed.has(c.updateId)) return `update ${c.updateId} is not accepted (or already completed)`;
         completed.add(c.updateId);
+        break;
+      }
+      case 'UpsertWorkflowSearchAttributes': {
+        if (Object.keys(c.searchAttributes).length === 0) return 'upsertSearchAttributes needs at least one attribute';
+        const bad = checkSearchAttributes?.(c.searchAttributes);
+        if (bad !== undefined) return `upsertSearchAttributes: ${bad}`;
         break;
       }
       default:

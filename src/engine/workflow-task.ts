@@ -17,6 +17,7 @@ import { keys, type WorkflowTaskState } from './state.js';
 import type { Transition } from './transition.js';
 import { acceptUpdate, completeUpdate, rejectUpdate } from './updates.js';
 import { findInvalidCommand } from './validate-commands.js';
+import { mergeSearchAttributes, type SearchAttributeChecker } from '../visibility/search-attributes.js';
 
 export const WORKFLOW_TASK_RETRY_MAX_DELAY_MS = 30_000;
 
@@ -40,6 +41,8 @@ export function startWorkflowTask(t: Transition, id: number, identity: string): 
   t.removeTask(keys.workflowTask(id));
   if (wt.stickyIdentity !== undefined) t.removeTimer(keys.wtStickyScheduleToStart(id));
   s.needsWorkflowTask = false;
+  const waitedMs = t.now - wt.scheduledTime;
+  t.note({ kind: 'workflowTaskStarted', taskQueue: s.taskQueue, attempt: wt.attempt, waitedMs });
   wt.startedTime = t.now;
   wt.identity = identity;
   let transientEvents: HistoryEvent[] = [];
@@ -108,6 +111,8 @@ export interface CompleteWorkflowTaskInput {
   eager?: { taskQueue: string; activitySlots: number };
   /** Updates the workflow's validators rejected. */
   updateRejections?: Array<{ updateId: string; failure: FailureInfo }>;
+  /** Checks upserted search attributes against the namespace's registry (none given: any are accepted). */
+  checkSearchAttributes?: SearchAttributeChecker;
 }
 
 export interface CompleteWorkflowTaskResult {
@@ -120,7 +125,7 @@ export interface CompleteWorkflowTaskResult {
 export function completeWorkflowTask(t: Transition, input: CompleteWorkflowTaskInput): CompleteWorkflowTaskResult {
   const s = t.state;
   const wt = getWorkflowTask(t, input.id, 'started');
-  const invalid = findInvalidCommand(s, input.commands);
+  const invalid = findInvalidCommand(s, input.commands, input.checkSearchAttributes);
   if (invalid !== undefined) {
     failWorkflowTask(t, {
       id: input.id,
@@ -279,6 +284,17 @@ export function completeWorkflowTask(t: Transition, input: CompleteWorkflowTaskI
       case 'RecordMarker':
         recordMarker(t, cmd, completedEventId);
         break;
+      case 'UpsertWorkflowSearchAttributes': {
+        t.writeNow('UpsertWorkflowSearchAttributes', {
+          searchAttributes: cmd.searchAttributes,
+          workflowTaskCompletedEventId: completedEventId,
+        });
+        const merged = mergeSearchAttributes(s.searchAttributes, cmd.searchAttributes);
+        if (merged) s.searchAttributes = merged;
+        else delete s.searchAttributes;
+        t.searchAttributesChanged = true;
+        break;
+      }
     }
     if (TERMINAL_COMMANDS.has(cmd.type)) break;
   }
@@ -309,6 +325,7 @@ export interface FailWorkflowTaskInput {
 export function failWorkflowTask(t: Transition, input: FailWorkflowTaskInput): void {
   const s = t.state;
   const wt = getWorkflowTask(t, input.id, 'started');
+  t.note({ kind: 'workflowTaskFailed', cause: input.cause });
   // a redone task is recorded even when it was a transient retry, so history says why attempt 1 comes next
   if (input.retryNow) materialiseTransient(t, wt);
   if (!wt.transient || input.retryNow) {
@@ -334,6 +351,7 @@ export function workflowTaskTimedOut(t: Transition, id: number): void {
   const s = t.state;
   const wt = s.workflowTask;
   if (!wt || wt.id !== id || wt.state !== 'started') return;
+  t.note({ kind: 'workflowTaskTimedOut' });
   if (!wt.transient) {
     t.writeNow('WorkflowTaskTimedOut', {
       scheduledEventId: wt.scheduledEventId,

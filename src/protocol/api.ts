@@ -316,3 +316,7 @@ export const StopWorkersRequestSchema = Type.Object(
   { identity: Type.Optional(Type.String({ maxLength: 255 })) },
   { additionalProperties: false },
 );
+
+export interface ListTaskQueuesResponse {
+  taskQueues: DescribeTaskQueueResponse[];
+}

@@ -130,6 +130,15 @@ export const CompleteWorkflowUpdateCommand = Type.Object({
   failure: Type.Optional(FailureSchema),
 });
 
+/**
+ * Sets (or, with null or an empty list, removes) custom search attributes of the run
+ * (`UpsertWorkflowSearchAttributes`); checked against the namespace's registry when the task completes.
+ */
+export const UpsertWorkflowSearchAttributesCommand = Type.Object({
+  type: Type.Literal('UpsertWorkflowSearchAttributes'),
+  searchAttributes: Type.Record(Type.String(), Type.Unknown()),
+});
+
 export const CommandSchema = Type.Union([
   ScheduleActivityTaskCommand,
   RequestCancelActivityTaskCommand,
@@ -145,6 +154,7 @@ export const CommandSchema = Type.Union([
   RecordMarkerCommand,
   AcceptWorkflowUpdateCommand,
   CompleteWorkflowUpdateCommand,
+  UpsertWorkflowSearchAttributesCommand,
 ]);
 
 export type Command = Static<typeof CommandSchema>;

@@ -98,6 +98,8 @@ export interface EventAttributes {
     workflowTaskCompletedEventId: number;
   };
   WorkflowExecutionCancelRequested: { reason?: string; identity?: string };
+  /** The attributes the command set (null: removed); the run's full set is in its state. */
+  UpsertWorkflowSearchAttributes: { searchAttributes: Record<string, unknown>; workflowTaskCompletedEventId: number };
   WorkflowExecutionSignaled: { signalName: string; input: unknown[]; identity?: string; requestId?: string };
   WorkflowExecutionCompleted: { result: unknown; workflowTaskCompletedEventId: number };
   WorkflowExecutionFailed: {
@@ -233,6 +235,7 @@ export const COMMAND_EVENT_TYPES: ReadonlySet<EventType> = new Set<EventType>([
   'RequestCancelExternalWorkflowExecutionInitiated',
   'WorkflowExecutionUpdateAccepted',
   'WorkflowExecutionUpdateCompleted',
+  'UpsertWorkflowSearchAttributes',
 ]);
 
 export const CLOSE_EVENT_TYPES: ReadonlySet<EventType> = new Set<EventType>([

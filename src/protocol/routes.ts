@@ -25,11 +25,15 @@ export const ROUTES = {
   backfillSchedule: { method: 'POST', path: '/namespaces/:namespace/schedules/:scheduleId/backfill' },
   registerWorkflow: { method: 'POST', path: '/namespaces/:namespace/workflow-types' },
   listWorkflowTypes: { method: 'GET', path: '/namespaces/:namespace/workflow-types' },
+  createSearchAttribute: { method: 'POST', path: '/namespaces/:namespace/search-attributes' },
+  listSearchAttributes: { method: 'GET', path: '/namespaces/:namespace/search-attributes' },
+  listTaskQueues: { method: 'GET', path: '/namespaces/:namespace/task-queues' },
   describeTaskQueue: { method: 'GET', path: '/namespaces/:namespace/task-queues/:taskQueue' },
   stopWorkers: { method: 'POST', path: '/namespaces/:namespace/task-queues/:taskQueue/stop-workers' },
   pollTasks: { method: 'POST', path: '/namespaces/:namespace/task-queues/:taskQueue/poll' },
   completeTasks: { method: 'POST', path: '/namespaces/:namespace/tasks/complete' },
   heartbeatActivity: { method: 'POST', path: '/namespaces/:namespace/activity-tasks/heartbeat' },
+  listStuckWorkflows: { method: 'GET', path: '/namespaces/:namespace/stuck-workflows' },
 } as const satisfies Record<string, { method: 'GET' | 'POST' | 'PUT' | 'DELETE'; path: string }>;
 
 export type OperationId = keyof typeof ROUTES;
@@ -43,7 +47,10 @@ export const IDEMPOTENT: ReadonlySet<OperationId> = new Set<OperationId>([
   'waitWorkflowResults',
   'workflowHistory',
   'listWorkflowTypes',
+  'createSearchAttribute', // creating it again with the same type changes nothing
+  'listSearchAttributes',
   'describeTaskQueue',
+  'listTaskQueues',
   'registerWorkflow',
   'startWorkflow', // with a request id, a repeated start returns the run it started
   'cancelWorkflow',
@@ -56,6 +63,7 @@ export const IDEMPOTENT: ReadonlySet<OperationId> = new Set<OperationId>([
   'describeSchedule',
   'pauseSchedule',
   'unpauseSchedule',
+  'listStuckWorkflows',
 ]);
 
 /** Fills `:name` placeholders with URL-encoded params. */

@@ -17,6 +17,8 @@ export interface ServerConfig {
   runCacheSize: number;
   /** When workflowInfo().continueAsNewSuggested turns true, and when a run's history is too long and it fails. */
   historyLimits: HistoryLimits;
+  /** A running run with no progress (no new event) for longer than this is stuck (metrics, stuck-workflows API). */
+  stuckAfterMs: number;
   logLevel: LogLevel;
 }
 
@@ -28,5 +30,6 @@ export const DEFAULT_CONFIG: ServerConfig = {
   pollerExpiryMs: 5 * 60_000,
   runCacheSize: 20_000,
   historyLimits: DEFAULT_HISTORY_LIMITS,
+  stuckAfterMs: 10 * 60_000,
   logLevel: 'info',
 };

@@ -21,6 +21,7 @@ import { PendingQueries } from './service/query-workflow.js';
 import { runOutboxEffect } from './service/outbox.js';
 import { NO_WRITE, RunUpdater } from './run-updater.js';
 import { TimerService } from './timer-service.js';
+import { ServerMetrics } from './metrics.js';
 
 export class ServerContext {
   readonly cache: RunCache;
@@ -31,6 +32,7 @@ export class ServerContext {
   readonly updateWaiters = new UpdateWaiters();
   readonly queries = new PendingQueries();
   readonly timers: TimerService;
+  readonly metrics: ServerMetrics;
   /** Workflow definitions by namespace and type; the store is the truth, this saves a read per start. */
   private readonly definitions = new Map<string, WorkflowDefinition>();
   /** Aborted when the server stops: ends long polls. */
@@ -48,6 +50,8 @@ export class ServerContext {
     this.updater.limits = config.historyLimits;
     this.timers = new TimerService(store, clock, (row) => this.fire(row), log);
     this.updater.beforeCommit((t) => syncMatch(this, t));
+    this.metrics = new ServerMetrics({ matching: this.matching, store, clock, stuckAfterMs: config.stuckAfterMs });
+    this.updater.onCommitted((transitions) => this.metrics.recordCommitted(transitions));
     this.updater.onCommitted((transitions, schedules) => {
       for (const w of schedules) {
         const runId = scheduleTimerRunId(w.namespace, w.scheduleId);

@@ -252,6 +252,19 @@ export class Matching {
     }
   }
 
+  /** Every queue's length (stale entries included; sticky queues left out), for the backlog metric. */
+  *backlogs(): Iterable<{ namespace: string; taskQueue: string; kind: 'workflow' | 'activity'; size: number }> {
+    for (const [kind, map] of [
+      ['workflow', this.workflowQueues],
+      ['activity', this.activityQueues],
+    ] as const) {
+      for (const [key, q] of map) {
+        const i = key.indexOf('\u0000');
+        yield { namespace: key.slice(0, i), taskQueue: key.slice(i + 1), kind, size: q.size };
+      }
+    }
+  }
+
   backlog(namespace: string, taskQueue: string): { workflowTasks: number; activityTasks: number } {
     const key = qkey(namespace, taskQueue);
     return {

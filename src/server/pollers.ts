@@ -41,6 +41,14 @@ export class PollerRegistry {
     }
   }
 
+  /** The task queues of a namespace that pollers were seen on (their pollers may since have expired). */
+  taskQueues(namespace: string): string[] {
+    const prefix = `${namespace}\u0000`;
+    const out: string[] = [];
+    for (const k of this.byQueue.keys()) if (k.startsWith(prefix)) out.push(k.slice(prefix.length));
+    return out;
+  }
+
   list(namespace: string, taskQueue: string, now: number, expiryMs: number): PollerInfo[] {
     const q = this.byQueue.get(key(namespace, taskQueue));
     if (!q) return [];

@@ -168,6 +168,7 @@ export class RunUpdater {
       activitiesChanged: [...t.activitiesChanged],
       activitiesRemoved: [...t.activitiesRemoved],
       bufferedEvents: t.buffered,
+      ...(t.searchAttributesChanged ? { searchAttributesChanged: true } : {}),
       expectedVersion: baseVersion,
       newEvents: t.events,
       tasksRemoved: t.tasksRemoved,

@@ -25,6 +25,7 @@ import {
 import { describeTasksAndTimersConformance } from './conformance-tasks.js';
 import { describeVisibilityConformance } from './conformance-visibility.js';
 import { describeSchedulesConformance } from './conformance-schedules.js';
+import { describeStuckConformance } from './conformance-stuck.js';
 
 export interface StoreHarness {
   store: Store;
@@ -78,6 +79,7 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
     describeVisibilityConformance(ctx);
     describeDefinitions(ctx);
     describeSchedulesConformance(ctx);
+    describeStuckConformance(ctx);
     describeReopen(ctx);
 
     it('answers ping and names its dialect', async () => {

@@ -12,6 +12,7 @@ import type { TaskRow, TimerRow } from '../engine/transition.js';
 import type { HistoryEvent } from '../protocol/events.js';
 import type { ExecutionStatus } from '../protocol/status.js';
 import type { VisibilityQuery } from '../visibility/query-ast.js';
+import type { SearchAttributeDefinition } from '../visibility/search-attributes.js';
 
 export interface StoredExecution {
   state: ExecutionState;
@@ -36,6 +37,11 @@ export interface ExecutionWrite {
    * the list was `rewritten` (default: unchanged).
    */
   bufferedEvents?: { appendedFrom?: number; rewritten: boolean };
+  /**
+   * `state.searchAttributes` changed (an upsert): the run's value rows are rewritten from it. A created run
+   * (expectedVersion 0) always writes its rows.
+   */
+  searchAttributesChanged?: boolean;
   /** The version the writer read; 0 creates the run (and fails if it exists). */
   expectedVersion: number;
   newEvents: HistoryEvent[];
@@ -110,6 +116,18 @@ export interface ExecutionSummary {
   historyLength: number;
 }
 
+/** A running run that has written no event since `lastProgressTime` (see Store.listStuckExecutions). */
+export interface StuckExecution {
+  namespace: string;
+  workflowId: string;
+  runId: string;
+  workflowType: string;
+  taskQueue: string;
+  status: ExecutionStatus;
+  startTime: number;
+  lastProgressTime: number;
+}
+
 export interface ListExecutionsRequest {
   namespace: string;
   query: VisibilityQuery;
@@ -165,4 +183,20 @@ export interface Store {
   putWorkflowDefinition(def: WorkflowDefinition): Promise<void>;
   getWorkflowDefinition(namespace: string, workflowType: string): Promise<WorkflowDefinition | undefined>;
   listWorkflowDefinitions(namespace: string): Promise<WorkflowDefinition[]>;
+
+  /**
+   * Registers a custom search attribute unless one of that name exists; returns what is registered under the
+   * name afterwards (the existing definition, possibly of another type, or the new one).
+   */
+  createSearchAttribute(def: SearchAttributeDefinition): Promise<SearchAttributeDefinition>;
+  /** The namespace's search attributes, by name. list/count resolve query fields against them. */
+  listSearchAttributes(namespace: string): Promise<SearchAttributeDefinition[]>;
+
+  /**
+   * Running runs of a namespace whose last progress is before `progressBefore` (epoch ms), least recent first.
+   * A store may round progress times up (to the second): a run is then listed a little late, never early.
+   */
+  listStuckExecutions(namespace: string, progressBefore: number, limit: number): Promise<StuckExecution[]>;
+  /** How many running runs made no progress since `progressBefore`, per namespace (namespaces with none left out). */
+  countStuckExecutions(progressBefore: number): Promise<Array<{ namespace: string; count: number }>>;
 }

@@ -18,6 +18,7 @@ export {
 } from './child-workflow.js';
 export { continueAsNew, makeContinueAsNewFunc, ContinueAsNew, type ContinueAsNewOptions } from './continue-as-new.js';
 export { workflowInfo, uuid4, log } from './info.js';
+export { upsertSearchAttributes } from './search-attributes.js';
 export { Saga, type SagaOptions, type CompensationFailure, type CompensationReport } from './saga.js';
 export {
   defineSignal,

@@ -10,6 +10,7 @@ import type { ServerContext } from '../context.js';
 import { operations, type Operation } from './operations.js';
 import { validate } from './validate.js';
 import { renderHomePage } from './home-page.js';
+import { findUiDist, isPageRequest, registerWebUi, sendIndexHtml } from './web-ui.js';
 
 export const API_PREFIX = '/api/v1';
 
@@ -19,6 +20,8 @@ export interface HttpAppOptions {
   version: string;
   /** No web UI: `/` answers 404 like any unknown route. */
   headless?: boolean;
+  /** The built web UI to serve (default: the package's ui/dist, when it exists). */
+  uiDir?: string;
 }
 
 /** Fastify's own errors (bad JSON, body too large, unknown route) in the API's error shape. */
@@ -92,7 +95,10 @@ export async function createHttpApp(ctx: ServerContext, opts: HttpAppOptions): P
     ctx.log.error({ err, url: req.url, method: req.method }, 'request failed');
     return reply.status(500).send(new ApiError('INTERNAL', 'internal error (see the server log)').toJSON());
   });
+  // the built UI (ui/dist); without it, `/` answers the plain page of home-page.ts
+  const uiDir = opts.headless ? undefined : (opts.uiDir ?? findUiDist());
   app.setNotFoundHandler((req, reply) => {
+    if (uiDir && isPageRequest(req)) return sendIndexHtml(reply);
     const e = new ApiError('NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`);
     return reply.status(404).send(e.toJSON());
   });
@@ -124,7 +130,16 @@ export async function createHttpApp(ctx: ServerContext, opts: HttpAppOptions): P
     },
   );
   app.get(`${API_PREFIX}/openapi.json`, { schema: { hide: true } }, async () => app.swagger());
-  if (!opts.headless)
+  app.get(
+    '/metrics',
+    { schema: { summary: 'Prometheus metrics (text exposition format; see docs/monitoring.md)', tags: ['system'] } },
+    async (_req, reply) => {
+      const { contentType, body } = await ctx.metrics.scrape();
+      return reply.type(contentType).send(body);
+    },
+  );
+  if (uiDir) await registerWebUi(app, uiDir);
+  else if (!opts.headless)
     app.get('/', { schema: { hide: true } }, async (_req, reply) =>
       reply.type('text/html; charset=utf-8').send(renderHomePage(opts.version)),
     );

@@ -35,8 +35,11 @@ import { heartbeat } from '../service/heartbeat-activity.js';
 import { countWorkflows, listWorkflows } from '../service/list-workflows.js';
 import { pollTasks } from '../service/poll-tasks.js';
 import { listRegisteredWorkflows, registerWorkflow } from '../service/register-workflow.js';
+import { createSearchAttribute, listSearchAttributes } from '../service/search-attributes.js';
+import { CreateSearchAttributeRequestSchema } from '../../protocol/search-attribute-api.js';
 import { startWorkflow } from '../service/start-workflow.js';
 import { describeTaskQueue, stopWorkers } from '../service/task-queues.js';
+import { listTaskQueues } from '../service/list-task-queues.js';
 import { workflowHistory } from '../service/workflow-history.js';
 import { cancelWorkflow, terminateWorkflowRun } from '../service/workflow-requests.js';
 import { signalWithStart, signalWorkflow } from '../service/signal-workflow.js';
@@ -62,6 +65,8 @@ import {
   UpdateScheduleRequestSchema,
 } from '../../protocol/schedule-api.js';
 import { waitWorkflowResults, workflowResult } from '../service/workflow-result.js';
+import { listStuckWorkflows } from '../service/stuck-workflows.js';
+import { StuckWorkflowsQuery } from '../../protocol/monitoring-api.js';
 
 export interface OperationRequest {
   params: Record<string, unknown>;
@@ -318,6 +323,23 @@ export const operations: Operation[] = [
     handler: (ctx, r) => backfillSchedule(ctx, p(r).namespace!, p(r).scheduleId!, b(r)),
   },
   {
+    id: 'createSearchAttribute',
+    ...ROUTES.createSearchAttribute,
+    summary: 'Register a custom search attribute (name and type) in the namespace',
+    tags: ['search attributes'],
+    params: NamespaceParams,
+    body: CreateSearchAttributeRequestSchema,
+    handler: (ctx, r) => createSearchAttribute(ctx, p(r).namespace!, b(r)),
+  },
+  {
+    id: 'listSearchAttributes',
+    ...ROUTES.listSearchAttributes,
+    summary: "The namespace's custom search attributes and their types",
+    tags: ['search attributes'],
+    params: NamespaceParams,
+    handler: (ctx, r) => listSearchAttributes(ctx, p(r).namespace!),
+  },
+  {
     id: 'registerWorkflow',
     ...ROUTES.registerWorkflow,
     summary: "Register (or update) a workflow type's definition",
@@ -333,6 +355,14 @@ export const operations: Operation[] = [
     tags: ['workflow types'],
     params: NamespaceParams,
     handler: (ctx, r) => listRegisteredWorkflows(ctx, p(r).namespace!),
+  },
+  {
+    id: 'listTaskQueues',
+    ...ROUTES.listTaskQueues,
+    summary: 'Task queues with workers seen polling them or workflow types registered on them',
+    tags: ['task queues'],
+    params: NamespaceParams,
+    handler: (ctx, r) => listTaskQueues(ctx, p(r).namespace!),
   },
   {
     id: 'describeTaskQueue',
@@ -379,6 +409,15 @@ export const operations: Operation[] = [
     params: NamespaceParams,
     body: HeartbeatRequestSchema,
     handler: (ctx, r) => heartbeat(ctx, p(r).namespace!, b(r), r.identity),
+  },
+  {
+    id: 'listStuckWorkflows',
+    ...ROUTES.listStuckWorkflows,
+    summary: 'Running workflows with no progress for longer than olderThan (default: the server stuckAfterMs)',
+    tags: ['workflows'],
+    params: NamespaceParams,
+    query: StuckWorkflowsQuery,
+    handler: (ctx, r) => listStuckWorkflows(ctx, p(r).namespace!, q(r)),
   },
 ];
 

@@ -5,6 +5,7 @@
  *  - eager activities: a workflow task's new activities on the worker's own task queue;
  *  - eager workflow tasks: the next workflow task of a run this worker holds in its sticky cache.
  */
+import { searchAttributeCheckerFor } from './search-attributes.js';
 import { ApiError } from '../../common/api-error.js';
 import { activityCanceled, completeActivity, failActivityAttempt, getActivity } from '../../engine/activity.js';
 import { terminateWorkflow } from '../../engine/requests.js';
@@ -121,6 +122,10 @@ async function completeOne(
             : cmd,
       );
       const oversized = findOversizedPayload(commands, limit);
+      // upserts are checked against the registry, read only when a command sets search attributes
+      const checkSearchAttributes = commands.some((cmd) => cmd.type === 'UpsertWorkflowSearchAttributes')
+        ? await searchAttributeCheckerFor(ctx, namespace)
+        : undefined;
       const out = await ctx.updater.update(token.runId, (t) => {
         if (oversized) {
           getWorkflowTask(t, token.taskId, 'started');
@@ -141,6 +146,7 @@ async function completeOne(
           ...(c.buildId ? { buildId: c.buildId } : {}),
           sticky: c.sticky ?? false,
           ...(eager ? { eager } : {}),
+          ...(checkSearchAttributes ? { checkSearchAttributes } : {}),
           ...(c.updateRejections
             ? { updateRejections: c.updateRejections.map((r) => ({ ...r, failure: sanitizeFailure(r.failure) })) }
             : {}),

@@ -1,4 +1,5 @@
 /** Signals: delivered into a run's history, in order and once per request id; signal-with-start. */
+import { checkStartSearchAttributes } from './search-attributes.js';
 import { signalWorkflow as signalRun } from '../../engine/requests.js';
 import type { SignalWithStartRequest, SignalWorkflowRequest, StartWorkflowResponse } from '../../protocol/api.js';
 import type { ServerContext } from '../context.js';
@@ -39,5 +40,6 @@ export async function signalWithStart(
     ...(req.identity ? { identity: req.identity } : {}),
     ...(req.requestId ? { requestId: `${req.requestId}:signal` } : {}),
   };
+  await checkStartSearchAttributes(ctx, namespace, start.searchAttributes);
   return startWorkflowWith(ctx, namespace, { ...start, workflowIdConflictPolicy: 'USE_EXISTING' }, { signal });
 }

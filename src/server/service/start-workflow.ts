@@ -2,6 +2,7 @@
  * Start a workflow: apply the workflow id's reuse and conflict policies, then create the run and point the
  * workflow id at it in one mutation. A retried request with the same request id returns the run it started.
  */
+import { checkStartSearchAttributes } from './search-attributes.js';
 import { randomUUID } from 'node:crypto';
 import { ApiError } from '../../common/api-error.js';
 import { newRunId } from '../../common/ids.js';
@@ -76,6 +77,7 @@ export async function startWorkflow(
   req: StartWorkflowRequest,
   signal?: AbortSignal,
 ): Promise<StartWorkflowResponse> {
+  await checkStartSearchAttributes(ctx, namespace, req.searchAttributes);
   const started = await startWorkflowWith(ctx, namespace, req, {});
   if (!req.waitMs) return started;
   const outcome = await workflowResult(

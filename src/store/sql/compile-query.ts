@@ -21,7 +21,7 @@ import { EXECUTION_STATUSES } from '../../protocol/status.js';
 import { QuerySyntaxError } from '../../visibility/query-ast.js';
 import type { Expr, Literal, VisibilityQuery } from '../../visibility/query-ast.js';
 
-/** Temporal's search-attribute types. Built-ins use Keyword, Int and Datetime; Text and KeywordList await their issue. */
+/** Temporal's search-attribute types. Built-ins use Keyword, Int and Datetime; custom attributes any of them. */
 export type SearchAttributeType = 'Keyword' | 'Text' | 'Int' | 'Double' | 'Bool' | 'Datetime' | 'KeywordList';
 
 export interface QueryField {
@@ -30,6 +30,11 @@ export interface QueryField {
   nullable: boolean;
   /** A closed set of Keyword values: input is matched case-insensitively and bound in this spelling; no ranges. */
   allowedValues?: readonly string[];
+  /**
+   * A custom search attribute of this name: its values are rows of `search_attribute_values` (column = the
+   * value column of its type), and predicates compile to `run_id [NOT] IN (SELECT run_id ... WHERE name = ?)`.
+   */
+  searchAttribute?: string;
 }
 
 export interface FieldResolver {
@@ -85,7 +90,7 @@ export function compileQuery(
   const where = query.where ? c.expr(query.where) : '1=1';
   const orderColumns = query.orderBy.map((o) => {
     const f = c.field(o.field, o.position);
-    c.checkSupported(o.field, f, o.position);
+    c.checkSortable(o.field, f, o.position);
     return { column: f.column, direction: o.direction, nullable: f.nullable };
   });
   if (orderColumns.length === 0) orderColumns.push({ column: 'start_time', direction: 'DESC', nullable: false });
@@ -116,6 +121,10 @@ class Compiler {
   ) {}
 
   expr(e: Expr): string {
+    if (e.kind !== 'and' && e.kind !== 'or' && e.kind !== 'not') {
+      const f = this.field(e.field, e.position);
+      if (f.searchAttribute !== undefined) return this.customPredicate(e, f, f.searchAttribute);
+    }
     switch (e.kind) {
       case 'and':
         return `(${this.expr(e.left)} AND ${this.expr(e.right)})`;
@@ -189,18 +198,100 @@ class Compiler {
     return f;
   }
 
-  checkSupported(name: string, f: QueryField, position: number): void {
+  checkSortable(name: string, f: QueryField, position: number): void {
+    if (f.searchAttribute !== undefined) {
+      throw new QuerySyntaxError(
+        `ORDER BY ${name} at position ${position}: lists sort by built-in fields only (custom search attributes can filter, not sort)`,
+        position,
+      );
+    }
     if (f.type === 'Text' || f.type === 'KeywordList') {
       throw new QuerySyntaxError(
-        `${name} at position ${position} is a ${f.type} field, which queries do not support yet`,
+        `${name} at position ${position} is a ${f.type} field, which cannot be sorted by`,
         position,
       );
     }
   }
 
+  /**
+   * A predicate on a custom search attribute: the run has (or, negated, has no) value row of that attribute
+   * matching the condition. An unset attribute has no row, which gives the NULL semantics of the built-in
+   * nullable columns (positive forms false, negations true); for a KeywordList `=`/`IN` mean "contains".
+   */
+  private customPredicate(e: Exclude<Expr, { kind: 'and' | 'or' | 'not' }>, f: QueryField, attr: string): string {
+    const col = f.column;
+    const within = (negated: boolean, condition: () => string | undefined): string => {
+      const name = this.bind(attr);
+      const cond = condition();
+      return `run_id ${negated ? 'NOT IN' : 'IN'} (SELECT run_id FROM search_attribute_values WHERE name = ${name}${
+        cond === undefined ? '' : ` AND ${cond}`
+      })`;
+    };
+    switch (e.kind) {
+      case 'compare': {
+        const isRange = e.op !== '=' && e.op !== '!=';
+        this.operand(e.field, e.position, isRange ? 'range' : 'equality', e.op);
+        return within(e.op === '!=', () => {
+          const p = this.bind(this.value(e.field, f, e.value, e.valuePosition ?? e.position));
+          if (f.type === 'Text') return this.contains(col, p);
+          return `${col} ${e.op === '!=' ? '=' : e.op} ${p}`;
+        });
+      }
+      case 'in': {
+        this.operand(e.field, e.position, 'equality', e.negated ? 'NOT IN' : 'IN');
+        if (e.values.length === 0) return e.negated ? '(1=1)' : '(1=0)';
+        return within(e.negated, () => {
+          const list = e.values.map((v, i) =>
+            this.bind(this.value(e.field, f, v, e.valuePositions?.[i] ?? e.position)),
+          );
+          return `${col} IN (${list.join(', ')})`;
+        });
+      }
+      case 'between': {
+        this.operand(e.field, e.position, 'range', e.negated ? 'NOT BETWEEN' : 'BETWEEN');
+        return within(e.negated, () => {
+          const low = this.bind(this.value(e.field, f, e.low, e.lowPosition ?? e.position));
+          const high = this.bind(this.value(e.field, f, e.high, e.highPosition ?? e.position));
+          return `${col} BETWEEN ${low} AND ${high}`;
+        });
+      }
+      case 'startsWith': {
+        this.operand(e.field, e.position, 'prefix', 'STARTS_WITH');
+        return within(false, () => {
+          const prefix = this.value(e.field, f, e.prefix, e.prefixPosition ?? e.position) as string;
+          const next = prefixSuccessor(prefix);
+          const parts = [`${col} >= ${this.bind(prefix)}`];
+          if (next !== undefined) parts.push(`${col} < ${this.bind(next)}`);
+          return parts.join(' AND ');
+        });
+      }
+      case 'isNull':
+        this.operand(e.field, e.position, 'null', 'IS NULL');
+        return within(!e.negated, () => undefined);
+    }
+  }
+
+  /** Text matching: the value contains the literal, ignoring the case of ASCII letters. */
+  private contains(col: string, param: string): string {
+    return this.dialect === 'sqlite'
+      ? `instr(lower(${col}), lower(${param})) > 0`
+      : `strpos(lower(${col}), lower(${param})) > 0`;
+  }
+
   private operand(name: string, position: number, cls: OperatorClass, op: string): QueryField {
     const f = this.field(name, position);
-    this.checkSupported(name, f, position);
+    if (f.type === 'Text' && cls !== 'null' && (cls !== 'equality' || (op !== '=' && op !== '!='))) {
+      throw new QuerySyntaxError(
+        `${op} cannot be used on ${name} at position ${position} (a Text field); use = (contains), != or IS [NOT] NULL`,
+        position,
+      );
+    }
+    if (f.type === 'KeywordList' && (cls === 'range' || cls === 'prefix')) {
+      throw new QuerySyntaxError(
+        `${op} cannot be used on ${name} at position ${position} (a KeywordList field); use =, !=, IN, NOT IN or IS [NOT] NULL`,
+        position,
+      );
+    }
     if (cls === 'prefix' && (f.type !== 'Keyword' || f.allowedValues)) {
       throw new QuerySyntaxError(
         `STARTS_WITH needs a free-form Keyword field, but ${name} at position ${position} is ${typeName(f)}`,
@@ -246,7 +337,8 @@ class Compiler {
         return v;
       case 'Bool':
         if (typeof v !== 'boolean') throw mismatch('TRUE or FALSE');
-        return this.dialect === 'sqlite' ? (v ? 1 : 0) : v;
+        // custom attributes keep Bool as 0/1 in int_value in every dialect
+        return this.dialect === 'sqlite' || f.searchAttribute !== undefined ? (v ? 1 : 0) : v;
       case 'Datetime': {
         if (typeof v === 'number') {
           if (!Number.isSafeInteger(v))

@@ -43,6 +43,9 @@ export class MutationWriter {
   private readonly deleteRunActivities: Database.Statement;
   private readonly insertBuffered: Database.Statement;
   private readonly deleteRunBuffered: Database.Statement;
+  private readonly deleteRunSearchAttributes: Database.Statement;
+  private readonly insertSearchAttributeValue: Database.Statement;
+  private readonly insertSearchAttribute: Database.Statement;
   /** Set once the mutation being applied has changed the database (see writeBatch). */
   private wrote = false;
 
@@ -56,18 +59,18 @@ export class MutationWriter {
 
     this.insertExecution = db.prepare(
       `INSERT INTO executions (run_id, namespace, workflow_id, workflow_type, task_queue, status, start_time,
-         close_time, history_length, version, state)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?) ON CONFLICT (run_id) DO NOTHING`,
+         close_time, history_length, last_progress, version, state)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?) ON CONFLICT (run_id) DO NOTHING`,
     );
-    // Most writes leave status and close_time as they were: this statement then touches no index at all
+    // Most writes leave status, close_time and last_progress (rounded to the second) as they were: this statement then touches no index at all
     // (SQLite rewrites only the indexes whose columns are SET). When it matches nothing, the full one runs.
     this.updateExecutionState = db.prepare(
       `UPDATE executions SET history_length = ?, version = ?, state = ?
-       WHERE run_id = ? AND version = ? AND status = ? AND close_time IS ?`,
+       WHERE run_id = ? AND version = ? AND status = ? AND close_time IS ? AND last_progress IS ?`,
     );
     this.updateExecution = db.prepare(
-      `UPDATE executions SET status = ?, close_time = ?, history_length = ?, version = ?, state = ?
-       WHERE run_id = ? AND version = ?`,
+      `UPDATE executions SET status = ?, close_time = ?, last_progress = ?, history_length = ?, version = ?,
+         state = ? WHERE run_id = ? AND version = ?`,
     );
     this.insertCurrentRun = db.prepare(
       `INSERT INTO current_executions (namespace, workflow_id, run_id, status) VALUES (?, ?, ?, ?)
@@ -105,6 +108,15 @@ export class MutationWriter {
       'INSERT INTO buffered_events (run_id, idx, data) VALUES (?, ?, ?) ON CONFLICT (run_id, idx) DO UPDATE SET data = excluded.data',
     );
     this.deleteRunBuffered = db.prepare('DELETE FROM buffered_events WHERE run_id = ?');
+    this.deleteRunSearchAttributes = db.prepare('DELETE FROM search_attribute_values WHERE run_id = ?');
+    this.insertSearchAttributeValue = db.prepare(
+      `INSERT INTO search_attribute_values (run_id, name, idx, text_value, int_value, double_value)
+       VALUES (?, ?, ?, ?, ?, ?)`,
+    );
+    this.insertSearchAttribute = db.prepare(
+      `INSERT INTO search_attributes (namespace, name, type, created_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (namespace, name) DO NOTHING`,
+    );
     this.insertSchedule = db.prepare(
       `INSERT INTO schedules (namespace, schedule_id, version, state) VALUES (?, ?, 1, ?)
        ON CONFLICT (namespace, schedule_id) DO NOTHING`,
@@ -189,6 +201,11 @@ export class MutationWriter {
     for (const cr of m.currentRuns) this.writeCurrentRun(cr);
     for (const w of m.executions) this.writeExecution(w);
     if (m.definitions) for (const d of m.definitions) this.writeDefinition(d);
+    if (m.searchAttributeDefinitions)
+      for (const d of m.searchAttributeDefinitions) {
+        this.insertSearchAttribute.run(d.namespace, d.name, d.type, d.createdAt);
+        this.wrote = true;
+      }
     if (m.schedules) for (const sw of m.schedules) this.writeSchedule(sw);
   }
 
@@ -261,6 +278,11 @@ export class MutationWriter {
     for (const [seq, data] of w.activities) this.upsertActivity.run(runId, seq, data);
     if (w.buffered.rewrite) this.deleteRunBuffered.run(runId);
     for (const [idx, data] of w.buffered.rows) this.insertBuffered.run(runId, idx, data);
+    if (w.searchAttributes) {
+      if (w.expectedVersion !== 0) this.deleteRunSearchAttributes.run(runId);
+      for (const [name, idx, text, int, double] of w.searchAttributes)
+        this.insertSearchAttributeValue.run(runId, name, idx, text, int, double);
+    }
 
     if (w.closed) {
       this.deleteRunTasks.run(runId);
@@ -284,6 +306,7 @@ export class MutationWriter {
         w.startTime,
         w.closeTime,
         w.historyLength,
+        w.lastProgress,
         w.state,
       );
       if (r.changes !== 1) throw new StoreConflictError(`run ${w.runId} already exists`);
@@ -299,11 +322,13 @@ export class MutationWriter {
         w.expectedVersion,
         w.status,
         w.closeTime,
+        w.lastProgress,
       ).changes === 1
     )
       return;
+    const { status, closeTime, lastProgress, historyLength, state, runId, expectedVersion } = w;
     if (
-      this.updateExecution.run(w.status, w.closeTime, w.historyLength, version, w.state, w.runId, w.expectedVersion)
+      this.updateExecution.run(status, closeTime, lastProgress, historyLength, version, state, runId, expectedVersion)
         .changes !== 1
     )
       throw new StoreConflictError(`run ${w.runId} is no longer at version ${w.expectedVersion}`);

@@ -16,6 +16,7 @@ import type { ScheduleState } from '../../schedules/state.js';
 import type { ExecutionStatus } from '../../protocol/status.js';
 import type { TaskRow, TimerRow } from '../../engine/transition.js';
 import type { VisibilityQuery } from '../../visibility/query-ast.js';
+import type { SearchAttributeDefinition } from '../../visibility/search-attributes.js';
 import { loadMigrations, migrationsDir, runMigrations } from '../migrations.js';
 import type {
   CurrentRun,
@@ -26,6 +27,7 @@ import type {
   StoredExecution,
   WorkflowDefinition,
   StoredSchedule,
+  StuckExecution,
 } from '../store.js';
 import { InlineSink, ThreadSink } from './batch-sinks.js';
 import { isMemory, openConnection } from './connection.js';
@@ -90,6 +92,21 @@ function prepareStatements(db: Database.Database) {
       .raw(),
     definition: db.prepare('SELECT * FROM workflow_definitions WHERE namespace = ? AND workflow_type = ?'),
     definitions: db.prepare('SELECT * FROM workflow_definitions WHERE namespace = ? ORDER BY workflow_type'),
+    // json_extract: the exact time (the column is rounded up to the second), read for the listed rows only
+    stuck: db
+      .prepare(
+        `SELECT workflow_id, run_id, workflow_type, task_queue, status, start_time,
+           coalesce(json_extract(state, '$.lastProgressTime'), last_progress)
+         FROM executions WHERE namespace = ? AND status = 'Running' AND last_progress < ?
+         ORDER BY last_progress, run_id LIMIT ?`,
+      )
+      .raw(),
+    stuckCounts: db
+      .prepare(
+        `SELECT namespace, count(*) FROM executions WHERE status = 'Running' AND last_progress < ?
+         GROUP BY namespace ORDER BY namespace`,
+      )
+      .raw(),
     schedule: db.prepare('SELECT state, version FROM schedules WHERE namespace = ? AND schedule_id = ?').raw(),
     schedules: db
       .prepare(
@@ -282,6 +299,18 @@ export class SqliteStore implements Store {
     await this.open().committer.submit({ executions: [], currentRuns: [], definitions: [def] });
   }
 
+  async createSearchAttribute(def: SearchAttributeDefinition): Promise<SearchAttributeDefinition> {
+    const opened = this.open();
+    await opened.committer.submit({ executions: [], currentRuns: [], searchAttributeDefinitions: [def] });
+    const stored = opened.visibility.searchAttributes(def.namespace).find((d) => d.name === def.name);
+    if (!stored) throw new Error(`search attribute ${def.name} was not stored`);
+    return stored;
+  }
+
+  async listSearchAttributes(namespace: string): Promise<SearchAttributeDefinition[]> {
+    return this.open().visibility.searchAttributes(namespace);
+  }
+
   async getWorkflowDefinition(namespace: string, workflowType: string): Promise<WorkflowDefinition | undefined> {
     const row = this.open().statements.definition.get(namespace, workflowType) as DefinitionDbRow | undefined;
     return row ? toDefinition(row) : undefined;
@@ -289,6 +318,27 @@ export class SqliteStore implements Store {
 
   async listWorkflowDefinitions(namespace: string): Promise<WorkflowDefinition[]> {
     return (this.open().statements.definitions.all(namespace) as DefinitionDbRow[]).map(toDefinition);
+  }
+
+  async listStuckExecutions(namespace: string, progressBefore: number, limit: number): Promise<StuckExecution[]> {
+    const rows = this.open().statements.stuck.all(namespace, progressBefore, limit) as Array<
+      [string, string, string, string, ExecutionStatus, number, number]
+    >;
+    return rows.map(([workflowId, runId, workflowType, taskQueue, status, startTime, lastProgressTime]) => ({
+      namespace,
+      workflowId,
+      runId,
+      workflowType,
+      taskQueue,
+      status,
+      startTime,
+      lastProgressTime,
+    }));
+  }
+
+  async countStuckExecutions(progressBefore: number): Promise<Array<{ namespace: string; count: number }>> {
+    const rows = this.open().statements.stuckCounts.all(progressBefore) as Array<[string, number]>;
+    return rows.map(([namespace, count]) => ({ namespace, count }));
   }
 
   private open(): Opened {

@@ -6,7 +6,8 @@
 import type Database from 'better-sqlite3';
 import type { ExecutionStatus } from '../../protocol/status.js';
 import type { VisibilityQuery } from '../../visibility/query-ast.js';
-import { compileQuery } from '../sql/compile-query.js';
+import { compileQuery, createFieldResolver, type FieldResolver } from '../sql/compile-query.js';
+import { searchAttributeFields, type SearchAttributeDefinition } from '../../visibility/search-attributes.js';
 import type { ExecutionSummary, ListExecutionsRequest, ListExecutionsResponse } from '../store.js';
 import {
   decodePageToken,
@@ -54,10 +55,25 @@ function toSummary(r: SummaryRow): ExecutionSummary {
 export class VisibilityReader {
   private readonly statements = new Map<string, Database.Statement>();
 
-  constructor(private readonly db: Database.Database) {}
+  private readonly attributesOf: Database.Statement;
+
+  constructor(private readonly db: Database.Database) {
+    this.attributesOf = db.prepare(
+      'SELECT namespace, name, type, created_at AS createdAt FROM search_attributes WHERE namespace = ? ORDER BY name',
+    );
+  }
+
+  /** A namespace's registered search attributes (read each time: one indexed read, and never stale). */
+  searchAttributes(namespace: string): SearchAttributeDefinition[] {
+    return this.attributesOf.all(namespace) as SearchAttributeDefinition[];
+  }
+
+  private fields(namespace: string): FieldResolver {
+    return createFieldResolver(searchAttributeFields(this.searchAttributes(namespace)));
+  }
 
   list(req: ListExecutionsRequest): ListExecutionsResponse {
-    const compiled = compileQuery(req.query, { dialect: 'sqlite' });
+    const compiled = compileQuery(req.query, { dialect: 'sqlite', fields: this.fields(req.namespace) });
     const order = withTiebreak(compiled.orderColumns);
     const pageSize = Number.isInteger(req.pageSize) && req.pageSize > 0 ? req.pageSize : DEFAULT_PAGE_SIZE;
 
@@ -88,7 +104,7 @@ export class VisibilityReader {
   }
 
   count(namespace: string, query: VisibilityQuery): number {
-    const compiled = compileQuery(query, { dialect: 'sqlite' });
+    const compiled = compileQuery(query, { dialect: 'sqlite', fields: this.fields(namespace) });
     const sql = `SELECT count(*) FROM executions WHERE namespace = ? AND (${compiled.where})`;
     return this.statement(sql, true).get(namespace, ...compiled.params) as number;
   }

@@ -6,6 +6,11 @@
 import { coreJson } from '../state-json.js';
 import type { ExecutionState } from '../../engine/state.js';
 import type { ExecutionWrite, Mutation, WorkflowDefinition } from '../store.js';
+import {
+  searchAttributeRows,
+  type SearchAttributeDefinition,
+  type SearchAttributeRow,
+} from '../../visibility/search-attributes.js';
 
 export interface WireExecution {
   runId: string;
@@ -17,6 +22,8 @@ export interface WireExecution {
   startTime: number;
   closeTime: number | null;
   historyLength: number;
+  /** lastProgressTime rounded up to the second (see migration 0004). */
+  lastProgress: number;
   expectedVersion: number;
   /** The state without its activities. */
   state: string;
@@ -34,6 +41,8 @@ export interface WireExecution {
   /** [key, namespace, dueAt] */
   timersAdded: Array<[string, string, number]>;
   closed: boolean;
+  /** The run's search attribute value rows, replacing its old ones; undefined: unchanged. */
+  searchAttributes?: SearchAttributeRow[];
 }
 
 export interface WireMutation {
@@ -41,6 +50,7 @@ export interface WireMutation {
   /** [namespace, workflowId, runId, status, expectedRunId] */
   currentRuns: Array<[string, string, string, string, string | null]>;
   definitions?: WorkflowDefinition[];
+  searchAttributeDefinitions?: SearchAttributeDefinition[];
   /** [namespace, scheduleId, JSON of the state, expectedVersion, deleted, wakeAt] */
   schedules?: Array<[string, string, string, number, boolean, number | null]>;
 }
@@ -52,6 +62,9 @@ function bufferedRows(s: ExecutionState, change: ExecutionWrite['bufferedEvents'
   for (let i = from; i < s.bufferedEvents.length; i++) rows.push([i, JSON.stringify(s.bufferedEvents[i])]);
   return { rewrite: change.rewritten, rows };
 }
+
+/** Rounded up to the second: a busy run's writes then mostly leave the column (and its index) as it was. */
+export const lastProgressColumn = (ms: number): number => Math.ceil(ms / 1000) * 1000;
 
 export function toWire(m: Mutation): WireMutation {
   return {
@@ -67,6 +80,7 @@ export function toWire(m: Mutation): WireMutation {
         startTime: s.startTime,
         closeTime: s.closeTime ?? null,
         historyLength: s.nextEventId - 1,
+        lastProgress: lastProgressColumn(s.lastProgressTime),
         expectedVersion: w.expectedVersion,
         state: w.coreJson ?? coreJson(s),
         activities: (w.activitiesChanged ?? []).flatMap((seq): Array<[number, string]> => {
@@ -88,6 +102,9 @@ export function toWire(m: Mutation): WireMutation {
         timersRemoved: w.timersRemoved,
         timersAdded: w.timersAdded.map((t) => [t.key, t.namespace, t.dueAt]),
         closed: w.closed,
+        ...(w.searchAttributesChanged || (w.expectedVersion === 0 && s.searchAttributes)
+          ? { searchAttributes: searchAttributeRows(s.searchAttributes) }
+          : {}),
       };
     }),
     currentRuns: (m.currentRuns ?? []).map((c) => [c.namespace, c.workflowId, c.runId, c.status, c.expectedRunId]),

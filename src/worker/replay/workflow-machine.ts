@@ -444,6 +444,12 @@ export class WorkflowMachine {
         return cmd.type === 'AcceptWorkflowUpdate' && cmd.updateId === ev.attributes.updateId;
       case 'WorkflowExecutionUpdateCompleted':
         return cmd.type === 'CompleteWorkflowUpdate' && cmd.updateId === ev.attributes.updateId;
+      case 'UpsertWorkflowSearchAttributes':
+        // the names must match; values may differ (Temporal does not compare them either)
+        return (
+          cmd.type === 'UpsertWorkflowSearchAttributes' &&
+          sameKeys(cmd.searchAttributes, ev.attributes.searchAttributes)
+        );
       case 'StartChildWorkflowExecutionInitiated':
         return (
           cmd.type === 'StartChildWorkflowExecution' &&
@@ -554,6 +560,12 @@ function failureError(f: FailureInfo): Error {
   e.name = f.type ?? 'Error';
   if (f.stack) e.stack = f.stack;
   return e;
+}
+
+function sameKeys(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  const ka = Object.keys(a).sort();
+  const kb = Object.keys(b).sort();
+  return ka.length === kb.length && ka.every((k, i) => k === kb[i]);
 }
 
 export function describeEvent(ev: HistoryEvent): CommandDescription {

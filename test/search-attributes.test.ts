@@ -1,0 +1,206 @@
+/**
+ * Custom search attributes end to end over HTTP (real server, SQLite file, worker): register attributes, start
+ * workflows with values, a workflow that upserts, list/count by them, the CLI's create/list, and bad input
+ * (unknown attribute, wrong type, clashing names, a 409 on a type change, positioned query errors).
+ */
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ServiceError } from '../src/client/index.js';
+import { fixture, startTestServer, startWorker, uid, waitFor, type TestServer } from './helpers.js';
+
+const TQ = 'it-search-attributes';
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+let ts: TestServer;
+let stopWorker: () => Promise<void>;
+
+beforeAll(async () => {
+  ts = await startTestServer();
+  ({ stop: stopWorker } = await startWorker(ts, { taskQueue: TQ, workflowsPath: fixture('search-attributes.ts') }));
+});
+afterAll(async () => {
+  await stopWorker?.();
+  await ts?.stop();
+});
+
+async function ids(query: string): Promise<string[]> {
+  const out: string[] = [];
+  for await (const e of ts.client.workflow.list({ query })) out.push(e.workflowId);
+  return out.sort();
+}
+
+async function error(p: Promise<unknown>): Promise<ServiceError> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof ServiceError) return e;
+    throw e;
+  }
+  throw new Error('expected an error');
+}
+
+/** The CLI from source (tsx), against the test server. */
+function weft(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const env = { ...process.env, WEFT_ADDRESS: ts.server.address };
+    delete env.WEFT_NAMESPACE;
+    const p = spawn(path.join(ROOT, 'node_modules/.bin/tsx'), [path.join(ROOT, 'src/cli/main.ts'), ...args], {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    p.on('error', reject);
+    p.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+describe('search attributes', () => {
+  it('registers attributes; the same type again is a no-op, another type a 409; bad names are 400', async () => {
+    const sa = ts.client.searchAttributes;
+    for (const [name, type] of [
+      ['CustomerId', 'Keyword'],
+      ['Note', 'Text'],
+      ['Amount', 'Int'],
+      ['Price', 'Double'],
+      ['Paid', 'Bool'],
+      ['DueAt', 'Datetime'],
+      ['Tags', 'KeywordList'],
+    ] as const)
+      expect(await sa.create({ name, type })).toMatchObject({ name, type });
+    expect(await sa.create({ name: 'Amount', type: 'Int' })).toMatchObject({ name: 'Amount', type: 'Int' });
+    const conflict = await error(sa.create({ name: 'Amount', type: 'Keyword' }));
+    expect([conflict.status, conflict.code]).toEqual([409, 'SEARCH_ATTRIBUTE_ALREADY_EXISTS']);
+    expect(conflict.message).toMatch(/Amount already exists .* type Int/);
+    for (const name of ['WorkflowType', 'workflowtype', '1abc', 'has space', 'a-b', 'WeftThing']) {
+      const e = await error(sa.create({ name, type: 'Keyword' }));
+      expect([e.status, e.code], name).toEqual([400, 'INVALID_SEARCH_ATTRIBUTE']);
+    }
+    const badType = await error(sa.create({ name: 'X', type: 'Number' as 'Int' }));
+    expect(badType.message).toMatch(/unknown search attribute type 'Number'; types: Keyword, Text/);
+    const names = (await sa.list()).map((a) => `${a.name}:${a.type}`);
+    expect(names).toEqual([
+      'Amount:Int',
+      'CustomerId:Keyword',
+      'DueAt:Datetime',
+      'Note:Text',
+      'Paid:Bool',
+      'Price:Double',
+      'Tags:KeywordList',
+    ]);
+  });
+
+  it('starts with values, upserts from the workflow, and lists and counts by them', async () => {
+    const prefix = uid('sa');
+    const start = (n: number, searchAttributes: Record<string, unknown>) =>
+      ts.client.workflow.start('payOrder', {
+        taskQueue: TQ,
+        workflowId: `${prefix}-${n}`,
+        args: [n * 10],
+        searchAttributes,
+      });
+    const h1 = await start(1, { CustomerId: 'c-1', Note: 'Rush order, gift wrap', Price: 9.5 });
+    const h2 = await start(2, { CustomerId: 'c-2', Tags: ['vip'] });
+    const h3 = await start(3, { CustomerId: 'c-1' });
+    const mine = `WorkflowId STARTS_WITH '${prefix}'`;
+    expect(await ids(`${mine} AND CustomerId = 'c-1'`)).toEqual([`${prefix}-1`, `${prefix}-3`]);
+    expect(await ids(`${mine} AND Note = 'RUSH'`)).toEqual([`${prefix}-1`]);
+    expect(await ids(`${mine} AND Tags IN ('vip')`)).toEqual([`${prefix}-2`]);
+    expect(await ids(`${mine} AND Price > 9`)).toEqual([`${prefix}-1`]);
+    // the workflow's first upsert: Paid, Amount = 10n, DueAt
+    await waitFor(
+      async () => (await ts.client.workflow.count(`${mine} AND Paid = true`)).count === 3,
+      20_000,
+      'upserts',
+    );
+    expect(await ids(`${mine} AND Amount > 10`)).toEqual([`${prefix}-2`, `${prefix}-3`]);
+    expect(await ids(`${mine} AND Amount BETWEEN 10 AND 20 ORDER BY StartTime ASC`)).toEqual([
+      `${prefix}-1`,
+      `${prefix}-2`,
+    ]);
+    expect(await ids(`${mine} AND DueAt < '2026-06-02T00:00:00Z' AND CustomerId STARTS_WITH 'c-'`)).toHaveLength(3);
+    expect((await ts.client.workflow.count(`${mine} AND Tags IS NULL`)).count).toBe(2);
+    // the second upsert replaces Tags and removes Note
+    await h1.signal('proceed');
+    const result = await h1.result();
+    expect(result).toMatchObject({ CustomerId: 'c-1', Paid: true, Amount: 10, Tags: ['shipped', 'gift'] });
+    expect(result).not.toHaveProperty('Note');
+    expect(await ids(`${mine} AND Tags = 'gift'`)).toEqual([`${prefix}-1`]);
+    expect(await ids(`${mine} AND Note IS NOT NULL`)).toEqual([]);
+    expect(await ids(`${mine} AND ExecutionStatus = 'Completed' AND Paid = true`)).toEqual([`${prefix}-1`]);
+    const history = await h1.fetchHistory();
+    const upserts = history.events.filter((e) => e.eventType === 'UpsertWorkflowSearchAttributes');
+    expect(upserts.map((e) => Object.keys((e.attributes as { searchAttributes: object }).searchAttributes))).toEqual([
+      ['Paid', 'Amount', 'DueAt'],
+      ['Tags', 'Note'],
+    ]);
+    await h2.terminate('done');
+    await h3.terminate('done');
+  });
+
+  it('rejects a start with an unknown attribute or a wrong value (400 naming it), and bad queries with positions', async () => {
+    const bad = async (searchAttributes: Record<string, unknown>) =>
+      error(
+        ts.client.workflow.start('payOrder', { taskQueue: TQ, workflowId: uid('bad'), args: [1], searchAttributes }),
+      );
+    const unknown = await bad({ Nope: 'x' });
+    expect([unknown.status, unknown.code]).toEqual([400, 'INVALID_SEARCH_ATTRIBUTE']);
+    expect(unknown.message).toMatch(/unknown search attribute 'Nope'/);
+    expect(unknown.details).toMatchObject({ searchAttribute: 'Nope' });
+    for (const [attrs, what] of [
+      [{ Amount: 1.5 }, /'Amount': Int needs a safe integer/],
+      [{ Paid: 'yes' }, /'Paid': Bool needs true or false/],
+      [{ DueAt: 'tomorrow' }, /'DueAt': Datetime needs an ISO 8601 time/],
+      [{ Tags: 'a' }, /'Tags': KeywordList needs an array of strings/],
+    ] as const) {
+      const e = await bad(attrs);
+      expect(e.code).toBe('INVALID_SEARCH_ATTRIBUTE');
+      expect(e.message).toMatch(what);
+    }
+    const q = await error(ts.client.workflow.count("CustomerId = 'c-1' AND Missing = 1"));
+    expect([q.status, q.code, q.details]).toEqual([400, 'INVALID_QUERY', { position: 23 }]);
+    const t = await error(ts.client.workflow.count("Amount > 'x'"));
+    expect([t.code, t.details]).toEqual(['INVALID_QUERY', { position: 9 }]);
+  });
+
+  it('an upsert of an unknown attribute or a wrong type fails the workflow task with a clear error', async () => {
+    await ts.client.searchAttributes.create({ name: 'Amount', type: 'Int' });
+    for (const [type, what] of [
+      ['badUpsert', /unknown search attribute 'NotRegistered'/],
+      ['wrongType', /search attribute 'Amount': Int needs a safe integer, got "ten"/],
+    ] as const) {
+      const h = await ts.client.workflow.start(type, { taskQueue: TQ, workflowId: uid(type) });
+      const failed = await waitFor(async () => {
+        const events = (await h.fetchHistory()).events;
+        return events.find((e) => e.eventType === 'WorkflowTaskFailed');
+      });
+      expect((failed.attributes as { failure: { message: string } }).failure.message).toMatch(what);
+      expect((await h.describe()).status).toBe('Running');
+      await h.terminate('done');
+    }
+  });
+
+  it('weft search-attribute create and list', async () => {
+    const created = await weft(['search-attribute', 'create', '--name', 'Region', '--type', 'Keyword']);
+    expect(created.code, created.stderr).toBe(0);
+    expect(created.stdout).toMatch(/Search attribute Region \(Keyword\) is registered/);
+    const listed = await weft(['search-attribute', 'list', '--output', 'json']);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(JSON.parse(listed.stdout)).toContainEqual(expect.objectContaining({ name: 'Region', type: 'Keyword' }));
+    const table = await weft(['search-attribute', 'list']);
+    expect(table.stdout).toMatch(/Region\s*│?\s*Keyword/);
+    const clash = await weft(['search-attribute', 'create', '--name', 'Region', '--type', 'Int']);
+    expect(clash.code).toBe(1);
+    expect(clash.stderr).toMatch(/^Error: .*Region already exists.*\(SEARCH_ATTRIBUTE_ALREADY_EXISTS\)/m);
+    const badType = await weft(['search-attribute', 'create', '--name', 'X', '--type', 'Float']);
+    expect(badType.code).toBe(1);
+    expect(badType.stderr).toMatch(/INVALID_ARGUMENT/);
+    const badName = await weft(['search-attribute', 'create', '--name', 'StartTime', '--type', 'Int']);
+    expect(badName.code).toBe(1);
+    expect(badName.stderr).toMatch(/clashes with the built-in field StartTime \(INVALID_SEARCH_ATTRIBUTE\)/);
+  });
+});

@@ -1,0 +1,335 @@
+/**
+ * One execution: summary, input and outcome, what is pending, actions, and the history as a table, a timeline
+ * and raw JSON. Polls while the run is open; the history is fetched in pages of 1,000 events, appended as it grows.
+ */
+import type { JSX } from 'preact';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { api, type DescribeWorkflowResponse, type HistoryEvent } from '../api.js';
+import { Card, ErrorBox, Field, FailureView, JsonBlock, StatusBadge, Time } from '../components/common.js';
+import { formatDuration } from '../format.js';
+import { useLoad } from '../hooks.js';
+import { Link, navigate, paths } from '../router.js';
+import { ExecutionActions } from './execution-actions.js';
+import { HistoryTable } from './history-table.js';
+import { Timeline } from './timeline.js';
+
+const PAGE = 1000;
+type Tab = 'history' | 'timeline' | 'json';
+
+function useHistory(ns: string, workflowId: string, runId: string | undefined, historyLength: number | undefined) {
+  const [events, setEvents] = useState<HistoryEvent[]>([]);
+  const [limit, setLimit] = useState(PAGE);
+  const [error, setError] = useState<unknown>();
+  const busy = useRef(false);
+  const runKey = `${ns}|${workflowId}|${runId ?? ''}`;
+  const current = useRef(runKey);
+  useEffect(() => {
+    current.current = runKey;
+    setEvents([]);
+    setLimit(PAGE);
+    setError(undefined);
+  }, [runKey]);
+  useEffect(() => {
+    if (!runId || historyLength === undefined || busy.current) return;
+    if (events.length >= historyLength || events.length >= limit) return;
+    busy.current = true;
+    const key = runKey;
+    const from = events.length + 1;
+    api
+      .history(ns, workflowId, runId, from, Math.min(PAGE, limit - events.length))
+      .then((h) => {
+        if (current.current !== key) return;
+        setEvents((prev) => (prev.length === from - 1 ? [...prev, ...h.events] : prev));
+      }, setError)
+      .finally(() => {
+        busy.current = false;
+      });
+  }, [runKey, historyLength, events.length, limit]);
+  return {
+    events,
+    error,
+    more: historyLength !== undefined && events.length < historyLength && events.length >= limit,
+    loadMore: () => setLimit(limit + PAGE * 5),
+  };
+}
+
+function Summary({ d, ns }: { d: DescribeWorkflowResponse; ns: string }): JSX.Element {
+  const x = d.execution;
+  const end = x.closeTime ? new Date(x.closeTime).getTime() : Date.now();
+  return (
+    <dl class="fields">
+      <Field label="Status">
+        <StatusBadge status={x.status} />
+        {x.cancelRequested && x.status === 'Running' ? <span class="tag tag-warn">cancel requested</span> : null}
+      </Field>
+      <Field label="Type">{x.workflowType}</Field>
+      <Field label="Task queue">
+        <Link href={paths.taskQueue(ns, x.taskQueue)}>{x.taskQueue}</Link>
+      </Field>
+      <Field label="Started">
+        <Time value={x.startTime} relative />
+      </Field>
+      <Field label="Closed">{x.closeTime ? <Time value={x.closeTime} relative /> : null}</Field>
+      <Field label="Duration">{formatDuration(end - new Date(x.startTime).getTime())}</Field>
+      <Field label="History length">{x.historyLength.toLocaleString()} events</Field>
+      <Field label="Attempt">{x.attempt}</Field>
+      <Field label="Build id">{x.lastBuildId ? <span class="mono">{x.lastBuildId}</span> : null}</Field>
+      <Field label="Run id">
+        <span class="mono small">{x.runId}</span>
+      </Field>
+      <Field label="Parent">
+        {x.parent ? (
+          <Link class="mono" href={paths.execution(ns, x.parent.workflowId, x.parent.runId)}>
+            {x.parent.workflowId}
+          </Link>
+        ) : null}
+      </Field>
+      <Field label="First run">
+        {x.firstRunId !== x.runId ? (
+          <Link class="mono small" href={paths.execution(ns, x.workflowId, x.firstRunId)}>
+            {x.firstRunId}
+          </Link>
+        ) : (
+          <span class="muted">this run</span>
+        )}
+      </Field>
+    </dl>
+  );
+}
+
+function Outcome({ d, ns }: { d: DescribeWorkflowResponse; ns: string }): JSX.Element | null {
+  const r = d.result;
+  if (!r) return <span class="muted">Running: no result yet.</span>;
+  return (
+    <div>
+      {r.failure ? <FailureView failure={r.failure} /> : null}
+      {r.reason ? (
+        <p>
+          Reason: <b>{r.reason}</b>
+        </p>
+      ) : null}
+      {'result' in r && r.result !== undefined ? <JsonBlock value={r.result} label="Result" /> : null}
+      {r.newExecutionRunId ? (
+        <p>
+          Continued in{' '}
+          <Link class="mono" href={paths.execution(ns, d.execution.workflowId, r.newExecutionRunId)}>
+            {r.newExecutionRunId}
+          </Link>
+        </p>
+      ) : null}
+      {!r.failure && !r.reason && r.result === undefined && !r.newExecutionRunId ? (
+        <span class="muted">{d.execution.status}, no value.</span>
+      ) : null}
+    </div>
+  );
+}
+
+function Pending({ d, ns }: { d: DescribeWorkflowResponse; ns: string }): JSX.Element | null {
+  const { pendingActivities: acts, pendingChildren: kids, pendingTimers: timers, pendingWorkflowTask: wft } = d;
+  if (!acts.length && !kids.length && !timers.length && !wft) return null;
+  return (
+    <Card title="Pending">
+      {wft ? (
+        <p class="small">
+          Workflow task <b>{wft.state.toLowerCase()}</b>, attempt {wft.attempt}, scheduled{' '}
+          <Time value={wft.scheduledTime} relative />
+          {wft.lastFailure ? <FailureView failure={wft.lastFailure} /> : null}
+        </p>
+      ) : null}
+      {acts.length ? (
+        <table class="table" data-testid="pending-activities">
+          <thead>
+            <tr>
+              <th>Activity</th>
+              <th>State</th>
+              <th class="num">Attempt</th>
+              <th>Scheduled</th>
+              <th>Last heartbeat</th>
+              <th>Last failure</th>
+            </tr>
+          </thead>
+          <tbody>
+            {acts.map((a) => (
+              <tr key={a.activityId}>
+                <td>
+                  {a.activityType} <span class="muted small">#{a.activityId}</span>
+                </td>
+                <td>
+                  <span class={`tag ${a.state === 'BACKOFF' ? 'tag-warn' : ''}`}>{a.state}</span>
+                </td>
+                <td class="num">
+                  {a.attempt}
+                  {a.maximumAttempts ? ` / ${a.maximumAttempts}` : ''}
+                </td>
+                <td>
+                  <Time value={a.scheduledTime} relative />
+                </td>
+                <td>
+                  {a.lastHeartbeatTime ? <Time value={a.lastHeartbeatTime} relative /> : <span class="muted">—</span>}
+                </td>
+                <td>{a.lastFailure ? <FailureView failure={a.lastFailure} /> : <span class="muted">—</span>}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      {kids.length ? (
+        <table class="table">
+          <thead>
+            <tr>
+              <th>Child workflow</th>
+              <th>Type</th>
+              <th>State</th>
+              <th>Parent close policy</th>
+            </tr>
+          </thead>
+          <tbody>
+            {kids.map((c) => (
+              <tr key={c.initiatedEventId}>
+                <td class="mono">
+                  <Link href={paths.execution(ns, c.workflowId, c.runId)}>{c.workflowId}</Link>
+                </td>
+                <td>{c.workflowType}</td>
+                <td>{c.state}</td>
+                <td>{c.parentClosePolicy}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      {timers.length ? (
+        <table class="table">
+          <thead>
+            <tr>
+              <th>Timer</th>
+              <th>Fires</th>
+            </tr>
+          </thead>
+          <tbody>
+            {timers.map((t) => (
+              <tr key={t.timerId}>
+                <td class="mono">{t.timerId}</td>
+                <td>
+                  <Time value={t.fireTime} relative />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+    </Card>
+  );
+}
+
+export function ExecutionPage(props: { ns: string; workflowId: string; runId?: string }): JSX.Element {
+  const { ns, workflowId, runId } = props;
+  const [tab, setTab] = useState<Tab>('history');
+  const [fast, setFast] = useState(0);
+  const key = `${ns}|${workflowId}|${runId ?? ''}`;
+  const [open, setOpen] = useState(true);
+  const desc = useLoad(
+    () => api.describeWorkflow(ns, workflowId, runId),
+    key,
+    open ? (fast > Date.now() ? 700 : 2000) : undefined,
+  );
+  const d = desc.data;
+  useEffect(() => {
+    if (d) setOpen(d.execution.status === 'Running');
+  }, [d?.execution.status]);
+  // a link without a run id shows the current run: name it in the URL, so the page stays on this run
+  useEffect(() => {
+    if (d && !runId) navigate(paths.execution(ns, workflowId, d.execution.runId), { replace: true });
+  }, [d?.execution.runId, runId]);
+  const history = useHistory(ns, workflowId, d?.execution.runId, d?.execution.historyLength);
+  const input = (history.events[0]?.attributes as { input?: unknown[] } | undefined)?.input;
+  return (
+    <div class="page">
+      <div class="page-head">
+        <div>
+          <div class="crumbs">
+            <Link href={paths.workflows(ns)}>Workflows</Link> /
+          </div>
+          <h1 class="mono">{workflowId}</h1>
+        </div>
+        {d ? <StatusBadge status={d.execution.status} /> : null}
+        <div class="spacer" />
+        {d && d.execution.status === 'Running' ? (
+          <ExecutionActions
+            ns={ns}
+            workflowId={workflowId}
+            runId={d.execution.runId}
+            onDone={() => {
+              setFast(Date.now() + 15_000);
+              setOpen(true);
+              desc.reload();
+            }}
+          />
+        ) : null}
+      </div>
+      <ErrorBox error={desc.error} />
+      {!d && desc.loading ? <div class="empty-row">Loading…</div> : null}
+      {d ? (
+        <>
+          <div class="grid-2">
+            <Card title="Summary">
+              <Summary d={d} ns={ns} />
+            </Card>
+            <div class="stack-cards">
+              <Card title="Input">
+                {input ? <JsonBlock value={input} label="Input" /> : <span class="muted">…</span>}
+              </Card>
+              <Card title={d.result?.failure ? 'Failure' : 'Result'}>
+                <Outcome d={d} ns={ns} />
+              </Card>
+            </div>
+          </div>
+          <Pending d={d} ns={ns} />
+          <Card
+            title={
+              <div class="tabs" role="tablist">
+                {(['history', 'timeline', 'json'] as const).map((t) => (
+                  <button
+                    key={t}
+                    type="button"
+                    role="tab"
+                    aria-selected={tab === t}
+                    class={tab === t ? 'tab active' : 'tab'}
+                    onClick={() => setTab(t)}
+                  >
+                    {t === 'history'
+                      ? `History (${d.execution.historyLength})`
+                      : t === 'timeline'
+                        ? 'Timeline'
+                        : 'Raw JSON'}
+                  </button>
+                ))}
+              </div>
+            }
+          >
+            <ErrorBox error={history.error} />
+            {tab === 'history' ? <HistoryTable events={history.events} /> : null}
+            {tab === 'timeline' ? <Timeline events={history.events} now={Date.now()} /> : null}
+            {tab === 'json' ? (
+              <div class="grid-2">
+                <div>
+                  <h3>describe</h3>
+                  <JsonBlock value={d} />
+                </div>
+                <div>
+                  <h3>history</h3>
+                  <JsonBlock value={{ events: history.events }} />
+                </div>
+              </div>
+            ) : null}
+            {history.more ? (
+              <button type="button" class="btn" onClick={history.loadMore}>
+                Load more events ({history.events.length.toLocaleString()} of{' '}
+                {d.execution.historyLength.toLocaleString()} shown)
+              </button>
+            ) : null}
+          </Card>
+        </>
+      ) : null}
+    </div>
+  );
+}
