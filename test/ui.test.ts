@@ -28,7 +28,8 @@ beforeAll(async () => {
   // the server serves ui/dist: build it from the sources under test (esbuild: well under a second)
   const { buildUi } = (await import('../scripts/build-ui.mjs')) as { buildUi: () => Promise<void> };
   await buildUi();
-  ts = await startTestServer();
+  // a workflow without progress for a second counts as stuck here (the sleepers below)
+  ts = await startTestServer({ config: { stuckAfterMs: 1000 } });
   worker = await startWorker(ts, {
     taskQueue: TQ,
     workflowsPath: fixture('workflows.ts'),
@@ -227,6 +228,19 @@ describe.skipIf(!hasChromium)(`UI in chromium (${CHROMIUM})`, () => {
     await page.click('[role=dialog] button:has-text("Pause")');
     await page.locator('.page-head .badge:has-text("Paused")').waitFor();
     expect((await ts.client.schedule.getHandle(ids.schedule).describe()).state.paused).toBe(true);
+  });
+
+  it('shows stuck and failing workflows on the front page', async () => {
+    await page.goto(url('/'));
+    const stuck = page.locator('#stuck');
+    await stuck.waitFor();
+    // every sleeper still running has made no progress for more than the threshold
+    for (const id of ids.sleeping) {
+      const d = await ts.client.workflow.getHandle(id).describe();
+      if (d.status === 'Running') await expect.poll(() => stuck.textContent()).toContain(id);
+    }
+    await expect.poll(() => page.locator('body').textContent()).toContain(ids.failed);
+    await page.screenshot({ path: path.join(artifacts, 'ui-overview.png'), fullPage: true });
   });
 
   it('shows task queues with their workers and the header counts', async () => {
