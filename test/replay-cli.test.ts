@@ -3,28 +3,22 @@
  * SQLite file, a worker running the v1 workflow code, and the CLI as child processes (from the sources, through
  * tsx, so no build is needed and the current code is what runs).
  */
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { History } from '../src/protocol/events.js';
 import { DeterminismViolationError, Worker, type ReplayInput, type ReplayResult } from '../src/worker/index.js';
 import { double, step } from './fixtures/activities.js';
+import { runWeft, type CliResult } from './cli-runner.js';
 import { fixture, startTestServer, startWorker, uid, waitFor, type TestServer } from './helpers.js';
 
-const ROOT = path.resolve(fixture('.'), '../..');
-const CLI = path.join(ROOT, 'src/cli/main.ts');
 const V1 = fixture('replay/workflows-v1.ts');
 const BROKEN = fixture('replay/workflows-v2-broken.ts');
 const COMPATIBLE = fixture('replay/workflows-v2-compatible.ts');
 /** A stack trace line: expected errors must not print one. */
 const STACK_LINE = /^\s+at .+/m;
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+type Result = CliResult;
 
 let ts: TestServer;
 let stopWorker: () => Promise<void>;
@@ -32,28 +26,8 @@ const queue = uid('replay-q');
 const shipments: string[] = [];
 
 /** Runs `weft ...args` to its end against the test server. */
-function weft(args: string[], timeoutMs = 30_000): Promise<Result> {
-  const env: NodeJS.ProcessEnv = { ...process.env, WEFT_ADDRESS: ts.server.address };
-  for (const k of ['WEFT_NAMESPACE', 'WEFT_API_KEY', 'WEFT_DEBUG', 'NODE_OPTIONS']) delete env[k];
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
-    cwd: ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`weft ${args.join(' ')} still running after ${timeoutMs} ms:\n${stdout}\n${stderr}`));
-    }, timeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+function weft(args: string[], timeoutMs = 30_000): Promise<CliResult> {
+  return runWeft(ts.server.address, args, timeoutMs);
 }
 
 async function weftJson<T = Record<string, unknown>>(args: string[]): Promise<T> {

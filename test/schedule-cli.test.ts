@@ -4,51 +4,24 @@
  * the tests count are created paused (or with specs that are not due during the test), so only triggers and
  * backfills act.
  */
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ScheduleDescription, ScheduleSummary } from '../src/client/index.js';
+import { runWeft, type CliResult } from './cli-runner.js';
 import { fixture, startTestServer, startWorker, uid, waitFor, type TestServer } from './helpers.js';
 
-const ROOT = path.resolve(fixture('.'), '../..');
-const CLI = path.join(ROOT, 'src/cli/main.ts');
 const STACK_LINE = /^\s+at .+/m;
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const TQ = uid('sched-cli-q');
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+type Result = CliResult;
 
 let ts: TestServer;
 let stopWorker: () => Promise<void>;
 
 /** Runs `weft ...args` to its end against the test server. */
-function weft(args: string[], timeoutMs = 60_000): Promise<Result> {
-  const env: NodeJS.ProcessEnv = { ...process.env, WEFT_ADDRESS: ts.server.address };
-  for (const k of ['WEFT_NAMESPACE', 'WEFT_API_KEY', 'WEFT_DEBUG', 'NODE_OPTIONS']) delete env[k];
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
-    cwd: ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`weft ${args.join(' ')} still running after ${timeoutMs} ms:\n${stdout}\n${stderr}`));
-    }, timeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+function weft(args: string[], timeoutMs = 60_000): Promise<CliResult> {
+  return runWeft(ts.server.address, args, timeoutMs);
 }
 
 /** `weft schedule ...args`, expected to succeed. */

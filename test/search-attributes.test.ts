@@ -3,15 +3,12 @@
  * workflows with values, a workflow that upserts, list/count by them, the CLI's create/list, and bad input
  * (unknown attribute, wrong type, clashing names, a 409 on a type change, positioned query errors).
  */
-import { spawn } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ServiceError } from '../src/client/index.js';
+import { runWeft, type CliResult } from './cli-runner.js';
 import { fixture, startTestServer, startWorker, uid, waitFor, type TestServer } from './helpers.js';
 
 const TQ = 'it-search-attributes';
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 let ts: TestServer;
 let stopWorker: () => Promise<void>;
 
@@ -41,22 +38,8 @@ async function error(p: Promise<unknown>): Promise<ServiceError> {
 }
 
 /** The CLI from source (tsx), against the test server. */
-function weft(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const env = { ...process.env, WEFT_ADDRESS: ts.server.address };
-    delete env.WEFT_NAMESPACE;
-    const p = spawn(path.join(ROOT, 'node_modules/.bin/tsx'), [path.join(ROOT, 'src/cli/main.ts'), ...args], {
-      cwd: ROOT,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    p.on('error', reject);
-    p.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
+function weft(args: string[]): Promise<CliResult> {
+  return runWeft(ts.server.address, args);
 }
 
 describe('search attributes', () => {

@@ -4,9 +4,7 @@ import { WorkflowUpdateFailedError, WorkflowUpdateStage } from '../src/client/in
 import { ApplicationFailure } from '../src/common/failure.js';
 import * as activities from './fixtures/activities.js';
 import { addItem, done, failingUpdate, slowAdd } from './fixtures/updates.js';
-import { execFile } from 'node:child_process';
-import path from 'node:path';
-import { promisify } from 'node:util';
+import { runWeft } from './cli-runner.js';
 import { fixture, startTestServer, startWorker, uid, type TestServer } from './helpers.js';
 
 const TQ = 'it-updates';
@@ -112,15 +110,7 @@ describe('updates', () => {
 });
 
 describe('weft workflow update', () => {
-  const root = path.resolve(fixture('.'), '..', '..');
-  const cli = (...args: string[]) =>
-    promisify(execFile)(process.execPath, ['--import', 'tsx', path.join(root, 'src/cli/main.ts'), ...args], {
-      cwd: root,
-      env: { ...process.env, WEFT_ADDRESS: ts.server.address },
-    }).then(
-      (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
-      (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
-    );
+  const cli = (...args: string[]) => runWeft(ts.server.address, args);
 
   it('prints the result; a rejection exits 1 with UPDATE_FAILED; a missing workflow with WORKFLOW_NOT_FOUND', async () => {
     const h = await startCart();
