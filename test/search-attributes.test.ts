@@ -1,6 +1,7 @@
 /**
  * Custom search attributes end to end over HTTP (real server, SQLite file, worker): register attributes, start
- * workflows with values, a workflow that upserts, list/count by them, the CLI's create/list, and bad input
+ * workflows with values, a workflow that upserts, list/count by them, lists ordered by them across pages, the
+ * CLI's create/list, and bad input
  * (unknown attribute, wrong type, clashing names, a 409 on a type change, positioned query errors).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -123,6 +124,76 @@ describe('search attributes', () => {
     ]);
     await h2.terminate('done');
     await h3.terminate('done');
+  });
+
+  it('lists ordered by a custom Int, Datetime or Keyword attribute across pages (GET /workflows, page tokens)', async () => {
+    const prefix = uid('sort');
+    // on a queue no worker polls, so the start values stay as they are; n=4 has none of the three
+    const values: Array<Record<string, unknown>> = [
+      { Amount: 30, DueAt: '2026-03-01T00:00:00Z', CustomerId: 'c-b' },
+      { Amount: -5, DueAt: '2026-01-15T12:00:00+02:00', CustomerId: 'c-a' },
+      { Amount: 30, DueAt: '2026-02-01T00:00:00Z', CustomerId: 'c-c' },
+      { Amount: 7, DueAt: '2025-12-31T23:00:00Z', CustomerId: 'c-a' },
+      {},
+    ];
+    const handles = [];
+    for (const [n, searchAttributes] of values.entries())
+      handles.push(
+        await ts.client.workflow.start('payOrder', {
+          taskQueue: `${TQ}-idle`,
+          workflowId: `${prefix}-${n}`,
+          args: [n],
+          searchAttributes,
+        }),
+      );
+    const runIds = handles.map((h) => h.runId!);
+    const byRun = (a: number, b: number): number => (runIds[a]! < runIds[b]! ? -1 : 1);
+    /** Every page of size 2 over raw HTTP; returns the workflow numbers in order and the page count. */
+    const pages = async (order: string): Promise<{ order: number[]; pages: number }> => {
+      const out: number[] = [];
+      let token: string | undefined;
+      let n = 0;
+      do {
+        const url = new URL(`${ts.server.address}/api/v1/namespaces/default/workflows`);
+        url.searchParams.set('query', `WorkflowId STARTS_WITH '${prefix}' ${order}`);
+        url.searchParams.set('pageSize', '2');
+        if (token) url.searchParams.set('pageToken', token);
+        const res = await fetch(url);
+        expect(res.status, await res.clone().text()).toBe(200);
+        const body = (await res.json()) as { executions: Array<{ workflowId: string }>; nextPageToken?: string };
+        out.push(...body.executions.map((e) => Number(e.workflowId.slice(prefix.length + 1))));
+        token = body.nextPageToken;
+        n++;
+      } while (token);
+      return { order: out, pages: n };
+    };
+    // Int: ties (30, 30) by RunId in the direction of the last item; no value sorts last ascending, first descending
+    const tie = [0, 2].sort(byRun);
+    expect(await pages('ORDER BY Amount')).toEqual({ order: [1, 3, ...tie, 4], pages: 3 });
+    expect(await pages('ORDER BY Amount DESC')).toEqual({ order: [4, ...[...tie].reverse(), 3, 1], pages: 3 });
+    // Datetime: by the instant (2026-01-15T12:00+02:00 is 10:00Z), whatever the zone it was written in
+    expect((await pages('ORDER BY DueAt ASC')).order).toEqual([3, 1, 2, 0, 4]);
+    // Keyword, then an Int in the other direction, then the RunId tiebreak
+    const a = [1, 3].sort(byRun);
+    expect((await pages('ORDER BY CustomerId, StartTime DESC')).order).toEqual([3, 1, 0, 2, 4]);
+    expect((await pages('ORDER BY CustomerId DESC, Amount DESC')).order).toEqual([4, 2, 0, 3, 1]);
+    expect((await pages('ORDER BY CustomerId DESC')).order).toEqual([4, 2, 0, ...[...a].reverse()]);
+    // the client's iterator pages the same way
+    const listed: string[] = [];
+    for await (const e of ts.client.workflow.list({
+      query: `WorkflowId STARTS_WITH '${prefix}' ORDER BY Amount`,
+      pageSize: 2,
+    }))
+      listed.push(e.workflowId);
+    expect(listed).toEqual([1, 3, ...tie, 4].map((n) => `${prefix}-${n}`));
+    // Text cannot be sorted: a 400 at the ORDER BY item
+    const text = await error(ts.client.workflow.count('ORDER BY Note'));
+    expect([text.status, text.code, text.details]).toEqual([400, 'INVALID_QUERY', { position: 9 }]);
+    const listText = await error(
+      ts.client.workflow.list({ query: 'ORDER BY Amount, Note' })[Symbol.asyncIterator]().next(),
+    );
+    expect([listText.status, listText.details]).toEqual([400, { position: 17 }]);
+    for (const h of handles) await h.terminate('done');
   });
 
   it('rejects a start with an unknown attribute or a wrong value (400 naming it), and bad queries with positions', async () => {

@@ -35,6 +35,8 @@ describe('compileQuery: SQL per operator', () => {
     expect(sqlite('')).toEqual({
       where: '1=1',
       params: [],
+      joins: '',
+      joinParams: [],
       orderBy: 'start_time DESC, run_id DESC',
       orderColumns: [
         { column: 'start_time', direction: 'DESC', nullable: false },
@@ -310,6 +312,57 @@ describe('custom search attributes', () => {
     expect(compileError("Nope = 'x'", fields).message).toContain(
       'known fields: CloseTime, ExecutionStatus, HistoryLength, IsPremium, Notes, Region, RunId, Score',
     );
+  });
+
+  it('sorts by a registered attribute through a LEFT JOIN of its value rows, the name bound', () => {
+    const registered = createFieldResolver(
+      new Map<string, QueryField>([
+        ['Amount', { column: 'int_value', type: 'Int', nullable: true, searchAttribute: 'Amount' }],
+        ['Tags', { column: 'text_value', type: 'KeywordList', nullable: true, searchAttribute: 'Tags' }],
+        ['Note', { column: 'text_value', type: 'Text', nullable: true, searchAttribute: 'Note' }],
+      ]),
+    );
+    const run = (text: string, dialect: 'sqlite' | 'postgres', paramOffset = 0) =>
+      compileQuery(parseQuery(text), { dialect, fields: registered, paramOffset });
+    const scalar = run('HistoryLength > 3 ORDER BY Amount DESC', 'sqlite');
+    expect(scalar).toMatchObject({
+      joins:
+        'LEFT JOIN (SELECT run_id AS sort0_run, int_value AS sort0_value FROM search_attribute_values' +
+        ' WHERE name = ? AND idx = 0) AS sort0 ON sort0_run = run_id',
+      joinParams: ['Amount'],
+      where: 'history_length > ?',
+      params: [3],
+      orderBy: 'sort0_value DESC NULLS FIRST, run_id DESC',
+      orderColumns: [
+        { column: 'sort0_value', direction: 'DESC', nullable: true, source: 'Amount:Int' },
+        { column: 'run_id', direction: 'DESC', nullable: false },
+      ],
+    });
+    // a KeywordList sorts by its smallest item (ties by idx, so one row per run)
+    const list = run('ORDER BY Tags, StartTime DESC', 'sqlite');
+    expect(list.joins).toBe(
+      'LEFT JOIN (SELECT s.run_id AS sort0_run, s.text_value AS sort0_value FROM search_attribute_values AS s' +
+        ' WHERE s.name = ? AND NOT EXISTS (SELECT 1 FROM search_attribute_values AS t WHERE t.run_id = s.run_id' +
+        ' AND t.name = s.name AND (t.text_value < s.text_value OR (t.text_value = s.text_value AND t.idx < s.idx))))' +
+        ' AS sort0 ON sort0_run = run_id',
+    );
+    expect(list.orderBy).toBe('sort0_value ASC NULLS LAST, start_time DESC, run_id DESC');
+    // Postgres: the joins' parameters are numbered first (they come first in the text), after paramOffset
+    const pgq = run("Amount = 5 AND Tags = 'x' ORDER BY Tags, Amount", 'postgres', 1);
+    expect(pgq.joins).toMatch(
+      /^LEFT JOIN \(.* WHERE s\.name = \$2 AND .* AS sort0 ON sort0_run = run_id LEFT JOIN \(.* WHERE name = \$3 AND idx = 0\) AS sort1 ON sort1_run = run_id$/,
+    );
+    expect(pgq.joinParams).toEqual(['Tags', 'Amount']);
+    expect(pgq.where).toMatch(/name = \$4 AND int_value = \$5.* name = \$6 AND text_value = \$7/);
+    expect(pgq.params).toEqual(['Amount', 5, 'Tags', 'x']);
+    expect(pgq.orderBy).toBe('sort0_value ASC NULLS LAST, sort1_value ASC NULLS LAST, run_id ASC');
+    // Text cannot be sorted (as in Temporal); the error points at the ORDER BY item
+    const err = compileError('Amount = 1 ORDER BY Amount, Note DESC', registered);
+    expect([err.position, err.message]).toEqual([28, 'Note at position 28 is a Text field, which cannot be sorted by']);
+    // errors keep text order: a bad WHERE is reported before a bad ORDER BY
+    expect(compileError("Amount = 'x' ORDER BY Note", registered).position).toBe(9);
+    // built-in orders are untouched: no joins
+    expect(run('ORDER BY StartTime', 'sqlite')).toMatchObject({ joins: '', joinParams: [] });
   });
 
   it('refuses bad definitions', () => {

@@ -14,8 +14,11 @@
  * in Postgres the keyword columns must use COLLATE "C"). STARTS_WITH compiles to `col >= prefix AND col < next`
  * where `next` is the smallest string above every string with that prefix, so an index on the column serves it.
  *
- * ORDER BY: NULLs sort as if larger than every value (Postgres' default; spelled out for both dialects), and
- * `run_id` is appended as the final tiebreak so the order is total (which keyset paging needs).
+ * ORDER BY: NULLs sort as if larger than every value (Postgres' default; spelled out for both dialects): last when
+ * ascending, first when descending. `run_id` is appended as the final tiebreak so the order is total (which keyset
+ * paging needs). A custom search attribute sorts through a LEFT JOIN (`joins`) of its value rows, one per ORDER BY
+ * item, exposing the value as the order column `sortN_value` (NULL when the run has no value): a scalar's single
+ * row, a KeywordList's smallest item (by code point). Text cannot be sorted (as in Temporal).
  */
 import { EXECUTION_STATUSES } from '../../protocol/status.js';
 import { QuerySyntaxError } from '../../visibility/query-ast.js';
@@ -73,10 +76,20 @@ export interface CompiledQuery {
   /** A boolean SQL expression, '1=1' for no filter; compound parts come parenthesised, so `x AND ${where}` is safe. */
   where: string;
   params: unknown[];
+  /**
+   * Text to place right after `FROM executions` ('' unless the order uses custom search attributes): LEFT JOINs
+   * that expose their sort values. Its parameters are `joinParams`; in `$N` dialects they are numbered before the
+   * WHERE's (`paramOffset` values, then `joinParams`, then `params`); with `?` bind them in text order.
+   */
+  joins: string;
+  joinParams: unknown[];
   /** e.g. `start_time DESC, run_id DESC` (no ORDER BY keyword). */
   orderBy: string;
-  /** The columns of `orderBy` in order, the run_id tiebreak included; `nullable` columns sort NULL as largest. */
-  orderColumns: Array<{ column: string; direction: 'ASC' | 'DESC'; nullable: boolean }>;
+  /**
+   * The columns of `orderBy` in order, the run_id tiebreak included; `nullable` columns sort NULL as largest.
+   * `source` names what a join column holds (`Name:Type` of a custom attribute), for page tokens.
+   */
+  orderColumns: Array<{ column: string; direction: 'ASC' | 'DESC'; nullable: boolean; source?: string }>;
 }
 
 export function compileQuery(
@@ -86,12 +99,26 @@ export function compileQuery(
   if (opts.paramOffset !== undefined && !(Number.isSafeInteger(opts.paramOffset) && opts.paramOffset >= 0)) {
     throw new RangeError(`paramOffset must be a non-negative integer, got ${opts.paramOffset}`);
   }
-  const c = new Compiler(opts.dialect, opts.paramOffset ?? 0, opts.fields ?? BUILT_IN_RESOLVER);
+  const offset = opts.paramOffset ?? 0;
+  const fields = opts.fields ?? BUILT_IN_RESOLVER;
+  // The joins precede WHERE in the text, so their parameters take the first numbers: one per custom sort item.
+  const joinCount = query.orderBy.filter((o) => fields.resolve(o.field)?.searchAttribute !== undefined).length;
+  const c = new Compiler(opts.dialect, offset + joinCount, fields);
   const where = query.where ? c.expr(query.where) : '1=1';
-  const orderColumns = query.orderBy.map((o) => {
-    const f = c.field(o.field, o.position);
-    c.checkSortable(o.field, f, o.position);
-    return { column: f.column, direction: o.direction, nullable: f.nullable };
+  const j = new Compiler(opts.dialect, offset, fields);
+  const joins: string[] = [];
+  const orderColumns: CompiledQuery['orderColumns'] = query.orderBy.map((o) => {
+    const f = j.field(o.field, o.position);
+    j.checkSortable(o.field, f, o.position);
+    if (f.searchAttribute === undefined) return { column: f.column, direction: o.direction, nullable: f.nullable };
+    const alias = `sort${joins.length}`;
+    joins.push(j.sortJoin(alias, f, f.searchAttribute));
+    return {
+      column: `${alias}_value`,
+      direction: o.direction,
+      nullable: true,
+      source: `${f.searchAttribute}:${f.type}`,
+    };
   });
   if (orderColumns.length === 0) orderColumns.push({ column: 'start_time', direction: 'DESC', nullable: false });
   if (!orderColumns.some((o) => o.column === 'run_id')) {
@@ -106,7 +133,7 @@ export function compileQuery(
       (o) => `${o.column} ${o.direction}${o.nullable ? (o.direction === 'ASC' ? ' NULLS LAST' : ' NULLS FIRST') : ''}`,
     )
     .join(', ');
-  return { where, params: c.params, orderBy, orderColumns };
+  return { where, params: c.params, joins: joins.join(' '), joinParams: j.params, orderBy, orderColumns };
 }
 
 type OperatorClass = 'equality' | 'range' | 'prefix' | 'null';
@@ -199,18 +226,31 @@ class Compiler {
   }
 
   checkSortable(name: string, f: QueryField, position: number): void {
-    if (f.searchAttribute !== undefined) {
-      throw new QuerySyntaxError(
-        `ORDER BY ${name} at position ${position}: lists sort by built-in fields only (custom search attributes can filter, not sort)`,
-        position,
-      );
-    }
-    if (f.type === 'Text' || f.type === 'KeywordList') {
+    // a custom KeywordList sorts by its smallest item; a list in a column of its own could not
+    if (f.type === 'Text' || (f.type === 'KeywordList' && f.searchAttribute === undefined)) {
       throw new QuerySyntaxError(
         `${name} at position ${position} is a ${f.type} field, which cannot be sorted by`,
         position,
       );
     }
+  }
+
+  /**
+   * `LEFT JOIN (...) AS alias ON ...` exposing `<alias>_value`, the sort value of custom attribute `attr` (NULL
+   * without one): the single value row of a scalar (idx 0), the smallest item of a KeywordList (ties by idx, so
+   * one row per run). The derived table exposes only the `<alias>_` names, so no executions column becomes ambiguous.
+   */
+  sortJoin(alias: string, f: QueryField, attr: string): string {
+    const run = `${alias}_run`;
+    const value = `${alias}_value`;
+    const name = this.bind(attr);
+    const rows =
+      f.type === 'KeywordList'
+        ? `SELECT s.run_id AS ${run}, s.${f.column} AS ${value} FROM search_attribute_values AS s WHERE s.name = ${name}` +
+          ` AND NOT EXISTS (SELECT 1 FROM search_attribute_values AS t WHERE t.run_id = s.run_id AND t.name = s.name` +
+          ` AND (t.${f.column} < s.${f.column} OR (t.${f.column} = s.${f.column} AND t.idx < s.idx)))`
+        : `SELECT run_id AS ${run}, ${f.column} AS ${value} FROM search_attribute_values WHERE name = ${name} AND idx = 0`;
+    return `LEFT JOIN (${rows}) AS ${alias} ON ${run} = run_id`;
   }
 
   /**

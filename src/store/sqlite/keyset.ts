@@ -2,7 +2,8 @@
  * Keyset pagination for the visibility list: the page token holds the sort key of the last row shown, and the
  * next page is "rows strictly after that key" in the list's order, so page 1,000 costs what page 1 costs.
  *
- * The order is the compiled query's order columns, which end in run_id (the tiebreak that makes the key unique).
+ * The order is the compiled query's order columns, which end in run_id (the tiebreak that makes the key unique);
+ * a custom search attribute's column is the sort value its join exposes, so it pages like any nullable column.
  * As the query compiler defines it for every dialect, NULL sorts as larger than every value: last when ascending,
  * first when descending.
  */
@@ -31,9 +32,12 @@ export function orderBySql(order: readonly OrderColumn[]): string {
     .join(', ');
 }
 
-/** Identifies an order, so a token is never applied to a list sorted another way. */
+/**
+ * Identifies an order, so a token is never applied to a list sorted another way (a custom attribute's column is
+ * named by position, so its `source`, the attribute's name and type, stands for it).
+ */
 function orderSignature(order: readonly OrderColumn[]): string {
-  return order.map((c) => `${c.column} ${c.direction}`).join(',');
+  return order.map((c) => `${c.source ?? c.column} ${c.direction}`).join(',');
 }
 
 interface TokenBody {

@@ -3,7 +3,8 @@
  * attributes (some changed by a later upsert write) go into a real SQLite store through the Store interface;
  * generated queries run through listExecutions (every page, random page sizes) and countExecutions, and must
  * give exactly what a JavaScript evaluation of the same query over the same rows gives (two-valued NULL logic,
- * KeywordList "contains", Text "contains, ASCII case-insensitive", NULL sorting as the largest value).
+ * KeywordList "contains", Text "contains, ASCII case-insensitive", NULL sorting as the largest value), also when
+ * ordered by custom attributes (a KeywordList by its smallest item; Text is refused).
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -102,7 +103,16 @@ const DOMAINS: FieldDomains = {
   DueAt: fc.integer({ min: -1, max: 50 }).map(iso),
   Tags: fc.constantFrom(...TAGS, 'd'),
 };
-const ORDER_FIELDS = ['StartTime', 'CloseTime', 'HistoryLength', 'WorkflowType', 'RunId', 'ExecutionStatus'];
+const ORDER_FIELDS = [
+  'StartTime',
+  'CloseTime',
+  'HistoryLength',
+  'WorkflowType',
+  'RunId',
+  'ExecutionStatus',
+  // custom attributes sort by their value (a KeywordList by its smallest item), unset as NULL; Text is refused
+  ...Object.keys(ATTRS),
+];
 
 // ---- the JavaScript evaluation of a query ----
 
@@ -199,7 +209,11 @@ function expected(rows: Row[], q: VisibilityQuery): string[] {
   const order: Array<[string, 'ASC' | 'DESC']> = q.orderBy.map((o) => [o.field, o.direction]);
   if (order.length === 0) order.push(['StartTime', 'DESC']);
   order.push(['RunId', order[order.length - 1]![1]]);
-  const key = (r: Row, f: string): string | number | undefined => BUILT_IN[f]!(r);
+  const key = (r: Row, f: string): string | number | undefined => {
+    if (BUILT_IN[f]) return BUILT_IN[f](r);
+    const vs = valuesOf(r, f); // unset: undefined, which sorts as NULL (the largest value)
+    return vs.length === 0 ? undefined : vs.reduce((min, v) => (cmp(v, min) < 0 ? v : min));
+  };
   return rows
     .filter((r) => (q.where ? evaluate(q.where, r) : true))
     .sort((x, y) => {
@@ -265,7 +279,7 @@ describe('list/count against a brute-force filter (SQLite, custom search attribu
   afterAll(() => store.close());
 
   it('every page of every generated query equals the JavaScript filter and order; count agrees', async () => {
-    const outcome = { run: 0, matched: 0, rejected: 0 };
+    const outcome = { run: 0, matched: 0, rejected: 0, customOrder: 0, customOrderPaged: 0 };
     await fc.assert(
       fc.asyncProperty(
         queryArbitrary(DOMAINS, ORDER_FIELDS, 4),
@@ -297,6 +311,10 @@ describe('list/count against a brute-force filter (SQLite, custom search attribu
           expect(got, text).toEqual(want);
           expect(await store.countExecutions(NS, query), text).toBe(want.length);
           outcome.run++;
+          if (query.orderBy.some((o) => o.field in ATTRS)) {
+            outcome.customOrder++;
+            if (want.length > pageSize) outcome.customOrderPaged++;
+          }
           if (want.length > 0 && want.length < rows.length) outcome.matched++;
         },
       ),
@@ -305,6 +323,57 @@ describe('list/count against a brute-force filter (SQLite, custom search attribu
     // the comparison ran on many queries that select some rows but not all
     expect(outcome.run).toBeGreaterThan(150);
     expect(outcome.matched).toBeGreaterThan(75);
+    // ... and many of them sorted by a custom attribute over more than one page
+    expect(outcome.customOrderPaged).toBeGreaterThan(40);
+  });
+
+  it('orders by custom attributes as documented: NULL last ascending and first descending, ties by RunId', async () => {
+    const all = async (text: string): Promise<string[]> => {
+      const got: string[] = [];
+      let token: string | undefined;
+      do {
+        const page = await store.listExecutions({
+          namespace: NS,
+          query: parseQuery(text),
+          pageSize: 7,
+          ...(token ? { pageToken: token } : {}),
+        });
+        got.push(...page.executions.map((x) => x.runId));
+        token = page.nextPageToken;
+      } while (token);
+      return got;
+    };
+    const asc = await all('ORDER BY Amount');
+    const unset = rows.filter((r) => r.attrs.Amount === undefined).map((r) => r.runId);
+    expect(unset.length).toBeGreaterThan(10);
+    expect(asc.slice(-unset.length)).toEqual([...unset].sort());
+    const desc = await all('ORDER BY Amount DESC');
+    expect(desc.slice(0, unset.length)).toEqual([...unset].sort().reverse());
+    const byTag = await all('ORDER BY Tags, RunId');
+    // unset or [] (no value) sorts last: '~' is above every tag
+    const smallest = (r: Row): string => [...((r.attrs.Tags as string[] | undefined) ?? []), '~'].sort()[0]!;
+    expect(byTag).toEqual(
+      [...rows].sort((a, b) => cmp(smallest(a), smallest(b)) || cmp(a.runId, b.runId)).map((r) => r.runId),
+    );
+    await expect(all('ORDER BY Note')).rejects.toThrow(/Note at position 9 is a Text field, which cannot be sorted by/);
+    // a token of one attribute's order is refused by another's
+    const page = await store.listExecutions({ namespace: NS, query: parseQuery('ORDER BY Amount'), pageSize: 5 });
+    await expect(
+      store.listExecutions({
+        namespace: NS,
+        query: parseQuery('ORDER BY HistoryLength'),
+        pageSize: 5,
+        pageToken: page.nextPageToken!,
+      }),
+    ).rejects.toThrow(/invalid page token/);
+    await expect(
+      store.listExecutions({
+        namespace: NS,
+        query: parseQuery('ORDER BY Price'),
+        pageSize: 5,
+        pageToken: page.nextPageToken!,
+      }),
+    ).rejects.toThrow(/invalid page token/);
   });
 
   it('simple custom attribute queries match by hand', async () => {

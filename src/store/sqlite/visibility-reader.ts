@@ -1,7 +1,7 @@
 /**
  * The visibility list and count over the executions table. The query tree is compiled by the shared compiler
  * (../sql/compile-query.ts); this module adds the namespace, the keyset condition of the page token, the order
- * with its run_id tiebreak and the limit. Statements are cached by their SQL text (a UI polls the same list).
+ * with its run_id tiebreak (and the joins that expose custom sort values) and the limit. Statements are cached by their SQL text (a UI polls the same list).
  */
 import type Database from 'better-sqlite3';
 import type { ExecutionStatus } from '../../protocol/status.js';
@@ -79,7 +79,8 @@ export class VisibilityReader {
 
     // The sort key is selected under fixed names, so an order column may be any expression the compiler emits.
     const keyColumns = order.map((c, i) => `${c.column} AS k${i}`).join(', ');
-    const params: unknown[] = [req.namespace, ...compiled.params];
+    // in text order: the sort joins of custom attributes, then the WHERE
+    const params: unknown[] = [...compiled.joinParams, req.namespace, ...compiled.params];
     let where = `namespace = ? AND (${compiled.where})`;
     if (req.pageToken !== undefined && req.pageToken !== '') {
       const keyset = keysetPredicate(order, decodePageToken(order, req.pageToken));
@@ -87,7 +88,7 @@ export class VisibilityReader {
       params.push(...keyset.params);
     }
     params.push(pageSize + 1);
-    const sql = `SELECT ${SUMMARY_COLUMNS}, ${keyColumns} FROM executions WHERE ${where} ORDER BY ${orderBySql(order)} LIMIT ?`;
+    const sql = `SELECT ${SUMMARY_COLUMNS}, ${keyColumns} FROM executions${compiled.joins ? ` ${compiled.joins}` : ''} WHERE ${where} ORDER BY ${orderBySql(order)} LIMIT ?`;
     const rows = this.statement(sql).all(...params) as SummaryRow[];
 
     const more = rows.length > pageSize;
