@@ -257,4 +257,55 @@ describe('search attributes', () => {
     expect(badName.code).toBe(1);
     expect(badName.stderr).toMatch(/clashes with the built-in field StartTime \(INVALID_SEARCH_ATTRIBUTE\)/);
   });
+
+  it('weft workflow start --search-attributes and --memo; bad values exit non-zero', async () => {
+    const workflowId = uid('sa-cli');
+    const started = await weft([
+      'workflow',
+      'start',
+      '--type',
+      'payOrder',
+      '--task-queue',
+      'nobody-polls',
+      '--workflow-id',
+      workflowId,
+      '--input',
+      '[5]',
+      '--search-attributes',
+      '{"CustomerId":"c-cli"}',
+      '--memo',
+      '{"note":"from the CLI"}',
+    ]);
+    expect(started.code, started.stderr).toBe(0);
+    expect(await ids(`CustomerId = 'c-cli'`)).toEqual([workflowId]);
+    expect((await ts.client.workflow.getHandle(workflowId).describe()).memo).toEqual({ note: 'from the CLI' });
+    const notObject = await weft(['workflow', 'start', '--type', 'payOrder', '--task-queue', 'q', '--memo', '[1]']);
+    expect(notObject.code).toBe(1);
+    expect(notObject.stderr).toMatch(/--memo must be a JSON object.*\(INVALID_ARGUMENT\)/);
+    const badJson = await weft([
+      'workflow',
+      'start',
+      '--type',
+      'payOrder',
+      '--task-queue',
+      'q',
+      '--search-attributes',
+      '{x',
+    ]);
+    expect(badJson.code).toBe(1);
+    expect(badJson.stderr).toMatch(/--search-attributes is not valid JSON.*\(INVALID_JSON\)/);
+    const unknown = await weft([
+      'workflow',
+      'start',
+      '--type',
+      'payOrder',
+      '--task-queue',
+      'q',
+      '--search-attributes',
+      '{"Nope":1}',
+    ]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/Nope.*\(INVALID_SEARCH_ATTRIBUTE\)/);
+    await ts.client.workflow.getHandle(workflowId).terminate();
+  });
 });

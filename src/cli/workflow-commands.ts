@@ -38,6 +38,22 @@ interface StartOptions extends CommonOptions, TimeoutOptions {
   input?: string;
   idReusePolicy?: WorkflowStartOptions['workflowIdReusePolicy'];
   idConflictPolicy?: WorkflowStartOptions['workflowIdConflictPolicy'];
+  memo?: string;
+  searchAttributes?: string;
+}
+
+/** A flag whose value is a JSON object (memo, search attributes). */
+function parseObjectFlag(flag: string, value: string | undefined): Record<string, unknown> | undefined {
+  if (value === undefined) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch (e) {
+    throw new CliError(`${flag} is not valid JSON: ${(e as Error).message}`, 'INVALID_JSON');
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw new CliError(`${flag} must be a JSON object, such as '{"CustomerId": "c-1"}'`, 'INVALID_ARGUMENT');
+  return parsed as Record<string, unknown>;
 }
 
 function timeouts(
@@ -65,7 +81,9 @@ function addStartOptions(cmd: Command): Command {
     .requiredOption('--type <name>', 'workflow type')
     .option('-t, --task-queue <name>', 'task queue (default: the one the type was registered with)')
     .option('-w, --workflow-id <id>', 'workflow id (default: a random UUID)')
-    .option('-i, --input <json>', 'arguments: a JSON array of them, or one JSON value for a single argument');
+    .option('-i, --input <json>', 'arguments: a JSON array of them, or one JSON value for a single argument')
+    .option('--memo <json>', 'memo: a JSON object kept with the run')
+    .option('--search-attributes <json>', 'registered search attributes: a JSON object, e.g. \'{"CustomerId":"c-1"}\'');
   addTimeoutOptions(cmd);
   cmd
     .addOption(
@@ -87,6 +105,8 @@ async function startWorkflow(
   args: unknown[],
 ): Promise<{ workflowId: string; runId: string }> {
   const workflowId = o.workflowId ?? randomUUID();
+  const memo = parseObjectFlag('--memo', o.memo);
+  const searchAttributes = parseObjectFlag('--search-attributes', o.searchAttributes);
   const handle = await client.workflow.start(o.type, {
     workflowId,
     args,
@@ -94,6 +114,8 @@ async function startWorkflow(
     ...timeouts(o),
     ...(o.idReusePolicy ? { workflowIdReusePolicy: o.idReusePolicy } : {}),
     ...(o.idConflictPolicy ? { workflowIdConflictPolicy: o.idConflictPolicy } : {}),
+    ...(memo ? { memo } : {}),
+    ...(searchAttributes ? { searchAttributes } : {}),
   });
   return { workflowId, runId: handle.runId! };
 }
