@@ -142,6 +142,13 @@ describe('child workflows', () => {
     expect((await h.describe()).pendingChildren).toEqual([]);
   });
 
+  it('a child with an unregistered search attribute fails to start, naming the cause', async () => {
+    const h = await start('parentOfBadAttributes');
+    expect(await h.result()).toBe('INVALID_SEARCH_ATTRIBUTE');
+    const failed = (await h.fetchHistory()).events.find((e) => e.eventType === 'StartChildWorkflowExecutionFailed');
+    expect((failed?.attributes as { message: string }).message).toContain('NotRegistered');
+  });
+
   it('a child whose workflow id is taken fails to start with WorkflowExecutionAlreadyStarted', async () => {
     const other = await start('waitingChild');
     const h = await start('parentOfDuplicate', [other.workflowId]);

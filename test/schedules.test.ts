@@ -310,6 +310,12 @@ describe('bad input names the field', () => {
     expect(e?.message).toContain(field);
   });
 
+  it('an action with an unregistered search attribute is refused at create', async () => {
+    const e = await create({ action: { ...action(), searchAttributes: { NotRegistered: 1 } } });
+    expect(e).toMatchObject({ status: 400, code: 'INVALID_SEARCH_ATTRIBUTE' });
+    expect(e?.message).toContain('NotRegistered');
+  });
+
   it('a bad overlap in trigger and a bad backfill range', async () => {
     const scheduleId = uid('bad-ops');
     const h = await client.schedule.create({ scheduleId, spec: { intervals: [{ every: '1h' }] }, action: action() });

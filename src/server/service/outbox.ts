@@ -13,6 +13,7 @@ import type { TimerRow, Transition } from '../../engine/transition.js';
 import type { ServerContext } from '../context.js';
 import { NO_WRITE } from '../run-updater.js';
 import { loadRun } from './resolve-run.js';
+import { checkStartSearchAttributes } from './search-attributes.js';
 import { startWorkflowWith } from './start-workflow.js';
 import { scheduleWorkflowClosed } from './schedule-runner.js';
 
@@ -85,6 +86,7 @@ async function startChild(
   const r = effect.request;
   let runId: string;
   try {
+    await checkStartSearchAttributes(ctx, parent.namespace, r.searchAttributes);
     const started = await startWorkflowWith(
       ctx,
       parent.namespace,

@@ -27,6 +27,7 @@ import { StoreConflictError, type StoredSchedule } from '../../store/store.js';
 import type { ServerContext } from '../context.js';
 import { checkPayload } from '../payload-limit.js';
 import { runSchedule, scheduleWrite, serially } from './schedule-runner.js';
+import { checkStartSearchAttributes } from './search-attributes.js';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 const MAX_CONFLICTS = 20;
@@ -120,6 +121,7 @@ export async function createSchedule(
   req: CreateScheduleRequest,
 ): Promise<{ scheduleId: string; conflictToken: string }> {
   const def = resolveDefinition(ctx, req);
+  await checkStartSearchAttributes(ctx, namespace, def.action.searchAttributes);
   const now = ctx.clock.now();
   const st = req.state ?? {};
   const s: ScheduleState = {
@@ -260,6 +262,7 @@ export async function updateSchedule(
   req: UpdateScheduleRequest,
 ): Promise<Record<string, never>> {
   const def = resolveDefinition(ctx, req);
+  await checkStartSearchAttributes(ctx, namespace, def.action.searchAttributes);
   await change(ctx, namespace, scheduleId, (s, version, now) => {
     if (req.conflictToken !== undefined && req.conflictToken !== String(version))
       throw new ApiError('CONFLICT', `schedule ${scheduleId} changed since conflict token ${req.conflictToken}`);
