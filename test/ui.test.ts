@@ -217,6 +217,38 @@ describe.skipIf(!hasChromium)(`UI in chromium (${CHROMIUM})`, () => {
     expect(await page.locator('button:has-text("Cancel…")').count()).toBe(0);
   });
 
+  it('signals a workflow and terminates another, each after confirmation', async () => {
+    // summer(2) completes with the sum of the two numbers it is signalled
+    const summer = await ts.client.workflow.start('summer', { taskQueue: TQ, workflowId: uid('ui-sum'), args: [2] });
+    await page.goto(url(`/namespaces/default/workflows/${summer.workflowId}`));
+    await page.locator('.page-head .badge:has-text("Running")').waitFor();
+    for (const v of [5, 6]) {
+      await page.click('button:has-text("Signal…")');
+      await page.fill('[role=dialog] input[aria-label="Signal name"]', 'add');
+      await page.fill('[role=dialog] textarea[aria-label="Signal arguments"]', `[${v}]`);
+      await page.click('[role=dialog] button:has-text("Send signal")');
+      await page.locator('[role=dialog]').waitFor({ state: 'detached' });
+    }
+    expect(await summer.result()).toBe(11);
+    await page.locator('.page-head .badge:has-text("Completed")').waitFor({ timeout: 20_000 });
+
+    const sleeper = await ts.client.workflow.start('sleeper', {
+      taskQueue: TQ,
+      workflowId: uid('ui-term'),
+      args: [600_000],
+    });
+    await page.goto(url(`/namespaces/default/workflows/${sleeper.workflowId}`));
+    await page.locator('.page-head .badge:has-text("Running")').waitFor();
+    await page.click('button:has-text("Terminate…")');
+    await page.fill('[role=dialog] input[aria-label=Reason]', 'ended from the UI');
+    await page.click('[role=dialog] button:has-text("Terminate")');
+    await page.locator('.page-head .badge:has-text("Terminated")').waitFor({ timeout: 20_000 });
+    const d = await sleeper.describe();
+    expect(d.status).toBe('Terminated');
+    const last = (await sleeper.fetchHistory()).events.at(-1)!;
+    expect(last.attributes).toMatchObject({ reason: 'ended from the UI' });
+  });
+
   it('shows schedules and pauses one', async () => {
     await page.goto(url('/namespaces/default/schedules'));
     const row = page.locator(`[data-testid=schedules-table] tr:has-text("${ids.schedule}")`);
