@@ -42,18 +42,29 @@ describe('schedules under load', () => {
       );
     const from = Math.ceil(Date.now() / 1000) * 1000 + 1000; // the first whole second every schedule waits for
     await new Promise((r) => setTimeout(r, SECONDS * 1000));
-    const until = Math.floor(Date.now() / 1000) * 1000 - 2000; // actions due by then must have started
-    for (const scheduleId of ids) await ts.client.schedule.getHandle(scheduleId).pause();
-
-    const lateness: number[] = [];
-    const started = new Map<string, number[]>();
-    for await (const e of ts.client.workflow.list({ query: `WorkflowId STARTS_WITH 'load-'`, pageSize: 1000 })) {
-      const scheduleId = e.workflowId.slice(0, 8);
-      const nominal = Date.parse(e.workflowId.slice(9));
-      started.set(scheduleId, [...(started.get(scheduleId) ?? []), nominal]);
-      if (nominal >= from && nominal <= until) lateness.push(e.startTime.getTime() - nominal);
-    }
+    const until = Math.floor(Date.now() / 1000) * 1000 - 2000; // actions due by then must all start
     const expected = Array.from({ length: (until - from) / 1000 + 1 }, (_, i) => from + i * 1000);
+
+    // read what started; on a slow machine the last actions may still be on their way: look again for a while
+    const collect = async (): Promise<{ started: Map<string, number[]>; lateness: number[] }> => {
+      const started = new Map<string, number[]>();
+      const lateness: number[] = [];
+      for await (const e of ts.client.workflow.list({ query: `WorkflowId STARTS_WITH 'load-'`, pageSize: 1000 })) {
+        const scheduleId = e.workflowId.slice(0, 8);
+        const nominal = Date.parse(e.workflowId.slice(9));
+        started.set(scheduleId, [...(started.get(scheduleId) ?? []), nominal]);
+        if (nominal >= from && nominal <= until) lateness.push(e.startTime.getTime() - nominal);
+      }
+      return { started, lateness };
+    };
+    let seen = await collect();
+    for (const deadline = Date.now() + 30_000; seen.lateness.length < expected.length * SCHEDULES;) {
+      if (Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 1000));
+      seen = await collect();
+    }
+    for (const scheduleId of ids) await ts.client.schedule.getHandle(scheduleId).pause();
+    const { started, lateness } = seen;
     for (const scheduleId of ids) {
       const times = (started.get(scheduleId) ?? []).sort((a, b) => a - b);
       expect(new Set(times).size, `${scheduleId}: doubled`).toBe(times.length);
