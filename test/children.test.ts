@@ -67,6 +67,19 @@ describe('child workflows', () => {
     ).toEqual({ count: 100 });
   }, 60_000);
 
+  it('a child that continues as new reports once, from its last run', async () => {
+    const h = await start('parentOfContinuingChild');
+    const r = (await h.result()) as { n: number; continuedFrom?: string };
+    expect(r.n).toBe(2);
+    const { events } = await h.fetchHistory();
+    const completed = events.filter((e) => e.eventType === 'ChildWorkflowExecutionCompleted');
+    expect(completed).toHaveLength(1);
+    const child = ts.client.workflow.getHandle(`${h.workflowId}-child`);
+    // the report names the child's last run, which continued from an earlier one
+    expect((completed[0]!.attributes as { runId: string }).runId).toBe((await child.describe()).runId);
+    expect(r.continuedFrom).toBeDefined();
+  });
+
   it("a child's failure reaches the parent as ChildWorkflowFailure with its cause", async () => {
     const h = await start('parentOfFailing');
     expect(await h.result()).toEqual({
