@@ -26,13 +26,9 @@ import type {
   QueryResult,
 } from '../../workflow/internal/activation.js';
 import type { WorkflowSandbox } from '../sandbox/vm-sandbox.js';
-import {
-  MarkerReplay,
-  describeLocalRequest,
-  describeMarkerCommand,
-  describeMarkerEvent,
-  resolutionJob,
-} from './markers.js';
+import { MarkerReplay, describeLocalRequest, resolutionJob } from './markers.js';
+import { describeCommand, describeEvent, formatDesc } from './describe.js';
+import { activityFailure, childFailure, childStartFailureType, failureError } from './event-failures.js';
 
 /**
  * The server did not take this machine's last answer (the task failed or timed out on the server, for instance
@@ -498,114 +494,8 @@ export class WorkflowMachine {
   }
 }
 
-function activityFailure(
-  a: ScheduledActivity,
-  message: string,
-  retryState: FailureInfo['retryState'],
-  cause: FailureInfo,
-): FailureInfo {
-  return {
-    kind: 'activity',
-    message,
-    activityType: a.activityType,
-    activityId: a.activityId,
-    ...(retryState ? { retryState } : {}),
-    cause,
-  };
-}
-
-function childStartFailureType(cause: string): string {
-  return cause === 'WORKFLOW_ALREADY_EXISTS' ? 'WorkflowExecutionAlreadyStarted' : cause;
-}
-
-/** The ChildWorkflowFailure a closed child's event stands for, with the cause of its end. */
-function childFailure(namespace: string, ev: HistoryEvent): FailureInfo {
-  const a = ev.attributes as EventAttributes['ChildWorkflowExecutionFailed'] &
-    Partial<EventAttributes['ChildWorkflowExecutionTerminated']>;
-  let cause: FailureInfo;
-  let retryState: FailureInfo['retryState'] = 'NON_RETRYABLE_FAILURE';
-  switch (ev.eventType) {
-    case 'ChildWorkflowExecutionFailed':
-      cause = a.failure;
-      retryState = a.retryState;
-      break;
-    case 'ChildWorkflowExecutionCanceled':
-      cause = { kind: 'cancelled', message: 'Child workflow cancelled' };
-      retryState = 'CANCEL_REQUESTED';
-      break;
-    case 'ChildWorkflowExecutionTimedOut':
-      cause = { kind: 'timeout', message: 'Child workflow timed out', timeoutType: 'START_TO_CLOSE' };
-      retryState = 'TIMEOUT';
-      break;
-    default:
-      cause = {
-        kind: 'terminated',
-        message: a.reason ? `Child workflow terminated: ${a.reason}` : 'Child workflow terminated',
-      };
-  }
-  return {
-    kind: 'childWorkflow',
-    message: 'Child Workflow execution failed',
-    namespace,
-    workflowId: a.workflowId,
-    runId: a.runId,
-    workflowType: a.workflowType,
-    retryState,
-    cause,
-  };
-}
-
-function failureError(f: FailureInfo): Error {
-  const e = new Error(f.message);
-  e.name = f.type ?? 'Error';
-  if (f.stack) e.stack = f.stack;
-  return e;
-}
-
 function sameKeys(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
   const ka = Object.keys(a).sort();
   const kb = Object.keys(b).sort();
   return ka.length === kb.length && ka.every((k, i) => k === kb[i]);
-}
-
-export function describeEvent(ev: HistoryEvent): CommandDescription {
-  if (ev.eventType === 'MarkerRecorded') return describeMarkerEvent(ev);
-  const a = ev.attributes as Record<string, unknown>;
-  const detail =
-    ev.eventType === 'ActivityTaskScheduled'
-      ? `activityType=${String(a.activityType)} activityId=${String(a.activityId)}`
-      : ev.eventType === 'TimerStarted'
-        ? `duration=${String(a.startToFireTimeoutMs)}ms`
-        : ev.eventType === 'StartChildWorkflowExecutionInitiated'
-          ? `workflowType=${String(a.workflowType)} workflowId=${String(a.workflowId)}`
-          : ev.eventType === 'SignalExternalWorkflowExecutionInitiated'
-            ? `signal=${String(a.signalName)} workflowId=${String(a.workflowId)}`
-            : undefined;
-  const seq = typeof a.seq === 'number' ? a.seq : ev.eventType === 'TimerCanceled' ? Number(a.timerId) : undefined;
-  return {
-    eventId: ev.eventId,
-    kind: ev.eventType,
-    ...(seq !== undefined ? { seq } : {}),
-    ...(detail ? { detail } : {}),
-  };
-}
-
-export function describeCommand(cmd: Command): CommandDescription {
-  if (cmd.type === 'RecordMarker') return describeMarkerCommand(cmd);
-  const seq = 'seq' in cmd ? cmd.seq : undefined;
-  const detail =
-    cmd.type === 'ScheduleActivityTask'
-      ? `activityType=${cmd.activityType} activityId=${cmd.activityId}`
-      : cmd.type === 'StartTimer'
-        ? `duration=${cmd.startToFireTimeoutMs}ms`
-        : cmd.type === 'StartChildWorkflowExecution'
-          ? `workflowType=${cmd.workflowType} workflowId=${cmd.workflowId}`
-          : cmd.type === 'SignalExternalWorkflowExecution'
-            ? `signal=${cmd.signalName} workflowId=${cmd.workflowId}`
-            : undefined;
-  return { kind: cmd.type, ...(seq !== undefined ? { seq } : {}), ...(detail ? { detail } : {}) };
-}
-
-function formatDesc(d: CommandDescription): string {
-  return [d.kind, d.seq !== undefined ? `seq=${d.seq}` : '', d.detail ?? ''].filter(Boolean).join(' ');
 }
