@@ -202,6 +202,10 @@ describe('server surface', () => {
     const handle = await ts.client.workflow.start('sequential', { taskQueue: TQ, workflowId: uid(), args: [1] });
     await handle.result();
     expect((await handle.describe()).lastBuildId).toBe('build-7');
+    // and the list of task queues has this one, with its worker
+    const listed = (await ts.client.taskQueue.list()).find((q) => q.taskQueue === TQ);
+    expect(listed?.pollers[0]).toMatchObject({ buildId: 'build-7' });
+    expect(listed?.pollers[0]?.lastAccessTime).toBeInstanceOf(Date);
   });
 
   it('register keeps a definition whose task queue and timeouts are the defaults of a start', async () => {

@@ -1,11 +1,15 @@
 /** `client.taskQueue`: the workers the server sees on a task queue. */
-import type { DescribeTaskQueueResponse } from '../protocol/api.js';
+import type { DescribeTaskQueueResponse, ListTaskQueuesResponse } from '../protocol/api.js';
 import { Connection } from './connection.js';
 
 export interface TaskQueueDescription {
   taskQueue: string;
   pollers: Array<{ identity: string; buildId?: string; lastAccessTime: Date; polling: boolean }>;
   backlog: { workflowTasks: number; activityTasks: number };
+}
+
+function toDescription(r: DescribeTaskQueueResponse): TaskQueueDescription {
+  return { ...r, pollers: r.pollers.map((p) => ({ ...p, lastAccessTime: new Date(p.lastAccessTime) })) };
 }
 
 export class TaskQueueClient {
@@ -21,7 +25,15 @@ export class TaskQueueClient {
     const r = await this.connection.transport.call<DescribeTaskQueueResponse>('describeTaskQueue', {
       params: { namespace: this.namespace, taskQueue },
     });
-    return { ...r, pollers: r.pollers.map((p) => ({ ...p, lastAccessTime: new Date(p.lastAccessTime) })) };
+    return toDescription(r);
+  }
+
+  /** The task queues the server has seen workers poll (and those registered workflow types name). */
+  async list(): Promise<TaskQueueDescription[]> {
+    const r = await this.connection.transport.call<ListTaskQueuesResponse>('listTaskQueues', {
+      params: { namespace: this.namespace },
+    });
+    return r.taskQueues.map(toDescription);
   }
 
   /** Asks the workers of the queue (or the one with this identity) to drain and stop. */
