@@ -26,6 +26,7 @@ import {
   type HistoryEventOf,
 } from '../protocol/events.js';
 import { keys, type ExecutionState } from './state.js';
+import { WAKING_EVENTS } from './transition.js';
 import type { EngineDriver } from './test-driver.js';
 
 export class InvariantViolation extends Error {
@@ -39,26 +40,10 @@ function fail(message: string): never {
   throw new InvariantViolation(message);
 }
 
+/** What wakes a workflow: the start, and what wakes it later (the engine's own list). */
 export const WAKING_EVENT_TYPES: ReadonlySet<EventType> = new Set<EventType>([
   'WorkflowExecutionStarted',
-  'ActivityTaskCompleted',
-  'ActivityTaskFailed',
-  'ActivityTaskTimedOut',
-  'ActivityTaskCanceled',
-  'TimerFired',
-  'WorkflowExecutionCancelRequested',
-  'WorkflowExecutionSignaled',
-  'StartChildWorkflowExecutionFailed',
-  'ChildWorkflowExecutionStarted',
-  'ChildWorkflowExecutionCompleted',
-  'ChildWorkflowExecutionFailed',
-  'ChildWorkflowExecutionCanceled',
-  'ChildWorkflowExecutionTimedOut',
-  'ChildWorkflowExecutionTerminated',
-  'ExternalWorkflowExecutionSignaled',
-  'SignalExternalWorkflowExecutionFailed',
-  'ExternalWorkflowExecutionCancelRequested',
-  'RequestCancelExternalWorkflowExecutionFailed',
+  ...WAKING_EVENTS,
 ]);
 
 export const ACTIVITY_OUTCOME_TYPES: ReadonlySet<EventType> = new Set<EventType>([

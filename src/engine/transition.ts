@@ -54,7 +54,7 @@ export interface TimerRow {
 }
 
 /** Events that wake the workflow: they are what a new workflow task is for. */
-const WAKING_EVENTS: ReadonlySet<EventType> = new Set<EventType>([
+export const WAKING_EVENTS: ReadonlySet<EventType> = new Set<EventType>([
   'ActivityTaskCompleted',
   'ActivityTaskFailed',
   'ActivityTaskTimedOut',
