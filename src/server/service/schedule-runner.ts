@@ -174,6 +174,37 @@ async function startAction(
   await ctx.updater.commit([...terminate, ...plan.items], plan.currentRuns, [scheduleWrite(s, version, now)]);
 }
 
+/**
+ * Changes the schedule's newest state with `apply` and writes it with its next wake-up, after the schedule's
+ * earlier work in this process, reading it again when another writer got there first. `apply` may answer false
+ * (nothing to write) or 'delete'. Resolves false when the schedule does not exist.
+ */
+export function changeSchedule(
+  ctx: ServerContext,
+  namespace: string,
+  scheduleId: string,
+  apply: (s: ScheduleState, version: number, now: number) => boolean | 'delete' | void,
+): Promise<boolean> {
+  return serially(ctx, namespace, scheduleId, async () => {
+    for (let attempt = 0; ; attempt++) {
+      const stored = await ctx.store.getSchedule(namespace, scheduleId);
+      if (!stored) return false;
+      const s = structuredClone(stored.state);
+      const now = ctx.clock.now();
+      const what = apply(s, stored.version, now);
+      if (what === false) return true;
+      const write = scheduleWrite(s, stored.version, now);
+      try {
+        await ctx.updater.commit([], [], [what === 'delete' ? { ...write, deleted: true, wakeAt: null } : write]);
+        return true;
+      } catch (e) {
+        if (e instanceof StoreConflictError && attempt < MAX_CONFLICTS) continue;
+        throw e;
+      }
+    }
+  });
+}
+
 /** A workflow a schedule started has closed (an outbox effect of its last run). */
 export async function scheduleWorkflowClosed(
   ctx: ServerContext,
@@ -181,21 +212,7 @@ export async function scheduleWorkflowClosed(
   workflowId: string,
   status: ExecutionStatus,
 ): Promise<void> {
-  await serially(ctx, ref.namespace, ref.scheduleId, async () => {
-    for (let attempt = 0; ; attempt++) {
-      const stored = await ctx.store.getSchedule(ref.namespace, ref.scheduleId);
-      if (!stored) return;
-      const s = structuredClone(stored.state);
-      if (!workflowClosed(s, workflowId, status)) return;
-      try {
-        await ctx.updater.commit([], [], [scheduleWrite(s, stored.version, ctx.clock.now())]);
-        return;
-      } catch (e) {
-        if (e instanceof StoreConflictError && attempt < MAX_CONFLICTS) continue;
-        throw e;
-      }
-    }
-  });
+  await changeSchedule(ctx, ref.namespace, ref.scheduleId, (s) => workflowClosed(s, workflowId, status));
   // a buffered action may start now
   await runSchedule(ctx, ref.namespace, ref.scheduleId);
 }

@@ -26,11 +26,10 @@ import {
 import { StoreConflictError, type StoredSchedule } from '../../store/store.js';
 import type { ServerContext } from '../context.js';
 import { checkPayload } from '../payload-limit.js';
-import { runSchedule, scheduleWrite, serially } from './schedule-runner.js';
+import { changeSchedule, runSchedule, scheduleWrite } from './schedule-runner.js';
 import { checkStartSearchAttributes } from './search-attributes.js';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
-const MAX_CONFLICTS = 20;
 
 function invalid(field: string, message: string): ApiError {
   return new ApiError('INVALID_ARGUMENT', message, { field });
@@ -102,16 +101,17 @@ function resolveDefinition(
   }
 }
 
+function notFound(namespace: string, scheduleId: string): ApiError {
+  return new ApiError(
+    'SCHEDULE_NOT_FOUND',
+    `schedule ${JSON.stringify(scheduleId)} not found in namespace ${namespace}`,
+    { scheduleId },
+  );
+}
+
 async function load(ctx: ServerContext, namespace: string, scheduleId: string): Promise<StoredSchedule> {
   const stored = await ctx.store.getSchedule(namespace, scheduleId);
-  if (!stored)
-    throw new ApiError(
-      'SCHEDULE_NOT_FOUND',
-      `schedule ${JSON.stringify(scheduleId)} not found in namespace ${namespace}`,
-      {
-        scheduleId,
-      },
-    );
+  if (!stored) throw notFound(namespace, scheduleId);
   return stored;
 }
 
@@ -229,29 +229,18 @@ export async function listSchedules(
   };
 }
 
-/** Applies `change` to the schedule's newest state and writes it (retrying on conflicts), then runs what is due. */
+/** Applies `apply` to the schedule's newest state and writes it, then runs what became due. */
 async function change(
   ctx: ServerContext,
   namespace: string,
   scheduleId: string,
   apply: (s: ScheduleState, version: number, now: number) => void,
 ): Promise<void> {
-  await serially(ctx, namespace, scheduleId, async () => {
-    for (let attempt = 0; ; attempt++) {
-      const { state, version } = await load(ctx, namespace, scheduleId);
-      const s = structuredClone(state);
-      const now = ctx.clock.now();
-      apply(s, version, now);
-      s.updatedAt = now;
-      try {
-        await ctx.updater.commit([], [], [scheduleWrite(s, version, now)]);
-        return;
-      } catch (e) {
-        if (e instanceof StoreConflictError && attempt < MAX_CONFLICTS) continue;
-        throw e;
-      }
-    }
+  const found = await changeSchedule(ctx, namespace, scheduleId, (s, version, now) => {
+    apply(s, version, now);
+    s.updatedAt = now;
   });
+  if (!found) throw notFound(namespace, scheduleId);
   await runSchedule(ctx, namespace, scheduleId);
 }
 
@@ -291,22 +280,7 @@ export async function deleteSchedule(
   namespace: string,
   scheduleId: string,
 ): Promise<Record<string, never>> {
-  await serially(ctx, namespace, scheduleId, async () => {
-    for (let attempt = 0; ; attempt++) {
-      const { state, version } = await load(ctx, namespace, scheduleId);
-      try {
-        await ctx.updater.commit(
-          [],
-          [],
-          [{ ...scheduleWrite(state, version, ctx.clock.now()), deleted: true, wakeAt: null }],
-        );
-        return;
-      } catch (e) {
-        if (e instanceof StoreConflictError && attempt < MAX_CONFLICTS) continue;
-        throw e;
-      }
-    }
-  });
+  if (!(await changeSchedule(ctx, namespace, scheduleId, () => 'delete'))) throw notFound(namespace, scheduleId);
   return {};
 }
 
