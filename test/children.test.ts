@@ -237,6 +237,22 @@ describe('history limits (a server configured with small ones)', () => {
   const startSmall = (type: string, args: unknown[] = []) =>
     small.client.workflow.start(type, { taskQueue: TQ, workflowId: uid(type), args });
 
+  it('each WorkflowTaskStarted tells the size of the history committed before it', async () => {
+    const h = await startSmall('counter', [0, 0]);
+    await h.result();
+    const { events } = await h.fetchHistory();
+    const size = (upTo: number): number =>
+      events.filter((e) => e.eventId <= upTo).reduce((n, e) => n + JSON.stringify(e).length, 0);
+    const started = events.filter((e) => e.eventType === 'WorkflowTaskStarted');
+    expect(started.length).toBeGreaterThan(1);
+    for (let i = 1; i < started.length; i++) {
+      const bytes = (started[i]!.attributes as { historySizeBytes: number }).historySizeBytes;
+      // at least what the previous task had seen, at most everything written before this one
+      expect(bytes).toBeGreaterThanOrEqual(size(started[i - 1]!.eventId));
+      expect(bytes).toBeLessThanOrEqual(size(started[i]!.eventId - 1));
+    }
+  });
+
   it('workflowInfo().continueAsNewSuggested turns true past the configured history length', async () => {
     const h = await startSmall('longHistory', [0]);
     const r = (await h.result()) as { round: number; timers: number };

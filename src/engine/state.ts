@@ -217,7 +217,7 @@ export interface ExecutionState {
   /** Updates by id: waiting, accepted, and the latest finished ones (for deduplication). */
   updates?: Record<string, UpdateState>;
   nextUpdateOrder?: number;
-  /** Approximate size of the history in bytes (its events' attributes as JSON). */
+  /** Size of the history in bytes: its events as stored (JSON), counted by the server's write path. */
   historySizeBytes?: number;
 }
 

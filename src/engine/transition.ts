@@ -191,7 +191,6 @@ export class Transition {
     const eventId = s.nextEventId++;
     const ev = { eventId, eventType, eventTime: new Date(time).toISOString(), attributes } as HistoryEvent;
     this.events.push(ev);
-    s.historySizeBytes = (s.historySizeBytes ?? 0) + approximateSize(attributes);
     s.lastProgressTime = this.now;
     if (WAKING_EVENTS.has(eventType)) s.needsWorkflowTask = true;
     return eventId;
@@ -328,9 +327,4 @@ export class Transition {
     if (wt.stickyIdentity !== undefined)
       this.addTimer(keys.wtStickyScheduleToStart(wt.id), this.now + DEFAULT_STICKY_SCHEDULE_TO_START_MS);
   }
-}
-
-/** Bytes an event takes: its attributes as JSON, plus a fixed overhead for the rest of the row. */
-function approximateSize(attributes: unknown): number {
-  return JSON.stringify(attributes).length + 64;
 }

@@ -161,6 +161,16 @@ export class RunUpdater {
   }
 
   private async write(items: CommitItem[], currentRuns: CurrentRunWrite[], schedules: ScheduleWrite[]): Promise<void> {
+    // events are serialised once, here: the store writes these strings, and their sizes are the history's size
+    const eventsJson = items.map(({ transition: t }) => {
+      const out = t.events.map((e) => JSON.stringify(e));
+      if (out.length > 0) {
+        let bytes = t.state.historySizeBytes ?? 0;
+        for (const j of out) bytes += j.length;
+        t.state.historySizeBytes = bytes;
+      }
+      return out;
+    });
     const json = items.map(({ transition: t }) => coreJson(t.state));
     const writes: ExecutionWrite[] = items.map(({ transition: t, baseVersion }, i) => ({
       state: t.state,
@@ -171,6 +181,7 @@ export class RunUpdater {
       ...(t.searchAttributesChanged ? { searchAttributesChanged: true } : {}),
       expectedVersion: baseVersion,
       newEvents: t.events,
+      newEventsJson: eventsJson[i]!,
       tasksRemoved: t.tasksRemoved,
       tasksAdded: t.tasksAdded,
       timersRemoved: t.timersRemoved,

@@ -45,6 +45,8 @@ export interface ExecutionWrite {
   /** The version the writer read; 0 creates the run (and fails if it exists). */
   expectedVersion: number;
   newEvents: HistoryEvent[];
+  /** The same events as JSON, when the caller has serialised them already (one string per event). */
+  newEventsJson?: string[];
   /** Applied before tasksAdded, so a key may be removed and added again in one write. */
   tasksRemoved: string[];
   tasksAdded: TaskRow[];

@@ -89,7 +89,12 @@ export function toWire(m: Mutation): WireMutation {
         }),
         activitiesRemoved: w.activitiesRemoved ?? [],
         buffered: bufferedRows(s, w.bufferedEvents),
-        events: w.newEvents.map((e) => [e.eventId, e.eventType, e.eventTime, JSON.stringify(e)]),
+        events: w.newEvents.map((e, i) => [
+          e.eventId,
+          e.eventType,
+          e.eventTime,
+          w.newEventsJson?.[i] ?? JSON.stringify(e),
+        ]),
         tasksRemoved: w.tasksRemoved,
         tasksAdded: w.tasksAdded.map((t) => [
           t.key,
