@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { W, Sampler, emit, measureClosedLoop, measureTimers, now, summary } from './harness.mjs';
 import { connectClient, startInProcessCluster } from './cluster.mjs';
-import { TASK_QUEUE, log, onParentGone, withTimeout } from './lib.mjs';
+import { TASK_QUEUE, failureLine, log, onParentGone, withTimeout } from './lib.mjs';
 import { PAGE_SIZE, expectedFirstPage, queryOf } from './list1m-data.mjs';
 
 const SYSTEM = 'weft';
@@ -45,19 +45,7 @@ function check(got, want) {
 }
 
 async function emitFailure(workload, err, extra) {
-  await emit({
-    system: SYSTEM,
-    workload,
-    n: 0,
-    seconds: null,
-    wf_per_s: null,
-    p50_ms: null,
-    p99_ms: null,
-    peak_rss_mb: null,
-    errors: 1,
-    failed: String(err?.message ?? err),
-    ...extra,
-  });
+  await emit(failureLine(workload, err, extra));
 }
 
 // ---- the four workflow workloads

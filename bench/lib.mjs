@@ -250,3 +250,20 @@ export function sqliteSettings(store) {
     sqlite_journal_mode: String(db.pragma('journal_mode', { simple: true })),
   };
 }
+
+/** The JSON line of a workload that could not run at all (so a subset never silently loses a line). */
+export function failureLine(workload, err, extra) {
+  return {
+    system: 'weft',
+    workload,
+    n: 0,
+    seconds: null,
+    wf_per_s: null,
+    p50_ms: null,
+    p99_ms: null,
+    peak_rss_mb: null,
+    errors: 1,
+    failed: String(err?.message ?? err),
+    ...extra,
+  };
+}

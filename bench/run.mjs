@@ -45,6 +45,7 @@ import {
   spawnNode,
   stopAllChildren,
   withTimeout,
+  failureLine,
 } from './lib.mjs';
 import { FILL_VERSION } from './list1m-data.mjs';
 
@@ -188,22 +189,9 @@ async function runDriver(workloads, { cluster, db, withWorker }, extra) {
   else if (r.code !== 0) throw new Error(`the driver exited with code ${r.code}, signal ${r.signal}`);
 }
 
-/** Emits the line of a workload that could not run at all (so a subset never silently loses a line). */
 async function emitFailure(workload, err, extra) {
   failures++;
-  await emit({
-    system: SYSTEM,
-    workload,
-    n: 0,
-    seconds: null,
-    wf_per_s: null,
-    p50_ms: null,
-    p99_ms: null,
-    peak_rss_mb: null,
-    errors: 1,
-    failed: String(err?.message ?? err),
-    ...extra,
-  });
+  await emit(failureLine(workload, err, extra));
 }
 
 async function runWorkflowWorkloads(workloads, extra) {

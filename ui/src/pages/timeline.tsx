@@ -73,13 +73,7 @@ export function buildTimeline(events: HistoryEvent[]): {
         const b = ref !== undefined ? byScheduled.get(ref) : undefined;
         if (b) {
           b.end = t(e);
-          b.state = e.eventType.endsWith('Completed')
-            ? 'completed'
-            : e.eventType.endsWith('Failed')
-              ? 'failed'
-              : e.eventType.endsWith('TimedOut')
-                ? 'timedout'
-                : 'cancelled';
+          b.state = endState(e.eventType);
         }
         break;
       }
@@ -132,13 +126,7 @@ export function buildTimeline(events: HistoryEvent[]): {
         const b = ref !== undefined ? byScheduled.get(ref) : undefined;
         if (b) {
           b.end = t(e);
-          b.state = e.eventType.endsWith('Completed')
-            ? 'completed'
-            : e.eventType.endsWith('TimedOut')
-              ? 'timedout'
-              : e.eventType.endsWith('Canceled')
-                ? 'cancelled'
-                : 'failed';
+          b.state = endState(e.eventType);
         }
         break;
       }
@@ -267,4 +255,12 @@ export function Timeline({ events, now }: { events: HistoryEvent[]; now: number 
       </div>
     </div>
   );
+}
+
+/** How an activity or child ended, from the event that ends it (anything else, a start failed or a child terminated: failed). */
+function endState(eventType: string): TimelineBar['state'] {
+  if (eventType.endsWith('Completed')) return 'completed';
+  if (eventType.endsWith('TimedOut')) return 'timedout';
+  if (eventType.endsWith('Canceled')) return 'cancelled';
+  return 'failed';
 }
