@@ -10,15 +10,10 @@ import { ServiceError } from '../client/errors.js';
 import { addCommonOptions, parseNonNegativeInt, type CommonOptions } from './options.js';
 import { CliError } from './output.js';
 import { parseInput } from './workflow-run-flags.js';
+import { OVERLAP_POLICIES } from '../schedules/state.js';
 
-export const OVERLAP_POLICY_NAMES = [
-  'SKIP',
-  'BUFFER_ONE',
-  'BUFFER_ALL',
-  'CANCEL_OTHER',
-  'TERMINATE_OTHER',
-  'ALLOW_ALL',
-];
+/** The overlap policies, as the schedules module names them. */
+export const OVERLAP_POLICY_NAMES: readonly string[] = OVERLAP_POLICIES;
 
 export interface DefinitionFlags extends CommonOptions {
   scheduleId: string;

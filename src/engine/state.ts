@@ -92,20 +92,14 @@ export interface ChildState {
   runId?: string;
 }
 
-/** What a child start asks of the server (kept in the outbox until the child run exists). */
-export interface ChildStartRequest {
-  workflowId: string;
-  workflowType: string;
-  taskQueue: string;
-  input: unknown[];
-  workflowExecutionTimeoutMs?: number;
-  workflowRunTimeoutMs?: number;
-  workflowTaskTimeoutMs?: number;
-  retryPolicy?: ResolvedRetryPolicy;
-  workflowIdReusePolicy?: string;
+/** What a child start asks of the server (kept in the outbox until the child run exists): its Initiated event's request. */
+export type ChildStartRequest = Omit<
+  EventAttributes['StartChildWorkflowExecutionInitiated'],
+  'seq' | 'namespace' | 'parentClosePolicy' | 'workflowTaskCompletedEventId'
+> & {
   memo?: Record<string, unknown>;
   searchAttributes?: Record<string, unknown>;
-}
+};
 
 /**
  * Work on other runs that a transition decided (a transfer task, in Temporal's words). It is kept in the state

@@ -1,6 +1,6 @@
 /** Request and response shapes of the monitoring API (stuck workflows). */
 import { Type } from '@sinclair/typebox';
-import type { ExecutionStatus } from './status.js';
+import type { WorkflowExecutionInfo } from './api.js';
 
 export const StuckWorkflowsQuery = Type.Object({
   /** No progress for longer than this (a duration: ms or '10m'); default: the server's stuckAfterMs. */
@@ -8,17 +8,8 @@ export const StuckWorkflowsQuery = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
 });
 
-export interface StuckWorkflow {
-  workflowId: string;
-  runId: string;
-  workflowType: string;
-  taskQueue: string;
-  status: ExecutionStatus;
-  /** ISO 8601 */
-  startTime: string;
-  /** ISO 8601: when the run last wrote an event. */
-  lastProgressTime: string;
-}
+/** A running execution with no progress for a while: its summary, and when it last wrote an event (ISO 8601). */
+export type StuckWorkflow = Omit<WorkflowExecutionInfo, 'closeTime' | 'historyLength'> & { lastProgressTime: string };
 
 export interface StuckWorkflowsResponse {
   executions: StuckWorkflow[];
