@@ -3,7 +3,7 @@
  * worker, each its own child process, as a user would run them.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -468,11 +468,25 @@ describe('weft CLI', () => {
     expect(worker.stdout).toMatch(/Worker \S+ stopped/);
   }, 30_000);
 
-  it('server stop: the server exits, and health then fails', async () => {
-    const r = await weft(['server', 'stop']);
+  it('a second server on the same database is refused, naming the one that serves it', async () => {
+    const db = path.join(dir, 'weft.db');
+    const r = await weft(['server', 'start-dev', '--db', db, '--port', '0', '--headless']);
+    expectError(r, 'SERVER_RUNNING', new RegExp(`another Weft server \\(pid ${server.child.pid}, ${address}\\)`));
+    expect(JSON.parse(readFileSync(`${db}.pid`, 'utf8'))).toMatchObject({ pid: server.child.pid, address });
+  });
+
+  it('server stop: needs the database the server serves; the server exits, and health then fails', async () => {
+    expectError(
+      await weft(['server', 'stop', '--db', path.join(dir, 'other.db')]),
+      'NOT_RUNNING',
+      /no Weft server is running on .*other\.db/,
+    );
+    expect(server.running).toBe(true);
+    const r = await weft(['server', 'stop', '--db', path.join(dir, 'weft.db')]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain('stopped');
+    expect(r.stdout).toMatch(/Weft server \(pid \d+, http:.+\) on .+weft\.db stopped/);
     expect(await server.waitForExit(15_000)).toBe(0);
+    expect(existsSync(path.join(dir, 'weft.db.pid'))).toBe(false);
     expectError(await weft(['server', 'health']), 'UNAVAILABLE', /cannot reach the Weft server/);
   }, 30_000);
 });

@@ -5,9 +5,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
-import { ConnectionError } from '../client/errors.js';
 import type { WeftServer } from '../server/index.js';
-import { addCommonOptions, parsePort, type CommonOptions } from './options.js';
+import { addCommonOptions, parseNonNegativeInt, parsePort, type CommonOptions } from './options.js';
 import { CliError, printFields, printJson, printLine } from './output.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -28,6 +27,7 @@ async function startDev(o: StartDevOptions): Promise<void> {
   if (isFilePath(o.db) && !existsSync(path.dirname(db)))
     throw new CliError(`--db: the folder ${path.dirname(db)} does not exist`, 'INVALID_ARGUMENT');
   const { startServer } = await import('../server/index.js');
+  const pidFile = isFilePath(o.db) ? await claimDatabase(db) : undefined;
   let server: WeftServer;
   try {
     server = await startServer({
@@ -44,8 +44,10 @@ async function startDev(o: StartDevOptions): Promise<void> {
       code === 'EADDRINUSE'
         ? `port ${o.port} on ${o.host} is in use (another Weft server?): pick another with --port`
         : `cannot start the server: ${(e as Error).message}`;
+    pidFile?.release();
     throw new CliError(message, typeof code === 'string' ? code : 'SERVER_START_FAILED', [], 1, e);
   }
+  pidFile?.address(server.address);
   if (o.output === 'json') {
     printLine(
       JSON.stringify({
@@ -73,74 +75,60 @@ async function startDev(o: StartDevOptions): Promise<void> {
   try {
     await server.stopped;
   } finally {
+    pidFile?.release();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
   if (o.output === 'table') printLine('Weft server stopped');
 }
 
-/** A POST to a route outside the operation table (the shutdown route). */
-async function postSystem(o: CommonOptions, route: string): Promise<unknown> {
-  const { resolveAddress } = await import('../client/connection.js');
-  const { toServiceError } = await import('../client/transport.js');
-  const address = resolveAddress(o.address);
-  let res: Response;
+/** Claims the database file for this server process (its PID file), or explains who holds it. */
+async function claimDatabase(db: string): Promise<{ address(a: string): void; release(): void }> {
+  const { claimPidFile, ServerRunningError } = await import('../server/pid-file.js');
   try {
-    res = await fetch(`${address}${route}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(o.apiKey ? { authorization: `Bearer ${o.apiKey}` } : {}) },
-      body: '{}',
-      signal: AbortSignal.timeout(10_000),
-    });
+    return claimPidFile(db);
   } catch (e) {
-    const cause = (e as Error & { cause?: Error }).cause ?? (e as Error);
-    throw new ConnectionError(`cannot reach the Weft server at ${address}: ${cause.message}`, cause);
-  }
-  const text = await res.text();
-  let data: unknown;
-  try {
-    data = text ? JSON.parse(text) : undefined;
-  } catch {
-    throw new CliError(
-      `the server at ${address} does not answer like a Weft server (HTTP ${res.status})`,
-      'UNAVAILABLE',
-    );
-  }
-  if (!res.ok) throw toServiceError(res.status, data);
-  return data;
-}
-
-/** Resolves once the server no longer answers its health check; false if it still does after `timeoutMs`. */
-async function waitUntilDown(o: CommonOptions, timeoutMs: number): Promise<boolean> {
-  const { Connection } = await import('../client/connection.js');
-  const connection = Connection.lazy({ address: o.address });
-  try {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      try {
-        await connection.transport.health();
-      } catch (e) {
-        if (e instanceof ConnectionError) return true;
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    return false;
-  } finally {
-    await connection.close();
+    if (e instanceof ServerRunningError) throw new CliError(e.message, 'SERVER_RUNNING');
+    throw new CliError(`cannot write the PID file next to ${db}: ${(e as Error).message}`, 'SERVER_START_FAILED');
   }
 }
 
-async function stop(o: CommonOptions): Promise<void> {
-  const { resolveAddress } = await import('../client/connection.js');
-  await postSystem(o, '/api/v1/system/shutdown');
-  const down = await waitUntilDown(o, 15_000);
-  if (!down)
+interface StopOptions {
+  db: string;
+  timeout: number;
+  output: CommonOptions['output'];
+}
+
+/**
+ * Stops the server that serves `--db`, as `pg_ctl stop` does: the PID file next to the database names the
+ * process, which gets SIGTERM (a graceful stop); this waits until it has exited.
+ */
+async function stop(o: StopOptions): Promise<void> {
+  const { isServerProcess, pidFilePath, readPidFile } = await import('../server/pid-file.js');
+  const db = path.resolve(o.db);
+  const holder = readPidFile(db);
+  if (!holder || !isServerProcess(holder.pid))
     throw new CliError(
-      `the server at ${resolveAddress(o.address)} accepted the shutdown request but still answers after 15s`,
-      'TIMEOUT',
+      `no Weft server is running on ${db} (${holder ? 'stale' : 'no'} PID file ${pidFilePath(db)}); ` +
+        'give the database the server was started with (--db)',
+      'NOT_RUNNING',
     );
-  if (o.output === 'json') return printJson({ address: resolveAddress(o.address), status: 'stopped' });
-  printLine(`Weft server at ${resolveAddress(o.address)} stopped`);
+  try {
+    process.kill(holder.pid, 'SIGTERM');
+  } catch (e) {
+    throw new CliError(`cannot signal the server (pid ${holder.pid}): ${(e as Error).message}`, 'PERMISSION_DENIED');
+  }
+  const deadline = Date.now() + o.timeout;
+  while (isServerProcess(holder.pid)) {
+    if (Date.now() > deadline)
+      throw new CliError(
+        `the server (pid ${holder.pid}) on ${db} was asked to stop but still runs after ${o.timeout} ms`,
+        'TIMEOUT',
+      );
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  if (o.output === 'json') return printJson({ pid: holder.pid, address: holder.address, db, status: 'stopped' });
+  printLine(`Weft server (pid ${holder.pid}${holder.address ? `, ${holder.address}` : ''}) on ${db} stopped`);
 }
 
 async function health(o: CommonOptions): Promise<void> {
@@ -190,8 +178,15 @@ export function addServerCommands(program: Command): void {
   ).action((o: StartDevOptions) => startDev(o));
 
   addCommonOptions(
-    server.command('stop').description('stop the server at --address (it accepts this from loopback only)'),
-  ).action((o: CommonOptions) => stop(o));
+    server
+      .command('stop')
+      .description('stop the server serving --db (through the PID file next to the database, as pg_ctl stop)')
+      .addOption(
+        new Option('--db <file>', 'SQLite file the server was started with').env('WEFT_DB').default('./weft.db'),
+      )
+      .option('--timeout <ms>', 'how long to wait for the server to exit', parseNonNegativeInt, 15_000),
+    true,
+  ).action((o: StopOptions) => stop(o));
 
   addCommonOptions(
     server.command('health').description("check the server's health (exit 1 when unreachable or unhealthy)"),

@@ -74,6 +74,14 @@ describe('startRun', () => {
     checkInvariants(d);
   });
 
+  it("counts a run's time from the end of its first workflow task backoff (a retry's), as Temporal", () => {
+    const d = new EngineDriver();
+    d.start({ workflowRunTimeoutMs: 13, firstWorkflowTaskBackoffMs: 300_000 });
+    expect(d.state.runDeadline).toBe(T0 + 300_013);
+    expect(d.timers.get(keys.runTimeout())?.dueAt).toBe(T0 + 300_013);
+    checkInvariants(d);
+  });
+
   it('drops a run timeout that would fire after the execution timeout', () => {
     const d = new EngineDriver();
     d.start({ workflowRunTimeoutMs: 120_000, workflowExecutionTimeoutMs: 60_000 });

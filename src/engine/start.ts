@@ -38,7 +38,9 @@ export function startRun(input: StartRunInput, now: number): Transition {
   const workflowTaskTimeoutMs = input.workflowTaskTimeoutMs ?? DEFAULT_WORKFLOW_TASK_TIMEOUT_MS;
   const executionDeadline =
     input.executionDeadline ?? (input.workflowExecutionTimeoutMs ? now + input.workflowExecutionTimeoutMs : undefined);
-  let runDeadline = input.workflowRunTimeoutMs ? now + input.workflowRunTimeoutMs : undefined;
+  // as Temporal: a run's time starts when its first workflow task may (after a retry's or a cron's backoff)
+  const backoffMs = input.firstWorkflowTaskBackoffMs ?? 0;
+  let runDeadline = input.workflowRunTimeoutMs ? now + backoffMs + input.workflowRunTimeoutMs : undefined;
   if (executionDeadline !== undefined && (runDeadline === undefined || runDeadline > executionDeadline))
     runDeadline = undefined; // the execution timeout fires first
   const state: ExecutionState = {

@@ -7,7 +7,9 @@ export const Payloads = Type.Array(Type.Unknown(), { description: 'Arguments, as
 export const DurationInput = Type.Union([Type.Number({ minimum: 0 }), Type.String({ minLength: 1 })], {
   description: "Milliseconds, or a string such as '30s', '5m', '2h'",
 });
-export const Identifier = Type.String({ minLength: 1, maxLength: 1000 });
+/** Longest id (workflow, schedule, workflow type, task queue): in a body and in a path alike (docs/limits.md). */
+export const MAX_ID_LENGTH = 1000;
+export const Identifier = Type.String({ minLength: 1, maxLength: MAX_ID_LENGTH });
 
 /**
  * A serialised failure. Only the outer shape is checked here; the server sanitises the rest

@@ -22,6 +22,16 @@ const MISSED_COUNT_LIMIT = 1_000;
 /** Nominal times of a backfill turned into pending actions per step. */
 const BACKFILL_CHUNK = 100;
 
+/** How much one schedule may do at once (server configuration; docs/limits.md). */
+export interface ScheduleLimits {
+  /** Spec times taken in one catch-up (the oldest due, as Temporal's buffer); later ones until now are skipped. */
+  maxCatchupActions: number;
+  /** Nominal times a schedule's pending backfills (and triggers) may hold; a backfill beyond is refused. */
+  maxBackfillActions: number;
+}
+
+export const DEFAULT_SCHEDULE_LIMITS: ScheduleLimits = { maxCatchupActions: 1_000, maxBackfillActions: 10_000 };
+
 /** The id of the workflow an action starts: the prefix and the nominal time, to the second when it is whole. */
 export function actionWorkflowId(s: ScheduleState, nominalTime: number): string {
   const iso = new Date(nominalTime).toISOString().replace('.000Z', 'Z');
@@ -32,7 +42,11 @@ export function actionWorkflowId(s: ScheduleState, nominalTime: number): string 
  * Decides the next step and changes `s` (a private copy) accordingly. Call it again after carrying out a
  * 'start' or 'cancel' step (and recording the started run with `recordStart`), until it answers 'idle'.
  */
-export function nextStep(s: ScheduleState, now: number): ScheduleStep {
+export function nextStep(
+  s: ScheduleState,
+  now: number,
+  limits: ScheduleLimits = DEFAULT_SCHEDULE_LIMITS,
+): ScheduleStep {
   for (;;) {
     // 1. a buffered action whose turn has come
     if (s.buffered.length > 0 && s.running.length === 0 && !s.paused) {
@@ -59,6 +73,7 @@ export function nextStep(s: ScheduleState, now: number): ScheduleStep {
       skipMissed(s, windowStart);
       continue;
     }
+    if (!boundCatchup(s, next, now, limits.maxCatchupActions)) continue;
     s.lastProcessedTime = next;
     const step = applyOverlap(s, { nominalTime: next, overlap: s.policies.overlap, manual: false });
     if (step) return step;
@@ -73,9 +88,39 @@ function skipMissed(s: ScheduleState, windowStart: number): void {
     missed.length === MISSED_COUNT_LIMIT ? windowStart - 1 : (missed[missed.length - 1] ?? windowStart - 1);
 }
 
+/**
+ * Bounds a catch-up (the server was down, or the schedule's runner fell behind): when more spec times are due
+ * at once than `limit`, the oldest `limit` are taken and the rest until now are skipped and counted as missed,
+ * as Temporal drops what overflows its buffer. The count is made once per stretch of due times, not per step.
+ * Returns false when it skipped times (decide again).
+ */
+function boundCatchup(s: ScheduleState, next: number, now: number, limit: number): boolean {
+  const c = s.catchup;
+  if (c && next <= c.takeUntil) return true;
+  if (c) {
+    delete s.catchup;
+    if (c.skipUntil > s.lastProcessedTime) {
+      skipMissed(s, c.skipUntil + 1);
+      return false;
+    }
+  }
+  const due = nominalTimesBetween(s.spec, s.lastProcessedTime, now, limit + 1);
+  if (due.length > limit) s.catchup = { takeUntil: due[limit - 1]!, skipUntil: now };
+  else if (due.length > 1) s.catchup = { takeUntil: due[due.length - 1]!, skipUntil: due[due.length - 1]! };
+  return true;
+}
+
+/** Nominal times waiting in the schedule's triggers and backfills (bounded by `maxBackfillActions`). */
+export function pendingManualActions(s: ScheduleState): number {
+  let n = s.manual.length;
+  for (const b of s.backfills) n += b.remaining ?? 0;
+  return n;
+}
+
 function expandBackfill(s: ScheduleState): void {
   const b = s.backfills[0]!;
   const times = nominalTimesBetween(s.spec, b.fromExclusive, b.to, BACKFILL_CHUNK);
+  if (b.remaining !== undefined) b.remaining = Math.max(0, b.remaining - times.length);
   for (const t of times) s.manual.push({ nominalTime: t, overlap: b.overlap, manual: true });
   if (times.length < BACKFILL_CHUNK) s.backfills.shift();
   else b.fromExclusive = times[times.length - 1]!;

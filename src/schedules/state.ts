@@ -81,7 +81,13 @@ export interface ScheduleState {
   buffered: PendingAction[];
   /** Triggers and the not yet handled part of backfills. */
   manual: PendingAction[];
-  backfills: Array<{ fromExclusive: number; to: number; overlap: OverlapPolicy }>;
+  /** `remaining`: nominal times of the range not yet expanded (absent in states written before it was kept). */
+  backfills: Array<{ fromExclusive: number; to: number; overlap: OverlapPolicy; remaining?: number }>;
+  /**
+   * A catch-up in progress: spec times up to `takeUntil` are taken; those after it up to `skipUntil` are skipped
+   * (more were due at once than the catch-up limit).
+   */
+  catchup?: { takeUntil: number; skipUntil: number };
   /** The newest actions, newest last. */
   recentActions: RecentAction[];
   counters: {

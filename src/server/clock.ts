@@ -4,7 +4,10 @@
  */
 export interface Clock {
   now(): number;
-  /** Calls fn once the clock reaches `at` (epoch ms). Returns a cancel function. */
+  /**
+   * Calls fn once the clock reaches `at` (epoch ms), never synchronously (a time already past runs on the next
+   * turn of the event loop), so a callback that arms the clock again cannot recurse. Returns a cancel function.
+   */
   at(at: number, fn: () => void): () => void;
 }
 
@@ -12,7 +15,8 @@ export const systemClock: Clock = {
   now: () => Date.now(),
   at(at, fn) {
     // setTimeout caps at ~24.8 days; re-arm until the time is really reached
-    let handle: NodeJS.Timeout;
+    let handle: NodeJS.Timeout | undefined;
+    let immediate: NodeJS.Immediate | undefined;
     const arm = (): void => {
       const delay = at - Date.now();
       if (delay <= 0) {
@@ -20,10 +24,16 @@ export const systemClock: Clock = {
         return;
       }
       handle = setTimeout(arm, Math.min(delay, 2 ** 31 - 1));
-      handle.unref?.();
+      handle.unref();
     };
-    arm();
-    return () => clearTimeout(handle);
+    if (at <= Date.now()) {
+      immediate = setImmediate(fn);
+      immediate.unref();
+    } else arm();
+    return () => {
+      if (handle) clearTimeout(handle);
+      if (immediate) clearImmediate(immediate);
+    };
   },
 };
 

@@ -1,6 +1,7 @@
 /** Server settings and their defaults; every limit lives here (and in docs/limits.md). */
 import type { LogLevel } from '../common/logger.js';
 import { DEFAULT_HISTORY_LIMITS, type HistoryLimits } from '../engine/transition.js';
+import { DEFAULT_SCHEDULE_LIMITS, type ScheduleLimits } from '../schedules/scheduler.js';
 
 export interface ServerConfig {
   /** Largest JSON payload (workflow input, result, activity input/result, failure details), in bytes. */
@@ -19,6 +20,8 @@ export interface ServerConfig {
   historyLimits: HistoryLimits;
   /** A running run with no progress (no new event) for longer than this is stuck (metrics, stuck-workflows API). */
   stuckAfterMs: number;
+  /** How much one schedule does at once: a catch-up's actions, a backfill's pending nominal times. */
+  scheduleLimits: ScheduleLimits;
   logLevel: LogLevel;
 }
 
@@ -31,5 +34,6 @@ export const DEFAULT_CONFIG: ServerConfig = {
   runCacheSize: 20_000,
   historyLimits: DEFAULT_HISTORY_LIMITS,
   stuckAfterMs: 10 * 60_000,
+  scheduleLimits: DEFAULT_SCHEDULE_LIMITS,
   logLevel: 'info',
 };

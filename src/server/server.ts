@@ -39,7 +39,7 @@ export interface WeftServer {
   readonly port: number;
   readonly context: ServerContext;
   stop(): Promise<void>;
-  /** Resolves when the server has stopped (by stop() or a shutdown request). */
+  /** Resolves when the server has stopped. */
   readonly stopped: Promise<void>;
 }
 
@@ -84,7 +84,6 @@ export async function startServer(opts: StartServerOptions = {}): Promise<WeftSe
   if (!opts.noHttp) {
     app = await createHttpApp(ctx, {
       version: WEFT_VERSION,
-      onShutdownRequest: () => void stop(),
       ...(opts.headless ? { headless: true } : {}),
     });
     const host = opts.host ?? '127.0.0.1';

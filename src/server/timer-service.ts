@@ -3,6 +3,9 @@
  * store; this service keeps the ones due within a look-ahead window in a heap, re-reads the store when the
  * window runs out (and at start-up, which is how timers survive a restart), and fires each through the run
  * updater. Firing is idempotent: the engine ignores a timer that no longer matches the run.
+ *
+ * The loop never recurses: a tick runs from the clock's callback, which never calls back synchronously, and
+ * at most MAX_IN_FLIGHT fires are pending at once (a freed slot re-arms).
  */
 import type { TimerRow } from '../engine/transition.js';
 import type { Store } from '../store/store.js';
@@ -142,7 +145,8 @@ export class TimerService {
   }
 
   private arm(): void {
-    if (this.stopped) return;
+    // at the in-flight cap the next slot to free re-arms (in fire's finally): arming now would only spin
+    if (this.stopped || this.inFlight >= MAX_IN_FLIGHT) return;
     this.dropStale();
     const next = Math.min(this.heap.peek()?.dueAt ?? Infinity, this.windowEnd);
     if (next >= this.wakeAt && this.cancelWake) return;

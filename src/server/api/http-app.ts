@@ -4,50 +4,24 @@
  */
 import { setMaxListeners } from 'node:events';
 import fastifySwagger from '@fastify/swagger';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { ApiError } from '../../common/api-error.js';
 import type { ServerContext } from '../context.js';
 import { operations, type Operation } from './operations.js';
-import { validate } from './validate.js';
+import { validate, validateBody } from './validate.js';
+import { toApiError } from './api-errors.js';
+import { onClientError, onFrameworkError, PARSER_HEADER_BYTES, refuseLargeHeaders } from './http-framing.js';
 import { renderHomePage } from './home-page.js';
 import { findUiDist, isPageRequest, registerWebUi, sendIndexHtml } from './web-ui.js';
 
 export const API_PREFIX = '/api/v1';
 
 export interface HttpAppOptions {
-  /** Called by POST /api/v1/system/shutdown (from loopback only). */
-  onShutdownRequest?: () => void;
   version: string;
   /** No web UI: `/` answers 404 like any unknown route. */
   headless?: boolean;
   /** The built web UI to serve (default: the package's ui/dist, when it exists). */
   uiDir?: string;
-}
-
-/** Fastify's own errors (bad JSON, body too large, unknown route) in the API's error shape. */
-function toApiError(e: unknown): ApiError | undefined {
-  if (e instanceof ApiError) return e;
-  const fe = e as FastifyError;
-  if (typeof fe?.code !== 'string') {
-    if (fe?.statusCode !== undefined && fe.statusCode >= 400 && fe.statusCode < 500)
-      return new ApiError('INVALID_ARGUMENT', fe.message);
-    return undefined;
-  }
-  switch (fe.code) {
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new ApiError('PAYLOAD_TOO_LARGE', 'request body is over the size limit');
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new ApiError('INVALID_ARGUMENT', 'send JSON with content-type: application/json');
-    case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return new ApiError('INVALID_JSON', 'the request body is not valid JSON');
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return new ApiError('INVALID_JSON', fe.message);
-    default:
-      if (fe.statusCode !== undefined && fe.statusCode >= 400 && fe.statusCode < 500)
-        return new ApiError('INVALID_ARGUMENT', fe.message);
-      return undefined;
-  }
 }
 
 const NEVER_ABORTED = new AbortController().signal;
@@ -62,10 +36,6 @@ function abortOnHangUp(reply: FastifyReply): AbortSignal {
   return ac.signal;
 }
 
-function isLoopback(ip: string | undefined): boolean {
-  return ip === '127.0.0.1' || ip === '::1' || ip === '::ffff:127.0.0.1';
-}
-
 export async function createHttpApp(ctx: ServerContext, opts: HttpAppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: false,
@@ -74,7 +44,14 @@ export async function createHttpApp(ctx: ServerContext, opts: HttpAppOptions): P
     keepAliveTimeout: 120_000,
     requestTimeout: 0,
     forceCloseConnections: true,
+    // errors outside the routes get the API's error body and correct framing (http-framing.ts)
+    // (a path parameter is never cut by the router: the schemas say which id is too long, as in a body)
+    routerOptions: { maxParamLength: PARSER_HEADER_BYTES },
+    frameworkErrors: onFrameworkError,
+    clientErrorHandler: onClientError,
+    http: { maxHeaderSize: PARSER_HEADER_BYTES },
   });
+  app.addHook('onRequest', refuseLargeHeaders);
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.0.3',
@@ -119,16 +96,6 @@ export async function createHttpApp(ctx: ServerContext, opts: HttpAppOptions): P
       }
     },
   );
-  app.post(
-    `${API_PREFIX}/system/shutdown`,
-    { schema: { summary: 'Stop the server (loopback callers only)', tags: ['system'] } },
-    async (req, reply) => {
-      if (!isLoopback(req.ip))
-        return reply.status(403).send(new ApiError('FORBIDDEN', 'shutdown is allowed from loopback only').toJSON());
-      setImmediate(() => opts.onShutdownRequest?.());
-      return { status: 'stopping' };
-    },
-  );
   app.get(`${API_PREFIX}/openapi.json`, { schema: { hide: true } }, async () => app.swagger());
   app.get(
     '/metrics',
@@ -159,7 +126,7 @@ function mount(app: FastifyInstance, ctx: ServerContext, op: Operation): void {
     handler: async (req, reply) => {
       const params = validate(op.params, req.params, 'params', true) as Record<string, unknown>;
       const query = validate(op.query, req.query ?? {}, 'query', true) as Record<string, unknown>;
-      const body = validate(op.body, req.body, 'body');
+      const body = validateBody(op.body, req.body, op.bodyDepth);
       const identity = req.headers['x-weft-identity'];
       return op.handler(ctx, {
         params,

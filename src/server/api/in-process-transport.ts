@@ -12,6 +12,8 @@ import type { OperationId } from '../../protocol/routes.js';
 import type { ServerContext } from '../context.js';
 import { operations, type Operation } from './operations.js';
 import { validate } from './validate.js';
+import { toApiError } from './api-errors.js';
+import { checkJsonDepth, MAX_JSON_DEPTH } from '../json-depth.js';
 
 const byId = new Map<OperationId, Operation>(operations.map((o) => [o.id, o]));
 const NEVER_ABORTED = new AbortController().signal;
@@ -41,11 +43,13 @@ export class InProcessTransport implements Transport {
       if (this.ctx.shutdown.signal.aborted) throw new ApiError('SHUTTING_DOWN', 'the server is stopping');
       const params = validate(operation.params, { ...req.params }, 'params', true) as Record<string, unknown>;
       const query = validate(operation.query, definedEntries(req.query), 'query', true) as Record<string, unknown>;
+      checkJsonDepth(req.body, 'body', operation.bodyDepth ?? MAX_JSON_DEPTH); // before copy() stringifies it
       const body = validate(operation.body, copy(req.body), 'body');
       const result = await operation.handler(this.ctx, { params, query, body, signal: signal ?? NEVER_ABORTED });
       return copy(result) as T;
     } catch (e) {
-      if (e instanceof ApiError) throw new ServiceError(e.message, e.code, e.status, e.details);
+      const api = toApiError(e);
+      if (api) throw new ServiceError(api.message, api.code, api.status, api.details);
       throw e;
     }
   }

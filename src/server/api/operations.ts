@@ -29,6 +29,7 @@ import {
 import { CompleteTasksRequestSchema, HeartbeatRequestSchema, PollRequestSchema } from '../../protocol/tasks.js';
 import { ROUTES, type OperationId } from '../../protocol/routes.js';
 import type { ServerContext } from '../context.js';
+import { ENVELOPE_DEPTH, MAX_JSON_DEPTH } from '../json-depth.js';
 import { completeTasks } from '../service/complete-tasks.js';
 import { describeWorkflow } from '../service/describe-workflow.js';
 import { heartbeat } from '../service/heartbeat-activity.js';
@@ -92,6 +93,8 @@ export interface Operation {
   longPoll?: boolean;
   /** Largest accepted body; default: the payload limit plus room for the envelope. */
   bodyLimit?: (ctx: ServerContext) => number;
+  /** Deepest nesting of the body; default MAX_JSON_DEPTH. */
+  bodyDepth?: number;
   handler: (ctx: ServerContext, req: OperationRequest) => Promise<unknown> | unknown;
 }
 
@@ -399,6 +402,9 @@ export const operations: Operation[] = [
     params: NamespaceParams,
     body: CompleteTasksRequestSchema,
     bodyLimit: () => 256 * 1024 * 1024,
+    // many payloads in one envelope: each payload is checked on its own (checkPayload), so one run's too deep
+    // value fails that run, not the batch
+    bodyDepth: MAX_JSON_DEPTH + ENVELOPE_DEPTH,
     handler: (ctx, r) => completeTasks(ctx, p(r).namespace!, b(r)),
   },
   {

@@ -3,6 +3,7 @@ import type { TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import { Value } from '@sinclair/typebox/value';
 import { ApiError } from '../../common/api-error.js';
+import { checkJsonDepth, MAX_JSON_DEPTH } from '../json-depth.js';
 
 const compiled = new WeakMap<TSchema, TypeCheck<TSchema>>();
 
@@ -35,4 +36,10 @@ export function validate(
   const path = first?.path ? first.path.replace(/^\//, '').replace(/\//g, '.') : '';
   const field = path ? `${where}.${path}` : where;
   throw new ApiError('INVALID_ARGUMENT', `${field}: ${first?.message ?? 'invalid'}`, { field });
+}
+
+/** The request's body, bounded in depth first (before anything copies or walks it) and then validated. */
+export function validateBody(schema: TSchema | undefined, body: unknown, depthLimit = MAX_JSON_DEPTH): unknown {
+  checkJsonDepth(body, 'body', depthLimit);
+  return validate(schema, body, 'body');
 }

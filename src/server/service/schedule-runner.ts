@@ -72,7 +72,7 @@ async function runSteps(ctx: ServerContext, namespace: string, scheduleId: strin
     if (!stored) return;
     const s = structuredClone(stored.state);
     const now = ctx.clock.now();
-    const step = nextStep(s, now);
+    const step = nextStep(s, now, ctx.config.scheduleLimits);
     try {
       if (step.kind === 'idle') {
         if (mustWrite || JSON.stringify(s) !== JSON.stringify(stored.state))

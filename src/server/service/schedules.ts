@@ -14,8 +14,13 @@ import type {
   ScheduleSummary,
   UpdateScheduleRequest,
 } from '../../protocol/schedule-api.js';
-import { upcomingActionTimes } from '../../schedules/scheduler.js';
-import { describeSpec, InvalidScheduleSpecError, resolveScheduleSpec } from '../../schedules/spec.js';
+import { pendingManualActions, upcomingActionTimes } from '../../schedules/scheduler.js';
+import {
+  describeSpec,
+  InvalidScheduleSpecError,
+  nominalTimesBetween,
+  resolveScheduleSpec,
+} from '../../schedules/spec.js';
 import {
   DEFAULT_CATCHUP_WINDOW_MS,
   OVERLAP_POLICIES,
@@ -331,9 +336,31 @@ export async function backfillSchedule(
       overlap: b.overlap === undefined ? undefined : parseOverlap(b.overlap, `backfills[${i}].overlap`),
     };
   });
+  const limit = ctx.config.scheduleLimits.maxBackfillActions;
   await change(ctx, namespace, scheduleId, (s) => {
-    for (const r of ranges)
-      s.backfills.push({ fromExclusive: r.start - 1, to: r.end, overlap: r.overlap ?? s.policies.overlap });
+    // counted before anything is queued: a range that would start more than the limit is refused whole
+    const pending = pendingManualActions(s);
+    let added = 0;
+    const counted = ranges.map((r) => {
+      const room = Math.max(0, limit - pending - added);
+      const n = nominalTimesBetween(s.spec, r.start - 1, r.end, room + 1).length;
+      added += n;
+      return { ...r, n };
+    });
+    if (pending + added > limit)
+      throw new ApiError(
+        'LIMIT_EXCEEDED',
+        `backfill: the ranges hold more than ${limit - pending} action times; a schedule holds at most ${limit} pending ` +
+          `backfill actions (scheduleLimits.maxBackfillActions), ${pending} now: backfill a shorter range`,
+        { limit, pending, limitName: 'scheduleLimits.maxBackfillActions' },
+      );
+    for (const r of counted)
+      s.backfills.push({
+        fromExclusive: r.start - 1,
+        to: r.end,
+        overlap: r.overlap ?? s.policies.overlap,
+        remaining: r.n,
+      });
   });
   return {};
 }

@@ -99,16 +99,24 @@ export async function startWorkflowWith(
   checkPayload(req.args, 'args', ctx.config.payloadLimitBytes);
   checkPayload(req.memo, 'memo', ctx.config.payloadLimitBytes);
   const resolved = await resolveStart(ctx, namespace, req, extras.parent !== undefined);
-  for (let attempt = 0; ; attempt++) {
+  for (let attempt = 1; ; attempt++) {
     try {
       return await tryStart(ctx, namespace, req, resolved, extras);
     } catch (e) {
-      // another start of the same workflow id won a race: decide again against the run it created
-      if (e instanceof StoreConflictError && attempt < 5) continue;
-      throw e;
+      if (!(e instanceof StoreConflictError)) throw e;
+      // another start of the same workflow id won a race: decide again against the run it created. Many
+      // starts racing with TERMINATE_EXISTING each win in turn; past a bound, the loser is told who won.
+      if (attempt >= MAX_START_ATTEMPTS) {
+        const current = await ctx.store.getCurrentRun(namespace, req.workflowId);
+        if (!current) throw e;
+        throw alreadyStarted(req.workflowId, current);
+      }
+      if (attempt > 2) await new Promise((r) => setTimeout(r, Math.random() * 5 * attempt));
     }
   }
 }
+
+const MAX_START_ATTEMPTS = 20;
 
 async function tryStart(
   ctx: ServerContext,

@@ -1,0 +1,83 @@
+/**
+ * Answers for requests that never reach a route: Node's HTTP parser refused them (headers too large, not HTTP),
+ * or the router did (a bad percent-encoding, a path parameter longer than any id). Each gets the API's error
+ * body like every other answer, and correct framing: a Content-Length, no body on a HEAD answer, and
+ * `Connection: close` whenever the connection is closed after it, so a client reusing connections is told.
+ */
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { ApiError } from '../../common/api-error.js';
+import { MAX_ID_LENGTH } from '../../protocol/schema-common.js';
+
+/** Request line and headers together: room for the longest query string and ids (docs/limits.md). */
+export const MAX_HEADER_BYTES = 128 * 1024;
+/**
+ * Where Node's parser gives up (its maxHeaderSize). Requests between the two limits are parsed, and answered 431
+ * by `refuseLargeHeaders` knowing their method (no body on a HEAD answer); beyond, by `onClientError`.
+ */
+export const PARSER_HEADER_BYTES = 1024 * 1024;
+
+type ClientError = Error & { code?: string; rawPacket?: unknown };
+
+const headersTooLarge = (): ApiError =>
+  new ApiError('HEADERS_TOO_LARGE', `the request line and headers are over the limit of ${MAX_HEADER_BYTES} bytes`, {
+    limit: MAX_HEADER_BYTES,
+  });
+
+/** An onRequest hook: a request whose line and headers are over MAX_HEADER_BYTES gets 431, and the connection closes. */
+export async function refuseLargeHeaders(req: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const raw = req.raw.rawHeaders;
+  let size = req.raw.method!.length + req.raw.url!.length + 12;
+  for (const h of raw) size += h.length + 2;
+  if (size <= MAX_HEADER_BYTES) return;
+  const e = headersTooLarge();
+  await reply.status(e.status).header('connection', 'close').send(e.toJSON());
+}
+
+function parserError(err: ClientError): ApiError {
+  switch (err.code) {
+    case 'HPE_HEADER_OVERFLOW':
+      return headersTooLarge();
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return new ApiError('INVALID_ARGUMENT', 'the request did not arrive in time');
+    default:
+      return new ApiError('INVALID_ARGUMENT', `not a valid HTTP/1.1 request (${err.code ?? err.message})`);
+  }
+}
+
+/**
+ * Node's `clientError`: the parser gave up on the connection. Answer once, in the API's shape, then close.
+ * Whether the request was a HEAD is read from the start of the bytes the parser was at: a HEAD whose headers
+ * overflowed PARSER_HEADER_BYTES over several reads is not recognised, and gets the body after its headers
+ * (`Connection: close` ends the exchange there, so no client reads it as the next answer).
+ */
+export function onClientError(err: ClientError, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const e = parserError(err);
+  const body = JSON.stringify(e.toJSON());
+  const raw = err.rawPacket;
+  const head = Buffer.isBuffer(raw) && raw.subarray(0, 5).toString('latin1') === 'HEAD ';
+  const answer =
+    `HTTP/1.1 ${e.status} ${STATUS_CODES[e.status] ?? 'Error'}\r\n` +
+    `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+    `Connection: close\r\n\r\n${head ? '' : body}`;
+  socket.write(answer, () => socket.destroy());
+}
+
+/** Fastify's `frameworkErrors`: the router refused the URL before any route ran. The connection stays usable. */
+export function onFrameworkError(err: FastifyError, _req: FastifyRequest, reply: FastifyReply): void {
+  const e =
+    err.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? new ApiError('INVALID_ARGUMENT', `a path parameter is longer than ${MAX_ID_LENGTH} characters, the id limit`, {
+          limit: MAX_ID_LENGTH,
+        })
+      : err.code === 'FST_ERR_BAD_URL'
+        ? new ApiError('INVALID_ARGUMENT', 'the URL path is not valid (a bad percent-encoding?)')
+        : new ApiError('INVALID_ARGUMENT', err.message);
+  void reply.status(e.status).send(e.toJSON());
+}
