@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ServiceError } from '../src/client/errors.js';
 import { TestWorkflowEnvironment } from '../src/testing/index.js';
-import { exchange, rawRequest } from './raw-http.js';
+import { exchange, rawRequest, rawSend } from './raw-http.js';
 import { startTestServer, uid, waitFor, type TestServer } from './helpers.js';
 
 let ts: TestServer;
@@ -296,6 +296,37 @@ describe('6. errors from the HTTP layer have the error body and correct framing'
     // either the connection is reusable, or the server said it would close it
     if (x.responses.length < 2) expect(x.responses[0]?.headers.connection).toBe('close');
     else expect(x.responses[1]?.status).toBe(200);
+  });
+});
+
+describe('6b. a request that stops arriving halfway does not hold its connection', () => {
+  it('a body shorter than its Content-Length: 408 REQUEST_TIMEOUT in shape after requestReceiveMs, then close', async () => {
+    const slow = await startTestServer({ config: { requestReceiveMs: 1_000 } });
+    try {
+      const t0 = Date.now();
+      const r = await rawSend(
+        slow.server.port,
+        rawRequest('POST', '/api/v1/namespaces/default/workflows', { 'content-type': 'application/json' }).replace(
+          '\r\n\r\n',
+          '\r\nContent-Length: 100\r\n\r\n{"workflowId":',
+        ),
+        { timeoutMs: 10_000 },
+      );
+      expect(r.timedOut).toBe(false);
+      expect(r.responses[0]?.status).toBe(408);
+      expect(r.responses[0]?.headers.connection).toBe('close');
+      expect(JSON.parse(r.responses[0]!.body)).toMatchObject({ error: { code: 'REQUEST_TIMEOUT' } });
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
+      // a long poll waits longer than that: the wait comes after the request has arrived
+      const poll = await fetch(`${slow.server.address}/api/v1/namespaces/default/task-queues/idle/poll`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ identity: 'w', maxWorkflowTasks: 1, maxActivityTasks: 1, timeoutMs: 2_500 }),
+      });
+      expect(poll.status).toBe(200);
+    } finally {
+      await slow.stop();
+    }
   });
 });
 

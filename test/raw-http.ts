@@ -37,12 +37,39 @@ function parseOne(buf: Buffer, head: boolean): { response: RawResponse; used: nu
     const i = l.indexOf(':');
     if (i > 0) headers[l.slice(0, i).trim().toLowerCase()] = l.slice(i + 1).trim();
   }
-  const length = head || status === 204 || status === 304 ? 0 : Number(headers['content-length'] ?? 0);
+  const bodless = head || status === 204 || status === 304;
+  if (!bodless && /chunked/i.test(headers['transfer-encoding'] ?? ''))
+    return parseChunked(buf, end + 4, status, headers);
+  const length = bodless ? 0 : Number(headers['content-length'] ?? 0);
   if (buf.length < end + 4 + length) return undefined;
   return {
     response: { status, headers, body: buf.subarray(end + 4, end + 4 + length).toString('utf8') },
     used: end + 4 + length,
   };
+}
+
+/** A chunked body from `at`: the answer once its last chunk (and trailer) has arrived. */
+function parseChunked(
+  buf: Buffer,
+  at: number,
+  status: number,
+  headers: Record<string, string>,
+): { response: RawResponse; used: number } | undefined {
+  const parts: Buffer[] = [];
+  for (let i = at; ;) {
+    const eol = buf.indexOf('\r\n', i);
+    if (eol < 0) return undefined;
+    const size = parseInt(buf.subarray(i, eol).toString('latin1'), 16);
+    if (!Number.isFinite(size)) return undefined;
+    if (size === 0) {
+      const trailerEnd = buf.indexOf('\r\n\r\n', eol);
+      if (trailerEnd < 0) return undefined;
+      return { response: { status, headers, body: Buffer.concat(parts).toString('utf8') }, used: trailerEnd + 4 };
+    }
+    if (buf.length < eol + 2 + size + 2) return undefined;
+    parts.push(buf.subarray(eol + 2, eol + 2 + size));
+    i = eol + 2 + size + 2;
+  }
 }
 
 /**
@@ -91,6 +118,62 @@ export function exchange(port: number, requests: Array<string | Buffer>, timeout
     socket.on('close', () => {
       closed = true;
       finish();
+    });
+  });
+}
+
+export interface RawSendResult {
+  /** Every answer, in order (a request followed by garbage may get two). */
+  responses: RawResponse[];
+  /** Bytes after the last complete answer (a body on a HEAD answer, a torn answer). */
+  extra: string;
+  timedOut: boolean;
+}
+
+/**
+ * Writes `bytes` on a new connection and reads the answers: until the server closes, or until a complete answer
+ * has been followed by 100 ms of quiet (a kept-alive connection), or `timeoutMs`. `head`: the first request is
+ * a HEAD (its answer has no body). `halfClose`: end the sending side after the bytes (a request cut short).
+ */
+export function rawSend(
+  port: number,
+  bytes: string,
+  opts: { head?: boolean; halfClose?: boolean; timeoutMs?: number } = {},
+): Promise<RawSendResult> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    const responses: RawResponse[] = [];
+    let buf = Buffer.alloc(0);
+    let timedOut = false;
+    let quiet: NodeJS.Timeout | undefined;
+    const timer = setTimeout(() => {
+      timedOut = responses.length === 0;
+      socket.destroy();
+    }, opts.timeoutMs ?? 10_000);
+    const parse = (): void => {
+      for (let r = parseOne(buf, responses.length === 0 && !!opts.head); r;) {
+        responses.push(r.response);
+        buf = buf.subarray(r.used);
+        r = parseOne(buf, false);
+      }
+    };
+    socket.on('connect', () => {
+      const data = Buffer.from(bytes, 'utf8'); // as Content-Length counts a body
+      if (opts.halfClose) socket.end(data);
+      else socket.write(data);
+    });
+    socket.on('data', (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+      parse();
+      clearTimeout(quiet);
+      if (responses.length > 0 && buf.length === 0) quiet = setTimeout(() => socket.destroy(), 100);
+    });
+    socket.on('error', () => {});
+    socket.on('close', () => {
+      clearTimeout(timer);
+      clearTimeout(quiet);
+      parse();
+      resolve({ responses, extra: buf.toString('latin1'), timedOut });
     });
   });
 }

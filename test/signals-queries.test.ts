@@ -116,10 +116,20 @@ describe('queries', () => {
     }
   });
 
-  it('without any worker a query times out with QUERY_TIMEOUT', async () => {
+  it('without any worker a query fails at once with NO_WORKERS; a worker that does not answer: QUERY_TIMEOUT', async () => {
     const queue = uid('noworker');
     await ts.client.workflow.register({ workflowType: 'summer', taskQueue: queue });
     const handle = await ts.client.workflow.start('summer', { taskQueue: queue, workflowId: uid('qt'), args: [1] });
+    const t0 = Date.now();
+    await expect(handle.query(totalQuery)).rejects.toMatchObject({ code: 'NO_WORKERS', status: 400 });
+    expect(Date.now() - t0).toBeLessThan(5_000);
+    // a "worker" that polls once (and gets the workflow task) and then never answers the query
+    const poll = await fetch(`${ts.server.address}/api/v1/namespaces/default/task-queues/${queue}/poll`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ identity: 'mute', maxWorkflowTasks: 1, maxActivityTasks: 0, timeoutMs: 1000 }),
+    });
+    expect(poll.status).toBe(200);
     ts.server.context.config.queryTimeoutMs = 300;
     try {
       await expect(handle.query(totalQuery)).rejects.toMatchObject({ code: 'QUERY_TIMEOUT' });

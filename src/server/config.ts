@@ -6,6 +6,8 @@ import { DEFAULT_SCHEDULE_LIMITS, type ScheduleLimits } from '../schedules/sched
 export interface ServerConfig {
   /** Largest JSON payload (workflow input, result, activity input/result, failure details), in bytes. */
   payloadLimitBytes: number;
+  /** Longest a request may take to arrive whole (headers and body; a long poll's wait comes after): then 408. */
+  requestReceiveMs: number;
   /** Longest a task poll waits for work before answering empty. */
   pollTimeoutMs: number;
   /** Longest a result request waits for the workflow to close before answering "still running". */
@@ -27,6 +29,7 @@ export interface ServerConfig {
 
 export const DEFAULT_CONFIG: ServerConfig = {
   payloadLimitBytes: 2 * 1024 * 1024,
+  requestReceiveMs: 120_000,
   pollTimeoutMs: 60_000,
   resultWaitMs: 60_000,
   queryTimeoutMs: 20_000,

@@ -41,6 +41,14 @@ export class PollerRegistry {
     }
   }
 
+  /** Whether a worker polls the queue now, or did within `withinMs` (it is between two polls). */
+  hasRecentPoller(namespace: string, taskQueue: string, now: number, withinMs: number): boolean {
+    const q = this.byQueue.get(key(namespace, taskQueue));
+    if (!q) return false;
+    for (const p of q.values()) if (p.activePolls > 0 || now - p.lastAccessTime <= withinMs) return true;
+    return false;
+  }
+
   /** The task queues of a namespace that pollers were seen on (their pollers may since have expired). */
   taskQueues(namespace: string): string[] {
     const prefix = `${namespace}\u0000`;

@@ -10,7 +10,14 @@ import type { ServerContext } from '../context.js';
 import { operations, type Operation } from './operations.js';
 import { validate, validateBody } from './validate.js';
 import { toApiError } from './api-errors.js';
-import { onClientError, onFrameworkError, PARSER_HEADER_BYTES, refuseLargeHeaders } from './http-framing.js';
+import {
+  drainRequest,
+  onClientError,
+  onFrameworkError,
+  onUnmetExpectation,
+  PARSER_HEADER_BYTES,
+  refuseLargeHeaders,
+} from './http-framing.js';
 import { renderHomePage } from './home-page.js';
 import { findUiDist, isPageRequest, registerWebUi, sendIndexHtml } from './web-ui.js';
 
@@ -42,16 +49,24 @@ export async function createHttpApp(ctx: ServerContext, opts: HttpAppOptions): P
     bodyLimit: ctx.config.payloadLimitBytes + 256 * 1024,
     // connections are kept open by workers' long polls; do not cut them
     keepAliveTimeout: 120_000,
-    requestTimeout: 0,
+    // the time to *receive* a request (a long poll's wait comes after): a client that stops sending halfway
+    // does not hold its connection for ever
+    requestTimeout: ctx.config.requestReceiveMs,
     forceCloseConnections: true,
     // errors outside the routes get the API's error body and correct framing (http-framing.ts)
     // (a path parameter is never cut by the router: the schemas say which id is too long, as in a body)
     routerOptions: { maxParamLength: PARSER_HEADER_BYTES },
     frameworkErrors: onFrameworkError,
     clientErrorHandler: onClientError,
-    http: { maxHeaderSize: PARSER_HEADER_BYTES },
+    http: {
+      maxHeaderSize: PARSER_HEADER_BYTES,
+      // Node 20 honours the receive timeout only when the server is made with it, not when set afterwards
+      requestTimeout: ctx.config.requestReceiveMs,
+      connectionsCheckingInterval: Math.min(30_000, Math.max(100, ctx.config.requestReceiveMs / 2)),
+    },
   });
   app.addHook('onRequest', refuseLargeHeaders);
+  app.server.on('checkExpectation', onUnmetExpectation);
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.0.3',
@@ -66,8 +81,12 @@ export async function createHttpApp(ctx: ServerContext, opts: HttpAppOptions): P
 
   // validation is ours (validate.ts), shared with the in-process transport; schemas here document the routes
   app.setValidatorCompiler(() => () => true);
-  app.setErrorHandler((err, req, reply) => {
+  app.setErrorHandler(async (err, req, reply) => {
     const api = toApiError(err);
+    if (api?.code === 'PAYLOAD_TOO_LARGE' && (err as { code?: string }).code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      // refused unread: read the rest first (bounded), so the client is still listening for this answer
+      if (!(await drainRequest(req.raw))) reply.header('connection', 'close');
+    }
     if (api) return reply.status(api.status).send(api.toJSON());
     ctx.log.error({ err, url: req.url, method: req.method }, 'request failed');
     return reply.status(500).send(new ApiError('INTERNAL', 'internal error (see the server log)').toJSON());

@@ -5,6 +5,7 @@
  * `Connection: close` whenever the connection is closed after it, so a client reusing connections is told.
  */
 import { STATUS_CODES } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '../../common/api-error.js';
@@ -40,7 +41,7 @@ function parserError(err: ClientError): ApiError {
     case 'HPE_HEADER_OVERFLOW':
       return headersTooLarge();
     case 'ERR_HTTP_REQUEST_TIMEOUT':
-      return new ApiError('INVALID_ARGUMENT', 'the request did not arrive in time');
+      return new ApiError('REQUEST_TIMEOUT', 'the request did not arrive whole in time (requestReceiveMs)');
     default:
       return new ApiError('INVALID_ARGUMENT', `not a valid HTTP/1.1 request (${err.code ?? err.message})`);
   }
@@ -80,4 +81,60 @@ export function onFrameworkError(err: FastifyError, _req: FastifyRequest, reply:
         ? new ApiError('INVALID_ARGUMENT', 'the URL path is not valid (a bad percent-encoding?)')
         : new ApiError('INVALID_ARGUMENT', err.message);
   void reply.status(e.status).send(e.toJSON());
+}
+
+/** Bytes and time a refused request body is read (and dropped) for, so its sender gets to read the answer. */
+const DRAIN_BYTES = 16 * 1024 * 1024;
+const DRAIN_MS = 5_000;
+
+/**
+ * Reads and drops the rest of a request body that was refused unread (over the size limit), up to DRAIN_BYTES
+ * or DRAIN_MS: a server that answers and closes while the client is still sending resets the connection, and
+ * the client then often loses the answer (EPIPE) instead of reading 413. Resolves true when the body ended.
+ */
+export function drainRequest(req: IncomingMessage): Promise<boolean> {
+  if (req.readableEnded || req.destroyed) return Promise.resolve(req.readableEnded);
+  return new Promise((resolve) => {
+    let seen = 0;
+    const done = (ended: boolean): void => {
+      clearTimeout(timer);
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onEnd);
+      req.off('close', onEnd);
+      resolve(ended);
+    };
+    const onData = (chunk: Buffer): void => {
+      seen += chunk.length;
+      if (seen > DRAIN_BYTES) {
+        req.pause();
+        done(false);
+      }
+    };
+    const onEnd = (): void => done(req.readableEnded);
+    const timer = setTimeout(() => {
+      req.pause();
+      done(false);
+    }, DRAIN_MS);
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onEnd);
+    req.on('close', onEnd);
+    req.resume();
+  });
+}
+
+/**
+ * Node's `checkExpectation`: an `Expect` header other than 100-continue. Refused with 417 in the API's shape (Node
+ * would answer with no body); the request is not run, and the connection closes (its body, if any, is unread).
+ */
+export function onUnmetExpectation(req: IncomingMessage, res: ServerResponse): void {
+  const e = new ApiError('EXPECTATION_FAILED', `unsupported Expect header: ${JSON.stringify(req.headers.expect)}`);
+  const body = JSON.stringify(e.toJSON());
+  res.writeHead(e.status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+    connection: 'close',
+  });
+  res.end(req.method === 'HEAD' ? undefined : body);
 }

@@ -49,6 +49,14 @@ export async function queryWorkflow(
 ): Promise<QueryWorkflowResponse> {
   checkPayload(req.args, 'args', ctx.config.payloadLimitBytes);
   const { state } = await loadRun(ctx, namespace, workflowId, req.runId);
+  // as Temporal ("no poller seen for task queue recently"): with no worker to answer, fail at once. Pollers are
+  // known to this server only (a cluster of servers must share them; issue 10).
+  if (!ctx.pollers.hasRecentPoller(namespace, state.taskQueue, ctx.clock.now(), ctx.config.pollTimeoutMs + 10_000))
+    throw new ApiError(
+      'NO_WORKERS',
+      `no worker polls task queue ${JSON.stringify(state.taskQueue)}: a query is answered by a running worker of the workflow's task queue`,
+      { taskQueue: state.taskQueue },
+    );
   const task: QueryTask = {
     queryId: randomUUID(),
     namespace,
