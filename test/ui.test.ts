@@ -2,8 +2,9 @@
  * The web UI in a real browser (Debian's chromium, driven by playwright-core) against a real server with a worker:
  * the list and its status filter and query errors, an execution with its history and timeline, cancelling a
  * running workflow through the confirmation dialog, schedules, task queues. Screenshots of the list and of an
- * execution page go to test-artifacts/. Without /usr/bin/chromium (CI installs it) the browser tests are skipped;
- * the HTTP checks of the UI serving (deep links, headless) run everywhere.
+ * execution page go to test-artifacts/. Without /usr/bin/chromium (CI installs it) the browser tests are skipped,
+ * with a message, outside CI; in CI (CI=true) its absence fails the run. The HTTP checks of the UI serving (deep
+ * links, headless) run everywhere.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -14,6 +15,10 @@ import { fixture, startTestServer, startWorker, uid, waitFor, type TestServer } 
 
 const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
+if (!hasChromium) {
+  if (process.env.CI === 'true') throw new Error(`${CHROMIUM} is missing: CI must install Debian's chromium`);
+  console.warn(`${CHROMIUM} is missing: the browser tests are skipped (apt-get install chromium to run them)`);
+}
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const artifacts = path.join(root, 'test-artifacts');
 const TQ = 'ui-tests';
