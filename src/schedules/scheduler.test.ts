@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { nextStep, pendingManualActions, recordStart, type ScheduleLimits } from './scheduler.js';
 import { resolveScheduleSpec } from './spec.js';
-import { DEFAULT_CATCHUP_WINDOW_MS, type OverlapPolicy, type ScheduleState } from './state.js';
+import { DEFAULT_CATCHUP_WINDOW_MS, freshProgress, type OverlapPolicy, type ScheduleState } from './state.js';
 
 const HOUR = 3_600_000;
 
@@ -18,15 +18,7 @@ function schedule(every: string, lastProcessedTime: number, overlap: OverlapPoli
     paused: false,
     limitedActions: false,
     remainingActions: 0,
-    createdAt: lastProcessedTime,
-    updatedAt: lastProcessedTime,
-    lastProcessedTime,
-    running: [],
-    buffered: [],
-    manual: [],
-    backfills: [],
-    recentActions: [],
-    counters: { actions: 0, skippedOverlap: 0, missedCatchupWindow: 0, bufferDropped: 0, startRefused: 0 },
+    ...freshProgress(lastProcessedTime),
   };
 }
 

@@ -102,3 +102,31 @@ export interface ScheduleState {
 
 export const RECENT_ACTIONS_KEPT = 10;
 export const DEFAULT_CATCHUP_WINDOW_MS = 365 * 24 * 3600 * 1000;
+
+/** What a new schedule has done and is doing at `now`: nothing yet. */
+export function freshProgress(
+  now: number,
+): Pick<
+  ScheduleState,
+  | 'createdAt'
+  | 'updatedAt'
+  | 'lastProcessedTime'
+  | 'running'
+  | 'buffered'
+  | 'manual'
+  | 'backfills'
+  | 'recentActions'
+  | 'counters'
+> {
+  return {
+    createdAt: now,
+    updatedAt: now,
+    lastProcessedTime: now,
+    running: [],
+    buffered: [],
+    manual: [],
+    backfills: [],
+    recentActions: [],
+    counters: { actions: 0, skippedOverlap: 0, missedCatchupWindow: 0, bufferDropped: 0, startRefused: 0 },
+  };
+}

@@ -1,6 +1,6 @@
 /** Store conformance: schedules (versioned rows, their wake-up timer rows, atomic with workflow starts). */
 import { describe, expect, it } from 'vitest';
-import type { ScheduleState } from '../schedules/state.js';
+import { freshProgress, type ScheduleState } from '../schedules/state.js';
 import { SCHEDULE_TIMER_KEY, StoreConflictError, scheduleTimerRunId, type Store } from './store.js';
 import { T0, startMutation } from './conformance-fixtures.js';
 
@@ -25,15 +25,7 @@ export function scheduleState(scheduleId: string, extra: Partial<ScheduleState> 
     paused: false,
     limitedActions: false,
     remainingActions: 0,
-    createdAt: T0,
-    updatedAt: T0,
-    lastProcessedTime: T0,
-    running: [],
-    buffered: [],
-    manual: [],
-    backfills: [],
-    recentActions: [],
-    counters: { actions: 0, skippedOverlap: 0, missedCatchupWindow: 0, bufferDropped: 0, startRefused: 0 },
+    ...freshProgress(T0),
     ...extra,
   };
 }

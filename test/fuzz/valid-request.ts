@@ -4,6 +4,7 @@
  * the services and not only the validator. The hostile part is added afterwards (hostile.ts).
  */
 import fc from 'fast-check';
+import { OVERLAP_POLICIES } from '../../src/schedules/state.js';
 
 export interface JsonSchema {
   type?: string;
@@ -114,15 +115,7 @@ function hinted(field: string): fc.Arbitrary<unknown> | undefined {
         taskQueue: fc.constant(TARGETS.taskQueue),
       });
     case 'overlap':
-      return fc.constantFrom(
-        'SKIP',
-        'BUFFER_ONE',
-        'BUFFER_ALL',
-        'CANCEL_OTHER',
-        'TERMINATE_OTHER',
-        'ALLOW_ALL',
-        'NOPE',
-      );
+      return fc.constantFrom<string>(...OVERLAP_POLICIES, 'NOPE');
     case 'backfills':
       return fc.array(
         fc.oneof(

@@ -23,6 +23,7 @@ import {
 } from '../../schedules/spec.js';
 import {
   DEFAULT_CATCHUP_WINDOW_MS,
+  freshProgress,
   OVERLAP_POLICIES,
   type OverlapPolicy,
   type ScheduleAction,
@@ -137,15 +138,7 @@ export async function createSchedule(
     ...(st.note !== undefined ? { note: st.note } : {}),
     limitedActions: st.remainingActions !== undefined,
     remainingActions: st.remainingActions ?? 0,
-    createdAt: now,
-    updatedAt: now,
-    lastProcessedTime: now,
-    running: [],
-    buffered: [],
-    manual: [],
-    backfills: [],
-    recentActions: [],
-    counters: { actions: 0, skippedOverlap: 0, missedCatchupWindow: 0, bufferDropped: 0, startRefused: 0 },
+    ...freshProgress(now),
   };
   try {
     await ctx.updater.commit([], [], [scheduleWrite(s, 0, now)]);
