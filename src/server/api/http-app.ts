@@ -53,8 +53,8 @@ export async function createHttpApp(ctx: ServerContext, opts: HttpAppOptions): P
     // does not hold its connection for ever
     requestTimeout: ctx.config.requestReceiveMs,
     forceCloseConnections: true,
-    // errors outside the routes get the API's error body and correct framing (http-framing.ts)
-    // (a path parameter is never cut by the router: the schemas say which id is too long, as in a body)
+    // errors outside the routes get the API's error body and correct framing (http-framing.ts); the router
+    // never cuts a path parameter: the schemas say which id is too long, as in a body
     routerOptions: { maxParamLength: PARSER_HEADER_BYTES },
     frameworkErrors: onFrameworkError,
     clientErrorHandler: onClientError,

@@ -1,6 +1,6 @@
 /**
- * Answers for requests that never reach a route: Node's HTTP parser refused them (headers too large, not HTTP),
- * or the router did (a bad percent-encoding, a path parameter longer than any id). Each gets the API's error
+ * Answers for requests that never reach a route: Node's HTTP parser refused them (headers too large, not HTTP,
+ * not arrived in time, an Expect it cannot meet), or the router did (a bad percent-encoding). Each gets the API's error
  * body like every other answer, and correct framing: a Content-Length, no body on a HEAD answer, and
  * `Connection: close` whenever the connection is closed after it, so a client reusing connections is told.
  */
@@ -9,7 +9,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '../../common/api-error.js';
-import { MAX_ID_LENGTH } from '../../protocol/schema-common.js';
 
 /** Request line and headers together: room for the longest query string and ids (docs/limits.md). */
 export const MAX_HEADER_BYTES = 128 * 1024;
@@ -70,16 +69,15 @@ export function onClientError(err: ClientError, socket: Socket): void {
   socket.write(answer, () => socket.destroy());
 }
 
-/** Fastify's `frameworkErrors`: the router refused the URL before any route ran. The connection stays usable. */
+/**
+ * Fastify's `frameworkErrors`: the router refused the URL (a bad percent-encoding) before any route ran. The
+ * connection stays usable. (It never cuts a long path parameter: the schemas refuse a too-long id, as in a body.)
+ */
 export function onFrameworkError(err: FastifyError, _req: FastifyRequest, reply: FastifyReply): void {
   const e =
-    err.code === 'FST_ERR_MAX_PARAM_LENGTH'
-      ? new ApiError('INVALID_ARGUMENT', `a path parameter is longer than ${MAX_ID_LENGTH} characters, the id limit`, {
-          limit: MAX_ID_LENGTH,
-        })
-      : err.code === 'FST_ERR_BAD_URL'
-        ? new ApiError('INVALID_ARGUMENT', 'the URL path is not valid (a bad percent-encoding?)')
-        : new ApiError('INVALID_ARGUMENT', err.message);
+    err.code === 'FST_ERR_BAD_URL'
+      ? new ApiError('INVALID_ARGUMENT', 'the URL path is not valid (a bad percent-encoding?)')
+      : new ApiError('INVALID_ARGUMENT', `the URL is not valid: ${err.message}`);
   void reply.status(e.status).send(e.toJSON());
 }
 
