@@ -1,5 +1,5 @@
 /** Runs the `weft` CLI from its sources (through tsx, no build needed) against a test server, to its end. */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -36,4 +36,70 @@ export function runWeft(address: string, args: string[], timeoutMs = 60_000): Pr
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/** A child running the CLI, with its output collected as it comes. */
+export class CliProcess {
+  stdout = '';
+  stderr = '';
+  readonly exited: Promise<number | null>;
+  constructor(readonly child: ChildProcess) {
+    child.stdout!.on('data', (d: Buffer) => (this.stdout += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()));
+    this.exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+  }
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+  async waitForOutput(re: RegExp, timeoutMs = 20_000): Promise<RegExpMatchArray> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const m = this.stdout.match(re);
+      if (m) return m;
+      if (!this.running)
+        throw new Error(
+          `process exited (${this.child.exitCode}) before printing ${re}:\n${this.stdout}\n${this.stderr}`,
+        );
+      if (Date.now() > deadline) throw new Error(`no ${re} within ${timeoutMs} ms:\n${this.stdout}\n${this.stderr}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  async waitForExit(timeoutMs = 15_000): Promise<number | null> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`process still running after ${timeoutMs} ms:\n${this.stdout}\n${this.stderr}`)),
+        timeoutMs,
+      );
+    });
+    try {
+      return await Promise.race([this.exited, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+  /** SIGTERM, then SIGKILL if it does not go. */
+  async kill(): Promise<void> {
+    if (!this.running) return;
+    this.child.kill('SIGTERM');
+    const gone = await Promise.race([
+      this.exited.then(() => true),
+      new Promise<boolean>((r) => setTimeout(() => r(false), 5000)),
+    ]);
+    if (!gone) this.child.kill('SIGKILL');
+  }
+}
+
+/** `weft ...args` from the sources, left running (a server, a worker): its output collected as it comes. */
+export function spawnWeft(args: string[], env: Record<string, string> = {}): CliProcess {
+  const e: NodeJS.ProcessEnv = { ...process.env, ...env };
+  for (const k of ['WEFT_NAMESPACE', 'WEFT_API_KEY', 'WEFT_DEBUG', 'NODE_OPTIONS', 'WEFT_DB', 'WEFT_PORT', 'WEFT_HOST'])
+    if (!(k in env)) delete e[k];
+  return new CliProcess(
+    spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
+      cwd: ROOT,
+      env: e,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
 }

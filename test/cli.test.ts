@@ -2,7 +2,7 @@
  * The `weft` CLI, end to end: the BUILT binary (`npm run build` first) against a real server and a real
  * worker, each its own child process, as a user would run them.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Worker } from '../src/worker/index.js';
 import type { History } from '../src/protocol/events.js';
+import { CliProcess } from './cli-runner.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = path.join(ROOT, 'dist/cli/main.js');
@@ -25,58 +26,6 @@ interface Result {
   code: number | null;
   stdout: string;
   stderr: string;
-}
-
-/** A child running the CLI, with its output collected as it comes. */
-class CliProcess {
-  stdout = '';
-  stderr = '';
-  readonly exited: Promise<number | null>;
-  constructor(readonly child: ChildProcess) {
-    child.stdout!.on('data', (d: Buffer) => (this.stdout += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()));
-    this.exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
-  }
-  get running(): boolean {
-    return this.child.exitCode === null && this.child.signalCode === null;
-  }
-  async waitForOutput(re: RegExp, timeoutMs = 20_000): Promise<RegExpMatchArray> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const m = this.stdout.match(re);
-      if (m) return m;
-      if (!this.running)
-        throw new Error(
-          `process exited (${this.child.exitCode}) before printing ${re}:\n${this.stdout}\n${this.stderr}`,
-        );
-      if (Date.now() > deadline) throw new Error(`no ${re} within ${timeoutMs} ms:\n${this.stdout}\n${this.stderr}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-  async waitForExit(timeoutMs = 15_000): Promise<number | null> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`process still running after ${timeoutMs} ms:\n${this.stdout}\n${this.stderr}`)),
-        timeoutMs,
-      );
-    });
-    try {
-      return await Promise.race([this.exited, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-  /** SIGTERM, then SIGKILL if it does not go. */
-  async kill(): Promise<void> {
-    if (!this.running) return;
-    this.child.kill('SIGTERM');
-    const gone = await Promise.race([
-      this.exited.then(() => true),
-      new Promise<boolean>((r) => setTimeout(() => r(false), 5000)),
-    ]);
-    if (!gone) this.child.kill('SIGKILL');
-  }
 }
 
 const children = new Set<CliProcess>();

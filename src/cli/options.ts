@@ -27,6 +27,27 @@ export function addCommonOptions(cmd: Command, outputOnly = false): Command {
   );
 }
 
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** --log-level and --log-format (also WEFT_LOG_LEVEL, WEFT_LOG_FORMAT) of a long-running process. */
+export function addLogOptions(cmd: Command, what: 'server' | 'worker'): Command {
+  return cmd
+    .addOption(
+      new Option('--log-level <level>', `${what} log level (on stderr)`)
+        .choices(LOG_LEVELS)
+        .env('WEFT_LOG_LEVEL')
+        .default('info'),
+    )
+    .addOption(
+      new Option(
+        '--log-format <format>',
+        'log lines: readable (pretty) or JSON; default pretty on a terminal, else json',
+      )
+        .choices(['json', 'pretty'])
+        .env('WEFT_LOG_FORMAT'),
+    );
+}
+
 /** Who the CLI says it is to the server (recorded in history as who cancelled or terminated). */
 function cliIdentity(): string {
   let user = 'unknown';

@@ -1,40 +1,59 @@
 /**
- * `weft server ...`: run a development server in the foreground, stop a running one, check its health.
- * The server modules load only when `start-dev` runs, so the other commands start fast.
+ * `weft server ...`: run a server in the foreground (`start-dev` for development, `start` for production), stop
+ * a running one, check its health. The server modules load only when a server starts, so the others start fast.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import type { WeftServer } from '../server/index.js';
-import { addCommonOptions, parseNonNegativeInt, parsePort, type CommonOptions } from './options.js';
+import type { LogFormat, LogLevel } from '../common/logger.js';
+import { addCommonOptions, addLogOptions, parseNonNegativeInt, parsePort, type CommonOptions } from './options.js';
 import { CliError, printFields, printJson, printLine } from './output.js';
 
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-
-interface StartDevOptions {
-  db: string;
+interface ServeOptions {
+  db?: string;
   port: number;
   host: string;
   headless?: boolean;
-  logLevel: (typeof LOG_LEVELS)[number];
+  logLevel: LogLevel;
+  logFormat?: LogFormat;
   output: CommonOptions['output'];
 }
 
-const isFilePath = (db: string): boolean => db !== ':memory:' && !/^[a-z]+:\/\//i.test(db);
+/**
+ * Runs a server in the foreground until SIGINT/SIGTERM (a second one does not wait). `start-dev` and `start`
+ * differ only in their defaults: `start` wants its database named (`--db` or WEFT_DB).
+ */
+/** WEFT_HEADLESS: 1/true/yes or 0/false/no (a boolean flag's variable, which commander would take as set). */
+function headlessFromEnv(): boolean {
+  const v = (process.env.WEFT_HEADLESS ?? '').trim().toLowerCase();
+  if (['', '0', 'false', 'no'].includes(v)) return false;
+  if (['1', 'true', 'yes'].includes(v)) return true;
+  throw new CliError(`WEFT_HEADLESS: expected 1 or 0 (true/false), got ${JSON.stringify(v)}`, 'INVALID_ARGUMENT');
+}
 
-async function startDev(o: StartDevOptions): Promise<void> {
-  const db = isFilePath(o.db) ? path.resolve(o.db) : o.db;
-  if (isFilePath(o.db) && !existsSync(path.dirname(db)))
+async function serve(given: ServeOptions, mode: 'start' | 'start-dev'): Promise<void> {
+  const o = { ...given, headless: given.headless ?? headlessFromEnv() };
+  if (!o.db)
+    throw new CliError(
+      'give the database: --db sqlite:PATH (or a file path), or postgres://... (also WEFT_DB)',
+      'INVALID_ARGUMENT',
+    );
+  const { sqliteFileOf } = await import('../server/server.js');
+  const file = sqliteFileOf(o.db);
+  const db = file ? path.resolve(file) : o.db;
+  if (file && !existsSync(path.dirname(db)))
     throw new CliError(`--db: the folder ${path.dirname(db)} does not exist`, 'INVALID_ARGUMENT');
   const { startServer } = await import('../server/index.js');
-  const pidFile = isFilePath(o.db) ? await claimDatabase(db) : undefined;
+  const { createLogger } = await import('../common/logger.js');
   let server: WeftServer;
   try {
     server = await startServer({
-      db: o.db,
+      db: file ? db : o.db,
       port: o.port,
       host: o.host,
       logLevel: o.logLevel,
+      logger: createLogger(o.logLevel, 'weft-server', o.logFormat),
       ...(o.headless ? { headless: true } : {}),
     });
   } catch (e) {
@@ -43,11 +62,11 @@ async function startDev(o: StartDevOptions): Promise<void> {
     const message =
       code === 'EADDRINUSE'
         ? `port ${o.port} on ${o.host} is in use (another Weft server?): pick another with --port`
-        : `cannot start the server: ${(e as Error).message}`;
-    pidFile?.release();
+        : code === 'SERVER_RUNNING'
+          ? (e as Error).message
+          : `cannot start the server: ${(e as Error).message}`;
     throw new CliError(message, typeof code === 'string' ? code : 'SERVER_START_FAILED', [], 1, e);
   }
-  pidFile?.address(server.address);
   if (o.output === 'json') {
     printLine(
       JSON.stringify({
@@ -59,9 +78,8 @@ async function startDev(o: StartDevOptions): Promise<void> {
     );
   } else {
     const ui = o.headless ? 'no UI (headless)' : `UI ${server.address}/`;
-    printLine(
-      `Weft server listening on ${server.address} (API ${server.address}/api/v1, ${ui}, db ${db}); Ctrl-C to stop`,
-    );
+    const kind = mode === 'start-dev' ? 'Weft server (development)' : 'Weft server';
+    printLine(`${kind} listening on ${server.address} (API ${server.address}/api/v1, ${ui}, db ${db}); Ctrl-C to stop`);
   }
 
   let signals = 0;
@@ -75,22 +93,10 @@ async function startDev(o: StartDevOptions): Promise<void> {
   try {
     await server.stopped;
   } finally {
-    pidFile?.release();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
   if (o.output === 'table') printLine('Weft server stopped');
-}
-
-/** Claims the database file for this server process (its PID file), or explains who holds it. */
-async function claimDatabase(db: string): Promise<{ address(a: string): void; release(): void }> {
-  const { claimPidFile, ServerRunningError } = await import('../server/pid-file.js');
-  try {
-    return claimPidFile(db);
-  } catch (e) {
-    if (e instanceof ServerRunningError) throw new CliError(e.message, 'SERVER_RUNNING');
-    throw new CliError(`cannot write the PID file next to ${db}: ${(e as Error).message}`, 'SERVER_START_FAILED');
-  }
 }
 
 interface StopOptions {
@@ -104,10 +110,14 @@ interface StopOptions {
  * process, which gets SIGTERM (a graceful stop); this waits until it has exited.
  */
 async function stop(o: StopOptions): Promise<void> {
-  const { isServerProcess, pidFilePath, readPidFile } = await import('../server/pid-file.js');
-  const db = path.resolve(o.db);
+  const { isAlive, pidFilePath, readPidFile } = await import('../server/pid-file.js');
+  const { sqliteFileOf } = await import('../server/server.js');
+  const file = sqliteFileOf(o.db);
+  if (!file)
+    throw new CliError(`--db: ${o.db} is not a SQLite file: stop such a server with a signal`, 'INVALID_ARGUMENT');
+  const db = path.resolve(file);
   const holder = readPidFile(db);
-  if (!holder || !isServerProcess(holder.pid))
+  if (!holder || !isAlive(holder))
     throw new CliError(
       `no Weft server is running on ${db} (${holder ? 'stale' : 'no'} PID file ${pidFilePath(db)}); ` +
         'give the database the server was started with (--db)',
@@ -119,7 +129,7 @@ async function stop(o: StopOptions): Promise<void> {
     throw new CliError(`cannot signal the server (pid ${holder.pid}): ${(e as Error).message}`, 'PERMISSION_DENIED');
   }
   const deadline = Date.now() + o.timeout;
-  while (isServerProcess(holder.pid)) {
+  while (isAlive(holder)) {
     if (Date.now() > deadline)
       throw new CliError(
         `the server (pid ${holder.pid}) on ${db} was asked to stop but still runs after ${o.timeout} ms`,
@@ -158,24 +168,49 @@ async function health(o: CommonOptions): Promise<void> {
   if (h.status !== 'ok') throw new CliError(`the server reports status ${h.status}`, 'UNAVAILABLE');
 }
 
+/** The flags of a foreground server, each also an environment variable (docs/deploy.md). */
+function serveOptions(cmd: Command, dbDefault: string | undefined): Command {
+  const db = new Option('--db <db>', 'the store: a SQLite file (PATH or sqlite:PATH, :memory:) or postgres://...').env(
+    'WEFT_DB',
+  );
+  if (dbDefault) db.default(dbDefault);
+  return addLogOptions(
+    cmd
+      .addOption(db)
+      .addOption(
+        new Option('-p, --port <n>', 'port to listen on (0: any free port)')
+          .env('WEFT_PORT')
+          .argParser(parsePort)
+          .default(7411),
+      )
+      .addOption(new Option('--host <host>', 'interface to listen on').env('WEFT_HOST').default('127.0.0.1'))
+      .option('--headless', 'serve the API only, no web UI at / (also WEFT_HEADLESS=1)'),
+    'server',
+  );
+}
+
 export function addServerCommands(program: Command): void {
   const server = program.command('server').description('run, stop and check a Weft server');
 
   addCommonOptions(
-    server
-      .command('start-dev')
-      .description('run a development server in the foreground (SQLite store, HTTP API, web UI)')
-      .option('--db <file>', 'SQLite file (or :memory:)', './weft.db')
-      .option('-p, --port <n>', 'port to listen on (0: any free port)', parsePort, 7411)
-      .option('--host <host>', 'interface to listen on', '127.0.0.1')
-      .option('--headless', 'serve the API only, no web UI at /')
-      .addOption(
-        new Option('--log-level <level>', 'server log level (JSON lines on stderr)')
-          .choices(LOG_LEVELS)
-          .default('info'),
-      ),
+    serveOptions(
+      server
+        .command('start-dev')
+        .description('run a development server in the foreground (SQLite ./weft.db, HTTP API, web UI)'),
+      './weft.db',
+    ),
     true,
-  ).action((o: StartDevOptions) => startDev(o));
+  ).action((o: ServeOptions) => serve(o, 'start-dev'));
+
+  addCommonOptions(
+    serveOptions(
+      server
+        .command('start')
+        .description('run a production server in the foreground; the database must be given (--db or WEFT_DB)'),
+      undefined,
+    ),
+    true,
+  ).action((o: ServeOptions) => serve(o, 'start'));
 
   addCommonOptions(
     server

@@ -4,9 +4,16 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { Option, type Command } from 'commander';
-import type { LogLevel } from '../common/logger.js';
-import { addCommonOptions, parseNonNegativeInt, parsePositiveInt, withClient, type CommonOptions } from './options.js';
+import type { Command } from 'commander';
+import type { LogFormat, LogLevel } from '../common/logger.js';
+import {
+  addCommonOptions,
+  addLogOptions,
+  parseNonNegativeInt,
+  parsePositiveInt,
+  withClient,
+  type CommonOptions,
+} from './options.js';
 import { CliError, isoTime, printFields, printJson, printLine, printTable } from './output.js';
 
 /** A worker seen this recently counts as alive even when it is not polling right now (busy, or between polls). */
@@ -23,6 +30,7 @@ interface StartOptions extends CommonOptions {
   maxCachedWorkflows?: number;
   shutdownGraceTime?: string;
   logLevel: LogLevel;
+  logFormat?: LogFormat;
 }
 
 async function startWorker(o: StartOptions): Promise<void> {
@@ -57,7 +65,7 @@ async function startWorker(o: StartOptions): Promise<void> {
         : {}),
       ...(o.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: o.maxCachedWorkflows } : {}),
       ...(o.shutdownGraceTime !== undefined ? { shutdownGraceTime: o.shutdownGraceTime } : {}),
-      logger: createLogger(o.logLevel, 'weft-worker'),
+      logger: createLogger(o.logLevel, 'weft-worker', o.logFormat),
     });
     const activityNames = Object.keys(activities ?? {});
     if (o.output === 'json') {
@@ -152,27 +160,25 @@ export function addWorkerCommands(program: Command): void {
   const worker = program.command('worker').description('run workers and check on them');
 
   addCommonOptions(
-    worker
-      .command('start')
-      .description('run a worker in the foreground until Ctrl-C, SIGTERM or `weft worker stop`')
-      .requiredOption('-t, --task-queue <name>', 'task queue to poll')
-      .option('--workflows <path>', 'module exporting the workflow functions (bundled for the sandbox)')
-      .option('--activities <path>', 'module exporting the activity functions (.ts or .js)')
-      .option('--build-id <id>', 'recorded on every workflow task this worker completes')
-      .option('--identity <id>', 'worker identity (default: pid@host#n)')
-      .option('--max-concurrent-activities <n>', 'activity tasks run at once (default 100)', parsePositiveInt)
-      .option('--max-concurrent-workflow-tasks <n>', 'workflow tasks run at once (default 40)', parsePositiveInt)
-      .option(
-        '--max-cached-workflows <n>',
-        'workflows kept in memory between tasks (default 1000; 0: none)',
-        parseNonNegativeInt,
-      )
-      .option('--shutdown-grace-time <duration>', 'how long stopping waits for running tasks (default 10s)')
-      .addOption(
-        new Option('--log-level <level>', 'worker log level (JSON lines on stderr)')
-          .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
-          .default('info'),
-      ),
+    addLogOptions(
+      worker
+        .command('start')
+        .description('run a worker in the foreground until Ctrl-C, SIGTERM or `weft worker stop`')
+        .requiredOption('-t, --task-queue <name>', 'task queue to poll')
+        .option('--workflows <path>', 'module exporting the workflow functions (bundled for the sandbox)')
+        .option('--activities <path>', 'module exporting the activity functions (.ts or .js)')
+        .option('--build-id <id>', 'recorded on every workflow task this worker completes')
+        .option('--identity <id>', 'worker identity (default: pid@host#n)')
+        .option('--max-concurrent-activities <n>', 'activity tasks run at once (default 100)', parsePositiveInt)
+        .option('--max-concurrent-workflow-tasks <n>', 'workflow tasks run at once (default 40)', parsePositiveInt)
+        .option(
+          '--max-cached-workflows <n>',
+          'workflows kept in memory between tasks (default 1000; 0: none)',
+          parseNonNegativeInt,
+        )
+        .option('--shutdown-grace-time <duration>', 'how long stopping waits for running tasks (default 10s)'),
+      'worker',
+    ),
   ).action((o: StartOptions) => startWorker(o));
 
   addCommonOptions(

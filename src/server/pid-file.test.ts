@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { claimPidFile, pidFilePath, readPidFile, ServerRunningError } from './pid-file.js';
+import { claimPidFile, pidFilePath, processStartOf, readPidFile, ServerRunningError } from './pid-file.js';
 
 const dirs: string[] = [];
 const children: ChildProcess[] = [];
@@ -19,17 +19,19 @@ function db(): string {
   return path.join(d, 'weft.db');
 }
 
-/** A live process whose command line looks like `... server ...` (or not). */
-async function live(asServer: boolean): Promise<number> {
-  const args = ['-e', 'setTimeout(() => {}, 30000)', ...(asServer ? ['server', 'start-dev'] : [])];
-  const c = spawn(process.execPath, args, { stdio: 'ignore' });
+/** A live process (not this one). */
+async function live(): Promise<number> {
+  const c = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)'], { stdio: 'ignore' });
   children.push(c);
   await new Promise((r) => c.once('spawn', r));
   return c.pid!;
 }
 
-const holderFile = (file: string, pid: number): void =>
-  writeFileSync(pidFilePath(file), JSON.stringify({ pid, address: 'http://127.0.0.1:1', db: file, startedAt: 'x' }));
+const holderFile = (file: string, pid: number, processStart?: number): void =>
+  writeFileSync(
+    pidFilePath(file),
+    JSON.stringify({ pid, processStart, address: 'http://127.0.0.1:1', db: file, startedAt: 'x' }),
+  );
 
 describe('claimPidFile', () => {
   it('writes this process, records the address, and removes the file on release', () => {
@@ -44,8 +46,8 @@ describe('claimPidFile', () => {
 
   it('refuses while a live server process holds the database, naming it', async () => {
     const file = db();
-    const pid = await live(true);
-    holderFile(file, pid);
+    const pid = await live();
+    holderFile(file, pid, processStartOf(pid));
     expect(() => claimPidFile(file)).toThrow(ServerRunningError);
     expect(() => claimPidFile(file)).toThrow(new RegExp(`pid ${pid}, http://127.0.0.1:1`));
   });
@@ -56,7 +58,9 @@ describe('claimPidFile', () => {
     await new Promise((r) => gone.once('exit', r));
     holderFile(file, gone.pid!);
     claimPidFile(file).release();
-    holderFile(file, await live(false));
+    // a live process whose start time is not the one recorded: the PID was reused
+    const pid = await live();
+    holderFile(file, pid, (processStartOf(pid) ?? 0) - 1);
     const claim = claimPidFile(file);
     expect(readPidFile(file)?.pid).toBe(process.pid);
     claim.release();

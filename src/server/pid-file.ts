@@ -1,14 +1,19 @@
 /**
- * The PID file of a server process, next to its SQLite database (`weft.db.pid`), as PostgreSQL keeps
- * `postmaster.pid` in its data directory: `weft server stop --db weft.db` finds the process there and signals
+ * The PID file of a server, next to its SQLite database (`weft.db.pid`), as PostgreSQL keeps `postmaster.pid` in
+ * its data directory. A server claims it before it opens the database, so a second server process on the same
+ * file refuses to start, naming the first; `weft server stop --db weft.db` finds the process there and signals
  * it, so stopping a server takes access to its machine and files, not a request any local process can send.
- * It also stops a second server process from opening a database another one serves.
+ *
+ * A file left by a killed server is stale: its process is gone, or its PID now belongs to another process. On
+ * Linux the file records the process's start time (/proc/<pid>/stat), which tells the two apart for certain.
  */
 import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 export interface PidFileContents {
   pid: number;
+  /** The process's start time in clock ticks since boot (Linux), which a reused PID does not share. */
+  processStart?: number;
   address: string;
   db: string;
   startedAt: string;
@@ -16,6 +21,19 @@ export interface PidFileContents {
 
 export function pidFilePath(db: string): string {
   return `${path.resolve(db)}.pid`;
+}
+
+/** Field 22 of /proc/<pid>/stat, or undefined without /proc (or without the process). */
+export function processStartOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // "pid (comm) state ppid ...": comm may hold spaces and parentheses; fields after it start at 3
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const start = Number(fields[22 - 3]);
+    return Number.isFinite(start) ? start : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export function readPidFile(db: string): PidFileContents | undefined {
@@ -29,38 +47,39 @@ export function readPidFile(db: string): PidFileContents | undefined {
   try {
     const v = JSON.parse(text) as Partial<PidFileContents>;
     if (typeof v.pid === 'number' && Number.isInteger(v.pid) && v.pid > 0)
-      return { pid: v.pid, address: String(v.address ?? ''), db: String(v.db ?? db), startedAt: String(v.startedAt) };
+      return {
+        pid: v.pid,
+        ...(typeof v.processStart === 'number' ? { processStart: v.processStart } : {}),
+        address: String(v.address ?? ''),
+        db: String(v.db ?? db),
+        startedAt: String(v.startedAt),
+      };
   } catch {
     // a torn or foreign file: treated as absent
   }
   return undefined;
 }
 
-/**
- * Whether `pid` is a live Weft server process. A PID file left by a killed server may name a PID the system
- * gave to another process since: on Linux its command line must still be a `weft server` one.
- */
-export function isServerProcess(pid: number): boolean {
+/** Whether the process the file names is still the one that wrote it. */
+export function isAlive(f: Pick<PidFileContents, 'pid' | 'processStart'>): boolean {
   try {
-    process.kill(pid, 0);
+    process.kill(f.pid, 0);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
-  try {
-    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-    return cmdline.includes('server');
-  } catch {
-    return true; // no /proc: trust the signal check
-  }
+  if (f.processStart === undefined) return true;
+  const now = processStartOf(f.pid);
+  return now === undefined || now === f.processStart;
 }
 
 /** The live server holding `db`, if any (a stale PID file is ignored). */
 export function runningServer(db: string): PidFileContents | undefined {
   const f = readPidFile(db);
-  return f && f.pid !== process.pid && isServerProcess(f.pid) ? f : undefined;
+  return f && f.pid !== process.pid && isAlive(f) ? f : undefined;
 }
 
 export class ServerRunningError extends Error {
+  readonly code = 'SERVER_RUNNING';
   constructor(readonly holder: PidFileContents) {
     super(
       `another Weft server (pid ${holder.pid}${holder.address ? `, ${holder.address}` : ''}) is serving ${holder.db}: ` +
@@ -70,16 +89,31 @@ export class ServerRunningError extends Error {
   }
 }
 
+export interface PidFileClaim {
+  /** Records where the server listens, once it does. */
+  address(address: string): void;
+  /** Removes the file, while it is still this process's. */
+  release(): void;
+}
+
 /**
  * Claims the database for this process: creates its PID file, atomically, unless a live server holds it
- * (ServerRunningError); a stale file (its process is gone) is replaced. Returns the file's handle: `address`
- * records where the server listens once it does, `release` removes the file while it is still ours.
+ * (ServerRunningError); a stale file is replaced.
  */
-export function claimPidFile(db: string): { address(address: string): void; release(): void } {
+export function claimPidFile(db: string): PidFileClaim {
   const file = pidFilePath(db);
-  const contents = (address: string): string =>
-    `${JSON.stringify({ pid: process.pid, address, db: path.resolve(db), startedAt } satisfies PidFileContents)}\n`;
   const startedAt = new Date().toISOString();
+  const processStart = processStartOf(process.pid);
+  const contents = (address: string): string => {
+    const c: PidFileContents = {
+      pid: process.pid,
+      ...(processStart !== undefined ? { processStart } : {}),
+      address,
+      db: path.resolve(db),
+      startedAt,
+    };
+    return `${JSON.stringify(c)}\n`;
+  };
   for (let attempt = 0; ; attempt++) {
     try {
       writeFileSync(file, contents(''), { flag: 'wx' });

@@ -11,6 +11,7 @@ import { DEFAULT_CONFIG, type ServerConfig } from './config.js';
 import { ServerContext } from './context.js';
 import { createLogger, type LogLevel, type Logger } from '../common/logger.js';
 import { WEFT_VERSION } from './version.js';
+import { claimPidFile } from './pid-file.js';
 
 export interface StartServerOptions {
   port?: number;
@@ -43,10 +44,21 @@ export interface WeftServer {
   readonly stopped: Promise<void>;
 }
 
+/** The SQLite file `db` names (a path, or `sqlite:PATH`); undefined for `:memory:` and other stores. */
+export function sqliteFileOf(db: string): string | undefined {
+  const file = db.startsWith('sqlite:') ? db.slice('sqlite:'.length) : db;
+  if (file === ':memory:' || file === '' || /^[a-z][a-z0-9+.-]*:\/\//i.test(file)) return undefined;
+  return file;
+}
+
 export function openStore(db: string): Store {
   if (/^postgres(ql)?:\/\//.test(db))
     throw new Error('PostgreSQL stores are not supported yet in this version of Weft; use a SQLite file path');
-  return new SqliteStore({ path: db });
+  if (db === ':memory:' || db === 'sqlite::memory:') return new SqliteStore({ path: ':memory:' });
+  const file = sqliteFileOf(db);
+  if (!file)
+    throw new Error(`--db: ${JSON.stringify(db)} is neither a SQLite file (PATH, sqlite:PATH) nor postgres://`);
+  return new SqliteStore({ path: file });
 }
 
 export async function startServer(opts: StartServerOptions = {}): Promise<WeftServer> {
@@ -58,8 +70,18 @@ export async function startServer(opts: StartServerOptions = {}): Promise<WeftSe
     ...opts.config,
   };
   const log = opts.logger ?? createLogger(config.logLevel);
-  const store = opts.store ?? openStore(opts.db ?? './weft.db');
-  await store.init();
+  const db = opts.db ?? './weft.db';
+  // one server process per SQLite file: claimed before it is opened (pid-file.ts)
+  const file = opts.store ? undefined : sqliteFileOf(db);
+  const pidFile = file ? claimPidFile(file) : undefined;
+  let store: Store;
+  try {
+    store = opts.store ?? openStore(db);
+    await store.init();
+  } catch (e) {
+    pidFile?.release();
+    throw e;
+  }
   const ctx = new ServerContext(store, opts.clock ?? systemClock, config, log);
   await ctx.start();
 
@@ -73,6 +95,7 @@ export async function startServer(opts: StartServerOptions = {}): Promise<WeftSe
       ctx.stop();
       await app?.close();
       await store.close();
+      pidFile?.release();
       log.info('server stopped');
       markStopped();
     })();
@@ -92,15 +115,14 @@ export async function startServer(opts: StartServerOptions = {}): Promise<WeftSe
     } catch (e) {
       ctx.stop();
       await store.close();
+      pidFile?.release();
       throw e;
     }
     const addr = app.server.address();
     port = typeof addr === 'object' && addr ? addr.port : (opts.port ?? 7411);
     address = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-    log.info(
-      { address, db: opts.store ? 'custom' : (opts.db ?? './weft.db'), version: WEFT_VERSION },
-      'weft server listening',
-    );
+    pidFile?.address(address);
+    log.info({ address, db: opts.store ? 'custom' : db, version: WEFT_VERSION }, 'weft server listening');
   }
   return { address, port, context: ctx, stop, stopped };
 }

@@ -82,6 +82,10 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
     describeStuckConformance(ctx);
     describeReopen(ctx);
 
+    it('is ready once initialised (reachable and migrated)', async () => {
+      await expect(store.ready()).resolves.toBeUndefined();
+    });
+
     it('answers ping and names its dialect', async () => {
       await expect(store.ping()).resolves.toBeUndefined();
       expect(['sqlite', 'postgres']).toContain(store.dialect);

@@ -116,3 +116,11 @@ export async function runMigrations(
   if (applied.length < migrations.length - done.size) checkApplied(migrations, await driver.appliedMigrations());
   return { applied };
 }
+
+/** The migrations not applied yet (for readiness); checks the applied ones as `runMigrations` does. */
+export async function pendingMigrations(driver: MigrationDriver, migrations: Migration[]): Promise<Migration[]> {
+  const applied = await driver.appliedMigrations();
+  checkApplied(migrations, applied);
+  const done = new Set(applied.map((a) => a.version));
+  return migrations.filter((m) => !done.has(m.version));
+}

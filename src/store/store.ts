@@ -161,6 +161,8 @@ export interface Store {
   close(): Promise<void>;
   /** Cheap round trip that proves the store answers (for /healthz). */
   ping(): Promise<void>;
+  /** Resolves when the store answers and its schema has every migration of this build (for /readyz). */
+  ready(): Promise<void>;
 
   /** Commits a mutation durably. Rejects with StoreConflictError when a version or current-run check fails. */
   commit(mutation: Mutation): Promise<void>;

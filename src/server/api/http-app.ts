@@ -115,6 +115,28 @@ export async function createHttpApp(ctx: ServerContext, opts: HttpAppOptions): P
       }
     },
   );
+  app.get(
+    '/readyz',
+    {
+      schema: {
+        summary: 'Readiness: 200 when the store answers and is migrated, and the server is not stopping',
+        tags: ['system'],
+      },
+    },
+    async (_req, reply) => {
+      if (ctx.shutdown.signal.aborted)
+        return reply
+          .status(503)
+          .send({ status: 'stopping', ...new ApiError('SHUTTING_DOWN', 'the server is stopping').toJSON() });
+      try {
+        await ctx.store.ready();
+        return { status: 'ready', store: ctx.store.dialect };
+      } catch (e) {
+        const err = new ApiError('STORE_UNAVAILABLE', `the store is not ready: ${(e as Error).message}`);
+        return reply.status(503).send({ status: 'unavailable', ...err.toJSON() });
+      }
+    },
+  );
   app.get(`${API_PREFIX}/openapi.json`, { schema: { hide: true } }, async () => app.swagger());
   app.get(
     '/metrics',

@@ -46,6 +46,18 @@ describe('SqliteStore', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('is not ready when a migration is missing, or once closed', async () => {
+    const s = await openStore();
+    await s.ready();
+    s.database
+      .prepare('DELETE FROM schema_migrations WHERE version = (SELECT MAX(version) FROM schema_migrations)')
+      .run();
+    await expect(s.ready()).rejects.toThrow(/lacks migrations \d+ \(\w+\)/);
+    const t = await openStore({ path: path.join(dir, 'other.db') });
+    await t.close();
+    await expect(t.ready()).rejects.toThrow(/closed/);
+  });
+
   it('runs in WAL mode with synchronous=FULL and a busy timeout by default', async () => {
     const s = await openStore();
     const db = s.database;

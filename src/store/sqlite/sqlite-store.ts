@@ -17,7 +17,7 @@ import type { ExecutionStatus } from '../../protocol/status.js';
 import type { TaskRow, TimerRow } from '../../engine/transition.js';
 import type { VisibilityQuery } from '../../visibility/query-ast.js';
 import type { SearchAttributeDefinition } from '../../visibility/search-attributes.js';
-import { loadMigrations, migrationsDir, runMigrations } from '../migrations.js';
+import { loadMigrations, migrationsDir, pendingMigrations, runMigrations } from '../migrations.js';
 import type {
   CurrentRun,
   ListExecutionsRequest,
@@ -207,6 +207,13 @@ export class SqliteStore implements Store {
 
   async ping(): Promise<void> {
     this.open().statements.ping.get();
+  }
+
+  async ready(): Promise<void> {
+    const { db } = this.open();
+    const pending = await pendingMigrations(new SqliteMigrationDriver(db), loadMigrations(migrationsDir('sqlite')));
+    if (pending.length > 0)
+      throw new Error(`the database lacks migrations ${pending.map((m) => `${m.version} (${m.name})`).join(', ')}`);
   }
 
   commit(mutation: Mutation): Promise<void> {
