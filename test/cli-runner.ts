@@ -12,13 +12,18 @@ export interface CliResult {
   stderr: string;
 }
 
+/** This environment without its WEFT_* settings (and NODE_OPTIONS), plus `env`: what a CLI child sees. */
+export function cliEnv(env: Record<string, string>): NodeJS.ProcessEnv {
+  const e: NodeJS.ProcessEnv = { ...process.env };
+  for (const k of Object.keys(e)) if (k.startsWith('WEFT_') || k === 'NODE_OPTIONS') delete e[k];
+  return { ...e, ...env };
+}
+
 /** `weft ...args` with WEFT_ADDRESS set to `address` (and no other WEFT_* settings from this environment). */
 export function runWeft(address: string, args: string[], timeoutMs = 60_000): Promise<CliResult> {
-  const env: NodeJS.ProcessEnv = { ...process.env, WEFT_ADDRESS: address };
-  for (const k of ['WEFT_NAMESPACE', 'WEFT_API_KEY', 'WEFT_DEBUG', 'NODE_OPTIONS']) delete env[k];
   const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
     cwd: ROOT,
-    env,
+    env: cliEnv({ WEFT_ADDRESS: address }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -92,13 +97,10 @@ export class CliProcess {
 
 /** `weft ...args` from the sources, left running (a server, a worker): its output collected as it comes. */
 export function spawnWeft(args: string[], env: Record<string, string> = {}): CliProcess {
-  const e: NodeJS.ProcessEnv = { ...process.env, ...env };
-  for (const k of ['WEFT_NAMESPACE', 'WEFT_API_KEY', 'WEFT_DEBUG', 'NODE_OPTIONS', 'WEFT_DB', 'WEFT_PORT', 'WEFT_HOST'])
-    if (!(k in env)) delete e[k];
   return new CliProcess(
     spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
       cwd: ROOT,
-      env: e,
+      env: cliEnv(env),
       stdio: ['ignore', 'pipe', 'pipe'],
     }),
   );

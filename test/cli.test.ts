@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Worker } from '../src/worker/index.js';
 import type { History } from '../src/protocol/events.js';
-import { CliProcess } from './cli-runner.js';
+import { cliEnv, CliProcess } from './cli-runner.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = path.join(ROOT, 'dist/cli/main.js');
@@ -32,9 +32,7 @@ const children = new Set<CliProcess>();
 let address = '';
 
 function childEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, WEFT_ADDRESS: address };
-  for (const k of ['WEFT_NAMESPACE', 'WEFT_API_KEY', 'WEFT_DEBUG', 'NODE_OPTIONS']) delete env[k];
-  return env;
+  return cliEnv({ WEFT_ADDRESS: address });
 }
 
 function spawnCli(args: string[]): CliProcess {

@@ -116,6 +116,17 @@ describe('2. deeply nested JSON is refused at the edge', () => {
     // the workflow and the schedule are as they were
     expect((await ts.client.workflow.getHandle(workflowId).describe()).status).toBe('Running');
     expect((await ts.client.schedule.getHandle(scheduleId).describe()).spec).toEqual({ intervals: [{ every: '1h' }] });
+    // in the workers' completion batch a too deep payload fails its own completion, not the batch
+    const batch = await call(
+      'POST',
+      '/tasks/complete',
+      `{"identity":"x","completions":[{"kind":"queryCompleted","taskToken":"q","result":${deep(260)}}]}`,
+    );
+    expect(batch.status).toBe(200);
+    expect((batch.json as unknown as { results: unknown[] }).results[0]).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_ARGUMENT' },
+    });
     // a value just inside the limit is taken
     const ok = await call('POST', '/workflows', {
       workflowId: uid('deep-ok'),

@@ -25,14 +25,16 @@ const headersTooLarge = (): ApiError =>
     limit: MAX_HEADER_BYTES,
   });
 
-/** An onRequest hook: a request whose line and headers are over MAX_HEADER_BYTES gets 431, and the connection closes. */
-export async function refuseLargeHeaders(req: FastifyRequest, reply: FastifyReply): Promise<void> {
-  const raw = req.raw.rawHeaders;
+/**
+ * An onRequest hook (callback style: it runs on every request): a request whose line and headers are over
+ * MAX_HEADER_BYTES gets 431, and the connection closes.
+ */
+export function refuseLargeHeaders(req: FastifyRequest, reply: FastifyReply, done: () => void): void {
   let size = req.raw.method!.length + req.raw.url!.length + 12;
-  for (const h of raw) size += h.length + 2;
-  if (size <= MAX_HEADER_BYTES) return;
+  for (const h of req.raw.rawHeaders) size += h.length + 2;
+  if (size <= MAX_HEADER_BYTES) return done();
   const e = headersTooLarge();
-  await reply.status(e.status).header('connection', 'close').send(e.toJSON());
+  void reply.status(e.status).header('connection', 'close').send(e.toJSON());
 }
 
 function parserError(err: ClientError): ApiError {

@@ -402,8 +402,8 @@ export const operations: Operation[] = [
     params: NamespaceParams,
     body: CompleteTasksRequestSchema,
     bodyLimit: () => 256 * 1024 * 1024,
-    // many payloads in one envelope: each payload is checked on its own (checkPayload), so one run's too deep
-    // value fails that run, not the batch
+    // many payloads in one envelope: each payload's depth is checked on its own (complete-tasks.ts), so one
+    // run's too deep value fails that run, not the batch
     bodyDepth: MAX_JSON_DEPTH + ENVELOPE_DEPTH,
     handler: (ctx, r) => completeTasks(ctx, p(r).namespace!, b(r)),
   },

@@ -29,9 +29,20 @@ import type {
 import type { ExecutionState } from '../../engine/state.js';
 import { sanitizeFailure } from '../../common/failure.js';
 import type { ServerContext } from '../context.js';
-import { checkPayload } from '../payload-limit.js';
+import { checkJsonDepth } from '../json-depth.js';
+import { checkPayload as checkPayloadSize } from '../payload-limit.js';
 import { decodeTaskToken } from '../task-token.js';
 import { activityTaskOf, workflowTaskOf } from './dispatch.js';
+
+/**
+ * A payload of the completion batch, checked on its own: the batch's edge allows an envelope's worth of extra
+ * depth, so a run's too deep value fails that run here instead of the whole batch.
+ */
+function checkPayload(value: unknown, field: string, limitBytes: number): void {
+  if (value === undefined) return;
+  checkJsonDepth(value, field);
+  checkPayloadSize(value, field, limitBytes);
+}
 
 interface Slots {
   activity: number;

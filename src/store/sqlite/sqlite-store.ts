@@ -154,6 +154,9 @@ export class SqliteStore implements Store {
   private opened: Opened | undefined;
   private closed = false;
 
+  /** This build's migrations, read once (readiness compares the database with them). */
+  private readonly migrations = loadMigrations(migrationsDir('sqlite'));
+
   constructor(private readonly options: SqliteStoreOptions) {}
 
   /** The connection, for tests and tools (never write through it while the store runs). */
@@ -174,7 +177,7 @@ export class SqliteStore implements Store {
     const settings = { file, synchronous, busyTimeoutMs };
     const db = openConnection(settings);
     try {
-      await runMigrations(new SqliteMigrationDriver(db), loadMigrations(migrationsDir('sqlite')));
+      await runMigrations(new SqliteMigrationDriver(db), this.migrations);
       if (!isMemory(file)) fsyncDirectory(file);
       const sink =
         isMemory(file) || this.options.writerThread === false ? new InlineSink(db) : new ThreadSink(settings);
@@ -211,7 +214,7 @@ export class SqliteStore implements Store {
 
   async ready(): Promise<void> {
     const { db } = this.open();
-    const pending = await pendingMigrations(new SqliteMigrationDriver(db), loadMigrations(migrationsDir('sqlite')));
+    const pending = await pendingMigrations(new SqliteMigrationDriver(db), this.migrations);
     if (pending.length > 0)
       throw new Error(`the database lacks migrations ${pending.map((m) => `${m.version} (${m.name})`).join(', ')}`);
   }
