@@ -7,6 +7,7 @@ import { Client, Connection } from '../src/client/index.js';
 import { startServer, type StartServerOptions, type WeftServer } from '../src/server/index.js';
 import { Worker, type WorkerOptions } from '../src/worker/index.js';
 import { createLogger } from '../src/common/logger.js';
+import { createTestDatabase } from '../src/store/postgres/test-pg.js';
 
 export const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
 export const fixture = (name: string): string => path.join(FIXTURES, name);
@@ -24,10 +25,17 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-/** A server over HTTP on a real SQLite file in a temp dir, and an HTTP client for it. */
+/**
+ * The store integration tests run on: a SQLite file (default), or with WEFT_TEST_STORE=postgres a fresh
+ * PostgreSQL database per server (`npm test` runs a second pass of the end-to-end files that way).
+ */
+export const TEST_STORE = process.env['WEFT_TEST_STORE'] === 'postgres' ? 'postgres' : 'sqlite';
+
+/** A server over HTTP on a real SQLite file in a temp dir (or a fresh PostgreSQL database), and a client for it. */
 export async function startTestServer(opts: StartServerOptions = {}): Promise<TestServer> {
   const dir = mkdtempSync(path.join(tmpdir(), 'weft-it-'));
-  const dbPath = path.join(dir, 'weft.db');
+  const pg = TEST_STORE === 'postgres' && !opts.db && !opts.store ? await createTestDatabase() : undefined;
+  const dbPath = pg?.url ?? path.join(dir, 'weft.db');
   const server = await startServer({ port: 0, db: dbPath, logLevel: 'warn', ...opts });
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection });
@@ -41,6 +49,7 @@ export async function startTestServer(opts: StartServerOptions = {}): Promise<Te
       await connection.close();
       await server.stop();
       rmSync(dir, { recursive: true, force: true });
+      await pg?.drop();
     },
   };
 }

@@ -10,6 +10,7 @@ import { reportError } from './output.js';
 import { addScheduleCommands } from './schedule-commands.js';
 import { addSearchAttributeCommands } from './search-attribute-commands.js';
 import { addServerCommands } from './server-commands.js';
+import { addStoreCommands } from './store-commands.js';
 import { addWorkerCommands } from './worker-commands.js';
 import { addWorkflowCommands } from './workflow-commands.js';
 
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
     .showSuggestionAfterError()
     .exitOverride();
   addServerCommands(program);
+  addStoreCommands(program);
   addWorkflowCommands(program);
   addWorkerCommands(program);
   addScheduleCommands(program);

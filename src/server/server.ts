@@ -3,6 +3,7 @@
  * `stop()` stops taking requests, ends long polls, lets pending commits land and closes the store.
  */
 import type { FastifyInstance } from 'fastify';
+import { PgStore } from '../store/postgres/pg-store.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import type { Store } from '../store/store.js';
 import { createHttpApp } from './api/http-app.js';
@@ -51,9 +52,23 @@ export function sqliteFileOf(db: string): string | undefined {
   return file;
 }
 
+export const isPostgresUrl = (db: string): boolean => /^postgres(ql)?:\/\//.test(db);
+
+/** `db` for people and logs: a URL without its password. */
+export function describeDb(db: string): string {
+  if (!isPostgresUrl(db)) return db;
+  try {
+    const url = new URL(db);
+    if (url.password) url.password = '***';
+    return url.toString();
+  } catch {
+    return 'postgres://(unparsable URL)';
+  }
+}
+
+/** The store `db` names: a SQLite file (PATH, sqlite:PATH, :memory:) or a postgres:// URL. */
 export function openStore(db: string): Store {
-  if (/^postgres(ql)?:\/\//.test(db))
-    throw new Error('PostgreSQL stores are not supported yet in this version of Weft; use a SQLite file path');
+  if (isPostgresUrl(db)) return new PgStore({ url: db });
   if (db === ':memory:' || db === 'sqlite::memory:') return new SqliteStore({ path: ':memory:' });
   const file = sqliteFileOf(db);
   if (!file)

@@ -105,6 +105,18 @@ export class StoreConflictError extends Error {
   }
 }
 
+/**
+ * The database cannot be reached or cannot write now (connection refused or lost, shutting down, disk full):
+ * nothing of the failed call was committed, and the same call may succeed later. The API answers 503
+ * STORE_UNAVAILABLE.
+ */
+export class StoreUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StoreUnavailableError';
+  }
+}
+
 /** One row of the visibility list. */
 export interface ExecutionSummary {
   namespace: string;

@@ -4,7 +4,7 @@
  */
 import type { FastifyError } from 'fastify';
 import { ApiError } from '../../common/api-error.js';
-import { StoreConflictError } from '../../store/store.js';
+import { StoreConflictError, StoreUnavailableError } from '../../store/store.js';
 
 /** Fastify's own errors (bad JSON, body too large, unknown route) in the API's error shape. */
 export function toApiError(e: unknown): ApiError | undefined {
@@ -12,6 +12,9 @@ export function toApiError(e: unknown): ApiError | undefined {
   // a change that lost a race more often than its operation retries: the caller may try again
   if (e instanceof StoreConflictError)
     return new ApiError('CONFLICT', `the change raced another change and was not applied; try again (${e.message})`);
+  // the database is down or full: nothing was committed, the caller may try again later
+  if (e instanceof StoreUnavailableError)
+    return new ApiError('STORE_UNAVAILABLE', `the store is unavailable; try again later (${e.message})`);
   const fe = e as FastifyError;
   if (typeof fe?.code !== 'string') {
     if (fe?.statusCode !== undefined && fe.statusCode >= 400 && fe.statusCode < 500)

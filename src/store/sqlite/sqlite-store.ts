@@ -17,7 +17,7 @@ import type { ExecutionStatus } from '../../protocol/status.js';
 import type { TaskRow, TimerRow } from '../../engine/transition.js';
 import type { VisibilityQuery } from '../../visibility/query-ast.js';
 import type { SearchAttributeDefinition } from '../../visibility/search-attributes.js';
-import { loadMigrations, migrationsDir, pendingMigrations, runMigrations } from '../migrations.js';
+import { loadMigrations, migrationsDir, pendingMigrations, runMigrations, type MigrateResult } from '../migrations.js';
 import type {
   CurrentRun,
   ListExecutionsRequest,
@@ -191,6 +191,17 @@ export class SqliteStore implements Store {
     } catch (err) {
       db.close();
       throw err;
+    }
+  }
+
+  /** Applies the pending migrations on a connection of its own (`weft store migrate`; init() migrates too). */
+  async migrate(): Promise<MigrateResult> {
+    const { path: file, synchronous = 'FULL', busyTimeoutMs = 5000 } = this.options;
+    const db = openConnection({ file, synchronous, busyTimeoutMs });
+    try {
+      return await runMigrations(new SqliteMigrationDriver(db), this.migrations);
+    } finally {
+      db.close();
     }
   }
 

@@ -16,7 +16,7 @@ import {
   orderBySql,
   withTiebreak,
   type KeyValue,
-} from './keyset.js';
+} from '../sql/keyset.js';
 
 const STATEMENT_CACHE_SIZE = 64;
 const DEFAULT_PAGE_SIZE = 100;

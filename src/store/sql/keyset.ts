@@ -8,7 +8,7 @@
  * first when descending.
  */
 import { ApiError } from '../../common/api-error.js';
-import type { CompiledQuery } from '../sql/compile-query.js';
+import type { CompiledQuery } from './compile-query.js';
 
 export type OrderColumn = CompiledQuery['orderColumns'][number];
 
@@ -75,13 +75,15 @@ export function decodePageToken(order: readonly OrderColumn[], token: string): K
 }
 
 /**
- * SQL for "the row's key comes strictly after `key`" in `order`, with its parameters (positional `?`).
+ * SQL for "the row's key comes strictly after `key`" in `order`, with its parameters. `bind` returns the
+ * placeholder of the next parameter (`?` for SQLite, `$N` for PostgreSQL); it is called in text order.
  * The common case (one direction, no NULL in play) is a single row-value comparison, which the planner turns
  * into an index range; otherwise the general lexicographic expansion, NULL counting as the largest value.
  */
 export function keysetPredicate(
   order: readonly OrderColumn[],
   key: readonly KeyValue[],
+  bind: () => string = () => '?',
 ): { sql: string; params: KeyValue[] } {
   const direction = order[0]!.direction;
   const simple =
@@ -91,7 +93,7 @@ export function keysetPredicate(
     order.every((c, i) => !c.nullable || (i === 0 && direction === 'DESC'));
   if (simple) {
     const cols = order.map((c) => c.column).join(', ');
-    const marks = order.map(() => '?').join(', ');
+    const marks = order.map(() => bind()).join(', ');
     return { sql: `(${cols}) ${direction === 'ASC' ? '>' : '<'} (${marks})`, params: [...key] };
   }
   const disjuncts: string[] = [];
@@ -99,27 +101,24 @@ export function keysetPredicate(
   for (let i = 0; i < order.length; i++) {
     const { column, direction: dir, nullable } = order[i]!;
     const v = key[i]!;
-    let after: string | undefined; // undefined: nothing sorts after v in this column
-    const afterParams: KeyValue[] = [];
-    if (v === null) after = dir === 'DESC' ? `${column} IS NOT NULL` : undefined;
-    else {
-      if (dir === 'DESC') after = `${column} < ?`;
-      else after = nullable ? `(${column} > ? OR ${column} IS NULL)` : `${column} > ?`;
-      afterParams.push(v);
-    }
-    if (after === undefined) continue;
+    if (v === null && dir !== 'DESC') continue; // nothing sorts after NULL ascending
     const terms: string[] = [];
     for (let j = 0; j < i; j++) {
       const prev = key[j]!;
       if (prev === null) terms.push(`${order[j]!.column} IS NULL`);
       else {
-        terms.push(`${order[j]!.column} = ?`);
+        terms.push(`${order[j]!.column} = ${bind()}`);
         params.push(prev);
       }
     }
-    terms.push(after);
-    params.push(...afterParams);
+    if (v === null) terms.push(`${column} IS NOT NULL`);
+    else {
+      const mark = bind();
+      params.push(v);
+      if (dir === 'DESC') terms.push(`${column} < ${mark}`);
+      else terms.push(nullable ? `(${column} > ${mark} OR ${column} IS NULL)` : `${column} > ${mark}`);
+    }
     disjuncts.push(terms.length === 1 ? terms[0]! : `(${terms.join(' AND ')})`);
   }
-  return { sql: disjuncts.length === 0 ? '0' : `(${disjuncts.join(' OR ')})`, params };
+  return { sql: disjuncts.length === 0 ? '1=0' : `(${disjuncts.join(' OR ')})`, params };
 }

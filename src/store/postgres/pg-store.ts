@@ -1,0 +1,378 @@
+/**
+ * The PostgreSQL Store: the same tables as SQLite's (migrations/postgres), for production and for many Weft
+ * servers on one database.
+ *
+ * Writes go through group commit (../sqlite/group-commit.ts) as on SQLite: every commit() that arrives while a
+ * batch is being written goes in the next one, and a batch is one call of the `weft_commit` function
+ * (migration 0002) with the batch as JSON: one round trip, one transaction and one WAL flush for the lot, each
+ * mutation applied whole or reported alone (a conflict, or its own error). Reads go straight to the pool.
+ *
+ * Every run-state change is conditional on the version it read (`WHERE version = $n` inside weft_commit), so
+ * servers sharing the database never overwrite each other: a lost race is a StoreConflictError, and the caller
+ * reloads and retries. A lost connection, a database that is restarting or full, is a StoreUnavailableError
+ * (the API's 503); the pool reconnects on the next call.
+ */
+import type { HistoryEvent } from '../../protocol/events.js';
+import type { ExecutionStatus } from '../../protocol/status.js';
+import type { ScheduleState } from '../../schedules/state.js';
+import type { TaskRow, TimerRow } from '../../engine/transition.js';
+import type { VisibilityQuery } from '../../visibility/query-ast.js';
+import type { SearchAttributeDefinition } from '../../visibility/search-attributes.js';
+import { loadMigrations, migrationsDir, pendingMigrations, runMigrations, type MigrateResult } from '../migrations.js';
+import { GroupCommitter, type BatchOutcome } from '../sqlite/group-commit.js';
+import { toWire, type WireMutation } from '../sqlite/wire-mutation.js';
+import {
+  StoreConflictError,
+  type CurrentRun,
+  type ListExecutionsRequest,
+  type ListExecutionsResponse,
+  type Mutation,
+  type Store,
+  type StoredExecution,
+  type StoredSchedule,
+  type StuckExecution,
+  type WorkflowDefinition,
+} from '../store.js';
+import { openPgDb, type PgDb, type PgSession } from './pg-db.js';
+import { MIGRATION_LOCK_KEY, PgMigrationDriver } from './pg-migration-driver.js';
+import { PgVisibilityReader } from './pg-visibility-reader.js';
+
+export interface PgStoreOptions {
+  /** postgres://user:password@host:port/database (libpq's URL form). */
+  url: string;
+  /** Connections in the pool (default 10). */
+  poolSize?: number;
+}
+
+interface DefinitionRow {
+  namespace: string;
+  workflow_type: string;
+  task_queue: string;
+  description: string | null;
+  defaults: string | null;
+  updated_at: number;
+}
+
+function toDefinition(r: DefinitionRow): WorkflowDefinition {
+  const def: WorkflowDefinition = {
+    namespace: r.namespace,
+    workflowType: r.workflow_type,
+    taskQueue: r.task_queue,
+    updatedAt: r.updated_at,
+  };
+  if (r.description !== null) def.description = r.description;
+  if (r.defaults !== null) def.defaults = JSON.parse(r.defaults) as Record<string, unknown>;
+  return def;
+}
+
+/** weft_commit's answer for one mutation: NULL (applied), 'c:<message>' (conflict), 'e:<sqlstate>:<message>'. */
+function toOutcome(entry: string | null): Error | undefined {
+  if (entry === null) return undefined;
+  if (entry.startsWith('c:')) return new StoreConflictError(entry.slice(2));
+  return new Error(`the store refused the change: ${entry.slice(2)}`);
+}
+
+/** Runs `fn` on one connection holding the migration lock, so concurrent starts migrate one at a time. */
+async function withMigrationLock<T>(db: PgDb, fn: (s: PgSession) => Promise<T>): Promise<T> {
+  return db.session(async (s) => {
+    await s.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    try {
+      return await fn(s);
+    } finally {
+      await s.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
+    }
+  });
+}
+
+export class PgStore implements Store {
+  readonly dialect = 'postgres' as const;
+  private readonly db: PgDb;
+  private readonly visibility: PgVisibilityReader;
+  private readonly committer: GroupCommitter<WireMutation>;
+  private initialised = false;
+  private closed = false;
+  /** This build's migrations, read once. */
+  private readonly migrations = loadMigrations(migrationsDir('postgres'));
+
+  constructor(options: PgStoreOptions) {
+    this.db = openPgDb(options.url, { poolSize: options.poolSize ?? 10 });
+    this.visibility = new PgVisibilityReader(this.db);
+    this.committer = new GroupCommitter<WireMutation>({ write: (batch) => this.writeBatch(batch) });
+  }
+
+  /** Transactions written by group commit, and the mutations in them. */
+  get commitStats(): { batches: number; mutations: number } {
+    const { batches, items } = this.committer.stats;
+    return { batches, mutations: items };
+  }
+
+  /** Applies the pending migrations under the advisory lock (`weft store migrate`, and init()). */
+  async migrate(): Promise<MigrateResult> {
+    return withMigrationLock(this.db, (s) => runMigrations(new PgMigrationDriver(s), this.migrations));
+  }
+
+  async init(): Promise<void> {
+    if (this.closed) throw new Error('the store is closed');
+    if (this.initialised) return;
+    await this.migrate();
+    this.initialised = true;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      await this.committer.close(new Error('the store is closed'));
+    } finally {
+      await this.db.end();
+    }
+  }
+
+  async ping(): Promise<void> {
+    this.check();
+    await this.db.query('SELECT 1');
+  }
+
+  async ready(): Promise<void> {
+    this.check();
+    const pending = await this.db.session((s) => pendingMigrations(new PgMigrationDriver(s), this.migrations));
+    if (pending.length > 0)
+      throw new Error(`the database lacks migrations ${pending.map((m) => `${m.version} (${m.name})`).join(', ')}`);
+  }
+
+  commit(mutation: Mutation): Promise<void> {
+    try {
+      this.check();
+      return this.committer.submit(toWire(mutation));
+    } catch (e) {
+      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+    }
+  }
+
+  private async writeBatch(batch: WireMutation[]): Promise<BatchOutcome> {
+    const rows = await this.db.query<{ o: Array<string | null> }>('SELECT weft_commit($1::jsonb) AS o', [
+      JSON.stringify(batch),
+    ]);
+    const entries = rows[0]!.o;
+    return batch.map((_, i) => toOutcome(entries[i] ?? null));
+  }
+
+  async getExecution(runId: string): Promise<StoredExecution | undefined> {
+    this.check();
+    const rows = await this.db.query<{
+      state: string;
+      version: number;
+      aseq: number[];
+      adata: string[];
+      buf: string[];
+    }>(
+      `SELECT state, version,
+         ARRAY(SELECT seq FROM activity_infos WHERE run_id = $1 ORDER BY seq) AS aseq,
+         ARRAY(SELECT data FROM activity_infos WHERE run_id = $1 ORDER BY seq) AS adata,
+         ARRAY(SELECT data FROM buffered_events WHERE run_id = $1 ORDER BY idx) AS buf
+       FROM executions WHERE run_id = $1`,
+      [runId],
+    );
+    const row = rows[0];
+    if (!row) return undefined;
+    const state = JSON.parse(row.state) as StoredExecution['state'];
+    state.activities ??= {};
+    for (let i = 0; i < row.aseq.length; i++)
+      state.activities[row.aseq[i]!] = JSON.parse(row.adata[i]!) as StoredExecution['state']['activities'][string];
+    state.bufferedEvents ??= [];
+    for (const data of row.buf)
+      state.bufferedEvents.push(JSON.parse(data) as StoredExecution['state']['bufferedEvents'][number]);
+    return { state, version: row.version };
+  }
+
+  async getCurrentRun(namespace: string, workflowId: string): Promise<CurrentRun | undefined> {
+    this.check();
+    const rows = await this.db.query<{ run_id: string; status: ExecutionStatus }>(
+      'SELECT run_id, status FROM current_executions WHERE namespace = $1 AND workflow_id = $2',
+      [namespace, workflowId],
+    );
+    const row = rows[0];
+    return row ? { namespace, workflowId, runId: row.run_id, status: row.status } : undefined;
+  }
+
+  async readEvents(runId: string, fromEventId: number, toEventId: number): Promise<HistoryEvent[]> {
+    this.check();
+    const rows = await this.db.query<{ data: string }>(
+      'SELECT data FROM history_events WHERE run_id = $1 AND event_id BETWEEN $2 AND $3 ORDER BY event_id',
+      [runId, fromEventId, toEventId],
+    );
+    return rows.map((r) => JSON.parse(r.data) as HistoryEvent);
+  }
+
+  async listExecutions(req: ListExecutionsRequest): Promise<ListExecutionsResponse> {
+    this.check();
+    return this.visibility.list(req);
+  }
+
+  async countExecutions(namespace: string, query: VisibilityQuery): Promise<number> {
+    this.check();
+    return this.visibility.count(namespace, query);
+  }
+
+  async listTasks(afterRowId: number, limit: number): Promise<Array<TaskRow & { rowId: number }>> {
+    this.check();
+    const rows = await this.db.query<{
+      id: number;
+      run_id: string;
+      task_key: string;
+      namespace: string;
+      task_queue: string;
+      kind: TaskRow['kind'];
+      sticky_identity: string | null;
+      created_at: number;
+    }>(
+      `SELECT id, run_id, task_key, namespace, task_queue, kind, sticky_identity, created_at
+       FROM tasks WHERE id > $1 ORDER BY id LIMIT $2`,
+      [afterRowId, limit],
+    );
+    return rows.map((r) => {
+      const t: TaskRow & { rowId: number } = {
+        rowId: r.id,
+        runId: r.run_id,
+        key: r.task_key,
+        namespace: r.namespace,
+        taskQueue: r.task_queue,
+        kind: r.kind,
+        createdAt: r.created_at,
+      };
+      if (r.sticky_identity !== null) t.stickyIdentity = r.sticky_identity;
+      return t;
+    });
+  }
+
+  async dueTimers(dueBefore: number, limit: number): Promise<TimerRow[]> {
+    this.check();
+    const rows = await this.db.query<{ run_id: string; timer_key: string; namespace: string; due_at: number }>(
+      `SELECT run_id, timer_key, namespace, due_at FROM timers WHERE due_at <= $1
+       ORDER BY due_at, run_id, timer_key LIMIT $2`,
+      [dueBefore, limit],
+    );
+    return rows.map((r) => ({ runId: r.run_id, key: r.timer_key, namespace: r.namespace, dueAt: r.due_at }));
+  }
+
+  async getSchedule(namespace: string, scheduleId: string): Promise<StoredSchedule | undefined> {
+    this.check();
+    const rows = await this.db.query<{ state: string; version: number }>(
+      'SELECT state, version FROM schedules WHERE namespace = $1 AND schedule_id = $2',
+      [namespace, scheduleId],
+    );
+    const row = rows[0];
+    return row ? { state: JSON.parse(row.state) as ScheduleState, version: row.version } : undefined;
+  }
+
+  async listSchedules(
+    namespace: string,
+    afterScheduleId: string | undefined,
+    limit: number,
+  ): Promise<StoredSchedule[]> {
+    this.check();
+    const rows = await this.db.query<{ state: string; version: number }>(
+      `SELECT state, version FROM schedules WHERE namespace = $1 AND schedule_id > $2
+       ORDER BY schedule_id LIMIT $3`,
+      [namespace, afterScheduleId ?? '', limit],
+    );
+    return rows.map((r) => ({ state: JSON.parse(r.state) as ScheduleState, version: r.version }));
+  }
+
+  async putWorkflowDefinition(def: WorkflowDefinition): Promise<void> {
+    this.check();
+    await this.db.query(
+      `INSERT INTO workflow_definitions (namespace, workflow_type, task_queue, description, defaults, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (namespace, workflow_type) DO UPDATE SET task_queue = excluded.task_queue,
+         description = excluded.description, defaults = excluded.defaults, updated_at = excluded.updated_at`,
+      [
+        def.namespace,
+        def.workflowType,
+        def.taskQueue,
+        def.description ?? null,
+        def.defaults === undefined ? null : JSON.stringify(def.defaults),
+        def.updatedAt,
+      ],
+    );
+  }
+
+  async getWorkflowDefinition(namespace: string, workflowType: string): Promise<WorkflowDefinition | undefined> {
+    this.check();
+    const rows = await this.db.query<DefinitionRow>(
+      'SELECT * FROM workflow_definitions WHERE namespace = $1 AND workflow_type = $2',
+      [namespace, workflowType],
+    );
+    return rows[0] ? toDefinition(rows[0]) : undefined;
+  }
+
+  async listWorkflowDefinitions(namespace: string): Promise<WorkflowDefinition[]> {
+    this.check();
+    const rows = await this.db.query<DefinitionRow>(
+      'SELECT * FROM workflow_definitions WHERE namespace = $1 ORDER BY workflow_type',
+      [namespace],
+    );
+    return rows.map(toDefinition);
+  }
+
+  async createSearchAttribute(def: SearchAttributeDefinition): Promise<SearchAttributeDefinition> {
+    this.check();
+    await this.db.query(
+      `INSERT INTO search_attributes (namespace, name, type, created_at) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (namespace, name) DO NOTHING`,
+      [def.namespace, def.name, def.type, def.createdAt],
+    );
+    const stored = (await this.visibility.searchAttributes(def.namespace)).find((d) => d.name === def.name);
+    if (!stored) throw new Error(`search attribute ${def.name} was not stored`);
+    return stored;
+  }
+
+  async listSearchAttributes(namespace: string): Promise<SearchAttributeDefinition[]> {
+    this.check();
+    return this.visibility.searchAttributes(namespace);
+  }
+
+  async listStuckExecutions(namespace: string, progressBefore: number, limit: number): Promise<StuckExecution[]> {
+    this.check();
+    // the exact time from the state (the column is rounded up to the second), read for the listed rows only
+    const rows = await this.db.query<{
+      workflow_id: string;
+      run_id: string;
+      workflow_type: string;
+      task_queue: string;
+      status: ExecutionStatus;
+      start_time: number;
+      progress: number;
+    }>(
+      `SELECT workflow_id, run_id, workflow_type, task_queue, status, start_time,
+         coalesce((state::json ->> 'lastProgressTime')::bigint, last_progress) AS progress
+       FROM executions WHERE namespace = $1 AND status = 'Running' AND last_progress < $2
+       ORDER BY last_progress, run_id LIMIT $3`,
+      [namespace, progressBefore, limit],
+    );
+    return rows.map((r) => ({
+      namespace,
+      workflowId: r.workflow_id,
+      runId: r.run_id,
+      workflowType: r.workflow_type,
+      taskQueue: r.task_queue,
+      status: r.status,
+      startTime: r.start_time,
+      lastProgressTime: r.progress,
+    }));
+  }
+
+  async countStuckExecutions(progressBefore: number): Promise<Array<{ namespace: string; count: number }>> {
+    this.check();
+    return this.db.query<{ namespace: string; count: number }>(
+      `SELECT namespace, count(*)::integer AS count FROM executions WHERE status = 'Running' AND last_progress < $1
+       GROUP BY namespace ORDER BY namespace`,
+      [progressBefore],
+    );
+  }
+
+  private check(): void {
+    if (this.closed) throw new Error('the store is closed');
+    if (!this.initialised) throw new Error('the store is not initialised: call init() first');
+  }
+}
