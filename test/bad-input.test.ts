@@ -1,6 +1,6 @@
 /** Bad input answers 4xx with a stable error code and a JSON body; the server stays up. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, uid, type TestServer } from './helpers.js';
+import { startTestServer, TEST_STORE, uid, type TestServer } from './helpers.js';
 
 let ts: TestServer;
 let base: string;
@@ -175,6 +175,6 @@ describe('bad input', () => {
   it('is still up and healthy after all of the above', async () => {
     const r = await call('GET', `${ts.server.address}/healthz`);
     expect(r.status).toBe(200);
-    expect(JSON.parse(r.text)).toMatchObject({ status: 'ok', store: 'sqlite' });
+    expect(JSON.parse(r.text)).toMatchObject({ status: 'ok', store: TEST_STORE });
   });
 });

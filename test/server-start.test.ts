@@ -85,8 +85,12 @@ describe('weft server start', () => {
   it('bad settings: no database, an unsupported store, a bad port or log format, a missing folder', async () => {
     const noDb = await runWeft('http://127.0.0.1:1', ['server', 'start', '--port', '0']);
     expectError(noDb, 'INVALID_ARGUMENT', /give the database: --db/);
-    const pg = await runWeft('http://127.0.0.1:1', ['server', 'start', '--db', 'postgres://127.0.0.1/test']);
-    expectError(pg, 'SERVER_START_FAILED', /PostgreSQL stores are not supported yet/);
+    const other = await runWeft('http://127.0.0.1:1', ['server', 'start', '--db', 'mysql://127.0.0.1/test']);
+    expectError(other, 'SERVER_START_FAILED', /neither a SQLite file .* nor postgres:\/\//);
+    // a PostgreSQL nobody listens on: a clear error, the password never printed
+    const pg = await runWeft('http://127.0.0.1:1', ['server', 'start', '--db', 'postgres://u:secret@127.0.0.1:1/x']);
+    expectError(pg, 'STORE_UNAVAILABLE', /PostgreSQL is unavailable: .*ECONNREFUSED/);
+    expect(pg.stderr).not.toContain('secret');
     const folder = await runWeft('http://127.0.0.1:1', ['server', 'start', '--db', path.join(dir, 'no/such/x.db')]);
     expectError(folder, 'INVALID_ARGUMENT', /does not exist/);
     const port = await runWeft('http://127.0.0.1:1', ['server', 'start', '--db', ':memory:', '--port', 'many']);

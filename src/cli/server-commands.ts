@@ -4,6 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { StoreUnavailableError } from '../store/store.js';
 import { Option, type Command } from 'commander';
 import type { WeftServer } from '../server/index.js';
 import type { LogFormat, LogLevel } from '../common/logger.js';
@@ -65,7 +66,13 @@ async function serve(given: ServeOptions, mode: 'start' | 'start-dev'): Promise<
         : code === 'SERVER_RUNNING'
           ? (e as Error).message
           : `cannot start the server: ${(e as Error).message}`;
-    throw new CliError(message, typeof code === 'string' ? code : 'SERVER_START_FAILED', [], 1, e);
+    const cliCode =
+      e instanceof StoreUnavailableError
+        ? 'STORE_UNAVAILABLE'
+        : code === 'EADDRINUSE' || code === 'SERVER_RUNNING'
+          ? code
+          : 'SERVER_START_FAILED';
+    throw new CliError(message, cliCode, [], 1, e);
   }
   if (o.output === 'json') {
     printLine(

@@ -106,11 +106,11 @@ export class PgVisibilityReader {
   }
 
   async count(namespace: string, query: VisibilityQuery): Promise<number> {
-    // without its order: a count needs no sort joins (whose parameters would take the first numbers)
-    const compiled = compileQuery(
-      { ...query, orderBy: [] },
-      { dialect: 'postgres', paramOffset: 1, fields: await this.fields(namespace) },
-    );
+    const fields = await this.fields(namespace);
+    // checked whole (an ORDER BY Text item is an error here too), run without its order: a count needs no sort
+    // joins, whose parameters would take the first numbers
+    if (query.orderBy.length > 0) compileQuery(query, { dialect: 'postgres', paramOffset: 1, fields });
+    const compiled = compileQuery({ ...query, orderBy: [] }, { dialect: 'postgres', paramOffset: 1, fields });
     const rows = await this.db.query<{ n: number }>(
       `SELECT count(*)::integer AS n FROM executions WHERE namespace = $1 AND (${compiled.where})`,
       [namespace, ...compiled.params],
