@@ -33,6 +33,7 @@ import {
   type StuckExecution,
   type WorkflowDefinition,
 } from '../store.js';
+import { toDefinition, toTaskRow, type DefinitionDbRow, type TaskDbRow } from '../sql/rows.js';
 import { openPgDb, type PgDb, type PgSession } from './pg-db.js';
 import { MIGRATION_LOCK_KEY, PgMigrationDriver } from './pg-migration-driver.js';
 import { PgVisibilityReader } from './pg-visibility-reader.js';
@@ -42,27 +43,6 @@ export interface PgStoreOptions {
   url: string;
   /** Connections in the pool (default 10). */
   poolSize?: number;
-}
-
-interface DefinitionRow {
-  namespace: string;
-  workflow_type: string;
-  task_queue: string;
-  description: string | null;
-  defaults: string | null;
-  updated_at: number;
-}
-
-function toDefinition(r: DefinitionRow): WorkflowDefinition {
-  const def: WorkflowDefinition = {
-    namespace: r.namespace,
-    workflowType: r.workflow_type,
-    taskQueue: r.task_queue,
-    updatedAt: r.updated_at,
-  };
-  if (r.description !== null) def.description = r.description;
-  if (r.defaults !== null) def.defaults = JSON.parse(r.defaults) as Record<string, unknown>;
-  return def;
 }
 
 /** weft_commit's answer for one mutation: NULL (applied), 'c:<message>' (conflict), 'e:<sqlstate>:<message>'. */
@@ -216,33 +196,12 @@ export class PgStore implements Store {
 
   async listTasks(afterRowId: number, limit: number): Promise<Array<TaskRow & { rowId: number }>> {
     this.check();
-    const rows = await this.db.query<{
-      id: number;
-      run_id: string;
-      task_key: string;
-      namespace: string;
-      task_queue: string;
-      kind: TaskRow['kind'];
-      sticky_identity: string | null;
-      created_at: number;
-    }>(
+    const rows = await this.db.query<TaskDbRow>(
       `SELECT id, run_id, task_key, namespace, task_queue, kind, sticky_identity, created_at
        FROM tasks WHERE id > $1 ORDER BY id LIMIT $2`,
       [afterRowId, limit],
     );
-    return rows.map((r) => {
-      const t: TaskRow & { rowId: number } = {
-        rowId: r.id,
-        runId: r.run_id,
-        key: r.task_key,
-        namespace: r.namespace,
-        taskQueue: r.task_queue,
-        kind: r.kind,
-        createdAt: r.created_at,
-      };
-      if (r.sticky_identity !== null) t.stickyIdentity = r.sticky_identity;
-      return t;
-    });
+    return rows.map(toTaskRow);
   }
 
   async dueTimers(dueBefore: number, limit: number): Promise<TimerRow[]> {
@@ -299,7 +258,7 @@ export class PgStore implements Store {
 
   async getWorkflowDefinition(namespace: string, workflowType: string): Promise<WorkflowDefinition | undefined> {
     this.check();
-    const rows = await this.db.query<DefinitionRow>(
+    const rows = await this.db.query<DefinitionDbRow>(
       'SELECT * FROM workflow_definitions WHERE namespace = $1 AND workflow_type = $2',
       [namespace, workflowType],
     );
@@ -308,7 +267,7 @@ export class PgStore implements Store {
 
   async listWorkflowDefinitions(namespace: string): Promise<WorkflowDefinition[]> {
     this.check();
-    const rows = await this.db.query<DefinitionRow>(
+    const rows = await this.db.query<DefinitionDbRow>(
       'SELECT * FROM workflow_definitions WHERE namespace = $1 ORDER BY workflow_type',
       [namespace],
     );

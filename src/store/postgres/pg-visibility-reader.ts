@@ -3,53 +3,13 @@
  * dialect, the namespace as $1, the page token's keyset condition and the order with its run_id tiebreak, as
  * the SQLite reader does (../sqlite/visibility-reader.ts); the indexes are migration 0001's.
  */
-import type { ExecutionStatus } from '../../protocol/status.js';
 import type { VisibilityQuery } from '../../visibility/query-ast.js';
 import { searchAttributeFields, type SearchAttributeDefinition } from '../../visibility/search-attributes.js';
 import { compileQuery, createFieldResolver, type FieldResolver } from '../sql/compile-query.js';
-import {
-  decodePageToken,
-  encodePageToken,
-  keysetPredicate,
-  orderBySql,
-  withTiebreak,
-  type KeyValue,
-} from '../sql/keyset.js';
-import type { ExecutionSummary, ListExecutionsRequest, ListExecutionsResponse } from '../store.js';
+import { decodePageToken, encodePageToken, keysetPredicate, orderBySql, withTiebreak } from '../sql/keyset.js';
+import type { ListExecutionsRequest, ListExecutionsResponse } from '../store.js';
+import { DEFAULT_PAGE_SIZE, SUMMARY_COLUMNS, toSummary, type SummaryRow } from '../sql/rows.js';
 import type { PgSession } from './pg-db.js';
-
-const DEFAULT_PAGE_SIZE = 100;
-
-const SUMMARY_COLUMNS =
-  'namespace, workflow_id, run_id, workflow_type, task_queue, status, start_time, close_time, history_length';
-
-interface SummaryRow {
-  namespace: string;
-  workflow_id: string;
-  run_id: string;
-  workflow_type: string;
-  task_queue: string;
-  status: ExecutionStatus;
-  start_time: number;
-  close_time: number | null;
-  history_length: number;
-  [sortKey: `k${number}`]: KeyValue;
-}
-
-function toSummary(r: SummaryRow): ExecutionSummary {
-  const s: ExecutionSummary = {
-    namespace: r.namespace,
-    workflowId: r.workflow_id,
-    runId: r.run_id,
-    workflowType: r.workflow_type,
-    taskQueue: r.task_queue,
-    status: r.status,
-    startTime: r.start_time,
-    historyLength: r.history_length,
-  };
-  if (r.close_time !== null) s.closeTime = r.close_time;
-  return s;
-}
 
 export class PgVisibilityReader {
   constructor(private readonly db: PgSession) {}

@@ -29,6 +29,7 @@ import type {
   StoredSchedule,
   StuckExecution,
 } from '../store.js';
+import { toDefinition, toTaskRow, type DefinitionDbRow, type TaskDbRow } from '../sql/rows.js';
 import { InlineSink, ThreadSink } from './batch-sinks.js';
 import { isMemory, openConnection } from './connection.js';
 import { GroupCommitter } from './group-commit.js';
@@ -45,26 +46,6 @@ export interface SqliteStoreOptions {
   busyTimeoutMs?: number;
   /** Write on a separate thread (default: yes, for a file). */
   writerThread?: boolean;
-}
-
-interface TaskDbRow {
-  id: number;
-  run_id: string;
-  task_key: string;
-  namespace: string;
-  task_queue: string;
-  kind: TaskRow['kind'];
-  sticky_identity: string | null;
-  created_at: number;
-}
-
-interface DefinitionDbRow {
-  namespace: string;
-  workflow_type: string;
-  task_queue: string;
-  description: string | null;
-  defaults: string | null;
-  updated_at: number;
 }
 
 /** Statements outside group commit (reads, definitions), prepared once after the migrations. */
@@ -124,18 +105,6 @@ interface Opened {
   visibility: VisibilityReader;
   committer: GroupCommitter<WireMutation>;
   sink: InlineSink | ThreadSink;
-}
-
-function toDefinition(r: DefinitionDbRow): WorkflowDefinition {
-  const def: WorkflowDefinition = {
-    namespace: r.namespace,
-    workflowType: r.workflow_type,
-    taskQueue: r.task_queue,
-    updatedAt: r.updated_at,
-  };
-  if (r.description !== null) def.description = r.description;
-  if (r.defaults !== null) def.defaults = JSON.parse(r.defaults) as Record<string, unknown>;
-  return def;
 }
 
 /** Makes the directory entry of a new database file durable (a power cut must not lose the file itself). */
@@ -279,19 +248,7 @@ export class SqliteStore implements Store {
 
   async listTasks(afterRowId: number, limit: number): Promise<Array<TaskRow & { rowId: number }>> {
     const rows = this.open().statements.tasks.all(afterRowId, limit) as TaskDbRow[];
-    return rows.map((r) => {
-      const t: TaskRow & { rowId: number } = {
-        rowId: r.id,
-        runId: r.run_id,
-        key: r.task_key,
-        namespace: r.namespace,
-        taskQueue: r.task_queue,
-        kind: r.kind,
-        createdAt: r.created_at,
-      };
-      if (r.sticky_identity !== null) t.stickyIdentity = r.sticky_identity;
-      return t;
-    });
+    return rows.map(toTaskRow);
   }
 
   async dueTimers(dueBefore: number, limit: number): Promise<TimerRow[]> {

@@ -4,53 +4,14 @@
  * with its run_id tiebreak (and the joins that expose custom sort values) and the limit. Statements are cached by their SQL text (a UI polls the same list).
  */
 import type Database from 'better-sqlite3';
-import type { ExecutionStatus } from '../../protocol/status.js';
 import type { VisibilityQuery } from '../../visibility/query-ast.js';
 import { compileQuery, createFieldResolver, type FieldResolver } from '../sql/compile-query.js';
 import { searchAttributeFields, type SearchAttributeDefinition } from '../../visibility/search-attributes.js';
-import type { ExecutionSummary, ListExecutionsRequest, ListExecutionsResponse } from '../store.js';
-import {
-  decodePageToken,
-  encodePageToken,
-  keysetPredicate,
-  orderBySql,
-  withTiebreak,
-  type KeyValue,
-} from '../sql/keyset.js';
+import type { ListExecutionsRequest, ListExecutionsResponse } from '../store.js';
+import { DEFAULT_PAGE_SIZE, SUMMARY_COLUMNS, toSummary, type SummaryRow } from '../sql/rows.js';
+import { decodePageToken, encodePageToken, keysetPredicate, orderBySql, withTiebreak } from '../sql/keyset.js';
 
 const STATEMENT_CACHE_SIZE = 64;
-const DEFAULT_PAGE_SIZE = 100;
-
-const SUMMARY_COLUMNS =
-  'namespace, workflow_id, run_id, workflow_type, task_queue, status, start_time, close_time, history_length';
-
-interface SummaryRow {
-  namespace: string;
-  workflow_id: string;
-  run_id: string;
-  workflow_type: string;
-  task_queue: string;
-  status: ExecutionStatus;
-  start_time: number;
-  close_time: number | null;
-  history_length: number;
-  [sortKey: `k${number}`]: KeyValue;
-}
-
-function toSummary(r: SummaryRow): ExecutionSummary {
-  const s: ExecutionSummary = {
-    namespace: r.namespace,
-    workflowId: r.workflow_id,
-    runId: r.run_id,
-    workflowType: r.workflow_type,
-    taskQueue: r.task_queue,
-    status: r.status,
-    startTime: r.start_time,
-    historyLength: r.history_length,
-  };
-  if (r.close_time !== null) s.closeTime = r.close_time;
-  return s;
-}
 
 export class VisibilityReader {
   private readonly statements = new Map<string, Database.Statement>();

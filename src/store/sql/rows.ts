@@ -1,0 +1,85 @@
+/** Rows as both SQL stores read them (same tables, same column names), and what they become. */
+import type { TaskRow } from '../../engine/transition.js';
+import type { ExecutionStatus } from '../../protocol/status.js';
+import type { ExecutionSummary, WorkflowDefinition } from '../store.js';
+import type { KeyValue } from './keyset.js';
+
+export const DEFAULT_PAGE_SIZE = 100;
+
+export const SUMMARY_COLUMNS =
+  'namespace, workflow_id, run_id, workflow_type, task_queue, status, start_time, close_time, history_length';
+
+/** A visibility list row: SUMMARY_COLUMNS and the sort key as k0, k1, ... */
+export interface SummaryRow {
+  namespace: string;
+  workflow_id: string;
+  run_id: string;
+  workflow_type: string;
+  task_queue: string;
+  status: ExecutionStatus;
+  start_time: number;
+  close_time: number | null;
+  history_length: number;
+  [sortKey: `k${number}`]: KeyValue;
+}
+
+export function toSummary(r: SummaryRow): ExecutionSummary {
+  const s: ExecutionSummary = {
+    namespace: r.namespace,
+    workflowId: r.workflow_id,
+    runId: r.run_id,
+    workflowType: r.workflow_type,
+    taskQueue: r.task_queue,
+    status: r.status,
+    startTime: r.start_time,
+    historyLength: r.history_length,
+  };
+  if (r.close_time !== null) s.closeTime = r.close_time;
+  return s;
+}
+
+export interface TaskDbRow {
+  id: number;
+  run_id: string;
+  task_key: string;
+  namespace: string;
+  task_queue: string;
+  kind: TaskRow['kind'];
+  sticky_identity: string | null;
+  created_at: number;
+}
+
+export function toTaskRow(r: TaskDbRow): TaskRow & { rowId: number } {
+  const t: TaskRow & { rowId: number } = {
+    rowId: r.id,
+    runId: r.run_id,
+    key: r.task_key,
+    namespace: r.namespace,
+    taskQueue: r.task_queue,
+    kind: r.kind,
+    createdAt: r.created_at,
+  };
+  if (r.sticky_identity !== null) t.stickyIdentity = r.sticky_identity;
+  return t;
+}
+
+export interface DefinitionDbRow {
+  namespace: string;
+  workflow_type: string;
+  task_queue: string;
+  description: string | null;
+  defaults: string | null;
+  updated_at: number;
+}
+
+export function toDefinition(r: DefinitionDbRow): WorkflowDefinition {
+  const def: WorkflowDefinition = {
+    namespace: r.namespace,
+    workflowType: r.workflow_type,
+    taskQueue: r.task_queue,
+    updatedAt: r.updated_at,
+  };
+  if (r.description !== null) def.description = r.description;
+  if (r.defaults !== null) def.defaults = JSON.parse(r.defaults) as Record<string, unknown>;
+  return def;
+}
