@@ -5,7 +5,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import { fireTimer } from '../engine/timers.js';
-import type { TimerRow } from '../engine/transition.js';
+import type { TaskRow, TimerRow } from '../engine/transition.js';
 import { SCHEDULE_TIMER_KEY, scheduleTimerRunId, type Store, type WorkflowDefinition } from '../store/store.js';
 import { runSchedule } from './service/schedule-runner.js';
 import type { Clock } from './clock.js';
@@ -22,6 +22,7 @@ import { runOutboxEffect } from './service/outbox.js';
 import { NO_WRITE, RunUpdater } from './run-updater.js';
 import { TimerService } from './timer-service.js';
 import { ServerMetrics } from './metrics.js';
+import { ClusterSync } from './cluster/cluster-sync.js';
 
 export class ServerContext {
   readonly cache: RunCache;
@@ -33,6 +34,8 @@ export class ServerContext {
   readonly queries = new PendingQueries();
   readonly timers: TimerService;
   readonly metrics: ServerMetrics;
+  /** Present when other servers share the store: keeps this one in step with them. */
+  readonly cluster: ClusterSync | undefined;
   /** Workflow definitions by namespace and type; the store is the truth, this saves a read per start. */
   private readonly definitions = new Map<string, WorkflowDefinition>();
   /** Aborted when the server stops: ends long polls. */
@@ -49,6 +52,11 @@ export class ServerContext {
     this.updater = new RunUpdater(store, this.cache, clock);
     this.updater.limits = config.historyLimits;
     this.timers = new TimerService(store, clock, (row) => this.fire(row), log);
+    this.cluster = store.cluster ? new ClusterSync(this, store.cluster) : undefined;
+    if (this.cluster) {
+      const cluster = this.cluster;
+      this.updater.noticesFor = (items, schedules) => cluster.noticesFor(items, schedules);
+    }
     this.updater.beforeCommit((t) => syncMatch(this, t));
     this.metrics = new ServerMetrics({ matching: this.matching, store, clock, stuckAfterMs: config.stuckAfterMs });
     this.updater.onCommitted((transitions) => this.metrics.recordCommitted(transitions));
@@ -73,17 +81,29 @@ export class ServerContext {
   }
 
   async start(): Promise<void> {
+    // in a cluster, listen first: a task committed after the read below is heard of
+    await this.cluster?.start();
+    await this.reloadTasks();
+    // in a cluster only the leader fires timers (ClusterSync starts them when this server becomes it)
+    if (!this.cluster) await this.timers.start();
+  }
+
+  /** Rebuilds the task queues from the store's task rows. */
+  async reloadTasks(): Promise<void> {
+    const all: TaskRow[] = [];
     for (let after = 0; ;) {
       const rows = await this.store.listTasks(after, 5000);
       if (rows.length === 0) break;
-      this.matching.add(rows);
+      all.push(...rows);
       after = rows[rows.length - 1]!.rowId;
     }
-    await this.timers.start();
+    this.matching.clearQueues();
+    this.matching.add(all);
   }
 
   stop(): void {
     this.shutdown.abort();
+    void this.cluster?.stop();
     this.timers.stop();
     this.matching.releaseWaiters();
     this.closeWaiters.releaseAll();
@@ -114,5 +134,24 @@ export class ServerContext {
   async putDefinition(def: WorkflowDefinition): Promise<void> {
     await this.store.putWorkflowDefinition(def);
     this.definitions.set(`${def.namespace}\u0000${def.workflowType}`, def);
+    await this.cluster?.publish([['d', def.namespace, def.workflowType]]);
+  }
+
+  /** Another server changed a definition: the next start reads it from the store. */
+  forgetDefinition(namespace: string, workflowType: string): void {
+    this.definitions.delete(`${namespace}\u0000${workflowType}`);
+  }
+
+  forgetDefinitions(): void {
+    this.definitions.clear();
+  }
+
+  /** Workers of a task queue (one, or all seen until `at`) are asked to stop; their waiting polls answer now. */
+  applyWorkerStop(namespace: string, taskQueue: string, identity: string | undefined, at: number): void {
+    this.pollers.requestStop(namespace, taskQueue, identity, at);
+    this.matching.releaseWaiters(
+      (w) =>
+        w.namespace === namespace && w.taskQueue === taskQueue && (identity === undefined || w.identity === identity),
+    );
   }
 }

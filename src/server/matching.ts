@@ -106,9 +106,9 @@ export class Matching {
 
   /**
    * Hands a query to a worker of its task queue: the one that has the run cached when it is waiting right now,
-   * else any waiting one, else the first to poll.
+   * else any waiting one, else the first to poll. True when a waiting poll took it now.
    */
-  addQuery(q: QueryTask, cachedBy: string | undefined): void {
+  addQuery(q: QueryTask, cachedBy: string | undefined): boolean {
     const byIdentity = cachedBy === undefined ? undefined : this.waitersByIdentity.get(qkey(q.namespace, cachedBy));
     for (const candidates of [byIdentity, this.waiters.get(qkey(q.namespace, q.taskQueue))]) {
       for (const w of candidates ?? []) {
@@ -118,15 +118,23 @@ export class Matching {
           activityTasks: [],
           ready: { workflowTasks: [], activityTasks: [], queryTasks: [q] },
         });
-        return;
+        return true;
       }
     }
     this.queue(this.queryQueues, qkey(q.namespace, q.taskQueue)).push(q);
+    return false;
   }
 
   /** Forgets a queued query nobody waits for any more. */
   dropQuery(q: QueryTask): void {
     this.queryQueues.get(qkey(q.namespace, q.taskQueue))?.remove(q);
+  }
+
+  /** Empties the task queues (before they are read again from the store); waiting polls stay. */
+  clearQueues(): void {
+    this.workflowQueues.clear();
+    this.activityQueues.clear();
+    this.stickyQueues.clear();
   }
 
   /** Takes what is available now for this poller (queries, then sticky tasks, then the rest). */

@@ -55,6 +55,8 @@ export class RunUpdater {
   private readonly hooks: BeforeCommitHook[] = [];
   /** History limits every transition applies (server configuration). */
   limits: HistoryLimits = DEFAULT_HISTORY_LIMITS;
+  /** In a cluster: the notices each commit publishes to the other servers (ClusterSync). */
+  noticesFor: ((items: readonly CommitItem[], schedules: readonly ScheduleWrite[]) => string[]) | undefined;
 
   constructor(
     private readonly store: Store,
@@ -199,7 +201,13 @@ export class RunUpdater {
       });
     });
     try {
-      await this.store.commit({ executions: writes, currentRuns, ...(schedules.length ? { schedules } : {}) });
+      const notices = this.noticesFor?.(items, schedules);
+      await this.store.commit({
+        executions: writes,
+        currentRuns,
+        ...(schedules.length ? { schedules } : {}),
+        ...(notices?.length ? { notices } : {}),
+      });
     } catch (e) {
       for (const { transition: t } of items) this.cache.invalidate(t.state.runId);
       throw e;

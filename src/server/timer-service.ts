@@ -73,7 +73,8 @@ export class TimerService {
   private cancelWake: (() => void) | undefined;
   private wakeAt = Infinity;
   private inFlight = 0;
-  private stopped = false;
+  /** Until start() (and after stop()) nothing is kept or fired: in a cluster, only the leader runs. */
+  private stopped = true;
   private loading: Promise<void> | undefined;
 
   constructor(
@@ -84,18 +85,23 @@ export class TimerService {
   ) {}
 
   async start(): Promise<void> {
+    this.stopped = false;
     await this.load();
   }
 
   stop(): void {
     this.stopped = true;
     this.cancelWake?.();
+    this.cancelWake = undefined;
+    this.wakeAt = Infinity;
     this.heap.clear();
     this.live.clear();
+    this.windowEnd = 0;
   }
 
   /** Timers committed by a transition. */
   add(rows: readonly TimerRow[]): void {
+    if (this.stopped) return;
     for (const r of rows) {
       if (r.dueAt > this.windowEnd) continue; // the next load picks it up
       this.live.set(rowKey(r), r.dueAt);
@@ -127,7 +133,10 @@ export class TimerService {
     if (this.loading) return this.loading;
     this.loading = (async () => {
       const now = this.clock.now();
+      // timers committed while the read is in flight may be missing from it: keep them from now on
+      this.windowEnd = Math.max(this.windowEnd, now + WINDOW_MS);
       const rows = await this.store.dueTimers(now + WINDOW_MS, LOAD_LIMIT);
+      if (this.stopped) return;
       // a full page means more rows may be due before the window end: only trust up to the last one
       this.windowEnd = rows.length === LOAD_LIMIT ? rows[rows.length - 1]!.dueAt : now + WINDOW_MS;
       // merge: timers added while the read was in flight are already live

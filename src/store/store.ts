@@ -73,6 +73,56 @@ export interface Mutation {
   executions: ExecutionWrite[];
   currentRuns?: CurrentRunWrite[];
   schedules?: ScheduleWrite[];
+  /**
+   * Change notices for the other servers on the same database (src/server/cluster/notices.ts), published
+   * with the mutation: they are delivered if and only if it commits. Stores without a cluster link ignore them.
+   */
+  notices?: string[];
+}
+
+/** A worker polling a task queue, as every server of a cluster sees it. */
+export interface ClusterPoller {
+  namespace: string;
+  taskQueue: string;
+  identity: string;
+  buildId?: string;
+  firstSeenTime: number;
+  lastAccessTime: number;
+}
+
+/** What a cluster link tells the server it belongs to. */
+export interface ClusterHandlers {
+  /** A notice published by any server (this one's included), in commit order. */
+  notice(payload: string): void;
+  /** The link was lost and is back: notices in between are lost, and what they would have said must be reread. */
+  reset(): void;
+  /** This server became the one that fires timers and schedules (true), or stopped being it (false). */
+  leader(isLeader: boolean): void;
+  /** Something went wrong on the link (it recovers by itself); for the log. */
+  error(message: string, err: unknown): void;
+}
+
+/**
+ * How the servers sharing one database keep in step (PostgreSQL: LISTEN/NOTIFY, a session advisory lock for
+ * the leader, and tables for what does not fit a notice). A store used by one server only has none.
+ */
+export interface ClusterLink {
+  /** Listens for notices and competes for the leadership until stop(); resolves once it listens. */
+  start(handlers: ClusterHandlers): Promise<void>;
+  stop(): Promise<void>;
+  /** Publishes notices outside any mutation (delivered to the servers listening now). */
+  publish(notices: string[]): Promise<void>;
+  /** Stores a message too large for a notice; the notice carries its id. */
+  putMessage(body: string): Promise<string>;
+  getMessage(id: string): Promise<string | undefined>;
+  /** Records that these workers polled (throttled by the caller). */
+  touchPollers(pollers: ClusterPoller[]): Promise<void>;
+  /** Workers seen on a task queue since `since` (any server). */
+  pollers(namespace: string, taskQueue: string, since: number): Promise<ClusterPoller[]>;
+  /** Task queues of a namespace with workers seen since `since` (any server). */
+  taskQueues(namespace: string, since: number): Promise<string[]>;
+  /** Leader's housekeeping: forgets messages and pollers older than `before`. */
+  sweep(before: number): Promise<void>;
 }
 
 /** The timer row that wakes a schedule: run id `sched:<namespace>:<scheduleId>`, key `wake`. */
@@ -167,6 +217,8 @@ export interface WorkflowDefinition {
 
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
+  /** Present when several servers may share this store (PostgreSQL). */
+  readonly cluster?: ClusterLink;
   /** Applies pending migrations. */
   init(): Promise<void>;
   /** Flushes pending commits and closes. */

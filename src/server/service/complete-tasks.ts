@@ -94,11 +94,13 @@ async function completeOne(
 ): Promise<void> {
   if (c.kind === 'queryCompleted') {
     checkPayload(c.result, 'result', ctx.config.payloadLimitBytes);
-    ctx.queries.answer(c.taskToken, {
+    const answer = {
       ...(c.result !== undefined ? { result: c.result } : {}),
       ...(c.failure ? { failure: sanitizeFailure(c.failure) } : {}),
       ...(c.notRegistered ? { notRegistered: true } : {}),
-    });
+    };
+    // nobody here waits for it: in a cluster, the query may have come in through another server
+    if (!ctx.queries.answer(c.taskToken, answer)) ctx.cluster?.publishAnswer(c.taskToken, answer);
     return;
   }
   const token = decodeTaskToken(c.taskToken);

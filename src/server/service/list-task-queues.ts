@@ -7,6 +7,8 @@ import { describeTaskQueue } from './task-queues.js';
 export async function listTaskQueues(ctx: ServerContext, namespace: string): Promise<ListTaskQueuesResponse> {
   const names = new Set(ctx.pollers.taskQueues(namespace));
   for (const def of await ctx.store.listWorkflowDefinitions(namespace)) names.add(def.taskQueue);
-  const taskQueues = [...names].sort().map((name) => describeTaskQueue(ctx, namespace, name));
+  if (ctx.cluster)
+    for (const q of await ctx.cluster.taskQueues(namespace, ctx.clock.now() - ctx.config.pollerExpiryMs)) names.add(q);
+  const taskQueues = await Promise.all([...names].sort().map((name) => describeTaskQueue(ctx, namespace, name)));
   return { taskQueues };
 }

@@ -16,6 +16,14 @@ export async function pollTasks(
 ): Promise<PollResponse> {
   const now = ctx.clock.now();
   const poller = ctx.pollers.touch(namespace, taskQueue, req.identity, now, req.buildId);
+  ctx.cluster?.touchPoller({
+    namespace,
+    taskQueue,
+    identity: req.identity,
+    ...(req.buildId !== undefined ? { buildId: req.buildId } : {}),
+    firstSeenTime: poller.firstSeenTime,
+    lastAccessTime: now,
+  });
   if (ctx.pollers.shouldStop(namespace, taskQueue, req.identity))
     return { workflowTasks: [], activityTasks: [], shutdownRequested: true };
   const timeoutMs = Math.min(req.timeoutMs ?? ctx.config.pollTimeoutMs, ctx.config.pollTimeoutMs);

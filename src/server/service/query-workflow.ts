@@ -40,6 +40,14 @@ export class PendingQueries {
   }
 }
 
+/** Whether a worker polls the task queue now or did recently, on this server or (in a cluster) on another. */
+async function hasRecentWorker(ctx: ServerContext, namespace: string, taskQueue: string): Promise<boolean> {
+  const now = ctx.clock.now();
+  const within = ctx.config.pollTimeoutMs + 10_000;
+  if (ctx.pollers.hasRecentPoller(namespace, taskQueue, now, within)) return true;
+  return ctx.cluster !== undefined && (await ctx.cluster.pollers(namespace, taskQueue, now - within)).length > 0;
+}
+
 export async function queryWorkflow(
   ctx: ServerContext,
   namespace: string,
@@ -49,9 +57,8 @@ export async function queryWorkflow(
 ): Promise<QueryWorkflowResponse> {
   checkPayload(req.args, 'args', ctx.config.payloadLimitBytes);
   const { state } = await loadRun(ctx, namespace, workflowId, req.runId);
-  // as Temporal ("no poller seen for task queue recently"): with no worker to answer, fail at once. Pollers are
-  // known to this server only (a cluster of servers must share them; issue 10).
-  if (!ctx.pollers.hasRecentPoller(namespace, state.taskQueue, ctx.clock.now(), ctx.config.pollTimeoutMs + 10_000))
+  // as Temporal ("no poller seen for task queue recently"): with no worker to answer, fail at once
+  if (!(await hasRecentWorker(ctx, namespace, state.taskQueue)))
     throw new ApiError(
       'NO_WORKERS',
       `no worker polls task queue ${JSON.stringify(state.taskQueue)}: a query is answered by a running worker of the workflow's task queue`,
@@ -68,7 +75,9 @@ export async function queryWorkflow(
     args: req.args ?? [],
   };
   const answered = ctx.queries.wait(task.queryId);
-  ctx.matching.addQuery(task, state.status === 'Running' ? state.stickyIdentity : undefined);
+  const cachedBy = state.status === 'Running' ? state.stickyIdentity : undefined;
+  // no worker of this server took it at once: in a cluster, a worker polling another server may
+  if (!ctx.matching.addQuery(task, cachedBy)) ctx.cluster?.publishQuery(task, cachedBy);
   let timer: NodeJS.Timeout | undefined;
   const onAbort = (): void =>
     void ctx.queries.answer(task.queryId, { failure: { kind: 'cancelled', message: 'the caller went away' } });

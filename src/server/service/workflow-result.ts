@@ -67,7 +67,8 @@ export async function waitWorkflowResults(
   if (!closed) return { results };
   await new Promise((r) => setImmediate(r)); // let runs closing in the same turn join this answer
   for (const r of running) {
-    const state = ctx.cache.peek(r.runId)?.state;
+    // a run another server closed was dropped from the cache when its notice came: read it again
+    const state = (ctx.cache.peek(r.runId) ?? (await ctx.cache.get(r.runId).catch(() => undefined)))?.state;
     if (state && state.status !== 'Running')
       results.push({ workflowId: r.workflowId, ...(r.asked ? { runId: r.asked } : {}), outcome: outcomeOf(state) });
   }

@@ -40,7 +40,7 @@ const INT8_OID = 20;
 // epoch milliseconds, versions, ids: all far below 2^53
 const parseInt8 = (v: string): number => Number(v);
 
-const typeParsers = {
+export const typeParsers = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
     oid === INT8_OID ? parseInt8 : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
 };

@@ -35,6 +35,7 @@ import {
 } from '../store.js';
 import { toDefinition, toTaskRow, type DefinitionDbRow, type TaskDbRow } from '../sql/rows.js';
 import { openPgDb, type PgDb, type PgSession } from './pg-db.js';
+import { PgClusterLink } from './pg-cluster.js';
 import { MIGRATION_LOCK_KEY, PgMigrationDriver } from './pg-migration-driver.js';
 import { PgVisibilityReader } from './pg-visibility-reader.js';
 
@@ -69,6 +70,8 @@ export class PgStore implements Store {
   private readonly db: PgDb;
   private readonly visibility: PgVisibilityReader;
   private readonly committer: GroupCommitter<WireMutation>;
+  /** How the servers sharing this database hear each other (started by the server, not by the store). */
+  readonly cluster: PgClusterLink;
   private initialised = false;
   private closed = false;
   /** This build's migrations, read once. */
@@ -77,6 +80,7 @@ export class PgStore implements Store {
   constructor(options: PgStoreOptions) {
     this.db = openPgDb(options.url, { poolSize: options.poolSize ?? 10 });
     this.visibility = new PgVisibilityReader(this.db);
+    this.cluster = new PgClusterLink({ url: options.url, db: this.db });
     this.committer = new GroupCommitter<WireMutation>({ write: (batch) => this.writeBatch(batch) });
   }
 
@@ -102,6 +106,7 @@ export class PgStore implements Store {
     if (this.closed) return;
     this.closed = true;
     try {
+      await this.cluster.stop();
       await this.committer.close(new Error('the store is closed'));
     } finally {
       await this.db.end();

@@ -53,6 +53,8 @@ export interface WireMutation {
   searchAttributeDefinitions?: SearchAttributeDefinition[];
   /** [namespace, scheduleId, JSON of the state, expectedVersion, deleted, wakeAt] */
   schedules?: Array<[string, string, string, number, boolean, number | null]>;
+  /** Notices published if the mutation commits (PostgreSQL's NOTIFY; SQLite has no other servers). */
+  notices?: string[];
 }
 
 function bufferedRows(s: ExecutionState, change: ExecutionWrite['bufferedEvents']): WireExecution['buffered'] {
@@ -113,6 +115,7 @@ export function toWire(m: Mutation): WireMutation {
       };
     }),
     currentRuns: (m.currentRuns ?? []).map((c) => [c.namespace, c.workflowId, c.runId, c.status, c.expectedRunId]),
+    ...(m.notices?.length ? { notices: m.notices } : {}),
     ...(m.schedules?.length
       ? {
           schedules: m.schedules.map((w): [string, string, string, number, boolean, number | null] => [

@@ -1,0 +1,136 @@
+/**
+ * Several servers on one PostgreSQL database, in this process: any server accepts any request, a worker
+ * polling one gets the tasks another made, results, signals, queries and updates cross servers, and timers
+ * go on when the server firing them stops. (test/cluster-crash.test.ts does the same with processes and
+ * SIGKILL.)
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import * as activities from './fixtures/activities.js';
+import { addSignal, finishSignal, totalQuery } from './fixtures/messages.js';
+import { fixture, startTestServer, startWorker, uid, waitFor, type TestServer } from './helpers.js';
+import { createTestDatabase, describePg, type TestDatabase } from '../src/store/postgres/test-pg.js';
+
+const TQ = 'it-cluster';
+const TQ_CHILDREN = 'it-cluster-children';
+
+await describePg('a cluster: three servers on one PostgreSQL database', () => {
+  let db: TestDatabase;
+  let servers: TestServer[] = [];
+  let stopWorker: (() => Promise<void>) | undefined;
+  let stopChildWorker: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    const started = await Promise.all([0, 1, 2].map(() => startTestServer({ db: db.url })));
+    // the worker polls one server only, not the leader (that one is stopped last)
+    await waitFor(() => started.some((s) => s.server.context.cluster?.isLeader), 10_000, 'a leader');
+    started.sort((a, b) => Number(a.server.context.cluster!.isLeader) - Number(b.server.context.cluster!.isLeader));
+    servers = started;
+    ({ stop: stopWorker } = await startWorker(servers[0]!, {
+      taskQueue: TQ,
+      workflowsPath: fixture('workflows.ts'),
+      activities,
+    }));
+    // a second worker, of other workflows, on another server
+    ({ stop: stopChildWorker } = await startWorker(servers[1]!, {
+      taskQueue: TQ_CHILDREN,
+      workflowsPath: fixture('children.ts'),
+      activities,
+    }));
+  });
+  afterAll(async () => {
+    await stopWorker?.();
+    await stopChildWorker?.();
+    for (const s of servers) await s.stop().catch(() => undefined);
+    await db?.drop();
+  });
+
+  const leaderIndex = (): number => servers.findIndex((s) => s.server.context.cluster?.isLeader === true);
+
+  it('exactly one server leads (fires timers and schedules)', async () => {
+    await waitFor(() => leaderIndex() >= 0, 10_000, 'a leader');
+    expect(servers.filter((s) => s.server.context.cluster?.isLeader).length).toBe(1);
+  });
+
+  it('a start on one server runs on a worker polling another, and a third answers the result', async () => {
+    const workflowId = uid('x');
+    await servers[1]!.client.workflow.start('sequential', { taskQueue: TQ, workflowId, args: [3] });
+    const started = Date.now();
+    expect(await servers[2]!.client.workflow.getHandle(workflowId).result()).toBe(9);
+    expect(Date.now() - started).toBeLessThan(5000);
+    const { events } = await servers[2]!.client.workflow.getHandle(workflowId).fetchHistory();
+    expect(events.filter((e) => e.eventType === 'ActivityTaskCompleted')).toHaveLength(3);
+  });
+
+  it('many workflows started across all servers each complete once', async () => {
+    const ids = Array.from({ length: 60 }, () => uid('many'));
+    await Promise.all(
+      ids.map((workflowId, i) =>
+        servers[i % 3]!.client.workflow.start('sequential', { taskQueue: TQ, workflowId, args: [i] }),
+      ),
+    );
+    const results = await Promise.all(
+      ids.map((workflowId, i) => servers[(i + 1) % 3]!.client.workflow.getHandle(workflowId).result()),
+    );
+    expect(results).toEqual(ids.map((_, i) => (i + 1) * 2 + 1));
+    for (const workflowId of ids.slice(0, 10)) {
+      const { events } = await servers[2]!.client.workflow.getHandle(workflowId).fetchHistory();
+      expect(events.filter((e) => e.eventType === 'ActivityTaskStarted')).toHaveLength(3);
+      expect(events.filter((e) => e.eventType === 'WorkflowExecutionCompleted')).toHaveLength(1);
+    }
+  });
+
+  it('timers fire, whichever server made them', async () => {
+    const handles = await Promise.all(
+      [0, 1, 2].map((i) =>
+        servers[i]!.client.workflow.start('sleeper', { taskQueue: TQ, workflowId: uid('sleep'), args: [300] }),
+      ),
+    );
+    expect(await Promise.all(handles.map((h) => h.result()))).toEqual(['woke', 'woke', 'woke']);
+  });
+
+  it('signals and queries through servers the worker does not poll', async () => {
+    const workflowId = uid('sum');
+    await servers[1]!.client.workflow.start('summer', { taskQueue: TQ, workflowId, args: [10] });
+    const viaB = servers[1]!.client.workflow.getHandle(workflowId);
+    const viaC = servers[2]!.client.workflow.getHandle(workflowId);
+    for (const v of [1, 2, 3, 4]) await (v % 2 ? viaB : viaC).signal(addSignal, v);
+    await waitFor(async () => (await viaC.query(totalQuery)) === 10, 10_000, 'the query to see the signals');
+    expect(await viaB.query(totalQuery)).toBe(10);
+    await viaC.signal(finishSignal);
+    expect(await viaB.result()).toBe(10);
+  });
+
+  it('a child workflow started through another server', async () => {
+    const handle = await servers[2]!.client.workflow.start('parentOfOne', {
+      taskQueue: TQ_CHILDREN,
+      workflowId: uid('parent'),
+      args: [41],
+    });
+    expect((await servers[1]!.client.workflow.getHandle(handle.workflowId).result()) as unknown).toMatchObject({
+      result: 42,
+    });
+  });
+
+  it('every server lists the worker that polls one of them', async () => {
+    for (const s of servers) {
+      const q = await s.client.taskQueue.describe(TQ);
+      expect(q.pollers.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('when the leader stops, another server fires the timers within seconds', async () => {
+    expect(leaderIndex()).toBe(2);
+    const handle = await servers[1]!.client.workflow.start('sleeper', {
+      taskQueue: TQ,
+      workflowId: uid('failover'),
+      args: [1500],
+    });
+    await servers[2]!.stop();
+    servers = servers.slice(0, 2);
+    const stopped = Date.now();
+    await waitFor(() => leaderIndex() >= 0, 5000, 'another leader');
+    expect(await handle.result()).toBe('woke');
+    expect(Date.now() - stopped).toBeLessThan(5000);
+    expect(servers.filter((s) => s.server.context.cluster?.isLeader).length).toBe(1);
+  });
+});
