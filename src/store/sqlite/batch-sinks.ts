@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
-import { StoreConflictError } from '../store.js';
+import { StoreConflictError, StoreUnavailableError } from '../store.js';
 import type { ConnectionSettings } from './connection.js';
 import type { BatchOutcome, BatchSink } from './group-commit.js';
 import { MutationWriter } from './mutation-writer.js';
@@ -15,6 +15,7 @@ import type { SerialisedError, WriterRequest, WriterResponse } from './writer-th
 
 function revive(e: SerialisedError): Error {
   if (e.name === 'StoreConflictError') return new StoreConflictError(e.message);
+  if (e.name === 'StoreUnavailableError') return new StoreUnavailableError(e.message);
   const err = new Error(e.message);
   err.name = e.name;
   return err;
@@ -43,47 +44,71 @@ function startWriterThread(settings: ConnectionSettings): Worker {
   return new Worker(boot, { eval: true, workerData: settings });
 }
 
+/**
+ * Batches to the writer thread. A thread that dies (it should not: SQLite's errors, disk full included, are
+ * answers, not crashes) fails the batches it held, and the next batch starts a new one.
+ */
 export class ThreadSink implements BatchSink<WireMutation> {
-  private readonly worker: Worker;
+  private worker: Worker | undefined;
   private nextId = 1;
   private readonly waiting = new Map<number, { resolve: (o: BatchOutcome) => void; reject: (e: Error) => void }>();
-  private broken: Error | undefined;
-  private readonly exited: Promise<void>;
+  private closing = false;
+  private exited: Promise<void> = Promise.resolve();
+  /** Threads started (1 unless one died). */
+  threadsStarted = 0;
 
-  constructor(settings: ConnectionSettings) {
-    this.worker = startWriterThread(settings);
-    this.worker.on('message', (msg: WriterResponse) => {
+  constructor(private readonly settings: ConnectionSettings) {
+    this.start();
+  }
+
+  private start(): Worker {
+    const worker = startWriterThread(this.settings);
+    this.threadsStarted++;
+    this.worker = worker;
+    worker.on('message', (msg: WriterResponse) => {
       const w = this.waiting.get(msg.id);
       if (!w) return;
       this.waiting.delete(msg.id);
       if ('error' in msg) w.reject(revive(msg.error));
       else w.resolve(msg.outcome.map((e) => (e ? revive(e) : undefined)));
     });
-    const fail = (err: Error): void => {
-      this.broken ??= err;
-      for (const w of this.waiting.values()) w.reject(err);
-      this.waiting.clear();
-    };
-    this.worker.on('error', (e) => fail(e));
+    let failure: Error | undefined;
+    worker.on('error', (e) => (failure ??= e));
     this.exited = new Promise((resolve) =>
-      this.worker.on('exit', (code) => {
-        fail(new Error(`the SQLite writer thread exited (code ${code})`));
+      worker.on('exit', (code) => {
+        if (this.worker === worker) this.worker = undefined;
+        // whether the batches in flight committed is unknown: not StoreUnavailableError (which says they did not)
+        const err = new Error(
+          `the SQLite writer thread exited (code ${code}${failure ? `: ${failure.message}` : ''})`,
+          failure ? { cause: failure } : undefined,
+        );
+        for (const w of this.waiting.values()) w.reject(err);
+        this.waiting.clear();
         resolve();
       }),
     );
+    return worker;
   }
 
   write(batch: WireMutation[]): Promise<BatchOutcome> {
-    if (this.broken) return Promise.reject(this.broken);
+    if (this.closing) return Promise.reject(new Error('the store is closed'));
+    const worker = this.worker ?? this.start();
     return new Promise((resolve, reject) => {
       const id = this.nextId++;
       this.waiting.set(id, { resolve, reject });
-      this.worker.postMessage({ id, batch } satisfies WriterRequest);
+      worker.postMessage({ id, batch } satisfies WriterRequest);
     });
   }
 
+  /** Ends the thread as if it had crashed (tests). */
+  async kill(): Promise<void> {
+    await this.worker?.terminate();
+    await this.exited;
+  }
+
   async close(): Promise<void> {
-    if (!this.broken) this.worker.postMessage({ close: true } satisfies WriterRequest);
+    this.closing = true;
+    this.worker?.postMessage({ close: true } satisfies WriterRequest);
     await this.exited;
   }
 }

@@ -8,6 +8,7 @@ import type Database from 'better-sqlite3';
 import { SCHEDULE_TIMER_KEY, StoreConflictError, scheduleTimerRunId, type WorkflowDefinition } from '../store.js';
 import type { BatchOutcome } from './group-commit.js';
 import type { WireExecution, WireMutation } from './wire-mutation.js';
+import { toWriteFault } from './write-faults.js';
 
 function asError(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
@@ -143,7 +144,17 @@ export class MutationWriter {
    * with a savepoint around each mutation. Both runs see the same database, so they decide the same way.
    */
   writeBatch(mutations: readonly WireMutation[]): BatchOutcome {
-    return this.writeWithoutSavepoints(mutations) ?? this.writeWithSavepoints(mutations);
+    let outcome: BatchOutcome;
+    try {
+      outcome = this.writeWithoutSavepoints(mutations) ?? this.writeWithSavepoints(mutations);
+    } catch (err) {
+      throw toWriteFault(err, this.db.name); // disk full: StoreUnavailableError, nothing of the batch committed
+    }
+    for (let i = 0; i < outcome.length; i++) {
+      const err = outcome[i];
+      if (err) outcome[i] = asError(toWriteFault(err, this.db.name));
+    }
+    return outcome;
   }
 
   /** Undefined when a mutation failed after it had written: the transaction was rolled back. */
@@ -183,6 +194,8 @@ export class MutationWriter {
           this.apply(mutations[i]!);
           this.release.run();
         } catch (err) {
+          // SQLITE_FULL and I/O errors may have rolled the whole transaction back: then nothing is committed
+          if (!this.db.inTransaction) throw err;
           // If this fails too, the transaction is beyond repair: the outer catch rolls back the whole batch.
           this.rollbackTo.run();
           this.release.run();

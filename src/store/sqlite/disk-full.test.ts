@@ -1,0 +1,122 @@
+/**
+ * A full disk under the SQLite store: commit() rejects with StoreUnavailableError naming the file, reads go
+ * on, nothing acknowledged is lost, and the same store writes again once space returns.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startMutation } from '../conformance-fixtures.js';
+import { StoreUnavailableError } from '../store.js';
+import type { ThreadSink } from './batch-sinks.js';
+import { SqliteStore } from './sqlite-store.js';
+import { describeSmallDisk, mountSmallDisk, type SmallDisk } from './test-tmpfs.js';
+
+const open: SqliteStore[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((s) => s.close()));
+});
+
+async function openStore(file: string, opts: { writerThread?: boolean } = {}): Promise<SqliteStore> {
+  const s = new SqliteStore({ path: file, ...opts });
+  open.push(s);
+  await s.init();
+  return s;
+}
+
+async function expectUnavailable(p: Promise<unknown>, file: string): Promise<void> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(StoreUnavailableError);
+  expect((err as Error).message).toContain('disk full');
+  expect((err as Error).message).toContain(file);
+}
+
+describe('SQLite store, database at its size limit (SQLITE_FULL without a full disk)', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'weft-full-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('rejects commits with StoreUnavailableError and writes again when the limit is raised', async () => {
+    const file = path.join(dir, 'limit.db');
+    const store = await openStore(file, { writerThread: false });
+    await store.commit(startMutation('before'));
+    const pages = store.database.pragma('page_count', { simple: true }) as number;
+    store.database.pragma(`max_page_count = ${pages}`);
+    await expectUnavailable(store.commit(startMutation('big', {}, 400)), file);
+    // a batch of several: every one is refused, none half-written
+    await Promise.all(['a', 'b', 'c'].map((id) => expectUnavailable(store.commit(startMutation(id, {}, 400)), file)));
+    expect(store.database.inTransaction).toBe(false);
+    expect(await store.getExecution('before')).toBeDefined();
+    expect(await store.getExecution('big')).toBeUndefined();
+
+    store.database.pragma(`max_page_count = ${pages * 100}`);
+    await store.commit(startMutation('big', {}, 400));
+    expect((await store.readEvents('big', 1, 400)).length).toBe(400);
+  });
+});
+
+describeSmallDisk('SQLite store on a full disk (tmpfs)', () => {
+  let disk: SmallDisk;
+  beforeAll(() => {
+    disk = mountSmallDisk(8);
+  });
+  afterAll(() => disk?.unmount());
+
+  it('answers StoreUnavailableError while the disk is full, reads go on, writes resume once space returns', async () => {
+    const file = path.join(disk.dir, 'weft.db');
+    const store = await openStore(file);
+    for (let i = 0; i < 5; i++) await store.commit(startMutation(`early-${i}`, {}, 50));
+
+    expect(disk.fill()).toBeGreaterThan(0);
+    expect(disk.available()).toBe(0);
+    await expectUnavailable(store.commit(startMutation('refused', {}, 400)), file);
+    await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        expectUnavailable(store.commit(startMutation(`refused-${i}`, {}, 400)), file),
+      ),
+    );
+    // reads answer from what was committed
+    for (let i = 0; i < 5; i++) expect((await store.readEvents(`early-${i}`, 1, 50)).length).toBe(50);
+    expect(await store.getExecution('refused')).toBeUndefined();
+    await store.ping();
+
+    disk.free();
+    await store.commit(startMutation('refused', {}, 400));
+    await Promise.all(Array.from({ length: 10 }, (_, i) => store.commit(startMutation(`after-${i}`, {}, 50))));
+    await store.close();
+
+    // every acknowledged commit is there, in a sound file
+    const reopened = await openStore(file);
+    expect(reopened.database.pragma('integrity_check', { simple: true })).toBe('ok');
+    for (const id of ['refused', ...Array.from({ length: 5 }, (_, i) => `early-${i}`)])
+      expect(await reopened.getExecution(id), id).toBeDefined();
+    for (let i = 0; i < 10; i++) {
+      expect(await reopened.getExecution(`after-${i}`)).toBeDefined();
+      expect(await reopened.getExecution(`refused-${i}`)).toBeUndefined();
+    }
+  });
+});
+
+describe('SQLite writer thread', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'weft-writer-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('is started again after it died, and the store writes on', async () => {
+    const store = await openStore(path.join(dir, 'restart.db'));
+    await store.commit(startMutation('one'));
+    const sink = (store as unknown as { opened: { sink: ThreadSink } }).opened.sink;
+    await sink.kill();
+    await store.commit(startMutation('two'));
+    expect(sink.threadsStarted).toBe(2);
+    expect(await store.getExecution('one')).toBeDefined();
+    expect(await store.getExecution('two')).toBeDefined();
+  });
+});
