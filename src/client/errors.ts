@@ -20,6 +20,14 @@ export class ConnectionError extends WeftFailure {
   }
 }
 
+/**
+ * Worth trying again: the server could not be reached, or it answered 503 (its store is unavailable for now,
+ * as Temporal's UNAVAILABLE). Only for calls that are safe to repeat.
+ */
+export function isTransient(e: unknown): boolean {
+  return e instanceof ConnectionError || (e instanceof ServiceError && e.status === 503);
+}
+
 export class WorkflowNotFoundError extends ServiceError {
   constructor(
     message: string,

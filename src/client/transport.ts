@@ -5,7 +5,7 @@
  */
 import { Pool, errors as undiciErrors } from 'undici';
 import { fillPath, IDEMPOTENT, ROUTES, type OperationId } from '../protocol/routes.js';
-import { ConnectionError, ServiceError } from './errors.js';
+import { ConnectionError, isTransient, ServiceError } from './errors.js';
 
 export interface CallRequest {
   params: Record<string, string>;
@@ -37,15 +37,14 @@ const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
     signal?.addEventListener('abort', done, { once: true });
   });
 
-/** Retries a call while the server is unreachable, with jittered exponential backoff. */
+/** Retries a call while the server is unreachable (or its store is), with jittered exponential backoff. */
 export async function withReconnect<T>(op: OperationId, fn: () => Promise<T>, opts: CallOptions = {}): Promise<T> {
   const deadline = Date.now() + (opts.retryForMs ?? 30_000);
   for (let attempt = 0; ; attempt++) {
     try {
       return await fn();
     } catch (e) {
-      if (!(e instanceof ConnectionError) || !IDEMPOTENT.has(op) || opts.signal?.aborted || Date.now() >= deadline)
-        throw e;
+      if (!isTransient(e) || !IDEMPOTENT.has(op) || opts.signal?.aborted || Date.now() >= deadline) throw e;
       const delay = Math.min(100 * 2 ** attempt, 2000) * (0.5 + Math.random() / 2);
       await sleep(delay, opts.signal);
     }

@@ -7,7 +7,7 @@
  */
 import type { Logger } from '../common/logger.js';
 import type { ActivityTask, CompleteTasksResponse, TaskCompletion, WorkflowTask } from '../protocol/tasks.js';
-import { ConnectionError } from '../client/errors.js';
+import { isTransient } from '../client/errors.js';
 import type { Transport } from '../client/transport.js';
 import type { Slots } from './slots.js';
 
@@ -140,8 +140,12 @@ export class CompletionBatcher {
           { retryForMs: 0 },
         );
       } catch (e) {
-        if (!(e instanceof ConnectionError) || Date.now() > deadline) throw e;
-        if (attempt === 0) opts.log.warn({ error: e.message }, 'server unreachable; retrying task completions');
+        if (!isTransient(e) || Date.now() > deadline) throw e;
+        if (attempt === 0)
+          opts.log.warn(
+            { error: (e as Error).message },
+            'server (or its store) unavailable; retrying task completions',
+          );
         await new Promise((r) => setTimeout(r, Math.min(200 * 2 ** attempt, 5000) * (0.5 + Math.random() / 2)));
       }
     }
