@@ -12,6 +12,8 @@ export default defineConfig({
   },
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    // they stop and restart PostgreSQL: run alone, last (vitest.faults.config.ts)
+    exclude: ['**/node_modules/**', 'test/cluster-crash.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',

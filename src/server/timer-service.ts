@@ -17,6 +17,10 @@ export type FireTimer = (row: TimerRow) => Promise<void>;
 const WINDOW_MS = 60_000;
 const LOAD_LIMIT = 10_000;
 const MAX_IN_FLIGHT = 2_000;
+/** A timer whose fire failed (the store was unavailable) is tried again after this. */
+const FIRE_RETRY_MS = 1000;
+/** A failed read of the due timers is tried again after this. */
+const LOAD_RETRY_MS = 1000;
 
 class MinHeap {
   private readonly a: TimerRow[] = [];
@@ -76,6 +80,8 @@ export class TimerService {
   /** Until start() (and after stop()) nothing is kept or fired: in a cluster, only the leader runs. */
   private stopped = true;
   private loading: Promise<void> | undefined;
+  /** Counts loads and stops: a load whose number is no longer current was overtaken. */
+  private loadGen = 0;
 
   constructor(
     private readonly store: Store,
@@ -84,9 +90,15 @@ export class TimerService {
     private readonly log: Logger,
   ) {}
 
+  /** Loads the due timers and fires them from now on; a failed load is tried again every second. */
   async start(): Promise<void> {
     this.stopped = false;
-    await this.load();
+    try {
+      await this.load();
+    } catch (e) {
+      this.log.error({ err: e }, 'loading timers failed; retrying');
+      this.retryLoad();
+    }
   }
 
   stop(): void {
@@ -97,6 +109,8 @@ export class TimerService {
     this.heap.clear();
     this.live.clear();
     this.windowEnd = 0;
+    this.loading = undefined;
+    this.loadGen++; // a read in flight now lands nowhere (see load)
   }
 
   /** Timers committed by a transition. */
@@ -131,12 +145,21 @@ export class TimerService {
 
   private async load(): Promise<void> {
     if (this.loading) return this.loading;
-    this.loading = (async () => {
+    const gen = ++this.loadGen;
+    const loading = (async () => {
       const now = this.clock.now();
       // timers committed while the read is in flight may be missing from it: keep them from now on
+      const before = this.windowEnd;
       this.windowEnd = Math.max(this.windowEnd, now + WINDOW_MS);
-      const rows = await this.store.dueTimers(now + WINDOW_MS, LOAD_LIMIT);
-      if (this.stopped) return;
+      let rows: TimerRow[];
+      try {
+        rows = await this.store.dueTimers(now + WINDOW_MS, LOAD_LIMIT);
+      } catch (e) {
+        if (gen === this.loadGen) this.windowEnd = before;
+        throw e;
+      }
+      // stopped (and maybe started again) meanwhile: this read may predate timers nobody told us about
+      if (this.stopped || gen !== this.loadGen) return;
       // a full page means more rows may be due before the window end: only trust up to the last one
       this.windowEnd = rows.length === LOAD_LIMIT ? rows[rows.length - 1]!.dueAt : now + WINDOW_MS;
       // merge: timers added while the read was in flight are already live
@@ -147,10 +170,25 @@ export class TimerService {
         this.heap.push(r);
       }
     })().finally(() => {
-      this.loading = undefined;
+      if (gen === this.loadGen) this.loading = undefined;
     });
-    await this.loading;
+    this.loading = loading;
+    await loading;
     this.arm();
+  }
+
+  private retryLoad(): void {
+    if (this.stopped) return;
+    this.cancelWake?.();
+    this.wakeAt = Infinity;
+    this.cancelWake = this.clock.at(this.clock.now() + LOAD_RETRY_MS, () => {
+      this.cancelWake = undefined;
+      if (this.stopped) return;
+      this.load().catch((e: unknown) => {
+        this.log.error({ err: e }, 'loading timers failed; retrying');
+        this.retryLoad();
+      });
+    });
   }
 
   private arm(): void {
@@ -180,8 +218,12 @@ export class TimerService {
       this.inFlight++;
       this.fire(top)
         .catch((e: unknown) => {
-          // the row stays in the store; the next load retries it
-          this.log.warn({ err: e, runId: top.runId, timer: top.key }, 'timer fire failed');
+          // the row stays in the store: try again in a while (the store may be unavailable for now)
+          this.log.warn({ err: e, runId: top.runId, timer: top.key }, 'timer fire failed; retrying');
+          const t = setTimeout(() => {
+            if (!this.live.has(rowKey(top))) this.add([top]);
+          }, FIRE_RETRY_MS);
+          t.unref();
         })
         .finally(() => {
           this.inFlight--;
@@ -190,8 +232,8 @@ export class TimerService {
     }
     if (now >= this.windowEnd) {
       this.load().catch((e: unknown) => {
-        this.log.error({ err: e }, 'loading timers failed');
-        this.cancelWake = this.clock.at(this.clock.now() + 1000, () => this.tick());
+        this.log.error({ err: e }, 'loading timers failed; retrying');
+        this.retryLoad();
       });
       return;
     }

@@ -103,15 +103,22 @@ export async function createHttpApp(ctx: ServerContext, opts: HttpAppOptions): P
 
   app.get(
     '/healthz',
-    { schema: { summary: 'Server health: answers 200 when the store answers', tags: ['system'] } },
-    async (_req, reply) => {
+    {
+      schema: {
+        summary: 'Liveness: 200 while the process answers; says whether the store answers (readiness is /readyz)',
+        tags: ['system'],
+      },
+    },
+    async () => {
+      // in a cluster: whether this server is the one firing timers and schedules
+      const cluster = ctx.cluster ? { cluster: { serverId: ctx.cluster.serverId, leader: ctx.cluster.isLeader } } : {};
       try {
         await ctx.store.ping();
-        return { status: 'ok', store: ctx.store.dialect };
+        return { status: 'ok', store: ctx.store.dialect, storeReachable: true, ...cluster };
       } catch (e) {
-        return reply
-          .status(503)
-          .send({ status: 'unavailable', error: { code: 'UNAVAILABLE', message: String((e as Error).message) } });
+        // a store outage is not a reason to restart the server: it reconnects by itself (readyz says not ready)
+        const error = { code: 'STORE_UNAVAILABLE', message: String((e as Error).message) };
+        return { status: 'ok', store: ctx.store.dialect, storeReachable: false, error, ...cluster };
       }
     },
   );

@@ -137,7 +137,8 @@ export class ClusterSync {
         case 'r': {
           const [, runId, version, closed, updates] = item;
           const cached = ctx.cache.peek(runId);
-          if (cached && cached.version <= version) ctx.cache.invalidate(runId);
+          // (with no entry: a read in flight may predate the change)
+          if (!cached || cached.version <= version) ctx.cache.invalidate(runId);
           if (closed) {
             ctx.closeWaiters.notifyClosed(runId);
             ctx.updateWaiters.notifyRun(runId);

@@ -30,8 +30,14 @@ export async function runOutboxEffect(ctx: ServerContext, row: TimerRow): Promis
     if (e instanceof ApiError && e.code === 'WORKFLOW_NOT_FOUND') return;
     throw e;
   }
-  const effect = source.outbox?.[row.key];
-  if (!effect) return; // done already
+  let effect = source.outbox?.[row.key];
+  if (!effect) {
+    // done already, or the cached copy predates the commit that added it (in a cluster): ask the store
+    ctx.cache.invalidate(row.runId);
+    source = (await ctx.cache.get(row.runId)).state;
+    effect = source.outbox?.[row.key];
+    if (!effect) return;
+  }
   const done: Done = (report) =>
     ctx.updater.update(row.runId, (t) => {
       if (t.state.outbox?.[row.key] === undefined) return NO_WRITE;

@@ -5,7 +5,9 @@
  * Outside CI a test file whose PostgreSQL does not answer is skipped with a message saying so; in CI
  * (CI=true) it fails instead: `describePg` then registers one failing test naming the server.
  */
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync } from 'node:fs';
 import pg from 'pg';
 import { describe, it } from 'vitest';
 
@@ -82,4 +84,22 @@ export async function createTestDatabase(prefix = 'weft_t'): Promise<TestDatabas
     url: databaseUrl(name),
     drop: () => admin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => undefined),
   };
+}
+
+/**
+ * Whether the tests may stop and restart the local PostgreSQL (`pg_ctlcluster`): undefined when they may, else
+ * why not (another server named by WEFT_TEST_PG, or no pg_ctlcluster).
+ */
+export function postgresRestartUnavailable(): string | undefined {
+  const host = new URL(TEST_PG_URL).hostname;
+  if (!['127.0.0.1', 'localhost', '::1', ''].includes(host)) return `PostgreSQL at ${host} is not local`;
+  if (!existsSync('/usr/bin/pg_ctlcluster') || !existsSync('/etc/postgresql')) return 'pg_ctlcluster is not installed';
+  return undefined;
+}
+
+/** `pg_ctlcluster VERSION main ACTION` on the local PostgreSQL; stop and restart are fast (every session is cut). */
+export function pgCtl(action: 'restart' | 'stop' | 'start'): void {
+  const version = readdirSync('/etc/postgresql').sort().at(-1)!;
+  const args = ['--skip-systemctl-redirect', version, 'main', action, ...(action === 'start' ? [] : ['-m', 'fast'])];
+  execFileSync('pg_ctlcluster', args, { stdio: 'pipe', timeout: 60_000 });
 }
