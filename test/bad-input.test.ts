@@ -84,6 +84,54 @@ describe('bad input', () => {
     expect(r2.json.error?.message).toContain('taskQueue');
   });
 
+  it('ids with NUL or an unpaired surrogate: 400 INVALID_ARGUMENT on every store; payloads may hold both', async () => {
+    for (const [field, value] of [
+      ['workflowId', 'a\u0000b'],
+      ['workflowId', 'a\ud800b'],
+      ['taskQueue', 'q\u0000'],
+      ['workflowType', '\udc00'],
+    ] as const) {
+      const r = await start({ workflowId: uid(), workflowType: 'known', taskQueue: 'q', [field]: value });
+      expect(r.status, r.text).toBe(400);
+      expect(r.json.error).toMatchObject({ code: 'INVALID_ARGUMENT', details: { field: `body.${field}` } });
+      expect(r.json.error?.message).toContain('NUL');
+    }
+    const inPath = await call('GET', `${base}/workflows/a%00b`);
+    expect(inPath.status, inPath.text).toBe(400);
+    expect(inPath.json.error?.code).toBe('INVALID_ARGUMENT');
+    // names, query literals and search attribute values alike
+    const signal = await call('POST', `${base}/workflows/x/signal`, JSON.stringify({ signalName: 's\u0000' }));
+    expect(signal.json.error, signal.text).toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      details: { field: 'body.signalName' },
+    });
+    for (const q of ["WorkflowId = 'a\u0000'", "WorkflowType STARTS_WITH '\u0000'"]) {
+      const r = await call('GET', `${base}/workflows?query=${encodeURIComponent(q)}`);
+      expect(r.status, r.text).toBe(400);
+      expect(r.json.error?.code).toBe('INVALID_QUERY');
+    }
+    const sa = `Kw${Date.now()}`;
+    await ts.client.searchAttributes.create({ name: sa, type: 'KeywordList' });
+    for (const value of [['a\u0000'], ['\ud800']]) {
+      const r = await start({
+        workflowId: uid(),
+        workflowType: 'known',
+        taskQueue: 'q',
+        searchAttributes: { [sa]: value },
+      });
+      expect(r.status, r.text).toBe(400);
+      expect(r.json.error?.code).toBe('INVALID_SEARCH_ATTRIBUTE');
+    }
+    // an astral character (a valid surrogate pair) is a fine id; NUL and lone surrogates inside payloads are kept
+    const workflowId = uid('\u{1F600}');
+    const args = ['a\u0000b', 'c\ud800d', { 'k\u0000': 1 }];
+    const ok = await start({ workflowId, workflowType: 'known', taskQueue: 'q', args });
+    expect(ok.status, ok.text).toBe(200);
+    const history = await ts.client.workflow.getHandle(workflowId).fetchHistory();
+    expect(history.events[0]?.attributes).toMatchObject({ input: args });
+    await ts.client.workflow.getHandle(workflowId).terminate();
+  });
+
   it('a payload over the limit (2 MiB): 413 PAYLOAD_TOO_LARGE', async () => {
     const big = 'x'.repeat(2 * 1024 * 1024 + 10);
     const r = await start({ workflowId: uid(), workflowType: 'known', taskQueue: 'q', args: [big] });

@@ -6,7 +6,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FailureInfo, RetryState } from '../common/failure.js';
 import type { HistoryEvent } from './events.js';
 import type { ExecutionStatus } from './status.js';
-import { DurationInput, Identifier, Payloads, RetryPolicySchema } from './schema-common.js';
+import { DurationInput, ID_PATTERN, Identifier, Payloads, RetryPolicySchema } from './schema-common.js';
 
 export const WorkflowIdReusePolicies = [
   'ALLOW_DUPLICATE',
@@ -45,8 +45,8 @@ export const StartWorkflowRequestSchema = Type.Object(
     memo: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
     searchAttributes: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
     /** Makes a retried start idempotent: the same request id returns the run it started. */
-    requestId: Type.Optional(Type.String({ maxLength: 255 })),
-    identity: Type.Optional(Type.String({ maxLength: 255 })),
+    requestId: Type.Optional(Type.String({ maxLength: 255, pattern: ID_PATTERN })),
+    identity: Type.Optional(Type.String({ maxLength: 255, pattern: ID_PATTERN })),
     /** Also wait up to this long (ms) for the run to close, and answer its outcome (`execute` in one request). */
     waitMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 120_000 })),
   },
@@ -61,10 +61,10 @@ export interface StartWorkflowResponse {
   result?: WorkflowResultResponse;
 }
 
-export const RunQuery = Type.Object({ runId: Type.Optional(Type.String({ maxLength: 255 })) });
+export const RunQuery = Type.Object({ runId: Type.Optional(Type.String({ maxLength: 255, pattern: ID_PATTERN })) });
 
 export const ResultQuery = Type.Object({
-  runId: Type.Optional(Type.String({ maxLength: 255 })),
+  runId: Type.Optional(Type.String({ maxLength: 255, pattern: ID_PATTERN })),
   /** How long to wait for the run to close (ms, default and maximum: the server's result wait). */
   waitMs: Type.Optional(Type.Integer({ minimum: 0 })),
 });
@@ -83,7 +83,7 @@ export const WaitResultsRequestSchema = Type.Object(
   {
     runs: Type.Array(
       Type.Object(
-        { workflowId: Identifier, runId: Type.Optional(Type.String({ maxLength: 255 })) },
+        { workflowId: Identifier, runId: Type.Optional(Type.String({ maxLength: 255, pattern: ID_PATTERN })) },
         { additionalProperties: false },
       ),
       { minItems: 1, maxItems: 1000 },
@@ -106,12 +106,12 @@ export interface WaitResultsResponse {
 
 export const SignalWorkflowRequestSchema = Type.Object(
   {
-    runId: Type.Optional(Type.String({ maxLength: 255 })),
+    runId: Type.Optional(Type.String({ maxLength: 255, pattern: ID_PATTERN })),
     signalName: Identifier,
     args: Type.Optional(Payloads),
     /** A retried signal with the same request id is applied once. */
-    requestId: Type.Optional(Type.String({ maxLength: 255 })),
-    identity: Type.Optional(Type.String({ maxLength: 255 })),
+    requestId: Type.Optional(Type.String({ maxLength: 255, pattern: ID_PATTERN })),
+    identity: Type.Optional(Type.String({ maxLength: 255, pattern: ID_PATTERN })),
   },
   { additionalProperties: false },
 );
@@ -128,7 +128,7 @@ export type SignalWithStartRequest = Static<typeof SignalWithStartRequestSchema>
 
 export const QueryWorkflowRequestSchema = Type.Object(
   {
-    runId: Type.Optional(Type.String({ maxLength: 255 })),
+    runId: Type.Optional(Type.String({ maxLength: 255, pattern: ID_PATTERN })),
     queryType: Identifier,
     args: Type.Optional(Payloads),
   },
@@ -145,15 +145,15 @@ const WaitStage = Type.Union([Type.Literal('ACCEPTED'), Type.Literal('COMPLETED'
 
 export const UpdateWorkflowRequestSchema = Type.Object(
   {
-    runId: Type.Optional(Type.String({ maxLength: 255 })),
+    runId: Type.Optional(Type.String({ maxLength: 255, pattern: ID_PATTERN })),
     updateName: Identifier,
     args: Type.Optional(Payloads),
     /** An update id seen before returns that update's outcome and runs nothing. Default: a new uuid. */
-    updateId: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+    updateId: Type.Optional(Type.String({ minLength: 1, maxLength: 255, pattern: ID_PATTERN })),
     /** Answer once the update reached this stage (default COMPLETED), or when waitMs passes. */
     waitForStage: Type.Optional(WaitStage),
     waitMs: Type.Optional(Type.Integer({ minimum: 0 })),
-    identity: Type.Optional(Type.String({ maxLength: 255 })),
+    identity: Type.Optional(Type.String({ maxLength: 255, pattern: ID_PATTERN })),
   },
   { additionalProperties: false },
 );
@@ -162,10 +162,10 @@ export type UpdateWorkflowRequest = Static<typeof UpdateWorkflowRequestSchema>;
 export const UpdateParams = Type.Object({
   namespace: NamespaceParams.properties.namespace,
   workflowId: Identifier,
-  updateId: Type.String({ minLength: 1, maxLength: 255 }),
+  updateId: Type.String({ minLength: 1, maxLength: 255, pattern: ID_PATTERN }),
 });
 export const UpdatePollQuery = Type.Object({
-  runId: Type.Optional(Type.String({ maxLength: 255 })),
+  runId: Type.Optional(Type.String({ maxLength: 255, pattern: ID_PATTERN })),
   waitForStage: Type.Optional(WaitStage),
   waitMs: Type.Optional(Type.Integer({ minimum: 0 })),
 });
@@ -180,9 +180,9 @@ export interface UpdateWorkflowResponse {
 
 export const CancelWorkflowRequestSchema = Type.Object(
   {
-    runId: Type.Optional(Type.String({ maxLength: 255 })),
+    runId: Type.Optional(Type.String({ maxLength: 255, pattern: ID_PATTERN })),
     reason: Type.Optional(Type.String({ maxLength: 10_000 })),
-    identity: Type.Optional(Type.String({ maxLength: 255 })),
+    identity: Type.Optional(Type.String({ maxLength: 255, pattern: ID_PATTERN })),
   },
   { additionalProperties: false },
 );
@@ -190,10 +190,10 @@ export type CancelWorkflowRequest = Static<typeof CancelWorkflowRequestSchema>;
 
 export const TerminateWorkflowRequestSchema = Type.Object(
   {
-    runId: Type.Optional(Type.String({ maxLength: 255 })),
+    runId: Type.Optional(Type.String({ maxLength: 255, pattern: ID_PATTERN })),
     reason: Type.Optional(Type.String({ maxLength: 10_000 })),
     details: Type.Optional(Type.Unknown()),
-    identity: Type.Optional(Type.String({ maxLength: 255 })),
+    identity: Type.Optional(Type.String({ maxLength: 255, pattern: ID_PATTERN })),
   },
   { additionalProperties: false },
 );
@@ -268,7 +268,7 @@ export interface DescribeWorkflowResponse {
 }
 
 export const HistoryQuery = Type.Object({
-  runId: Type.Optional(Type.String({ maxLength: 255 })),
+  runId: Type.Optional(Type.String({ maxLength: 255, pattern: ID_PATTERN })),
   fromEventId: Type.Optional(Type.Integer({ minimum: 1 })),
   maxEvents: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
 });
@@ -313,7 +313,7 @@ export interface DescribeTaskQueueResponse {
 }
 
 export const StopWorkersRequestSchema = Type.Object(
-  { identity: Type.Optional(Type.String({ maxLength: 255 })) },
+  { identity: Type.Optional(Type.String({ maxLength: 255, pattern: ID_PATTERN })) },
   { additionalProperties: false },
 );
 

@@ -4,7 +4,7 @@
  * to recorded events by kind, sequence and type.
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { FailureSchema, Payload, Payloads, RetryPolicySchema } from './schema-common.js';
+import { FailureSchema, ID_PATTERN, Identifier, Payload, Payloads, RetryPolicySchema } from './schema-common.js';
 
 const Seq = Type.Integer({ minimum: 1 });
 const Ms = Type.Integer({ minimum: 0 });
@@ -15,9 +15,9 @@ export type ActivityCancellationTypeName = (typeof ActivityCancellationTypes)[nu
 export const ScheduleActivityTaskCommand = Type.Object({
   type: Type.Literal('ScheduleActivityTask'),
   seq: Seq,
-  activityId: Type.String({ minLength: 1, maxLength: 1000 }),
-  activityType: Type.String({ minLength: 1, maxLength: 1000 }),
-  taskQueue: Type.String({ minLength: 1, maxLength: 1000 }),
+  activityId: Identifier,
+  activityType: Identifier,
+  taskQueue: Identifier,
   input: Payloads,
   scheduleToCloseTimeoutMs: Type.Optional(Ms),
   scheduleToStartTimeoutMs: Type.Optional(Ms),
@@ -55,7 +55,7 @@ const WorkflowIdReusePolicySchema = Type.Union([
   Type.Literal('REJECT_DUPLICATE'),
   Type.Literal('TERMINATE_IF_RUNNING'),
 ]);
-const Name = Type.String({ minLength: 1, maxLength: 1000 });
+const Name = Identifier;
 
 export const StartChildWorkflowExecutionCommand = Type.Object({
   type: Type.Literal('StartChildWorkflowExecution'),
@@ -120,12 +120,12 @@ export const RecordMarkerCommand = Type.Object({
 /** The workflow took an update its validator let through (the handler runs from here on). */
 export const AcceptWorkflowUpdateCommand = Type.Object({
   type: Type.Literal('AcceptWorkflowUpdate'),
-  updateId: Type.String({ minLength: 1, maxLength: 255 }),
+  updateId: Type.String({ minLength: 1, maxLength: 255, pattern: ID_PATTERN }),
 });
 /** The update handler finished: its result, or the failure the caller gets. */
 export const CompleteWorkflowUpdateCommand = Type.Object({
   type: Type.Literal('CompleteWorkflowUpdate'),
-  updateId: Type.String({ minLength: 1, maxLength: 255 }),
+  updateId: Type.String({ minLength: 1, maxLength: 255, pattern: ID_PATTERN }),
   result: Type.Optional(Payload),
   failure: Type.Optional(FailureSchema),
 });

@@ -9,7 +9,12 @@ export const DurationInput = Type.Union([Type.Number({ minimum: 0 }), Type.Strin
 });
 /** Longest id (workflow, schedule, workflow type, task queue): in a body and in a path alike (docs/limits.md). */
 export const MAX_ID_LENGTH = 1000;
-export const Identifier = Type.String({ minLength: 1, maxLength: MAX_ID_LENGTH });
+/**
+ * Ids hold any text but NUL and unpaired UTF-16 surrogates: neither can be stored as text by PostgreSQL (nor sent
+ * as UTF-8 by Temporal's protobuf), so both are refused on every store alike (400, not a failed write).
+ */
+export const ID_PATTERN = '^(?:[^\\u0000\\ud800-\\udfff]|[\\ud800-\\udbff][\\udc00-\\udfff])*$';
+export const Identifier = Type.String({ minLength: 1, maxLength: MAX_ID_LENGTH, pattern: ID_PATTERN });
 
 /**
  * A serialised failure. Only the outer shape is checked here; the server sanitises the rest

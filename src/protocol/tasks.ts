@@ -2,7 +2,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { HistoryEvent } from './events.js';
 import { CommandSchema } from './commands.js';
-import { FailureSchema, Identifier, Payload } from './schema-common.js';
+import { FailureSchema, ID_PATTERN, Identifier, Payload } from './schema-common.js';
 
 export interface WorkflowTask {
   taskToken: string;
@@ -67,14 +67,20 @@ export const WorkflowTaskCompletionSchema = Type.Object({
   kind: Type.Literal('workflowTaskCompleted'),
   taskToken: Identifier,
   commands: Type.Array(CommandSchema, { maxItems: 100000 }),
-  buildId: Type.Optional(Type.String({ maxLength: 255 })),
+  buildId: Type.Optional(Type.String({ maxLength: 255, pattern: ID_PATTERN })),
   /** The worker keeps this workflow cached: send it only new events next time. */
   sticky: Type.Optional(Type.Boolean()),
   /** Updates of this task that the workflow's validators rejected: nothing about them goes into history. */
   updateRejections: Type.Optional(
-    Type.Array(Type.Object({ updateId: Type.String({ minLength: 1, maxLength: 255 }), failure: FailureSchema }), {
-      maxItems: 10000,
-    }),
+    Type.Array(
+      Type.Object({
+        updateId: Type.String({ minLength: 1, maxLength: 255, pattern: ID_PATTERN }),
+        failure: FailureSchema,
+      }),
+      {
+        maxItems: 10000,
+      },
+    ),
   ),
 });
 
@@ -154,7 +160,7 @@ export interface CompleteTasksResponse {
 
 export const PollRequestSchema = Type.Object({
   identity: Identifier,
-  buildId: Type.Optional(Type.String({ maxLength: 255 })),
+  buildId: Type.Optional(Type.String({ maxLength: 255, pattern: ID_PATTERN })),
   maxWorkflowTasks: Type.Integer({ minimum: 0, maximum: 1000 }),
   maxActivityTasks: Type.Integer({ minimum: 0, maximum: 1000 }),
   /** Long-poll wait in ms (default 60s, at most 120s). */

@@ -20,6 +20,7 @@
  * Keywords are case-insensitive. Every error is a QuerySyntaxError with the 0-based position of the offending token;
  * nothing else is ever thrown (nesting and size are capped so no input can exhaust the stack).
  */
+import { isStorableText, UNSTORABLE_CHARS } from '../common/storable-text.js';
 import { QuerySyntaxError } from './query-ast.js';
 import type { CompareOp, Expr, Literal, OrderBy, VisibilityQuery } from './query-ast.js';
 
@@ -77,6 +78,8 @@ function tokenize(text: string): Token[] {
       if (value.value === undefined) {
         const what = c === '`' ? 'quoted field name' : 'string';
         tokens.push({ kind: 'bad', description: `an unterminated ${what} (no closing ${c})`, position: start });
+      } else if (c !== '`' && !isStorableText(value.value)) {
+        tokens.push({ kind: 'bad', description: `a literal with ${UNSTORABLE_CHARS}`, position: start });
       } else if (c !== '`') {
         tokens.push({ kind: 'string', value: value.value, position: start });
       } else if (value.value === '') {

@@ -5,6 +5,7 @@
  * KeywordList). A start's `searchAttributes` and a workflow's `upsertSearchAttributes` are checked against it;
  * a null value (or an empty KeywordList) removes the attribute from the run. Pure: no I/O, usable by the engine.
  */
+import { isStorableText, UNSTORABLE_CHARS } from '../common/storable-text.js';
 import {
   BUILT_IN_FIELDS,
   parseIsoDatetime,
@@ -66,7 +67,13 @@ export function isSearchAttributeType(t: unknown): t is SearchAttributeType {
 export function invalidSearchAttributeValue(type: SearchAttributeType, value: unknown): string | undefined {
   if (value === null) return undefined;
   const keyword = (v: unknown, max: number): string | undefined =>
-    typeof v !== 'string' ? 'a string' : v.length > max ? `a string of at most ${max} characters` : undefined;
+    typeof v !== 'string'
+      ? 'a string'
+      : v.length > max
+        ? `a string of at most ${max} characters`
+        : !isStorableText(v)
+          ? `a string without ${UNSTORABLE_CHARS}`
+          : undefined;
   switch (type) {
     case 'Keyword': {
       const bad = keyword(value, MAX_KEYWORD_LENGTH);

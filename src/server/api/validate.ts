@@ -4,6 +4,8 @@ import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import { Value } from '@sinclair/typebox/value';
 import { ApiError } from '../../common/api-error.js';
 import { checkJsonDepth, MAX_JSON_DEPTH } from '../json-depth.js';
+import { ID_PATTERN } from '../../protocol/schema-common.js';
+import { UNSTORABLE_CHARS } from '../../common/storable-text.js';
 
 const compiled = new WeakMap<TSchema, TypeCheck<TSchema>>();
 
@@ -35,7 +37,9 @@ export function validate(
   const first = c.Errors(v).First();
   const path = first?.path ? first.path.replace(/^\//, '').replace(/\//g, '.') : '';
   const field = path ? `${where}.${path}` : where;
-  throw new ApiError('INVALID_ARGUMENT', `${field}: ${first?.message ?? 'invalid'}`, { field });
+  const message =
+    first?.schema.pattern === ID_PATTERN ? `must not contain ${UNSTORABLE_CHARS}` : (first?.message ?? 'invalid');
+  throw new ApiError('INVALID_ARGUMENT', `${field}: ${message}`, { field });
 }
 
 /** The request's body, bounded in depth first (before anything copies or walks it) and then validated. */
