@@ -81,8 +81,10 @@ export async function createHttpApp(ctx: ServerContext, opts: HttpAppOptions): P
 
   // validation is ours (validate.ts), shared with the in-process transport; schemas here document the routes
   app.setValidatorCompiler(() => () => true);
+  const storeOutage = outageLog(ctx.log);
   app.setErrorHandler(async (err, req, reply) => {
     const api = toApiError(err);
+    if (api?.code === 'STORE_UNAVAILABLE') storeOutage(api.message);
     if (api?.code === 'PAYLOAD_TOO_LARGE' && (err as { code?: string }).code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       // refused unread: read the rest first (bounded), so the client is still listening for this answer
       if (!(await drainRequest(req.raw))) reply.header('connection', 'close');
@@ -185,4 +187,20 @@ function mount(app: FastifyInstance, ctx: ServerContext, op: Operation): void {
       });
     },
   });
+}
+
+/** Logs requests refused because the store is unavailable: the first at once, then at most one line per 5 s. */
+function outageLog(log: ServerContext['log']): (message: string) => void {
+  let last = 0;
+  let suppressed = 0;
+  return (message) => {
+    const now = Date.now();
+    if (now - last < 5000) {
+      suppressed++;
+      return;
+    }
+    log.warn({ refusedSinceLast: suppressed }, `requests answered 503 STORE_UNAVAILABLE: ${message}`);
+    last = now;
+    suppressed = 0;
+  };
 }
