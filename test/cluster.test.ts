@@ -7,17 +7,20 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import * as activities from './fixtures/activities.js';
 import { addSignal, finishSignal, totalQuery } from './fixtures/messages.js';
+import { addItem, done, slowAdd } from './fixtures/updates.js';
 import { fixture, startTestServer, startWorker, uid, waitFor, type TestServer } from './helpers.js';
 import { createTestDatabase, describePg, type TestDatabase } from '../src/store/postgres/test-pg.js';
 
 const TQ = 'it-cluster';
 const TQ_CHILDREN = 'it-cluster-children';
+const TQ_UPDATES = 'it-cluster-updates';
 
 await describePg('a cluster: three servers on one PostgreSQL database', () => {
   let db: TestDatabase;
   let servers: TestServer[] = [];
   let stopWorker: (() => Promise<void>) | undefined;
   let stopChildWorker: (() => Promise<void>) | undefined;
+  let stopUpdateWorker: (() => Promise<void>) | undefined;
   beforeAll(async () => {
     db = await createTestDatabase();
     const started = await Promise.all([0, 1, 2].map(() => startTestServer({ db: db.url })));
@@ -36,10 +39,16 @@ await describePg('a cluster: three servers on one PostgreSQL database', () => {
       workflowsPath: fixture('children.ts'),
       activities,
     }));
+    ({ stop: stopUpdateWorker } = await startWorker(servers[1]!, {
+      taskQueue: TQ_UPDATES,
+      workflowsPath: fixture('updates.ts'),
+      activities,
+    }));
   });
   afterAll(async () => {
     await stopWorker?.();
     await stopChildWorker?.();
+    await stopUpdateWorker?.();
     for (const s of servers) await s.stop().catch(() => undefined);
     await db?.drop();
   });
@@ -98,6 +107,25 @@ await describePg('a cluster: three servers on one PostgreSQL database', () => {
     expect(await viaB.query(totalQuery)).toBe(10);
     await viaC.signal(finishSignal);
     expect(await viaB.result()).toBe(10);
+  });
+
+  it('updates through servers the worker does not poll; its sticky tasks reach it at once', async () => {
+    const workflowId = uid('cart');
+    await servers[0]!.client.workflow.start('cart', { taskQueue: TQ_UPDATES, workflowId });
+    const viaA = servers[0]!.client.workflow.getHandle(workflowId);
+    const viaC = servers[2]!.client.workflow.getHandle(workflowId);
+    const started = Date.now();
+    expect(await viaA.executeUpdate(addItem, { args: ['apple'] })).toBe(1);
+    expect(await viaC.executeUpdate(addItem, { args: ['pear'] })).toBe(2);
+    // a handler with an activity: the answer comes once the workflow task after the activity completes
+    expect(await viaC.executeUpdate(slowAdd, { args: [21] })).toBe(42);
+    // each update is a workflow task on the worker's sticky queue, held by server B: a task made on A or C that
+    // B did not hear of would wait the 5 s sticky timeout before going to the normal queue
+    expect(Date.now() - started).toBeLessThan(4000);
+    await viaA.signal(done);
+    expect(await viaC.result()).toEqual(['apple', 'pear', '42']);
+    const { events } = await viaA.fetchHistory();
+    expect(events.filter((e) => e.eventType === 'WorkflowExecutionUpdateCompleted')).toHaveLength(3);
   });
 
   it('a child workflow started through another server', async () => {
