@@ -12,11 +12,12 @@ export async function workflowResult(
   opts: { runId?: string; waitMs?: number },
   signal?: AbortSignal,
 ): Promise<WorkflowResultResponse> {
+  const since = ctx.closeWaiters.mark();
   const run = await loadRun(ctx, namespace, workflowId, opts.runId);
   const runId = run.state.runId;
   if (run.state.status !== 'Running') return outcomeOf(run.state);
   const waitMs = Math.min(opts.waitMs ?? ctx.config.resultWaitMs, ctx.config.resultWaitMs);
-  if (waitMs > 0) await ctx.closeWaiters.wait(runId, waitMs, signal);
+  if (waitMs > 0) await ctx.closeWaiters.wait(runId, waitMs, signal, since);
   // read again: the cache holds what the close committed (or the store does, if another server closed it)
   const after = await ctx.cache.get(runId);
   if (after.state.status === 'Running' && waitMs > 0) {
@@ -36,6 +37,8 @@ export async function waitWorkflowResults(
   req: WaitResultsRequest,
   signal?: AbortSignal,
 ): Promise<WaitResultsResponse> {
+  // a run closing while the others are read is heard then (another server's close, or this one's)
+  const since = ctx.closeWaiters.mark();
   const results: WaitResultsResponse['results'] = [];
   const running: Array<{ workflowId: string; runId: string; asked?: string }> = [];
   for (const r of req.runs) {
@@ -63,6 +66,7 @@ export async function waitWorkflowResults(
     running.map((r) => r.runId),
     waitMs,
     signal,
+    since,
   );
   if (!closed) return { results };
   await new Promise((r) => setImmediate(r)); // let runs closing in the same turn join this answer

@@ -47,6 +47,10 @@ export interface PgStoreOptions {
 }
 
 /** weft_commit's answer for one mutation: NULL (applied), 'c:<message>' (conflict), 'e:<sqlstate>:<message>'. */
+/** A mutation refused for a deadlock (40P01) or a serialization failure (40001): nothing of it was applied. */
+const RETRYABLE = /^e:40(P01|001):/;
+const DEADLOCK_RETRIES = 5;
+
 function toOutcome(entry: string | null): Error | undefined {
   if (entry === null) return undefined;
   if (entry.startsWith('c:')) return new StoreConflictError(entry.slice(2));
@@ -135,11 +139,24 @@ export class PgStore implements Store {
   }
 
   private async writeBatch(batch: WireMutation[]): Promise<BatchOutcome> {
+    const entries = await this.callCommit(batch);
+    // servers committing the same runs in another order may deadlock (40P01): PostgreSQL undid the loser's
+    // mutation alone (its subtransaction), so it is sent again, with the others that lost, a few times
+    for (let attempt = 1; attempt <= DEADLOCK_RETRIES; attempt++) {
+      const lost = entries.flatMap((e, i) => (e !== null && RETRYABLE.test(e) ? [i] : []));
+      if (lost.length === 0) break;
+      await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));
+      const again = await this.callCommit(lost.map((i) => batch[i]!));
+      lost.forEach((i, k) => (entries[i] = again[k] ?? null));
+    }
+    return batch.map((_, i) => toOutcome(entries[i] ?? null));
+  }
+
+  private async callCommit(batch: WireMutation[]): Promise<Array<string | null>> {
     const rows = await this.db.query<{ o: Array<string | null> }>('SELECT weft_commit($1::jsonb) AS o', [
       JSON.stringify(batch),
     ]);
-    const entries = rows[0]!.o;
-    return batch.map((_, i) => toOutcome(entries[i] ?? null));
+    return rows[0]!.o;
   }
 
   async getExecution(runId: string): Promise<StoredExecution | undefined> {
