@@ -1,39 +1,63 @@
 // The two layouts of server + worker (+ client):
-//   startChildCluster: server and worker in their own processes (server-main.mjs, worker-main.mjs), HTTP on
-//     127.0.0.1; the client runs elsewhere (driver.mjs, a separate process too, so no process is another's child
-//     in the memory/CPU groups).
+//   startChildCluster: server(s) and worker(s) in their own processes (server-main.mjs, worker-main.mjs), HTTP on
+//     127.0.0.1; N servers on one PostgreSQL database, one worker per server; the client runs elsewhere
+//     (driver.mjs, a separate process too, so no process is another's child in the memory/CPU groups).
 //   startInProcessCluster: server, worker and client in the calling process (the server's in-process transport).
 import path from 'node:path';
 import { BENCH_DIR, createBenchWorker, distImport, log, spawnNode, sqliteSettings, withTimeout } from './lib.mjs';
 
-/** `db`: the SQLite file; none: a fresh temp file, made and removed by the server process. */
-export async function startChildCluster({ db, withWorker = true }) {
-  const server = spawnNode(path.join(BENCH_DIR, 'server-main.mjs'), [], {
-    env: db ? { WEFT_BENCH_DB: db } : {},
-    name: 'server',
-  });
-  let worker;
+/** Extra node flags for the server processes (diagnosis, e.g. BENCH_SERVER_NODE_ARGS='--cpu-prof'). */
+const serverNodeArgs = () => (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+
+/**
+ * `servers` server processes on `db` and (withWorker) one worker process per server, polling that server.
+ * `db`: the SQLite file or a postgres:// URL (every server on it: a cluster); none: a fresh temp SQLite file,
+ * made and removed by the (single) server process.
+ */
+export async function startChildCluster({ db, servers = 1, withWorker = true }) {
+  if (servers > 1 && !(db && /^postgres(ql)?:\/\//.test(db)))
+    throw new Error('several servers need a PostgreSQL database (SQLite is one server per file)');
+  const serverProcs = [];
+  const workers = [];
   const stop = async () => {
-    if (worker) await worker.stop(20_000);
-    await server.stop(15_000);
+    await Promise.all(workers.map((w) => w.stop(20_000)));
+    await Promise.all(serverProcs.map((s) => s.stop(15_000)));
   };
   try {
-    const ready = await server.waitFor((m) => m.ready === 'server', 120_000, 'its address');
-    if (!/^http:\/\/127\.0\.0\.1:\d+$/.test(ready.address))
-      throw new Error(`server address ${ready.address} is not on 127.0.0.1`);
+    for (let k = 0; k < servers; k++)
+      serverProcs.push(
+        spawnNode(path.join(BENCH_DIR, 'server-main.mjs'), [], {
+          env: { ...(db ? { WEFT_BENCH_DB: db } : {}), WEFT_BENCH_SERVER_INDEX: String(k) },
+          name: servers > 1 ? `server${k + 1}` : 'server',
+          nodeArgs: serverNodeArgs(),
+        }),
+      );
+    // they start (and migrate, one at a time under PostgreSQL's advisory lock) together
+    const readies = await Promise.all(
+      serverProcs.map((s) => s.waitFor((m) => m.ready === 'server', 120_000, 'its address')),
+    );
+    for (const r of readies)
+      if (!/^http:\/\/127\.0\.0\.1:\d+$/.test(r.address))
+        throw new Error(`server address ${r.address} is not on 127.0.0.1`);
     if (withWorker) {
-      worker = spawnNode(path.join(BENCH_DIR, 'worker-main.mjs'), [], {
-        env: { WEFT_ADDRESS: ready.address },
-        name: 'worker',
-      });
-      await worker.waitFor((m) => m.ready === 'worker', 120_000, 'the worker to start');
+      for (let k = 0; k < servers; k++)
+        workers.push(
+          spawnNode(path.join(BENCH_DIR, 'worker-main.mjs'), [], {
+            env: { WEFT_ADDRESS: readies[k].address },
+            name: servers > 1 ? `worker${k + 1}` : 'worker',
+          }),
+        );
+      await Promise.all(workers.map((w) => w.waitFor((m) => m.ready === 'worker', 120_000, 'the worker to start')));
     }
-    const { ready: _r, address: _a, pid: _p, db: _d, ...settings } = ready;
-    log(`server pid ${server.pid} at ${ready.address}${worker ? `, worker pid ${worker.pid}` : ''}`);
+    const { ready: _r, address: _a, pid: _p, db: _d, ...settings } = readies[0];
+    for (let k = 0; k < servers; k++)
+      log(
+        `server pid ${serverProcs[k].pid} at ${readies[k].address}${workers[k] ? `, worker pid ${workers[k].pid}` : ''}`,
+      );
     return {
-      address: ready.address,
-      serverPid: server.pid,
-      workerPid: worker?.pid,
+      addresses: readies.map((r) => r.address),
+      serverPids: serverProcs.map((s) => s.pid),
+      workerPids: workers.map((w) => w.pid),
       info: { transport: 'http', ...settings },
       stop,
     };
@@ -50,7 +74,7 @@ export async function connectClient(address) {
   return { client: new Client({ connection }), connection };
 }
 
-/** `db`: the SQLite file (the caller makes and removes temp ones). */
+/** `db`: the SQLite file or postgres:// URL (the caller makes and removes temp ones). */
 export async function startInProcessCluster({ db, withWorker = true }) {
   const { Client, Connection } = await distImport('client/index.js');
   const { startServer } = await distImport('server/index.js');

@@ -3,9 +3,11 @@
 //
 // env (set by run.mjs):
 //   DRIVER_WORKLOADS   comma list among seq3,fanout100,latency1,timers,list1m
-//   BENCH_MODE         http: talk to WEFT_ADDRESS; SERVER_PID and WORKER_PID (if any) are the sampled groups
+//   BENCH_MODE         http: talk to WEFT_ADDRESSES (comma list, one Client per server; workflow or query i goes
+//                      through server i % N); SERVER_PIDS and WORKER_PIDS (comma lists, if any) are the sampled
+//                      groups `server` and `worker` (each group covers all N processes)
 //                      inprocess: start server (+ worker if DRIVER_WITH_WORKER=1) in this process on WEFT_BENCH_DB
-//                      (default: a fresh temp file, removed on exit)
+//                      (a SQLite file or postgres:// URL; default: a fresh temp SQLite file, removed on exit)
 //   BENCH_EXTRA        JSON fields added to every line (mode, store, durability settings...)
 //   W1_N ... W4_N, W6_N, W6_QUERIES, WF_TIMEOUT_MS, RESULTS_FILE as for run.mjs
 // Exit status: 0 all good, 1 some workflow failed or returned a wrong result, 3 the driver itself failed.
@@ -50,12 +52,12 @@ async function emitFailure(workload, err, extra) {
 
 // ---- the four workflow workloads
 
-function workflowWorkloads(client, groups, extra) {
-  /** client.workflow.execute (start, then wait for the result), within WF_TIMEOUT_MS. */
-  const execute = (type, key, args) => {
+function workflowWorkloads(clients, groups, extra) {
+  /** client.workflow.execute (start, then wait for the result) through server i % N, within WF_TIMEOUT_MS. */
+  const execute = (type, key, args, i) => {
     const workflowId = `${RUN}-${key}`;
     return withTimeout(
-      client.workflow.execute(type, { workflowId, taskQueue: TASK_QUEUE, args }),
+      clients[i % clients.length].workflow.execute(type, { workflowId, taskQueue: TASK_QUEUE, args }),
       WF_TIMEOUT_MS,
       `workflow ${workflowId}`,
     );
@@ -69,7 +71,7 @@ function workflowWorkloads(client, groups, extra) {
         W.seq3.n,
         W.seq3.concurrency,
         counted(async (i) => {
-          check(await execute('seq3', `s${i}`, [i]), i + 3);
+          check(await execute('seq3', `s${i}`, [i], i), i + 3);
         }),
         W.seq3.warmup,
         extra,
@@ -83,7 +85,7 @@ function workflowWorkloads(client, groups, extra) {
         W.fanout100.n,
         W.fanout100.concurrency,
         counted(async (i) => {
-          check(await execute('fanout100', `f${i}`, [W.fanout100.width]), want);
+          check(await execute('fanout100', `f${i}`, [W.fanout100.width], i), want);
         }),
         W.fanout100.warmup,
         extra,
@@ -97,7 +99,7 @@ function workflowWorkloads(client, groups, extra) {
         W.latency1.n,
         1,
         counted(async (i) => {
-          check(await execute('latency1', `l${i}`, [i]), i + 1);
+          check(await execute('latency1', `l${i}`, [i], i), i + 1);
         }),
         W.latency1.warmup,
         extra,
@@ -108,7 +110,7 @@ function workflowWorkloads(client, groups, extra) {
         groups,
         W.timers.n,
         counted(async (i) => {
-          const late = await execute('timers', `t${i}`, [W.timers.sleepMs]);
+          const late = await execute('timers', `t${i}`, [W.timers.sleepMs], i);
           // the workflow's clock after the timer is never before t0 + sleep: a negative lateness is a wrong result
           if (typeof late !== 'number' || !Number.isFinite(late) || late < 0)
             throw new Error(`bad timers result ${late}`);
@@ -121,8 +123,7 @@ function workflowWorkloads(client, groups, extra) {
 
 // ---- list1m: 100 filtered list queries, first page, each checked against the exact expected page
 
-async function list1m(connection, groups, extra) {
-  const transport = connection.transport;
+async function list1m(connections, groups, extra) {
   const sampler = new Sampler(groups);
   await sampler.start();
   const lat = [];
@@ -135,7 +136,7 @@ async function list1m(connection, groups, extra) {
     const s = now();
     try {
       const page = await withTimeout(
-        transport.call('listWorkflows', {
+        connections[k % connections.length].transport.call('listWorkflows', {
           params: { namespace: 'default' },
           query: { query: q.text, pageSize: PAGE_SIZE },
         }),
@@ -192,8 +193,8 @@ async function list1m(connection, groups, extra) {
 
 const extra0 = JSON.parse(process.env.BENCH_EXTRA ?? '{}');
 let cluster;
-let client;
-let connection;
+let clients;
+let connections;
 let groups;
 let extra;
 try {
@@ -209,14 +210,26 @@ try {
       db,
       withWorker: process.env.DRIVER_WITH_WORKER === '1',
     });
-    ({ client, connection } = cluster);
+    clients = [cluster.client];
+    connections = [cluster.connection];
     groups = { 'weft(server+worker+client)': process.pid };
     extra = { ...extra0, ...cluster.info };
   } else {
-    ({ client, connection } = await connectClient(process.env.WEFT_ADDRESS));
+    const pids = (name) => (process.env[name] ?? '').split(',').filter(Boolean).map(Number);
+    const addresses = (process.env.WEFT_ADDRESSES ?? '').split(',').filter(Boolean);
+    if (addresses.length === 0) throw new Error('WEFT_ADDRESSES is empty');
+    const connected = [];
+    try {
+      for (const address of addresses) connected.push(await connectClient(address));
+    } finally {
+      clients = connected.map((c) => c.client);
+      connections = connected.map((c) => c.connection);
+    }
+    // one group per role, covering every server (worker) process: peak_rss_mb stays server + worker
+    const workerPids = pids('WORKER_PIDS');
     groups = {
-      server: Number(process.env.SERVER_PID),
-      ...(process.env.WORKER_PID ? { worker: Number(process.env.WORKER_PID) } : {}),
+      server: pids('SERVER_PIDS'),
+      ...(workerPids.length ? { worker: workerPids } : {}),
       'client:driver': process.pid, // separate client process: reported, not in peak_rss_mb (as the peers)
     };
     extra = extra0;
@@ -229,17 +242,19 @@ try {
 
 // BENCH_COUNT_CALLS=1: count the client's calls by operation and print them on stderr (diagnosis)
 if (process.env.BENCH_COUNT_CALLS === '1') {
-  const t = connection.transport;
-  const call = t.call.bind(t);
   const counts = {};
-  t.call = (op, ...a) => {
-    counts[op] = (counts[op] ?? 0) + 1;
-    return call(op, ...a);
-  };
+  for (const connection of connections) {
+    const t = connection.transport;
+    const call = t.call.bind(t);
+    t.call = (op, ...a) => {
+      counts[op] = (counts[op] ?? 0) + 1;
+      return call(op, ...a);
+    };
+  }
   process.on('exit', () => console.error(`[driver] client calls: ${JSON.stringify(counts)}`));
 }
 
-const run = { ...workflowWorkloads(client, groups, extra), list1m: () => list1m(connection, groups, extra) };
+const run = { ...workflowWorkloads(clients, groups, extra), list1m: () => list1m(connections, groups, extra) };
 let failed = false;
 for (const w of only) {
   try {
@@ -251,6 +266,6 @@ for (const w of only) {
   }
 }
 if (cluster) await cluster.stop();
-else await connection.close().catch(() => {});
+else for (const connection of connections) await connection.close().catch(() => {});
 if (wrongOrFailed) log(`${wrongOrFailed} workflow(s)/queries failed or returned a wrong result`);
 process.exit(failed || wrongOrFailed ? 1 : 0);

@@ -1,7 +1,9 @@
 // VENDORED from /work/shared/bench/peers/common/harness.ts (the peers' harness: Restate, DBOS), converted to plain
 // JS so `npm run bench` runs with plain node and without ../shared. The logic is unchanged: only the TypeScript
-// types were removed, plus ONE addition: measureClosedLoop takes an optional trailing `extra` object (as
-// measureTimers already does) whose fields are added to the JSON line (Weft adds `mode` and `store`).
+// types were removed, plus TWO additions: measureClosedLoop takes an optional trailing `extra` object (as
+// measureTimers already does) whose fields are added to the JSON line (Weft adds `mode` and `store`); and a
+// Sampler group may be an ARRAY of root pids (processTree takes one root or several), so one group `server`
+// covers N server processes (SERVERS=N) and peak_rss_mb keeps meaning server + worker.
 // Shared benchmark harness: workload parameters, closed-loop driver,
 // percentile stats, /proc-based memory + CPU sampler, JSON result lines.
 // Only node builtins, so both peers (and later our own engine) can import it.
@@ -92,12 +94,12 @@ async function ppidOf(pid) {
     return -1;
   }
 }
-/** root pid plus all its descendants */
+/** root pid plus all its descendants (ADDITION, Weft: `root` may be an array of roots: all their trees) */
 export async function processTree(root) {
   const pids = await allPids();
   const parent = new Map();
   await Promise.all(pids.map(async (p) => parent.set(p, await ppidOf(p))));
-  const out = new Set([root]);
+  const out = new Set([].concat(root));
   let grew = true;
   while (grew) {
     grew = false;
@@ -129,7 +131,7 @@ async function cpuTicks(pid) {
   }
 }
 
-/** @typedef {Record<string, number>} Groups group name -> root pid (tree is included) */
+/** @typedef {Record<string, number | number[]>} Groups group name -> root pid(s) (trees are included) */
 /** groups whose name starts with this prefix are sampled (CPU, memory) but left out of peak_rss_mb */
 export const NOT_IN_TOTAL = 'client:';
 

@@ -1,9 +1,10 @@
 // Shared pieces of the Weft benchmark: paths, child processes (with bounded waits and cleanup), the worker
 // set-up used by both layouts, and small helpers. Node built-ins only at import time; dist/ is imported lazily
 // (the runner builds it first).
-import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -249,6 +250,173 @@ export function sqliteSettings(store) {
     sqlite_synchronous: ['OFF', 'NORMAL', 'FULL', 'EXTRA'][sync] ?? String(sync),
     sqlite_journal_mode: String(db.pragma('journal_mode', { simple: true })),
   };
+}
+
+// ------------------------------------------------------------------------------------------ PostgreSQL
+
+/** The PostgreSQL the bench uses (STORE=postgres, list1m): an admin URL; fresh databases get the same URL. */
+export const PG_ADMIN_URL = process.env.WEFT_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+/** PG_ADMIN_URL with the password hidden (for messages). */
+export function describePg(url = PG_ADMIN_URL) {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparsable WEFT_BENCH_PG)';
+  }
+}
+
+/** The URL of `database` on the bench's PostgreSQL (PG_ADMIN_URL with the database name replaced). */
+export function pgDatabaseUrl(database) {
+  const u = new URL(PG_ADMIN_URL);
+  u.pathname = `/${database}`;
+  return u.toString();
+}
+
+const pgModulePath = createRequire(path.join(ROOT, 'package.json')).resolve('pg');
+const loadPg = async () => (await import(pathToFileURL(pgModulePath).href)).default;
+
+/** Runs `fn(client)` on a fresh admin connection (connect within 5 s), then closes it. */
+export async function pgAdmin(fn) {
+  const pg = await loadPg();
+  const client = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 5000 });
+  client.on('error', () => {}); // a connection lost between queries: the next query says so
+  try {
+    await client.connect();
+    return await fn(client);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+/** Undefined when the bench's PostgreSQL answers; else why not (one line). */
+export async function pgUnavailableReason() {
+  try {
+    await withTimeout(
+      pgAdmin((c) => c.query('SELECT 1')),
+      10_000,
+      `PostgreSQL at ${describePg()}`,
+    );
+    return undefined;
+  } catch (e) {
+    const m = String(e?.message || e?.code || e);
+    return `PostgreSQL at ${describePg()} does not answer (${m}); start it or point WEFT_BENCH_PG at one`;
+  }
+}
+
+const quoteIdent = (name) => {
+  if (!/^[a-z0-9_]{1,63}$/.test(name)) throw new Error(`unexpected database name ${name}`);
+  return `"${name}"`;
+};
+
+/** Databases this process created and has not dropped (or renamed) yet: dropped on failure / Ctrl-C / exit. */
+const pgDatabases = new Set();
+/** A fresh temp database name: weft_bench_<pid>_<8 hex> (stale ones of dead pids are swept, sweepStalePg). */
+const TEMP_DB = /^weft_bench_(\d+)_[0-9a-f]{8}$/;
+
+/** Creates an empty database `weft_bench_<pid>_<random>`; returns { name, url }. */
+export async function createPgDatabase() {
+  const name = `weft_bench_${process.pid}_${randomBytes(4).toString('hex')}`;
+  pgDatabases.add(name);
+  await pgAdmin((c) => c.query(`CREATE DATABASE ${quoteIdent(name)}`));
+  return { name, url: pgDatabaseUrl(name) };
+}
+
+/** DROP DATABASE ... WITH (FORCE) (connections still on it are cut). */
+export async function dropPgDatabase(name) {
+  await pgAdmin((c) => c.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`));
+  pgDatabases.delete(name);
+}
+
+/** Renames a temp database (its fill is complete) to `to`, replacing an older `to`; no connection may be on it. */
+export async function renamePgDatabase(from, to) {
+  await pgAdmin(async (c) => {
+    await c.query(`DROP DATABASE IF EXISTS ${quoteIdent(to)} WITH (FORCE)`);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await c.query(`ALTER DATABASE ${quoteIdent(from)} RENAME TO ${quoteIdent(to)}`);
+        break;
+      } catch (e) {
+        // 55006 object_in_use: a connection of the fill process has not gone yet
+        if (e?.code !== '55006' || attempt >= 20) throw e;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
+  });
+  pgDatabases.delete(from);
+}
+
+/** Names of the databases on the bench's PostgreSQL that match `re`. */
+export async function listPgDatabases(re) {
+  const rows = await pgAdmin((c) => c.query('SELECT datname FROM pg_database'));
+  return rows.rows.map((r) => r.datname).filter((n) => re.test(n));
+}
+
+/** Best effort: drops every database this process created and still holds (failure, Ctrl-C). */
+export async function dropAllPgDatabases() {
+  for (const name of [...pgDatabases]) {
+    try {
+      await withTimeout(dropPgDatabase(name), 15_000, `DROP DATABASE ${name}`);
+      log(`dropped database ${name}`);
+    } catch (e) {
+      log(`could not drop database ${name}: ${e?.message ?? e}`);
+    }
+  }
+}
+
+/** The same, synchronously (an 'exit' handler): one short node process runs the DROPs. */
+export function dropAllPgDatabasesSync() {
+  if (pgDatabases.size === 0) return;
+  const names = [...pgDatabases];
+  pgDatabases.clear();
+  const script = `
+    const pg = require(${JSON.stringify(pgModulePath)});
+    (async () => {
+      const c = new pg.Client({ connectionString: process.env.WEFT_BENCH_PG, connectionTimeoutMillis: 5000 });
+      await c.connect();
+      for (const n of ${JSON.stringify(names)}) await c.query('DROP DATABASE IF EXISTS "' + n + '" WITH (FORCE)');
+      await c.end();
+    })().catch((e) => { console.error('[bench] could not drop ' + ${JSON.stringify(names.join(', '))} + ': ' + e.message); process.exit(1); });`;
+  spawnSync(process.execPath, ['-e', script], {
+    env: { ...process.env, WEFT_BENCH_PG: PG_ADMIN_URL },
+    stdio: ['ignore', 2, 2],
+    timeout: 15_000,
+  });
+}
+
+/**
+ * Drops temp databases left by bench runs that were SIGKILLed (weft_bench_<pid>_<hex> whose pid is gone); only
+ * when PostgreSQL is on this machine (else a pid says nothing).
+ */
+export async function sweepStalePgDatabases() {
+  const host = new URL(PG_ADMIN_URL).hostname;
+  if (!['127.0.0.1', 'localhost', '[::1]', ''].includes(host)) return;
+  for (const name of await listPgDatabases(TEMP_DB)) {
+    const pid = Number(TEMP_DB.exec(name)[1]);
+    let alive = true;
+    try {
+      process.kill(pid, 0);
+    } catch (e) {
+      alive = e.code !== 'ESRCH';
+    }
+    if (alive) continue;
+    log(`dropping database ${name}, left by bench process ${pid} (gone)`);
+    await dropPgDatabase(name).catch((e) => log(`could not drop ${name}: ${e.message}`));
+  }
+}
+
+/** What the PostgreSQL server says about durability (as the peers' scripts check theirs at run time). */
+export async function pgSettings() {
+  const r = await pgAdmin((c) =>
+    c.query(
+      `SELECT current_setting('server_version') AS v, current_setting('synchronous_commit') AS sc,
+              current_setting('fsync') AS fsync`,
+    ),
+  );
+  const row = r.rows[0];
+  return { pg_version: row.v, pg_synchronous_commit: row.sc, pg_fsync: row.fsync };
 }
 
 /** The JSON line of a workload that could not run at all (so a subset never silently loses a line). */

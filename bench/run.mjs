@@ -1,20 +1,27 @@
 #!/usr/bin/env node
 // `npm run bench`: the workloads of WORKLOADS.md against Weft, one JSON line per workload on stdout (the peers'
-// fields, from the vendored harness, plus `mode` and `store`). Everything else goes to stderr.
+// fields, from the vendored harness, plus `mode`, `store` and `servers`). Everything else goes to stderr.
 //
 // This process only orchestrates: it builds dist/ if needed, prepares the cached fixtures (the replay10k history,
 // the list1m store), and starts the processes that are measured:
-//   http (default)      server-main.mjs + worker-main.mjs + driver.mjs (the client), three sibling processes,
-//                       HTTP on 127.0.0.1; memory groups server, worker (peak_rss_mb) and client:driver (reported
-//                       apart, as the peers do). The client is a process of its own, not this one, because the
-//                       harness samples each group as a process TREE: a client that parented the server and worker
-//                       would count them too.
+//   http (default)      server-main.mjs + worker-main.mjs + driver.mjs (the client), sibling processes, HTTP on
+//                       127.0.0.1; SERVERS=N: N servers on one PostgreSQL database, one worker per server, the
+//                       client spreading its calls over the servers round-robin; memory groups server (all N),
+//                       worker (all N) (peak_rss_mb) and client:driver (reported apart, as the peers do). The client
+//                       is a process of its own, not this one, because the harness samples each group as a process
+//                       TREE: a client that parented the servers and workers would count them too.
 //   inprocess           driver.mjs alone, with server + worker + client inside it (group weft(server+worker+client)).
 //   replay10k always runs in a fresh replay-main.mjs process.
 //
 //   npm run bench                               every workload, http layout
 //   WORKLOADS=seq3,timers npm run bench         a subset (seq3 fanout100 latency1 timers replay10k list1m)
 //   BENCH_MODE=inprocess npm run bench          the in-process layout
+//   STORE=postgres npm run bench                PostgreSQL (WEFT_BENCH_PG, admin URL, default
+//                                               postgres://postgres@127.0.0.1:5432/postgres): a fresh database per
+//                                               step (weft_bench_<pid>_<random>), dropped at the end, even on failure
+//   STORE=postgres SERVERS=3 npm run bench      three server processes (+ three workers) on that database
+//   list1m runs on both stores unless STORE is set (SQLite file and PostgreSQL database both cached); with no
+//     PostgreSQL answering, its postgres line says `skipped`
 //   RESULTS_FILE=out.jsonl npm run bench        also append the lines to a file
 //   sizes: W1_N W1_C W1_WARMUP W2_N W2_C W2_WARMUP W3_N W3_WARMUP W4_N (as the peers), W5_EVENTS (replay10k
 //     history length, 10000), W6_N (list1m rows, 1000000), W6_QUERIES (100)
@@ -23,6 +30,9 @@
 //     or BENCH_CACHE_DIR)
 //   BENCH_WORKER_OPTIONS='{...}': non-default Worker.create options (diagnosis only; every line then says
 //     worker_options)
+//   diagnosis: BENCH_SERVER_NODE_ARGS='--cpu-prof --cpu-prof-dir=DIR' (node flags of the server processes),
+//     BENCH_PG_TRACE=1 (server statements, pool waits, batch sizes on stderr at the end: pg-trace.mjs),
+//     BENCH_KEEP_DB=1 (keep the fresh PostgreSQL database of a step that ran, as weft_bench_kept_<pid>_<random>)
 //   WF_TIMEOUT_MS (60000): the limit for one workflow (or list query), counted as an error;
 //   BENCH_DRIVER_TIMEOUT_S (1800), BENCH_TIMEOUT_S (3600): limits for one driver and for the whole run.
 import { spawnSync } from 'node:child_process';
@@ -38,12 +48,22 @@ import {
   TASK_QUEUE,
   WORKFLOWS_PATH,
   cacheDir,
+  createPgDatabase,
+  dropAllPgDatabases,
+  dropAllPgDatabasesSync,
+  dropPgDatabase,
   extraWorkerOptions,
   hashFiles,
   killAllChildren,
+  listPgDatabases,
   log,
+  pgDatabaseUrl,
+  pgSettings,
+  pgUnavailableReason,
+  renamePgDatabase,
   spawnNode,
   stopAllChildren,
+  sweepStalePgDatabases,
   withTimeout,
   failureLine,
 } from './lib.mjs';
@@ -66,6 +86,30 @@ if (!['http', 'inprocess'].includes(MODE)) {
   console.error(`BENCH_MODE must be http or inprocess, not ${MODE}`);
   process.exit(2);
 }
+const STORE_SET = process.env.STORE !== undefined && process.env.STORE !== '';
+const STORE = STORE_SET ? process.env.STORE : 'sqlite';
+if (!['sqlite', 'postgres'].includes(STORE)) {
+  console.error(`STORE must be sqlite or postgres, not ${STORE}`);
+  process.exit(2);
+}
+const SERVERS = Number(process.env.SERVERS ?? 1);
+if (!Number.isInteger(SERVERS) || SERVERS < 1) {
+  console.error(`SERVERS must be a whole number >= 1, not ${process.env.SERVERS}`);
+  process.exit(2);
+}
+if (SERVERS > 1 && STORE !== 'postgres') {
+  console.error(
+    `SERVERS=${SERVERS} needs STORE=postgres: SQLite is one server per file (a server claims its file), so several ` +
+      'servers can only share a PostgreSQL database',
+  );
+  process.exit(2);
+}
+if (SERVERS > 1 && MODE === 'inprocess') {
+  console.error(`SERVERS=${SERVERS} needs BENCH_MODE=http: the in-process layout is one process, one server`);
+  process.exit(2);
+}
+/** The stores list1m reports: both in a plain run, else only the one STORE names. */
+const LIST_STORES = STORE_SET ? [STORE] : ['sqlite', 'postgres'];
 const num = (name, dflt) => {
   const v = Number(process.env[name] ?? dflt);
   if (!Number.isFinite(v) || v < 0) throw new Error(`${name} must be a number >= 0`);
@@ -83,14 +127,22 @@ const r2 = (x) => Math.round(x * 100) / 100;
 
 // ------------------------------------------------------------------------------------------ cleanup
 
-process.on('exit', killAllChildren); // last resort (synchronous): SIGKILL
+process.on('exit', () => {
+  // last resort (synchronous): SIGKILL the children, then drop the PostgreSQL databases still held
+  killAllChildren();
+  dropAllPgDatabasesSync();
+});
 let stopping = false;
-/** Stops every child (SIGTERM, so each removes its temp store; SIGKILL after 5 s), then exits. */
+/**
+ * Stops every child (SIGTERM, so each removes its temp store; SIGKILL after 5 s), drops the temp PostgreSQL
+ * databases (best effort), then exits.
+ */
 async function bail(code, ...message) {
   if (stopping) return;
   stopping = true;
   console.error('[bench]', ...message);
   await stopAllChildren(5_000);
+  await dropAllPgDatabases();
   process.exit(code);
 }
 for (const [sig, code] of [
@@ -160,8 +212,8 @@ let failures = 0; // workloads that failed or had errors (exit status)
 
 /**
  * Runs driver.mjs (the client, its own process) for `workloads`; its JSON lines go straight to our stdout.
- * http: against a child cluster (server + worker pids are its sampled groups); inprocess: the driver starts the
- * server (+ worker) inside itself on `db`.
+ * http: against a child cluster (server + worker pids are its sampled groups, its servers the driver's
+ * round-robin); inprocess: the driver starts the server (+ worker) inside itself on `db`.
  */
 async function runDriver(workloads, { cluster, db, withWorker }, extra) {
   const env = {
@@ -170,9 +222,9 @@ async function runDriver(workloads, { cluster, db, withWorker }, extra) {
     BENCH_EXTRA: JSON.stringify({ ...extra, ...(cluster?.info ?? {}) }),
     ...(cluster
       ? {
-          WEFT_ADDRESS: cluster.address,
-          SERVER_PID: String(cluster.serverPid),
-          ...(cluster.workerPid ? { WORKER_PID: String(cluster.workerPid) } : {}),
+          WEFT_ADDRESSES: cluster.addresses.join(','),
+          SERVER_PIDS: cluster.serverPids.join(','),
+          WORKER_PIDS: cluster.workerPids.join(','),
         }
       : { ...(db ? { WEFT_BENCH_DB: db } : {}), DRIVER_WITH_WORKER: withWorker ? '1' : '0' }),
   };
@@ -194,15 +246,42 @@ async function emitFailure(workload, err, extra) {
   await emit(failureLine(workload, err, extra));
 }
 
-async function runWorkflowWorkloads(workloads, extra) {
-  // a fresh store: a temp file made (and removed, even when this runner is killed) by the process that opens it
-  if (MODE === 'inprocess') return runDriver(workloads, { withWorker: true }, extra);
-  const cluster = await startChildCluster({});
+/**
+ * Runs `fn(db)` on a fresh store. SQLite: db undefined, a temp file made (and removed, even when this runner is
+ * killed) by the process that opens it. PostgreSQL: a fresh database made here and dropped after `fn`, whatever
+ * happens (and by bail() / the exit handler when the run is stopped).
+ */
+async function withFreshStore(store, fn) {
+  if (store !== 'postgres') return fn(undefined);
+  const { name, url } = await createPgDatabase();
+  log(`fresh PostgreSQL database ${name}`);
+  let ok = false;
   try {
-    await runDriver(workloads, { cluster }, extra);
+    const r = await fn(url);
+    ok = true;
+    return r;
   } finally {
-    await cluster.stop();
+    if (ok && process.env.BENCH_KEEP_DB === '1') {
+      // diagnosis: kept under a name the sweep leaves alone; drop it by hand
+      const kept = name.replace(/^weft_bench_/, 'weft_bench_kept_');
+      await renamePgDatabase(name, kept).then(
+        () => log(`BENCH_KEEP_DB=1: kept the database as ${kept} (DROP DATABASE ${kept} when done)`),
+        (e) => log(`could not keep database ${name}: ${e.message}`),
+      );
+    } else await dropPgDatabase(name).catch((e) => log(`could not drop database ${name}: ${e.message}`));
   }
+}
+
+async function runWorkflowWorkloads(workloads, extra) {
+  await withFreshStore(STORE, async (db) => {
+    if (MODE === 'inprocess') return runDriver(workloads, { db, withWorker: true }, extra);
+    const cluster = await startChildCluster({ db, servers: SERVERS });
+    try {
+      await runDriver(workloads, { cluster }, extra);
+    } finally {
+      await cluster.stop();
+    }
+  });
 }
 
 // ------------------------------------------------------------------------------------------ replay10k
@@ -218,11 +297,12 @@ async function ensureHistory() {
   for (const f of readdirSync(cacheDir()))
     if (f.startsWith(`replay10k-${REPLAY_EVENTS}-`)) rmSync(path.join(cacheDir(), f), { force: true });
   log(`recording a ${REPLAY_EVENTS}-event history (once; cached in ${file})`);
-  // recording is set-up, not measured: always server + worker processes over HTTP, on a fresh store
+  // recording is set-up, not measured: always one server + worker over HTTP, on a fresh SQLite store (the history
+  // does not depend on the store)
   const cluster = await startChildCluster({});
   let connection;
   try {
-    const c = await connectClient(cluster.address);
+    const c = await connectClient(cluster.addresses[0]);
     connection = c.connection;
     const lengthFor = async (n) => {
       const h = await c.client.workflow.start('longHistory', {
@@ -304,7 +384,8 @@ async function runReplay10k(extra) {
 
 // ------------------------------------------------------------------------------------------ list1m
 
-async function ensureListStore() {
+/** The cached SQLite list1m store (filled once through SqliteStore.commit). */
+async function ensureSqliteListStore() {
   const key = hashFiles(
     [path.join(DIST, 'store/migrations/sqlite'), path.join(BENCH_DIR, 'list1m-data.mjs')],
     `${FILL_VERSION}:${LIST_ROWS}`,
@@ -315,23 +396,70 @@ async function ensureListStore() {
   for (const f of readdirSync(cacheDir()))
     if (f.startsWith(`list1m-${LIST_ROWS}-`) || /\.tmp(-wal|-shm)?$/.test(f))
       rmSync(path.join(cacheDir(), f), { force: true });
-  log(`filling a store with ${LIST_ROWS} closed executions (once; cached in ${file})`);
-  const fill = spawnNode(path.join(BENCH_DIR, 'list1m-fill.mjs'), [file, String(LIST_ROWS)], { name: 'list1m-fill' });
-  try {
-    const r = await fill.waitFor((m) => m.filled !== undefined, 3_600_000, 'the list1m store to fill');
-    log(`filled in ${r.seconds} s`);
-  } finally {
-    await fill.stop(10_000);
-  }
+  log(`filling a SQLite store with ${LIST_ROWS} closed executions (once; cached in ${file})`);
+  await runFill(file, 'sqlite');
   return file;
 }
 
-async function runList1m(extra) {
-  const db = await ensureListStore();
-  if (MODE === 'inprocess') return runDriver(['list1m'], { db, withWorker: false }, extra);
-  const cluster = await startChildCluster({ db, withWorker: false });
+/** Runs list1m-fill.mjs on `target` (a SQLite file or postgres:// URL) and waits for it to end. */
+async function runFill(target, store) {
+  const fill = spawnNode(path.join(BENCH_DIR, 'list1m-fill.mjs'), [target, String(LIST_ROWS)], {
+    name: `list1m-fill-${store}`,
+  });
   try {
-    await runDriver(['list1m'], { cluster }, extra);
+    const r = await fill.waitFor((m) => m.filled !== undefined, 3_600_000, `the list1m ${store} store to fill`);
+    log(
+      `${store} store filled in ${r.seconds} s${r.vacuum_seconds !== undefined ? ` (VACUUM ANALYZE ${r.vacuum_seconds} s of it)` : ''}`,
+    );
+    const exited = await withTimeout(fill.exited, 60_000, 'the fill process to exit');
+    if (exited.code !== 0) throw new Error(`list1m-fill exited with code ${exited.code}`);
+    return r;
+  } finally {
+    await fill.stop(10_000);
+  }
+}
+
+/**
+ * The cached PostgreSQL list1m database, weft_bench_list1m_<rows>_<key> (key: the PostgreSQL migrations, the
+ * generator). Filled through PgStore.commit into a temp-named database that is renamed only once the fill is
+ * complete and checked, so a fill cut half-way is never taken for the cache (its temp database is dropped).
+ */
+async function ensurePgListStore() {
+  const key = hashFiles(
+    [path.join(DIST, 'store/migrations/postgres'), path.join(BENCH_DIR, 'list1m-data.mjs')],
+    `${FILL_VERSION}:${LIST_ROWS}:postgres`,
+  );
+  const prefix = `weft_bench_list1m_${LIST_ROWS}_`;
+  const name = `${prefix}${key}`;
+  const existing = await listPgDatabases(new RegExp(`^${prefix}[0-9a-f]{16}$`));
+  if (existing.includes(name) && !REBUILD_CACHE) return { name, url: pgDatabaseUrl(name) };
+  // an older fill of the same size (other schema or generator) is stale
+  for (const old of existing) {
+    log(`dropping the stale list1m database ${old}`);
+    await dropPgDatabase(old);
+  }
+  const tmp = await createPgDatabase();
+  log(
+    `filling a PostgreSQL database with ${LIST_ROWS} closed executions (once; cached as ${name}, filled as ${tmp.name})`,
+  );
+  const r = await runFill(tmp.url, 'postgres');
+  await renamePgDatabase(tmp.name, name);
+  return { name, url: pgDatabaseUrl(name), fill_seconds: r.seconds };
+}
+
+async function runList1mOn(store, extra) {
+  let db;
+  let fill = {};
+  if (store === 'postgres') {
+    const { url, fill_seconds } = await ensurePgListStore();
+    db = url;
+    if (fill_seconds !== undefined) fill = { fill_seconds };
+  } else db = await ensureSqliteListStore();
+  const lineExtra = { ...extra, ...fill };
+  if (MODE === 'inprocess') return runDriver(['list1m'], { db, withWorker: false }, lineExtra);
+  const cluster = await startChildCluster({ db, servers: store === 'postgres' ? SERVERS : 1, withWorker: false });
+  try {
+    await runDriver(['list1m'], { cluster }, lineExtra);
   } finally {
     await cluster.stop();
   }
@@ -339,28 +467,61 @@ async function runList1m(extra) {
 
 // ------------------------------------------------------------------------------------------ main
 
+/** The fields of a line that say where it ran: store, servers and (PostgreSQL) the server's durability. */
+async function storeFields(store) {
+  const servers = store === 'postgres' ? SERVERS : 1;
+  if (store !== 'postgres') return { store, servers };
+  return { store, servers, ...(await pgSettings()) };
+}
+
 async function main() {
   ensureBuilt();
   const workerOptions = extraWorkerOptions();
-  const extra = {
+  const base = {
     mode: MODE,
-    store: 'sqlite',
     weft_rev: gitRevision(),
     ...(workerOptions ? { worker_options: workerOptions } : {}),
   };
+  // PostgreSQL: asked for (STORE=postgres) it must answer; for list1m in a plain run its line is skipped if not
+  const listOnPg = only.includes('list1m') && LIST_STORES.includes('postgres');
+  let pgDown;
+  if (STORE === 'postgres' || listOnPg) {
+    pgDown = await pgUnavailableReason();
+    if (pgDown && STORE === 'postgres') {
+      console.error(`[bench] STORE=postgres: ${pgDown}`);
+      return 2;
+    }
+    if (!pgDown) await sweepStalePgDatabases();
+  }
   const steps = [];
   const core = CORE.filter((w) => only.includes(w));
+  const extra = { ...base, ...(await storeFields(STORE)) };
   // the machine's 1-minute load average when the step starts: other work on these 2 cores skews every figure
-  const withLoad = () => ({ ...extra, host_load1: r2(loadavg()[0]) });
-  if (core.length) steps.push([core, () => runWorkflowWorkloads(core, withLoad())]);
-  if (only.includes('replay10k')) steps.push([['replay10k'], () => runReplay10k(withLoad())]);
-  if (only.includes('list1m')) steps.push([['list1m'], () => runList1m(withLoad())]);
-  for (const [workloads, step] of steps) {
+  const withLoad = (e = extra) => ({ ...e, host_load1: r2(loadavg()[0]) });
+  if (core.length) steps.push([core, extra, () => runWorkflowWorkloads(core, withLoad())]);
+  // replay10k uses no store (a recorded history, replayed in a fresh process): its store/servers are the run's
+  if (only.includes('replay10k')) steps.push([['replay10k'], extra, () => runReplay10k(withLoad())]);
+  if (only.includes('list1m'))
+    for (const store of LIST_STORES) {
+      if (store === 'postgres' && pgDown) {
+        // not a failure: a plain run on a machine without PostgreSQL still reports everything else
+        const skip = async () => {
+          log(`list1m on PostgreSQL skipped: ${pgDown}`);
+          await emit({ system: SYSTEM, workload: 'list1m', store, servers: SERVERS, mode: MODE, skipped: pgDown });
+        };
+        steps.push([['list1m'], { store }, skip]);
+        continue;
+      }
+      const e = { ...base, ...(await storeFields(store)) };
+      steps.push([['list1m'], e, () => runList1mOn(store, withLoad(e))]);
+    }
+  for (const [workloads, e, step] of steps) {
     try {
       await step();
-    } catch (e) {
-      console.error(`[bench] ${workloads.join(', ')} failed:`, e);
-      for (const w of workloads) await emitFailure(w, e, extra);
+    } catch (err) {
+      if (stopping) await new Promise(() => {}); // Ctrl-C / SIGTERM: bail() is stopping everything and exits
+      console.error(`[bench] ${workloads.join(', ')} (${e.store}) failed:`, err);
+      for (const w of workloads) await emitFailure(w, err, e);
     }
   }
   if (failures) log(`${failures} workload(s) had errors or failed`);
