@@ -38,9 +38,8 @@ export function sliceRecent(recent: HistoryEvent[] | undefined, from: number, to
 
 export class RunCache {
   private readonly entries = new Map<string, CachedRun>();
-  private readonly loading = new Map<string, Promise<CachedRun>>();
-  /** The load in flight for each run; invalidate() and clear() drop it so a read begun before does not land. */
-  private readonly loadTokens = new Map<string, object>();
+  /** The read in flight for each run; invalidate() and clear() drop it, so a read begun before does not land. */
+  private readonly loading = new Map<string, { promise?: Promise<CachedRun> }>();
 
   constructor(
     private readonly store: Store,
@@ -56,30 +55,31 @@ export class RunCache {
       this.entries.set(runId, hit);
       return hit;
     }
-    let p = this.loading.get(runId);
-    if (!p) {
-      const token = {};
-      this.loadTokens.set(runId, token);
-      p = this.load(runId, token);
-      this.loading.set(runId, p);
-      p.finally(() => {
-        if (this.loadTokens.get(runId) !== token) return;
-        this.loading.delete(runId);
-        this.loadTokens.delete(runId);
-      }).catch(() => {});
+    let flight = this.loading.get(runId);
+    if (!flight) {
+      const f: { promise?: Promise<CachedRun> } = {};
+      f.promise = this.load(runId, f);
+      f.promise
+        .finally(() => {
+          if (this.loading.get(runId) === f) this.loading.delete(runId);
+        })
+        .catch(() => {});
+      this.loading.set(runId, f);
+      flight = f;
     }
+    const p = flight.promise!;
     // several callers may wait on one load; the first may already have replaced the entry: take the newest
     return p.then((loaded) => this.entries.get(runId) ?? loaded);
   }
 
-  private async load(runId: string, token: object): Promise<CachedRun> {
+  private async load(runId: string, flight: object): Promise<CachedRun> {
     const stored = await this.store.getExecution(runId);
     if (!stored) throw new ApiError('WORKFLOW_NOT_FOUND', `run ${runId} not found`);
     const existing = this.entries.get(runId);
     if (existing) return existing;
     const entry: CachedRun = { state: stored.state, version: stored.version };
     // invalidated while reading (another server changed the run): the caller gets the read, the cache does not
-    if (this.loadTokens.get(runId) === token) this.put(runId, entry);
+    if (this.loading.get(runId) === flight) this.put(runId, entry);
     return entry;
   }
 
@@ -100,12 +100,10 @@ export class RunCache {
   invalidate(runId: string): void {
     this.entries.delete(runId);
     this.loading.delete(runId);
-    this.loadTokens.delete(runId);
   }
 
   clear(): void {
     this.entries.clear();
     this.loading.clear();
-    this.loadTokens.clear();
   }
 }
