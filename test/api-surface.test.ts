@@ -43,6 +43,37 @@ describe('workflow id reuse and conflict policies', () => {
     await first.terminate();
   });
 
+  it('a retried start (same request id) returns the run it started; racing starts of a new id: one run', async () => {
+    const workflowId = uid('pol');
+    const post = (body: object): Promise<Response> =>
+      fetch(`${ts.server.address}/api/v1/namespaces/default/workflows`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ workflowType: 'sleeper', taskQueue: TQ, workflowId, args: [60_000], ...body }),
+      });
+    const first = (await (await post({ requestId: 'req-1' })).json()) as { runId: string; started: boolean };
+    expect(first.started).toBe(true);
+    const retried = (await (await post({ requestId: 'req-1' })).json()) as { runId: string; started: boolean };
+    expect(retried).toEqual({ runId: first.runId, started: false });
+    const other = await post({ requestId: 'req-2' });
+    expect(other.status).toBe(409);
+    expect(((await other.json()) as { error: { code: string } }).error.code).toBe('WORKFLOW_ALREADY_STARTED');
+    await ts.client.workflow.getHandle(workflowId).terminate();
+
+    const raceId = uid('race');
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, () =>
+        fetch(`${ts.server.address}/api/v1/namespaces/default/workflows`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ workflowType: 'sleeper', taskQueue: TQ, workflowId: raceId, args: [60_000] }),
+        }),
+      ),
+    );
+    expect(answers.map((r) => r.status).sort()).toEqual([200, 409, 409, 409, 409, 409, 409, 409]);
+    await ts.client.workflow.getHandle(raceId).terminate();
+  });
+
   it('TERMINATE_EXISTING terminates the running run and starts a new one', async () => {
     const workflowId = uid('pol');
     const first = await ts.client.workflow.start('sleeper', { taskQueue: TQ, workflowId, args: [60_000] });

@@ -119,6 +119,7 @@ async function startChild(
           initiatedEventId: effect.initiatedEventId,
         },
       },
+      true,
     );
     runId = started.runId;
   } catch (e) {

@@ -78,7 +78,7 @@ export async function startWorkflow(
   signal?: AbortSignal,
 ): Promise<StartWorkflowResponse> {
   await checkStartSearchAttributes(ctx, namespace, req.searchAttributes);
-  const started = await startWorkflowWith(ctx, namespace, req, {});
+  const started = await startWorkflowWith(ctx, namespace, req, {}, true);
   if (!req.waitMs) return started;
   const outcome = await workflowResult(
     ctx,
@@ -95,13 +95,16 @@ export async function startWorkflowWith(
   namespace: string,
   req: StartWorkflowRequest,
   extras: StartExtras,
+  optimistic = false,
 ): Promise<StartWorkflowResponse> {
   checkPayload(req.args, 'args', ctx.config.payloadLimitBytes);
   checkPayload(req.memo, 'memo', ctx.config.payloadLimitBytes);
   const resolved = await resolveStart(ctx, namespace, req, extras.parent !== undefined);
   for (let attempt = 1; ; attempt++) {
     try {
-      return await tryStart(ctx, namespace, req, resolved, extras);
+      // optimistic: the first attempt assumes the workflow id is new and skips reading its current run; the
+      // store refuses the write if it is not (a conflict, nothing written), and the next attempt reads it
+      return await tryStart(ctx, namespace, req, resolved, extras, optimistic && attempt === 1);
     } catch (e) {
       if (!(e instanceof StoreConflictError)) throw e;
       // another start of the same workflow id won a race: decide again against the run it created. Many
@@ -124,8 +127,9 @@ async function tryStart(
   req: StartWorkflowRequest,
   r: ResolvedStart,
   extras: StartExtras,
+  assumeNew: boolean,
 ): Promise<StartWorkflowResponse> {
-  const plan = await planStart(ctx, namespace, req, r, extras);
+  const plan = await planStart(ctx, namespace, req, r, extras, assumeNew);
   if (plan.kind === 'existing') return plan.response;
   await ctx.updater.commit(plan.items, plan.currentRuns);
   return { runId: plan.runId, started: true };
@@ -138,7 +142,8 @@ export type StartPlan =
 
 /**
  * Decides a start against the workflow id's current run (reuse and conflict policies) and builds the new run's
- * first transition, without committing. Throws WORKFLOW_ALREADY_STARTED when the policies refuse.
+ * first transition, without committing. Throws WORKFLOW_ALREADY_STARTED when the policies refuse. With
+ * `assumeNew` the current run is not read: the plan expects none, and its commit conflicts if there is one.
  */
 export async function planStart(
   ctx: ServerContext,
@@ -146,8 +151,9 @@ export async function planStart(
   req: StartWorkflowRequest,
   r: ResolvedStart,
   extras: StartExtras,
+  assumeNew = false,
 ): Promise<StartPlan> {
-  const current = await ctx.store.getCurrentRun(namespace, req.workflowId);
+  const current = assumeNew ? undefined : await ctx.store.getCurrentRun(namespace, req.workflowId);
   const items: CommitItem[] = [];
   if (current) {
     const existing = await ctx.cache.get(current.runId);
