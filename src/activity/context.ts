@@ -28,7 +28,12 @@ export interface ActivityInfo {
   /** The same on every attempt of this activity: give it to downstream systems that deduplicate. */
   idempotencyKey: string;
   isLocal: boolean;
-  taskToken: string;
+  /**
+   * Names this attempt for asynchronous completion (`client.activity.complete(taskToken, ...)`); bytes, as in
+   * Temporal (the UTF-8 of the server's token; `new TextDecoder().decode(taskToken)` gives the token string).
+   * Empty for a local activity.
+   */
+  taskToken: Uint8Array;
 }
 
 const storage = new AsyncLocalStorage<Context>();

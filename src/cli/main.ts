@@ -9,6 +9,7 @@ import { WEFT_VERSION } from '../server/version.js';
 import { reportError } from './output.js';
 import { addScheduleCommands } from './schedule-commands.js';
 import { addSearchAttributeCommands } from './search-attribute-commands.js';
+import { addActivityCommands } from './activity-commands.js';
 import { addServerCommands } from './server-commands.js';
 import { addStoreCommands } from './store-commands.js';
 import { addWorkerCommands } from './worker-commands.js';
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   addWorkerCommands(program);
   addScheduleCommands(program);
   addSearchAttributeCommands(program);
+  addActivityCommands(program);
   return program;
 }
 

@@ -1,4 +1,5 @@
 /** `new Client()`: one object for every concern (workflows, schedules, task queues), on one connection and namespace. */
+import { AsyncCompletionClient } from './async-completion-client.js';
 import { Connection } from './connection.js';
 import { ScheduleClient } from './schedule-client.js';
 import { SearchAttributeClient } from './search-attribute-client.js';
@@ -17,6 +18,8 @@ export class Client {
   readonly taskQueue: TaskQueueClient;
   readonly schedule: ScheduleClient;
   readonly searchAttributes: SearchAttributeClient;
+  /** Finishes activities that complete asynchronously (Temporal's `client.activity`). */
+  readonly activity: AsyncCompletionClient;
 
   constructor(opts: ClientOptions = {}) {
     this.connection = opts.connection ?? Connection.lazy();
@@ -26,5 +29,6 @@ export class Client {
     this.taskQueue = new TaskQueueClient(shared);
     this.schedule = new ScheduleClient(shared);
     this.searchAttributes = new SearchAttributeClient(shared);
+    this.activity = new AsyncCompletionClient(shared);
   }
 }

@@ -9,6 +9,14 @@ export {
 } from './workflow-client.js';
 export { WorkflowHandle, type WorkflowExecutionDescription } from './workflow-handle.js';
 export { TaskQueueClient, type TaskQueueDescription } from './task-queue-client.js';
+export {
+  AsyncCompletionClient,
+  ActivityNotFoundError,
+  ActivityCompletionError,
+  ActivityCancelledError,
+  type FullActivityId,
+  type AsyncCompletionClientOptions,
+} from './async-completion-client.js';
 export { SearchAttributeClient, type SearchAttribute } from './search-attribute-client.js';
 export type { SearchAttributeType } from '../visibility/search-attributes.js';
 export {

@@ -33,6 +33,10 @@ export const ROUTES = {
   pollTasks: { method: 'POST', path: '/namespaces/:namespace/task-queues/:taskQueue/poll' },
   completeTasks: { method: 'POST', path: '/namespaces/:namespace/tasks/complete' },
   heartbeatActivity: { method: 'POST', path: '/namespaces/:namespace/activity-tasks/heartbeat' },
+  completeActivity: { method: 'POST', path: '/namespaces/:namespace/activities/complete' },
+  failActivity: { method: 'POST', path: '/namespaces/:namespace/activities/fail' },
+  reportActivityCancellation: { method: 'POST', path: '/namespaces/:namespace/activities/report-cancellation' },
+  heartbeatActivityById: { method: 'POST', path: '/namespaces/:namespace/activities/heartbeat' },
   listStuckWorkflows: { method: 'GET', path: '/namespaces/:namespace/stuck-workflows' },
 } as const satisfies Record<string, { method: 'GET' | 'POST' | 'PUT' | 'DELETE'; path: string }>;
 

@@ -12,6 +12,7 @@ import {
 import type { Logger } from '../common/logger.js';
 import type { ActivityTask, HeartbeatResponse, TaskCompletion } from '../protocol/tasks.js';
 import { Context, runWithContext, type ActivityInfo } from '../activity/context.js';
+import { CompleteAsyncError } from '../activity/complete-async.js';
 import { ServiceError } from '../client/errors.js';
 import type { Transport } from '../client/transport.js';
 
@@ -47,7 +48,7 @@ function infoOf(task: ActivityTask): ActivityInfo {
     workflowExecution: { workflowId: task.workflowId, runId: task.runId },
     idempotencyKey: task.idempotencyKey,
     isLocal: false,
-    taskToken: task.taskToken,
+    taskToken: new TextEncoder().encode(task.taskToken),
   };
 }
 
@@ -109,7 +110,8 @@ export class ActivityExecutor {
     for (const ac of this.running.values()) ac.abort(new CancelledFailure(reason));
   }
 
-  async run(task: ActivityTask): Promise<TaskCompletion> {
+  /** Runs the attempt; undefined when the activity will be completed asynchronously (nothing to send). */
+  async run(task: ActivityTask): Promise<TaskCompletion | undefined> {
     const { opts } = this;
     const fn = opts.activities[task.activityType];
     if (typeof fn !== 'function') {
@@ -140,6 +142,7 @@ export class ActivityExecutor {
       const result = await runWithContext(ctx, () => fn(...task.input));
       return { kind: 'activityTaskCompleted', taskToken: task.taskToken, ...(result !== undefined ? { result } : {}) };
     } catch (err) {
+      if (err instanceof CompleteAsyncError) return undefined;
       if (abort.signal.aborted && abort.signal.reason instanceof CancelledFailure && isCancellation(err)) {
         return { kind: 'activityTaskCanceled', taskToken: task.taskToken };
       }

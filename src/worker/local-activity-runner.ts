@@ -255,7 +255,7 @@ function infoOf(req: LocalActivityRequest, run: RunIdentity, attempt: number, no
     workflowExecution: { workflowId: run.workflowId, runId: run.runId },
     idempotencyKey: `${run.workflowId}/${run.runId}/${req.activityId}`,
     isLocal: true,
-    taskToken: '',
+    taskToken: new Uint8Array(0),
   };
 }
 

@@ -364,11 +364,11 @@ export class Worker {
     for (const t of activityTasks) this.track(this.activities!.run(t), this.actSlots);
   }
 
-  private track(p: Promise<TaskCompletion>, slots: Slots): void {
+  private track(p: Promise<TaskCompletion | undefined>, slots: Slots): void {
     const done = p.then(
       (c) => {
         slots.release(1);
-        this.batcher.submit(c);
+        if (c) this.batcher.submit(c); // none for an activity completed asynchronously
       },
       (e: unknown) => {
         slots.release(1);

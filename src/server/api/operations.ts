@@ -33,6 +33,18 @@ import { ENVELOPE_DEPTH, MAX_JSON_DEPTH } from '../json-depth.js';
 import { completeTasks } from '../service/complete-tasks.js';
 import { describeWorkflow } from '../service/describe-workflow.js';
 import { heartbeat } from '../service/heartbeat-activity.js';
+import {
+  completeActivityAsync,
+  failActivityAsync,
+  heartbeatActivityAsync,
+  reportActivityCancellation,
+} from '../service/async-completion.js';
+import {
+  CompleteActivityRequestSchema,
+  FailActivityRequestSchema,
+  HeartbeatActivityByIdRequestSchema,
+  ReportActivityCancellationRequestSchema,
+} from '../../protocol/async-completion.js';
 import { countWorkflows, listWorkflows } from '../service/list-workflows.js';
 import { pollTasks } from '../service/poll-tasks.js';
 import { listRegisteredWorkflows, registerWorkflow } from '../service/register-workflow.js';
@@ -415,6 +427,43 @@ export const operations: Operation[] = [
     params: NamespaceParams,
     body: HeartbeatRequestSchema,
     handler: (ctx, r) => heartbeat(ctx, p(r).namespace!, b(r), r.identity),
+  },
+  {
+    id: 'completeActivity',
+    ...ROUTES.completeActivity,
+    summary:
+      'Complete an activity from outside its worker (async completion), by task token or by workflowId + activityId',
+    tags: ['activities'],
+    params: NamespaceParams,
+    body: CompleteActivityRequestSchema,
+    handler: (ctx, r) => completeActivityAsync(ctx, p(r).namespace!, b(r)),
+  },
+  {
+    id: 'failActivity',
+    ...ROUTES.failActivity,
+    summary: 'Fail the current attempt of an activity from outside its worker (retried as the policy says)',
+    tags: ['activities'],
+    params: NamespaceParams,
+    body: FailActivityRequestSchema,
+    handler: (ctx, r) => failActivityAsync(ctx, p(r).namespace!, b(r)),
+  },
+  {
+    id: 'reportActivityCancellation',
+    ...ROUTES.reportActivityCancellation,
+    summary: 'Report from outside its worker that an activity gave up after a cancellation request',
+    tags: ['activities'],
+    params: NamespaceParams,
+    body: ReportActivityCancellationRequestSchema,
+    handler: (ctx, r) => reportActivityCancellation(ctx, p(r).namespace!, b(r)),
+  },
+  {
+    id: 'heartbeatActivityById',
+    ...ROUTES.heartbeatActivityById,
+    summary: "Record an activity's heartbeat from outside its worker; answers whether cancellation was requested",
+    tags: ['activities'],
+    params: NamespaceParams,
+    body: HeartbeatActivityByIdRequestSchema,
+    handler: (ctx, r) => heartbeatActivityAsync(ctx, p(r).namespace!, b(r)),
   },
   {
     id: 'listStuckWorkflows',
