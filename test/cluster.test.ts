@@ -1,8 +1,8 @@
 /**
  * Several servers on one PostgreSQL database, in this process: any server accepts any request, a worker
  * polling one gets the tasks another made, results, signals, queries and updates cross servers, and timers
- * go on when the server firing them stops. (test/cluster-crash.test.ts does the same with processes and
- * SIGKILL.)
+ * go on when the server firing them stops; a query sees every signal acknowledged before it, whichever server
+ * took each. (test/cluster-crash.test.ts does the same with processes and SIGKILL.)
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import * as activities from './fixtures/activities.js';
@@ -107,6 +107,26 @@ await describePg('a cluster: three servers on one PostgreSQL database', () => {
     expect(await viaB.query(totalQuery)).toBe(10);
     await viaC.signal(finishSignal);
     expect(await viaB.result()).toBe(10);
+  });
+
+  it('a query through one server sees every signal acknowledged by another (neither polled by the worker)', async () => {
+    const workflowId = uid('rw');
+    await servers[1]!.client.workflow.start('summer', { taskQueue: TQ, workflowId, args: [1e9] });
+    const viaB = servers[1]!.client.workflow.getHandle(workflowId);
+    const viaC = servers[2]!.client.workflow.getHandle(workflowId);
+    const wrong: unknown[] = [];
+    let sum = 0;
+    for (let v = 1; v <= 100 && wrong.length < 5; v++) {
+      await viaB.signal(addSignal, v);
+      sum += v;
+      const got = await viaC.query(totalQuery);
+      if (got !== sum) wrong.push({ signal: v, expected: sum, got });
+    }
+    expect(wrong).toEqual([]);
+    await viaC.signal(finishSignal);
+    expect(await viaB.result()).toBe(sum);
+    // closed: the final state, through any server
+    expect(await viaC.query(totalQuery)).toBe(sum);
   });
 
   it('updates through servers the worker does not poll; its sticky tasks reach it at once', async () => {

@@ -61,6 +61,12 @@ export interface QueryTask {
   taskQueue: string;
   queryType: string;
   args: unknown[];
+  /**
+   * WorkflowTaskStarted of the last workflow task completed when the query was handed out: answer from a state
+   * that has applied it (or a later task), else from a replay of the history (which then holds it). The server
+   * hands a query out only once every event recorded before it arrived is in a completed workflow task.
+   */
+  minStartedEventId?: number;
 }
 
 export const WorkflowTaskCompletionSchema = Type.Object({

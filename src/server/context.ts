@@ -11,6 +11,7 @@ import { runSchedule } from './service/schedule-runner.js';
 import type { Clock } from './clock.js';
 import { CloseWaiters } from './close-waiters.js';
 import { UpdateWaiters } from './update-waiters.js';
+import { RunWatchers } from './run-watchers.js';
 import type { ServerConfig } from './config.js';
 import type { Logger } from '../common/logger.js';
 import { Matching } from './matching.js';
@@ -31,6 +32,8 @@ export class ServerContext {
   readonly pollers = new PollerRegistry();
   readonly closeWaiters = new CloseWaiters();
   readonly updateWaiters = new UpdateWaiters();
+  /** Queries waiting for a run's workflow task to complete (query-workflow.ts). */
+  readonly runWatchers = new RunWatchers();
   readonly queries = new PendingQueries();
   readonly timers: TimerService;
   readonly metrics: ServerMetrics;
@@ -68,6 +71,7 @@ export class ServerContext {
           this.timers.add([{ runId, key: SCHEDULE_TIMER_KEY, namespace: w.namespace, dueAt: w.wakeAt }]);
       }
       for (const t of transitions) {
+        this.runWatchers.notify(t.state.runId);
         if (t.tasksAdded.length > 0) this.matching.add(t.tasksAdded);
         if (t.timersRemoved.length > 0) this.timers.remove(t.state.runId, t.timersRemoved);
         if (t.timersAdded.length > 0) this.timers.add(t.timersAdded);
@@ -108,6 +112,7 @@ export class ServerContext {
     this.matching.releaseWaiters();
     this.closeWaiters.releaseAll();
     this.updateWaiters.releaseAll();
+    this.runWatchers.releaseAll();
   }
 
   private async fire(row: TimerRow): Promise<void> {

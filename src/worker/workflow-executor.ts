@@ -47,15 +47,19 @@ export class WorkflowExecutor {
     return this.serially(task.runId, () => this.handle(task));
   }
 
-  /** Answers a query: from the cached workflow, or from a replay of its history. */
+  /**
+   * Answers a query: from the cached workflow when its state includes the workflow task the server names (it
+   * lags when another worker ran the latest tasks), else from a replay of the history.
+   */
   query(task: QueryTask): Promise<TaskCompletion> {
     return this.serially(task.runId, async () => {
-      const cached = this.cache.get(task.runId);
+      const inCache = this.cache.get(task.runId);
+      const cached = inCache && inCache.lastEventId >= (task.minStartedEventId ?? 0) ? inCache : undefined;
       let machine = cached;
       try {
         if (!machine) {
           machine = new WorkflowMachine(this.opts.sandbox, task);
-          const events = await this.fetchEvents(task);
+          const events = await this.fetchQueryHistory(task);
           const r = machine.apply(events);
           if (r?.failure) throw new Error(`workflow code failed while replaying for a query: ${r.failure.message}`);
         }
@@ -69,6 +73,21 @@ export class WorkflowExecutor {
         if (machine && machine !== cached) machine.dispose();
       }
     });
+  }
+
+  /**
+   * The whole history, up to at least the query's `minStartedEventId`. In a cluster the server answering may not
+   * have heard of the latest commit yet (for a few milliseconds): read again until it has.
+   */
+  private async fetchQueryHistory(task: QueryTask): Promise<HistoryEvent[]> {
+    const min = task.minStartedEventId ?? 0;
+    for (let waitMs = 10; ; waitMs *= 2) {
+      const events = await this.fetchEvents(task);
+      if ((events[events.length - 1]?.eventId ?? 0) >= min) return events;
+      if (waitMs > 2000)
+        throw new Error(`the history of ${task.workflowId} does not reach event ${min} yet: query not answered`);
+      await new Promise((r) => setTimeout(r, waitMs));
+    }
   }
 
   private async handle(task: WorkflowTask): Promise<TaskCompletion> {

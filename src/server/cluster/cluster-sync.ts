@@ -139,6 +139,7 @@ export class ClusterSync {
           const cached = ctx.cache.peek(runId);
           // (with no entry: a read in flight may predate the change)
           if (!cached || cached.version <= version) ctx.cache.invalidate(runId);
+          ctx.runWatchers.notify(runId);
           if (closed) {
             ctx.closeWaiters.notifyClosed(runId);
             ctx.updateWaiters.notifyRun(runId);
@@ -223,6 +224,7 @@ export class ClusterSync {
       // waiters look again (from the store): a close or an update may have gone unheard
       ctx.closeWaiters.releaseAll();
       ctx.updateWaiters.releaseAll();
+      ctx.runWatchers.releaseAll();
       for (;;) {
         try {
           await ctx.reloadTasks();
