@@ -8,7 +8,7 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseIsoDatetime } from './sql/compile-query.js';
+import { parseIsoDatetime } from '../visibility/iso-datetime.js';
 import { CLOSED_STATUSES, makeState, NS, T0 } from './conformance-fixtures.js';
 import type { ExecutionStatus } from '../protocol/status.js';
 import { QuerySyntaxError, type Expr, type Literal, type VisibilityQuery } from '../visibility/query-ast.js';

@@ -6,14 +6,10 @@
  * a null value (or an empty KeywordList) removes the attribute from the run. Pure: no I/O, usable by the engine.
  */
 import { isStorableText, UNSTORABLE_CHARS } from '../common/storable-text.js';
-import {
-  BUILT_IN_FIELDS,
-  parseIsoDatetime,
-  type QueryField,
-  type SearchAttributeType,
-} from '../store/sql/compile-query.js';
+import { parseIsoDatetime } from './iso-datetime.js';
+import { BUILT_IN_FIELDS, type QueryField, type SearchAttributeType } from './query-fields.js';
 
-export type { SearchAttributeType } from '../store/sql/compile-query.js';
+export type { SearchAttributeType } from './query-fields.js';
 
 export const SEARCH_ATTRIBUTE_TYPES: readonly SearchAttributeType[] = [
   'Keyword',

@@ -11,8 +11,9 @@ import { EXECUTION_STATUSES } from '../../protocol/status.js';
 import { QuerySyntaxError } from '../../visibility/query-ast.js';
 import type { Expr, Literal, VisibilityQuery } from '../../visibility/query-ast.js';
 import { formatQuery, parseQuery } from '../../visibility/query-parser.js';
-import { compileQuery, createFieldResolver, parseIsoDatetime, prefixSuccessor } from './compile-query.js';
-import type { QueryField } from './compile-query.js';
+import { compileQuery, createFieldResolver, prefixSuccessor } from './compile-query.js';
+import { parseIsoDatetime } from '../../visibility/iso-datetime.js';
+import type { QueryField } from '../../visibility/query-fields.js';
 
 const sqlite = (text: string, paramOffset?: number) =>
   compileQuery(parseQuery(text), { dialect: 'sqlite', ...(paramOffset === undefined ? {} : { paramOffset }) });

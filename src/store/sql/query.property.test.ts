@@ -7,11 +7,12 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compileQuery, createFieldResolver, parseIsoDatetime, type CompiledQuery } from '../store/sql/compile-query.js';
-import { QuerySyntaxError, type Literal, type VisibilityQuery } from './query-ast.js';
-import { formatQuery, parseQuery } from './query-parser.js';
-import { searchAttributeFields, type SearchAttributeDefinition } from './search-attributes.js';
-import { literalsOf, queryArbitrary, type FieldDomains } from './test-query-arbitraries.js';
+import { compileQuery, createFieldResolver, type CompiledQuery } from './compile-query.js';
+import { parseIsoDatetime } from '../../visibility/iso-datetime.js';
+import { QuerySyntaxError, type Literal, type VisibilityQuery } from '../../visibility/query-ast.js';
+import { formatQuery, parseQuery } from '../../visibility/query-parser.js';
+import { searchAttributeFields, type SearchAttributeDefinition } from '../../visibility/search-attributes.js';
+import { literalsOf, queryArbitrary, type FieldDomains } from '../../visibility/test-query-arbitraries.js';
 
 const DEFS: SearchAttributeDefinition[] = (
   [
