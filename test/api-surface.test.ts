@@ -84,7 +84,7 @@ describe('workflow id reuse and conflict policies', () => {
       workflowIdConflictPolicy: 'TERMINATE_EXISTING',
     });
     expect(second.runId).not.toBe(first.runId);
-    expect((await ts.client.workflow.getHandle(workflowId, first.runId).describe()).status).toBe('Terminated');
+    expect((await ts.client.workflow.getHandle(workflowId, first.runId).describe()).status.name).toBe('TERMINATED');
     expect(await second.result()).toBe('woke');
     expect((await ts.client.workflow.getHandle(workflowId).describe()).runId).toBe(second.runId);
   });
@@ -151,7 +151,7 @@ describe('list and count', () => {
       expect(listed).toHaveLength(5);
       expect(new Set(listed.map((e) => e.runId)).size).toBe(5);
       expect(
-        listed.every((e) => e.type === 'sequential' && e.status === 'Completed' && e.closeTime instanceof Date),
+        listed.every((e) => e.type === 'sequential' && e.status.name === 'COMPLETED' && e.closeTime instanceof Date),
       ).toBe(true);
       // newest first
       const starts = listed.map((e) => e.startTime.getTime());

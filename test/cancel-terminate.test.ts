@@ -55,7 +55,7 @@ describe('cancel', () => {
     expect(err).toBeInstanceOf(WorkflowFailedError);
     expect((err as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
     const d = await handle.describe();
-    expect(d.status).toBe('Cancelled');
+    expect(d.status.name).toBe('CANCELLED');
     const { events } = await handle.fetchHistory();
     const t = types(events);
     expect(t).toContain('WorkflowExecutionCancelRequested');
@@ -106,7 +106,7 @@ describe('cancel', () => {
     );
     expect(cleanup).toHaveLength(1);
     expect(types(events)).toContain('ActivityTaskCompleted');
-    expect((await handle.describe()).status).toBe('Cancelled');
+    expect((await handle.describe()).status.name).toBe('CANCELLED');
   });
 
   it('a second cancel request is accepted and changes nothing', async () => {
@@ -128,7 +128,7 @@ describe('terminate', () => {
     expect((err as WorkflowFailedError).cause).toBeInstanceOf(TerminatedFailure);
     expect((err as WorkflowFailedError).cause?.message).toBe('operator says so');
     const d = await handle.describe();
-    expect(d.status).toBe('Terminated');
+    expect(d.status.name).toBe('TERMINATED');
     expect(d.pendingActivities).toEqual([]);
     expect(d.pendingTimers).toEqual([]);
     const { events } = await handle.fetchHistory();

@@ -103,7 +103,7 @@ describe('child workflows', () => {
     const h = await start('parentCancelsChild');
     expect(await h.result()).toBe('child cancelled');
     const child = ts.client.workflow.getHandle(`${h.workflowId}-child`);
-    expect((await child.describe()).status).toBe('Cancelled');
+    expect((await child.describe()).status.name).toBe('CANCELLED');
     const t = types((await h.fetchHistory()).events);
     expect(t).toContain('RequestCancelExternalWorkflowExecutionInitiated');
     expect(t).toContain('ExternalWorkflowExecutionCancelRequested');
@@ -120,13 +120,13 @@ describe('child workflows', () => {
       ts.client.workflow
         .getHandle(id)
         .describe()
-        .then((d) => d.status);
-    expect(await waitFor(async () => ((await statusOf(ids.TERMINATE)) === 'Terminated' ? 'ok' : undefined))).toBe('ok');
-    expect(await waitFor(async () => ((await statusOf(ids.REQUEST_CANCEL)) === 'Cancelled' ? 'ok' : undefined))).toBe(
+        .then((d) => d.status.name);
+    expect(await waitFor(async () => ((await statusOf(ids.TERMINATE)) === 'TERMINATED' ? 'ok' : undefined))).toBe('ok');
+    expect(await waitFor(async () => ((await statusOf(ids.REQUEST_CANCEL)) === 'CANCELLED' ? 'ok' : undefined))).toBe(
       'ok',
     );
     await new Promise((r) => setTimeout(r, 200));
-    expect(await statusOf(ids.ABANDON)).toBe('Running');
+    expect(await statusOf(ids.ABANDON)).toBe('RUNNING');
     await ts.client.workflow.getHandle(ids.ABANDON).signal('release');
     expect(await ts.client.workflow.getHandle(ids.ABANDON).result()).toEqual([]);
   });
@@ -178,7 +178,7 @@ describe('external workflow handles', () => {
     expect(await (await start('cancelOther', [target.workflowId])).result()).toBe('ok');
     const err = await target.result().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WorkflowFailedError);
-    expect((await target.describe()).status).toBe('Cancelled');
+    expect((await target.describe()).status.name).toBe('CANCELLED');
     expect(await (await start('signalOther', ['no-such-workflow', 'x'])).result()).toBe(
       'ExternalWorkflowExecutionNotFound',
     );
@@ -192,7 +192,7 @@ describe('continue-as-new', () => {
     const r = (await h.result()) as { n: number; continuedFrom?: string };
     expect(r.n).toBe(3);
     const first = await ts.client.workflow.getHandle(h.workflowId, h.runId).describe();
-    expect(first.status).toBe('ContinuedAsNew');
+    expect(first.status.name).toBe('CONTINUED_AS_NEW');
     const firstHistory = (await ts.client.workflow.getHandle(h.workflowId, h.runId).fetchHistory()).events;
     const last = firstHistory[firstHistory.length - 1]!;
     expect(last.eventType).toBe('WorkflowExecutionContinuedAsNew');
@@ -204,7 +204,7 @@ describe('continue-as-new', () => {
       input: [1, 3],
     });
     const current = await ts.client.workflow.getHandle(h.workflowId).describe();
-    expect(current.status).toBe('Completed');
+    expect(current.status.name).toBe('COMPLETED');
     expect(r.continuedFrom).toBeDefined();
     expect(await ts.client.workflow.count(`WorkflowId = '${h.workflowId}'`)).toEqual({ count: 4 });
   });
@@ -268,7 +268,7 @@ describe('history limits (a server configured with small ones)', () => {
     expect(err).toBeInstanceOf(WorkflowFailedError);
     expect((err as WorkflowFailedError).cause).toMatchObject({ type: 'HistoryLimitExceeded' });
     const d = await h.describe();
-    expect(d.status).toBe('Failed');
+    expect(d.status.name).toBe('FAILED');
     expect(d.historyLength).toBeGreaterThanOrEqual(200);
     expect(d.historyLength).toBeLessThan(210);
   });
@@ -284,7 +284,7 @@ describe('workflow retry policy', () => {
     });
     expect(await h.result()).toBe(3);
     const first = await ts.client.workflow.getHandle(h.workflowId, h.runId).describe();
-    expect(first.status).toBe('Failed');
+    expect(first.status.name).toBe('FAILED');
     const closing = (await ts.client.workflow.getHandle(h.workflowId, h.runId).fetchHistory()).events.at(-1)!;
     expect(closing.attributes).toMatchObject({ retryState: 'IN_PROGRESS' });
     expect(await ts.client.workflow.count(`WorkflowId = '${h.workflowId}'`)).toEqual({ count: 3 });

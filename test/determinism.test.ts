@@ -78,7 +78,7 @@ describe('determinism', () => {
       'the workflow task to fail',
     );
     await v2.stop();
-    expect(failed.status).toBe('Running');
+    expect(failed.status.name).toBe('RUNNING');
     expect(failed.pendingWorkflowTask?.lastFailure?.message).toContain('Nondeterminism');
     expect(failed.pendingWorkflowTask?.lastFailure?.message).toMatch(
       /code produced: +ScheduleActivityTask seq=1 activityType=double/,

@@ -80,7 +80,7 @@ describeSmallDisk('disk full (SQLite)', () => {
     expect((await fetch(`${address}/healthz`)).status).toBe(200);
     expect((await fetch(`${address}/readyz`)).status).toBe(200);
     const described = await client.workflow.getHandle(early[0]!.workflowId).describe();
-    expect(described.status).toBe('Completed');
+    expect(described.status.name).toBe('COMPLETED');
     const listed: string[] = [];
     for await (const w of client.workflow.list({ query: `TaskQueue = '${TQ}'` })) listed.push(w.workflowId);
     expect(listed.sort()).toEqual(early.map((e) => e.workflowId).sort());

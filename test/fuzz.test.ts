@@ -47,8 +47,8 @@ async function snapshot() {
   const closed = client.workflow.getHandle('seed-closed');
   const schedule = await client.schedule.getHandle('seed-schedule').describe();
   return {
-    running: { status: (await running.describe()).status, history: (await running.fetchHistory()).events },
-    closed: { status: (await closed.describe()).status, history: (await closed.fetchHistory()).events },
+    running: { status: (await running.describe()).status.name, history: (await running.fetchHistory()).events },
+    closed: { status: (await closed.describe()).status.name, history: (await closed.fetchHistory()).events },
     schedule: {
       spec: schedule.spec,
       action: schedule.action,

@@ -114,7 +114,7 @@ describe('2. deeply nested JSON is refused at the edge', () => {
       expect(r.json.error?.message, `${method} ${path}`).toMatch(/nests deeper than \d+ levels/);
     }
     // the workflow and the schedule are as they were
-    expect((await ts.client.workflow.getHandle(workflowId).describe()).status).toBe('Running');
+    expect((await ts.client.workflow.getHandle(workflowId).describe()).status.name).toBe('RUNNING');
     expect((await ts.client.schedule.getHandle(scheduleId).describe()).spec).toEqual({ intervals: [{ every: '1h' }] });
     // in the workers' completion batch a too deep payload fails its own completion, not the batch
     const batch = await call(
@@ -196,7 +196,7 @@ describe('4. a workflow retry waits its backoff whatever ended the run', () => {
     await new Promise((r) => setTimeout(r, 1000));
     expect((await ts.client.workflow.count(`WorkflowId = '${workflowId}'`)).count).toBe(2);
     const d = await ts.client.workflow.getHandle(workflowId).describe();
-    expect(d.status).toBe('Running');
+    expect(d.status.name).toBe('RUNNING');
     await ts.client.workflow.getHandle(workflowId).terminate('done');
   });
 });
@@ -213,7 +213,7 @@ describe('5. ids the API accepts can be used on every route', () => {
       expect((await h.fetchHistory()).events.length).toBeGreaterThan(0);
       await h.signal('s');
       await h.terminate('long id');
-      expect((await h.describe()).status).toBe('Terminated');
+      expect((await h.describe()).status.name).toBe('TERMINATED');
     }
   });
 

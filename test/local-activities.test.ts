@@ -247,7 +247,7 @@ describe('local activities', () => {
       10_000,
       'the task to fail',
     );
-    expect(d.status).toBe('Running');
+    expect(d.status.name).toBe('RUNNING');
     expect(d.pendingWorkflowTask?.lastFailure?.message).toMatch(/local activity type "notThere" is not registered/);
     await handle.terminate('done');
   });

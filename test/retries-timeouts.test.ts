@@ -68,7 +68,7 @@ describe('activity retries', () => {
     expect(err.cause?.cause).toMatchObject({ message: 'card declined', type: 'CardDeclined', nonRetryable: true });
     const { events } = await handle.fetchHistory();
     expect(byType(events, 'ActivityTaskStarted')[0]?.attributes).toMatchObject({ attempt: 1 });
-    expect((await handle.describe()).status).toBe('Failed');
+    expect((await handle.describe()).status.name).toBe('FAILED');
   });
 
   it('does not retry error types listed in nonRetryableErrorTypes', async () => {
@@ -139,7 +139,7 @@ describe('timeouts', () => {
     const err = await failureOf(handle.result());
     expect(err.cause).toBeInstanceOf(TimeoutFailure);
     const d = await handle.describe();
-    expect(d.status).toBe('TimedOut');
+    expect(d.status.name).toBe('TIMED_OUT');
     const { events } = await handle.fetchHistory();
     expect(events.at(-1)?.eventType).toBe('WorkflowExecutionTimedOut');
   });
@@ -152,7 +152,7 @@ describe('timeouts', () => {
       workflowExecutionTimeout: 300,
     });
     await failureOf(handle.result());
-    expect((await handle.describe()).status).toBe('TimedOut');
+    expect((await handle.describe()).status.name).toBe('TIMED_OUT');
   });
 
   it('workflow task timeout: a task nobody completes in time goes back to the queue and the run goes on', async () => {

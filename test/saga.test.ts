@@ -88,7 +88,7 @@ describe('the trip example (examples/saga)', () => {
     expect((err.cause as ActivityFailure).activityType).toBe('bookCar');
     expect(err.cause?.cause).toBeInstanceOf(ApplicationFailure);
     expect(err.cause?.cause).toMatchObject({ type: 'NoCarAvailable', message: `no car available for trip ${tripId}` });
-    expect((await handle.describe()).status).toBe('Failed');
+    expect((await handle.describe()).status.name).toBe('FAILED');
 
     const { events } = await handle.fetchHistory();
     expect(scheduled(events).map((e) => attrs(e).activityType)).toEqual([
@@ -223,7 +223,7 @@ describe('Saga', () => {
     await handle.cancel('traveller changed plans');
     const err = await failureOf(handle);
     expect(err.cause).toBeInstanceOf(CancelledFailure);
-    expect((await handle.describe()).status).toBe('Cancelled');
+    expect((await handle.describe()).status.name).toBe('CANCELLED');
     const { events } = await handle.fetchHistory();
     const t = types(events);
     expect(t).toContain('ActivityTaskCancelRequested'); // the step was cancelled...
@@ -249,7 +249,7 @@ describe('Saga', () => {
     const err = await failureOf(handle);
     // the original error, not the cancellation: compensate() resolved, the workflow rethrew what it caught
     expect(err.cause?.cause).toMatchObject({ type: 'StepFailed', message: 'step failC failed' });
-    expect((await handle.describe()).status).toBe('Failed');
+    expect((await handle.describe()).status.name).toBe('FAILED');
     const { events } = await handle.fetchHistory();
     const t = types(events);
     expect(t).toContain('WorkflowExecutionCancelRequested');

@@ -5,7 +5,7 @@
  * backfills act.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ScheduleDescription, ScheduleSummary } from '../src/client/index.js';
+import type { ScheduleDescription, ScheduleSummary } from '../src/protocol/schedule-api.js';
 import { runWeft, type CliResult } from './cli-runner.js';
 import { fixture, startTestServer, startWorker, uid, waitFor, type TestServer } from './helpers.js';
 
@@ -65,7 +65,7 @@ async function pooled<T>(jobs: Array<() => Promise<T>>, width = 4): Promise<T[]>
 async function workflowsOf(prefix: string): Promise<Array<{ workflowId: string; status: string }>> {
   const out: Array<{ workflowId: string; status: string }> = [];
   for await (const e of ts.client.workflow.list({ query: `WorkflowId STARTS_WITH '${prefix}-'` }))
-    out.push({ workflowId: e.workflowId, status: e.status });
+    out.push({ workflowId: e.workflowId, status: e.status.name });
   return out.sort((a, b) => a.workflowId.localeCompare(b.workflowId));
 }
 
@@ -261,7 +261,7 @@ describe('weft schedule pause / unpause / trigger / backfill', () => {
     const [started] = await waitFor(
       async () => {
         const w = await workflowsOf(prefix);
-        return w.length === 1 && w[0]!.status === 'Completed' ? w : undefined;
+        return w.length === 1 && w[0]!.status === 'COMPLETED' ? w : undefined;
       },
       20_000,
       'the triggered workflow to complete',
@@ -324,7 +324,7 @@ describe('weft schedule pause / unpause / trigger / backfill', () => {
     await waitFor(
       async () => {
         const w = await workflowsOf(scheduleId);
-        return w.length === 3 && w.every((x) => x.status === 'Completed');
+        return w.length === 3 && w.every((x) => x.status === 'COMPLETED');
       },
       20_000,
       'three backfilled workflows',

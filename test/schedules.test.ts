@@ -46,7 +46,7 @@ const action = (workflowType = 'quick', args: unknown[] = [1]): ScheduleOptions[
 const workflowsOf = async (scheduleId: string): Promise<Array<{ workflowId: string; status: string }>> => {
   const out: Array<{ workflowId: string; status: string }> = [];
   for await (const e of client.workflow.list({ query: `WorkflowId STARTS_WITH '${scheduleId}-'` }))
-    out.push({ workflowId: e.workflowId, status: e.status });
+    out.push({ workflowId: e.workflowId, status: e.status.name });
   return out.sort((a, b) => a.workflowId.localeCompare(b.workflowId));
 };
 
@@ -63,9 +63,14 @@ describe('schedules', () => {
     const h = await client.schedule.create({ scheduleId, spec: { intervals: [{ every: '1h' }] }, action: action() });
     const d = await h.describe();
     expect(d.scheduleId).toBe(scheduleId);
-    expect(d.policies).toEqual({ overlap: 'SKIP', catchupWindowMs: 365 * 24 * HOUR, pauseOnFailure: false });
+    expect(d.policies).toEqual({
+      overlap: 'SKIP',
+      catchupWindow: 365 * 24 * HOUR,
+      pauseOnFailure: false,
+      catchupWindowMs: 365 * 24 * HOUR,
+    });
     expect(d.info.nextActionTimes).toHaveLength(10);
-    const times = d.info.nextActionTimes.map((t) => Date.parse(t));
+    const times = d.info.nextActionTimes.map((t) => t.getTime());
     for (const t of times) expect(t % HOUR).toBe(0);
     expect(times[1]! - times[0]!).toBe(HOUR);
     expect(times[0]).toBeGreaterThan(clock.now());
@@ -75,7 +80,11 @@ describe('schedules', () => {
     const listed = [];
     for await (const s of client.schedule.list()) listed.push(s);
     const mine = listed.find((s) => s.scheduleId === scheduleId);
-    expect(mine).toMatchObject({ paused: false, workflowType: 'quick', nextActionTime: d.info.nextActionTimes[0] });
+    expect(mine).toMatchObject({
+      paused: false,
+      workflowType: 'quick',
+      nextActionTime: d.info.nextActionTimes[0]!.toISOString(),
+    });
     await h.delete();
     await expect(h.describe()).rejects.toMatchObject({ code: 'SCHEDULE_NOT_FOUND' });
   });
@@ -88,9 +97,9 @@ describe('schedules', () => {
     await waitFor(async () => (await workflowsOf(scheduleId)).length === 1, 10_000, 'the action');
     const r = await client.workflow.getHandle(workflowId).result();
     expect(r).toEqual({ x: 1, workflowId });
-    await waitFor(async () => (await h.describe()).info.recentActions[0]?.status === 'Completed');
+    await waitFor(async () => (await h.describe()).info.recentActions[0]?.status.name === 'COMPLETED');
     const d = await h.describe();
-    expect(d.info.recentActions).toMatchObject([{ scheduledAt: new Date(due).toISOString(), workflowId }]);
+    expect(d.info.recentActions).toMatchObject([{ scheduledAt: new Date(due), workflowId }]);
     expect(d.info.numActions).toBe(1);
     await h.delete();
   });
@@ -103,7 +112,7 @@ describe('schedules', () => {
       action: action(),
     });
     const d = await h.describe();
-    for (const t of d.info.nextActionTimes) expect(Date.parse(t) % HOUR).toBe(0);
+    for (const t of d.info.nextActionTimes) expect(t.getTime() % HOUR).toBe(0);
     await h.delete();
   });
 
@@ -166,7 +175,7 @@ describe('schedules', () => {
     await h.update((cur) => ({ ...cur, spec: { cronExpressions: ['0 12 * * *'] } }));
     const d = await h.describe();
     expect(d.spec).toEqual({ cronExpressions: ['0 12 * * *'] });
-    expect(d.action).toMatchObject({ workflowExecutionTimeoutMs: HOUR, workflowTaskTimeoutMs: 5000 });
+    expect(d.action).toMatchObject({ workflowExecutionTimeout: HOUR, workflowTaskTimeout: 5000 });
     expect(d.policies.overlap).toBe('BUFFER_ONE');
     for (const t of d.info.nextActionTimes) expect(new Date(t).getUTCHours()).toBe(12);
     await h.delete();
@@ -224,7 +233,7 @@ describe('overlap policies (with triggers, while an action still runs)', () => {
     d = await h.describe();
     expect(d.info.bufferSize).toBe(0);
     await release(d.info.runningWorkflows[0]!.workflowId);
-    await waitFor(async () => (await workflowsOf(scheduleId)).every((w) => w.status === 'Completed'));
+    await waitFor(async () => (await workflowsOf(scheduleId)).every((w) => w.status === 'COMPLETED'));
     expect(await workflowsOf(scheduleId)).toHaveLength(2);
     await h.delete();
   });
@@ -237,7 +246,7 @@ describe('overlap policies (with triggers, while an action still runs)', () => {
       await release(running.workflowId);
       await waitFor(async () => (await h.describe()).info.runningWorkflows[0]?.workflowId !== running.workflowId);
     }
-    await waitFor(async () => (await workflowsOf(scheduleId)).filter((w) => w.status === 'Completed').length === 3);
+    await waitFor(async () => (await workflowsOf(scheduleId)).filter((w) => w.status === 'COMPLETED').length === 3);
     await h.delete();
   });
 
@@ -245,7 +254,7 @@ describe('overlap policies (with triggers, while an action still runs)', () => {
     const { h, scheduleId } = await withRunning('CANCEL_OTHER', 2);
     await waitFor(async () => {
       const w = await workflowsOf(scheduleId);
-      return w.length === 2 && w.some((x) => x.status === 'Cancelled') && w.some((x) => x.status === 'Running');
+      return w.length === 2 && w.some((x) => x.status === 'CANCELLED') && w.some((x) => x.status === 'RUNNING');
     });
     await release((await h.describe()).info.runningWorkflows[0]!.workflowId);
     await h.delete();
@@ -255,7 +264,7 @@ describe('overlap policies (with triggers, while an action still runs)', () => {
     const { h, scheduleId } = await withRunning('TERMINATE_OTHER', 2);
     await waitFor(async () => {
       const w = await workflowsOf(scheduleId);
-      return w.length === 2 && w.some((x) => x.status === 'Terminated') && w.some((x) => x.status === 'Running');
+      return w.length === 2 && w.some((x) => x.status === 'TERMINATED') && w.some((x) => x.status === 'RUNNING');
     });
     await release((await h.describe()).info.runningWorkflows[0]!.workflowId);
     await h.delete();

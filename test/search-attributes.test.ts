@@ -233,7 +233,7 @@ describe('search attributes', () => {
         return events.find((e) => e.eventType === 'WorkflowTaskFailed');
       });
       expect((failed.attributes as { failure: { message: string } }).failure.message).toMatch(what);
-      expect((await h.describe()).status).toBe('Running');
+      expect((await h.describe()).status.name).toBe('RUNNING');
       await h.terminate('done');
     }
   });

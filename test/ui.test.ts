@@ -208,13 +208,13 @@ describe.skipIf(!hasChromium)(`UI in chromium (${CHROMIUM})`, () => {
     // backing out changes nothing
     await dialog.locator('button:has-text("Back")').click();
     await dialog.waitFor({ state: 'detached' });
-    expect((await ts.client.workflow.getHandle(id).describe()).status).toBe('Running');
+    expect((await ts.client.workflow.getHandle(id).describe()).status.name).toBe('RUNNING');
 
     await page.click('button:has-text("Cancel…")');
     await page.fill('[role=dialog] input[aria-label=Reason]', 'from the UI test');
     await page.click('[role=dialog] button:has-text("Request cancellation")');
     await page.locator('.page-head .badge:has-text("Cancelled")').waitFor({ timeout: 20_000 });
-    expect((await ts.client.workflow.getHandle(id).describe()).status).toBe('Cancelled');
+    expect((await ts.client.workflow.getHandle(id).describe()).status.name).toBe('CANCELLED');
     // the history shows the request and the outcome; no more actions on a closed run
     await expect
       .poll(() => page.locator('[data-testid=history-table]').textContent())
@@ -249,7 +249,7 @@ describe.skipIf(!hasChromium)(`UI in chromium (${CHROMIUM})`, () => {
     await page.click('[role=dialog] button:has-text("Terminate")');
     await page.locator('.page-head .badge:has-text("Terminated")').waitFor({ timeout: 20_000 });
     const d = await sleeper.describe();
-    expect(d.status).toBe('Terminated');
+    expect(d.status.name).toBe('TERMINATED');
     const last = (await sleeper.fetchHistory()).events.at(-1)!;
     expect(last.attributes).toMatchObject({ reason: 'ended from the UI' });
   });
@@ -274,7 +274,7 @@ describe.skipIf(!hasChromium)(`UI in chromium (${CHROMIUM})`, () => {
     // every sleeper still running has made no progress for more than the threshold
     for (const id of ids.sleeping) {
       const d = await ts.client.workflow.getHandle(id).describe();
-      if (d.status === 'Running') await expect.poll(() => stuck.textContent()).toContain(id);
+      if (d.status.name === 'RUNNING') await expect.poll(() => stuck.textContent()).toContain(id);
     }
     await expect.poll(() => page.locator('body').textContent()).toContain(ids.failed);
     await page.screenshot({ path: path.join(artifacts, 'ui-overview.png'), fullPage: true });

@@ -56,7 +56,7 @@ describe('updates', () => {
     const err = await h.executeUpdate(failingUpdate).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
     expect(((err as WorkflowUpdateFailedError).cause as ApplicationFailure).type).toBe('UpdateFailed');
-    expect((await h.describe()).status).toBe('Running');
+    expect((await h.describe()).status.name).toBe('RUNNING');
     const unknown = await h.executeUpdate('nope').catch((e: unknown) => e);
     expect(((unknown as WorkflowUpdateFailedError).cause as ApplicationFailure).type).toBe('UpdateNotRegistered');
     await h.terminate();

@@ -30,7 +30,7 @@ describe('workflows over HTTP on SQLite', () => {
     expect(events.map((e) => e.eventId)).toEqual(events.map((_, i) => i + 1));
     expect(events.at(-1)?.eventType).toBe('WorkflowExecutionCompleted');
     const d = await handle.describe();
-    expect(d.status).toBe('Completed');
+    expect(d.status.name).toBe('COMPLETED');
     expect(d.historyLength).toBe(events.length);
   });
 
@@ -106,13 +106,13 @@ describe('workflows over HTTP on SQLite', () => {
       name: 'WorkflowFailedError',
       cause: { message: 'business rule broken', type: 'RuleBroken' },
     });
-    expect((await handle.describe()).status).toBe('Failed');
+    expect((await handle.describe()).status.name).toBe('FAILED');
   });
 
   it('fails the workflow task, not the workflow, on a plain error (a bug), and keeps retrying it', async () => {
     const handle = await ts.client.workflow.start('throwsPlainError', { taskQueue: TQ, workflowId: uid() });
     const d = await waitForPendingTaskFailure(handle);
-    expect(d.status).toBe('Running');
+    expect(d.status.name).toBe('RUNNING');
     expect(d.pendingWorkflowTask?.lastFailure?.message).toContain('a bug in workflow code');
     await handle.terminate('test over');
   });

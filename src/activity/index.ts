@@ -10,5 +10,7 @@ export {
   TerminatedFailure,
   ServerFailure,
   isCancellation,
+  TimeoutType,
+  RetryState,
   type ApplicationFailureOptions,
 } from '../common/failure.js';

@@ -47,7 +47,7 @@ function definitionCommands(sc: Command): void {
     const d = await namingFlags(o, () =>
       withClient(o, async (c) => {
         const h = await c.schedule.create(options);
-        return o.output === 'table' ? h.describe() : undefined;
+        return o.output === 'table' ? (await h.describe()).raw : undefined;
       }),
     );
     if (o.output === 'json') return printJson({ scheduleId: o.scheduleId, created: true });
@@ -68,7 +68,7 @@ function definitionCommands(sc: Command): void {
       withClient(o, async (c) => {
         const h = c.schedule.getHandle(o.scheduleId);
         await h.update(change);
-        return o.output === 'table' ? h.describe() : undefined;
+        return o.output === 'table' ? (await h.describe()).raw : undefined;
       }),
     );
     if (o.output === 'json') return printJson({ scheduleId: o.scheduleId, updated: true });
@@ -92,7 +92,8 @@ function inspectCommands(sc: Command): void {
         .description('show a schedule: spec, state, policies, counters, next ten action times, recent actions'),
     ),
   ).action(async (o: ScheduleIdOptions) => {
-    const d = await withClient(o, (c) => c.schedule.getHandle(o.scheduleId).describe());
+    // the CLI shows the server's shape (Weft's state names, ISO times), not the client's Temporal shape
+    const d = await withClient(o, async (c) => (await c.schedule.getHandle(o.scheduleId).describe()).raw);
     if (o.output === 'json') return printJson(d);
     printScheduleDescription(d);
   });
@@ -107,7 +108,7 @@ function inspectCommands(sc: Command): void {
       const out: ScheduleSummary[] = [];
       const pageSize = o.limit > 0 ? Math.min(o.limit, 1000) : 100;
       for await (const s of c.schedule.list({ pageSize })) {
-        out.push(s);
+        out.push(s.raw);
         if (o.limit > 0 && out.length >= o.limit) break;
       }
       return out;

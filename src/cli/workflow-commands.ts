@@ -7,8 +7,12 @@ import { randomUUID } from 'node:crypto';
 import { Option, type Command } from 'commander';
 import type { Client } from '../client/client.js';
 import type { WorkflowStartOptions } from '../client/workflow-client.js';
-import type { RegisterWorkflowRequest, WorkflowResultResponse } from '../protocol/api.js';
-import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '../workflow/types.js';
+import {
+  WorkflowIdConflictPolicies,
+  WorkflowIdReusePolicies,
+  type RegisterWorkflowRequest,
+  type WorkflowResultResponse,
+} from '../protocol/api.js';
 import { addCommonOptions, parseNonNegativeInt, withClient, type CommonOptions } from './options.js';
 import { CliError, isoTime, printFields, printJson, printLine, printTable } from './output.js';
 import {
@@ -87,14 +91,14 @@ function addStartOptions(cmd: Command): Command {
   addTimeoutOptions(cmd);
   cmd
     .addOption(
-      new Option('--id-reuse-policy <policy>', 'when a closed run has this workflow id').choices(
-        Object.values(WorkflowIdReusePolicy),
-      ),
+      new Option('--id-reuse-policy <policy>', 'when a closed run has this workflow id').choices([
+        ...WorkflowIdReusePolicies,
+      ]),
     )
     .addOption(
-      new Option('--id-conflict-policy <policy>', 'when a running run has this workflow id').choices(
-        Object.values(WorkflowIdConflictPolicy),
-      ),
+      new Option('--id-conflict-policy <policy>', 'when a running run has this workflow id').choices([
+        ...WorkflowIdConflictPolicies,
+      ]),
     );
   return addCommonOptions(cmd);
 }

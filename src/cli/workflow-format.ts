@@ -1,5 +1,5 @@
 /** How `weft workflow ...` shows executions, descriptions, histories and failures in table output. */
-import type { WorkflowExecutionInfo } from '../client/workflow-client.js';
+import type { WorkflowExecutionInfo } from '../client/execution-info.js';
 import type { FailureInfo } from '../common/failure.js';
 import type { DescribeWorkflowResponse, WorkflowResultResponse } from '../protocol/api.js';
 import type { HistoryEvent } from '../protocol/events.js';
@@ -41,8 +41,9 @@ export function outcomeSummary(r: WorkflowResultResponse): string {
   return r.status;
 }
 
+/** The CLI keeps Weft's state names (`Running`, ...): they come from the server's summary (`raw`). */
 export function executionRow(e: WorkflowExecutionInfo): string[] {
-  return [e.workflowId, e.runId, e.type, e.status, isoTime(e.startTime), isoTime(e.closeTime)];
+  return [e.workflowId, e.runId, e.type, e.raw.status, isoTime(e.startTime), isoTime(e.closeTime)];
 }
 export const EXECUTION_HEAD = ['Workflow id', 'Run id', 'Type', 'Status', 'Start', 'Close'];
 
@@ -52,7 +53,7 @@ export function executionJson(e: WorkflowExecutionInfo): Record<string, unknown>
     runId: e.runId,
     type: e.type,
     taskQueue: e.taskQueue,
-    status: e.status,
+    status: e.raw.status,
     startTime: isoTime(e.startTime),
     ...(e.closeTime ? { closeTime: isoTime(e.closeTime) } : {}),
     historyLength: e.historyLength,

@@ -1,13 +1,15 @@
 /** `weft/client`: start and manage workflows from any Node process. */
 export { Client, type ClientOptions } from './client.js';
 export { Connection, type ConnectionOptions } from './connection.js';
+export { WorkflowClient, type WorkflowStartOptions, type WorkflowClientOptions } from './workflow-client.js';
+export { WorkflowHandle } from './workflow-handle.js';
 export {
-  WorkflowClient,
-  type WorkflowStartOptions,
+  WorkflowExecutionStatus,
+  type WorkflowExecutionStatusName,
   type WorkflowExecutionInfo,
-  type WorkflowClientOptions,
-} from './workflow-client.js';
-export { WorkflowHandle, type WorkflowExecutionDescription } from './workflow-handle.js';
+  type WorkflowExecutionDescription,
+  type WorkflowExecution,
+} from './execution-info.js';
 export { TaskQueueClient, type TaskQueueDescription } from './task-queue-client.js';
 export {
   AsyncCompletionClient,
@@ -30,7 +32,14 @@ export {
   type ScheduleUpdateOptions,
   type ScheduleClientOptions,
 } from './schedule-client.js';
-export type { ScheduleDescription, ScheduleSummary } from '../protocol/schedule-api.js';
+export type {
+  ScheduleDescription,
+  ScheduleDescriptionAction,
+  ScheduleSummary,
+  ScheduleExecutionResult,
+  ScheduleExecutionActionResult,
+  ScheduleExecutionStartWorkflowActionResult,
+} from './schedule-description.js';
 export { WorkflowUpdateHandle, WorkflowUpdateStage, type UpdateOptions } from './update-handle.js';
 export {
   ServiceError,
@@ -53,8 +62,11 @@ export {
   WorkflowFailedError,
   DeterminismViolationError,
   isCancellation,
+  TimeoutType,
+  RetryState,
 } from '../common/failure.js';
-export { WorkflowIdReusePolicy, WorkflowIdConflictPolicy } from '../workflow/types.js';
+// Temporal's @temporalio/common enums (Weft has no `weft/common`: they come from here and from `weft/workflow`)
+export { WorkflowIdReusePolicy, WorkflowIdConflictPolicy, ActivityCancellationType } from '../workflow/types.js';
 export type { History, HistoryEvent } from '../protocol/events.js';
 export type { ExecutionStatus } from '../protocol/status.js';
 export type { Duration } from '../common/duration.js';

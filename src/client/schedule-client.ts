@@ -1,57 +1,52 @@
 /** `client.schedule`: create, find and manage schedules (cron, interval and calendar triggers of workflows). */
-import type { Duration } from '../common/duration.js';
-import type { RetryPolicy } from '../common/retry-policy.js';
-import type { CalendarField, CalendarSpecInput, ScheduleSpecInput } from '../schedules/spec.js';
-import type { ListSchedulesResponse, ScheduleDescription, ScheduleSummary } from '../protocol/schedule-api.js';
+import type { ListSchedulesResponse, ScheduleDescription as WireDescription } from '../protocol/schedule-api.js';
 import { Connection } from './connection.js';
 import { ScheduleAlreadyRunning, ServiceError } from './errors.js';
+import {
+  scheduleDescriptionFromWire,
+  scheduleSummaryFromWire,
+  type ScheduleDescription,
+  type ScheduleSummary,
+} from './schedule-description.js';
+import type { ScheduleOverlapPolicy, ScheduleOptions, ScheduleUpdateOptions } from './schedule-types.js';
 
-export const ScheduleOverlapPolicy = {
-  SKIP: 'SKIP',
-  BUFFER_ONE: 'BUFFER_ONE',
-  BUFFER_ALL: 'BUFFER_ALL',
-  CANCEL_OTHER: 'CANCEL_OTHER',
-  TERMINATE_OTHER: 'TERMINATE_OTHER',
-  ALLOW_ALL: 'ALLOW_ALL',
-} as const;
-export type ScheduleOverlapPolicy = (typeof ScheduleOverlapPolicy)[keyof typeof ScheduleOverlapPolicy];
-
-/** The spec: cron expressions (five fields, six with seconds, or `@hourly`-style names), intervals, calendars,
- * startAt/endAt, jitter, and the IANA time zone cron and calendars are read in (default UTC). */
-export type { CalendarField, CalendarSpecInput as CalendarSpec, ScheduleSpecInput as ScheduleSpec };
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Workflow = (...args: any[]) => Promise<any>;
-
-export interface ScheduleAction {
-  type: 'startWorkflow';
-  workflowType: string | Workflow;
-  taskQueue: string;
-  args?: unknown[];
-  /** Prefix of the started workflows' ids (default: the schedule id); each is `<prefix>-<nominal time>`. */
-  workflowId?: string;
-  workflowExecutionTimeout?: Duration;
-  workflowRunTimeout?: Duration;
-  workflowTaskTimeout?: Duration;
-  retry?: RetryPolicy;
-  memo?: Record<string, unknown>;
-  searchAttributes?: Record<string, unknown>;
-}
-
-export interface ScheduleOptions {
-  scheduleId: string;
-  spec: ScheduleSpecInput;
-  action: ScheduleAction;
-  policies?: { overlap?: ScheduleOverlapPolicy; catchupWindow?: Duration; pauseOnFailure?: boolean };
-  state?: { paused?: boolean; note?: string; remainingActions?: number };
-}
-
-/** What update(fn) gets and returns: the schedule's definition. */
-export type ScheduleUpdateOptions = Omit<ScheduleOptions, 'scheduleId'>;
+export {
+  ScheduleOverlapPolicy,
+  type CalendarField,
+  type CalendarSpec,
+  type ScheduleAction,
+  type ScheduleOptions,
+  type ScheduleSpec,
+  type ScheduleUpdateOptions,
+} from './schedule-types.js';
 
 export interface ScheduleClientOptions {
   connection?: Connection;
   namespace?: string;
+}
+
+const ACTION_KEYS = [
+  'type',
+  'workflowType',
+  'taskQueue',
+  'args',
+  'workflowId',
+  'workflowExecutionTimeout',
+  'workflowRunTimeout',
+  'workflowTaskTimeout',
+  'retry',
+  'memo',
+  'searchAttributes',
+] as const;
+
+/** Only the fields the server takes, so a described schedule (with its Weft extras) can be sent back as is. */
+function pick(o: object, keys: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of keys) {
+    const v = (o as Record<string, unknown>)[k];
+    if (v !== undefined) out[k] = v;
+  }
+  return out;
 }
 
 function toWire(o: ScheduleUpdateOptions): Record<string, unknown> {
@@ -63,24 +58,12 @@ function toWire(o: ScheduleUpdateOptions): Record<string, unknown> {
   const a = o.action;
   return {
     spec,
-    action: { ...a, workflowType: typeof a.workflowType === 'string' ? a.workflowType : a.workflowType.name },
-    ...(o.policies ? { policies: o.policies } : {}),
-    ...(o.state ? { state: o.state } : {}),
-  };
-}
-
-/** A described action in the form create and update take (timeouts back to durations). */
-function actionOf(described: Record<string, unknown>): ScheduleAction {
-  const { workflowExecutionTimeoutMs, workflowRunTimeoutMs, workflowTaskTimeoutMs, ...rest } = described as Record<
-    string,
-    number | undefined
-  > &
-    Record<string, unknown>;
-  return {
-    ...(rest as unknown as ScheduleAction),
-    ...(workflowExecutionTimeoutMs ? { workflowExecutionTimeout: workflowExecutionTimeoutMs } : {}),
-    ...(workflowRunTimeoutMs ? { workflowRunTimeout: workflowRunTimeoutMs } : {}),
-    ...(workflowTaskTimeoutMs ? { workflowTaskTimeout: workflowTaskTimeoutMs } : {}),
+    action: {
+      ...pick(a, ACTION_KEYS),
+      workflowType: typeof a.workflowType === 'string' ? a.workflowType : a.workflowType.name,
+    },
+    ...(o.policies ? { policies: pick(o.policies, ['overlap', 'catchupWindow', 'pauseOnFailure']) } : {}),
+    ...(o.state ? { state: pick(o.state, ['paused', 'note', 'remainingActions']) } : {}),
   };
 }
 
@@ -94,31 +77,22 @@ export class ScheduleHandle {
     return { namespace: this.client.namespace, scheduleId: this.scheduleId };
   }
 
-  describe(): Promise<ScheduleDescription> {
-    return this.client.transport.call<ScheduleDescription>('describeSchedule', { params: this.params() });
+  /** Temporal's ScheduleDescription; `raw` is the server's answer. */
+  async describe(): Promise<ScheduleDescription> {
+    const d = await this.client.transport.call<WireDescription>('describeSchedule', { params: this.params() });
+    return scheduleDescriptionFromWire(d);
   }
 
   /**
-   * Changes the schedule: `fn` gets its current definition and returns the new one. Retried from a fresh describe
-   * when the schedule changed in between.
+   * Changes the schedule: `fn` gets its current description (also as `description`, and usable as is as the
+   * definition) and returns the new definition. Retried from a fresh describe when the schedule changed in between.
    */
   async update(
-    fn: (current: ScheduleUpdateOptions & { description: ScheduleDescription }) => ScheduleUpdateOptions,
+    fn: (current: ScheduleDescription & { description: ScheduleDescription }) => ScheduleUpdateOptions,
   ): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       const d = await this.describe();
-      const current = {
-        spec: d.spec as ScheduleSpecInput,
-        action: actionOf(d.action),
-        policies: {
-          overlap: d.policies.overlap as ScheduleOverlapPolicy,
-          catchupWindow: d.policies.catchupWindowMs,
-          pauseOnFailure: d.policies.pauseOnFailure,
-        },
-        state: { paused: d.state.paused, ...(d.state.note !== undefined ? { note: d.state.note } : {}) },
-        description: d,
-      };
-      const next = fn(current);
+      const next = fn({ ...d, description: d });
       try {
         await this.client.transport.call('updateSchedule', {
           params: this.params(),
@@ -214,7 +188,7 @@ export class ScheduleClient {
         params: { namespace: this.namespace },
         query: { pageSize: opts.pageSize ?? 100, nextPageToken },
       });
-      yield* page.schedules;
+      for (const x of page.schedules) yield scheduleSummaryFromWire(x);
       nextPageToken = page.nextPageToken;
     } while (nextPageToken);
   }

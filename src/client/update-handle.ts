@@ -8,12 +8,14 @@ import type { UpdateWorkflowResponse } from '../protocol/api.js';
 import { WorkflowUpdateFailedError } from './errors.js';
 import type { Transport } from './transport.js';
 
+/** Temporal's enum object (`UNSPECIFIED` is not a stage one can wait for). */
 export const WorkflowUpdateStage = {
   ADMITTED: 'ADMITTED',
   ACCEPTED: 'ACCEPTED',
   COMPLETED: 'COMPLETED',
+  UNSPECIFIED: undefined,
 } as const;
-export type WorkflowUpdateStage = (typeof WorkflowUpdateStage)[keyof typeof WorkflowUpdateStage];
+export type WorkflowUpdateStage = NonNullable<(typeof WorkflowUpdateStage)[keyof typeof WorkflowUpdateStage]>;
 
 export type UpdateRef<R, Args extends unknown[]> = string | { name: string; type: 'update'; __args?: Args; __ret?: R };
 

@@ -9,9 +9,9 @@ import type {
   WorkflowIdConflictPolicyName,
   WorkflowIdReusePolicyName,
 } from '../protocol/api.js';
-import type { ExecutionStatus } from '../protocol/status.js';
 import { Connection } from './connection.js';
 import { ServiceError, WorkflowExecutionAlreadyStartedError } from './errors.js';
+import { executionInfoFromWire, type WorkflowExecutionInfo } from './execution-info.js';
 import { nameOf, newRequestId, WorkflowHandle, type SignalRef } from './workflow-handle.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -32,17 +32,6 @@ export interface WorkflowStartOptions<A extends unknown[] = unknown[]> {
   workflowIdConflictPolicy?: WorkflowIdConflictPolicyName;
   memo?: Record<string, unknown>;
   searchAttributes?: Record<string, unknown>;
-}
-
-export interface WorkflowExecutionInfo {
-  workflowId: string;
-  runId: string;
-  type: string;
-  taskQueue: string;
-  status: ExecutionStatus;
-  startTime: Date;
-  closeTime?: Date;
-  historyLength: number;
 }
 
 export interface WorkflowClientOptions {
@@ -134,18 +123,7 @@ export class WorkflowClient {
         params: { namespace: this.namespace },
         query: { query: opts.query, pageSize: opts.pageSize ?? 100, pageToken },
       });
-      for (const e of page.executions) {
-        yield {
-          workflowId: e.workflowId,
-          runId: e.runId,
-          type: e.workflowType,
-          taskQueue: e.taskQueue,
-          status: e.status,
-          startTime: new Date(e.startTime),
-          ...(e.closeTime ? { closeTime: new Date(e.closeTime) } : {}),
-          historyLength: e.historyLength,
-        };
-      }
+      for (const e of page.executions) yield executionInfoFromWire(e);
       pageToken = page.nextPageToken;
     } while (pageToken);
   }

@@ -11,13 +11,12 @@ import {
 import type {
   DescribeWorkflowResponse,
   HistoryResponse,
-  PendingActivityInfo,
   QueryWorkflowResponse,
   WorkflowResultResponse,
 } from '../protocol/api.js';
 import type { History, HistoryEvent } from '../protocol/events.js';
-import type { ExecutionStatus } from '../protocol/status.js';
 import { QueryNotRegisteredError, ServiceError, WorkflowNotFoundError } from './errors.js';
+import { descriptionFromWire, type WorkflowExecutionDescription } from './execution-info.js';
 import { resultWaiterFor } from './result-waiter.js';
 import {
   sendUpdate,
@@ -27,31 +26,6 @@ import {
   type UpdateRef,
 } from './update-handle.js';
 import type { Transport } from './transport.js';
-
-export interface WorkflowExecutionDescription {
-  workflowId: string;
-  runId: string;
-  type: string;
-  taskQueue: string;
-  status: ExecutionStatus;
-  startTime: Date;
-  closeTime?: Date;
-  historyLength: number;
-  attempt: number;
-  firstRunId: string;
-  cancelRequested: boolean;
-  lastBuildId?: string;
-  /** Set for a child workflow. */
-  parentExecution?: { workflowId: string; runId: string };
-  memo?: Record<string, unknown>;
-  searchAttributes?: Record<string, unknown>;
-  pendingActivities: PendingActivityInfo[];
-  pendingChildren: DescribeWorkflowResponse['pendingChildren'];
-  pendingTimers: DescribeWorkflowResponse['pendingTimers'];
-  pendingWorkflowTask?: DescribeWorkflowResponse['pendingWorkflowTask'];
-  /** The server's answer as is. */
-  raw: DescribeWorkflowResponse;
-}
 
 /** Maps the server's not-found answer to WorkflowNotFoundError. */
 export async function mapNotFound<T>(workflowId: string, runId: string | undefined, p: Promise<T>): Promise<T> {
@@ -135,29 +109,7 @@ export class WorkflowHandle<R = unknown> {
         query: { runId: this.runId },
       }),
     );
-    const e = d.execution;
-    return {
-      workflowId: e.workflowId,
-      runId: e.runId,
-      type: e.workflowType,
-      taskQueue: e.taskQueue,
-      status: e.status,
-      startTime: new Date(e.startTime),
-      ...(e.closeTime ? { closeTime: new Date(e.closeTime) } : {}),
-      historyLength: e.historyLength,
-      attempt: e.attempt,
-      firstRunId: e.firstRunId,
-      cancelRequested: e.cancelRequested,
-      ...(e.lastBuildId ? { lastBuildId: e.lastBuildId } : {}),
-      ...(e.parent ? { parentExecution: e.parent } : {}),
-      ...(e.memo ? { memo: e.memo } : {}),
-      ...(e.searchAttributes ? { searchAttributes: e.searchAttributes } : {}),
-      pendingActivities: d.pendingActivities,
-      pendingChildren: d.pendingChildren,
-      pendingTimers: d.pendingTimers,
-      ...(d.pendingWorkflowTask ? { pendingWorkflowTask: d.pendingWorkflowTask } : {}),
-      raw: d,
-    };
+    return descriptionFromWire(d);
   }
 
   /** Sends a signal; the workflow handles it in order with its other signals. */

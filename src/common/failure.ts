@@ -8,14 +8,42 @@
  * This module runs inside the workflow sandbox: no Node imports.
  */
 
-export type TimeoutType = 'START_TO_CLOSE' | 'SCHEDULE_TO_START' | 'SCHEDULE_TO_CLOSE' | 'HEARTBEAT';
-export type RetryState =
-  | 'IN_PROGRESS'
-  | 'NON_RETRYABLE_FAILURE'
-  | 'TIMEOUT'
-  | 'MAXIMUM_ATTEMPTS_REACHED'
-  | 'RETRY_POLICY_NOT_SET'
-  | 'CANCEL_REQUESTED';
+/**
+ * Temporal's enum objects: the values are the short strings Weft stores and sends; the prefixed members are
+ * Temporal's deprecated aliases, kept so code written against older SDKs runs too. The types leave out the
+ * `..._UNSPECIFIED: undefined` member.
+ */
+export const TimeoutType = {
+  START_TO_CLOSE: 'START_TO_CLOSE',
+  SCHEDULE_TO_START: 'SCHEDULE_TO_START',
+  SCHEDULE_TO_CLOSE: 'SCHEDULE_TO_CLOSE',
+  HEARTBEAT: 'HEARTBEAT',
+  TIMEOUT_TYPE_START_TO_CLOSE: 'START_TO_CLOSE',
+  TIMEOUT_TYPE_SCHEDULE_TO_START: 'SCHEDULE_TO_START',
+  TIMEOUT_TYPE_SCHEDULE_TO_CLOSE: 'SCHEDULE_TO_CLOSE',
+  TIMEOUT_TYPE_HEARTBEAT: 'HEARTBEAT',
+  TIMEOUT_TYPE_UNSPECIFIED: undefined,
+} as const;
+export type TimeoutType = NonNullable<(typeof TimeoutType)[keyof typeof TimeoutType]>;
+
+export const RetryState = {
+  IN_PROGRESS: 'IN_PROGRESS',
+  NON_RETRYABLE_FAILURE: 'NON_RETRYABLE_FAILURE',
+  TIMEOUT: 'TIMEOUT',
+  MAXIMUM_ATTEMPTS_REACHED: 'MAXIMUM_ATTEMPTS_REACHED',
+  RETRY_POLICY_NOT_SET: 'RETRY_POLICY_NOT_SET',
+  INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
+  CANCEL_REQUESTED: 'CANCEL_REQUESTED',
+  RETRY_STATE_IN_PROGRESS: 'IN_PROGRESS',
+  RETRY_STATE_NON_RETRYABLE_FAILURE: 'NON_RETRYABLE_FAILURE',
+  RETRY_STATE_TIMEOUT: 'TIMEOUT',
+  RETRY_STATE_MAXIMUM_ATTEMPTS_REACHED: 'MAXIMUM_ATTEMPTS_REACHED',
+  RETRY_STATE_RETRY_POLICY_NOT_SET: 'RETRY_POLICY_NOT_SET',
+  RETRY_STATE_INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
+  RETRY_STATE_CANCEL_REQUESTED: 'CANCEL_REQUESTED',
+  RETRY_STATE_UNSPECIFIED: undefined,
+} as const;
+export type RetryState = NonNullable<(typeof RetryState)[keyof typeof RetryState]>;
 
 /** The serialised form of a failure, as stored in history and sent over the wire. */
 export interface FailureInfo {

@@ -245,6 +245,8 @@ export interface DescribeWorkflowResponse {
     lastBuildId?: string;
     cancelRequested: boolean;
     parent?: { workflowId: string; runId: string };
+    /** Size of the history in bytes, as stored. */
+    historySizeBytes?: number;
   };
   pendingActivities: PendingActivityInfo[];
   pendingTimers: Array<{ timerId: string; fireTime: string }>;

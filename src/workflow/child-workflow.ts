@@ -13,12 +13,19 @@ import { currentActivator } from './internal/current.js';
 import type { SignalDefinition } from './messages.js';
 import type { ParentClosePolicy, WorkflowIdReusePolicy } from './types.js';
 
-export type ChildWorkflowCancellationType = 'TRY_CANCEL' | 'WAIT_CANCELLATION_COMPLETED' | 'ABANDON';
+/**
+ * ABANDON: leave the child running, reject at once; TRY_CANCEL: ask it to cancel, reject at once;
+ * WAIT_CANCELLATION_REQUESTED: ask, reject once the request is recorded in the child;
+ * WAIT_CANCELLATION_COMPLETED: ask, and let result() settle with however the child ends.
+ */
 export const ChildWorkflowCancellationType = {
-  TRY_CANCEL: 'TRY_CANCEL',
-  WAIT_CANCELLATION_COMPLETED: 'WAIT_CANCELLATION_COMPLETED',
   ABANDON: 'ABANDON',
+  TRY_CANCEL: 'TRY_CANCEL',
+  WAIT_CANCELLATION_REQUESTED: 'WAIT_CANCELLATION_REQUESTED',
+  WAIT_CANCELLATION_COMPLETED: 'WAIT_CANCELLATION_COMPLETED',
 } as const;
+export type ChildWorkflowCancellationType =
+  (typeof ChildWorkflowCancellationType)[keyof typeof ChildWorkflowCancellationType];
 
 export interface ChildWorkflowOptions {
   /** Default: a deterministic uuid4. */
@@ -103,21 +110,26 @@ export async function startChild<W extends AnyWorkflow>(
   if (scope.cancellable) {
     scope.cancelRequested.catch((err: unknown) => {
       if (!activator.childResults.has(seq)) return; // closed already
+      const cancelled = err instanceof CancelledFailure ? err : new CancelledFailure('Child workflow cancelled');
+      const rejectResult = (): void => {
+        const c = activator.childResults.get(seq);
+        activator.childResults.delete(seq);
+        c?.reject(cancelled);
+      };
       if (cancellationType !== 'ABANDON') {
         // a child is cancelled once it exists; one that fails to start needs nothing
         started.then(
           () => {
             // the child's current run: it may have continued as new since it started
-            if (activator.childResults.has(seq)) void requestCancel(workflowId, undefined, true).catch(() => undefined);
+            if (!activator.childResults.has(seq)) return;
+            const requested = requestCancel(workflowId, undefined, true);
+            if (cancellationType === 'WAIT_CANCELLATION_REQUESTED') requested.then(rejectResult, () => undefined);
+            else void requested.catch(() => undefined);
           },
           () => undefined,
         );
       }
-      if (cancellationType !== 'WAIT_CANCELLATION_COMPLETED') {
-        const c = activator.childResults.get(seq);
-        activator.childResults.delete(seq);
-        c?.reject(err instanceof CancelledFailure ? err : new CancelledFailure('Child workflow cancelled'));
-      }
+      if (cancellationType === 'ABANDON' || cancellationType === 'TRY_CANCEL') rejectResult();
     });
   }
   const runId = (await started) as string;

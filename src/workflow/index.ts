@@ -52,8 +52,8 @@ export {
   DeterminismViolationError,
   isCancellation,
   type ApplicationFailureOptions,
-  type RetryState,
-  type TimeoutType,
+  RetryState,
+  TimeoutType,
 } from '../common/failure.js';
 export type { Duration } from '../common/duration.js';
 export type { RetryPolicy } from '../common/retry-policy.js';

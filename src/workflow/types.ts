@@ -45,20 +45,30 @@ export const ActivityCancellationType = {
   ABANDON: 'ABANDON',
 } as const;
 
+/** Temporal's enum objects (see TimeoutType in common/failure.ts): short strings, plus Temporal's deprecated prefixed aliases. */
 export const ParentClosePolicy = {
   TERMINATE: 'TERMINATE',
   ABANDON: 'ABANDON',
   REQUEST_CANCEL: 'REQUEST_CANCEL',
+  PARENT_CLOSE_POLICY_UNSPECIFIED: undefined,
+  PARENT_CLOSE_POLICY_TERMINATE: 'TERMINATE',
+  PARENT_CLOSE_POLICY_ABANDON: 'ABANDON',
+  PARENT_CLOSE_POLICY_REQUEST_CANCEL: 'REQUEST_CANCEL',
 } as const;
-export type ParentClosePolicy = (typeof ParentClosePolicy)[keyof typeof ParentClosePolicy];
+export type ParentClosePolicy = NonNullable<(typeof ParentClosePolicy)[keyof typeof ParentClosePolicy]>;
 
 export const WorkflowIdReusePolicy = {
   ALLOW_DUPLICATE: 'ALLOW_DUPLICATE',
   ALLOW_DUPLICATE_FAILED_ONLY: 'ALLOW_DUPLICATE_FAILED_ONLY',
   REJECT_DUPLICATE: 'REJECT_DUPLICATE',
   TERMINATE_IF_RUNNING: 'TERMINATE_IF_RUNNING',
+  WORKFLOW_ID_REUSE_POLICY_UNSPECIFIED: undefined,
+  WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE: 'ALLOW_DUPLICATE',
+  WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY: 'ALLOW_DUPLICATE_FAILED_ONLY',
+  WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE: 'REJECT_DUPLICATE',
+  WORKFLOW_ID_REUSE_POLICY_TERMINATE_IF_RUNNING: 'TERMINATE_IF_RUNNING',
 } as const;
-export type WorkflowIdReusePolicy = (typeof WorkflowIdReusePolicy)[keyof typeof WorkflowIdReusePolicy];
+export type WorkflowIdReusePolicy = NonNullable<(typeof WorkflowIdReusePolicy)[keyof typeof WorkflowIdReusePolicy]>;
 
 export const WorkflowIdConflictPolicy = {
   FAIL: 'FAIL',

@@ -76,6 +76,7 @@ export async function describeWorkflow(
       ...(s.searchAttributes ? { searchAttributes: s.searchAttributes } : {}),
       ...(s.lastBuildId ? { lastBuildId: s.lastBuildId } : {}),
       ...(s.parent ? { parent: { workflowId: s.parent.workflowId, runId: s.parent.runId } } : {}),
+      ...(s.historySizeBytes !== undefined ? { historySizeBytes: s.historySizeBytes } : {}),
     },
     pendingActivities,
     pendingTimers: Object.values(s.timers).map((t) => ({ timerId: t.timerId, fireTime: iso(t.fireTime) })),

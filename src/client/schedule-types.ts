@@ -1,0 +1,49 @@
+/** The schedule shapes of `weft/client`: what create and update take (Temporal's `ScheduleOptions` and policies). */
+import type { Duration } from '../common/duration.js';
+import type { RetryPolicy } from '../common/retry-policy.js';
+import type { CalendarField, CalendarSpecInput, ScheduleSpecInput } from '../schedules/spec.js';
+
+/** Temporal's enum object; `UNSPECIFIED` (undefined) means the schedule's own policy (default SKIP). */
+export const ScheduleOverlapPolicy = {
+  SKIP: 'SKIP',
+  BUFFER_ONE: 'BUFFER_ONE',
+  BUFFER_ALL: 'BUFFER_ALL',
+  CANCEL_OTHER: 'CANCEL_OTHER',
+  TERMINATE_OTHER: 'TERMINATE_OTHER',
+  ALLOW_ALL: 'ALLOW_ALL',
+  UNSPECIFIED: undefined,
+} as const;
+export type ScheduleOverlapPolicy = NonNullable<(typeof ScheduleOverlapPolicy)[keyof typeof ScheduleOverlapPolicy]>;
+
+/** The spec: cron expressions (five fields, six with seconds, or `@hourly`-style names), intervals, calendars,
+ * startAt/endAt, jitter, and the IANA time zone cron and calendars are read in (default UTC). */
+export type { CalendarField, CalendarSpecInput as CalendarSpec, ScheduleSpecInput as ScheduleSpec };
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Workflow = (...args: any[]) => Promise<any>;
+
+export interface ScheduleAction {
+  type: 'startWorkflow';
+  workflowType: string | Workflow;
+  taskQueue: string;
+  args?: unknown[];
+  /** Prefix of the started workflows' ids (default: the schedule id); each is `<prefix>-<nominal time>`. */
+  workflowId?: string;
+  workflowExecutionTimeout?: Duration;
+  workflowRunTimeout?: Duration;
+  workflowTaskTimeout?: Duration;
+  retry?: RetryPolicy;
+  memo?: Record<string, unknown>;
+  searchAttributes?: Record<string, unknown>;
+}
+
+export interface ScheduleOptions {
+  scheduleId: string;
+  spec: ScheduleSpecInput;
+  action: ScheduleAction;
+  policies?: { overlap?: ScheduleOverlapPolicy; catchupWindow?: Duration; pauseOnFailure?: boolean };
+  state?: { paused?: boolean; note?: string; remainingActions?: number };
+}
+
+/** What update(fn) gets and returns: the schedule's definition. */
+export type ScheduleUpdateOptions = Omit<ScheduleOptions, 'scheduleId'>;
