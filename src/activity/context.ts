@@ -6,6 +6,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { CancelledFailure } from '../common/failure.js';
 import { toMs, type Duration } from '../common/duration.js';
+import { DefaultLogger, type Logger, type LogLevel, type LogMetadata } from '../common/temporal-logger.js';
 
 export interface ActivityInfo {
   activityId: string;
@@ -47,6 +48,8 @@ export class Context {
     readonly info: ActivityInfo,
     private readonly abort: AbortController,
     private readonly onHeartbeat: (details: unknown) => void,
+    /** The activity's logger (Temporal's `Context.log`): the worker's log, each line naming this activity. */
+    readonly log: Logger = new DefaultLogger('INFO'),
   ) {
     this.cancellationSignal = abort.signal;
     this.cancelled = new Promise<never>((_, reject) => {
@@ -100,3 +103,16 @@ export const activityInfo = (): ActivityInfo => Context.current().info;
 export const heartbeat = (details?: unknown): void => Context.current().heartbeat(details);
 export const cancellationSignal = (): AbortSignal => Context.current().cancellationSignal;
 export const sleep = (duration: Duration): Promise<void> => Context.current().sleep(duration);
+
+/**
+ * The running activity's logger (as Temporal's `log` from `@temporalio/activity`): lines go to the worker's log
+ * with the activity's id, type, attempt and workflow. Only inside an activity.
+ */
+export const log: Logger = {
+  log: (level: LogLevel, message: string, meta?: LogMetadata) => Context.current().log.log(level, message, meta),
+  trace: (message: string, meta?: LogMetadata) => Context.current().log.trace(message, meta),
+  debug: (message: string, meta?: LogMetadata) => Context.current().log.debug(message, meta),
+  info: (message: string, meta?: LogMetadata) => Context.current().log.info(message, meta),
+  warn: (message: string, meta?: LogMetadata) => Context.current().log.warn(message, meta),
+  error: (message: string, meta?: LogMetadata) => Context.current().log.error(message, meta),
+};

@@ -10,6 +10,7 @@ import {
   isCancellation,
 } from '../common/failure.js';
 import type { Logger } from '../common/logger.js';
+import { temporalLoggerOver, type Logger as TemporalLogger } from '../common/temporal-logger.js';
 import type { ActivityTask, HeartbeatResponse, TaskCompletion } from '../protocol/tasks.js';
 import { Context, runWithContext, type ActivityInfo } from '../activity/context.js';
 import { CompleteAsyncError } from '../activity/complete-async.js';
@@ -50,6 +51,29 @@ function infoOf(task: ActivityTask): ActivityInfo {
     isLocal: false,
     taskToken: new TextEncoder().encode(task.taskToken),
   };
+}
+
+/** An activity's logger: the worker's log, each line naming the activity (Temporal's attributes). */
+export function activityLogger(
+  log: Logger,
+  task: Pick<
+    ActivityTask,
+    'activityId' | 'activityType' | 'attempt' | 'workflowId' | 'runId' | 'workflowType' | 'namespace' | 'taskQueue'
+  >,
+  isLocal: boolean,
+): TemporalLogger {
+  return temporalLoggerOver(log, {
+    sdkComponent: 'activity',
+    isLocal,
+    attempt: task.attempt,
+    namespace: task.namespace,
+    workflowId: task.workflowId,
+    workflowRunId: task.runId,
+    workflowType: task.workflowType,
+    activityId: task.activityId,
+    activityType: task.activityType,
+    taskQueue: task.taskQueue,
+  });
 }
 
 /** Sends heartbeats at most once per interval, always with the latest details. */
@@ -128,7 +152,7 @@ export class ActivityExecutor {
       ? Math.min(task.heartbeatTimeoutMs * 0.8, opts.maxHeartbeatThrottleIntervalMs)
       : opts.defaultHeartbeatThrottleIntervalMs;
     const heartbeater = new Heartbeater(interval, (details) => this.sendHeartbeat(task, details, abort));
-    const ctx = new Context(infoOf(task), abort, (d) => heartbeater.beat(d));
+    const ctx = new Context(infoOf(task), abort, (d) => heartbeater.beat(d), activityLogger(opts.log, task, false));
     const deadline = task.startToCloseTimeoutMs
       ? setTimeout(
           () =>

@@ -1,5 +1,20 @@
 /** `weft/worker`: run workflows and activities, replay histories, bundle workflow code. */
 export { Worker, type WorkerOptions, type WorkerState } from './worker.js';
+export {
+  Runtime,
+  IllegalStateError,
+  makeTelemetryFilterString,
+  NativeConnection,
+  type RuntimeOptions,
+  type NativeConnectionOptions,
+} from './runtime.js';
+export {
+  DefaultLogger,
+  type Logger,
+  type LogLevel,
+  type LogMetadata,
+  type LogEntry,
+} from '../common/temporal-logger.js';
 export { bundleWorkflowCode, WorkflowBundleError, type WorkflowBundle } from './sandbox/bundler.js';
 export type { ReplayOptions, ReplayResult, ReplayInput } from './replay-histories.js';
 export type { ActivityImplementations } from './activity-executor.js';

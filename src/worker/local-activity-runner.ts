@@ -23,6 +23,7 @@ import {
   type RetryState,
 } from '../common/failure.js';
 import type { Logger } from '../common/logger.js';
+import { activityLogger } from './activity-executor.js';
 import { decideRetry, resolveRetryPolicy, type ResolvedRetryPolicy } from '../common/retry-policy.js';
 import { TERMINAL_COMMANDS, type CommandOf } from '../protocol/commands.js';
 import {
@@ -208,7 +209,9 @@ export class LocalActivityRunner {
           Math.max(0, limit.at - now),
         )
       : undefined;
-    const ctx = new Context(infoOf(req, run, attempt, now), abort, () => {});
+    const info = infoOf(req, run, attempt, now);
+    const log = activityLogger(this.opts.log, { ...info, namespace: run.namespace }, true);
+    const ctx = new Context(info, abort, () => {}, log);
     try {
       let p: Promise<unknown>;
       try {

@@ -7,7 +7,9 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { toMs, type Duration } from '../common/duration.js';
-import { createLogger, type Logger } from '../common/logger.js';
+import type { Logger } from '../common/logger.js';
+import { isWeftLogger, weftLoggerOver, type Logger as TemporalLogger } from '../common/temporal-logger.js';
+import { Runtime } from './runtime.js';
 import type { ActivityTask, PollResponse, TaskCompletion, WorkflowTask } from '../protocol/tasks.js';
 import { Connection } from '../client/connection.js';
 import { ConnectionError, ServiceError } from '../client/errors.js';
@@ -44,7 +46,10 @@ export interface WorkerOptions {
   maxCachedWorkflows?: number;
   /** Recorded on every workflow task this worker completes. */
   buildId?: string;
-  /** How long shutdown waits for running tasks before cancelling activities (default 10s). */
+  /**
+   * How long shutdown waits for running activities before cancelling them (default 0, as Temporal: they are
+   * cancelled at once; an attempt that stops on that cancellation fails and is retried, on another worker).
+   */
   shutdownGraceTime?: Duration;
   identity?: string;
   /** Register the workflow types this worker serves with the server (default true). */
@@ -55,7 +60,8 @@ export interface WorkerOptions {
   defaultHeartbeatThrottleInterval?: Duration;
   /** Handle SIGINT and SIGTERM by shutting down (default true while run() runs). */
   handleSignals?: boolean;
-  logger?: Logger;
+  /** Where this worker logs: Weft's logger (pino) or a Temporal-style one; default the Runtime's. */
+  logger?: Logger | TemporalLogger;
 }
 
 let instanceCounter = 0;
@@ -144,7 +150,12 @@ export class Worker {
     if (!opts.taskQueue) throw new TypeError('Worker.create: taskQueue is required');
     if (!opts.workflowsPath && !opts.workflowBundle && !opts.activities)
       throw new TypeError('Worker.create: give workflowsPath (or workflowBundle), activities, or both');
-    const log = opts.logger ?? createLogger('info', 'weft-worker');
+    // Weft's logger option, else the Runtime's (Runtime.install({ logger }), as in Temporal)
+    const log = opts.logger
+      ? isWeftLogger(opts.logger)
+        ? opts.logger
+        : weftLoggerOver(opts.logger, { sdkComponent: 'worker' })
+      : Runtime.instance().workerLogger;
     installUnhandledRejectionGuard(log);
     const bundle =
       opts.workflowBundle ??
@@ -284,7 +295,7 @@ export class Worker {
   }
 
   private async drain(): Promise<void> {
-    const grace = toMs(this.opts.shutdownGraceTime ?? '10s', 'shutdownGraceTime');
+    const grace = toMs(this.opts.shutdownGraceTime ?? 0, 'shutdownGraceTime');
     const all = (): Promise<unknown> => Promise.allSettled([...this.running]);
     let timer: NodeJS.Timeout | undefined;
     const timedOut = await Promise.race([

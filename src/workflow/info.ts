@@ -17,8 +17,21 @@ const at =
   (message, attrs) =>
     currentActivator().hooks.log(level, message, attrs);
 
-/** Workflow logger: goes to the worker's log, and says nothing while the workflow replays. */
-export const log: { debug: LogFn; info: LogFn; warn: LogFn; error: LogFn } = {
+/**
+ * Workflow logger (Temporal's `log` from `@temporalio/workflow`): goes to the worker's log, and says nothing
+ * while the workflow replays.
+ */
+export const log: {
+  log(level: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR', message: string, attrs?: Record<string, unknown>): void;
+  trace: LogFn;
+  debug: LogFn;
+  info: LogFn;
+  warn: LogFn;
+  error: LogFn;
+} = {
+  log: (level, message, attrs) =>
+    currentActivator().hooks.log(level === 'TRACE' ? 'debug' : level.toLowerCase(), message, attrs),
+  trace: at('debug'),
   debug: at('debug'),
   info: at('info'),
   warn: at('warn'),

@@ -27,7 +27,7 @@ import type {
   WorkflowTask,
 } from '../../protocol/tasks.js';
 import type { ExecutionState } from '../../engine/state.js';
-import { sanitizeFailure } from '../../common/failure.js';
+import { sanitizeFailure, type FailureInfo } from '../../common/failure.js';
 import type { ServerContext } from '../context.js';
 import { checkJsonDepth } from '../json-depth.js';
 import { checkPayload as checkPayloadSize } from '../payload-limit.js';
@@ -196,7 +196,9 @@ async function completeOne(
         if (c.kind === 'activityTaskCompleted') completeActivity(t, a, c.result ?? null);
         else if (c.kind === 'activityTaskFailed')
           failActivityAttempt(t, a, sanitizeFailure(c.failure), c.lastHeartbeatDetails);
-        else activityCanceled(t, a, c.details);
+        else if (a.cancelRequested) activityCanceled(t, a, c.details);
+        // cancelled by its worker, not on request (the worker shut down): a failed attempt, retried (Temporal's)
+        else failActivityAttempt(t, a, CANCELLED_BY_WORKER, c.details);
         return { acts: [], wt: takeEagerWorkflowTask(t) };
       });
       handOut(out);
@@ -204,6 +206,13 @@ async function completeOne(
     }
   }
 }
+
+const CANCELLED_BY_WORKER: FailureInfo = {
+  kind: 'application',
+  message: 'the activity was cancelled by its worker without a cancellation request (the worker shut down)',
+  type: 'CancelledFailure',
+  nonRetryable: false,
+};
 
 /** Describes the first command payload over the limit, if any. */
 function findOversizedPayload(commands: Command[], limit: number): string | undefined {
