@@ -31,4 +31,14 @@ export class Client {
     this.searchAttributes = new SearchAttributeClient(shared);
     this.activity = new AsyncCompletionClient(shared);
   }
+
+  /** Calls made inside `fn` fail with DEADLINE_EXCEEDED once `deadline` passes (Temporal's `withDeadline`). */
+  withDeadline<R>(deadline: number | Date, fn: () => Promise<R>): Promise<R> {
+    return this.connection.withDeadline(deadline, fn);
+  }
+
+  /** Calls made inside `fn` fail with CANCELLED once `signal` aborts (Temporal's `withAbortSignal`). */
+  withAbortSignal<R>(signal: AbortSignal, fn: () => Promise<R>): Promise<R> {
+    return this.connection.withAbortSignal(signal, fn);
+  }
 }

@@ -1,5 +1,62 @@
-/** A connection to a Weft server, shared by clients and workers. */
-import { HttpTransport, type Transport } from './transport.js';
+/**
+ * A connection to a Weft server, shared by clients and workers. `withDeadline` and `withAbortSignal` (as
+ * Temporal's) bound every call made inside their callback, through an async-local call context.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { ServiceError } from './errors.js';
+import { HttpTransport, type CallOptions, type CallRequest, type Transport } from './transport.js';
+import type { OperationId } from '../protocol/routes.js';
+
+/** What bounds the calls made inside withDeadline / withAbortSignal (nested ones combine). */
+interface CallContext {
+  deadline?: number;
+  signal?: AbortSignal;
+}
+
+const callContext = new AsyncLocalStorage<CallContext>();
+
+/** Runs a call with the context's deadline and abort signal; answers DEADLINE_EXCEEDED / CANCELLED as Temporal. */
+class BoundedTransport implements Transport {
+  constructor(readonly inner: Transport) {}
+
+  async call<T>(op: OperationId, req: CallRequest, opts: CallOptions = {}): Promise<T> {
+    const ctx = callContext.getStore();
+    if (!ctx) return this.inner.call<T>(op, req, opts);
+    const remaining = ctx.deadline === undefined ? undefined : ctx.deadline - Date.now();
+    if (remaining !== undefined && remaining <= 0) throw deadlineExceeded(op);
+    if (ctx.signal?.aborted) throw cancelled(op, ctx.signal);
+    const timeout = remaining === undefined ? undefined : AbortSignal.timeout(remaining);
+    const signals = [opts.signal, ctx.signal, timeout].filter((x): x is AbortSignal => x !== undefined);
+    const signal = signals.length === 1 ? signals[0] : AbortSignal.any(signals);
+    try {
+      // retries of an unreachable server stop at the deadline too
+      const retryForMs = Math.min(opts.retryForMs ?? 30_000, remaining ?? Infinity);
+      return await this.inner.call<T>(op, req, { ...opts, signal, retryForMs });
+    } catch (e) {
+      if (opts.signal?.aborted) throw e; // the caller's own signal: its error, as before
+      if (timeout?.aborted) throw deadlineExceeded(op);
+      if (ctx.signal?.aborted) throw cancelled(op, ctx.signal);
+      throw e;
+    }
+  }
+
+  health(): Promise<{ status: string; store?: string }> {
+    return this.inner.health();
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
+
+function deadlineExceeded(op: OperationId): ServiceError {
+  return new ServiceError(`${op}: the deadline passed before the server answered`, 'DEADLINE_EXCEEDED', 504);
+}
+
+function cancelled(op: OperationId, signal: AbortSignal): ServiceError {
+  const reason = signal.reason instanceof Error ? `: ${signal.reason.message}` : '';
+  return new ServiceError(`${op}: the call was cancelled${reason}`, 'CANCELLED', 499);
+}
 
 export interface ConnectionOptions {
   /** Server address; default WEFT_ADDRESS or http://127.0.0.1:7411. `host:port` means http://host:port. */
@@ -16,7 +73,30 @@ export function resolveAddress(address?: string): string {
 }
 
 export class Connection {
-  private constructor(readonly transport: Transport) {}
+  readonly transport: Transport;
+
+  private constructor(transport: Transport) {
+    this.transport = new BoundedTransport(transport);
+  }
+
+  /**
+   * Runs `fn`; every call it makes (through any client on this or another connection) fails with a ServiceError
+   * `DEADLINE_EXCEEDED` once `deadline` (a Date, or epoch ms) has passed. Nested: the earlier deadline wins.
+   */
+  async withDeadline<R>(deadline: number | Date, fn: () => Promise<R>): Promise<R> {
+    const at = deadline instanceof Date ? deadline.getTime() : deadline;
+    if (!Number.isFinite(at)) throw new TypeError('withDeadline: deadline must be a Date or a number of epoch ms');
+    const outer = callContext.getStore();
+    const next = Math.min(at, outer?.deadline ?? Infinity);
+    return callContext.run({ ...outer, deadline: next }, fn);
+  }
+
+  /** Runs `fn`; its calls fail with a ServiceError `CANCELLED` once `signal` aborts (Temporal's CANCELLED). */
+  async withAbortSignal<R>(signal: AbortSignal, fn: () => Promise<R>): Promise<R> {
+    const outer = callContext.getStore();
+    const combined = outer?.signal ? AbortSignal.any([outer.signal, signal]) : signal;
+    return callContext.run({ ...outer, signal: combined }, fn);
+  }
 
   /** Connects and checks that the server answers its health check. */
   static async connect(opts: ConnectionOptions = {}): Promise<Connection> {

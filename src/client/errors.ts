@@ -75,3 +75,13 @@ brand(WorkflowExecutionAlreadyStartedError, 'WorkflowExecutionAlreadyStartedErro
 brand(QueryNotRegisteredError, 'QueryNotRegisteredError');
 brand(WorkflowUpdateFailedError, 'WorkflowUpdateFailedError');
 brand(ScheduleAlreadyRunning, 'ScheduleAlreadyRunning');
+
+/** Whether a call failed because its `withDeadline` deadline passed (Temporal's `isGrpcDeadlineError`). */
+export function isGrpcDeadlineError(e: unknown): boolean {
+  return e instanceof ServiceError && e.code === 'DEADLINE_EXCEEDED';
+}
+
+/** Whether a call failed because its `withAbortSignal` signal aborted (Temporal's `isGrpcCancelledError`). */
+export function isGrpcCancelledError(e: unknown): boolean {
+  return e instanceof ServiceError && e.code === 'CANCELLED';
+}

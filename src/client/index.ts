@@ -49,6 +49,8 @@ export {
   QueryNotRegisteredError,
   WorkflowUpdateFailedError,
   ScheduleAlreadyRunning,
+  isGrpcDeadlineError,
+  isGrpcCancelledError,
 } from './errors.js';
 export {
   WeftFailure,
