@@ -51,8 +51,8 @@ describe('bad input', () => {
     expect(r3.json.error?.message).toContain('workflowId');
   });
 
-  it('unknown workflow type: 400 UNKNOWN_WORKFLOW_TYPE', async () => {
-    const r = await start({ workflowId: uid(), workflowType: 'neverRegistered', taskQueue: 'q' });
+  it('unknown workflow type without a task queue: 400 UNKNOWN_WORKFLOW_TYPE', async () => {
+    const r = await start({ workflowId: uid(), workflowType: 'neverRegistered' });
     expect(r.status).toBe(400);
     expect(r.json.error?.code).toBe('UNKNOWN_WORKFLOW_TYPE');
     expect(r.json.error?.message).toContain('neverRegistered');

@@ -384,7 +384,7 @@ describe('weft CLI', () => {
       weft(['workflow', 'list', '--query', "WorkflowType = 'x' AND"]),
       weft(['workflow', 'start', '--type', 'greeting', '-t', QUEUE, '--execution-timeout', 'soonish']),
       weft(['workflow', 'register', '--type', 'greeting2', '-t', QUEUE, '--task-timeout', '12 parsecs']),
-      weft(['workflow', 'start', '--type', 'neverRegistered', '-t', QUEUE]),
+      weft(['workflow', 'start', '--type', 'neverRegistered']),
       weft(['workflow', 'list', '--address', `http://127.0.0.1:${port}`]),
       weft(['workflow', 'list', '--bogus']),
       weft(['worker', 'start', '--task-queue', QUEUE]),

@@ -148,6 +148,23 @@ await describePg('a cluster: three servers on one PostgreSQL database', () => {
     expect(events.filter((e) => e.eventType === 'WorkflowExecutionUpdateCompleted')).toHaveLength(3);
   });
 
+  it('every server knows which workflow types the workers polling another serve', async () => {
+    // the worker polls server A and serves 'summer' on TQ; B and C answer from the pollers A recorded
+    const served = await servers[1]!.client.workflow.start('summer', {
+      taskQueue: TQ,
+      workflowId: uid('ts'),
+      args: [1],
+    });
+    const waiting = await servers[2]!.client.workflow.start('typeNobodyServes', {
+      taskQueue: TQ,
+      workflowId: uid('ts'),
+    });
+    expect((await servers[2]!.client.workflow.getHandle(served.workflowId).describe()).typeServed).toBe(true);
+    expect((await servers[1]!.client.workflow.getHandle(waiting.workflowId).describe()).typeServed).toBe(false);
+    await servers[2]!.client.workflow.getHandle(served.workflowId).terminate();
+    await servers[0]!.client.workflow.getHandle(waiting.workflowId).terminate();
+  });
+
   it('a child workflow started through another server', async () => {
     const handle = await servers[2]!.client.workflow.start('parentOfOne', {
       taskQueue: TQ_CHILDREN,

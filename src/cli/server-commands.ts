@@ -19,6 +19,7 @@ interface ServeOptions {
   logLevel: LogLevel;
   logFormat?: LogFormat;
   output: CommonOptions['output'];
+  requireRegisteredTypes?: string;
 }
 
 /**
@@ -31,6 +32,17 @@ function headlessFromEnv(): boolean {
   if (['', '0', 'false', 'no'].includes(v)) return false;
   if (['1', 'true', 'yes'].includes(v)) return true;
   throw new CliError(`WEFT_HEADLESS: expected 1 or 0 (true/false), got ${JSON.stringify(v)}`, 'INVALID_ARGUMENT');
+}
+
+/** `--require-registered-types a,b` or `*`. */
+function parseNamespaceList(text: string): string[] {
+  const list = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  if (list.length === 0)
+    throw new CliError('--require-registered-types: give namespaces, comma-separated, or *', 'INVALID_ARGUMENT');
+  return list;
 }
 
 async function serve(given: ServeOptions, mode: 'start' | 'start-dev'): Promise<void> {
@@ -56,6 +68,9 @@ async function serve(given: ServeOptions, mode: 'start' | 'start-dev'): Promise<
       logLevel: o.logLevel,
       logger: createLogger(o.logLevel, 'weft-server', o.logFormat),
       ...(o.headless ? { headless: true } : {}),
+      ...(o.requireRegisteredTypes
+        ? { config: { requireRegisteredTypes: parseNamespaceList(o.requireRegisteredTypes) } }
+        : {}),
     });
   } catch (e) {
     // the port, the database file, an unsupported store: the user's setup to fix, not a crash
@@ -191,7 +206,13 @@ function serveOptions(cmd: Command, dbDefault: string | undefined): Command {
           .default(7411),
       )
       .addOption(new Option('--host <host>', 'interface to listen on').env('WEFT_HOST').default('127.0.0.1'))
-      .option('--headless', 'serve the API only, no web UI at / (also WEFT_HEADLESS=1)'),
+      .option('--headless', 'serve the API only, no web UI at / (also WEFT_HEADLESS=1)')
+      .addOption(
+        new Option(
+          '--require-registered-types <namespaces>',
+          "namespaces (comma-separated, '*' for all) where starting an unregistered workflow type is refused",
+        ).env('WEFT_REQUIRE_REGISTERED_TYPES'),
+      ),
     'server',
   );
 }

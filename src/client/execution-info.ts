@@ -94,6 +94,8 @@ export interface WorkflowExecutionDescription extends WorkflowExecutionInfo<Desc
   pendingChildren: DescribeWorkflowResponse['pendingChildren'];
   pendingTimers: DescribeWorkflowResponse['pendingTimers'];
   pendingWorkflowTask?: DescribeWorkflowResponse['pendingWorkflowTask'];
+  /** Running runs: whether a live worker serves its workflow type on its task queue (false: it waits for one). */
+  typeServed?: boolean;
 }
 
 /** A list item from the server's summary. */
@@ -130,6 +132,7 @@ export function descriptionFromWire(d: DescribeWorkflowResponse): WorkflowExecut
     firstRunId: e.firstRunId,
     cancelRequested: e.cancelRequested,
     ...(e.lastBuildId ? { lastBuildId: e.lastBuildId } : {}),
+    ...(e.typeServed !== undefined ? { typeServed: e.typeServed } : {}),
     pendingActivities: d.pendingActivities,
     pendingChildren: d.pendingChildren,
     pendingTimers: d.pendingTimers,

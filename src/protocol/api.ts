@@ -247,6 +247,11 @@ export interface DescribeWorkflowResponse {
     parent?: { workflowId: string; runId: string };
     /** Size of the history in bytes, as stored. */
     historySizeBytes?: number;
+    /**
+     * Running runs only: whether a live worker of its task queue serves its workflow type. False: the run waits
+     * for one (a start of a type no worker has registered is accepted, as in Temporal).
+     */
+    typeServed?: boolean;
   };
   pendingActivities: PendingActivityInfo[];
   pendingTimers: Array<{ timerId: string; fireTime: string }>;

@@ -9,8 +9,17 @@ export const StuckWorkflowsQuery = Type.Object({
 });
 
 /** A running execution with no progress for a while: its summary, and when it last wrote an event (ISO 8601). */
-export type StuckWorkflow = Omit<WorkflowExecutionInfo, 'closeTime' | 'historyLength'> & { lastProgressTime: string };
+export type StuckWorkflow = Omit<WorkflowExecutionInfo, 'closeTime' | 'historyLength'> & {
+  lastProgressTime: string;
+  /** False when no live worker of its task queue serves its workflow type: it waits for one. */
+  typeServed: boolean;
+};
 
 export interface StuckWorkflowsResponse {
   executions: StuckWorkflow[];
+}
+
+/** Running workflow types (per task queue) that no live worker serves: their runs wait for one. */
+export interface UnservedWorkflowTypesResponse {
+  types: Array<{ workflowType: string; taskQueue: string; running: number }>;
 }

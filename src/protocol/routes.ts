@@ -38,6 +38,7 @@ export const ROUTES = {
   reportActivityCancellation: { method: 'POST', path: '/namespaces/:namespace/activities/report-cancellation' },
   heartbeatActivityById: { method: 'POST', path: '/namespaces/:namespace/activities/heartbeat' },
   listStuckWorkflows: { method: 'GET', path: '/namespaces/:namespace/stuck-workflows' },
+  listUnservedWorkflowTypes: { method: 'GET', path: '/namespaces/:namespace/unserved-workflow-types' },
 } as const satisfies Record<string, { method: 'GET' | 'POST' | 'PUT' | 'DELETE'; path: string }>;
 
 export type OperationId = keyof typeof ROUTES;
@@ -68,6 +69,7 @@ export const IDEMPOTENT: ReadonlySet<OperationId> = new Set<OperationId>([
   'pauseSchedule',
   'unpauseSchedule',
   'listStuckWorkflows',
+  'listUnservedWorkflowTypes',
 ]);
 
 /** Fills `:name` placeholders with URL-encoded params. */

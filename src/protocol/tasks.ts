@@ -167,6 +167,8 @@ export interface CompleteTasksResponse {
 export const PollRequestSchema = Type.Object({
   identity: Identifier,
   buildId: Type.Optional(Type.String({ maxLength: 255, pattern: ID_PATTERN })),
+  /** The workflow types this worker serves (so the server can tell which running types have no worker). */
+  workflowTypes: Type.Optional(Type.Array(Identifier, { maxItems: 10000 })),
   maxWorkflowTasks: Type.Integer({ minimum: 0, maximum: 1000 }),
   maxActivityTasks: Type.Integer({ minimum: 0, maximum: 1000 }),
   /** Long-poll wait in ms (default 60s, at most 120s). */

@@ -25,6 +25,11 @@ export interface ServerConfig {
   /** How much one schedule does at once: a catch-up's actions, a backfill's pending nominal times. */
   scheduleLimits: ScheduleLimits;
   logLevel: LogLevel;
+  /**
+   * Namespaces ('*': all) where starting a workflow type nobody registered is refused (UNKNOWN_WORKFLOW_TYPE).
+   * Elsewhere, as in Temporal, such a start is accepted and waits on its task queue for a worker serving the type.
+   */
+  requireRegisteredTypes: string[];
 }
 
 export const DEFAULT_CONFIG: ServerConfig = {
@@ -39,4 +44,5 @@ export const DEFAULT_CONFIG: ServerConfig = {
   stuckAfterMs: 10 * 60_000,
   scheduleLimits: DEFAULT_SCHEDULE_LIMITS,
   logLevel: 'info',
+  requireRegisteredTypes: [],
 };

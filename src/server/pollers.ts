@@ -6,6 +6,8 @@ export interface PollerInfo {
   firstSeenTime: number;
   /** Polls waiting right now. */
   activePolls: number;
+  /** The workflow types the worker said it serves (absent: it did not say, e.g. an older worker). */
+  workflowTypes?: string[];
 }
 
 const key = (namespace: string, taskQueue: string): string => `${namespace}\u0000${taskQueue}`;
@@ -15,7 +17,14 @@ export class PollerRegistry {
   /** Stop requests (`weft worker stop`) per queue: for one identity, or for every worker seen before a time. */
   private readonly stopRequests = new Map<string, { identities: Set<string>; allSeenBefore?: number }>();
 
-  touch(namespace: string, taskQueue: string, identity: string, now: number, buildId?: string): PollerInfo {
+  touch(
+    namespace: string,
+    taskQueue: string,
+    identity: string,
+    now: number,
+    buildId?: string,
+    workflowTypes?: string[],
+  ): PollerInfo {
     let q = this.byQueue.get(key(namespace, taskQueue));
     if (!q) {
       q = new Map();
@@ -28,6 +37,7 @@ export class PollerRegistry {
     }
     p.lastAccessTime = now;
     if (buildId !== undefined) p.buildId = buildId;
+    if (workflowTypes !== undefined) p.workflowTypes = workflowTypes;
     return p;
   }
 

@@ -39,6 +39,26 @@ export function describeStuckConformance(ctx: ConformanceContext): void {
       expect(await s.countStuckExecutions(T0)).toEqual([]);
     });
 
+    it('counts running runs by workflow type and task queue, most first', async () => {
+      const s = ctx.store();
+      await start('r1', T0);
+      await start('r2', T0, { workflowType: 'billing', taskQueue: 'q2' });
+      await start('r3', T0);
+      await start('r4', T0, { workflowType: 'billing' });
+      await start('r5', T0, { namespace: 'other' });
+      const closed = makeState('r3', { nextEventId: 4, status: 'Completed', closeTime: T0 + 1 });
+      await s.commit({ executions: [write(closed, { expectedVersion: 1, closed: true })] });
+      await start('r6', T0);
+      const base = makeState('r1');
+      expect(await s.runningWorkflowTypes(NS, 10)).toEqual([
+        { workflowType: base.workflowType, taskQueue: base.taskQueue, running: 2 },
+        { workflowType: 'billing', taskQueue: base.taskQueue, running: 1 },
+        { workflowType: 'billing', taskQueue: 'q2', running: 1 },
+      ]);
+      expect(await s.runningWorkflowTypes(NS, 1)).toHaveLength(1);
+      expect(await s.runningWorkflowTypes('nobody', 10)).toEqual([]);
+    });
+
     it('forgets a run once it progresses or closes', async () => {
       const s = ctx.store();
       await start('r1', T0);

@@ -86,6 +86,8 @@ export interface ClusterPoller {
   taskQueue: string;
   identity: string;
   buildId?: string;
+  /** The workflow types the worker serves, when it said. */
+  workflowTypes?: string[];
   firstSeenTime: number;
   lastAccessTime: number;
 }
@@ -267,4 +269,15 @@ export interface Store {
   listStuckExecutions(namespace: string, progressBefore: number, limit: number): Promise<StuckExecution[]>;
   /** How many running runs made no progress since `progressBefore`, per namespace (namespaces with none left out). */
   countStuckExecutions(progressBefore: number): Promise<Array<{ namespace: string; count: number }>>;
+  /**
+   * The workflow types (and task queues) of a namespace's running runs, with how many run: most first, at most
+   * `limit` pairs. Which of them no worker serves is the server's to tell (docs/api.md, "unserved types").
+   */
+  runningWorkflowTypes(namespace: string, limit: number): Promise<RunningWorkflowType[]>;
+}
+
+export interface RunningWorkflowType {
+  workflowType: string;
+  taskQueue: string;
+  running: number;
 }

@@ -74,6 +74,8 @@ export class Worker {
   private readonly activities: ActivityExecutor | undefined;
   private readonly batcher: CompletionBatcher;
   private readonly stopPolling = new AbortController();
+  /** The workflow types this worker serves (none without workflows). */
+  private readonly workflowTypes: string[];
   private readonly running = new Set<Promise<unknown>>();
   private shutdownRequested: (() => void) | undefined;
   private readonly shutdownSignal: Promise<void>;
@@ -97,6 +99,7 @@ export class Worker {
   ) {
     this.namespace = opts.namespace ?? 'default';
     this.taskQueue = opts.taskQueue;
+    this.workflowTypes = sandbox?.workflowTypes ?? [];
     this.identity =
       opts.identity ?? `${process.pid}@${hostname()}#${++instanceCounter}-${randomBytes(2).toString('hex')}`;
     const transport = connection.transport;
@@ -337,6 +340,8 @@ export class Worker {
               maxWorkflowTasks: workflows ? n : 0,
               maxActivityTasks: workflows ? 0 : n,
               ...(this.opts.buildId ? { buildId: this.opts.buildId } : {}),
+              // which workflow types this worker serves (the server tells which running types have none)
+              workflowTypes: this.workflowTypes,
             },
           },
           { signal, retryForMs: 0 },

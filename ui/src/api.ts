@@ -79,6 +79,15 @@ export interface StuckExecution {
   status: string;
   startTime: string;
   lastProgressTime?: string;
+  /** False when no live worker serves its workflow type on its task queue. */
+  typeServed?: boolean;
+}
+
+/** Running workflow types that no live worker serves (their runs wait for one). */
+export interface UnservedWorkflowType {
+  workflowType: string;
+  taskQueue: string;
+  running: number;
 }
 
 export const api = {
@@ -123,6 +132,8 @@ export const api = {
   listTaskQueues: (ns: string) => call<ListTaskQueuesResponse>('GET', `/namespaces/${enc(ns)}/task-queues`),
   describeTaskQueue: (ns: string, name: string) =>
     call<DescribeTaskQueueResponse>('GET', `/namespaces/${enc(ns)}/task-queues/${enc(name)}`),
+  unservedWorkflowTypes: async (ns: string): Promise<UnservedWorkflowType[]> =>
+    (await call<{ types: UnservedWorkflowType[] }>('GET', `/namespaces/${enc(ns)}/unserved-workflow-types`)).types,
   /** Executions with no progress for a while; undefined when the server has no such endpoint (404). */
   stuckWorkflows: async (ns: string): Promise<StuckExecution[] | undefined> => {
     try {

@@ -33,6 +33,7 @@ import { ENVELOPE_DEPTH, MAX_JSON_DEPTH } from '../json-depth.js';
 import { completeTasks } from '../service/complete-tasks.js';
 import { describeWorkflow } from '../service/describe-workflow.js';
 import { heartbeat } from '../service/heartbeat-activity.js';
+import { unservedWorkflowTypes } from '../service/type-workers.js';
 import {
   completeActivityAsync,
   failActivityAsync,
@@ -473,6 +474,15 @@ export const operations: Operation[] = [
     params: NamespaceParams,
     query: StuckWorkflowsQuery,
     handler: (ctx, r) => listStuckWorkflows(ctx, p(r).namespace!, q(r)),
+  },
+  {
+    id: 'listUnservedWorkflowTypes',
+    ...ROUTES.listUnservedWorkflowTypes,
+    summary:
+      'Running workflow types (per task queue) that no live worker serves: their runs wait for a worker (types need not be registered)',
+    tags: ['workflows'],
+    params: NamespaceParams,
+    handler: (ctx, r) => unservedWorkflowTypes(ctx, p(r).namespace!),
   },
 ];
 

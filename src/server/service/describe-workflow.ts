@@ -8,6 +8,7 @@ import type {
 } from '../../protocol/api.js';
 import type { ServerContext } from '../context.js';
 import { loadRun } from './resolve-run.js';
+import { TypeWorkers } from './type-workers.js';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
@@ -100,5 +101,6 @@ export async function describeWorkflow(
     };
   }
   if (s.status !== 'Running') out.result = outcomeOf(s);
+  else out.execution.typeServed = await new TypeWorkers(ctx, namespace).served(s.taskQueue, s.workflowType);
   return out;
 }

@@ -15,12 +15,13 @@ export async function pollTasks(
   signal?: AbortSignal,
 ): Promise<PollResponse> {
   const now = ctx.clock.now();
-  const poller = ctx.pollers.touch(namespace, taskQueue, req.identity, now, req.buildId);
+  const poller = ctx.pollers.touch(namespace, taskQueue, req.identity, now, req.buildId, req.workflowTypes);
   ctx.cluster?.touchPoller({
     namespace,
     taskQueue,
     identity: req.identity,
     ...(req.buildId !== undefined ? { buildId: req.buildId } : {}),
+    ...(req.workflowTypes !== undefined ? { workflowTypes: req.workflowTypes } : {}),
     firstSeenTime: poller.firstSeenTime,
     lastAccessTime: now,
   });

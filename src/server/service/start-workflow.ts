@@ -28,6 +28,11 @@ export interface ResolvedStart {
   retryPolicy: ResolvedRetryPolicy | undefined;
 }
 
+function requiresRegistration(ctx: ServerContext, namespace: string): boolean {
+  const list = ctx.config.requireRegisteredTypes;
+  return list.includes(namespace) || list.includes('*');
+}
+
 /** Applies the registered definition's defaults and checks durations and the retry policy. */
 export async function resolveStart(
   ctx: ServerContext,
@@ -36,12 +41,19 @@ export async function resolveStart(
   unregisteredOk = false,
 ): Promise<ResolvedStart> {
   const def = await ctx.getDefinition(namespace, req.workflowType);
-  if (!def && !(unregisteredOk && req.taskQueue))
-    throw new ApiError(
-      'UNKNOWN_WORKFLOW_TYPE',
-      `workflow type ${JSON.stringify(req.workflowType)} is not registered in namespace ${namespace}: start a worker that serves it, or register it (weft workflow register)`,
-      { workflowType: req.workflowType },
-    );
+  if (!def) {
+    // as Temporal: a start names its task queue and waits there for a worker serving the type, unless this
+    // namespace asks for registered types only (children and schedule actions name their queue: always allowed)
+    const guard = requiresRegistration(ctx, namespace) && !unregisteredOk;
+    if (guard || !req.taskQueue)
+      throw new ApiError(
+        'UNKNOWN_WORKFLOW_TYPE',
+        guard
+          ? `workflow type ${JSON.stringify(req.workflowType)} is not registered in namespace ${namespace}, which starts registered types only: start a worker that serves it, or register it (weft workflow register)`
+          : `workflow type ${JSON.stringify(req.workflowType)} is not registered in namespace ${namespace}: give a taskQueue (a worker serving the type picks it up there), or register the type (weft workflow register)`,
+        { workflowType: req.workflowType },
+      );
+  }
   const d = (def?.defaults ?? {}) as Partial<StartWorkflowRequest>;
   try {
     const retry = req.retry ?? d.retry;

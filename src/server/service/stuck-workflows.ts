@@ -6,6 +6,7 @@ import { ApiError } from '../../common/api-error.js';
 import { InvalidDurationError, toMs } from '../../common/duration.js';
 import type { StuckWorkflowsResponse } from '../../protocol/monitoring-api.js';
 import type { ServerContext } from '../context.js';
+import { TypeWorkers } from './type-workers.js';
 
 export const DEFAULT_STUCK_LIMIT = 100;
 
@@ -27,8 +28,10 @@ export async function listStuckWorkflows(
     q.limit ?? DEFAULT_STUCK_LIMIT,
   );
   const iso = (ms: number): string => new Date(ms).toISOString();
+  const workers = new TypeWorkers(ctx, namespace);
+  const served = await Promise.all(rows.map((r) => workers.served(r.taskQueue, r.workflowType)));
   return {
-    executions: rows.map((r) => ({
+    executions: rows.map((r, i) => ({
       workflowId: r.workflowId,
       runId: r.runId,
       workflowType: r.workflowType,
@@ -36,6 +39,7 @@ export async function listStuckWorkflows(
       status: r.status,
       startTime: iso(r.startTime),
       lastProgressTime: iso(r.lastProgressTime),
+      typeServed: served[i]!,
     })),
   };
 }

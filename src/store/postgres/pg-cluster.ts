@@ -170,10 +170,11 @@ export class PgClusterLink implements ClusterLink {
   async touchPollers(pollers: ClusterPoller[]): Promise<void> {
     if (pollers.length === 0) return;
     await this.options.db.query(
-      `INSERT INTO cluster_pollers (namespace, task_queue, identity, build_id, first_seen, last_seen)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[])
+      `INSERT INTO cluster_pollers (namespace, task_queue, identity, build_id, first_seen, last_seen, workflow_types)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::text[])
        ON CONFLICT (namespace, task_queue, identity) DO UPDATE SET
          build_id = coalesce(excluded.build_id, cluster_pollers.build_id),
+         workflow_types = coalesce(excluded.workflow_types, cluster_pollers.workflow_types),
          last_seen = greatest(excluded.last_seen, cluster_pollers.last_seen)`,
       [
         pollers.map((p) => p.namespace),
@@ -182,6 +183,7 @@ export class PgClusterLink implements ClusterLink {
         pollers.map((p) => p.buildId ?? null),
         pollers.map((p) => p.firstSeenTime),
         pollers.map((p) => p.lastAccessTime),
+        pollers.map((p) => (p.workflowTypes ? JSON.stringify(p.workflowTypes) : null)),
       ],
     );
   }
@@ -192,8 +194,9 @@ export class PgClusterLink implements ClusterLink {
       build_id: string | null;
       first_seen: number;
       last_seen: number;
+      workflow_types: string | null;
     }>(
-      `SELECT identity, build_id, first_seen, last_seen FROM cluster_pollers
+      `SELECT identity, build_id, first_seen, last_seen, workflow_types FROM cluster_pollers
        WHERE namespace = $1 AND task_queue = $2 AND last_seen >= $3 ORDER BY identity`,
       [namespace, taskQueue, since],
     );
@@ -202,6 +205,7 @@ export class PgClusterLink implements ClusterLink {
       taskQueue,
       identity: r.identity,
       ...(r.build_id !== null ? { buildId: r.build_id } : {}),
+      ...(r.workflow_types !== null ? { workflowTypes: JSON.parse(r.workflow_types) as string[] } : {}),
       firstSeenTime: r.first_seen,
       lastAccessTime: r.last_seen,
     }));

@@ -27,6 +27,7 @@ import {
   type ListExecutionsRequest,
   type ListExecutionsResponse,
   type Mutation,
+  type RunningWorkflowType,
   type Store,
   type StoredExecution,
   type StoredSchedule,
@@ -350,6 +351,17 @@ export class PgStore implements Store {
        GROUP BY namespace ORDER BY namespace`,
       [progressBefore],
     );
+  }
+
+  async runningWorkflowTypes(namespace: string, limit: number): Promise<RunningWorkflowType[]> {
+    this.check();
+    const rows = await this.db.query<{ workflow_type: string; task_queue: string; n: number }>(
+      `SELECT workflow_type, task_queue, count(*)::integer AS n FROM executions
+       WHERE namespace = $1 AND status = 'Running'
+       GROUP BY workflow_type, task_queue ORDER BY n DESC, workflow_type, task_queue LIMIT $2`,
+      [namespace, limit],
+    );
+    return rows.map((r) => ({ workflowType: r.workflow_type, taskQueue: r.task_queue, running: r.n }));
   }
 
   private check(): void {

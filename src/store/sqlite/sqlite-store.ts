@@ -28,6 +28,7 @@ import type {
   WorkflowDefinition,
   StoredSchedule,
   StuckExecution,
+  RunningWorkflowType,
 } from '../store.js';
 import { toDefinition, toTaskRow, type DefinitionDbRow, type TaskDbRow } from '../sql/rows.js';
 import { InlineSink, ThreadSink } from './batch-sinks.js';
@@ -80,6 +81,12 @@ function prepareStatements(db: Database.Database) {
            coalesce(json_extract(state, '$.lastProgressTime'), last_progress)
          FROM executions WHERE namespace = ? AND status = 'Running' AND last_progress < ?
          ORDER BY last_progress, run_id LIMIT ?`,
+      )
+      .raw(),
+    runningTypes: db
+      .prepare(
+        `SELECT workflow_type, task_queue, count(*) AS n FROM executions WHERE namespace = ? AND status = 'Running'
+         GROUP BY workflow_type, task_queue ORDER BY n DESC, workflow_type, task_queue LIMIT ?`,
       )
       .raw(),
     stuckCounts: db
@@ -317,6 +324,11 @@ export class SqliteStore implements Store {
   async countStuckExecutions(progressBefore: number): Promise<Array<{ namespace: string; count: number }>> {
     const rows = this.open().statements.stuckCounts.all(progressBefore) as Array<[string, number]>;
     return rows.map(([namespace, count]) => ({ namespace, count }));
+  }
+
+  async runningWorkflowTypes(namespace: string, limit: number): Promise<RunningWorkflowType[]> {
+    const rows = this.open().statements.runningTypes.all(namespace, limit) as Array<[string, string, number]>;
+    return rows.map(([workflowType, taskQueue, running]) => ({ workflowType, taskQueue, running }));
   }
 
   private open(): Opened {

@@ -3,6 +3,7 @@ import type { JSX } from 'preact';
 import { api } from '../api.js';
 import { Card, ErrorBox, Time } from '../components/common.js';
 import { ExecutionsTable } from '../components/executions-table.js';
+import { quote } from '../format.js';
 import { useLoad } from '../hooks.js';
 import { Link, paths } from '../router.js';
 
@@ -28,6 +29,7 @@ export function OverviewPage({ ns }: { ns: string }): JSX.Element {
   const failed = useLoad(() => api.countWorkflows(ns, recentFailuresQuery()), `f:${ns}`, poll);
   const total = useLoad(() => api.countWorkflows(ns), `t:${ns}`, poll);
   const stuck = useLoad(() => api.stuckWorkflows(ns), `s:${ns}`, 15000);
+  const unserved = useLoad(() => api.unservedWorkflowTypes(ns), `u:${ns}`, poll);
   const recentFailed = useLoad(
     () => api.listWorkflows(ns, { query: `${recentFailuresQuery()} ORDER BY CloseTime DESC`, pageSize: 10 }),
     `rf:${ns}`,
@@ -68,6 +70,38 @@ export function OverviewPage({ ns }: { ns: string }): JSX.Element {
         <CountCard label="workflows in all" count={total.data?.count} href={paths.workflows(ns)} tone="neutral" />
       </div>
       <ErrorBox error={running.error ?? recentFailed.error} />
+      {unserved.data && unserved.data.length > 0 ? (
+        <Card title="Waiting for a worker: no live worker serves these workflow types" class="card-warn">
+          <table class="table" id="unserved">
+            <thead>
+              <tr>
+                <th>Workflow type</th>
+                <th>Task queue</th>
+                <th>Running</th>
+              </tr>
+            </thead>
+            <tbody>
+              {unserved.data.map((u) => (
+                <tr key={`${u.taskQueue}\u0000${u.workflowType}`}>
+                  <td>{u.workflowType}</td>
+                  <td class="mono">
+                    <Link href={paths.taskQueue(ns, u.taskQueue)}>{u.taskQueue}</Link>
+                  </td>
+                  <td>
+                    <Link
+                      href={paths.workflows(ns, {
+                        query: `ExecutionStatus = 'Running' AND WorkflowType = ${quote(u.workflowType)}`,
+                      })}
+                    >
+                      {u.running}
+                    </Link>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </Card>
+      ) : null}
       {stuck.data && stuck.data.length > 0 ? (
         <Card title="Stuck: running with no progress" class="card-warn">
           <table class="table" id="stuck">
@@ -77,6 +111,7 @@ export function OverviewPage({ ns }: { ns: string }): JSX.Element {
                 <th>Type</th>
                 <th>Started</th>
                 <th>Last progress</th>
+                <th>Worker</th>
               </tr>
             </thead>
             <tbody>
@@ -91,6 +126,9 @@ export function OverviewPage({ ns }: { ns: string }): JSX.Element {
                   </td>
                   <td>
                     <Time value={s.lastProgressTime} relative />
+                  </td>
+                  <td>
+                    {s.typeServed === false ? <span class="badge status-Failed">no worker for its type</span> : 'yes'}
                   </td>
                 </tr>
               ))}
