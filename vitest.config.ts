@@ -6,7 +6,9 @@ const src = (p: string): string => fileURLToPath(new URL(`./src/${p}`, import.me
 export default defineConfig({
   // tests import the package by name (as users do): use the sources, not a possibly stale dist/
   resolve: {
-    alias: [{ find: /^weft\/(workflow|activity|worker|client|testing|server)$/, replacement: src('$1/index.ts') }],
+    alias: [
+      { find: /^weft\/(workflow|activity|worker|client|testing|server|common)$/, replacement: src('$1/index.ts') },
+    ],
   },
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import * as activity from '../src/activity/index.js';
 import * as client from '../src/client/index.js';
+import * as common from '../src/common/index.js';
 import * as testing from '../src/testing/index.js';
 import * as worker from '../src/worker/index.js';
 import * as workflow from '../src/workflow/index.js';
@@ -76,7 +77,19 @@ const CONTRACT: Record<string, [Record<string, unknown>, string[]]> = {
       ...FAILURES,
     ],
   ],
-  'weft/testing': [testing, ['TestWorkflowEnvironment']],
+  'weft/testing': [testing, ['TestWorkflowEnvironment', 'MockActivityEnvironment']],
+  'weft/common': [
+    common,
+    [
+      'TimeoutType',
+      'RetryState',
+      'ApplicationFailureCategory',
+      'ActivityCancellationType',
+      'WorkflowIdReusePolicy',
+      'WorkflowIdConflictPolicy',
+      ...FAILURES,
+    ],
+  ],
   'weft/server': [server, ['startServer']],
 };
 

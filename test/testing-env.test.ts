@@ -50,6 +50,39 @@ describe('TestWorkflowEnvironment', () => {
     }
   });
 
+  it('env.sleep returns once the work the skipped time triggers has run', async () => {
+    const env = await TestWorkflowEnvironment.createTimeSkipping();
+    const recorded: string[] = [];
+    try {
+      const worker = await Worker.create({
+        connection: env.nativeConnection,
+        taskQueue: 'env-skip-work',
+        workflowsPath: fixture('time-skipping.ts'),
+        activities: { record: async (what: string) => void recorded.push(what) },
+        logger: quietLogger,
+      });
+      await worker.runUntil(async () => {
+        const handle = await env.client.workflow.start('sleepThenWork', {
+          taskQueue: 'env-skip-work',
+          workflowId: uid(),
+          args: ['1 day', '2 days'],
+        });
+        const before = env.currentTimeMs();
+        await env.sleep('1 day');
+        // the timer fired, the workflow task ran and scheduled the activity, the activity ran
+        expect(recorded).toEqual(['after first sleep']);
+        expect(env.currentTimeMs() - before).toBeGreaterThanOrEqual(24 * 3_600_000);
+        expect(env.currentTimeMs() - before).toBeLessThan(2 * 24 * 3_600_000);
+        await env.sleep('3 days');
+        expect(recorded).toEqual(['after first sleep', 'after second sleep']);
+        await handle.signal('finish');
+        await handle.result();
+      });
+    } finally {
+      await env.teardown();
+    }
+  });
+
   it('env.sleep moves a time-skipping clock ahead, firing timers that became due', async () => {
     const env = await TestWorkflowEnvironment.createTimeSkipping();
     try {

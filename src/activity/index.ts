@@ -13,5 +13,6 @@ export {
   isCancellation,
   TimeoutType,
   RetryState,
+  ApplicationFailureCategory,
   type ApplicationFailureOptions,
 } from '../common/failure.js';

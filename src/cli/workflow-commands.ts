@@ -44,6 +44,7 @@ interface StartOptions extends CommonOptions, TimeoutOptions {
   idConflictPolicy?: WorkflowStartOptions['workflowIdConflictPolicy'];
   memo?: string;
   searchAttributes?: string;
+  cron?: string;
 }
 
 /** A flag whose value is a JSON object (memo, search attributes). */
@@ -87,7 +88,11 @@ function addStartOptions(cmd: Command): Command {
     .option('-w, --workflow-id <id>', 'workflow id (default: a random UUID)')
     .option('-i, --input <json>', 'arguments: a JSON array of them, or one JSON value for a single argument')
     .option('--memo <json>', 'memo: a JSON object kept with the run')
-    .option('--search-attributes <json>', 'registered search attributes: a JSON object, e.g. \'{"CustomerId":"c-1"}\'');
+    .option('--search-attributes <json>', 'registered search attributes: a JSON object, e.g. \'{"CustomerId":"c-1"}\'')
+    .option(
+      '--cron <schedule>',
+      "run as a cron workflow: '0 * * * *' (UTC), '@daily', '@every 30m', 'CRON_TZ=Europe/Berlin 0 9 * * *'",
+    );
   addTimeoutOptions(cmd);
   cmd
     .addOption(
@@ -120,6 +125,7 @@ async function startWorkflow(
     ...(o.idConflictPolicy ? { workflowIdConflictPolicy: o.idConflictPolicy } : {}),
     ...(memo ? { memo } : {}),
     ...(searchAttributes ? { searchAttributes } : {}),
+    ...(o.cron !== undefined ? { cronSchedule: o.cron } : {}),
   });
   return { workflowId, runId: handle.runId! };
 }
@@ -134,6 +140,7 @@ function startedFields(
     ['Type', o.type],
     ['Namespace', o.namespace],
     ['TaskQueue', o.taskQueue],
+    ['CronSchedule', o.cron],
   ];
 }
 

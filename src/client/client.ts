@@ -1,6 +1,7 @@
 /** `new Client()`: one object for every concern (workflows, schedules, task queues), on one connection and namespace. */
 import { AsyncCompletionClient } from './async-completion-client.js';
 import { Connection } from './connection.js';
+import type { ClientInterceptors } from './interceptors.js';
 import { ScheduleClient } from './schedule-client.js';
 import { SearchAttributeClient } from './search-attribute-client.js';
 import { TaskQueueClient } from './task-queue-client.js';
@@ -9,6 +10,8 @@ import { WorkflowClient } from './workflow-client.js';
 export interface ClientOptions {
   connection?: Connection;
   namespace?: string;
+  /** Temporal's client interceptors: `{ workflow: [new MyWorkflowClientInterceptor()] }`. */
+  interceptors?: ClientInterceptors;
 }
 
 export class Client {
@@ -25,7 +28,10 @@ export class Client {
     this.connection = opts.connection ?? Connection.lazy();
     this.namespace = opts.namespace ?? 'default';
     const shared = { connection: this.connection, namespace: this.namespace };
-    this.workflow = new WorkflowClient(shared);
+    this.workflow = new WorkflowClient({
+      ...shared,
+      ...(opts.interceptors?.workflow ? { interceptors: opts.interceptors.workflow } : {}),
+    });
     this.taskQueue = new TaskQueueClient(shared);
     this.schedule = new ScheduleClient(shared);
     this.searchAttributes = new SearchAttributeClient(shared);

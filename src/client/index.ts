@@ -3,6 +3,7 @@ export { Client, type ClientOptions } from './client.js';
 export { Connection, type ConnectionOptions } from './connection.js';
 export { WorkflowClient, type WorkflowStartOptions, type WorkflowClientOptions } from './workflow-client.js';
 export { WorkflowHandle } from './workflow-handle.js';
+export { WithStartWorkflowOperation, type WithStartWorkflowOptions } from './update-with-start.js';
 export {
   WorkflowExecutionStatus,
   type WorkflowExecutionStatusName,
@@ -66,6 +67,7 @@ export {
   isCancellation,
   TimeoutType,
   RetryState,
+  ApplicationFailureCategory,
 } from '../common/failure.js';
 // Temporal's @temporalio/common enums (Weft has no `weft/common`: they come from here and from `weft/workflow`)
 export { WorkflowIdReusePolicy, WorkflowIdConflictPolicy, ActivityCancellationType } from '../workflow/types.js';
@@ -73,3 +75,5 @@ export type { History, HistoryEvent } from '../protocol/events.js';
 export type { ExecutionStatus } from '../protocol/status.js';
 export type { Duration } from '../common/duration.js';
 export type { RetryPolicy } from '../common/retry-policy.js';
+export { composeInterceptors, type Headers, type Next } from '../common/interceptors.js';
+export type * from './interceptors.js';

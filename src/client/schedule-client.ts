@@ -1,4 +1,5 @@
 /** `client.schedule`: create, find and manage schedules (cron, interval and calendar triggers of workflows). */
+import { encodeArgs } from '../common/payload-args.js';
 import type { ListSchedulesResponse, ScheduleDescription as WireDescription } from '../protocol/schedule-api.js';
 import { Connection } from './connection.js';
 import { ScheduleAlreadyRunning, ServiceError } from './errors.js';
@@ -60,6 +61,7 @@ function toWire(o: ScheduleUpdateOptions): Record<string, unknown> {
     spec,
     action: {
       ...pick(a, ACTION_KEYS),
+      ...(a.args ? { args: encodeArgs(a.args) } : {}),
       workflowType: typeof a.workflowType === 'string' ? a.workflowType : a.workflowType.name,
     },
     ...(o.policies ? { policies: pick(o.policies, ['overlap', 'catchupWindow', 'pauseOnFailure']) } : {}),

@@ -3,6 +3,7 @@
  * (Dates, `info.numActionsTaken`, an action's workflow under `action.workflow`), plus what Weft knows beyond them.
  * The HTTP API and the CLI keep the server's own shape, which stays reachable as `raw`.
  */
+import { decodeArgs } from '../common/payload-args.js';
 import type {
   ScheduleActionResult as WireActionResult,
   ScheduleDescription as WireDescription,
@@ -119,7 +120,7 @@ function actionOf(described: Record<string, unknown>): ScheduleDescriptionAction
   return {
     ...action,
     type: 'startWorkflow',
-    args: action.args ?? [],
+    args: decodeArgs(action.args),
     ...(workflowExecutionTimeoutMs ? { workflowExecutionTimeout: workflowExecutionTimeoutMs } : {}),
     ...(workflowRunTimeoutMs ? { workflowRunTimeout: workflowRunTimeoutMs } : {}),
     ...(workflowTaskTimeoutMs ? { workflowTaskTimeout: workflowTaskTimeoutMs } : {}),

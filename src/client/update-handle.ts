@@ -2,6 +2,7 @@
  * Workflow updates from the client: send one and wait for a stage (accepted, completed); a handle waits for
  * the result later. The server's answer may come before the stage (its long-poll ended): the client asks again.
  */
+import { encodeArgs } from '../common/payload-args.js';
 import { randomUUID } from 'node:crypto';
 import { decodeFailure } from '../common/failure.js';
 import type { UpdateWorkflowResponse } from '../protocol/api.js';
@@ -54,7 +55,7 @@ export class WorkflowUpdateHandle<R = unknown> {
 function outcomeOf<R>(r: UpdateWorkflowResponse): R {
   const f = r.outcome?.failure;
   if (f) throw new WorkflowUpdateFailedError('Workflow Update failed', decodeFailure(f));
-  return (r.outcome?.result ?? null) as R;
+  return r.outcome?.result as R;
 }
 
 /** Sends the update and waits until it reached `stage` (asking again while the server's wait ends first). */
@@ -70,7 +71,13 @@ export async function sendUpdate(
   const updateId = opts.updateId ?? randomUUID();
   let r = await transport.call<UpdateWorkflowResponse>('updateWorkflow', {
     params: { namespace, workflowId },
-    body: { updateName: name, args: opts.args ?? [], updateId, waitForStage: stage, ...(runId ? { runId } : {}) },
+    body: {
+      updateName: name,
+      args: encodeArgs(opts.args ?? []),
+      updateId,
+      waitForStage: stage,
+      ...(runId ? { runId } : {}),
+    },
   });
   while (RANK[r.stage] < RANK[stage]) {
     r = await transport.call<UpdateWorkflowResponse>('pollWorkflowUpdate', {

@@ -1,18 +1,24 @@
 /** `client.workflow`: start, execute and find workflows; register workflow types. */
 import type { Duration } from '../common/duration.js';
+import { encodeArgs } from '../common/payload-args.js';
 import type { RetryPolicy } from '../common/retry-policy.js';
 import type {
   ListWorkflowsResponse,
   RegisterWorkflowRequest,
   RegisteredWorkflow,
   StartWorkflowResponse,
+  UpdateWithStartResponse,
   WorkflowIdConflictPolicyName,
   WorkflowIdReusePolicyName,
 } from '../protocol/api.js';
+import { composeInterceptors } from '../common/interceptors.js';
 import { Connection } from './connection.js';
+import { workflowInterceptorsFor, type ClientInterceptors, type WorkflowStartInput } from './interceptors.js';
 import { ServiceError, WorkflowExecutionAlreadyStartedError } from './errors.js';
 import { executionInfoFromWire, type WorkflowExecutionInfo } from './execution-info.js';
 import { nameOf, newRequestId, WorkflowHandle, type SignalRef } from './workflow-handle.js';
+import { updateOutcome, WorkflowUpdateHandle, type UpdateOptions, type UpdateRef } from './update-handle.js';
+import { sendUpdateWithStart, type WithStartWorkflowOperation } from './update-with-start.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Workflow = (...args: any[]) => Promise<any>;
@@ -32,20 +38,34 @@ export interface WorkflowStartOptions<A extends unknown[] = unknown[]> {
   workflowIdConflictPolicy?: WorkflowIdConflictPolicyName;
   memo?: Record<string, unknown>;
   searchAttributes?: Record<string, unknown>;
+  /**
+   * Temporal's cron workflows: each run starts at the schedule's next time (the first one too); when a run
+   * completes, fails or times out the next is scheduled, until the workflow is cancelled or terminated.
+   * `result()` follows the runs, so it does not resolve while the schedule goes on (as in Temporal).
+   */
+  cronSchedule?: string;
 }
 
 export interface WorkflowClientOptions {
   connection?: Connection;
   namespace?: string;
+  interceptors?: ClientInterceptors['workflow'];
 }
 
 export class WorkflowClient {
   readonly connection: Connection;
   readonly namespace: string;
+  private readonly interceptors: ClientInterceptors['workflow'];
 
   constructor(opts: WorkflowClientOptions = {}) {
     this.connection = opts.connection ?? Connection.lazy();
     this.namespace = opts.namespace ?? 'default';
+    this.interceptors = opts.interceptors;
+  }
+
+  private handle<R>(workflowId: string, runId?: string, firstExecutionRunId?: string): WorkflowHandle<R> {
+    const interceptors = workflowInterceptorsFor(this.interceptors, workflowId, runId);
+    return new WorkflowHandle<R>(this.transport, this.namespace, workflowId, runId, firstExecutionRunId, interceptors);
   }
 
   private get transport(): Connection['transport'] {
@@ -57,20 +77,32 @@ export class WorkflowClient {
     options: WorkflowStartOptions<W extends Workflow ? ArgsOf<W> : unknown[]>,
   ): Promise<WorkflowHandle<W extends Workflow ? ResultOf<W> : unknown>> {
     const workflowType = typeof workflowTypeOrFunc === 'string' ? workflowTypeOrFunc : workflowTypeOrFunc.name;
+    const interceptors = workflowInterceptorsFor(this.interceptors, options.workflowId);
+    const start = composeInterceptors(interceptors, 'start', (input) => this.startNext(input));
+    const runId = await start({ workflowType, headers: {}, options: { ...options, args: options.args ?? [] } });
+    return this.handle(options.workflowId, runId, runId);
+  }
+
+  private async startNext({ workflowType, headers, options }: WorkflowStartInput): Promise<string> {
     const { args, ...rest } = options;
-    const body = { ...rest, workflowType, args: args ?? [], requestId: newRequestId() };
-    let res: StartWorkflowResponse;
+    const body = {
+      ...rest,
+      workflowType,
+      args: encodeArgs(args),
+      requestId: newRequestId(),
+      ...(Object.keys(headers).length > 0 ? { header: headers } : {}),
+    };
     try {
-      res = await this.transport.call<StartWorkflowResponse>('startWorkflow', {
+      const res = await this.transport.call<StartWorkflowResponse>('startWorkflow', {
         params: { namespace: this.namespace },
         body,
       });
+      return res.runId;
     } catch (e) {
       if (e instanceof ServiceError && e.code === 'WORKFLOW_ALREADY_STARTED')
         throw new WorkflowExecutionAlreadyStartedError(e.message, options.workflowId, workflowType);
       throw e;
     }
-    return new WorkflowHandle(this.transport, this.namespace, options.workflowId, res.runId, res.runId);
   }
 
   /**
@@ -85,20 +117,89 @@ export class WorkflowClient {
     },
   ): Promise<WorkflowHandle<W extends Workflow ? ResultOf<W> : unknown>> {
     const workflowType = typeof workflowTypeOrFunc === 'string' ? workflowTypeOrFunc : workflowTypeOrFunc.name;
-    const { args, signal, signalArgs, ...rest } = options;
-    const body = {
-      ...rest,
+    const { signal, signalArgs, ...startOptions } = options;
+    const interceptors = workflowInterceptorsFor(this.interceptors, options.workflowId);
+    const signalWithStart = composeInterceptors(interceptors, 'signalWithStart', async (input) => {
+      const { args, ...rest } = input.options;
+      const body = {
+        ...rest,
+        workflowType: input.workflowType,
+        args: encodeArgs(args),
+        requestId: newRequestId(),
+        signalName: input.signalName,
+        signalArgs: encodeArgs(input.signalArgs),
+        ...(Object.keys(input.headers).length > 0 ? { header: input.headers } : {}),
+      };
+      const res = await this.transport.call<StartWorkflowResponse>('signalWithStart', {
+        params: { namespace: this.namespace },
+        body,
+      });
+      return res.runId;
+    });
+    const runId = await signalWithStart({
       workflowType,
-      args: args ?? [],
-      requestId: newRequestId(),
       signalName: nameOf(signal),
       signalArgs: signalArgs ?? [],
-    };
-    const res = await this.transport.call<StartWorkflowResponse>('signalWithStart', {
-      params: { namespace: this.namespace },
-      body,
+      headers: {},
+      options: { ...startOptions, args: startOptions.args ?? [] },
     });
-    return new WorkflowHandle(this.transport, this.namespace, options.workflowId, res.runId, res.runId);
+    return this.handle(options.workflowId, runId, runId);
+  }
+
+  /**
+   * Update-with-start: sends the update to the workflow id's running run, or starts one (as
+   * `startWorkflowOperation` says) that gets the update in its first workflow task; returns the update's result.
+   * `startWorkflowOperation.workflowHandle()` then gives the workflow's handle.
+   */
+  async executeUpdateWithStart<R = unknown, Args extends unknown[] = unknown[]>(
+    def: UpdateRef<R, Args>,
+    opts: UpdateOptions<Args> & { startWorkflowOperation: WithStartWorkflowOperation<Workflow | string> },
+  ): Promise<R> {
+    const res = await this.updateWithStart(def, opts, 'COMPLETED');
+    return updateOutcome<R>(res.update);
+  }
+
+  /** Update-with-start, answering once the workflow accepted the update: its handle (see executeUpdateWithStart). */
+  async startUpdateWithStart<R = unknown, Args extends unknown[] = unknown[]>(
+    def: UpdateRef<R, Args>,
+    opts: UpdateOptions<Args> & {
+      startWorkflowOperation: WithStartWorkflowOperation<Workflow | string>;
+      waitForStage: 'ACCEPTED';
+    },
+  ): Promise<WorkflowUpdateHandle<R>> {
+    const res = await this.updateWithStart(def, opts, 'ACCEPTED');
+    const workflowId = opts.startWorkflowOperation.options.workflowId;
+    return new WorkflowUpdateHandle<R>(
+      this.transport,
+      this.namespace,
+      workflowId,
+      res.runId,
+      res.update.updateId,
+      res.update,
+    );
+  }
+
+  private async updateWithStart<Args extends unknown[]>(
+    def: UpdateRef<unknown, Args>,
+    opts: UpdateOptions<Args> & { startWorkflowOperation: WithStartWorkflowOperation<Workflow | string> },
+    stage: 'ACCEPTED' | 'COMPLETED',
+  ): Promise<UpdateWithStartResponse> {
+    const op = opts.startWorkflowOperation;
+    op.markUsed();
+    try {
+      const res = await sendUpdateWithStart(
+        this.transport,
+        this.namespace,
+        op,
+        { name: nameOf(def), args: opts.args ?? [], ...(opts.updateId ? { updateId: opts.updateId } : {}) },
+        stage,
+      );
+      op.resolve(this.handle(op.options.workflowId, res.runId, res.runId));
+      return res;
+    } catch (e) {
+      op.reject(e);
+      throw e;
+    }
   }
 
   /** Starts the workflow and waits for its result. */
@@ -112,7 +213,7 @@ export class WorkflowClient {
 
   /** A handle on an existing workflow (its current run, or the given run). */
   getHandle<R = unknown>(workflowId: string, runId?: string): WorkflowHandle<R> {
-    return new WorkflowHandle<R>(this.transport, this.namespace, workflowId, runId);
+    return this.handle<R>(workflowId, runId);
   }
 
   /** Executions matching a visibility query, newest first unless the query says ORDER BY. */

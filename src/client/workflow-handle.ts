@@ -1,4 +1,5 @@
 /** A handle on one workflow execution: wait for its result, describe it, cancel or terminate it, read its history. */
+import { encodeArgs } from '../common/payload-args.js';
 import { randomUUID } from 'node:crypto';
 import {
   CancelledFailure,
@@ -15,6 +16,8 @@ import type {
   WorkflowResultResponse,
 } from '../protocol/api.js';
 import type { History, HistoryEvent } from '../protocol/events.js';
+import { composeInterceptors } from '../common/interceptors.js';
+import type { WorkflowClientInterceptor } from './interceptors.js';
 import { QueryNotRegisteredError, ServiceError, WorkflowNotFoundError } from './errors.js';
 import { descriptionFromWire, type WorkflowExecutionDescription } from './execution-info.js';
 import { resultWaiterFor } from './result-waiter.js';
@@ -79,6 +82,7 @@ export class WorkflowHandle<R = unknown> {
     readonly runId: string | undefined,
     /** Run ids the handle starts following from, for result(); set by start(). */
     readonly firstExecutionRunId?: string,
+    private readonly interceptors: WorkflowClientInterceptor[] = [],
   ) {}
 
   private params(): Record<string, string> {
@@ -114,33 +118,49 @@ export class WorkflowHandle<R = unknown> {
 
   /** Sends a signal; the workflow handles it in order with its other signals. */
   async signal<Args extends unknown[]>(def: SignalRef<Args>, ...args: Args): Promise<void> {
-    await mapNotFound(
-      this.workflowId,
-      this.runId,
-      this.transport.call('signalWorkflow', {
-        params: this.params(),
-        body: {
-          signalName: nameOf(def),
-          args,
-          requestId: newRequestId(),
-          ...(this.runId ? { runId: this.runId } : {}),
-        },
-      }),
-    );
+    const signal = composeInterceptors(this.interceptors, 'signal', async (input) => {
+      await mapNotFound(
+        this.workflowId,
+        this.runId,
+        this.transport.call('signalWorkflow', {
+          params: this.params(),
+          body: {
+            signalName: input.signalName,
+            args: encodeArgs(input.args),
+            requestId: newRequestId(),
+            ...(this.runId ? { runId: this.runId } : {}),
+            ...(Object.keys(input.headers).length > 0 ? { header: input.headers } : {}),
+          },
+        }),
+      );
+    });
+    await signal({ signalName: nameOf(def), args, headers: {}, workflowExecution: this.execution() });
+  }
+
+  private execution(): { workflowId: string; runId?: string } {
+    return { workflowId: this.workflowId, ...(this.runId ? { runId: this.runId } : {}) };
   }
 
   /** Asks a query; a worker answers from the workflow's state (also once it has closed). */
   async query<R = unknown, Args extends unknown[] = unknown[]>(def: QueryRef<R, Args>, ...args: Args): Promise<R> {
-    try {
+    const query = composeInterceptors(this.interceptors, 'query', async (input) => {
       const r = await mapNotFound(
         this.workflowId,
         this.runId,
         this.transport.call<QueryWorkflowResponse>('queryWorkflow', {
           params: this.params(),
-          body: { queryType: nameOf(def), args, ...(this.runId ? { runId: this.runId } : {}) },
+          body: {
+            queryType: input.queryType,
+            args: encodeArgs(input.args),
+            ...(this.runId ? { runId: this.runId } : {}),
+            ...(Object.keys(input.headers).length > 0 ? { header: input.headers } : {}),
+          },
         }),
       );
-      return r.result as R;
+      return r.result;
+    });
+    try {
+      return (await query({ queryType: nameOf(def), args, headers: {}, workflowExecution: this.execution() })) as R;
     } catch (e) {
       if (e instanceof ServiceError && e.code === 'QUERY_NOT_REGISTERED') throw new QueryNotRegisteredError(e.message);
       const failure =

@@ -7,6 +7,7 @@
  *
  * This module runs inside the workflow sandbox: no Node imports.
  */
+import type { Duration } from './duration.js';
 
 /**
  * Temporal's enum objects: the values are the short strings Weft stores and sends; the prefixed members are
@@ -45,6 +46,15 @@ export const RetryState = {
 } as const;
 export type RetryState = NonNullable<(typeof RetryState)[keyof typeof RetryState]>;
 
+/**
+ * How severe an application failure is (Temporal's enum). `BENIGN`: an expected failure (a retry-until-ready
+ * poll, say); the worker logs an activity failing with it at DEBUG instead of WARN.
+ */
+export const ApplicationFailureCategory = {
+  BENIGN: 'BENIGN',
+} as const;
+export type ApplicationFailureCategory = (typeof ApplicationFailureCategory)[keyof typeof ApplicationFailureCategory];
+
 /** The serialised form of a failure, as stored in history and sent over the wire. */
 export interface FailureInfo {
   kind: 'application' | 'activity' | 'childWorkflow' | 'cancelled' | 'timeout' | 'terminated' | 'server';
@@ -65,6 +75,8 @@ export interface FailureInfo {
   workflowId?: string;
   runId?: string;
   namespace?: string;
+  /** ApplicationFailure.category. */
+  category?: ApplicationFailureCategory;
 }
 
 const BRANDS = new WeakMap<object, symbol>();
@@ -105,6 +117,9 @@ export interface ApplicationFailureOptions {
   nonRetryable?: boolean;
   details?: unknown[];
   cause?: Error;
+  /** Kept on the failure; Weft's retries do not read it yet (the retry policy's backoff applies). */
+  nextRetryDelay?: Duration;
+  category?: ApplicationFailureCategory;
 }
 
 export class ApplicationFailure extends WeftFailure {
@@ -114,11 +129,22 @@ export class ApplicationFailure extends WeftFailure {
     public readonly nonRetryable: boolean = false,
     public readonly details?: unknown[],
     cause?: Error,
+    /** Temporal's position; Weft keeps it on the error but does not honour it yet. */
+    public readonly nextRetryDelay?: Duration,
+    public readonly category?: ApplicationFailureCategory,
   ) {
     super(message, cause);
   }
   static create(opts: ApplicationFailureOptions): ApplicationFailure {
-    return new ApplicationFailure(opts.message, opts.type, opts.nonRetryable ?? false, opts.details, opts.cause);
+    return new ApplicationFailure(
+      opts.message,
+      opts.type,
+      opts.nonRetryable ?? false,
+      opts.details,
+      opts.cause,
+      opts.nextRetryDelay,
+      opts.category,
+    );
   }
   static retryable(message?: string, type?: string, ...details: unknown[]): ApplicationFailure {
     return new ApplicationFailure(message, type ?? 'Error', false, details);
@@ -277,6 +303,7 @@ export function encodeFailure(err: unknown): FailureInfo {
     if (err.nonRetryable) f.nonRetryable = true;
     const d = toDetails(err.details);
     if (d) f.details = d;
+    if (err.category) f.category = err.category;
     return f;
   }
   if (err instanceof CancelledFailure) {
@@ -367,7 +394,7 @@ export function decodeFailure(f: FailureInfo): WeftFailure {
       );
       break;
     default:
-      err = new ApplicationFailure(f.message, f.type, f.nonRetryable ?? false, f.details, cause);
+      err = new ApplicationFailure(f.message, f.type, f.nonRetryable ?? false, f.details, cause, undefined, f.category);
   }
   err.failure = f;
   if (f.stack) err.stack = f.stack;
@@ -408,6 +435,7 @@ export function sanitizeFailure(input: unknown, depth = 0): FailureInfo {
   if (Array.isArray(o.details)) f.details = o.details;
   if (typeof o.timeoutType === 'string') f.timeoutType = o.timeoutType as TimeoutType;
   if (typeof o.retryState === 'string') f.retryState = o.retryState as RetryState;
+  if (o.category === ApplicationFailureCategory.BENIGN) f.category = o.category;
   if (o.lastHeartbeatDetails !== undefined) f.lastHeartbeatDetails = o.lastHeartbeatDetails;
   if (o.cause !== undefined && o.cause !== null && depth < 20) f.cause = sanitizeFailure(o.cause, depth + 1);
   return f;

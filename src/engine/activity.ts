@@ -39,6 +39,7 @@ export function scheduleActivity(
     ...(cmd.heartbeatTimeoutMs !== undefined ? { heartbeatTimeoutMs: cmd.heartbeatTimeoutMs } : {}),
     retryPolicy,
     workflowTaskCompletedEventId,
+    ...(cmd.header && Object.keys(cmd.header).length > 0 ? { header: cmd.header } : {}),
   });
   const a: ActivityState = {
     seq: cmd.seq,
@@ -134,7 +135,12 @@ export function completeActivity(t: Transition, a: ActivityState, result: unknow
   if (a.state !== 'started') throw new ApiError('TASK_NOT_FOUND', `activity ${a.seq} is not running`);
   const identity = a.identity ?? '';
   const startedEventId = finish(t, a) ?? 0;
-  t.event('ActivityTaskCompleted', { scheduledEventId: a.scheduledEventId, startedEventId, result, identity });
+  t.event('ActivityTaskCompleted', {
+    scheduledEventId: a.scheduledEventId,
+    startedEventId,
+    ...(result === undefined ? {} : { result }),
+    identity,
+  });
   t.scheduleWorkflowTaskIfNeeded();
 }
 

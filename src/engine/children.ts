@@ -33,6 +33,8 @@ export function initiateChild(
   if (cmd.workflowTaskTimeoutMs) attrs.workflowTaskTimeoutMs = cmd.workflowTaskTimeoutMs;
   if (retryPolicy) attrs.retryPolicy = retryPolicy;
   if (cmd.workflowIdReusePolicy) attrs.workflowIdReusePolicy = cmd.workflowIdReusePolicy;
+  if (cmd.header && Object.keys(cmd.header).length > 0) attrs.header = cmd.header;
+  if (cmd.cronSchedule) attrs.cronSchedule = cmd.cronSchedule;
   const initiatedEventId = t.writeNow('StartChildWorkflowExecutionInitiated', attrs);
   s.children = {
     ...s.children,
@@ -122,7 +124,10 @@ export function childClosed(t: Transition, initiatedEventId: number, runId: stri
   const ref = { initiatedEventId, workflowId: c.workflowId, runId, workflowType: c.workflowType };
   switch (outcome.status) {
     case 'Completed':
-      t.event('ChildWorkflowExecutionCompleted', { ...ref, result: outcome.result ?? null });
+      t.event('ChildWorkflowExecutionCompleted', {
+        ...ref,
+        ...(outcome.result === undefined ? {} : { result: outcome.result }),
+      });
       break;
     case 'Failed':
       t.event('ChildWorkflowExecutionFailed', {
@@ -189,6 +194,7 @@ export function initiateSignalExternal(
     input: cmd.input,
     ...(cmd.childWorkflowOnly ? { childWorkflowOnly: true } : {}),
     workflowTaskCompletedEventId,
+    ...(cmd.header && Object.keys(cmd.header).length > 0 ? { header: cmd.header } : {}),
   });
   t.state.externals = { ...t.state.externals, [`signal:${cmd.seq}`]: { workflowId: cmd.workflowId, initiatedEventId } };
   t.addOutbox(`signal:${cmd.seq}`, {
@@ -200,6 +206,7 @@ export function initiateSignalExternal(
     signalName: cmd.signalName,
     input: cmd.input,
     ...(cmd.childWorkflowOnly ? { childWorkflowOnly: true } : {}),
+    ...(cmd.header && Object.keys(cmd.header).length > 0 ? { header: cmd.header } : {}),
   });
 }
 

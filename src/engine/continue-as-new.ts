@@ -8,6 +8,7 @@ import { decideRetry } from '../common/retry-policy.js';
 import type { FailureInfo, RetryState } from '../common/failure.js';
 import type { CommandOf } from '../protocol/commands.js';
 import { closeRun } from './close.js';
+import { nextCronBackoffMs } from './cron.js';
 import type { StartRunInput } from './start.js';
 import type { ExecutionState } from './state.js';
 import type { Transition } from './transition.js';
@@ -59,6 +60,7 @@ export function continueAsNew(
     ...(workflowRunTimeoutMs ? { workflowRunTimeoutMs } : {}),
     workflowTaskTimeoutMs,
     workflowTaskCompletedEventId,
+    ...(cmd.header && Object.keys(cmd.header).length > 0 ? { header: cmd.header } : {}),
   });
   const next = nextRun(s, runId, {
     workflowType: cmd.workflowType,
@@ -68,12 +70,42 @@ export function continueAsNew(
     ...(workflowRunTimeoutMs ? { workflowRunTimeoutMs } : {}),
     ...(cmd.memo ? { memo: cmd.memo } : {}),
     ...(cmd.searchAttributes ? { searchAttributes: cmd.searchAttributes } : {}),
+    ...(cmd.header ? { header: cmd.header } : {}),
   });
   // a continued run starts a new retry sequence, with its own input
   if (s.retryPolicy) next.retryInput = cmd.input;
   else delete next.retryInput;
   closeRun(t, { status: 'ContinuedAsNew', newExecutionRunId: runId });
   t.continuation = next;
+}
+
+/**
+ * A cron workflow's run closes (completed, failed past its retries, or its run timed out): the next run of the
+ * chain starts in the same commit, its first workflow task at the schedule's next time (engine/cron.ts). Returns
+ * the next run's id, for the close event and the outcome to name, or undefined when this is no cron run, the
+ * schedule has no later time or the execution timeout comes first (the chain ends with this run).
+ */
+export function cronSuccessor(t: Transition, last: { result?: unknown; failure?: FailureInfo }): string | undefined {
+  const s = t.state;
+  // asked to cancel: the chain ends with this run, however it closes
+  if (!s.cron || s.cancelRequested) return undefined;
+  const backoffMs = nextCronBackoffMs(s.cron.schedule, s.cron.scheduledTime, t.now);
+  if (backoffMs === undefined) return undefined;
+  if (s.executionDeadline !== undefined && t.now + backoffMs >= s.executionDeadline) return undefined;
+  const runId = newRunId(t.now);
+  const next = nextRun(s, runId, {
+    workflowType: s.workflowType,
+    taskQueue: s.taskQueue,
+    input: s.cron.input,
+    firstWorkflowTaskBackoffMs: backoffMs,
+    cronSchedule: s.cron.schedule,
+    ...(last.result !== undefined ? { lastCompletionResult: last.result } : {}),
+    ...(last.failure ? { continuedFailure: last.failure } : {}),
+  });
+  // each cron run starts a new retry sequence
+  if (s.retryPolicy) next.retryInput = s.cron.input;
+  t.continuation = next;
+  return runId;
 }
 
 /**

@@ -1,7 +1,8 @@
 /** Requests from outside the workflow: cancel, terminate, and the run's own timeouts. */
 import { ApiError } from '../common/api-error.js';
+import type { Headers } from '../common/interceptors.js';
 import { closeRun } from './close.js';
-import { retryWorkflow } from './continue-as-new.js';
+import { cronSuccessor, retryWorkflow } from './continue-as-new.js';
 import type { Transition } from './transition.js';
 
 function requireRunning(t: Transition): void {
@@ -29,7 +30,7 @@ const SIGNAL_REQUEST_IDS_KEPT = 1000;
 /** Delivers a signal (once per request id); the workflow sees it in its next workflow task, in order. */
 export function signalWorkflow(
   t: Transition,
-  input: { signalName: string; args: unknown[]; identity?: string; requestId?: string },
+  input: { signalName: string; args: unknown[]; identity?: string; requestId?: string; header?: Headers },
 ): void {
   requireRunning(t);
   const s = t.state;
@@ -42,6 +43,7 @@ export function signalWorkflow(
     input: input.args,
     ...(input.identity !== undefined ? { identity: input.identity } : {}),
     ...(input.requestId !== undefined ? { requestId: input.requestId } : {}),
+    ...(input.header && Object.keys(input.header).length > 0 ? { header: input.header } : {}),
   });
   t.scheduleWorkflowTaskIfNeeded();
 }
@@ -64,6 +66,9 @@ export function workflowTimedOut(t: Transition, kind: 'run' | 'execution'): void
   if (t.state.status !== 'Running') return;
   const retryState = kind === 'run' ? retryWorkflow(t, { status: 'TimedOut' }) : 'TIMEOUT';
   if (retryState === 'retried') return;
-  t.writeNow('WorkflowExecutionTimedOut', { retryState });
-  closeRun(t, { status: 'TimedOut', retryState });
+  // a cron chain goes on after a run timeout (the execution timeout ends it)
+  const cronRunId = kind === 'run' ? cronSuccessor(t, {}) : undefined;
+  const next = cronRunId ? { newExecutionRunId: cronRunId } : {};
+  t.writeNow('WorkflowExecutionTimedOut', { retryState, ...next });
+  closeRun(t, { status: 'TimedOut', retryState, ...next });
 }

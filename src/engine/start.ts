@@ -1,6 +1,9 @@
 /** Starting a run: its first events, its first workflow task and its run and execution timeouts. */
+import type { FailureInfo } from '../common/failure.js';
+import type { Headers } from '../common/interceptors.js';
 import type { ResolvedRetryPolicy } from '../common/retry-policy.js';
 import type { EventAttributes } from '../protocol/events.js';
+import { firstCronBackoffMs } from './cron.js';
 import { keys, type ExecutionState, type ParentInfo, type ScheduleRef } from './state.js';
 import { Transition } from './transition.js';
 
@@ -32,12 +35,22 @@ export interface StartRunInput {
   scheduleRef?: ScheduleRef;
   /** The input each retry of the workflow starts with (kept only when it has a retry policy). */
   retryInput?: unknown[];
+  /** Headers for the workflow's inbound interceptors, recorded in WorkflowExecutionStarted. */
+  header?: Headers;
+  /** A cron workflow's schedule (engine/cron.ts); without a backoff given, the run waits for its first time. */
+  cronSchedule?: string;
+  /** A cron run's predecessor's result or failure (workflowInfo().lastResult / lastFailure). */
+  lastCompletionResult?: unknown;
+  continuedFailure?: FailureInfo;
 }
 
 export function startRun(input: StartRunInput, now: number): Transition {
   const workflowTaskTimeoutMs = input.workflowTaskTimeoutMs ?? DEFAULT_WORKFLOW_TASK_TIMEOUT_MS;
   const executionDeadline =
     input.executionDeadline ?? (input.workflowExecutionTimeoutMs ? now + input.workflowExecutionTimeoutMs : undefined);
+  // a cron chain's first run waits for the schedule's first time
+  if (input.cronSchedule && input.firstWorkflowTaskBackoffMs === undefined)
+    input = { ...input, firstWorkflowTaskBackoffMs: firstCronBackoffMs(input.cronSchedule, now) };
   // as Temporal: a run's time starts when its first workflow task may (after a retry's or a cron's backoff)
   const backoffMs = input.firstWorkflowTaskBackoffMs ?? 0;
   let runDeadline = input.workflowRunTimeoutMs ? now + backoffMs + input.workflowRunTimeoutMs : undefined;
@@ -77,6 +90,8 @@ export function startRun(input: StartRunInput, now: number): Transition {
   if (input.workflowExecutionTimeoutMs) state.executionTimeoutMs = input.workflowExecutionTimeoutMs;
   if (input.parent) state.parent = input.parent;
   if (input.scheduleRef) state.scheduleRef = input.scheduleRef;
+  if (input.cronSchedule)
+    state.cron = { schedule: input.cronSchedule, input: input.input, scheduledTime: now + backoffMs };
 
   const t = new Transition(state, now);
   const started: EventAttributes['WorkflowExecutionStarted'] = {
@@ -105,6 +120,10 @@ export function startRun(input: StartRunInput, now: number): Transition {
     started.parentInitiatedEventId = input.parent.initiatedEventId;
   }
   if (input.scheduleRef) started.scheduledBy = input.scheduleRef.scheduleId;
+  if (input.cronSchedule) started.cronSchedule = input.cronSchedule;
+  if (input.lastCompletionResult !== undefined) started.lastCompletionResult = input.lastCompletionResult;
+  if (input.continuedFailure) started.continuedFailure = input.continuedFailure;
+  if (input.header && Object.keys(input.header).length > 0) started.header = input.header;
   t.event('WorkflowExecutionStarted', started);
 
   if (runDeadline !== undefined) t.addTimer(keys.runTimeout(), runDeadline);

@@ -4,6 +4,7 @@
  * Times are epoch milliseconds.
  */
 import type { FailureInfo, RetryState } from '../common/failure.js';
+import type { Headers } from '../common/interceptors.js';
 import type { ResolvedRetryPolicy } from '../common/retry-policy.js';
 import type { ActivityCancellationTypeName, ParentClosePolicyName } from '../protocol/commands.js';
 import type { EventAttributes, EventType } from '../protocol/events.js';
@@ -117,6 +118,7 @@ export type OutboxEffect =
       signalName: string;
       input: unknown[];
       childWorkflowOnly?: boolean;
+      header?: Headers;
     }
   | {
       kind: 'cancelExternal';
@@ -138,6 +140,8 @@ export interface UpdateState {
   /** Arrival order: requested updates reach the workflow in this order. */
   order: number;
   identity?: string;
+  /** Until it is accepted (then they are in its Accepted event). */
+  header?: Headers;
   acceptedEventId?: number;
   outcome?: { result?: unknown; failure?: FailureInfo };
 }
@@ -172,6 +176,11 @@ export interface ExecutionState {
   startRequestId?: string;
   memo?: Record<string, unknown>;
   searchAttributes?: Record<string, unknown>;
+  /**
+   * A cron workflow (engine/cron.ts): its schedule, the input every run of the chain starts with, and the time
+   * this run was scheduled for (its start plus the backoff), from which the next time is counted.
+   */
+  cron?: { schedule: string; input: unknown[]; scheduledTime: number };
   /** Next id for workflow tasks (WorkflowTaskState.id). */
   nextTaskId: number;
   workflowTask?: WorkflowTaskState;

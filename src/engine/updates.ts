@@ -7,6 +7,7 @@
  */
 import { ApiError } from '../common/api-error.js';
 import type { FailureInfo } from '../common/failure.js';
+import type { Headers } from '../common/interceptors.js';
 import type { CommandOf } from '../protocol/commands.js';
 import type { UpdateState } from './state.js';
 import type { Transition } from './transition.js';
@@ -16,7 +17,7 @@ const FINISHED_UPDATES_KEPT = 500;
 
 export function requestUpdate(
   t: Transition,
-  input: { updateId: string; name: string; args: unknown[]; identity?: string },
+  input: { updateId: string; name: string; args: unknown[]; identity?: string; header?: Headers },
 ): UpdateState {
   const s = t.state;
   const known = s.updates?.[input.updateId];
@@ -29,6 +30,7 @@ export function requestUpdate(
     args: input.args,
     order: s.nextUpdateOrder ?? 1,
     ...(input.identity !== undefined ? { identity: input.identity } : {}),
+    ...(input.header && Object.keys(input.header).length > 0 ? { header: input.header } : {}),
   };
   s.nextUpdateOrder = u.order + 1;
   s.updates = { ...s.updates, [input.updateId]: u };
@@ -39,11 +41,18 @@ export function requestUpdate(
 }
 
 /** Updates waiting for a workflow task to validate them, in the order they came. */
-export function requestedUpdates(s: Transition['state']): Array<{ updateId: string; name: string; args: unknown[] }> {
+export function requestedUpdates(
+  s: Transition['state'],
+): Array<{ updateId: string; name: string; args: unknown[]; header?: Headers }> {
   return Object.entries(s.updates ?? {})
     .filter(([, u]) => u.status === 'requested')
     .sort(([, a], [, b]) => a.order - b.order)
-    .map(([updateId, u]) => ({ updateId, name: u.name, args: u.args ?? [] }));
+    .map(([updateId, u]) => ({
+      updateId,
+      name: u.name,
+      args: u.args ?? [],
+      ...(u.header ? { header: u.header } : {}),
+    }));
 }
 
 function change(t: Transition, updateId: string, u: UpdateState): void {
@@ -63,8 +72,9 @@ export function acceptUpdate(
     input: u.args ?? [],
     ...(u.identity !== undefined ? { identity: u.identity } : {}),
     workflowTaskCompletedEventId,
+    ...(u.header ? { header: u.header } : {}),
   });
-  const { args: _args, ...rest } = u;
+  const { args: _args, header: _header, ...rest } = u;
   change(t, cmd.updateId, { ...rest, status: 'accepted', acceptedEventId });
 }
 
@@ -74,7 +84,7 @@ export function completeUpdate(
   workflowTaskCompletedEventId: number,
 ): void {
   const u = t.state.updates![cmd.updateId]!;
-  const outcome = cmd.failure ? { failure: cmd.failure } : { result: cmd.result ?? null };
+  const outcome = cmd.failure ? { failure: cmd.failure } : cmd.result === undefined ? {} : { result: cmd.result };
   t.writeNow('WorkflowExecutionUpdateCompleted', {
     updateId: cmd.updateId,
     acceptedEventId: u.acceptedEventId!,

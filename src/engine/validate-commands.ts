@@ -1,6 +1,7 @@
 /** Checks a workflow task's commands before any of them is applied: a bad command fails the task, not the run. */
 import { resolveRetryPolicy, type ResolvedRetryPolicy } from '../common/retry-policy.js';
 import { TERMINAL_COMMANDS, type Command, type CommandOf } from '../protocol/commands.js';
+import { invalidCronSchedule } from './cron.js';
 import { invalidMarker } from './markers.js';
 import type { ExecutionState } from './state.js';
 import type { SearchAttributeChecker } from '../visibility/search-attributes.js';
@@ -76,6 +77,10 @@ export function findInvalidCommand(
           } catch (e) {
             return (e as Error).message;
           }
+        if (c.cronSchedule !== undefined) {
+          const bad = invalidCronSchedule(c.cronSchedule);
+          if (bad) return `child workflow ${c.workflowType}: ${bad}`;
+        }
         break;
       }
       case 'SignalExternalWorkflowExecution':

@@ -12,7 +12,7 @@ import { requestCancelActivity, scheduleActivity, enqueueActivityAttempt, startA
 import { initiateCancelExternal, initiateChild, initiateSignalExternal } from './children.js';
 import { closeRun } from './close.js';
 import { recordMarker } from './markers.js';
-import { continueAsNew, retryWorkflow } from './continue-as-new.js';
+import { continueAsNew, cronSuccessor, retryWorkflow } from './continue-as-new.js';
 import { keys, type WorkflowTaskState } from './state.js';
 import type { Transition } from './transition.js';
 import { acceptUpdate, completeUpdate, rejectUpdate } from './updates.js';
@@ -234,13 +234,18 @@ export function completeWorkflowTask(t: Transition, input: CompleteWorkflowTaskI
         });
         break;
       }
-      case 'CompleteWorkflowExecution':
+      case 'CompleteWorkflowExecution': {
+        const result = cmd.result === undefined ? {} : { result: cmd.result };
+        const cronRunId = cronSuccessor(t, result);
+        const next = cronRunId ? { newExecutionRunId: cronRunId } : {};
         t.writeNow('WorkflowExecutionCompleted', {
-          result: cmd.result ?? null,
+          ...result,
           workflowTaskCompletedEventId: completedEventId,
+          ...next,
         });
-        closeRun(t, { status: 'Completed', result: cmd.result ?? null });
+        closeRun(t, { status: 'Completed', ...result, ...next });
         break;
+      }
       case 'FailWorkflowExecution': {
         const retryState = retryWorkflow(t, {
           status: 'Failed',
@@ -248,12 +253,15 @@ export function completeWorkflowTask(t: Transition, input: CompleteWorkflowTaskI
           workflowTaskCompletedEventId: completedEventId,
         });
         if (retryState === 'retried') break;
+        const cronRunId = cronSuccessor(t, { failure: cmd.failure });
+        const next = cronRunId ? { newExecutionRunId: cronRunId } : {};
         t.writeNow('WorkflowExecutionFailed', {
           failure: cmd.failure,
           retryState,
           workflowTaskCompletedEventId: completedEventId,
+          ...next,
         });
-        closeRun(t, { status: 'Failed', failure: cmd.failure, retryState });
+        closeRun(t, { status: 'Failed', failure: cmd.failure, retryState, ...next });
         break;
       }
       case 'CancelWorkflowExecution':

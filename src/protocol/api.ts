@@ -6,7 +6,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FailureInfo, RetryState } from '../common/failure.js';
 import type { HistoryEvent } from './events.js';
 import type { ExecutionStatus } from './status.js';
-import { DurationInput, ID_PATTERN, Identifier, Payloads, RetryPolicySchema } from './schema-common.js';
+import { DurationInput, HeaderSchema, ID_PATTERN, Identifier, Payloads, RetryPolicySchema } from './schema-common.js';
 
 export const WorkflowIdReusePolicies = [
   'ALLOW_DUPLICATE',
@@ -49,6 +49,22 @@ export const StartWorkflowRequestSchema = Type.Object(
     identity: Type.Optional(Type.String({ maxLength: 255, pattern: ID_PATTERN })),
     /** Also wait up to this long (ms) for the run to close, and answer its outcome (`execute` in one request). */
     waitMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 120_000 })),
+    /** Headers for the workflow's inbound interceptors (signal-with-start: for the signal too). */
+    header: Type.Optional(HeaderSchema),
+    /**
+     * Temporal's cron workflows: each run starts at the schedule's next time (the first one too), and when a run
+     * closes (but for a cancel or a terminate) the next is scheduled. Five cron fields (UTC), `@hourly`-style
+     * names, `@every 1h30m`, or a `CRON_TZ=Zone ` prefix; a bad one is 400 INVALID_ARGUMENT.
+     */
+    cronSchedule: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 1000,
+        description:
+          "Run as a cron workflow (Temporal's cronSchedule): '0 * * * *' (UTC), '@daily', '@every 1h30m', " +
+          "'CRON_TZ=Europe/Berlin 0 9 * * *'. Invalid: 400 INVALID_ARGUMENT (details.field = 'cronSchedule').",
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -112,6 +128,7 @@ export const SignalWorkflowRequestSchema = Type.Object(
     /** A retried signal with the same request id is applied once. */
     requestId: Type.Optional(Type.String({ maxLength: 255, pattern: ID_PATTERN })),
     identity: Type.Optional(Type.String({ maxLength: 255, pattern: ID_PATTERN })),
+    header: Type.Optional(HeaderSchema),
   },
   { additionalProperties: false },
 );
@@ -131,12 +148,14 @@ export const QueryWorkflowRequestSchema = Type.Object(
     runId: Type.Optional(Type.String({ maxLength: 255, pattern: ID_PATTERN })),
     queryType: Identifier,
     args: Type.Optional(Payloads),
+    header: Type.Optional(HeaderSchema),
   },
   { additionalProperties: false },
 );
 export type QueryWorkflowRequest = Static<typeof QueryWorkflowRequestSchema>;
 export interface QueryWorkflowResponse {
-  result: unknown;
+  /** Absent when the handler returned undefined. */
+  result?: unknown;
 }
 
 export const UpdateStages = ['ADMITTED', 'ACCEPTED', 'COMPLETED'] as const;
@@ -154,10 +173,33 @@ export const UpdateWorkflowRequestSchema = Type.Object(
     waitForStage: Type.Optional(WaitStage),
     waitMs: Type.Optional(Type.Integer({ minimum: 0 })),
     identity: Type.Optional(Type.String({ maxLength: 255, pattern: ID_PATTERN })),
+    header: Type.Optional(HeaderSchema),
   },
   { additionalProperties: false },
 );
 export type UpdateWorkflowRequest = Static<typeof UpdateWorkflowRequestSchema>;
+
+/**
+ * Update-with-start (Temporal's): send an update to the workflow id's running run, or start a run and give it
+ * the update in the same transaction. `start.workflowIdConflictPolicy` must be set (USE_EXISTING to update a
+ * running run; FAIL to refuse one), as Temporal requires.
+ */
+export const UpdateWithStartRequestSchema = Type.Object(
+  {
+    start: Type.Omit(StartWorkflowRequestSchema, ['waitMs']),
+    update: Type.Omit(UpdateWorkflowRequestSchema, ['runId', 'waitMs']),
+    /** Answer once the update reached update.waitForStage, or when this passes (ms). */
+    waitMs: Type.Optional(Type.Integer({ minimum: 0 })),
+  },
+  { additionalProperties: false },
+);
+export type UpdateWithStartRequest = Static<typeof UpdateWithStartRequestSchema>;
+export interface UpdateWithStartResponse {
+  /** The run that got the update (started by this call, or the running one). */
+  runId: string;
+  started: boolean;
+  update: UpdateWorkflowResponse;
+}
 
 export const UpdateParams = Type.Object({
   namespace: NamespaceParams.properties.namespace,

@@ -4,7 +4,15 @@
  * to recorded events by kind, sequence and type.
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { FailureSchema, ID_PATTERN, Identifier, Payload, Payloads, RetryPolicySchema } from './schema-common.js';
+import {
+  FailureSchema,
+  HeaderSchema,
+  ID_PATTERN,
+  Identifier,
+  Payload,
+  Payloads,
+  RetryPolicySchema,
+} from './schema-common.js';
 
 const Seq = Type.Integer({ minimum: 1 });
 const Ms = Type.Integer({ minimum: 0 });
@@ -26,6 +34,7 @@ export const ScheduleActivityTaskCommand = Type.Object({
   retryPolicy: Type.Optional(RetryPolicySchema),
   /** Ask the server to hand this activity straight back to the completing worker. */
   eager: Type.Optional(Type.Boolean()),
+  header: Type.Optional(HeaderSchema),
 });
 
 export const RequestCancelActivityTaskCommand = Type.Object({
@@ -74,6 +83,9 @@ export const StartChildWorkflowExecutionCommand = Type.Object({
   workflowIdReusePolicy: Type.Optional(WorkflowIdReusePolicySchema),
   memo: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
   searchAttributes: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  header: Type.Optional(HeaderSchema),
+  /** Temporal's cron workflows (engine/cron.ts). */
+  cronSchedule: Type.Optional(Type.String({ maxLength: 1000 })),
 });
 
 export const SignalExternalWorkflowExecutionCommand = Type.Object({
@@ -85,6 +97,7 @@ export const SignalExternalWorkflowExecutionCommand = Type.Object({
   input: Payloads,
   /** Only a child of this workflow may be signalled (a child handle's signal). */
   childWorkflowOnly: Type.Optional(Type.Boolean()),
+  header: Type.Optional(HeaderSchema),
 });
 
 export const RequestCancelExternalWorkflowExecutionCommand = Type.Object({
@@ -104,6 +117,7 @@ export const ContinueAsNewWorkflowExecutionCommand = Type.Object({
   workflowTaskTimeoutMs: Type.Optional(Ms),
   memo: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
   searchAttributes: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  header: Type.Optional(HeaderSchema),
 });
 
 /**

@@ -4,6 +4,7 @@
  */
 import type { FailureInfo, RetryState, TimeoutType } from '../common/failure.js';
 import type { ResolvedRetryPolicy } from '../common/retry-policy.js';
+import type { Headers } from '../common/interceptors.js';
 import type { ParentClosePolicyName } from './commands.js';
 
 export interface EventAttributes {
@@ -32,6 +33,14 @@ export interface EventAttributes {
     parentInitiatedEventId?: number;
     /** The schedule whose action started this run. */
     scheduledBy?: string;
+    /** A cron workflow's schedule (Temporal's `cronSchedule`): each run starts at its next time. */
+    cronSchedule?: string;
+    /** The previous cron run's result (absent when it returned undefined, failed or timed out). */
+    lastCompletionResult?: unknown;
+    /** The previous cron run's failure, when it failed. */
+    continuedFailure?: FailureInfo;
+    /** Headers of the start (client interceptors, a parent's or the previous run's outbound interceptors). */
+    header?: Headers;
   };
   WorkflowTaskScheduled: { taskQueue: string; startToCloseTimeoutMs: number; attempt: number };
   WorkflowTaskStarted: {
@@ -63,9 +72,11 @@ export interface EventAttributes {
     heartbeatTimeoutMs?: number;
     retryPolicy: ResolvedRetryPolicy;
     workflowTaskCompletedEventId: number;
+    header?: Headers;
   };
   ActivityTaskStarted: { scheduledEventId: number; identity: string; attempt: number; lastFailure?: FailureInfo };
-  ActivityTaskCompleted: { scheduledEventId: number; startedEventId: number; result: unknown; identity: string };
+  /** No `result`: the activity returned undefined (as for every `result` below). */
+  ActivityTaskCompleted: { scheduledEventId: number; startedEventId: number; result?: unknown; identity: string };
   ActivityTaskFailed: {
     scheduledEventId: number;
     startedEventId: number;
@@ -100,8 +111,15 @@ export interface EventAttributes {
   WorkflowExecutionCancelRequested: { reason?: string; identity?: string };
   /** The attributes the command set (null: removed); the run's full set is in its state. */
   UpsertWorkflowSearchAttributes: { searchAttributes: Record<string, unknown>; workflowTaskCompletedEventId: number };
-  WorkflowExecutionSignaled: { signalName: string; input: unknown[]; identity?: string; requestId?: string };
-  WorkflowExecutionCompleted: { result: unknown; workflowTaskCompletedEventId: number };
+  WorkflowExecutionSignaled: {
+    signalName: string;
+    input: unknown[];
+    identity?: string;
+    requestId?: string;
+    header?: Headers;
+  };
+  /** `newExecutionRunId`: a cron workflow's next run (engine/cron.ts). */
+  WorkflowExecutionCompleted: { result?: unknown; workflowTaskCompletedEventId: number; newExecutionRunId?: string };
   WorkflowExecutionFailed: {
     failure: FailureInfo;
     retryState: RetryState;
@@ -119,6 +137,7 @@ export interface EventAttributes {
     workflowRunTimeoutMs?: number;
     workflowTaskTimeoutMs: number;
     workflowTaskCompletedEventId: number;
+    header?: Headers;
   };
   StartChildWorkflowExecutionInitiated: {
     seq: number;
@@ -134,6 +153,8 @@ export interface EventAttributes {
     parentClosePolicy: ParentClosePolicyName;
     workflowIdReusePolicy?: string;
     workflowTaskCompletedEventId: number;
+    header?: Headers;
+    cronSchedule?: string;
   };
   StartChildWorkflowExecutionFailed: {
     initiatedEventId: number;
@@ -143,7 +164,7 @@ export interface EventAttributes {
     message: string;
   };
   ChildWorkflowExecutionStarted: { initiatedEventId: number; workflowId: string; runId: string; workflowType: string };
-  ChildWorkflowExecutionCompleted: ChildRef & { result: unknown };
+  ChildWorkflowExecutionCompleted: ChildRef & { result?: unknown };
   ChildWorkflowExecutionFailed: ChildRef & { failure: FailureInfo; retryState: RetryState };
   ChildWorkflowExecutionCanceled: ChildRef & { details?: unknown };
   ChildWorkflowExecutionTimedOut: ChildRef & { retryState: RetryState };
@@ -156,6 +177,7 @@ export interface EventAttributes {
     input: unknown[];
     childWorkflowOnly?: boolean;
     workflowTaskCompletedEventId: number;
+    header?: Headers;
   };
   ExternalWorkflowExecutionSignaled: { initiatedEventId: number; workflowId: string; runId: string };
   SignalExternalWorkflowExecutionFailed: {
@@ -178,6 +200,7 @@ export interface EventAttributes {
     input: unknown[];
     identity?: string;
     workflowTaskCompletedEventId: number;
+    header?: Headers;
   };
   WorkflowExecutionUpdateCompleted: {
     updateId: string;

@@ -10,6 +10,7 @@ export const ROUTES = {
   cancelWorkflow: { method: 'POST', path: '/namespaces/:namespace/workflows/:workflowId/cancel' },
   signalWorkflow: { method: 'POST', path: '/namespaces/:namespace/workflows/:workflowId/signal' },
   signalWithStart: { method: 'POST', path: '/namespaces/:namespace/signal-with-start' },
+  updateWithStart: { method: 'POST', path: '/namespaces/:namespace/update-with-start' },
   queryWorkflow: { method: 'POST', path: '/namespaces/:namespace/workflows/:workflowId/query' },
   updateWorkflow: { method: 'POST', path: '/namespaces/:namespace/workflows/:workflowId/updates' },
   pollWorkflowUpdate: { method: 'GET', path: '/namespaces/:namespace/workflows/:workflowId/updates/:updateId' },
@@ -61,6 +62,7 @@ export const IDEMPOTENT: ReadonlySet<OperationId> = new Set<OperationId>([
   'cancelWorkflow',
   'signalWorkflow', // with a request id, a repeated signal is applied once
   'signalWithStart',
+  'updateWithStart', // with a request id and an update id, a repeated call returns the first one's outcome
   'queryWorkflow',
   'updateWorkflow', // with an update id, a repeated update returns the first one's outcome
   'pollWorkflowUpdate',

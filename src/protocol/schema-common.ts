@@ -2,8 +2,18 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FailureInfo } from '../common/failure.js';
 
-export const Payload = Type.Unknown({ description: 'Any JSON value' });
-export const Payloads = Type.Array(Type.Unknown(), { description: 'Arguments, as a JSON array' });
+export const Payload = Type.Unknown({ description: 'Any JSON value; a result field that is absent means undefined' });
+/** The encoding of `undefined` in an argument list: src/common/payload-args.ts. */
+export const Payloads = Type.Array(Type.Unknown(), {
+  description:
+    'Arguments, as a JSON array. An item {"$weft":"undefined"} is the argument undefined; an argument that is ' +
+    'itself an object with a "$weft" key is sent as {"$weft":"value","value":<argument>}; any other item ' +
+    '(null included) is the argument as it is.',
+});
+/** Headers (Temporal's `Headers`): context that interceptors pass along with a call, one JSON value per key. */
+export const HeaderSchema = Type.Record(Type.String({ maxLength: 1000 }), Type.Unknown(), {
+  description: 'Headers set by interceptors (e.g. trace context), one JSON value per key',
+});
 export const DurationInput = Type.Union([Type.Number({ minimum: 0 }), Type.String({ minLength: 1 })], {
   description: "Milliseconds, or a string such as '30s', '5m', '2h'",
 });

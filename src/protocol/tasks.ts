@@ -1,5 +1,6 @@
 /** Tasks the server hands to workers, and what workers send back. */
 import { Type, type Static } from '@sinclair/typebox';
+import type { Headers } from '../common/interceptors.js';
 import type { HistoryEvent } from './events.js';
 import { CommandSchema } from './commands.js';
 import { FailureSchema, ID_PATTERN, Identifier, Payload } from './schema-common.js';
@@ -27,6 +28,7 @@ export interface UpdateRequest {
   updateId: string;
   name: string;
   args: unknown[];
+  header?: Headers;
 }
 
 export interface ActivityTask {
@@ -49,6 +51,8 @@ export interface ActivityTask {
   heartbeatDetails?: unknown;
   /** The same on every attempt of one activity. */
   idempotencyKey: string;
+  /** Headers the workflow's outbound interceptors set (from the ActivityTaskScheduled event). */
+  header?: Headers;
 }
 
 /** A query for a worker to answer from a workflow's state (not persisted: it lives while its caller waits). */
@@ -67,6 +71,7 @@ export interface QueryTask {
    * hands a query out only once every event recorded before it arrived is in a completed workflow task.
    */
   minStartedEventId?: number;
+  header?: Headers;
 }
 
 export const WorkflowTaskCompletionSchema = Type.Object({

@@ -75,8 +75,8 @@ async function deliver(ctx: ServerContext, h: Handoff): Promise<void> {
       const task = await workflowTaskOf(ctx, h.state, h.started, h.taskId, h.attempt, h.sticky);
       h.r.deliver({ workflowTasks: [task], activityTasks: [] });
     } else {
-      const input = await activityInput(ctx, h.state.runId, h.a.scheduledEventId);
-      h.r.deliver({ workflowTasks: [], activityTasks: [activityTaskOf(h.state, h.a, input)] });
+      const scheduled = await activityInput(ctx, h.state.runId, h.a.scheduledEventId);
+      h.r.deliver({ workflowTasks: [], activityTasks: [activityTaskOf(h.state, h.a, scheduled)] });
     }
   } catch (e) {
     // started but not handed over: its start-to-close timeout brings it back

@@ -76,14 +76,14 @@ export class TestWorkflowEnvironment {
     return this.clock?.now() ?? Date.now();
   }
 
-  /** Waits `duration`: on a time-skipping environment, moves the clock ahead at once instead. */
+  /**
+   * Waits `duration`. On a time-skipping environment the clock moves ahead instead, timer by timer, and this
+   * returns once the work the skipped time triggered has run (a timer fired, the workflow task and activities it
+   * led to completed), as with Temporal's test server.
+   */
   async sleep(duration: Duration): Promise<void> {
     const ms = toMs(duration, 'duration');
-    if (this.clock) {
-      this.clock.skip(ms);
-      await new Promise((r) => setImmediate(r));
-      return;
-    }
+    if (this.skipper) return this.skipper.advance(ms);
     await new Promise((r) => setTimeout(r, ms));
   }
 

@@ -59,9 +59,17 @@ export function isSearchAttributeType(t: unknown): t is SearchAttributeType {
   return typeof t === 'string' && (SEARCH_ATTRIBUTE_TYPES as readonly string[]).includes(t);
 }
 
-/** Why `value` is not a valid value of `type`, or undefined. Null always is (it removes the attribute). */
+/**
+ * Why `value` is not a valid value of `type`, or undefined. Null always is (it removes the attribute). Temporal's
+ * older untyped form gives every value as a list (`{ CustomIntField: [2] }`): a list of one valid value is taken
+ * for an attribute of any type (and kept as given), an empty list removes the attribute.
+ */
 export function invalidSearchAttributeValue(type: SearchAttributeType, value: unknown): string | undefined {
   if (value === null) return undefined;
+  if (type !== 'KeywordList' && Array.isArray(value)) {
+    if (value.length > 1) return `${type} takes one value (a list of at most one item), got ${value.length}`;
+    return value.length === 0 ? undefined : invalidSearchAttributeValue(type, value[0] ?? null);
+  }
   const keyword = (v: unknown, max: number): string | undefined =>
     typeof v !== 'string'
       ? 'a string'

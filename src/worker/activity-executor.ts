@@ -2,8 +2,10 @@
  * Runs activity tasks: calls the activity function inside its Context, heartbeats to the server (throttled),
  * and turns cancellation answers into an aborted `cancellationSignal`. Produces the task's completion.
  */
+import { decodeArgs } from '../common/payload-args.js';
 import {
   ApplicationFailure,
+  ApplicationFailureCategory,
   CancelledFailure,
   TimeoutFailure,
   encodeFailure,
@@ -14,6 +16,7 @@ import { temporalLoggerOver, type Logger as TemporalLogger } from '../common/tem
 import type { ActivityTask, HeartbeatResponse, TaskCompletion } from '../protocol/tasks.js';
 import { Context, runWithContext, type ActivityInfo } from '../activity/context.js';
 import { CompleteAsyncError } from '../activity/complete-async.js';
+import { executeActivityIntercepted, type WorkerInterceptors } from './interceptors.js';
 import { ServiceError } from '../client/errors.js';
 import type { Transport } from '../client/transport.js';
 
@@ -25,6 +28,7 @@ export interface ActivityExecutorOptions {
   namespace: string;
   activities: ActivityImplementations;
   log: Logger;
+  interceptors?: WorkerInterceptors;
   maxHeartbeatThrottleIntervalMs: number;
   defaultHeartbeatThrottleIntervalMs: number;
 }
@@ -74,6 +78,27 @@ export function activityLogger(
     activityType: task.activityType,
     taskQueue: task.taskQueue,
   });
+}
+
+/** As Temporal's worker: a failed attempt is a warning, unless its failure's category is BENIGN (debug). */
+export function logActivityFailure(
+  log: Logger,
+  task: Pick<ActivityTask, 'activityId' | 'activityType' | 'attempt' | 'workflowId' | 'runId'>,
+  err: unknown,
+  isLocal = false,
+): void {
+  const benign = err instanceof ApplicationFailure && err.category === ApplicationFailureCategory.BENIGN;
+  const fields = {
+    err,
+    activityId: task.activityId,
+    activityType: task.activityType,
+    attempt: task.attempt,
+    workflowId: task.workflowId,
+    workflowRunId: task.runId,
+    isLocal,
+  };
+  if (benign) log.debug(fields, 'Activity failed');
+  else log.warn(fields, 'Activity failed');
 }
 
 /** Sends heartbeats at most once per interval, always with the latest details. */
@@ -163,13 +188,16 @@ export class ActivityExecutor {
         )
       : undefined;
     try {
-      const result = await runWithContext(ctx, () => fn(...task.input));
+      const result = await runWithContext(ctx, () =>
+        executeActivityIntercepted(opts.interceptors, ctx, decodeArgs(task.input), task.header ?? {}, fn),
+      );
       return { kind: 'activityTaskCompleted', taskToken: task.taskToken, ...(result !== undefined ? { result } : {}) };
     } catch (err) {
       if (err instanceof CompleteAsyncError) return undefined;
       if (abort.signal.aborted && abort.signal.reason instanceof CancelledFailure && isCancellation(err)) {
         return { kind: 'activityTaskCanceled', taskToken: task.taskToken };
       }
+      logActivityFailure(opts.log, task, err);
       return {
         kind: 'activityTaskFailed',
         taskToken: task.taskToken,

@@ -16,7 +16,14 @@ export {
   type LogEntry,
 } from '../common/temporal-logger.js';
 export { bundleWorkflowCode, WorkflowBundleError, type WorkflowBundle } from './sandbox/bundler.js';
+export type {
+  WorkflowBundleOption,
+  WorkflowBundlePath,
+  WorkflowBundlePathWithSourceMap,
+} from './sandbox/bundle-option.js';
 export type { ReplayOptions, ReplayResult, ReplayInput } from './replay-histories.js';
 export type { ActivityImplementations } from './activity-executor.js';
 export { DeterminismViolationError } from '../common/failure.js';
 export type { History, HistoryEvent } from '../protocol/events.js';
+export { composeInterceptors } from '../common/interceptors.js';
+export type * from './interceptors.js';

@@ -15,6 +15,7 @@
  *    a timed-out attempt, retried in the same way. A local activity must therefore finish well within the
  *    workflow task timeout; longer work belongs in an ordinary activity.
  */
+import { decodeArgs } from '../common/payload-args.js';
 import {
   CancelledFailure,
   TimeoutFailure,
@@ -23,7 +24,7 @@ import {
   type RetryState,
 } from '../common/failure.js';
 import type { Logger } from '../common/logger.js';
-import { activityLogger } from './activity-executor.js';
+import { activityLogger, logActivityFailure } from './activity-executor.js';
 import { decideRetry, resolveRetryPolicy, type ResolvedRetryPolicy } from '../common/retry-policy.js';
 import { TERMINAL_COMMANDS, type CommandOf } from '../protocol/commands.js';
 import {
@@ -32,6 +33,7 @@ import {
   type LocalActivityMarkerDetails,
 } from '../protocol/markers.js';
 import { Context, runWithContext, type ActivityInfo } from '../activity/context.js';
+import { executeActivityIntercepted, type WorkerInterceptors } from './interceptors.js';
 import type { ActivationResult } from '../workflow/internal/activation.js';
 import type { LocalActivityRequest } from '../workflow/internal/local-activation.js';
 import type { ActivityImplementations } from './activity-executor.js';
@@ -56,6 +58,7 @@ interface Running {
 export interface LocalActivityRunnerOptions {
   activities: ActivityImplementations | undefined;
   log: Logger;
+  interceptors?: WorkerInterceptors;
 }
 
 export class LocalActivityRunner {
@@ -146,9 +149,12 @@ export class LocalActivityRunner {
         return final(req, attempt, 'TIMEOUT', scheduleToCloseFailure(lastFailure));
       try {
         const result = await this.attemptOnce(fn, req, run, attempt, cancel, budget, s2cDeadline);
-        return { kind: 'completed', attempt, result: result === undefined ? null : result };
+        return { kind: 'completed', attempt, result };
       } catch (e) {
         lastFailure = encodeFailure(e);
+        const ids = { activityId: req.activityId, activityType: req.activityType, attempt };
+        if (!cancel.aborted)
+          logActivityFailure(this.opts.log, { ...ids, workflowId: run.workflowId, runId: run.runId }, e, true);
       }
       if (cancel.aborted) return cancelledOutcome(req, attempt);
       if (lastFailure.kind === 'timeout' && lastFailure.timeoutType === 'SCHEDULE_TO_CLOSE')
@@ -215,7 +221,11 @@ export class LocalActivityRunner {
     try {
       let p: Promise<unknown>;
       try {
-        p = Promise.resolve(runWithContext(ctx, () => fn(...req.args)));
+        p = Promise.resolve(
+          runWithContext(ctx, () =>
+            executeActivityIntercepted(this.opts.interceptors, ctx, decodeArgs(req.args), req.headers ?? {}, fn),
+          ),
+        );
       } catch (e) {
         p = Promise.reject(e);
       }

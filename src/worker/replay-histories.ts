@@ -8,12 +8,14 @@
 import { DeterminismViolationError } from '../common/failure.js';
 import type { History } from '../protocol/events.js';
 import { WorkflowMachine } from './replay/workflow-machine.js';
-import { bundleWorkflowCode, type WorkflowBundle } from './sandbox/bundler.js';
+import { bundleWorkflowCode } from './sandbox/bundler.js';
+import { loadWorkflowBundle, type WorkflowBundleOption } from './sandbox/bundle-option.js';
 import { WorkflowSandbox } from './sandbox/vm-sandbox.js';
 
 export interface ReplayOptions {
   workflowsPath?: string;
-  workflowBundle?: WorkflowBundle;
+  /** `{ code }` from bundleWorkflowCode, or `{ codePath }` naming a file holding it. */
+  workflowBundle?: WorkflowBundleOption;
 }
 
 export interface ReplayResult {
@@ -49,7 +51,7 @@ function runOf(
 
 export async function sandboxFor(opts: ReplayOptions): Promise<WorkflowSandbox> {
   const bundle =
-    opts.workflowBundle ??
+    (opts.workflowBundle ? await loadWorkflowBundle(opts.workflowBundle) : undefined) ??
     (opts.workflowsPath ? await bundleWorkflowCode({ workflowsPath: opts.workflowsPath }) : undefined);
   if (!bundle) throw new TypeError('give workflowsPath or workflowBundle');
   return new WorkflowSandbox(bundle, () => {});

@@ -15,7 +15,8 @@ import { Connection } from '../client/connection.js';
 import { ConnectionError, ServiceError } from '../client/errors.js';
 import { ActivityExecutor, type ActivityImplementations } from './activity-executor.js';
 import { CompletionBatcher } from './completion-batcher.js';
-import { bundleWorkflowCode, type WorkflowBundle } from './sandbox/bundler.js';
+import { bundleWorkflowCode } from './sandbox/bundler.js';
+import { loadWorkflowBundle, type WorkflowBundleOption } from './sandbox/bundle-option.js';
 import { WorkflowSandbox } from './sandbox/vm-sandbox.js';
 import { Slots, waitForFreeSlot } from './slots.js';
 import {
@@ -27,6 +28,7 @@ import {
 } from './replay-histories.js';
 import type { History } from '../protocol/events.js';
 import { installUnhandledRejectionGuard } from './unhandled-rejections.js';
+import { callSinks, type InjectedSinks, type Sinks, type WorkerInterceptors } from './interceptors.js';
 import { WorkflowExecutor } from './workflow-executor.js';
 
 export type WorkerState = 'INITIALIZED' | 'RUNNING' | 'STOPPING' | 'DRAINING' | 'STOPPED' | 'FAILED';
@@ -37,8 +39,8 @@ export interface WorkerOptions {
   taskQueue: string;
   /** Module exporting the workflow functions (bundled with esbuild). */
   workflowsPath?: string;
-  /** A bundle made earlier with bundleWorkflowCode. */
-  workflowBundle?: WorkflowBundle;
+  /** A bundle made earlier with bundleWorkflowCode: `{ code }`, or `{ codePath }` naming a file holding its code. */
+  workflowBundle?: WorkflowBundleOption;
   activities?: ActivityImplementations;
   maxConcurrentWorkflowTaskExecutions?: number;
   maxConcurrentActivityTaskExecutions?: number;
@@ -62,6 +64,11 @@ export interface WorkerOptions {
   handleSignals?: boolean;
   /** Where this worker logs: Weft's logger (pino) or a Temporal-style one; default the Runtime's. */
   logger?: Logger | TemporalLogger;
+  /** Activity interceptors, and workflow interceptor modules bundled with the workflows (as Temporal's). */
+  interceptors?: WorkerInterceptors;
+  /** Functions workflow code calls through proxySinks() (not again on replay, unless they ask). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  sinks?: InjectedSinks<any>;
 }
 
 let instanceCounter = 0;
@@ -113,6 +120,7 @@ export class Worker {
         maxCachedWorkflows: opts.maxCachedWorkflows ?? 1000,
         ...(opts.buildId ? { buildId: opts.buildId } : {}),
         ...(opts.activities ? { activities: opts.activities } : {}),
+        ...(opts.interceptors ? { interceptors: opts.interceptors } : {}),
         log,
       });
     if (opts.activities)
@@ -120,6 +128,7 @@ export class Worker {
         transport,
         namespace: this.namespace,
         activities: opts.activities,
+        ...(opts.interceptors ? { interceptors: opts.interceptors } : {}),
         log,
         maxHeartbeatThrottleIntervalMs: toMs(
           opts.maxHeartbeatThrottleInterval ?? '60s',
@@ -161,10 +170,22 @@ export class Worker {
       : Runtime.instance().workerLogger;
     installUnhandledRejectionGuard(log);
     const bundle =
-      opts.workflowBundle ??
-      (opts.workflowsPath ? await bundleWorkflowCode({ workflowsPath: opts.workflowsPath }) : undefined);
+      (opts.workflowBundle ? await loadWorkflowBundle(opts.workflowBundle) : undefined) ??
+      (opts.workflowsPath
+        ? await bundleWorkflowCode({
+            workflowsPath: opts.workflowsPath,
+            ...(opts.interceptors?.workflowModules
+              ? { workflowInterceptorModules: opts.interceptors.workflowModules }
+              : {}),
+          })
+        : undefined);
+    const sinks = opts.sinks as InjectedSinks<Sinks> | undefined;
     const sandbox = bundle
-      ? new WorkflowSandbox(bundle, (level, message, attrs) => logAt(log, level, message, attrs))
+      ? new WorkflowSandbox(
+          bundle,
+          (level, message, attrs) => logAt(log, level, message, attrs),
+          (calls) => callSinks(sinks, calls, log),
+        )
       : undefined;
     const connection = opts.connection ?? Connection.lazy();
     const worker = new Worker(opts, connection, !opts.connection, sandbox, log);

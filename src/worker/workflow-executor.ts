@@ -16,6 +16,7 @@ import type { ActivationResult } from '../workflow/internal/activation.js';
 import type { WorkflowSandbox } from './sandbox/vm-sandbox.js';
 import type { ActivityImplementations } from './activity-executor.js';
 import { LocalActivityRunner } from './local-activity-runner.js';
+import type { WorkerInterceptors } from './interceptors.js';
 
 export interface WorkflowExecutorOptions {
   transport: Transport;
@@ -26,6 +27,7 @@ export interface WorkflowExecutorOptions {
   log: Logger;
   /** The worker's activities, which also serve as its local activities. */
   activities?: ActivityImplementations;
+  interceptors?: WorkerInterceptors;
 }
 
 export class WorkflowExecutor {
@@ -36,7 +38,11 @@ export class WorkflowExecutor {
   private readonly local: LocalActivityRunner;
 
   constructor(private readonly opts: WorkflowExecutorOptions) {
-    this.local = new LocalActivityRunner({ activities: opts.activities, log: opts.log });
+    this.local = new LocalActivityRunner({
+      activities: opts.activities,
+      log: opts.log,
+      ...(opts.interceptors ? { interceptors: opts.interceptors } : {}),
+    });
   }
 
   get cachedCount(): number {

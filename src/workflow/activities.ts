@@ -1,9 +1,12 @@
 /** proxyActivities: call activities from a workflow as if they were local async functions. */
+import { encodeArgs } from '../common/payload-args.js';
 import { optionalMs } from '../common/duration.js';
 import { CancelledFailure } from '../common/failure.js';
 import type { RetryPolicyInput } from '../protocol/schema-common.js';
 import { CancellationScope } from './cancellation-scope.js';
+import { composeInterceptors } from '../common/interceptors.js';
 import { currentActivator } from './internal/current.js';
+import type { ActivityInput } from './interceptors.js';
 import type { ActivityInterfaceFor, ActivityOptions } from './types.js';
 
 function checkOptions(options: ActivityOptions): void {
@@ -56,6 +59,16 @@ export function scheduleActivity(activityType: string, args: unknown[], options:
   const scope = CancellationScope.current();
   if (scope.consideredCancelled) return Promise.reject(new CancelledFailure('Cancellation scope cancelled'));
   const seq = activator.nextActivitySeq();
+  const schedule = composeInterceptors(activator.interceptors.outbound, 'scheduleActivity', (input) =>
+    scheduleActivityNext(input, scope),
+  );
+  return schedule({ activityType, args, options, headers: {}, seq });
+}
+
+/** The innermost scheduleActivity: the command, and the activity's cancellation by its scope. */
+function scheduleActivityNext(input: ActivityInput, scope: CancellationScope): Promise<unknown> {
+  const activator = currentActivator();
+  const { activityType, args, options, seq, headers } = input;
   const activityId = options.activityId ?? String(seq);
   const cancellationType = options.cancellationType ?? 'TRY_CANCEL';
   const taskQueue = options.taskQueue ?? activator.info.taskQueue;
@@ -67,13 +80,14 @@ export function scheduleActivity(activityType: string, args: unknown[], options:
     activityId,
     activityType,
     taskQueue,
-    input: args,
+    input: encodeArgs(args),
     ...(startToClose !== undefined ? { startToCloseTimeoutMs: startToClose } : {}),
     ...(scheduleToClose !== undefined ? { scheduleToCloseTimeoutMs: scheduleToClose } : {}),
     ...(scheduleToStart !== undefined ? { scheduleToStartTimeoutMs: scheduleToStart } : {}),
     ...(heartbeat !== undefined ? { heartbeatTimeoutMs: heartbeat } : {}),
     ...(retryPolicy ? { retryPolicy } : {}),
     ...(taskQueue === activator.info.taskQueue ? { eager: true } : {}),
+    ...(Object.keys(headers).length > 0 ? { header: headers } : {}),
   });
   if (scope.cancellable) {
     scope.cancelRequested.catch((err: unknown) => {

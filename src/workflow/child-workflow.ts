@@ -4,12 +4,15 @@
  * runs in asks the child to cancel (by its cancellationType); the parent close policy decides what happens to
  * the child when the parent closes first.
  */
+import { encodeArgs } from '../common/payload-args.js';
 import { optionalMs, type Duration } from '../common/duration.js';
 import { CancelledFailure } from '../common/failure.js';
 import type { RetryPolicy } from '../common/retry-policy.js';
 import { CancellationScope } from './cancellation-scope.js';
 import { retryToWire } from './activities.js';
+import { composeInterceptors } from '../common/interceptors.js';
 import { currentActivator } from './internal/current.js';
+import type { SignalWorkflowInput, StartChildWorkflowExecutionInput } from './interceptors.js';
 import type { SignalDefinition } from './messages.js';
 import type { ParentClosePolicy, WorkflowIdReusePolicy } from './types.js';
 
@@ -44,6 +47,8 @@ export interface ChildWorkflowOptions {
   workflowIdReusePolicy?: WorkflowIdReusePolicy;
   memo?: Record<string, unknown>;
   searchAttributes?: Record<string, unknown>;
+  /** Runs the child as a cron workflow (Temporal's): its `result()` then never resolves, as in Temporal. */
+  cronSchedule?: string;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -83,11 +88,39 @@ export async function startChild<W extends AnyWorkflow>(
   const seq = activator.nextSeq('child');
   const workflowType = typeName(typeOrFn);
   const workflowId = options.workflowId ?? activator.hooks.uuid4();
+  const start = composeInterceptors(activator.interceptors.outbound, 'startChildWorkflowExecution', (input) =>
+    Promise.resolve(startChildNext(input, scope)),
+  );
+  const [started, result] = await start({
+    workflowType,
+    options: { ...options, workflowId, args: options.args ?? [] },
+    headers: {},
+    seq,
+  });
+  const runId = await started;
+  return {
+    workflowId,
+    firstExecutionRunId: runId,
+    result: () => result as Promise<ResultOf<W>>,
+    signal: (def, ...args) => sendSignal(workflowId, undefined, signalName(def), args, true),
+  };
+}
+
+/** The innermost startChildWorkflowExecution: the command; its started and result promises. */
+function startChildNext(
+  input: StartChildWorkflowExecutionInput,
+  scope: CancellationScope,
+): [Promise<string>, Promise<unknown>] {
+  const activator = currentActivator();
+  const { workflowType, options, seq, headers } = input;
+  const workflowId = options.workflowId;
   const retry = retryToWire(options.retry);
   const execTimeout = optionalMs(options.workflowExecutionTimeout, 'workflowExecutionTimeout');
   const runTimeout = optionalMs(options.workflowRunTimeout, 'workflowRunTimeout');
   const taskTimeout = optionalMs(options.workflowTaskTimeout, 'workflowTaskTimeout');
-  const started = new Promise<unknown>((resolve, reject) => activator.childStarts.set(seq, { resolve, reject }));
+  const started = new Promise<string>((resolve, reject) =>
+    activator.childStarts.set(seq, { resolve: (v) => resolve(v as string), reject }),
+  );
   const result = new Promise<unknown>((resolve, reject) => activator.childResults.set(seq, { resolve, reject }));
   result.catch(() => undefined); // a child whose result nobody awaits must not be an unhandled rejection
   activator.pushCommand({
@@ -96,7 +129,7 @@ export async function startChild<W extends AnyWorkflow>(
     workflowId,
     workflowType,
     taskQueue: options.taskQueue ?? activator.info.taskQueue,
-    input: options.args ?? [],
+    input: encodeArgs(options.args ?? []),
     ...(execTimeout ? { workflowExecutionTimeoutMs: execTimeout } : {}),
     ...(runTimeout ? { workflowRunTimeoutMs: runTimeout } : {}),
     ...(taskTimeout ? { workflowTaskTimeoutMs: taskTimeout } : {}),
@@ -105,6 +138,8 @@ export async function startChild<W extends AnyWorkflow>(
     ...(options.workflowIdReusePolicy ? { workflowIdReusePolicy: options.workflowIdReusePolicy } : {}),
     ...(options.memo ? { memo: options.memo } : {}),
     ...(options.searchAttributes ? { searchAttributes: options.searchAttributes } : {}),
+    ...(Object.keys(headers).length > 0 ? { header: headers } : {}),
+    ...(options.cronSchedule ? { cronSchedule: options.cronSchedule } : {}),
   });
   const cancellationType = options.cancellationType ?? 'WAIT_CANCELLATION_COMPLETED';
   if (scope.cancellable) {
@@ -132,13 +167,7 @@ export async function startChild<W extends AnyWorkflow>(
       if (cancellationType === 'ABANDON' || cancellationType === 'TRY_CANCEL') rejectResult();
     });
   }
-  const runId = (await started) as string;
-  return {
-    workflowId,
-    firstExecutionRunId: runId,
-    result: () => result as Promise<ResultOf<W>>,
-    signal: (def, ...args) => sendSignal(workflowId, undefined, signalName(def), args, true),
-  };
+  return [started, result];
 }
 
 /** Starts a child workflow and waits for its result. */
@@ -174,6 +203,25 @@ function sendSignal(
 ): Promise<void> {
   const activator = currentActivator();
   const seq = activator.nextSeq('signalExternal');
+  const signal = composeInterceptors(activator.interceptors.outbound, 'signalWorkflow', (input) =>
+    sendSignalNext(input, childWorkflowOnly),
+  );
+  return signal({
+    seq,
+    signalName: name,
+    args,
+    headers: {},
+    target: childWorkflowOnly
+      ? { type: 'child', childWorkflowId: workflowId }
+      : { type: 'external', workflowExecution: { workflowId, ...(runId !== undefined ? { runId } : {}) } },
+  });
+}
+
+function sendSignalNext(input: SignalWorkflowInput, childWorkflowOnly: boolean): Promise<void> {
+  const activator = currentActivator();
+  const { seq, signalName: name, args, headers, target } = input;
+  const workflowId = target.type === 'child' ? target.childWorkflowId : target.workflowExecution.workflowId;
+  const runId = target.type === 'child' ? undefined : target.workflowExecution.runId;
   const done = new Promise<void>((resolve, reject) =>
     activator.externals.set(`signal:${seq}`, { resolve: () => resolve(), reject }),
   );
@@ -183,8 +231,9 @@ function sendSignal(
     workflowId,
     ...(runId !== undefined ? { runId } : {}),
     signalName: name,
-    input: args,
+    input: encodeArgs(args),
     ...(childWorkflowOnly ? { childWorkflowOnly: true } : {}),
+    ...(Object.keys(headers).length > 0 ? { header: headers } : {}),
   });
   return done;
 }

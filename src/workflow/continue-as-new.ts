@@ -3,9 +3,12 @@
  * same server transaction. Implemented as an error the workflow function throws (or that `continueAsNew()`
  * throws for it), which the runtime turns into the closing command.
  */
+import { encodeArgs } from '../common/payload-args.js';
 import { optionalMs, type Duration } from '../common/duration.js';
 import type { CommandOf } from '../protocol/commands.js';
+import { composeInterceptors } from '../common/interceptors.js';
 import { currentActivator } from './internal/current.js';
+import type { ContinueAsNewInput } from './interceptors.js';
 
 export class ContinueAsNew extends Error {
   constructor(readonly command: CommandOf<'ContinueAsNewWorkflowExecution'>) {
@@ -32,20 +35,35 @@ export function makeContinueAsNewFunc<F extends AnyWorkflow>(
   options: ContinueAsNewOptions = {},
 ): (...args: Parameters<F>) => Promise<never> {
   return (...args: Parameters<F>): Promise<never> => {
-    const info = currentActivator().info;
-    const runTimeout = optionalMs(options.workflowRunTimeout, 'workflowRunTimeout');
-    const taskTimeout = optionalMs(options.workflowTaskTimeout, 'workflowTaskTimeout');
-    const command: CommandOf<'ContinueAsNewWorkflowExecution'> = {
-      type: 'ContinueAsNewWorkflowExecution',
-      workflowType: options.workflowType ?? info.workflowType,
-      taskQueue: options.taskQueue ?? info.taskQueue,
-      input: args,
-      ...(runTimeout ? { workflowRunTimeoutMs: runTimeout } : {}),
-      ...(taskTimeout ? { workflowTaskTimeoutMs: taskTimeout } : {}),
-      ...(options.memo ? { memo: options.memo } : {}),
-      ...(options.searchAttributes ? { searchAttributes: options.searchAttributes } : {}),
-    };
-    return Promise.reject(new ContinueAsNew(command));
+    const activator = currentActivator();
+    const info = activator.info;
+    const next = composeInterceptors(activator.interceptors.outbound, 'continueAsNew', (input) =>
+      Promise.reject(new ContinueAsNew(continueAsNewCommand(input, info.taskQueue))),
+    );
+    return next({
+      args,
+      headers: {},
+      options: { ...options, workflowType: options.workflowType ?? info.workflowType },
+    });
+  };
+}
+
+function continueAsNewCommand(
+  { args, headers, options }: ContinueAsNewInput,
+  defaultTaskQueue: string,
+): CommandOf<'ContinueAsNewWorkflowExecution'> {
+  const runTimeout = optionalMs(options.workflowRunTimeout, 'workflowRunTimeout');
+  const taskTimeout = optionalMs(options.workflowTaskTimeout, 'workflowTaskTimeout');
+  return {
+    type: 'ContinueAsNewWorkflowExecution',
+    workflowType: options.workflowType,
+    taskQueue: options.taskQueue ?? defaultTaskQueue,
+    input: encodeArgs(args),
+    ...(runTimeout ? { workflowRunTimeoutMs: runTimeout } : {}),
+    ...(taskTimeout ? { workflowTaskTimeoutMs: taskTimeout } : {}),
+    ...(options.memo ? { memo: options.memo } : {}),
+    ...(options.searchAttributes ? { searchAttributes: options.searchAttributes } : {}),
+    ...(Object.keys(headers).length > 0 ? { header: headers } : {}),
   };
 }
 

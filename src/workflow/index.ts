@@ -53,7 +53,11 @@ export {
   isCancellation,
   type ApplicationFailureOptions,
   RetryState,
+  ApplicationFailureCategory,
   TimeoutType,
 } from '../common/failure.js';
 export type { Duration } from '../common/duration.js';
 export type { RetryPolicy } from '../common/retry-policy.js';
+export { composeInterceptors, type Headers, type Next } from '../common/interceptors.js';
+export type * from './interceptors.js';
+export { proxySinks, type Sink, type Sinks } from './sinks.js';

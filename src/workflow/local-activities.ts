@@ -7,12 +7,14 @@
  * attempt would start too late, the worker records "retry after N ms" and the workflow sleeps on a durable
  * timer, then asks again (a new seq, the attempt count carried on). See docs/architecture.md.
  */
+import { encodeArgs } from '../common/payload-args.js';
 import { optionalMs } from '../common/duration.js';
 import { CancelledFailure, decodeFailure } from '../common/failure.js';
 import type { RetryPolicyInput } from '../protocol/schema-common.js';
 import { retryToWire } from './activities.js';
 import { CancellationScope } from './cancellation-scope.js';
 import type { ActivationJob } from './internal/activation.js';
+import { composeInterceptors } from '../common/interceptors.js';
 import { currentActivator } from './internal/current.js';
 import { sleep } from './timers.js';
 import type { ActivityInterfaceFor, ActivityOptions } from './types.js';
@@ -58,11 +60,13 @@ interface Attempt {
 function requestOnce(
   a: Attempt,
   options: LocalActivityOptions,
+  headers: Record<string, unknown>,
+  firstSeq?: number,
 ): Promise<{ resolution: Resolution; activityId: string }> {
   const activator = currentActivator();
   const scope = CancellationScope.current();
   if (scope.consideredCancelled) return Promise.reject(new CancelledFailure('Cancellation scope cancelled'));
-  const seq = activator.nextActivitySeq();
+  const seq = firstSeq ?? activator.nextActivitySeq();
   const activityId = a.activityId ?? options.activityId ?? String(seq);
   const { startToClose, scheduleToClose, retryPolicy } = resolveOptions(options);
   const promise = new Promise<unknown>((resolve, reject) => activator.activities.set(seq, { resolve, reject }));
@@ -70,12 +74,13 @@ function requestOnce(
     seq,
     activityType: a.activityType,
     activityId,
-    args: a.args,
+    args: encodeArgs(a.args),
     attempt: a.attempt,
     originalScheduleTime: a.originalScheduleTime ?? activator.now,
     ...(startToClose !== undefined ? { startToCloseTimeoutMs: startToClose } : {}),
     ...(scheduleToClose !== undefined ? { scheduleToCloseTimeoutMs: scheduleToClose } : {}),
     ...(retryPolicy ? { retryPolicy } : {}),
+    ...(Object.keys(headers).length > 0 ? { headers } : {}),
   });
   if (scope.cancellable) {
     scope.cancelRequested.catch((err: unknown) => {
@@ -89,15 +94,35 @@ function requestOnce(
   return promise.then((job) => ({ resolution: job as Resolution, activityId }));
 }
 
-/** Runs a local activity to its end: its result, or an ActivityFailure. */
-export async function executeLocalActivity(
+/**
+ * Runs a local activity to its end: its result, or an ActivityFailure. The outbound interceptors'
+ * scheduleLocalActivity wraps the whole of it (every attempt and durable backoff), with the first seq.
+ */
+export function executeLocalActivity(
   activityType: string,
   args: unknown[],
   options: LocalActivityOptions,
 ): Promise<unknown> {
+  const activator = currentActivator();
+  if (CancellationScope.current().consideredCancelled)
+    return Promise.reject(new CancelledFailure('Cancellation scope cancelled'));
+  const seq = activator.nextActivitySeq();
+  const run = composeInterceptors(activator.interceptors.outbound, 'scheduleLocalActivity', (input) =>
+    runLocalActivity(input.activityType, input.args, input.options, input.headers, input.seq),
+  );
+  return run({ activityType, args, options, headers: {}, seq, attempt: 1 });
+}
+
+async function runLocalActivity(
+  activityType: string,
+  args: unknown[],
+  options: LocalActivityOptions,
+  headers: Record<string, unknown>,
+  firstSeq: number,
+): Promise<unknown> {
   const a: Attempt = { activityType, activityId: undefined, args, attempt: 1, originalScheduleTime: undefined };
-  for (;;) {
-    const { resolution: r, activityId } = await requestOnce(a, options);
+  for (let seq: number | undefined = firstSeq; ; seq = undefined) {
+    const { resolution: r, activityId } = await requestOnce(a, options, headers, seq);
     if (r.backoff) {
       // attempts ran out of workflow task time, or the backoff is long: wait on a durable timer, then go on
       await sleep(r.backoff.delayMs);

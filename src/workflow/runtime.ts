@@ -4,6 +4,7 @@
  * workflow functions come from that run's own instance of the user's modules); `setCurrent` selects the run
  * an activation step is for. Not part of the public API.
  */
+import { decodeFailure, type FailureInfo } from '../common/failure.js';
 import * as api from './index.js';
 import type { InstanceInit, WorkflowInstance } from './internal/activation.js';
 import { Activator } from './internal/activator.js';
@@ -15,11 +16,13 @@ export function createInstance(
   initJson: string,
   workflows: Record<string, unknown>,
   logSink: (level: string, message: string, attrs?: Record<string, unknown>) => void,
+  interceptorModules: unknown[] = [],
 ): WorkflowInstance {
   const init = JSON.parse(initJson) as InstanceInit;
   init.info.startTime = new Date(init.info.startTime);
   init.info.runStartTime = new Date(init.info.runStartTime);
-  const activator = new Activator(init, workflows, logSink);
+  if (init.info.lastFailure) init.info.lastFailure = decodeFailure(init.info.lastFailure as unknown as FailureInfo);
+  const activator = new Activator(init, workflows, logSink, interceptorModules);
   activator.info.unsafe = { isReplaying: false, now: () => activator.now };
   return activator;
 }

@@ -3,6 +3,7 @@ import type { Duration } from '../common/duration.js';
 import { toMs } from '../common/duration.js';
 import { CancelledFailure } from '../common/failure.js';
 import { CancellationScope } from './cancellation-scope.js';
+import { composeInterceptors } from '../common/interceptors.js';
 import { currentActivator } from './internal/current.js';
 
 /** A durable timer: the workflow sleeps on the server, across worker and server restarts. */
@@ -10,7 +11,14 @@ export function sleep(duration: Duration): Promise<void> {
   const ms = toMs(duration, 'sleep duration');
   const scope = CancellationScope.current();
   if (scope.consideredCancelled) return Promise.reject(new CancelledFailure('Cancellation scope cancelled'));
-  return currentActivator().startTimer(ms, scope).promise;
+  const activator = currentActivator();
+  const seq = activator.nextTimerSeq();
+  const start = composeInterceptors(
+    activator.interceptors.outbound,
+    'startTimer',
+    (input) => activator.startTimer(input.durationMs, scope, input.seq).promise,
+  );
+  return start({ durationMs: ms, seq });
 }
 
 /**

@@ -18,6 +18,12 @@ export interface WorkflowInfo {
   parent?: { workflowId: string; runId: string; namespace: string };
   memo?: Record<string, unknown>;
   searchAttributes?: Record<string, unknown>;
+  /** A cron workflow's schedule (the `cronSchedule` start option). */
+  cronSchedule?: string;
+  /** A cron run: the result of the run before it (undefined when it failed or returned nothing). */
+  lastResult?: unknown;
+  /** A cron run: the failure of the run before it, when it failed. */
+  lastFailure?: Error;
   startTime: Date;
   runStartTime: Date;
   executionTimeoutMs?: number;

@@ -21,6 +21,7 @@ import {
   SignalWithStartRequestSchema,
   QueryWorkflowRequestSchema,
   UpdateWorkflowRequestSchema,
+  UpdateWithStartRequestSchema,
   UpdateParams,
   UpdatePollQuery,
   WaitResultsRequestSchema,
@@ -58,7 +59,7 @@ import { workflowHistory } from '../service/workflow-history.js';
 import { cancelWorkflow, terminateWorkflowRun } from '../service/workflow-requests.js';
 import { signalWithStart, signalWorkflow } from '../service/signal-workflow.js';
 import { queryWorkflow } from '../service/query-workflow.js';
-import { pollUpdate, updateWorkflow } from '../service/update-workflow.js';
+import { pollUpdate, updateWithStart, updateWorkflow } from '../service/update-workflow.js';
 import {
   backfillSchedule,
   createSchedule,
@@ -166,7 +167,9 @@ export const operations: Operation[] = [
   {
     id: 'workflowResult',
     ...ROUTES.workflowResult,
-    summary: 'Wait for a run to close and return its outcome (long poll; status Running when the wait ends first)',
+    summary:
+      'Wait for a run to close and return its outcome (long poll; status Running when the wait ends first; ' +
+      'no result field: the workflow returned undefined)',
     tags: ['workflows'],
     params: WorkflowParams,
     query: ResultQuery,
@@ -220,9 +223,20 @@ export const operations: Operation[] = [
     handler: (ctx, r) => signalWithStart(ctx, p(r).namespace!, b(r)),
   },
   {
+    id: 'updateWithStart',
+    ...ROUTES.updateWithStart,
+    summary:
+      'Send an update to the running run of a workflow id, or start one with the update in the same transaction; waits for the update stage',
+    tags: ['workflows'],
+    params: NamespaceParams,
+    body: UpdateWithStartRequestSchema,
+    longPoll: true,
+    handler: (ctx, r) => updateWithStart(ctx, p(r).namespace!, b(r), r.signal),
+  },
+  {
     id: 'queryWorkflow',
     ...ROUTES.queryWorkflow,
-    summary: "Ask a workflow a query; a worker answers from the workflow's state",
+    summary: "Ask a workflow a query; a worker answers from the workflow's state (no result field: undefined)",
     tags: ['workflows'],
     params: WorkflowParams,
     body: QueryWorkflowRequestSchema,

@@ -72,7 +72,7 @@ export async function completeActivityAsync(
 ): Promise<Record<string, never>> {
   checkPayload(req.result, 'result', ctx.config.payloadLimitBytes);
   const located = await locate(ctx, namespace, req);
-  await ctx.updater.update(located.runId, (t) => completeActivity(t, located.pick(t), req.result ?? null));
+  await ctx.updater.update(located.runId, (t) => completeActivity(t, located.pick(t), req.result));
   logFinish(ctx, 'completed', located, req);
   return {};
 }

@@ -165,11 +165,15 @@ async function completeOne(
             : {}),
         });
         slots.activity -= r.eagerActivitySeqs.length;
-        const inputOf = new Map(
-          commands.flatMap((c) => (c.type === 'ScheduleActivityTask' ? [[c.seq, c.input] as const] : [])),
+        const scheduledOf = new Map(
+          commands.flatMap((c) =>
+            c.type === 'ScheduleActivityTask'
+              ? [[c.seq, { input: c.input, ...(c.header ? { header: c.header } : {}) }] as const]
+              : [],
+          ),
         );
         const acts = r.eagerActivitySeqs.map((seq) =>
-          activityTaskOf(t.state, t.state.activities[seq]!, inputOf.get(seq) ?? []),
+          activityTaskOf(t.state, t.state.activities[seq]!, scheduledOf.get(seq) ?? { input: [] }),
         );
         return { acts, wt: takeEagerWorkflowTask(t) };
       });
@@ -193,7 +197,7 @@ async function completeOne(
       if (c.kind === 'activityTaskCanceled') checkPayload(c.details, 'details', limit);
       const out = await ctx.updater.update(token.runId, (t) => {
         const a = getActivity(t, token.seq, token.attempt);
-        if (c.kind === 'activityTaskCompleted') completeActivity(t, a, c.result ?? null);
+        if (c.kind === 'activityTaskCompleted') completeActivity(t, a, c.result);
         else if (c.kind === 'activityTaskFailed')
           failActivityAttempt(t, a, sanitizeFailure(c.failure), c.lastHeartbeatDetails);
         else if (a.cancelRequested) activityCanceled(t, a, c.details);

@@ -3,6 +3,7 @@
  * what the worker receives. Used by polls and by eager dispatch in task completions.
  */
 import { ApiError } from '../../common/api-error.js';
+import type { Headers } from '../../common/interceptors.js';
 import { getActivity, startActivityAttempt } from '../../engine/activity.js';
 import type { ActivityState, ExecutionState } from '../../engine/state.js';
 import type { TaskRow } from '../../engine/transition.js';
@@ -16,7 +17,11 @@ import { encodeTaskToken } from '../task-token.js';
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 /** The task a worker gets for an activity attempt; `input` comes from the ActivityTaskScheduled event. */
-export function activityTaskOf(s: ExecutionState, a: Readonly<ActivityState>, input: unknown[]): ActivityTask {
+export function activityTaskOf(
+  s: ExecutionState,
+  a: Readonly<ActivityState>,
+  scheduled: ScheduledActivity,
+): ActivityTask {
   const task: ActivityTask = {
     taskToken: encodeTaskToken({
       kind: 'activity',
@@ -32,7 +37,7 @@ export function activityTaskOf(s: ExecutionState, a: Readonly<ActivityState>, in
     activityId: a.activityId,
     activityType: a.activityType,
     taskQueue: a.taskQueue,
-    input,
+    input: scheduled.input,
     attempt: a.attempt,
     scheduledTime: iso(a.scheduledTime),
     currentAttemptScheduledTime: iso(a.currentAttemptScheduledTime),
@@ -43,6 +48,7 @@ export function activityTaskOf(s: ExecutionState, a: Readonly<ActivityState>, in
   if (a.startToCloseTimeoutMs !== undefined) task.startToCloseTimeoutMs = a.startToCloseTimeoutMs;
   if (a.heartbeatTimeoutMs !== undefined) task.heartbeatTimeoutMs = a.heartbeatTimeoutMs;
   if (a.heartbeatDetails !== undefined) task.heartbeatDetails = a.heartbeatDetails;
+  if (scheduled.header) task.header = scheduled.header;
   return task;
 }
 
@@ -121,12 +127,23 @@ export async function dispatchActivityTaskRow(
   return activityTaskOf(started.state, started.a, await activityInput(ctx, row.runId, started.a.scheduledEventId));
 }
 
-/** An activity's input, from its ActivityTaskScheduled event. */
-export async function activityInput(ctx: ServerContext, runId: string, scheduledEventId: number): Promise<unknown[]> {
+/** What an activity's task takes from its ActivityTaskScheduled event (the state keeps neither). */
+export interface ScheduledActivity {
+  input: unknown[];
+  header?: Headers;
+}
+
+/** An activity's input and headers, from its ActivityTaskScheduled event. */
+export async function activityInput(
+  ctx: ServerContext,
+  runId: string,
+  scheduledEventId: number,
+): Promise<ScheduledActivity> {
   const [ev] = await ctx.updater.readEvents(runId, scheduledEventId, scheduledEventId);
   if (ev?.eventType !== 'ActivityTaskScheduled')
     throw new Error(`run ${runId}: event ${scheduledEventId} is not ActivityTaskScheduled`);
-  return ev.attributes.input;
+  const { input, header } = ev.attributes;
+  return header ? { input, header } : { input };
 }
 
 function isStale(e: unknown): boolean {

@@ -108,6 +108,8 @@ async function startChild(
         ...(r.workflowIdReusePolicy ? { workflowIdReusePolicy: r.workflowIdReusePolicy as 'ALLOW_DUPLICATE' } : {}),
         ...(r.memo ? { memo: r.memo } : {}),
         ...(r.searchAttributes ? { searchAttributes: r.searchAttributes } : {}),
+        ...(r.header ? { header: r.header } : {}),
+        ...(r.cronSchedule ? { cronSchedule: r.cronSchedule } : {}),
         requestId: `${parent.runId}:child:${effect.seq}`,
         identity: `${IDENTITY} (parent ${parent.workflowId})`,
       },
@@ -154,6 +156,7 @@ async function requestExternal(
           args: effect.input,
           identity: `workflow ${source.workflowId}`,
           requestId: `${source.runId}:signal:${effect.seq}`,
+          ...(effect.header ? { header: effect.header } : {}),
         });
       else requestCancelWorkflow(t, { reason: `requested by workflow ${source.workflowId}`, identity: IDENTITY });
     });

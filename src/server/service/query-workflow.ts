@@ -146,6 +146,7 @@ export async function queryWorkflow(
     queryType: req.queryType,
     args: req.args ?? [],
     minStartedEventId: state.lastCompletedStartedEventId,
+    ...(req.header ? { header: req.header } : {}),
   };
   const answered = ctx.queries.wait(task.queryId);
   const cachedBy = state.status === 'Running' ? state.stickyIdentity : undefined;
@@ -176,5 +177,5 @@ export async function queryWorkflow(
     );
   if (a.failure)
     throw new ApiError('QUERY_FAILED', `query ${req.queryType} failed: ${a.failure.message}`, { failure: a.failure });
-  return { result: a.result ?? null };
+  return a.result === undefined ? {} : { result: a.result }; // no `result`: undefined
 }

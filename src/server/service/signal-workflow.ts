@@ -21,6 +21,7 @@ export async function signalWorkflow(
       args: req.args ?? [],
       ...(req.identity !== undefined ? { identity: req.identity } : {}),
       ...(req.requestId !== undefined ? { requestId: req.requestId } : {}),
+      ...(req.header ? { header: req.header } : {}),
     }),
   );
   return { runId };
@@ -39,6 +40,7 @@ export async function signalWithStart(
     args: signalArgs ?? [],
     ...(req.identity ? { identity: req.identity } : {}),
     ...(req.requestId ? { requestId: `${req.requestId}:signal` } : {}),
+    ...(req.header ? { header: req.header } : {}),
   };
   await checkStartSearchAttributes(ctx, namespace, start.searchAttributes);
   return startWorkflowWith(ctx, namespace, { ...start, workflowIdConflictPolicy: 'USE_EXISTING' }, { signal });

@@ -8,9 +8,11 @@ import { ApiError } from '../../common/api-error.js';
 import { newRunId } from '../../common/ids.js';
 import { InvalidDurationError, optionalMs } from '../../common/duration.js';
 import { InvalidRetryPolicyError, resolveRetryPolicy, type ResolvedRetryPolicy } from '../../common/retry-policy.js';
+import { invalidCronSchedule } from '../../engine/cron.js';
 import { startRun } from '../../engine/start.js';
 import type { ParentInfo, ScheduleRef } from '../../engine/state.js';
 import { signalWorkflow as signalRun, terminateWorkflow } from '../../engine/requests.js';
+import { requestUpdate } from '../../engine/updates.js';
 import type { StartWorkflowRequest, StartWorkflowResponse } from '../../protocol/api.js';
 import { StoreConflictError, type CurrentRun, type CurrentRunWrite } from '../../store/store.js';
 import type { ServerContext } from '../context.js';
@@ -74,9 +76,13 @@ export async function resolveStart(
   }
 }
 
-/** What comes with a start in the same transaction (signal-with-start). */
+type UpdateRequestInput = Parameters<typeof requestUpdate>[1];
+
+/** What comes with a start in the same transaction (signal-with-start, update-with-start). */
 export interface StartExtras {
   signal?: { signalName: string; args: unknown[]; identity?: string; requestId?: string };
+  /** Update-with-start: the update goes to the running run (USE_EXISTING), or into the new run's first task. */
+  update?: UpdateRequestInput;
   /** A child workflow's start: its parent, and no registration needed (the parent names the task queue). */
   parent?: ParentInfo;
   /** A schedule's action: the schedule hears when the workflow closes. */
@@ -111,6 +117,8 @@ export async function startWorkflowWith(
 ): Promise<StartWorkflowResponse> {
   checkPayload(req.args, 'args', ctx.config.payloadLimitBytes);
   checkPayload(req.memo, 'memo', ctx.config.payloadLimitBytes);
+  const badCron = req.cronSchedule === undefined ? undefined : invalidCronSchedule(req.cronSchedule);
+  if (badCron) throw new ApiError('INVALID_ARGUMENT', badCron, { field: 'cronSchedule' });
   const resolved = await resolveStart(ctx, namespace, req, extras.parent !== undefined);
   for (let attempt = 1; ; attempt++) {
     try {
@@ -177,9 +185,13 @@ export async function planStart(
         (req.workflowIdReusePolicy === 'TERMINATE_IF_RUNNING' ? 'TERMINATE_EXISTING' : 'FAIL');
       if (conflict === 'USE_EXISTING') {
         const sig = extras.signal;
-        if (sig) {
+        const upd = extras.update;
+        if (sig || upd) {
           try {
-            await ctx.updater.update(current.runId, (t) => signalRun(t, sig));
+            await ctx.updater.update(current.runId, (t) => {
+              if (sig) signalRun(t, sig);
+              if (upd) requestUpdate(t, upd);
+            });
           } catch (e) {
             // it closed meanwhile: decide again (a new run starts)
             if (e instanceof ApiError && e.code === 'WORKFLOW_NOT_RUNNING') throw new StoreConflictError(e.message);
@@ -219,6 +231,8 @@ export async function planStart(
       ...(req.searchAttributes ? { searchAttributes: req.searchAttributes } : {}),
       ...(req.identity ? { identity: req.identity } : {}),
       ...(req.requestId ? { requestId: req.requestId } : {}),
+      ...(req.header ? { header: req.header } : {}),
+      ...(req.cronSchedule ? { cronSchedule: req.cronSchedule } : {}),
       randomnessSeed: randomUUID(),
       ...(extras.parent ? { parent: extras.parent } : {}),
       ...(extras.scheduleRef ? { scheduleRef: extras.scheduleRef } : {}),
@@ -226,6 +240,7 @@ export async function planStart(
     ctx.clock.now(),
   );
   if (extras.signal) signalRun(t, extras.signal);
+  if (extras.update) requestUpdate(t, extras.update);
   items.push({ transition: t, baseVersion: 0 });
   return {
     kind: 'new',

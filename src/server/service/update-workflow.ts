@@ -7,7 +7,15 @@ import { randomUUID } from 'node:crypto';
 import { ApiError } from '../../common/api-error.js';
 import { requestUpdate } from '../../engine/updates.js';
 import type { UpdateState } from '../../engine/state.js';
-import type { UpdateStage, UpdateWorkflowRequest, UpdateWorkflowResponse } from '../../protocol/api.js';
+import type {
+  UpdateStage,
+  UpdateWithStartRequest,
+  UpdateWithStartResponse,
+  UpdateWorkflowRequest,
+  UpdateWorkflowResponse,
+} from '../../protocol/api.js';
+import { checkStartSearchAttributes } from './search-attributes.js';
+import { startWorkflowWith } from './start-workflow.js';
 import type { ServerContext } from '../context.js';
 import { checkPayload } from '../payload-limit.js';
 import { loadRun, resolveRunId } from './resolve-run.js';
@@ -28,9 +36,57 @@ export async function updateWorkflow(
       name: req.updateName,
       args: req.args ?? [],
       ...(req.identity !== undefined ? { identity: req.identity } : {}),
+      ...(req.header ? { header: req.header } : {}),
     }),
   );
   return waitForUpdate(ctx, runId, updateId, req.waitForStage ?? 'COMPLETED', waitMsOf(ctx, req.waitMs), signal);
+}
+
+/**
+ * Update-with-start: the update goes to the running run (USE_EXISTING) or into a run started with it, in one
+ * transaction; then the caller waits for the update's stage as for any update.
+ */
+export async function updateWithStart(
+  ctx: ServerContext,
+  namespace: string,
+  req: UpdateWithStartRequest,
+  signal?: AbortSignal,
+): Promise<UpdateWithStartResponse> {
+  if (!req.start.workflowIdConflictPolicy)
+    throw new ApiError(
+      'INVALID_ARGUMENT',
+      'update-with-start: start.workflowIdConflictPolicy is required (USE_EXISTING to update a running run, or FAIL)',
+      { field: 'start.workflowIdConflictPolicy' },
+    );
+  if (req.start.workflowIdConflictPolicy === 'TERMINATE_EXISTING')
+    throw new ApiError(
+      'INVALID_ARGUMENT',
+      'update-with-start: workflowIdConflictPolicy TERMINATE_EXISTING is not supported',
+      {
+        field: 'start.workflowIdConflictPolicy',
+      },
+    );
+  checkPayload(req.update.args, 'update.args', ctx.config.payloadLimitBytes);
+  await checkStartSearchAttributes(ctx, namespace, req.start.searchAttributes);
+  const updateId = req.update.updateId ?? randomUUID();
+  const started = await startWorkflowWith(ctx, namespace, req.start, {
+    update: {
+      updateId,
+      name: req.update.updateName,
+      args: req.update.args ?? [],
+      ...(req.update.identity !== undefined ? { identity: req.update.identity } : {}),
+      ...(req.update.header ? { header: req.update.header } : {}),
+    },
+  });
+  const update = await waitForUpdate(
+    ctx,
+    started.runId,
+    updateId,
+    req.update.waitForStage ?? 'COMPLETED',
+    waitMsOf(ctx, req.waitMs),
+    signal,
+  );
+  return { runId: started.runId, started: started.started, update };
 }
 
 export async function pollUpdate(

@@ -110,7 +110,7 @@ export function resolutionJob(d: LocalActivityMarkerDetails, failure: FailureInf
     type: 'resolveLocalActivity',
     seq: d.seq,
     ...(d.backoff ? { backoff: d.backoff } : {}),
-    ...(failure ? { failure } : { result: d.result ?? null }),
+    ...(failure ? { failure } : d.result === undefined ? {} : { result: d.result }),
   };
 }
 

@@ -109,7 +109,14 @@ export class WorkflowMachine {
         if (next === undefined) {
           // the task's new updates: validated, then accepted or rejected
           for (const u of updates)
-            this.jobs.push({ type: 'doUpdate', updateId: u.updateId, name: u.name, args: u.args, runValidator: true });
+            this.jobs.push({
+              type: 'doUpdate',
+              updateId: u.updateId,
+              name: u.name,
+              args: u.args,
+              runValidator: true,
+              ...(u.header ? { headers: u.header } : {}),
+            });
           result = this.activate(ev, false);
           this.expected = [...result.commands];
           this.lastWasCurrentTask = true;
@@ -187,7 +194,12 @@ export class WorkflowMachine {
     switch (ev.eventType) {
       case 'WorkflowExecutionStarted':
         this.create(ev.attributes, Date.parse(ev.eventTime));
-        this.jobs.push({ type: 'start', workflowType: ev.attributes.workflowType, args: ev.attributes.input });
+        this.jobs.push({
+          type: 'start',
+          workflowType: ev.attributes.workflowType,
+          args: ev.attributes.input,
+          ...(ev.attributes.header ? { headers: ev.attributes.header } : {}),
+        });
         return;
       case 'ActivityTaskCompleted': {
         const a = this.activity(ev.attributes.scheduledEventId);
@@ -223,7 +235,12 @@ export class WorkflowMachine {
         this.jobs.push({ type: 'fireTimer', seq: Number(ev.attributes.timerId) });
         return;
       case 'WorkflowExecutionSignaled':
-        this.jobs.push({ type: 'signal', name: ev.attributes.signalName, args: ev.attributes.input });
+        this.jobs.push({
+          type: 'signal',
+          name: ev.attributes.signalName,
+          args: ev.attributes.input,
+          ...(ev.attributes.header ? { headers: ev.attributes.header } : {}),
+        });
         return;
       case 'ChildWorkflowExecutionStarted':
         this.jobs.push({
@@ -349,6 +366,10 @@ export class WorkflowMachine {
             }
           : {}),
         ...(started.searchAttributes ? { searchAttributes: started.searchAttributes } : {}),
+        ...(started.cronSchedule ? { cronSchedule: started.cronSchedule } : {}),
+        ...(started.lastCompletionResult !== undefined ? { lastResult: started.lastCompletionResult } : {}),
+        // decoded into an Error inside the sandbox (workflow/runtime.ts)
+        ...(started.continuedFailure ? { lastFailure: started.continuedFailure as unknown as Error } : {}),
         startTime: new Date(time),
         runStartTime: new Date(time),
         ...(started.workflowExecutionTimeoutMs ? { executionTimeoutMs: started.workflowExecutionTimeoutMs } : {}),
@@ -379,7 +400,14 @@ export class WorkflowMachine {
       const ev = events[j]!;
       if (ev.eventType !== 'WorkflowExecutionUpdateAccepted') continue;
       const a = ev.attributes;
-      this.jobs.push({ type: 'doUpdate', updateId: a.updateId, name: a.name, args: a.input, runValidator: false });
+      this.jobs.push({
+        type: 'doUpdate',
+        updateId: a.updateId,
+        name: a.name,
+        args: a.input,
+        runValidator: false,
+        ...(a.header ? { headers: a.header } : {}),
+      });
     }
   }
 

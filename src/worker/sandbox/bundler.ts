@@ -1,7 +1,7 @@
 /**
- * Bundles workflow code with esbuild into one script for the sandbox. `weft/workflow` resolves to this
- * package's own workflow runtime; a Node built-in, or `weft/worker|client|activity|server|testing`, anywhere in
- * the import graph fails the bundle with the chain of imports that led to it.
+ * Bundles workflow code with esbuild into one script for the sandbox. `weft/workflow` (and `weft/common`)
+ * resolve to this package's own workflow runtime; a Node built-in, or `weft/worker|client|activity|server|testing`,
+ * anywhere in the import graph fails the bundle with the chain of imports that led to it.
  */
 import { existsSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
@@ -73,13 +73,34 @@ function workflowApiNames(): Promise<string[]> {
   return runtimeExports;
 }
 
-/** `weft/workflow` inside a bundle: a module that re-exports the shared runtime's API. */
-async function runtimeApiModule(): Promise<string> {
-  const names = await workflowApiNames();
+let commonExports: Promise<string[]> | undefined;
+
+/** What `weft/common` exports that the workflow runtime has too (its failures, enums and helpers). */
+function commonApiNames(): Promise<string[]> {
+  commonExports ??= Promise.all([
+    import(pathToFileURL(ownModule('../../common/index')).href).then((m: Record<string, unknown>) => Object.keys(m)),
+    workflowApiNames(),
+  ]).then(([common, api]) => common.filter((n) => api.includes(n)));
+  return commonExports;
+}
+
+/** `weft/workflow` (or `weft/common`) inside a bundle: a module that re-exports the shared runtime's API. */
+async function runtimeApiModule(specifier: string): Promise<string> {
+  const names = specifier === 'weft/common' ? await commonApiNames() : await workflowApiNames();
   return [
     'const api = globalThis.__weftWorkflowRuntime.api;',
     ...names.map((n) => `export const ${n} = api.${n};`),
   ].join('\n');
+}
+
+/**
+ * This package's own workflow API imported by a relative path (from a module of this package that runs in
+ * workflows, such as the OpenTelemetry workflow interceptors): the shared runtime too, never a second copy.
+ */
+function isOwnWorkflowApi(specifier: string, resolveDir: string): boolean {
+  if (!specifier.startsWith('.')) return false;
+  const target = path.resolve(resolveDir, specifier).replace(/\.(js|ts)$/, '');
+  return target === ownModule('../../workflow/index').replace(/\.(js|ts)$/, '');
 }
 
 function sandboxGuard(entry: string): Plugin {
@@ -95,13 +116,15 @@ function sandboxGuard(entry: string): Plugin {
   return {
     name: 'weft-sandbox-guard',
     setup(b) {
-      b.onLoad({ filter: /.*/, namespace: 'weft-runtime' }, async () => ({
-        contents: await runtimeApiModule(),
+      b.onLoad({ filter: /.*/, namespace: 'weft-runtime' }, async (args) => ({
+        contents: await runtimeApiModule(args.path),
         loader: 'js',
       }));
       b.onResolve({ filter: /.*/ }, async (args) => {
         if (args.pluginData === 'inner') return undefined;
-        if (args.path === 'weft/workflow') return { path: 'weft/workflow', namespace: 'weft-runtime' };
+        if (args.path === 'weft/workflow' || isOwnWorkflowApi(args.path, args.resolveDir))
+          return { path: 'weft/workflow', namespace: 'weft-runtime' };
+        if (args.path === 'weft/common') return { path: 'weft/common', namespace: 'weft-runtime' };
         const forbidden = isBuiltin(args.path)
           ? 'a Node built-in'
           : FORBIDDEN_WEFT.test(args.path)
@@ -132,12 +155,24 @@ function sandboxGuard(entry: string): Plugin {
   };
 }
 
-/** Bundles the workflows module (and what it imports) for the sandbox. */
-export async function bundleWorkflowCode(opts: { workflowsPath: string }): Promise<WorkflowBundle> {
+/**
+ * Bundles the workflows module (and what it imports) for the sandbox, with the workflow interceptor modules
+ * (`interceptors.workflowModules` of the worker: each exports `interceptors`, a WorkflowInterceptorsFactory).
+ */
+export async function bundleWorkflowCode(opts: {
+  workflowsPath: string;
+  workflowInterceptorModules?: string[];
+}): Promise<WorkflowBundle> {
   const workflowsPath = path.resolve(opts.workflowsPath);
   if (!existsSync(workflowsPath)) throw new WorkflowBundleError(`workflowsPath not found: ${workflowsPath}`);
+  const modules = (opts.workflowInterceptorModules ?? []).map((m) => path.resolve(m));
+  for (const m of modules)
+    if (!existsSync(m)) throw new WorkflowBundleError(`workflow interceptor module not found: ${m}`);
   const entry = path.join(path.dirname(workflowsPath), '__weft_entry__.js');
-  const source = `export * as workflows from ${JSON.stringify(workflowsPath)};\n`;
+  const source =
+    `export * as workflows from ${JSON.stringify(workflowsPath)};\n` +
+    modules.map((m, i) => `import * as __weftInterceptors${i} from ${JSON.stringify(m)};\n`).join('') +
+    `export const interceptorModules = [${modules.map((_, i) => `__weftInterceptors${i}`).join(', ')}];\n`;
   let result;
   try {
     result = await build({
@@ -159,6 +194,6 @@ export async function bundleWorkflowCode(opts: { workflowsPath: string }): Promi
   return {
     code:
       `${runtime}\nglobalThis.__weftWorkflowRuntime = __weftWorkflowRuntime;\n` +
-      `globalThis.__weftFactory = function () {\n${code}\nreturn __weftModule.workflows;\n};\n`,
+      `globalThis.__weftFactory = function () {\n${code}\nreturn __weftModule;\n};\n`,
   };
 }

@@ -11,11 +11,19 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import vm from 'node:vm';
-import type { Activation, ActivationResult, InstanceInit, QueryResult } from '../../workflow/internal/activation.js';
+import type {
+  Activation,
+  ActivationResult,
+  InstanceInit,
+  QueryResult,
+  SinkCall,
+} from '../../workflow/internal/activation.js';
 import type { WorkflowBundle } from './bundler.js';
 import { PRELUDE_SOURCE } from './prelude.js';
 
 export type SandboxLogSink = (level: string, message: string, attrs?: Record<string, unknown>) => void;
+/** Takes the sink calls of an activation or a query (the worker's injected sinks make them). */
+export type SandboxSinkCalls = (calls: SinkCall[]) => void;
 
 // Each step of an activation selects its run first (the runtime is shared by every run of the sandbox).
 const SELECT =
@@ -31,20 +39,25 @@ const UNBLOCK_OR_CONCLUDE = new vm.Script(
     filename: 'weft-conclude.js',
   },
 );
-const QUERY = new vm.Script(`(() => { ${SELECT} return i.query(__weftArgs.name, __weftArgs.input); })()`, {
+// a query starts in one script; its (possibly async) inbound interceptors settle when it ends; the next reads it
+const QUERY = new vm.Script(`(() => { ${SELECT} i.query(__weftArgs.name, __weftArgs.input); })()`, {
   filename: 'weft-query.js',
 });
+const QUERY_RESULT = new vm.Script(`(() => { ${SELECT} return i.queryResult(); })()`, {
+  filename: 'weft-query-result.js',
+});
+const DISPOSE = new vm.Script(`(() => { ${SELECT} i.dispose(); })()`, { filename: 'weft-dispose.js' });
 const CREATE = new vm.Script(
   `(() => {
     const a = __weftArgs;
     __weftCurrent = __weftBootHooks(a.now);
-    const workflows = __weftFactory();
-    __weftInstances.set(a.runId, __weftWorkflowRuntime.createInstance(a.input, workflows, __weftLogSink));
+    const m = __weftFactory();
+    __weftInstances.set(a.runId, __weftWorkflowRuntime.createInstance(a.input, m.workflows, __weftLogSink, m.interceptorModules));
   })()`,
   { filename: 'weft-create.js' },
 );
 const LIST_TYPES = new vm.Script(
-  `(() => { __weftCurrent = __weftBootHooks(0); const w = __weftFactory(); return JSON.stringify(Object.keys(w).filter((k) => typeof w[k] === 'function')); })()`,
+  `(() => { __weftCurrent = __weftBootHooks(0); const w = __weftFactory().workflows; return JSON.stringify(Object.keys(w).filter((k) => typeof w[k] === 'function')); })()`,
   { filename: 'weft-list.js' },
 );
 // the runtime's API is shared by every run: nobody may change it
@@ -68,7 +81,11 @@ export class WorkflowSandbox {
   private readonly args: { runId: string; input: string; now: number; name: string };
   readonly workflowTypes: string[];
 
-  constructor(bundle: WorkflowBundle, logSink: SandboxLogSink) {
+  constructor(
+    bundle: WorkflowBundle,
+    logSink: SandboxLogSink,
+    private readonly onSinkCalls: SandboxSinkCalls = () => {},
+  ) {
     this.args = { runId: '', input: '', now: 0, name: '' };
     this.context = vm.createContext(
       {
@@ -97,7 +114,12 @@ export class WorkflowSandbox {
     ACTIVATE.runInContext(this.context);
     for (let i = 0; ; i++) {
       const out = UNBLOCK_OR_CONCLUDE.runInContext(this.context) as string | null;
-      if (out !== null) return JSON.parse(out) as ActivationResult;
+      if (out !== null) {
+        const result = JSON.parse(out) as ActivationResult;
+        if (result.sinkCalls) this.onSinkCalls(result.sinkCalls);
+        delete result.sinkCalls;
+        return result;
+      }
       if (i > 10_000) throw new Error('conditions keep unblocking each other (more than 10,000 rounds)');
     }
   }
@@ -106,11 +128,22 @@ export class WorkflowSandbox {
   query(runId: string, name: string, args: unknown[]): QueryResult {
     this.set(runId, JSON.stringify(args), this.args.now);
     this.args.name = name;
-    return JSON.parse(QUERY.runInContext(this.context) as string) as QueryResult;
+    QUERY.runInContext(this.context);
+    const result = JSON.parse(QUERY_RESULT.runInContext(this.context) as string) as QueryResult;
+    if (result.sinkCalls) this.onSinkCalls(result.sinkCalls);
+    delete result.sinkCalls;
+    return result;
   }
 
   dispose(runId: string): void {
-    (this.context.__weftInstances as Map<string, unknown>).delete(runId);
+    const instances = this.context.__weftInstances as Map<string, unknown>;
+    if (!instances.has(runId)) return;
+    this.args.runId = runId;
+    try {
+      DISPOSE.runInContext(this.context);
+    } finally {
+      instances.delete(runId);
+    }
   }
 
   private set(runId: string, input: string, now: number): void {

@@ -4,13 +4,14 @@
  * commands as JSON. Nothing else crosses.
  */
 import type { FailureInfo } from '../../common/failure.js';
+import type { Headers } from '../../common/interceptors.js';
 import type { Command } from '../../protocol/commands.js';
 import type { LocalActivityBackoff } from '../../protocol/markers.js';
 import type { WorkflowInfo } from '../types.js';
 import type { LocalActivityCancel, LocalActivityRequest } from './local-activation.js';
 
 export type ActivationJob =
-  | { type: 'start'; workflowType: string; args: unknown[] }
+  | { type: 'start'; workflowType: string; args: unknown[]; headers?: Headers }
   | { type: 'resolveActivity'; seq: number; result?: unknown; failure?: FailureInfo }
   /** A local activity's outcome (from its marker): a result, a final failure, or retry after a timer (backoff). */
   | {
@@ -22,7 +23,7 @@ export type ActivationJob =
     }
   | { type: 'fireTimer'; seq: number }
   | { type: 'cancelWorkflow'; reason?: string }
-  | { type: 'signal'; name: string; args: unknown[] }
+  | { type: 'signal'; name: string; args: unknown[]; headers?: Headers }
   /** A child started (runId) or could not be started (failure). */
   | { type: 'resolveChildStart'; seq: number; runId?: string; failure?: FailureInfo }
   /** A child closed: its result, or the ChildWorkflowFailure. */
@@ -30,7 +31,7 @@ export type ActivationJob =
   /** A signal or cancel request to another workflow was delivered (or failed). */
   | { type: 'resolveExternal'; kind: 'signal' | 'cancel'; seq: number; failure?: FailureInfo }
   /** An update: validate it (a new one) and run its handler; a replayed one was accepted, so no validation. */
-  | { type: 'doUpdate'; updateId: string; name: string; args: unknown[]; runValidator: boolean };
+  | { type: 'doUpdate'; updateId: string; name: string; args: unknown[]; runValidator: boolean; headers?: Headers };
 
 export interface Activation {
   jobs: ActivationJob[];
@@ -52,6 +53,18 @@ export interface ActivationResult {
   localActivityCancels?: LocalActivityCancel[];
   /** Updates the validators rejected in this activation. */
   updateRejections?: Array<{ updateId: string; failure: FailureInfo }>;
+  /** Calls the workflow made to the worker's sinks (proxySinks), for the worker to make after the activation. */
+  sinkCalls?: SinkCall[];
+}
+
+/** A call to an injected sink function, made by the worker (not during replay unless the sink asks). */
+export interface SinkCall {
+  ifaceName: string;
+  fnName: string;
+  args: unknown[];
+  isReplaying: boolean;
+  /** workflowInfo() when the call was made (the first argument the injected function gets). */
+  info: WorkflowInfo;
 }
 
 /** What the host passes when it creates an instance. */
@@ -78,8 +91,14 @@ export interface WorkflowInstance {
   unblockConditions(): boolean;
   /** Commands of this activation, as JSON (ActivationResult). */
   conclude(): string;
-  /** Runs a query handler on the current state; JSON of QueryResult. Never produces commands. */
-  query(name: string, argsJson: string): string;
+  /** Starts a query (its handler and inbound interceptors) on the current state. Never produces commands. */
+  query(name: string, argsJson: string): void;
+  /** The started query's outcome once the microtasks ran: JSON of QueryResult. */
+  queryResult(): string;
+  /** The run leaves the worker (internals interceptors' dispose). */
+  dispose(): void;
 }
 
-export type QueryResult = { result: unknown } | { failure: FailureInfo; notRegistered?: boolean };
+export type QueryResult = ({ result: unknown } | { failure: FailureInfo; notRegistered?: boolean }) & {
+  sinkCalls?: SinkCall[];
+};

@@ -6,6 +6,7 @@
  * its own script in a context with `microtaskMode: 'afterEvaluate'`); then conditions are checked until none
  * unblocks; then the commands are collected. The result depends only on the jobs, never on timing.
  */
+import { decodeArgs } from '../../common/payload-args.js';
 import { toMs } from '../../common/duration.js';
 import {
   ActivityFailure,
@@ -16,17 +17,28 @@ import {
   isCancellation,
   type FailureInfo,
 } from '../../common/failure.js';
+import { composeInterceptors, type Headers } from '../../common/interceptors.js';
 import type { Command } from '../../protocol/commands.js';
 import { type CancellationScope, createRootScope, runInScope } from '../cancellation-scope.js';
 import type { WorkflowInfo } from '../types.js';
+import type {
+  WorkflowInboundCallsInterceptor,
+  WorkflowInterceptors,
+  WorkflowInterceptorsFactory,
+  WorkflowInternalsInterceptor,
+  WorkflowOutboundCallsInterceptor,
+} from '../interceptors.js';
 import type {
   Activation,
   ActivationJob,
   ActivationResult,
   GlobalHooks,
   InstanceInit,
+  QueryResult,
+  SinkCall,
   WorkflowInstance,
 } from './activation.js';
+import { setActivator } from './current.js';
 import type { LocalActivityCancel, LocalActivityRequest } from './local-activation.js';
 import { seededRandom, uuid4From } from './prng.js';
 import { ContinueAsNew } from '../continue-as-new.js';
@@ -87,7 +99,16 @@ export class Activator implements WorkflowInstance {
     { fn: (...args: unknown[]) => unknown; validator?: (...args: unknown[]) => void }
   >();
   /** Signals that came before their handler, in order. */
-  private bufferedSignals: Array<{ name: string; args: unknown[] }> = [];
+  private bufferedSignals: Array<{ name: string; args: unknown[]; headers: Headers }> = [];
+  /** The interceptors of the worker's workflowModules, made for this run. */
+  readonly interceptors: {
+    inbound: WorkflowInboundCallsInterceptor[];
+    outbound: WorkflowOutboundCallsInterceptor[];
+    internals: WorkflowInternalsInterceptor[];
+  } = { inbound: [], outbound: [], internals: [] };
+  private sinkCalls: SinkCall[] = [];
+  private querySettled: QueryResult | undefined;
+  private nextQueryId = 1;
   /** While a query handler runs: no commands. */
   private inQuery = false;
   /** Updates rejected by their validators in this activation. */
@@ -98,6 +119,7 @@ export class Activator implements WorkflowInstance {
     init: InstanceInit,
     private readonly workflows: Record<string, unknown>,
     private readonly logSink: (level: string, message: string, attrs?: Record<string, unknown>) => void,
+    interceptorModules: unknown[] = [],
   ) {
     this.info = init.info;
     this.random = seededRandom(init.randomnessSeed);
@@ -126,10 +148,36 @@ export class Activator implements WorkflowInstance {
         timeoutHandles.delete(handle);
       },
       log: (level, message, attrs) => {
-        if (!this.isReplaying)
-          this.logSink(level, message, { ...attrs, workflowId: this.info.workflowId, runId: this.info.runId });
+        if (this.isReplaying) return;
+        const base = { ...attrs, workflowId: this.info.workflowId, runId: this.info.runId };
+        const withAttrs = composeInterceptors(this.interceptors.outbound, 'getLogAttributes', (a) => a);
+        this.logSink(level, message, withAttrs(base));
       },
     };
+    if (interceptorModules.length > 0) {
+      setActivator(this); // factories may call workflowInfo()
+      for (const mod of interceptorModules) {
+        const factory = (mod as { interceptors?: WorkflowInterceptorsFactory }).interceptors;
+        if (typeof factory !== 'function') continue;
+        const made: WorkflowInterceptors = factory();
+        this.interceptors.inbound.push(...(made.inbound ?? []));
+        this.interceptors.outbound.push(...(made.outbound ?? []));
+        this.interceptors.internals.push(...(made.internals ?? []));
+      }
+    }
+  }
+
+  /** proxySinks(): a call the worker makes after the activation (dropped during replay unless the sink asks). */
+  addSinkCall(ifaceName: string, fnName: string, args: unknown[]): void {
+    const { unsafe: _unsafe, ...info } = this.info;
+    this.sinkCalls.push({ ifaceName, fnName, args, isReplaying: this.isReplaying, info: info as WorkflowInfo });
+  }
+
+  private takeSinkCalls(): SinkCall[] | undefined {
+    if (this.sinkCalls.length === 0) return undefined;
+    const calls = this.sinkCalls;
+    this.sinkCalls = [];
+    return calls;
   }
 
   pushCommand(cmd: Command): void {
@@ -151,7 +199,7 @@ export class Activator implements WorkflowInstance {
     const waiting = this.bufferedSignals.filter((b) => b.name === name);
     if (waiting.length === 0) return;
     this.bufferedSignals = this.bufferedSignals.filter((b) => b.name !== name);
-    for (const b of waiting) this.runSignal(fn, b.args);
+    for (const b of waiting) this.runSignal(b.name, b.args, b.headers);
   }
 
   setQueryHandler(name: string, fn: ((...args: unknown[]) => unknown) | undefined): void {
@@ -168,41 +216,73 @@ export class Activator implements WorkflowInstance {
     else this.updateHandlers.delete(name);
   }
 
-  private runSignal(fn: (...args: unknown[]) => unknown, args: unknown[]): void {
+  private runSignal(name: string, args: unknown[], headers: Headers): void {
     runInScope(this.rootScope, () => {
+      const handle = composeInterceptors(this.interceptors.inbound, 'handleSignal', async (input) => {
+        const fn = this.signalHandlers.get(input.signalName);
+        if (!fn) throw new TypeError(`no handler for signal ${input.signalName}`);
+        await fn(...input.args);
+      });
       try {
-        const r = fn(...args) as { then?: unknown } | undefined;
-        if (r && typeof r.then === 'function') (r as Promise<unknown>).then(undefined, (e: unknown) => this.fail(e));
+        handle({ signalName: name, args, headers }).then(undefined, (e: unknown) => this.fail(e));
       } catch (e) {
         this.fail(e);
       }
     });
   }
 
-  query(name: string, argsJson: string): string {
+  /**
+   * Starts a query: inbound interceptors may be async, so the outcome is read by queryResult() once the
+   * sandbox has run the microtasks (the host calls it in a second script).
+   */
+  query(name: string, argsJson: string): void {
+    this.querySettled = undefined;
     const fn = this.queryHandlers.get(name);
     if (!fn) {
       const known = [...this.queryHandlers.keys()].join(', ') || 'none';
-      return JSON.stringify({
+      this.querySettled = {
         failure: {
           kind: 'application',
           message: `query ${JSON.stringify(name)} is not registered by this workflow (registered: ${known})`,
           type: 'QueryNotRegistered',
         },
         notRegistered: true,
-      });
+      };
+      return;
     }
-    this.inQuery = true;
-    try {
-      const r = fn(...(JSON.parse(argsJson) as unknown[])) as { then?: unknown } | undefined;
+    const handle = composeInterceptors(this.interceptors.inbound, 'handleQuery', (input) => {
+      const r = fn(...input.args) as { then?: unknown } | undefined;
       if (r && typeof r.then === 'function')
         throw new TypeError(`query handler ${name} returned a promise: query handlers must be synchronous`);
-      return JSON.stringify({ result: r === undefined ? null : r });
+      return Promise.resolve(r);
+    });
+    this.inQuery = true;
+    const queryId = `query-${this.nextQueryId++}`;
+    let outcome: Promise<unknown>;
+    try {
+      const args = decodeArgs(JSON.parse(argsJson) as unknown[]);
+      outcome = handle({ queryId, queryName: name, args, headers: {} });
     } catch (e) {
-      return JSON.stringify({ failure: encodeFailure(e) });
-    } finally {
-      this.inQuery = false;
+      outcome = Promise.reject(e);
     }
+    outcome.then(
+      (r) => (this.querySettled = { result: r }), // no `result` key in JSON: undefined
+      (e: unknown) => (this.querySettled = { failure: encodeFailure(e) }),
+    );
+  }
+
+  queryResult(): string {
+    this.inQuery = false;
+    const r: QueryResult = this.querySettled ?? {
+      failure: { kind: 'application', message: 'the query did not finish: a query handler cannot wait' },
+    };
+    this.querySettled = undefined;
+    const sinkCalls = this.takeSinkCalls();
+    return JSON.stringify(sinkCalls ? { ...r, sinkCalls } : r);
+  }
+
+  dispose(): void {
+    composeInterceptors(this.interceptors.internals, 'dispose', () => undefined)({});
   }
 
   nextActivitySeq(): number {
@@ -233,13 +313,15 @@ export class Activator implements WorkflowInstance {
     this.info.continueAsNewSuggested = a.continueAsNewSuggested === true;
     this.info.unsafe.isReplaying = a.isReplaying;
     this.replayPatches = new Set(a.patches ?? []);
-    for (const job of a.jobs) this.applyJob(job);
+    composeInterceptors(this.interceptors.internals, 'activate', (input) => {
+      for (const job of input.activation.jobs) this.applyJob(job);
+    })({ activation: a, batchIndex: 0 });
   }
 
   private applyJob(job: ActivationJob): void {
     switch (job.type) {
       case 'start':
-        return this.start(job.workflowType, job.args);
+        return this.start(job.workflowType, decodeArgs(job.args), job.headers ?? {});
       case 'resolveActivity': {
         const c = this.activities.get(job.seq);
         if (!c) return; // abandoned or cancelled with TRY_CANCEL: the workflow moved on
@@ -264,9 +346,10 @@ export class Activator implements WorkflowInstance {
         return;
       }
       case 'signal': {
-        const fn = this.signalHandlers.get(job.name);
-        if (fn) this.runSignal(fn, job.args);
-        else this.bufferedSignals.push({ name: job.name, args: job.args });
+        const args = decodeArgs(job.args);
+        const headers = job.headers ?? {};
+        if (this.signalHandlers.has(job.name)) this.runSignal(job.name, args, headers);
+        else this.bufferedSignals.push({ name: job.name, args, headers });
         return;
       }
       case 'resolveChildStart':
@@ -274,7 +357,7 @@ export class Activator implements WorkflowInstance {
       case 'resolveChild':
         return settle(this.childResults, job.seq, job.failure, job.result);
       case 'doUpdate':
-        return this.doUpdate(job.updateId, job.name, job.args, job.runValidator);
+        return this.doUpdate(job.updateId, job.name, decodeArgs(job.args), job.runValidator, job.headers ?? {});
       case 'resolveExternal':
         return settle(this.externals, `${job.kind}:${job.seq}`, job.failure, undefined);
       case 'cancelWorkflow':
@@ -284,7 +367,7 @@ export class Activator implements WorkflowInstance {
     }
   }
 
-  private start(workflowType: string, args: unknown[]): void {
+  private start(workflowType: string, args: unknown[], headers: Headers): void {
     const fn = this.workflows[workflowType];
     if (typeof fn !== 'function') {
       const known = Object.keys(this.workflows).filter((k) => typeof this.workflows[k] === 'function');
@@ -295,15 +378,19 @@ export class Activator implements WorkflowInstance {
       );
       return;
     }
+    const execute = composeInterceptors(this.interceptors.inbound, 'execute', (input) =>
+      (fn as WorkflowFunction)(...input.args),
+    );
     runInScope(this.rootScope, () => {
       let result: Promise<unknown>;
       try {
-        result = Promise.resolve((fn as WorkflowFunction)(...args));
+        result = Promise.resolve(execute({ args, headers }));
       } catch (e) {
         result = Promise.reject(e);
       }
       result.then(
-        (value) => this.complete({ type: 'CompleteWorkflowExecution', result: value === undefined ? null : value }),
+        (value) =>
+          this.complete({ type: 'CompleteWorkflowExecution', ...(value === undefined ? {} : { result: value }) }),
         (err: unknown) => this.fail(err),
       );
     });
@@ -351,7 +438,7 @@ export class Activator implements WorkflowInstance {
    * no handler is set; an accepted one is recorded (a command) and its handler runs; its end is recorded too.
    * A failure thrown as a WeftFailure fails the update; any other error is a bug and fails the workflow task.
    */
-  private doUpdate(updateId: string, name: string, args: unknown[], runValidator: boolean): void {
+  private doUpdate(updateId: string, name: string, args: unknown[], runValidator: boolean, headers: Headers): void {
     const h = this.updateHandlers.get(name);
     if (!h) {
       const message = `update ${JSON.stringify(name)} has no handler in this workflow (registered: ${[...this.updateHandlers.keys()].join(', ') || 'none'})`;
@@ -363,10 +450,12 @@ export class Activator implements WorkflowInstance {
       else this.taskFailure = encodeFailure(new TypeError(message));
       return;
     }
-    if (runValidator && h.validator) {
+    const input = { updateId, name, args, headers };
+    const validator = h.validator;
+    if (runValidator && (validator || this.interceptors.inbound.some((i) => i.validateUpdate))) {
       this.inQuery = true;
       try {
-        h.validator(...args);
+        composeInterceptors(this.interceptors.inbound, 'validateUpdate', (i) => validator?.(...i.args))(input);
       } catch (e) {
         this.updateRejections.push({ updateId, failure: encodeFailure(e) });
         return;
@@ -377,14 +466,19 @@ export class Activator implements WorkflowInstance {
     this.pushCommand({ type: 'AcceptWorkflowUpdate', updateId });
     runInScope(this.rootScope, () => {
       let r: Promise<unknown>;
+      const handle = composeInterceptors(this.interceptors.inbound, 'handleUpdate', async (i) => h.fn(...i.args));
       try {
-        r = Promise.resolve(h.fn(...args));
+        r = Promise.resolve(handle(input));
       } catch (e) {
         r = Promise.reject(e);
       }
       r.then(
         (value) =>
-          this.pushCommand({ type: 'CompleteWorkflowUpdate', updateId, result: value === undefined ? null : value }),
+          this.pushCommand({
+            type: 'CompleteWorkflowUpdate',
+            updateId,
+            ...(value === undefined ? {} : { result: value }),
+          }),
         (err: unknown) => {
           if (err instanceof WeftFailure)
             this.pushCommand({ type: 'CompleteWorkflowUpdate', updateId, failure: encodeFailure(err) });
@@ -395,7 +489,11 @@ export class Activator implements WorkflowInstance {
   }
 
   conclude(): string {
-    const out: ActivationResult = { commands: this.commands };
+    const conclude = composeInterceptors(this.interceptors.internals, 'concludeActivation', (i) => i);
+    const { commands } = conclude({ commands: this.commands });
+    const out: ActivationResult = { commands };
+    const sinkCalls = this.takeSinkCalls();
+    if (sinkCalls) out.sinkCalls = sinkCalls;
     if (this.updateRejections.length > 0) {
       out.updateRejections = this.updateRejections;
       this.updateRejections = [];
@@ -412,8 +510,12 @@ export class Activator implements WorkflowInstance {
 
   // ---- primitives used by the public API ----
 
-  startTimer(ms: number, scope: CancellationScope): StartedTimer {
-    const seq = this.seq.timer++;
+  nextTimerSeq(): number {
+    return this.seq.timer++;
+  }
+
+  startTimer(ms: number, scope: CancellationScope, timerSeq?: number): StartedTimer {
+    const seq = timerSeq ?? this.seq.timer++;
     let settled = false;
     let rejectFn: (e: unknown) => void = () => {};
     const promise = new Promise<void>((resolve, reject) => {

@@ -17,6 +17,8 @@ export interface LocalActivityRequest {
   startToCloseTimeoutMs?: number;
   scheduleToCloseTimeoutMs?: number;
   retryPolicy?: RetryPolicyInput;
+  /** Headers the workflow's outbound interceptors set, for the activity's inbound interceptors. */
+  headers?: Record<string, unknown>;
 }
 
 export interface LocalActivityCancel {

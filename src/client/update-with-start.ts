@@ -1,0 +1,96 @@
+/**
+ * Update-with-start (Temporal's `WithStartWorkflowOperation`, `executeUpdateWithStart`, `startUpdateWithStart`):
+ * one call sends an update to a workflow id's running run, or starts a run that gets the update in its first
+ * workflow task. The operation object then hands out the workflow's handle.
+ */
+import { randomUUID } from 'node:crypto';
+import { encodeArgs } from '../common/payload-args.js';
+import type { UpdateWithStartResponse, UpdateWorkflowResponse } from '../protocol/api.js';
+import type { Transport } from './transport.js';
+import { ServiceError, WorkflowExecutionAlreadyStartedError } from './errors.js';
+import { newRequestId, type WorkflowHandle } from './workflow-handle.js';
+import type { Workflow, WorkflowStartOptions } from './workflow-client.js';
+
+type ArgsOf<W> = W extends (...args: infer A) => unknown ? A : unknown[];
+type ResultOf<W> = W extends (...args: never[]) => Promise<infer R> ? R : unknown;
+
+/** Start options of an update-with-start: the conflict policy is required (USE_EXISTING or FAIL), as Temporal. */
+export type WithStartWorkflowOptions<A extends unknown[] = unknown[]> = WorkflowStartOptions<A> & {
+  workflowIdConflictPolicy: NonNullable<WorkflowStartOptions['workflowIdConflictPolicy']>;
+};
+
+const RANK = { ADMITTED: 0, ACCEPTED: 1, COMPLETED: 2 } as const;
+
+/** The start half of an update-with-start; usable once. */
+export class WithStartWorkflowOperation<W extends Workflow | string> {
+  private used = false;
+  private settle!: { resolve: (h: WorkflowHandle<unknown>) => void; reject: (e: unknown) => void };
+  private readonly handlePromise: Promise<WorkflowHandle<unknown>>;
+
+  constructor(
+    readonly workflowTypeOrFunc: W,
+    readonly options: WithStartWorkflowOptions<W extends Workflow ? ArgsOf<W> : unknown[]>,
+  ) {
+    this.handlePromise = new Promise((resolve, reject) => (this.settle = { resolve, reject }));
+    this.handlePromise.catch(() => {}); // rejected when the call fails; only an awaiting caller should see it
+  }
+
+  /** The workflow's handle (the started run, or the running one that got the update), once the call answered. */
+  workflowHandle(): Promise<WorkflowHandle<W extends Workflow ? ResultOf<W> : unknown>> {
+    return this.handlePromise as Promise<WorkflowHandle<W extends Workflow ? ResultOf<W> : unknown>>;
+  }
+
+  /** @internal */
+  markUsed(): void {
+    if (this.used) throw new Error('this WithStartWorkflowOperation has been used already: make a new one per call');
+    this.used = true;
+  }
+
+  /** @internal */
+  resolve(h: WorkflowHandle<unknown>): void {
+    this.settle.resolve(h);
+  }
+
+  /** @internal */
+  reject(e: unknown): void {
+    this.settle.reject(e);
+  }
+
+  get workflowType(): string {
+    return typeof this.workflowTypeOrFunc === 'string' ? this.workflowTypeOrFunc : this.workflowTypeOrFunc.name;
+  }
+}
+
+/** Sends the update-with-start and waits until the update reached `stage` (long polls as needed). */
+export async function sendUpdateWithStart(
+  transport: Transport,
+  namespace: string,
+  op: WithStartWorkflowOperation<Workflow | string>,
+  update: { name: string; args: unknown[]; updateId?: string },
+  stage: 'ACCEPTED' | 'COMPLETED',
+): Promise<UpdateWithStartResponse> {
+  const { args, ...start } = op.options;
+  const updateId = update.updateId ?? randomUUID();
+  let res: UpdateWithStartResponse;
+  try {
+    res = await transport.call<UpdateWithStartResponse>('updateWithStart', {
+      params: { namespace },
+      body: {
+        start: { ...start, workflowType: op.workflowType, args: encodeArgs(args ?? []), requestId: newRequestId() },
+        update: { updateName: update.name, args: encodeArgs(update.args), updateId, waitForStage: stage },
+      },
+    });
+  } catch (e) {
+    if (e instanceof ServiceError && e.code === 'WORKFLOW_ALREADY_STARTED')
+      throw new WorkflowExecutionAlreadyStartedError(e.message, op.options.workflowId, op.workflowType);
+    throw e;
+  }
+  let u: UpdateWorkflowResponse = res.update;
+  while (RANK[u.stage] < RANK[stage]) {
+    u = await transport.call<UpdateWorkflowResponse>('pollWorkflowUpdate', {
+      params: { namespace, workflowId: op.options.workflowId, updateId },
+      query: { runId: res.runId, waitForStage: stage },
+    });
+  }
+  return { ...res, update: u };
+}

@@ -1,0 +1,36 @@
+/**
+ * `weft/common`, as Temporal's `@temporalio/common`: the failure classes, the enums, the logger, duration, retry
+ * policy, interceptor and search attribute types that the other entry points share. Re-exports only; everything
+ * here is also usable inside workflow code (the sandbox maps `weft/common` onto the workflow runtime).
+ */
+export {
+  WeftFailure,
+  ApplicationFailure,
+  ActivityFailure,
+  ChildWorkflowFailure,
+  CancelledFailure,
+  TimeoutFailure,
+  TerminatedFailure,
+  ServerFailure,
+  TimeoutType,
+  RetryState,
+  ApplicationFailureCategory,
+  type ApplicationFailureOptions,
+  type FailureInfo,
+} from './failure.js';
+export {
+  ActivityCancellationType,
+  WorkflowIdReusePolicy,
+  WorkflowIdConflictPolicy,
+  type ActivityOptions,
+} from '../workflow/types.js';
+export { composeInterceptors, type Headers, type Next } from './interceptors.js';
+export type { Duration } from './duration.js';
+export type { RetryPolicy } from './retry-policy.js';
+export type { Logger, LogLevel, LogMetadata, LogEntry } from './temporal-logger.js';
+export type { SearchAttributeType } from '../visibility/query-fields.js';
+export type {
+  SearchAttributes,
+  SearchAttributeValue,
+  PlainSearchAttributeValue,
+} from '../visibility/search-attribute-values.js';

@@ -1,0 +1,79 @@
+/**
+ * `MockActivityEnvironment` (Temporal's, from `@temporalio/testing`): runs an activity function in an activity
+ * Context with no server and no worker, so a unit test can check what it does with its info, its heartbeats
+ * (each one is a 'heartbeat' event) and cancellation (`env.cancel()`).
+ */
+import { EventEmitter } from 'node:events';
+import { CancelledFailure } from '../common/failure.js';
+import { DefaultLogger, type Logger } from '../common/temporal-logger.js';
+import { Context, runWithContext, type ActivityInfo } from '../activity/context.js';
+
+/** Why an activity is cancelled, in Temporal's words; the `CancelledFailure`'s message. */
+export type CancelReason =
+  | 'NOT_FOUND'
+  | 'CANCELLED'
+  | 'TIMED_OUT'
+  | 'WORKER_SHUTDOWN'
+  | 'HEARTBEAT_DETAILS_CONVERSION_FAILED'
+  | 'PAUSED'
+  | 'RESET';
+
+export interface MockActivityEnvironmentOptions {
+  /** Where `Context.current().log` and `log` from `weft/activity` write (default: a `DefaultLogger`). */
+  logger?: Logger;
+}
+
+/** The info an activity sees in a `MockActivityEnvironment` unless the test gives its own. */
+export const defaultActivityInfo: ActivityInfo = {
+  activityId: 'test',
+  activityType: 'unknown',
+  attempt: 1,
+  workflowId: 'test',
+  runId: '00000000-0000-0000-0000-000000000000',
+  workflowType: 'test',
+  workflowNamespace: 'default',
+  taskQueue: 'test',
+  heartbeatDetails: undefined,
+  scheduledTime: new Date(1),
+  currentAttemptScheduledTime: new Date(1),
+  startedTime: new Date(1),
+  startToCloseTimeoutMs: 1000,
+  scheduleToCloseTimeoutMs: 1000,
+  workflowExecution: { workflowId: 'test', runId: '00000000-0000-0000-0000-000000000000' },
+  idempotencyKey: 'test',
+  isLocal: false,
+  taskToken: new TextEncoder().encode('test'),
+};
+
+/**
+ * One Context, shared by every `run` of this environment: once `cancel()` was called, later runs start cancelled
+ * (as in Temporal).
+ */
+export class MockActivityEnvironment extends EventEmitter {
+  readonly context: Context;
+  private readonly abort = new AbortController();
+
+  constructor(info?: Partial<ActivityInfo>, opts: MockActivityEnvironmentOptions = {}) {
+    super();
+    const merged: ActivityInfo = { ...defaultActivityInfo, ...info };
+    if (info?.workflowExecution === undefined && (info?.workflowId !== undefined || info?.runId !== undefined))
+      merged.workflowExecution = { workflowId: merged.workflowId, runId: merged.runId };
+    this.context = new Context(
+      merged,
+      this.abort,
+      (details) => this.emit('heartbeat', details),
+      opts.logger ?? new DefaultLogger(),
+    );
+  }
+
+  /** Cancels the activity: its `cancellationSignal` aborts and `cancelled` / `sleep` reject with a CancelledFailure. */
+  cancel(reason: CancelReason | string = 'CANCELLED'): void {
+    if (!this.abort.signal.aborted) this.abort.abort(new CancelledFailure(reason));
+  }
+
+  /** Runs `fn(...args)` as an activity with this environment's Context. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  run<P extends any[], R>(fn: (...args: P) => R | Promise<R>, ...args: P): Promise<R> {
+    return runWithContext(this.context, async () => fn(...args));
+  }
+}
