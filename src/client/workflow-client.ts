@@ -16,6 +16,7 @@ import { Connection } from './connection.js';
 import { workflowInterceptorsFor, type ClientInterceptors, type WorkflowStartInput } from './interceptors.js';
 import { ServiceError, WorkflowExecutionAlreadyStartedError } from './errors.js';
 import { executionInfoFromWire, type WorkflowExecutionInfo } from './execution-info.js';
+import { reserveEagerTarget } from './eager-workers.js';
 import { nameOf, newRequestId, WorkflowHandle, type SignalRef } from './workflow-handle.js';
 import { updateOutcome, WorkflowUpdateHandle, type UpdateOptions, type UpdateRef } from './update-handle.js';
 import { sendUpdateWithStart, type WithStartWorkflowOperation } from './update-with-start.js';
@@ -44,6 +45,12 @@ export interface WorkflowStartOptions<A extends unknown[] = unknown[]> {
    * `result()` follows the runs, so it does not resolve while the schedule goes on (as in Temporal).
    */
   cronSchedule?: string;
+  /**
+   * Eager start (Temporal's): when a worker of this task queue runs in this process on the same connection and
+   * has a free slot, the server hands it the first workflow task in the start's answer (no poll round trip);
+   * `handle.eagerlyStarted` says whether it did. Needs `taskQueue`.
+   */
+  requestEagerStart?: boolean;
 }
 
 export interface WorkflowClientOptions {
@@ -78,31 +85,57 @@ export class WorkflowClient {
   ): Promise<WorkflowHandle<W extends Workflow ? ResultOf<W> : unknown>> {
     const workflowType = typeof workflowTypeOrFunc === 'string' ? workflowTypeOrFunc : workflowTypeOrFunc.name;
     const interceptors = workflowInterceptorsFor(this.interceptors, options.workflowId);
-    const start = composeInterceptors(interceptors, 'start', (input) => this.startNext(input));
+    let eagerlyStarted = false;
+    const start = composeInterceptors(interceptors, 'start', async (input) => {
+      const r = await this.startNext(input);
+      eagerlyStarted = r.eagerlyStarted;
+      return r.runId;
+    });
     const runId = await start({ workflowType, headers: {}, options: { ...options, args: options.args ?? [] } });
-    return this.handle(options.workflowId, runId, runId);
+    const handle = this.handle<W extends Workflow ? ResultOf<W> : unknown>(options.workflowId, runId, runId);
+    handle.eagerlyStarted = eagerlyStarted;
+    return handle;
   }
 
-  private async startNext({ workflowType, headers, options }: WorkflowStartInput): Promise<string> {
-    const { args, ...rest } = options;
+  private async startNext({
+    workflowType,
+    headers,
+    options,
+  }: WorkflowStartInput): Promise<{ runId: string; eagerlyStarted: boolean }> {
+    const { args, requestEagerStart, ...rest } = options as WorkflowStartInput['options'] & {
+      requestEagerStart?: boolean;
+    };
+    // eager start: a worker of this queue on this connection, with a slot held for the task
+    const eager =
+      requestEagerStart && rest.taskQueue
+        ? reserveEagerTarget(this.connection, this.namespace, rest.taskQueue)
+        : undefined;
     const body = {
       ...rest,
       workflowType,
       args: encodeArgs(args),
       requestId: newRequestId(),
       ...(Object.keys(headers).length > 0 ? { header: headers } : {}),
+      ...(eager ? { eagerWorkflowTask: { identity: eager.identity } } : {}),
     };
+    let res: StartWorkflowResponse;
     try {
-      const res = await this.transport.call<StartWorkflowResponse>('startWorkflow', {
+      res = await this.transport.call<StartWorkflowResponse>('startWorkflow', {
         params: { namespace: this.namespace },
         body,
       });
-      return res.runId;
     } catch (e) {
+      eager?.releaseSlot();
       if (e instanceof ServiceError && e.code === 'WORKFLOW_ALREADY_STARTED')
         throw new WorkflowExecutionAlreadyStartedError(e.message, options.workflowId, workflowType);
       throw e;
     }
+    if (eager && res.eagerWorkflowTask) {
+      eager.runEager(res.eagerWorkflowTask);
+      return { runId: res.runId, eagerlyStarted: true };
+    }
+    eager?.releaseSlot();
+    return { runId: res.runId, eagerlyStarted: false };
   }
 
   /**

@@ -85,6 +85,9 @@ export class WorkflowHandle<R = unknown> {
     private readonly interceptors: WorkflowClientInterceptor[] = [],
   ) {}
 
+  /** True when start() handed the first workflow task to a worker in this process (requestEagerStart). */
+  eagerlyStarted = false;
+
   private params(): Record<string, string> {
     return { namespace: this.namespace, workflowId: this.workflowId };
   }

@@ -2,6 +2,7 @@
  * Request and response shapes of the HTTP API (`/api/v1`). The schemas validate requests on the server and
  * feed the OpenAPI document; the types are what the client sends and receives.
  */
+import type { WorkflowTask } from './tasks.js';
 import { Type, type Static } from '@sinclair/typebox';
 import type { FailureInfo, RetryState } from '../common/failure.js';
 import type { HistoryEvent } from './events.js';
@@ -46,6 +47,11 @@ export const StartWorkflowRequestSchema = Type.Object(
     searchAttributes: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
     /** Makes a retried start idempotent: the same request id returns the run it started. */
     requestId: Type.Optional(Type.String({ maxLength: 255, pattern: ID_PATTERN })),
+    /**
+     * Eager workflow start (Temporal's requestEagerStart): a worker in the caller's process with a free slot
+     * takes the first workflow task from the answer (eagerWorkflowTask) instead of a poll. Only for a new run.
+     */
+    eagerWorkflowTask: Type.Optional(Type.Object({ identity: Identifier }, { additionalProperties: false })),
     identity: Type.Optional(Type.String({ maxLength: 255, pattern: ID_PATTERN })),
     /** Also wait up to this long (ms) for the run to close, and answer its outcome (`execute` in one request). */
     waitMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 120_000 })),
@@ -75,6 +81,8 @@ export interface StartWorkflowResponse {
   started: boolean;
   /** With waitMs: the outcome, when the run closed within the wait. */
   result?: WorkflowResultResponse;
+  /** Eager start: the run's first workflow task, started for the identity the request named. */
+  eagerWorkflowTask?: WorkflowTask;
 }
 
 export const RunQuery = Type.Object({ runId: Type.Optional(Type.String({ maxLength: 255, pattern: ID_PATTERN })) });

@@ -10,6 +10,7 @@ import { toMs, type Duration } from '../common/duration.js';
 import type { Logger } from '../common/logger.js';
 import { isWeftLogger, weftLoggerOver, type Logger as TemporalLogger } from '../common/temporal-logger.js';
 import { Runtime } from './runtime.js';
+import { registerEagerTarget } from '../client/eager-workers.js';
 import type { ActivityTask, PollResponse, TaskCompletion, WorkflowTask } from '../protocol/tasks.js';
 import { Connection } from '../client/connection.js';
 import { ConnectionError, ServiceError } from '../client/errors.js';
@@ -255,6 +256,21 @@ export class Worker {
       process.on('SIGTERM', onSignal);
     }
     this.log.info({ taskQueue: this.taskQueue, identity: this.identity, namespace: this.namespace }, 'worker started');
+    // eager workflow start: clients on this connection may hand this worker a new run's first task directly
+    const unregisterEager = this.workflows
+      ? registerEagerTarget(this.connection, {
+          identity: this.identity,
+          namespace: this.namespace,
+          taskQueue: this.taskQueue,
+          reserveSlot: () => this.state === 'RUNNING' && this.wfSlots.take(1) === 1,
+          releaseSlot: () => this.wfSlots.release(1),
+          runEager: (task) => {
+            // stopped meanwhile: the task times out on the server and is retried by another worker
+            if (this.state === 'STOPPED' || this.state === 'FAILED') this.wfSlots.release(1);
+            else this.track(this.workflows!.run(task), this.wfSlots);
+          },
+        })
+      : undefined;
     try {
       const pollers = this.opts.maxConcurrentPolls ?? 2;
       const polls = [
@@ -262,6 +278,7 @@ export class Worker {
         ...(this.actSlots.capacity > 0 ? Array.from({ length: pollers }, () => this.pollLoop(this.actSlots)) : []),
       ];
       await this.shutdownSignal;
+      unregisterEager?.();
       this.state = 'DRAINING';
       await this.releaseServerPolls();
       this.stopPolling.abort();
@@ -273,6 +290,7 @@ export class Worker {
       this.state = 'FAILED';
       throw e;
     } finally {
+      unregisterEager?.();
       if (handleSignals) {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);

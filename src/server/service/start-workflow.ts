@@ -13,6 +13,9 @@ import { startRun } from '../../engine/start.js';
 import type { ParentInfo, ScheduleRef } from '../../engine/state.js';
 import { signalWorkflow as signalRun, terminateWorkflow } from '../../engine/requests.js';
 import { requestUpdate } from '../../engine/updates.js';
+import type { Transition } from '../../engine/transition.js';
+import { startWorkflowTask, type StartedWorkflowTask } from '../../engine/workflow-task.js';
+import { workflowTaskOf } from './dispatch.js';
 import type { StartWorkflowRequest, StartWorkflowResponse } from '../../protocol/api.js';
 import { StoreConflictError, type CurrentRun, type CurrentRunWrite } from '../../store/store.js';
 import type { ServerContext } from '../context.js';
@@ -151,8 +154,28 @@ async function tryStart(
 ): Promise<StartWorkflowResponse> {
   const plan = await planStart(ctx, namespace, req, r, extras, assumeNew);
   if (plan.kind === 'existing') return plan.response;
+  const eager = req.eagerWorkflowTask
+    ? startEagerly(plan.items.at(-1)!.transition, req.eagerWorkflowTask.identity)
+    : undefined;
   await ctx.updater.commit(plan.items, plan.currentRuns);
-  return { runId: plan.runId, started: true };
+  if (!eager) return { runId: plan.runId, started: true };
+  const t = plan.items.at(-1)!.transition;
+  const task = await workflowTaskOf(ctx, t.state, eager.started, eager.taskId, eager.attempt, false);
+  return { runId: plan.runId, started: true, eagerWorkflowTask: task };
+}
+
+/**
+ * Eager start: the new run's first workflow task is started for `identity` in the start's own transition, and
+ * handed back in the answer. Not when the first task waits (a start delay, a cron schedule).
+ */
+function startEagerly(
+  t: Transition,
+  identity: string,
+): { started: StartedWorkflowTask; taskId: number; attempt: number } | undefined {
+  const wt = t.state.workflowTask;
+  if (wt?.state !== 'scheduled' || !t.tasksAdded.some((row) => row.kind === 'workflow')) return undefined;
+  const started = startWorkflowTask(t, wt.id, identity);
+  return { started, taskId: wt.id, attempt: wt.attempt };
 }
 
 /** A start decided but not committed: the caller commits it, possibly with more (a schedule's progress). */
