@@ -4,7 +4,8 @@
  * interceptors, are recorded in history and so survive replay (a worker with no cache replays every task).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Client, type WorkflowClientInterceptor } from '../src/client/index.js';
+import { Client, WithStartWorkflowOperation, type WorkflowClientInterceptor } from '../src/client/index.js';
+import { whoAsked } from './fixtures/interceptor-workflows.js';
 import type { ActivityInterceptorsFactory } from '../src/worker/index.js';
 import * as activities from './fixtures/activity-headers.js';
 import { fixture, startTestServer, startWorker, uid, type TestServer } from './helpers.js';
@@ -70,6 +71,54 @@ describe('interceptors and headers', () => {
     const h = await ts.client.workflow.start('tracedParent', { taskQueue: TQ, workflowId: uid('attempts') });
     expect(await h.result()).toBe('object-ok-child');
     expect(executed.sort()).toEqual(['echoHeaders#1', 'echoHeaders#1', 'flaky#1', 'flaky#2']);
+  });
+
+  it('client interceptors see updates (with headers to the workflow), update-with-start, describe, cancel, terminate', async () => {
+    const calls: string[] = [];
+    const recorder: WorkflowClientInterceptor = {
+      startUpdate: (input, next) => {
+        calls.push(`startUpdate:${input.updateName}:${input.options.waitForStage}`);
+        return next({ ...input, headers: { ...input.headers, who: 'update' } });
+      },
+      startUpdateWithStart: (input, next) => {
+        calls.push(`startUpdateWithStart:${input.updateName}`);
+        return next({ ...input, updateHeaders: { ...input.updateHeaders, who: 'uws' } });
+      },
+      describe: (input, next) => {
+        calls.push('describe');
+        return next(input);
+      },
+      cancel: (input, next) => {
+        calls.push('cancel');
+        return next(input);
+      },
+      terminate: (input, next) => {
+        calls.push(`terminate:${input.reason}`);
+        return next(input);
+      },
+    };
+    const client = new Client({ connection: ts.connection, interceptors: { workflow: [recorder] } });
+    const workflowId = uid('upd');
+    const op = new WithStartWorkflowOperation('headersUpdates', {
+      workflowId,
+      taskQueue: TQ,
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    });
+    expect(await client.workflow.executeUpdateWithStart(whoAsked, { startWorkflowOperation: op })).toEqual([
+      { who: 'uws' },
+    ]);
+    const h = await op.workflowHandle();
+    expect(await h.executeUpdate(whoAsked)).toEqual([{ who: 'uws' }, { who: 'update' }]);
+    expect((await h.describe()).status.name).toBe('RUNNING');
+    await h.cancel();
+    await h.terminate('enough').catch(() => undefined); // the cancel may have closed it already
+    expect(calls).toEqual([
+      'startUpdateWithStart:whoAsked',
+      'startUpdate:whoAsked:COMPLETED',
+      'describe',
+      'cancel',
+      'terminate:enough',
+    ]);
   });
 
   it('a client without interceptors sends no headers', async () => {

@@ -4,6 +4,7 @@
  * [...] } })`, outermost first.
  */
 import type { Headers, Next } from '../common/interceptors.js';
+import type { DescribeWorkflowResponse, UpdateWorkflowResponse } from '../protocol/api.js';
 import type { WorkflowStartOptions } from './workflow-client.js';
 
 export type { Headers, Next };
@@ -41,6 +42,48 @@ export interface WorkflowQueryInput {
   readonly headers: Headers;
 }
 
+/** An update as the client sends it (Temporal's WorkflowStartUpdateInput). */
+export interface WorkflowStartUpdateInput {
+  readonly updateName: string;
+  readonly args: unknown[];
+  readonly workflowExecution: WorkflowExecution;
+  readonly firstExecutionRunId?: string;
+  readonly headers: Headers;
+  readonly options: { updateId?: string; waitForStage: 'ACCEPTED' | 'COMPLETED' };
+}
+export interface WorkflowStartUpdateOutput {
+  readonly updateId: string;
+  readonly workflowRunId: string;
+  /** Present once the update completed: its result or failure (Weft's JSON form). */
+  readonly outcome?: UpdateWorkflowResponse['outcome'];
+}
+export interface WorkflowStartUpdateWithStartInput {
+  readonly workflowType: string;
+  readonly workflowStartOptions: CompiledWorkflowOptions;
+  readonly workflowStartHeaders: Headers;
+  readonly updateName: string;
+  readonly updateArgs: unknown[];
+  readonly updateOptions: { updateId?: string; waitForStage: 'ACCEPTED' | 'COMPLETED' };
+  readonly updateHeaders: Headers;
+}
+export interface WorkflowStartUpdateWithStartOutput {
+  readonly workflowExecution: { workflowId: string; runId: string };
+  readonly updateId: string;
+  readonly updateOutcome?: UpdateWorkflowResponse['outcome'];
+}
+export interface WorkflowTerminateInput {
+  readonly workflowExecution: WorkflowExecution;
+  readonly reason?: string;
+  readonly firstExecutionRunId?: string;
+}
+export interface WorkflowCancelInput {
+  readonly workflowExecution: WorkflowExecution;
+  readonly firstExecutionRunId?: string;
+}
+export interface WorkflowDescribeInput {
+  readonly workflowExecution: WorkflowExecution;
+}
+
 export interface WorkflowClientInterceptor {
   /** Resolves with the run id. */
   start?: (input: WorkflowStartInput, next: Next<WorkflowClientInterceptor, 'start'>) => Promise<string>;
@@ -51,6 +94,22 @@ export interface WorkflowClientInterceptor {
     next: Next<WorkflowClientInterceptor, 'signalWithStart'>,
   ) => Promise<string>;
   query?: (input: WorkflowQueryInput, next: Next<WorkflowClientInterceptor, 'query'>) => Promise<unknown>;
+  /** An update sent to a run (executeUpdate, startUpdate); `headers` reach the workflow's update interceptors. */
+  startUpdate?: (
+    input: WorkflowStartUpdateInput,
+    next: Next<WorkflowClientInterceptor, 'startUpdate'>,
+  ) => Promise<WorkflowStartUpdateOutput>;
+  startUpdateWithStart?: (
+    input: WorkflowStartUpdateWithStartInput,
+    next: Next<WorkflowClientInterceptor, 'startUpdateWithStart'>,
+  ) => Promise<WorkflowStartUpdateWithStartOutput>;
+  terminate?: (input: WorkflowTerminateInput, next: Next<WorkflowClientInterceptor, 'terminate'>) => Promise<void>;
+  cancel?: (input: WorkflowCancelInput, next: Next<WorkflowClientInterceptor, 'cancel'>) => Promise<void>;
+  /** Resolves with the server's describe answer (the handle turns it into Temporal's description). */
+  describe?: (
+    input: WorkflowDescribeInput,
+    next: Next<WorkflowClientInterceptor, 'describe'>,
+  ) => Promise<DescribeWorkflowResponse>;
 }
 
 /** Temporal's older name. */

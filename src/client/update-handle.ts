@@ -67,6 +67,7 @@ export async function sendUpdate(
   name: string,
   opts: UpdateOptions<unknown[]>,
   stage: 'ACCEPTED' | 'COMPLETED',
+  header?: Record<string, unknown>,
 ): Promise<UpdateWorkflowResponse> {
   const updateId = opts.updateId ?? randomUUID();
   let r = await transport.call<UpdateWorkflowResponse>('updateWorkflow', {
@@ -77,6 +78,7 @@ export async function sendUpdate(
       updateId,
       waitForStage: stage,
       ...(runId ? { runId } : {}),
+      ...(header && Object.keys(header).length > 0 ? { header } : {}),
     },
   });
   while (RANK[r.stage] < RANK[stage]) {

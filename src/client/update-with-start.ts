@@ -68,16 +68,30 @@ export async function sendUpdateWithStart(
   op: WithStartWorkflowOperation<Workflow | string>,
   update: { name: string; args: unknown[]; updateId?: string },
   stage: 'ACCEPTED' | 'COMPLETED',
+  headers: { start: Record<string, unknown>; update: Record<string, unknown> } = { start: {}, update: {} },
 ): Promise<UpdateWithStartResponse> {
   const { args, ...start } = op.options;
+  const header = (h: Record<string, unknown>) => (Object.keys(h).length > 0 ? { header: h } : {});
   const updateId = update.updateId ?? randomUUID();
   let res: UpdateWithStartResponse;
   try {
     res = await transport.call<UpdateWithStartResponse>('updateWithStart', {
       params: { namespace },
       body: {
-        start: { ...start, workflowType: op.workflowType, args: encodeArgs(args ?? []), requestId: newRequestId() },
-        update: { updateName: update.name, args: encodeArgs(update.args), updateId, waitForStage: stage },
+        start: {
+          ...start,
+          workflowType: op.workflowType,
+          args: encodeArgs(args ?? []),
+          requestId: newRequestId(),
+          ...header(headers.start),
+        },
+        update: {
+          updateName: update.name,
+          args: encodeArgs(update.args),
+          updateId,
+          waitForStage: stage,
+          ...header(headers.update),
+        },
       },
     });
   } catch (e) {

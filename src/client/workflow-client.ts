@@ -220,13 +220,47 @@ export class WorkflowClient {
     const op = opts.startWorkflowOperation;
     op.markUsed();
     try {
-      const res = await sendUpdateWithStart(
-        this.transport,
-        this.namespace,
-        op,
-        { name: nameOf(def), args: opts.args ?? [], ...(opts.updateId ? { updateId: opts.updateId } : {}) },
-        stage,
-      );
+      let answer: UpdateWithStartResponse | undefined;
+      const interceptors = workflowInterceptorsFor(this.interceptors, op.options.workflowId);
+      const call = composeInterceptors(interceptors, 'startUpdateWithStart', async (input) => {
+        const r = await sendUpdateWithStart(
+          this.transport,
+          this.namespace,
+          op,
+          {
+            name: input.updateName,
+            args: input.updateArgs,
+            ...(input.updateOptions.updateId ? { updateId: input.updateOptions.updateId } : {}),
+          },
+          input.updateOptions.waitForStage,
+          { start: input.workflowStartHeaders, update: input.updateHeaders },
+        );
+        answer = r;
+        return {
+          workflowExecution: { workflowId: op.options.workflowId, runId: r.runId },
+          updateId: r.update.updateId,
+          ...(r.update.outcome ? { updateOutcome: r.update.outcome } : {}),
+        };
+      });
+      const out = await call({
+        workflowType: op.workflowType,
+        workflowStartOptions: { ...op.options, args: op.options.args ?? [] },
+        workflowStartHeaders: {},
+        updateName: nameOf(def),
+        updateArgs: opts.args ?? [],
+        updateOptions: { ...(opts.updateId ? { updateId: opts.updateId } : {}), waitForStage: stage },
+        updateHeaders: {},
+      });
+      const res: UpdateWithStartResponse = answer ?? {
+        runId: out.workflowExecution.runId,
+        started: false,
+        update: {
+          updateId: out.updateId,
+          runId: out.workflowExecution.runId,
+          stage: out.updateOutcome ? 'COMPLETED' : 'ACCEPTED',
+          ...(out.updateOutcome ? { outcome: out.updateOutcome } : {}),
+        },
+      };
       op.resolve(this.handle(op.options.workflowId, res.runId, res.runId));
       return res;
     } catch (e) {

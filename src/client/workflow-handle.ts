@@ -13,6 +13,7 @@ import type {
   DescribeWorkflowResponse,
   HistoryResponse,
   QueryWorkflowResponse,
+  UpdateWorkflowResponse,
   WorkflowResultResponse,
 } from '../protocol/api.js';
 import type { History, HistoryEvent } from '../protocol/events.js';
@@ -108,15 +109,17 @@ export class WorkflowHandle<R = unknown> {
   }
 
   async describe(): Promise<WorkflowExecutionDescription> {
-    const d = await mapNotFound(
-      this.workflowId,
-      this.runId,
-      this.transport.call<DescribeWorkflowResponse>('describeWorkflow', {
-        params: this.params(),
-        query: { runId: this.runId },
-      }),
+    const describe = composeInterceptors(this.interceptors, 'describe', () =>
+      mapNotFound(
+        this.workflowId,
+        this.runId,
+        this.transport.call<DescribeWorkflowResponse>('describeWorkflow', {
+          params: this.params(),
+          query: { runId: this.runId },
+        }),
+      ),
     );
-    return descriptionFromWire(d);
+    return descriptionFromWire(await describe({ workflowExecution: this.execution() }));
   }
 
   /** Sends a signal; the workflow handles it in order with its other signals. */
@@ -184,12 +187,52 @@ export class WorkflowHandle<R = unknown> {
     def: UpdateRef<R, Args>,
     opts: UpdateOptions<Args> = {},
   ): Promise<R> {
-    const r = await mapNotFound(
-      this.workflowId,
-      this.runId,
-      sendUpdate(this.transport, this.namespace, this.workflowId, this.runId, nameOf(def), opts, 'COMPLETED'),
-    );
+    const r = await this.sendUpdate(nameOf(def), opts, 'COMPLETED');
     return updateOutcome<R>(r);
+  }
+
+  /** Sends an update through the client interceptors (`startUpdate`), waiting until `stage`. */
+  private async sendUpdate(
+    updateName: string,
+    opts: UpdateOptions<unknown[]>,
+    stage: 'ACCEPTED' | 'COMPLETED',
+  ): Promise<UpdateWorkflowResponse> {
+    let answer: UpdateWorkflowResponse | undefined;
+    const startUpdate = composeInterceptors(this.interceptors, 'startUpdate', async (input) => {
+      const r = await mapNotFound(
+        this.workflowId,
+        this.runId,
+        sendUpdate(
+          this.transport,
+          this.namespace,
+          this.workflowId,
+          this.runId,
+          input.updateName,
+          { args: input.args, ...(input.options.updateId ? { updateId: input.options.updateId } : {}) },
+          input.options.waitForStage,
+          input.headers,
+        ),
+      );
+      answer = r;
+      return { updateId: r.updateId, workflowRunId: r.runId, ...(r.outcome ? { outcome: r.outcome } : {}) };
+    });
+    const out = await startUpdate({
+      updateName,
+      args: opts.args ?? [],
+      workflowExecution: this.execution(),
+      ...(this.firstExecutionRunId ? { firstExecutionRunId: this.firstExecutionRunId } : {}),
+      headers: {},
+      options: { ...(opts.updateId ? { updateId: opts.updateId } : {}), waitForStage: stage },
+    });
+    // an interceptor that answered without calling next: its output is the answer
+    return (
+      answer ?? {
+        updateId: out.updateId,
+        runId: out.workflowRunId,
+        stage: out.outcome ? 'COMPLETED' : 'ACCEPTED',
+        ...(out.outcome ? { outcome: out.outcome } : {}),
+      }
+    );
   }
 
   /** Sends an update and returns its handle once the workflow accepted it (or rejected it: result() throws). */
@@ -197,11 +240,7 @@ export class WorkflowHandle<R = unknown> {
     def: UpdateRef<R, Args>,
     opts: UpdateOptions<Args> & { waitForStage?: 'ACCEPTED' } = {},
   ): Promise<WorkflowUpdateHandle<R>> {
-    const r = await mapNotFound(
-      this.workflowId,
-      this.runId,
-      sendUpdate(this.transport, this.namespace, this.workflowId, this.runId, nameOf(def), opts, 'ACCEPTED'),
-    );
+    const r = await this.sendUpdate(nameOf(def), opts, 'ACCEPTED');
     return new WorkflowUpdateHandle<R>(this.transport, this.namespace, this.workflowId, r.runId, r.updateId, r);
   }
 
@@ -218,26 +257,42 @@ export class WorkflowHandle<R = unknown> {
 
   /** Asks the workflow to cancel (it sees a CancelledFailure and may clean up). */
   async cancel(reason?: string): Promise<void> {
-    await mapNotFound(
-      this.workflowId,
-      this.runId,
-      this.transport.call('cancelWorkflow', {
-        params: this.params(),
-        body: { ...(this.runId ? { runId: this.runId } : {}), ...(reason !== undefined ? { reason } : {}) },
-      }),
-    );
+    const cancel = composeInterceptors(this.interceptors, 'cancel', async () => {
+      await mapNotFound(
+        this.workflowId,
+        this.runId,
+        this.transport.call('cancelWorkflow', {
+          params: this.params(),
+          body: { ...(this.runId ? { runId: this.runId } : {}), ...(reason !== undefined ? { reason } : {}) },
+        }),
+      );
+    });
+    await cancel({
+      workflowExecution: this.execution(),
+      ...(this.firstExecutionRunId ? { firstExecutionRunId: this.firstExecutionRunId } : {}),
+    });
   }
 
   /** Ends the workflow at once; its code gets no chance to react. */
   async terminate(reason?: string): Promise<void> {
-    await mapNotFound(
-      this.workflowId,
-      this.runId,
-      this.transport.call('terminateWorkflow', {
-        params: this.params(),
-        body: { ...(this.runId ? { runId: this.runId } : {}), ...(reason !== undefined ? { reason } : {}) },
-      }),
-    );
+    const terminate = composeInterceptors(this.interceptors, 'terminate', async (input) => {
+      await mapNotFound(
+        this.workflowId,
+        this.runId,
+        this.transport.call('terminateWorkflow', {
+          params: this.params(),
+          body: {
+            ...(this.runId ? { runId: this.runId } : {}),
+            ...(input.reason !== undefined ? { reason: input.reason } : {}),
+          },
+        }),
+      );
+    });
+    await terminate({
+      workflowExecution: this.execution(),
+      ...(reason !== undefined ? { reason } : {}),
+      ...(this.firstExecutionRunId ? { firstExecutionRunId: this.firstExecutionRunId } : {}),
+    });
   }
 
   /** The run's whole history, in the JSON that Worker.runReplayHistory takes. */
