@@ -102,9 +102,7 @@ export class WorkflowClient {
     headers,
     options,
   }: WorkflowStartInput): Promise<{ runId: string; eagerlyStarted: boolean }> {
-    const { args, requestEagerStart, ...rest } = options as WorkflowStartInput['options'] & {
-      requestEagerStart?: boolean;
-    };
+    const { args, requestEagerStart, ...rest } = options;
     // eager start: a worker of this queue on this connection, with a slot held for the task
     const eager =
       requestEagerStart && rest.taskQueue
