@@ -176,7 +176,10 @@ export function addWorkerCommands(program: Command): void {
           'workflows kept in memory between tasks (default 1000; 0: none)',
           parseNonNegativeInt,
         )
-        .option('--shutdown-grace-time <duration>', 'how long stopping waits for running activities before cancelling them (default 0, as Temporal)'),
+        .option(
+          '--shutdown-grace-time <duration>',
+          'how long stopping waits for running activities before cancelling them (default 0, as Temporal)',
+        ),
       'worker',
     ),
   ).action((o: StartOptions) => startWorker(o));
