@@ -4,6 +4,7 @@
  */
 import * as otel from '@opentelemetry/api';
 import type {
+  Headers,
   Next,
   WorkflowClientInterceptor,
   WorkflowQueryInput,
@@ -27,60 +28,63 @@ export class OpenTelemetryWorkflowClientInterceptor implements WorkflowClientInt
     this.tracer = options?.tracer ?? otel.trace.getTracer('weft/interceptors-opentelemetry/client');
   }
 
-  async start(input: WorkflowStartInput, next: Next<WorkflowClientInterceptor, 'start'>): Promise<string> {
+  /**
+   * One client span named `<kind>:<name>` around `call`, whose context goes to the workflow in the headers;
+   * tagged with the workflow id and, when known or returned, the run id.
+   */
+  private traced<T>(
+    kind: SpanName,
+    name: string,
+    execution: { workflowId: string; runId?: string },
+    call: (headersOf: (h: Headers) => Headers) => Promise<T>,
+    runIdOf?: (result: T) => string,
+  ): Promise<T> {
     return instrument({
       tracer: this.tracer,
-      spanName: `${SpanName.WORKFLOW_START}${SPAN_DELIMITER}${input.workflowType}`,
+      spanName: `${kind}${SPAN_DELIMITER}${name}`,
       kind: otel.SpanKind.CLIENT,
       fn: async (span, ctx) => {
-        span.setAttribute(WORKFLOW_ID_ATTR_KEY, input.options.workflowId);
-        const runId = await next({ ...input, headers: headersWithContext(input.headers, ctx) });
-        span.setAttribute(RUN_ID_ATTR_KEY, runId);
-        return runId;
+        span.setAttribute(WORKFLOW_ID_ATTR_KEY, execution.workflowId);
+        if (execution.runId) span.setAttribute(RUN_ID_ATTR_KEY, execution.runId);
+        const result = await call((h) => headersWithContext(h, ctx));
+        if (runIdOf) span.setAttribute(RUN_ID_ATTR_KEY, runIdOf(result));
+        return result;
       },
     });
   }
 
+  async start(input: WorkflowStartInput, next: Next<WorkflowClientInterceptor, 'start'>): Promise<string> {
+    return this.traced(
+      SpanName.WORKFLOW_START,
+      input.workflowType,
+      { workflowId: input.options.workflowId },
+      (headersOf) => next({ ...input, headers: headersOf(input.headers) }),
+      (runId) => runId,
+    );
+  }
+
   async signal(input: WorkflowSignalInput, next: Next<WorkflowClientInterceptor, 'signal'>): Promise<void> {
-    return instrument({
-      tracer: this.tracer,
-      spanName: `${SpanName.WORKFLOW_SIGNAL}${SPAN_DELIMITER}${input.signalName}`,
-      kind: otel.SpanKind.CLIENT,
-      fn: async (span, ctx) => {
-        span.setAttribute(WORKFLOW_ID_ATTR_KEY, input.workflowExecution.workflowId);
-        if (input.workflowExecution.runId) span.setAttribute(RUN_ID_ATTR_KEY, input.workflowExecution.runId);
-        await next({ ...input, headers: headersWithContext(input.headers, ctx) });
-      },
-    });
+    return this.traced(SpanName.WORKFLOW_SIGNAL, input.signalName, input.workflowExecution, (headersOf) =>
+      next({ ...input, headers: headersOf(input.headers) }),
+    );
   }
 
   async signalWithStart(
     input: WorkflowSignalWithStartInput,
     next: Next<WorkflowClientInterceptor, 'signalWithStart'>,
   ): Promise<string> {
-    return instrument({
-      tracer: this.tracer,
-      spanName: `${SpanName.WORKFLOW_SIGNAL_WITH_START}${SPAN_DELIMITER}${input.workflowType}`,
-      kind: otel.SpanKind.CLIENT,
-      fn: async (span, ctx) => {
-        span.setAttribute(WORKFLOW_ID_ATTR_KEY, input.options.workflowId);
-        const runId = await next({ ...input, headers: headersWithContext(input.headers, ctx) });
-        span.setAttribute(RUN_ID_ATTR_KEY, runId);
-        return runId;
-      },
-    });
+    return this.traced(
+      SpanName.WORKFLOW_SIGNAL_WITH_START,
+      input.workflowType,
+      { workflowId: input.options.workflowId },
+      (headersOf) => next({ ...input, headers: headersOf(input.headers) }),
+      (runId) => runId,
+    );
   }
 
   async query(input: WorkflowQueryInput, next: Next<WorkflowClientInterceptor, 'query'>): Promise<unknown> {
-    return instrument({
-      tracer: this.tracer,
-      spanName: `${SpanName.WORKFLOW_QUERY}${SPAN_DELIMITER}${input.queryType}`,
-      kind: otel.SpanKind.CLIENT,
-      fn: async (span, ctx) => {
-        span.setAttribute(WORKFLOW_ID_ATTR_KEY, input.workflowExecution.workflowId);
-        if (input.workflowExecution.runId) span.setAttribute(RUN_ID_ATTR_KEY, input.workflowExecution.runId);
-        return next({ ...input, headers: headersWithContext(input.headers, ctx) });
-      },
-    });
+    return this.traced(SpanName.WORKFLOW_QUERY, input.queryType, input.workflowExecution, (headersOf) =>
+      next({ ...input, headers: headersOf(input.headers) }),
+    );
   }
 }
