@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, WithStartWorkflowOperation, type WorkflowClientInterceptor } from '../src/client/index.js';
-import { whoAsked } from './fixtures/interceptor-workflows.js';
+import { echoQueryHeaders, whoAsked } from './fixtures/interceptor-workflows.js';
 import type { ActivityInterceptorsFactory } from '../src/worker/index.js';
 import * as activities from './fixtures/activity-headers.js';
 import { fixture, startTestServer, startWorker, uid, type TestServer } from './helpers.js';
@@ -84,6 +84,7 @@ describe('interceptors and headers', () => {
         calls.push(`startUpdateWithStart:${input.updateName}`);
         return next({ ...input, updateHeaders: { ...input.updateHeaders, who: 'uws' } });
       },
+      query: (input, next) => next({ ...input, headers: { ...input.headers, who: 'query' } }),
       describe: (input, next) => {
         calls.push('describe');
         return next(input);
@@ -109,6 +110,8 @@ describe('interceptors and headers', () => {
     ]);
     const h = await op.workflowHandle();
     expect(await h.executeUpdate(whoAsked)).toEqual([{ who: 'uws' }, { who: 'update' }]);
+    // the query's headers reach the workflow's handleQuery (on a worker that replays every task)
+    expect(await h.query(echoQueryHeaders)).toEqual({ who: 'query' });
     expect((await h.describe()).status.name).toBe('RUNNING');
     await h.cancel();
     await h.terminate('enough').catch(() => undefined); // the cancel may have closed it already

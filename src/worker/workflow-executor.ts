@@ -69,7 +69,7 @@ export class WorkflowExecutor {
           const r = machine.apply(events);
           if (r?.failure) throw new Error(`workflow code failed while replaying for a query: ${r.failure.message}`);
         }
-        const answer = machine.query(task.queryType, task.args) ?? {
+        const answer = machine.query(task.queryType, task.args, task.header) ?? {
           failure: { kind: 'application' as const, message: 'the workflow has not started yet' },
         };
         return { kind: 'queryCompleted', taskToken: task.queryId, ...answer };

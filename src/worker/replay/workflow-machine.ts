@@ -165,8 +165,8 @@ export class WorkflowMachine {
   }
 
   /** Answers a query from the state the last activation left (undefined: the run never started here). */
-  query(name: string, args: unknown[]): QueryResult | undefined {
-    return this.created ? this.sandbox.query(this.run.runId, name, args) : undefined;
+  query(name: string, args: unknown[], headers?: Record<string, unknown>): QueryResult | undefined {
+    return this.created ? this.sandbox.query(this.run.runId, name, args, headers) : undefined;
   }
 
   dispose(): void {

@@ -40,7 +40,7 @@ const UNBLOCK_OR_CONCLUDE = new vm.Script(
   },
 );
 // a query starts in one script; its (possibly async) inbound interceptors settle when it ends; the next reads it
-const QUERY = new vm.Script(`(() => { ${SELECT} i.query(__weftArgs.name, __weftArgs.input); })()`, {
+const QUERY = new vm.Script(`(() => { ${SELECT} i.query(__weftArgs.name, __weftArgs.input, __weftArgs.headers); })()`, {
   filename: 'weft-query.js',
 });
 const QUERY_RESULT = new vm.Script(`(() => { ${SELECT} return i.queryResult(); })()`, {
@@ -78,7 +78,7 @@ const FREEZE_RUNTIME = new vm.Script(
 
 export class WorkflowSandbox {
   private readonly context: vm.Context;
-  private readonly args: { runId: string; input: string; now: number; name: string };
+  private readonly args: { runId: string; input: string; now: number; name: string; headers?: string | undefined };
   readonly workflowTypes: string[];
 
   constructor(
@@ -125,9 +125,10 @@ export class WorkflowSandbox {
   }
 
   /** Runs a query handler of a run on its current state. */
-  query(runId: string, name: string, args: unknown[]): QueryResult {
+  query(runId: string, name: string, args: unknown[], headers?: Record<string, unknown>): QueryResult {
     this.set(runId, JSON.stringify(args), this.args.now);
     this.args.name = name;
+    this.args.headers = headers && Object.keys(headers).length > 0 ? JSON.stringify(headers) : undefined;
     QUERY.runInContext(this.context);
     const result = JSON.parse(QUERY_RESULT.runInContext(this.context) as string) as QueryResult;
     if (result.sinkCalls) this.onSinkCalls(result.sinkCalls);

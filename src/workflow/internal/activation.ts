@@ -92,7 +92,7 @@ export interface WorkflowInstance {
   /** Commands of this activation, as JSON (ActivationResult). */
   conclude(): string;
   /** Starts a query (its handler and inbound interceptors) on the current state. Never produces commands. */
-  query(name: string, argsJson: string): void;
+  query(name: string, argsJson: string, headersJson?: string): void;
   /** The started query's outcome once the microtasks ran: JSON of QueryResult. */
   queryResult(): string;
   /** The run leaves the worker (internals interceptors' dispose). */

@@ -235,7 +235,7 @@ export class Activator implements WorkflowInstance {
    * Starts a query: inbound interceptors may be async, so the outcome is read by queryResult() once the
    * sandbox has run the microtasks (the host calls it in a second script).
    */
-  query(name: string, argsJson: string): void {
+  query(name: string, argsJson: string, headersJson?: string): void {
     this.querySettled = undefined;
     const fn = this.queryHandlers.get(name);
     if (!fn) {
@@ -261,7 +261,8 @@ export class Activator implements WorkflowInstance {
     let outcome: Promise<unknown>;
     try {
       const args = decodeArgs(JSON.parse(argsJson) as unknown[]);
-      outcome = handle({ queryId, queryName: name, args, headers: {} });
+      const headers = headersJson ? (JSON.parse(headersJson) as Headers) : {};
+      outcome = handle({ queryId, queryName: name, args, headers });
     } catch (e) {
       outcome = Promise.reject(e);
     }
