@@ -280,6 +280,30 @@ describe.skipIf(!hasChromium)(`UI in chromium (${CHROMIUM})`, () => {
     await page.screenshot({ path: path.join(artifacts, 'ui-overview.png'), fullPage: true });
   });
 
+  it('shows running workflows whose type no worker serves, on the front page and in the stuck table', async () => {
+    const queue = uid('ui-unserved');
+    const h = await ts.client.workflow.start('typeNoWorkerServes', { taskQueue: queue, workflowId: uid('ui-wait') });
+    try {
+      await page.goto(url('/'));
+      const card = page.locator('#unserved');
+      await card.waitFor();
+      await expect.poll(() => card.textContent()).toContain('typeNoWorkerServes');
+      expect(await card.textContent()).toContain(queue);
+      // stuck after the threshold: its row says no worker serves its type
+      await expect
+        .poll(
+          async () => {
+            await page.goto(url('/'));
+            return page.locator('#stuck').textContent();
+          },
+          { timeout: 15_000 },
+        )
+        .toContain('no worker for its type');
+    } finally {
+      await h.terminate();
+    }
+  });
+
   it('shows task queues with their workers and the header counts', async () => {
     await page.goto(url('/namespaces/default/task-queues'));
     await page.click(`a:has-text("${TQ}")`);
