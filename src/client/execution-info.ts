@@ -5,6 +5,7 @@
  */
 import type { DescribeWorkflowResponse, WorkflowExecutionInfo as WireExecutionInfo } from '../protocol/api.js';
 import type { ExecutionStatus } from '../protocol/status.js';
+import { TypedSearchAttributes } from '../common/typed-search-attributes.js';
 
 /** Temporal's `temporal.api.enums.v1.WorkflowExecutionStatus`: the protobuf member names and numbers. */
 export const WorkflowExecutionStatus = {
@@ -84,6 +85,8 @@ export interface WorkflowExecutionInfo<Raw = WireExecutionInfo> {
 /** Temporal's `WorkflowExecutionDescription`, plus what Weft knows about the run's pending work. */
 export interface WorkflowExecutionDescription extends WorkflowExecutionInfo<DescribeWorkflowResponse> {
   searchAttributes: Record<string, unknown>;
+  /** Temporal's typed view of the search attributes. */
+  typedSearchAttributes: TypedSearchAttributes;
   staticSummary: () => Promise<string | undefined>;
   staticDetails: () => Promise<string | undefined>;
   attempt: number;
@@ -125,6 +128,7 @@ export function descriptionFromWire(d: DescribeWorkflowResponse): WorkflowExecut
     ...(e.historySizeBytes !== undefined ? { historySize: e.historySizeBytes } : {}),
     ...(e.memo ? { memo: e.memo } : {}),
     searchAttributes: e.searchAttributes ?? {},
+    typedSearchAttributes: new TypedSearchAttributes(e.searchAttributes ?? {}),
     ...(e.parent ? { parentExecution: { workflowId: e.parent.workflowId, runId: e.parent.runId } } : {}),
     staticSummary: noStaticText,
     staticDetails: noStaticText,

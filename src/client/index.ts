@@ -21,7 +21,14 @@ export {
   type AsyncCompletionClientOptions,
 } from './async-completion-client.js';
 export { SearchAttributeClient, type SearchAttribute } from './search-attribute-client.js';
-export type { SearchAttributeType } from '../visibility/search-attributes.js';
+export {
+  SearchAttributeType,
+  defineSearchAttributeKey,
+  TypedSearchAttributes,
+  type SearchAttributeKey,
+  type SearchAttributePair,
+  type SearchAttributeUpdatePair,
+} from '../common/typed-search-attributes.js';
 export {
   ScheduleClient,
   ScheduleHandle,

@@ -8,6 +8,7 @@
 import type { ListSearchAttributesResponse, SearchAttributeInfo } from '../protocol/search-attribute-api.js';
 import type { SearchAttributeType } from '../visibility/search-attributes.js';
 import { Connection } from './connection.js';
+import { WEFT_SEARCH_ATTRIBUTE_TYPE, type TemporalSearchAttributeType } from '../common/typed-search-attributes.js';
 
 export interface SearchAttribute {
   name: string;
@@ -31,10 +32,15 @@ export class SearchAttributeClient {
   }
 
   /** Registers an attribute. Again with the same type: no change; with another type: SEARCH_ATTRIBUTE_ALREADY_EXISTS. */
-  async create(attr: { name: string; type: SearchAttributeType }): Promise<SearchAttribute> {
+  async create(attr: {
+    name: string;
+    type: SearchAttributeType | TemporalSearchAttributeType;
+  }): Promise<SearchAttribute> {
+    // Temporal's names (KEYWORD, INT, ...) are Weft's Keyword, Int, ...
+    const type = (WEFT_SEARCH_ATTRIBUTE_TYPE as Record<string, SearchAttributeType>)[attr.type] ?? attr.type;
     const r = await this.connection.transport.call<SearchAttributeInfo>('createSearchAttribute', {
       params: { namespace: this.namespace },
-      body: { name: attr.name, type: attr.type },
+      body: { name: attr.name, type },
     });
     return toAttribute(r);
   }

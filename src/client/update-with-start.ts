@@ -10,6 +10,7 @@ import type { Transport } from './transport.js';
 import { ServiceError, WorkflowExecutionAlreadyStartedError } from './errors.js';
 import { newRequestId, type WorkflowHandle } from './workflow-handle.js';
 import type { Workflow, WorkflowStartOptions } from './workflow-client.js';
+import { wireStartOptions } from './start-options.js';
 
 type ArgsOf<W> = W extends (...args: infer A) => unknown ? A : unknown[];
 type ResultOf<W> = W extends (...args: never[]) => Promise<infer R> ? R : unknown;
@@ -70,7 +71,7 @@ export async function sendUpdateWithStart(
   stage: 'ACCEPTED' | 'COMPLETED',
   headers: { start: Record<string, unknown>; update: Record<string, unknown> } = { start: {}, update: {} },
 ): Promise<UpdateWithStartResponse> {
-  const { args, ...start } = op.options;
+  const { args, ...start } = wireStartOptions(op.options);
   const header = (h: Record<string, unknown>) => (Object.keys(h).length > 0 ? { header: h } : {});
   const updateId = update.updateId ?? randomUUID();
   let res: UpdateWithStartResponse;

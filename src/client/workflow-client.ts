@@ -16,6 +16,8 @@ import { Connection } from './connection.js';
 import { workflowInterceptorsFor, type ClientInterceptors, type WorkflowStartInput } from './interceptors.js';
 import { ServiceError, WorkflowExecutionAlreadyStartedError } from './errors.js';
 import { executionInfoFromWire, type WorkflowExecutionInfo } from './execution-info.js';
+import type { SearchAttributePair, TypedSearchAttributes } from '../common/typed-search-attributes.js';
+import { wireStartOptions } from './start-options.js';
 import { reserveEagerTarget } from './eager-workers.js';
 import { nameOf, newRequestId, WorkflowHandle, type SignalRef } from './workflow-handle.js';
 import { updateOutcome, WorkflowUpdateHandle, type UpdateOptions, type UpdateRef } from './update-handle.js';
@@ -51,6 +53,8 @@ export interface WorkflowStartOptions<A extends unknown[] = unknown[]> {
    * `handle.eagerlyStarted` says whether it did. Needs `taskQueue`.
    */
   requestEagerStart?: boolean;
+  /** Temporal's typed form of `searchAttributes` (merged with it): `[{ key: defineSearchAttributeKey(...), value }]`. */
+  typedSearchAttributes?: SearchAttributePair[] | TypedSearchAttributes;
 }
 
 export interface WorkflowClientOptions {
@@ -102,7 +106,7 @@ export class WorkflowClient {
     headers,
     options,
   }: WorkflowStartInput): Promise<{ runId: string; eagerlyStarted: boolean }> {
-    const { args, requestEagerStart, ...rest } = options;
+    const { args, requestEagerStart, ...rest } = wireStartOptions(options);
     // eager start: a worker of this queue on this connection, with a slot held for the task
     const eager =
       requestEagerStart && rest.taskQueue
@@ -151,7 +155,7 @@ export class WorkflowClient {
     const { signal, signalArgs, ...startOptions } = options;
     const interceptors = workflowInterceptorsFor(this.interceptors, options.workflowId);
     const signalWithStart = composeInterceptors(interceptors, 'signalWithStart', async (input) => {
-      const { args, ...rest } = input.options;
+      const { args, ...rest } = wireStartOptions(input.options);
       const body = {
         ...rest,
         workflowType: input.workflowType,

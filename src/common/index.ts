@@ -28,7 +28,14 @@ export { composeInterceptors, type Headers, type Next } from './interceptors.js'
 export type { Duration } from './duration.js';
 export type { RetryPolicy } from './retry-policy.js';
 export type { Logger, LogLevel, LogMetadata, LogEntry } from './temporal-logger.js';
-export type { SearchAttributeType } from '../visibility/query-fields.js';
+export {
+  SearchAttributeType,
+  defineSearchAttributeKey,
+  TypedSearchAttributes,
+  type SearchAttributeKey,
+  type SearchAttributePair,
+  type SearchAttributeUpdatePair,
+} from './typed-search-attributes.js';
 export type {
   SearchAttributes,
   SearchAttributeValue,

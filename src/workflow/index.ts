@@ -19,6 +19,14 @@ export {
 export { continueAsNew, makeContinueAsNewFunc, ContinueAsNew, type ContinueAsNewOptions } from './continue-as-new.js';
 export { workflowInfo, uuid4, log } from './info.js';
 export { upsertSearchAttributes } from './search-attributes.js';
+export {
+  SearchAttributeType,
+  defineSearchAttributeKey,
+  TypedSearchAttributes,
+  type SearchAttributeKey,
+  type SearchAttributePair,
+  type SearchAttributeUpdatePair,
+} from '../common/typed-search-attributes.js';
 export { Saga, type SagaOptions, type CompensationFailure, type CompensationReport } from './saga.js';
 export {
   defineSignal,

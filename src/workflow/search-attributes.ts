@@ -5,6 +5,7 @@
  * `workflowInfo().searchAttributes` shows the change at once.
  */
 import { currentActivator } from './internal/current.js';
+import { searchAttributesFromPairs, type SearchAttributeUpdatePair } from '../common/typed-search-attributes.js';
 
 /** A Date becomes its ISO string (what a Datetime attribute stores); everything else is taken as is. */
 function normalise(value: unknown): unknown {
@@ -14,9 +15,17 @@ function normalise(value: unknown): unknown {
   return value;
 }
 
-export function upsertSearchAttributes(attributes: Record<string, unknown>): void {
-  if (attributes === null || typeof attributes !== 'object' || Array.isArray(attributes))
-    throw new TypeError('upsertSearchAttributes takes an object of attribute names to values');
+export function upsertSearchAttributes(
+  given: Record<string, unknown> | ReadonlyArray<SearchAttributeUpdatePair>,
+): void {
+  // Temporal's typed form: [{ key: defineSearchAttributeKey(name, type), value }] (null removes)
+  const attributes = Array.isArray(given)
+    ? searchAttributesFromPairs(given as ReadonlyArray<SearchAttributeUpdatePair>)
+    : (given as Record<string, unknown>);
+  if (attributes === null || typeof attributes !== 'object')
+    throw new TypeError(
+      'upsertSearchAttributes takes an object of attribute names to values, or a list of { key, value } pairs',
+    );
   const values: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(attributes)) {
     if (value === undefined) continue;

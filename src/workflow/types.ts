@@ -1,4 +1,5 @@
 /** Public types of `weft/workflow`. */
+import type { TypedSearchAttributes } from '../common/typed-search-attributes.js';
 import type { Duration } from '../common/duration.js';
 import type { RetryPolicy } from '../common/retry-policy.js';
 
@@ -18,6 +19,8 @@ export interface WorkflowInfo {
   parent?: { workflowId: string; runId: string; namespace: string };
   memo?: Record<string, unknown>;
   searchAttributes?: Record<string, unknown>;
+  /** The search attributes as Temporal's TypedSearchAttributes (`get(defineSearchAttributeKey(name, type))`). */
+  readonly typedSearchAttributes: TypedSearchAttributes;
   /** A cron workflow's schedule (the `cronSchedule` start option). */
   cronSchedule?: string;
   /** A cron run: the result of the run before it (undefined when it failed or returned nothing). */

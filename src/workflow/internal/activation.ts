@@ -69,7 +69,8 @@ export interface SinkCall {
 
 /** What the host passes when it creates an instance. */
 export interface InstanceInit {
-  info: WorkflowInfo;
+  /** typedSearchAttributes is made by the instance, from searchAttributes. */
+  info: Omit<WorkflowInfo, 'typedSearchAttributes'>;
   randomnessSeed: string;
 }
 

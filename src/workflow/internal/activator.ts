@@ -18,6 +18,7 @@ import {
   type FailureInfo,
 } from '../../common/failure.js';
 import { composeInterceptors, type Headers } from '../../common/interceptors.js';
+import { TypedSearchAttributes } from '../../common/typed-search-attributes.js';
 import type { Command } from '../../protocol/commands.js';
 import { type CancellationScope, createRootScope, runInScope } from '../cancellation-scope.js';
 import type { WorkflowInfo } from '../types.js';
@@ -121,7 +122,12 @@ export class Activator implements WorkflowInstance {
     private readonly logSink: (level: string, message: string, attrs?: Record<string, unknown>) => void,
     interceptorModules: unknown[] = [],
   ) {
-    this.info = init.info;
+    this.info = init.info as WorkflowInfo;
+    // Temporal's typed view, always of the current values (upserts change searchAttributes)
+    Object.defineProperty(this.info, 'typedSearchAttributes', {
+      get: () => new TypedSearchAttributes(this.info.searchAttributes ?? {}),
+      enumerable: false,
+    });
     this.random = seededRandom(init.randomnessSeed);
     this.rootScope = createRootScope();
     const timeoutHandles = new Map<number, StartedTimer>();
