@@ -81,8 +81,7 @@ function typedValue<T extends TemporalSearchAttributeType>(type: T, raw: unknown
       return (d && !Number.isNaN(d.getTime()) ? d : undefined) as ValueOf[T] | undefined;
     }
     case 'KEYWORD_LIST':
-      return (Array.isArray(v) && v.every((x) => typeof x === 'string') ? [...(v as string[])] : undefined) as
-        ValueOf[T] | undefined;
+      return (Array.isArray(v) && v.every((x) => typeof x === 'string') ? [...v] : undefined) as ValueOf[T] | undefined;
   }
   return undefined;
 }
