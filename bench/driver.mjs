@@ -121,6 +121,48 @@ function workflowWorkloads(clients, groups, extra) {
   };
 }
 
+// ---- long1k: one workflow of W7_N (1,000) sequential activities; the time per step early, midway and late
+
+async function long1k(clients, groups, extra) {
+  const n = Number(process.env.W7_N ?? 1000);
+  const sampler = new Sampler(groups);
+  await sampler.start();
+  const t0 = now();
+  const workflowId = `${RUN}-long1k`;
+  const times = await withTimeout(
+    clients[0].workflow.execute('long1k', { workflowId, taskQueue: TASK_QUEUE, args: [n] }),
+    Math.max(WF_TIMEOUT_MS, n * 200),
+    `workflow ${workflowId}`,
+  );
+  const seconds = (now() - t0) / 1000;
+  const { peak_rss_mb, ...mem } = await sampler.stop();
+  if (!Array.isArray(times) || times.length !== n || times.some((t, i) => i > 0 && t < times[i - 1]))
+    throw new Error(`long1k: bad result (${Array.isArray(times) ? times.length : typeof times} finish times)`);
+  // mean ms per step over steps [from, to] (1-based, as WORKLOADS.md names them)
+  const perStep = (from, to) => r2((times[to - 1] - times[from - 1]) / (to - from));
+  const first = perStep(1, Math.min(10, n));
+  const mid = perStep(Math.max(1, Math.floor(n / 2) - 10), Math.floor(n / 2));
+  const last = perStep(Math.max(1, n - 10), n);
+  await emit({
+    system: SYSTEM,
+    workload: 'long1k',
+    n: 1,
+    steps: n,
+    seconds: r2(seconds),
+    wf_per_s: r2(1 / seconds),
+    p50_ms: mid,
+    p99_ms: null,
+    peak_rss_mb,
+    errors: 0,
+    step_ms_first10: first,
+    step_ms_mid: mid,
+    step_ms_last10: last,
+    last_vs_first: r2(last / first),
+    ...extra,
+    ...mem,
+  });
+}
+
 // ---- list1m: 100 filtered list queries, first page, each checked against the exact expected page
 
 async function list1m(connections, groups, extra) {
@@ -254,7 +296,11 @@ if (process.env.BENCH_COUNT_CALLS === '1') {
   process.on('exit', () => console.error(`[driver] client calls: ${JSON.stringify(counts)}`));
 }
 
-const run = { ...workflowWorkloads(clients, groups, extra), list1m: () => list1m(connections, groups, extra) };
+const run = {
+  ...workflowWorkloads(clients, groups, extra),
+  long1k: () => long1k(clients, groups, extra),
+  list1m: () => list1m(connections, groups, extra),
+};
 let failed = false;
 for (const w of only) {
   try {

@@ -70,8 +70,8 @@ import {
 import { FILL_VERSION } from './list1m-data.mjs';
 
 const SYSTEM = 'weft';
-const ALL = ['seq3', 'fanout100', 'latency1', 'timers', 'replay10k', 'list1m'];
-const CORE = ['seq3', 'fanout100', 'latency1', 'timers'];
+const ALL = ['seq3', 'fanout100', 'latency1', 'timers', 'long1k', 'replay10k', 'list1m'];
+const CORE = ['seq3', 'fanout100', 'latency1', 'timers', 'long1k'];
 const only = (process.env.WORKLOADS ?? ALL.join(','))
   .split(',')
   .map((s) => s.trim())

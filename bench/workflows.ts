@@ -38,6 +38,16 @@ export async function timers(sleepMs: number): Promise<number> {
   return Date.now() - (t0 + sleepMs);
 }
 
+/**
+ * long1k: `n` sequential activities, each returning its own finish time (wall clock); the driver turns them into
+ * the time per step at the start, the middle and the end of the run (flat cost: no replay from the start).
+ */
+export async function long1k(n: number): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) times.push(await now());
+  return times;
+}
+
 /** replay10k: `n` sequential tiny activities, to record one long history; returns n. */
 export async function longHistory(n: number): Promise<number> {
   let v = 0;
