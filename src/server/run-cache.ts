@@ -1,6 +1,10 @@
 /**
  * Recently used run states, so an operation on a busy run does not read the store first. The store stays the
  * truth: every write names the version it was based on, and a stale entry only costs a conflict and a retry.
+ *
+ * Closed runs are kept apart, fewer and slimmer (no JSON copy, no recent events): after its close a run is read
+ * for its result or a describe now and then, and rarely changed, so a stream of finished workflows does not
+ * fill memory with the copies and events only running ones need.
  */
 import { ApiError } from '../common/api-error.js';
 import type { ExecutionState } from '../engine/state.js';
@@ -37,22 +41,27 @@ export function sliceRecent(recent: HistoryEvent[] | undefined, from: number, to
 }
 
 export class RunCache {
+  /** Running runs, least recently used first. */
   private readonly entries = new Map<string, CachedRun>();
+  /** Recently closed runs (state and version only), least recently used first. */
+  private readonly closed = new Map<string, CachedRun>();
   /** The read in flight for each run; invalidate() and clear() drop it, so a read begun before does not land. */
   private readonly loading = new Map<string, { promise?: Promise<CachedRun> }>();
 
   constructor(
     private readonly store: Store,
     private readonly maxEntries = 20_000,
+    private readonly maxClosed = Math.min(2_000, maxEntries),
   ) {}
 
   /** The run's state; throws WORKFLOW_NOT_FOUND when the store has no such run. */
   async get(runId: string): Promise<CachedRun> {
-    const hit = this.entries.get(runId);
+    const hit = this.entries.get(runId) ?? this.closed.get(runId);
     if (hit) {
       // refresh recency (Map keeps insertion order)
-      this.entries.delete(runId);
-      this.entries.set(runId, hit);
+      const map = this.entries.has(runId) ? this.entries : this.closed;
+      map.delete(runId);
+      map.set(runId, hit);
       return hit;
     }
     let flight = this.loading.get(runId);
@@ -69,13 +78,13 @@ export class RunCache {
     }
     const p = flight.promise!;
     // several callers may wait on one load; the first may already have replaced the entry: take the newest
-    return p.then((loaded) => this.entries.get(runId) ?? loaded);
+    return p.then((loaded) => this.peek(runId) ?? loaded);
   }
 
   private async load(runId: string, flight: object): Promise<CachedRun> {
     const stored = await this.store.getExecution(runId);
     if (!stored) throw new ApiError('WORKFLOW_NOT_FOUND', `run ${runId} not found`);
-    const existing = this.entries.get(runId);
+    const existing = this.peek(runId);
     if (existing) return existing;
     const entry: CachedRun = { state: stored.state, version: stored.version };
     // invalidated while reading (another server changed the run): the caller gets the read, the cache does not
@@ -85,25 +94,39 @@ export class RunCache {
 
   /** The cached entry, if any, without touching the store. */
   peek(runId: string): CachedRun | undefined {
-    return this.entries.get(runId);
+    return this.entries.get(runId) ?? this.closed.get(runId);
   }
 
   put(runId: string, entry: CachedRun): void {
     this.entries.delete(runId);
-    this.entries.set(runId, entry);
-    if (this.entries.size > this.maxEntries) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest !== undefined) this.entries.delete(oldest);
-    }
+    this.closed.delete(runId);
+    if (entry.state.status === 'Running') insertBounded(this.entries, runId, entry, this.maxEntries);
+    else insertBounded(this.closed, runId, { state: entry.state, version: entry.version }, this.maxClosed);
   }
 
   invalidate(runId: string): void {
     this.entries.delete(runId);
+    this.closed.delete(runId);
     this.loading.delete(runId);
   }
 
   clear(): void {
     this.entries.clear();
+    this.closed.clear();
     this.loading.clear();
+  }
+
+  /** Cached runs: running and recently closed. */
+  get size(): { running: number; closed: number } {
+    return { running: this.entries.size, closed: this.closed.size };
+  }
+}
+
+/** Inserts as the most recent entry, dropping the least recent one past `max`. */
+function insertBounded(map: Map<string, CachedRun>, runId: string, entry: CachedRun, max: number): void {
+  map.set(runId, entry);
+  if (map.size > max) {
+    const oldest = map.keys().next().value;
+    if (oldest !== undefined) map.delete(oldest);
   }
 }
