@@ -25,8 +25,11 @@ let stopWorker: () => Promise<void>;
 const queue = uid('replay-q');
 const shipments: string[] = [];
 
-/** Runs `weft ...args` to its end against the test server. */
-function weft(args: string[], timeoutMs = 30_000): Promise<CliResult> {
+/**
+ * Runs `weft ...args` to its end against the test server. One test starts nine at once: on 2 busy cores each
+ * CLI process (tsx) may take 20 s or more to answer, hence the bound.
+ */
+function weft(args: string[], timeoutMs = 50_000): Promise<CliResult> {
   return runWeft(ts.server.address, args, timeoutMs);
 }
 
@@ -159,7 +162,7 @@ describe('weft workflow signal / query', () => {
     const { events } = await ts.client.workflow.getHandle(running).fetchHistory();
     expect(events.filter((e) => e.eventType === 'WorkflowExecutionSignaled')).toEqual([]);
     await ts.client.workflow.getHandle(running).terminate('test over');
-  }, 60_000);
+  }, 90_000);
 });
 
 describe('weft workflow replay', () => {
