@@ -70,7 +70,7 @@ export async function sendUpdate(
   header?: Record<string, unknown>,
 ): Promise<UpdateWorkflowResponse> {
   const updateId = opts.updateId ?? randomUUID();
-  let r = await transport.call<UpdateWorkflowResponse>('updateWorkflow', {
+  const r = await transport.call<UpdateWorkflowResponse>('updateWorkflow', {
     params: { namespace, workflowId },
     body: {
       updateName: name,
@@ -81,9 +81,21 @@ export async function sendUpdate(
       ...(header && Object.keys(header).length > 0 ? { header } : {}),
     },
   });
+  return untilStage(transport, namespace, workflowId, r, stage);
+}
+
+/** Polls an update answered before `stage` (the server's wait ended first) until it reaches it. */
+export async function untilStage(
+  transport: Transport,
+  namespace: string,
+  workflowId: string,
+  answer: UpdateWorkflowResponse,
+  stage: 'ACCEPTED' | 'COMPLETED',
+): Promise<UpdateWorkflowResponse> {
+  let r = answer;
   while (RANK[r.stage] < RANK[stage]) {
     r = await transport.call<UpdateWorkflowResponse>('pollWorkflowUpdate', {
-      params: { namespace, workflowId, updateId },
+      params: { namespace, workflowId, updateId: r.updateId },
       query: { runId: r.runId, waitForStage: stage },
     });
   }

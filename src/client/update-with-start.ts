@@ -5,22 +5,18 @@
  */
 import { randomUUID } from 'node:crypto';
 import { encodeArgs } from '../common/payload-args.js';
-import type { UpdateWithStartResponse, UpdateWorkflowResponse } from '../protocol/api.js';
+import type { UpdateWithStartResponse } from '../protocol/api.js';
 import type { Transport } from './transport.js';
 import { ServiceError, WorkflowExecutionAlreadyStartedError } from './errors.js';
 import { newRequestId, type WorkflowHandle } from './workflow-handle.js';
-import type { Workflow, WorkflowStartOptions } from './workflow-client.js';
+import type { ArgsOf, ResultOf, Workflow, WorkflowStartOptions } from './workflow-client.js';
+import { untilStage } from './update-handle.js';
 import { wireStartOptions } from './start-options.js';
-
-type ArgsOf<W> = W extends (...args: infer A) => unknown ? A : unknown[];
-type ResultOf<W> = W extends (...args: never[]) => Promise<infer R> ? R : unknown;
 
 /** Start options of an update-with-start: the conflict policy is required (USE_EXISTING or FAIL), as Temporal. */
 export type WithStartWorkflowOptions<A extends unknown[] = unknown[]> = WorkflowStartOptions<A> & {
   workflowIdConflictPolicy: NonNullable<WorkflowStartOptions['workflowIdConflictPolicy']>;
 };
-
-const RANK = { ADMITTED: 0, ACCEPTED: 1, COMPLETED: 2 } as const;
 
 /** The start half of an update-with-start; usable once. */
 export class WithStartWorkflowOperation<W extends Workflow | string> {
@@ -100,12 +96,5 @@ export async function sendUpdateWithStart(
       throw new WorkflowExecutionAlreadyStartedError(e.message, op.options.workflowId, op.workflowType);
     throw e;
   }
-  let u: UpdateWorkflowResponse = res.update;
-  while (RANK[u.stage] < RANK[stage]) {
-    u = await transport.call<UpdateWorkflowResponse>('pollWorkflowUpdate', {
-      params: { namespace, workflowId: op.options.workflowId, updateId },
-      query: { runId: res.runId, waitForStage: stage },
-    });
-  }
-  return { ...res, update: u };
+  return { ...res, update: await untilStage(transport, namespace, op.options.workflowId, res.update, stage) };
 }

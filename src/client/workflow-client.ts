@@ -25,8 +25,8 @@ import { sendUpdateWithStart, type WithStartWorkflowOperation } from './update-w
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Workflow = (...args: any[]) => Promise<any>;
-type ArgsOf<W> = W extends (...args: infer A) => unknown ? A : unknown[];
-type ResultOf<W> = W extends (...args: never[]) => Promise<infer R> ? R : unknown;
+export type ArgsOf<W> = W extends (...args: infer A) => unknown ? A : unknown[];
+export type ResultOf<W> = W extends (...args: never[]) => Promise<infer R> ? R : unknown;
 
 export interface WorkflowStartOptions<A extends unknown[] = unknown[]> {
   workflowId: string;

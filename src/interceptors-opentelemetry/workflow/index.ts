@@ -218,6 +218,17 @@ function tracedSync<T>(span: WorkflowSpan, fn: () => T): T {
 
 const spanName = (kind: SpanName, what: string): string => `${kind}${SPAN_DELIMITER}${what}`;
 
+/** A span for a message the workflow handles: a child of the span in its headers, or of the run. */
+function handlerSpan(kind: SpanName, name: string, key: string, headers: Headers, flavour?: 'query'): WorkflowSpan {
+  const parent = spanContextFromHeaders(headers) ?? runSpanContext();
+  return new WorkflowSpan(spanName(kind, name), SPAN_KIND.SERVER, key, parent, flavour);
+}
+
+/** A span for a call the workflow makes, a child of the run; the call's headers carry its context on. */
+function callSpan(kind: SpanName, name: string, key: string): WorkflowSpan {
+  return new WorkflowSpan(spanName(kind, name), SPAN_KIND.CLIENT, key, runSpanContext());
+}
+
 /**
  * Inbound: a span for the run (`RunWorkflow:<type>`, child of the span in the start headers: the client's
  * `StartWorkflow`, a parent's `StartChildWorkflow`), and for each signal, update and query handled (children of
@@ -243,12 +254,7 @@ export class OpenTelemetryInboundInterceptor implements WorkflowInboundCallsInte
 
   async handleSignal(input: SignalInput, next: Next<WorkflowInboundCallsInterceptor, 'handleSignal'>): Promise<void> {
     const n = ++state.signals;
-    const span = new WorkflowSpan(
-      spanName(SpanName.WORKFLOW_HANDLE_SIGNAL, input.signalName),
-      SPAN_KIND.SERVER,
-      `signal:${n}`,
-      spanContextFromHeaders(input.headers) ?? runSpanContext(),
-    );
+    const span = handlerSpan(SpanName.WORKFLOW_HANDLE_SIGNAL, input.signalName, `signal:${n}`, input.headers);
     return traced(span, () => next(input));
   }
 
@@ -256,22 +262,17 @@ export class OpenTelemetryInboundInterceptor implements WorkflowInboundCallsInte
     input: UpdateInput,
     next: Next<WorkflowInboundCallsInterceptor, 'handleUpdate'>,
   ): Promise<unknown> {
-    const span = new WorkflowSpan(
-      spanName(SpanName.WORKFLOW_HANDLE_UPDATE, input.name),
-      SPAN_KIND.SERVER,
-      `update:${input.updateId}`,
-      spanContextFromHeaders(input.headers) ?? runSpanContext(),
-    );
+    const span = handlerSpan(SpanName.WORKFLOW_HANDLE_UPDATE, input.name, `update:${input.updateId}`, input.headers);
     span.setAttribute(UPDATE_ID_ATTR_KEY, input.updateId);
     return traced(span, () => next(input));
   }
 
   validateUpdate(input: UpdateInput, next: Next<WorkflowInboundCallsInterceptor, 'validateUpdate'>): void {
-    const span = new WorkflowSpan(
-      spanName(SpanName.WORKFLOW_VALIDATE_UPDATE, input.name),
-      SPAN_KIND.SERVER,
+    const span = handlerSpan(
+      SpanName.WORKFLOW_VALIDATE_UPDATE,
+      input.name,
       `validate:${input.updateId}`,
-      spanContextFromHeaders(input.headers) ?? runSpanContext(),
+      input.headers,
     );
     span.setAttribute(UPDATE_ID_ATTR_KEY, input.updateId);
     tracedSync(span, () => next(input));
@@ -279,11 +280,11 @@ export class OpenTelemetryInboundInterceptor implements WorkflowInboundCallsInte
 
   async handleQuery(input: QueryInput, next: Next<WorkflowInboundCallsInterceptor, 'handleQuery'>): Promise<unknown> {
     // queries are not in history: the worker's exporter gives the span its id
-    const span = new WorkflowSpan(
-      spanName(SpanName.WORKFLOW_HANDLE_QUERY, input.queryName),
-      SPAN_KIND.SERVER,
+    const span = handlerSpan(
+      SpanName.WORKFLOW_HANDLE_QUERY,
+      input.queryName,
       `query:${input.queryId}`,
-      spanContextFromHeaders(input.headers) ?? runSpanContext(),
+      input.headers,
       'query',
     );
     return traced(span, () => next(input));
@@ -301,12 +302,7 @@ export class OpenTelemetryOutboundInterceptor implements WorkflowOutboundCallsIn
     input: ActivityInput,
     next: Next<WorkflowOutboundCallsInterceptor, 'scheduleActivity'>,
   ): Promise<unknown> {
-    const span = new WorkflowSpan(
-      spanName(SpanName.ACTIVITY_START, input.activityType),
-      SPAN_KIND.CLIENT,
-      `activity:${input.seq}`,
-      runSpanContext(),
-    );
+    const span = callSpan(SpanName.ACTIVITY_START, input.activityType, `activity:${input.seq}`);
     return traced(span, () => next({ ...input, headers: headersWithSpan(input.headers, span) }));
   }
 
@@ -314,12 +310,7 @@ export class OpenTelemetryOutboundInterceptor implements WorkflowOutboundCallsIn
     input: LocalActivityInput,
     next: Next<WorkflowOutboundCallsInterceptor, 'scheduleLocalActivity'>,
   ): Promise<unknown> {
-    const span = new WorkflowSpan(
-      spanName(SpanName.ACTIVITY_START, input.activityType),
-      SPAN_KIND.CLIENT,
-      `local-activity:${input.seq}:${input.attempt}`,
-      runSpanContext(),
-    );
+    const span = callSpan(SpanName.ACTIVITY_START, input.activityType, `local-activity:${input.seq}:${input.attempt}`);
     return traced(span, () => next({ ...input, headers: headersWithSpan(input.headers, span) }));
   }
 
@@ -327,12 +318,7 @@ export class OpenTelemetryOutboundInterceptor implements WorkflowOutboundCallsIn
     input: StartChildWorkflowExecutionInput,
     next: Next<WorkflowOutboundCallsInterceptor, 'startChildWorkflowExecution'>,
   ): Promise<[Promise<string>, Promise<unknown>]> {
-    const span = new WorkflowSpan(
-      spanName(SpanName.CHILD_WORKFLOW_START, input.workflowType),
-      SPAN_KIND.CLIENT,
-      `child:${input.seq}`,
-      runSpanContext(),
-    );
+    const span = callSpan(SpanName.CHILD_WORKFLOW_START, input.workflowType, `child:${input.seq}`);
     // the span lasts until the child has started (Weft's next resolves at once, with the started promise)
     let out: [Promise<string>, Promise<unknown>];
     try {
@@ -355,12 +341,7 @@ export class OpenTelemetryOutboundInterceptor implements WorkflowOutboundCallsIn
     input: SignalWorkflowInput,
     next: Next<WorkflowOutboundCallsInterceptor, 'signalWorkflow'>,
   ): Promise<void> {
-    const span = new WorkflowSpan(
-      spanName(SpanName.WORKFLOW_SIGNAL, input.signalName),
-      SPAN_KIND.CLIENT,
-      `signal-external:${input.seq}`,
-      runSpanContext(),
-    );
+    const span = callSpan(SpanName.WORKFLOW_SIGNAL, input.signalName, `signal-external:${input.seq}`);
     return traced(span, () => next({ ...input, headers: headersWithSpan(input.headers, span) }));
   }
 
@@ -368,12 +349,7 @@ export class OpenTelemetryOutboundInterceptor implements WorkflowOutboundCallsIn
     input: ContinueAsNewInput,
     next: Next<WorkflowOutboundCallsInterceptor, 'continueAsNew'>,
   ): Promise<never> {
-    const span = new WorkflowSpan(
-      spanName(SpanName.CONTINUE_AS_NEW, input.options.workflowType),
-      SPAN_KIND.CLIENT,
-      'continue-as-new',
-      runSpanContext(),
-    );
+    const span = callSpan(SpanName.CONTINUE_AS_NEW, input.options.workflowType, 'continue-as-new');
     return traced(
       span,
       () => next({ ...input, headers: headersWithSpan(input.headers, span) }),
