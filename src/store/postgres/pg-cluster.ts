@@ -18,6 +18,13 @@ import { typeParsers, type PgDb } from './pg-db.js';
 export const CHANNEL = 'weft_changes';
 /** Key of the session advisory lock the leader holds (MIGRATION_LOCK_KEY + 1). */
 export const LEADER_LOCK_KEY = 0x77656675;
+/**
+ * Key of the transaction lock every weft_commit holds shared while it decides whether anyone listens (migration
+ * 0005); a server that starts listening takes it exclusively once, so no commit that missed it is still open.
+ */
+export const JOIN_LOCK_KEY = LEADER_LOCK_KEY + 1;
+/** The application name of the link's connection: how weft_commit sees that a server listens. */
+export const LINK_APPLICATION_NAME = 'weft-cluster';
 const LEADER_RETRY_MS = 1000;
 const HEARTBEAT_MS = 2000;
 const CONTROL_TIMEOUT_MS = 5000;
@@ -38,6 +45,8 @@ export class PgClusterLink implements ClusterLink {
   private backoff = RECONNECT_MIN_MS;
   private timer: NodeJS.Timeout | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
+  /** The backend pid of the link's connection while it listens (0 when down): weft_commit does not notify it. */
+  listenerPid = 0;
 
   constructor(private readonly options: PgClusterOptions) {}
 
@@ -57,6 +66,7 @@ export class PgClusterLink implements ClusterLink {
     clearInterval(this.heartbeat);
     const c = this.client;
     this.client = undefined;
+    this.listenerPid = 0;
     if (this.leading) this.setLeader(false);
     if (c) await c.end().catch(() => undefined);
   }
@@ -67,9 +77,10 @@ export class PgClusterLink implements ClusterLink {
       keepAlive: true,
       connectionTimeoutMillis: CONTROL_TIMEOUT_MS,
       query_timeout: CONTROL_TIMEOUT_MS,
-      application_name: 'weft-cluster',
+      application_name: LINK_APPLICATION_NAME,
       types: typeParsers,
     });
+    let pid = 0;
     c.on('notification', (n) => {
       if (n.channel === CHANNEL && n.payload !== undefined && this.client === c) this.handlers?.notice(n.payload);
     });
@@ -77,7 +88,14 @@ export class PgClusterLink implements ClusterLink {
     c.on('end', () => this.lost(c, new Error('the control connection ended')));
     try {
       await c.connect();
+      // (set again: a connection string's own application_name would win over the option above)
+      await c.query(`SET application_name = '${LINK_APPLICATION_NAME}'`);
       await c.query(`LISTEN ${CHANNEL}`);
+      // every commit that looked for listeners before this one could be seen has ended once this lock is ours
+      const res = await c.query<{ pid: number }>('SELECT pg_advisory_xact_lock($1), pg_backend_pid() AS pid', [
+        JOIN_LOCK_KEY,
+      ]);
+      pid = res.rows[0]!.pid;
     } catch (err) {
       await c.end().catch(() => undefined);
       throw err;
@@ -87,6 +105,7 @@ export class PgClusterLink implements ClusterLink {
       return;
     }
     this.client = c;
+    this.listenerPid = pid;
     this.backoff = RECONNECT_MIN_MS;
     if (this.connectedOnce) this.handlers?.reset();
     this.connectedOnce = true;
@@ -106,6 +125,7 @@ export class PgClusterLink implements ClusterLink {
   private lost(c: pg.Client, err: unknown): void {
     if (this.client !== c) return;
     this.client = undefined;
+    this.listenerPid = 0;
     clearInterval(this.heartbeat);
     clearTimeout(this.timer);
     if (this.leading) this.setLeader(false);

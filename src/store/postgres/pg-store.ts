@@ -154,8 +154,10 @@ export class PgStore implements Store {
   }
 
   private async callCommit(batch: WireMutation[]): Promise<Array<string | null>> {
-    const rows = await this.db.query<{ o: Array<string | null> }>('SELECT weft_commit($1::jsonb) AS o', [
+    // notices go out only when another server listens (migration 0005); this server's own link is not one
+    const rows = await this.db.query<{ o: Array<string | null> }>('SELECT weft_commit($1::jsonb, $2) AS o', [
       JSON.stringify(batch),
+      this.cluster.listenerPid,
     ]);
     return rows[0]!.o;
   }

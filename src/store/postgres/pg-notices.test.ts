@@ -1,0 +1,146 @@
+// Change notices go out only while another server listens (migration 0005): a server alone on its database
+// publishes none, one that joins hears every commit it could have missed, or finds it committed when it reads.
+import pg from 'pg';
+import { afterEach, expect, it } from 'vitest';
+import { startMutation } from '../conformance-fixtures.js';
+import type { ClusterHandlers } from '../store.js';
+import { PgStore } from './pg-store.js';
+import { CHANNEL } from './pg-cluster.js';
+import { createTestDatabase, describePg } from './test-pg.js';
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
+});
+
+function handlers(heard: string[]): ClusterHandlers {
+  return { notice: (p) => heard.push(p), reset: () => undefined, leader: () => undefined, error: () => undefined };
+}
+
+async function openStore(url: string, heard?: string[]): Promise<PgStore> {
+  const store = new PgStore({ url, poolSize: 4 });
+  await store.init();
+  if (heard) await store.cluster.start(handlers(heard));
+  cleanups.push(() => store.close());
+  return store;
+}
+
+/** A plain listener (not a server: weft_commit does not count it), to see what is published at all. */
+async function probe(url: string): Promise<{ heard: string[]; client: pg.Client }> {
+  const client = new pg.Client({ connectionString: url, application_name: 'probe' });
+  await client.connect();
+  const heard: string[] = [];
+  client.on('notification', (n) => heard.push(n.payload ?? ''));
+  await client.query(`LISTEN ${CHANNEL}`);
+  cleanups.push(() => client.end());
+  return { heard, client };
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await ok())) {
+    if (Date.now() > end) throw new Error(`timed out waiting until ${what}`);
+    await sleep(20);
+  }
+}
+
+await describePg('PostgreSQL change notices', () => {
+  it('a server alone publishes none; with a second one listening, each commit notifies it; alone again, none', async () => {
+    const db = await createTestDatabase();
+    cleanups.push(() => db.drop());
+    const heardA: string[] = [];
+    const a = await openStore(db.url, heardA);
+    const p = await probe(db.url);
+
+    await a.commit({ ...startMutation('run-1'), notices: ['n1'] });
+    await sleep(300); // a notice arrives within milliseconds; none must come
+    expect(p.heard).toEqual([]);
+
+    const heardB: string[] = [];
+    const b = await openStore(db.url, heardB);
+    await a.commit({ ...startMutation('run-2'), notices: ['n2'] });
+    await until('the second server hears n2', () => heardB.includes('n2'));
+    expect(p.heard).toEqual(['n2']);
+    expect(heardA).toEqual(['n2']); // its own link hears it too (ClusterSync drops a server's own notices)
+
+    await b.cluster.stop();
+    await until('the second server has left', async () => {
+      const r = await p.client.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM pg_stat_get_activity(NULL) WHERE application_name = 'weft-cluster'",
+      );
+      return r.rows[0]!.n === 1;
+    });
+    await a.commit({ ...startMutation('run-3'), notices: ['n3'] });
+    await sleep(300);
+    expect(p.heard).toEqual(['n2']);
+    expect(await a.getExecution('run-3')).toBeDefined();
+  });
+
+  it('a server joining while another commits misses nothing: each commit is either read or heard', async () => {
+    const db = await createTestDatabase();
+    cleanups.push(() => db.drop());
+    const a = await openStore(db.url, []);
+    const b = new PgStore({ url: db.url, poolSize: 2 });
+    await b.init();
+    cleanups.push(() => b.close());
+
+    let stop = false;
+    const committed: string[] = [];
+    const writers = [0, 1, 2, 3].map(async (w) => {
+      for (let i = 0; !stop; i++) {
+        const runId = `w${w}-${i}`;
+        await a.commit({ ...startMutation(runId), notices: [runId] });
+        committed.push(runId);
+      }
+    });
+    await until('commits flow', () => committed.length >= 20);
+    const heard: string[] = [];
+    await b.cluster.start(handlers(heard));
+    // what the joining server reads now, as it would read its task queues at start
+    const rows = await b.listTasks(0, 100_000);
+    const seen = new Set(rows.map((r) => r.runId));
+    const readAt = committed.length;
+    await until('more commits after the join', () => committed.length >= readAt + 20);
+    stop = true;
+    await Promise.all(writers);
+    await sleep(300); // the last notices
+    const heardSet = new Set(heard);
+    const missed = committed.filter((id) => !seen.has(id) && !heardSet.has(id));
+    expect(missed).toEqual([]);
+    expect(heard.length).toBeGreaterThan(0);
+  });
+
+  it('a commit that looked for listeners before a server joined ends before that server reads anything', async () => {
+    const db = await createTestDatabase();
+    cleanups.push(() => db.drop());
+    const a = await openStore(db.url, []);
+    const b = new PgStore({ url: db.url, poolSize: 2 });
+    await b.init();
+    cleanups.push(() => b.close());
+    // an open transaction holding run "slow"'s key: the commit of run "slow" checks for listeners (none), then
+    // waits on that key until the transaction rolls back
+    const x = new pg.Client({ connectionString: db.url });
+    await x.connect();
+    cleanups.push(() => x.end());
+    await x.query('BEGIN');
+    await x.query(
+      `INSERT INTO executions (run_id, namespace, workflow_id, workflow_type, task_queue, status, start_time,
+         history_length, version, state) VALUES ('slow', 'default', 'w', 't', 'q', 'Running', 0, 0, 1, '{}')`,
+    );
+    const slow = a.commit({ ...startMutation('slow'), notices: ['slow'] });
+    await sleep(200);
+    const heard: string[] = [];
+    let joinedAt = 0;
+    const joined = b.cluster.start(handlers(heard)).then(() => (joinedAt = Date.now()));
+    await sleep(300);
+    const rolledBackAt = Date.now();
+    await x.query('ROLLBACK');
+    await joined;
+    const rows = await b.listTasks(0, 1000);
+    await slow;
+    await sleep(300);
+    expect(joinedAt).toBeGreaterThanOrEqual(rolledBackAt); // the join waited for the commit in flight
+    expect(rows.some((r) => r.runId === 'slow') || heard.includes('slow')).toBe(true);
+  });
+});
