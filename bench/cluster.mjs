@@ -39,7 +39,13 @@ export async function startChildCluster({ db, servers = 1, withWorker = true }) 
     for (const r of readies)
       if (!/^http:\/\/127\.0\.0\.1:\d+$/.test(r.address))
         throw new Error(`server address ${r.address} is not on 127.0.0.1`);
-    if (withWorker) {
+    /**
+     * Spawns one worker process per server, polling it; returns their pids at once and `ready`, which resolves
+     * when every one polls. Called here (withWorker), or later by the caller (burst: the worker starts after the
+     * workflows; the workers then stay siblings of the servers, not children of the driver that samples them).
+     */
+    const startWorkers = () => {
+      if (workers.length) throw new Error('the workers are already started');
       for (let k = 0; k < servers; k++)
         workers.push(
           spawnNode(path.join(BENCH_DIR, 'worker-main.mjs'), [], {
@@ -47,8 +53,12 @@ export async function startChildCluster({ db, servers = 1, withWorker = true }) 
             name: servers > 1 ? `worker${k + 1}` : 'worker',
           }),
         );
-      await Promise.all(workers.map((w) => w.waitFor((m) => m.ready === 'worker', 120_000, 'the worker to start')));
-    }
+      const ready = Promise.all(
+        workers.map((w) => w.waitFor((m) => m.ready === 'worker', 120_000, 'the worker to start')),
+      );
+      return { pids: workers.map((w) => w.pid), ready };
+    };
+    if (withWorker) await startWorkers().ready;
     const { ready: _r, address: _a, pid: _p, db: _d, ...settings } = readies[0];
     for (let k = 0; k < servers; k++)
       log(
@@ -59,6 +69,7 @@ export async function startChildCluster({ db, servers = 1, withWorker = true }) 
       serverPids: serverProcs.map((s) => s.pid),
       workerPids: workers.map((w) => w.pid),
       info: { transport: 'http', ...settings },
+      startWorkers,
       stop,
     };
   } catch (e) {
@@ -106,11 +117,14 @@ export async function startInProcessCluster({ db, withWorker = true }) {
     await connection.close().catch(() => {});
     await withTimeout(server.stop(), 15_000, 'in-process server stop').catch((e) => log(String(e)));
   };
+  /** Creates (bundles) and runs the bench worker in this process; later for burst (no worker at first). */
+  const startWorker = async () => {
+    if (worker) throw new Error('the worker is already started');
+    worker = await createBenchWorker(connection, { handleSignals: false });
+    running = worker.run();
+  };
   try {
-    if (withWorker) {
-      worker = await createBenchWorker(connection, { handleSignals: false });
-      running = worker.run();
-    }
+    if (withWorker) await startWorker();
   } catch (e) {
     await stop();
     throw e;
@@ -120,6 +134,7 @@ export async function startInProcessCluster({ db, withWorker = true }) {
     client: new Client({ connection }),
     connection,
     info: { transport, ...sqliteSettings(server.context.store) },
+    startWorker,
     stop,
   };
 }

@@ -88,17 +88,19 @@ export async function stopAllChildren(graceMs = 5_000) {
 /**
  * Spawns `node script args` with stdin a pipe (the child exits when it closes, so no child outlives the runner
  * even after a SIGKILL), stdout read line by line (lines that are not JSON objects go to our stderr) unless
- * stdout: 'inherit', stderr inherited. Returns helpers to wait for a JSON line and to stop the child.
+ * stdout: 'inherit', stderr inherited. ipc: also a Node IPC channel (proc.send / 'message'), for a child whose stdout
+ * is not ours to read (the driver's goes straight to our stdout). Returns helpers to wait for a JSON line and to stop
+ * the child.
  */
 export function spawnNode(
   script,
   args = [],
-  { env = {}, name = path.basename(script), nodeArgs = [], stdout = 'pipe' } = {},
+  { env = {}, name = path.basename(script), nodeArgs = [], stdout = 'pipe', ipc = false } = {},
 ) {
   const proc = spawn(process.execPath, [...nodeArgs, script, ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
-    stdio: ['pipe', stdout, 'inherit'],
+    stdio: ['pipe', stdout, 'inherit', ...(ipc ? ['ipc'] : [])],
   });
   children.add(proc);
   const lines = [];

@@ -4,7 +4,7 @@
 //   node bench/medians.mjs bench/results/*.jsonl [/work/shared/bench/peers/results/*.jsonl]
 import { readFileSync } from 'node:fs';
 
-const order = ['seq3', 'fanout100', 'latency1', 'timers', 'replay10k', 'list1m'];
+const order = ['seq3', 'fanout100', 'latency1', 'timers', 'long1k', 'replay10k', 'list1m', 'idle100k', 'burst', 'soak'];
 const groups = new Map();
 const skipped = [];
 for (const f of process.argv.slice(2)) {

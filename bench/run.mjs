@@ -13,8 +13,9 @@
 //   inprocess           driver.mjs alone, with server + worker + client inside it (group weft(server+worker+client)).
 //   replay10k always runs in a fresh replay-main.mjs process.
 //
-//   npm run bench                               every workload, http layout
-//   WORKLOADS=seq3,timers npm run bench         a subset (seq3 fanout100 latency1 timers replay10k list1m)
+//   npm run bench                               every workload but the long ones, http layout
+//   WORKLOADS=seq3,timers npm run bench         a subset (seq3 fanout100 latency1 timers long1k replay10k list1m;
+//                                               the long ones, idle100k burst soak, run only when named here)
 //   BENCH_MODE=inprocess npm run bench          the in-process layout
 //   STORE=postgres npm run bench                PostgreSQL (WEFT_BENCH_PG, admin URL, default
 //                                               postgres://postgres@127.0.0.1:5432/postgres): a fresh database per
@@ -24,7 +25,8 @@
 //     PostgreSQL answering, its postgres line says `skipped`
 //   RESULTS_FILE=out.jsonl npm run bench        also append the lines to a file
 //   sizes: W1_N W1_C W1_WARMUP W2_N W2_C W2_WARMUP W3_N W3_WARMUP W4_N (as the peers), W5_EVENTS (replay10k
-//     history length, 10000), W6_N (list1m rows, 1000000), W6_QUERIES (100)
+//     history length, 10000), W6_N (list1m rows, 1000000), W6_QUERIES (100), W7_N (long1k steps, 1000),
+//     W8_N (idle100k runs, 100000), W9_N (burst workflows, 10000), SOAK_S (300), SOAK_SAMPLE_S (30)
 //   BENCH_SKIP_BUILD=1: do not (re)build dist/; BENCH_DIST=dir: use that build instead of dist/ (never built here)
 //   BENCH_REBUILD_CACHE=1: re-record the replay history and refill the list1m store (cache: $TMPDIR/weft-bench-cache,
 //     or BENCH_CACHE_DIR)
@@ -70,9 +72,14 @@ import {
 import { FILL_VERSION } from './list1m-data.mjs';
 
 const SYSTEM = 'weft';
-const ALL = ['seq3', 'fanout100', 'latency1', 'timers', 'long1k', 'replay10k', 'list1m'];
+const ALL = ['seq3', 'fanout100', 'latency1', 'timers', 'long1k', 'replay10k', 'list1m', 'idle100k', 'burst', 'soak'];
 const CORE = ['seq3', 'fanout100', 'latency1', 'timers', 'long1k'];
-const only = (process.env.WORKLOADS ?? ALL.join(','))
+/**
+ * Long workloads (minutes each, and 100,000 runs left waiting): only when WORKLOADS names them. Each runs alone on
+ * a fresh store and server, so none measures what another left behind (idle100k's waiting runs, soak's history).
+ */
+const LONG = ['idle100k', 'burst', 'soak'];
+const only = (process.env.WORKLOADS ?? ALL.filter((w) => !LONG.includes(w)).join(','))
   .split(',')
   .map((s) => s.trim())
   .filter(Boolean);
@@ -119,7 +126,12 @@ const WF_TIMEOUT_MS = num('WF_TIMEOUT_MS', 60_000);
 const BENCH_TIMEOUT_S = num('BENCH_TIMEOUT_S', 3600);
 const REPLAY_EVENTS = num('W5_EVENTS', 10_000);
 const LIST_ROWS = num('W6_N', 1_000_000);
-num('W6_QUERIES', 100); // read by driver.mjs
+// read by driver.mjs: checked here so that a typo stops the run before anything starts
+num('W6_QUERIES', 100);
+num('W8_N', 100_000);
+num('W9_N', 10_000);
+num('SOAK_S', 300);
+if (num('SOAK_SAMPLE_S', 30) <= 0) throw new Error('SOAK_SAMPLE_S must be > 0');
 const DRIVER_TIMEOUT_S = num('BENCH_DRIVER_TIMEOUT_S', 1800);
 const REBUILD_CACHE = process.env.BENCH_REBUILD_CACHE === '1';
 const RUN = `b${Date.now().toString(36)}`; // workflow id prefix of this run
@@ -211,11 +223,41 @@ function gitRevision() {
 let failures = 0; // workloads that failed or had errors (exit status)
 
 /**
+ * burst (http): the driver asks, over its IPC channel, for the workers once its workflows are started; they are
+ * spawned here, as siblings of the servers (a child of the driver would be counted again in its sampled process
+ * tree). Answers at once with their pids and the spawn time (epoch ms, the driver's clock too: one machine), then
+ * again when they poll.
+ */
+function serveWorkerRequests(driver, cluster) {
+  driver.proc.on('message', (m) => {
+    if (!m?.startWorkers) return;
+    const reply = (msg) => {
+      if (driver.proc.connected) driver.proc.send(msg);
+    };
+    let started;
+    const spawnedAt = Date.now();
+    try {
+      started = cluster.startWorkers();
+    } catch (e) {
+      reply({ workersFailed: String(e?.message ?? e) });
+      return;
+    }
+    log(`burst: worker pid(s) ${started.pids.join(', ')} started`);
+    reply({ workers: started.pids, spawnedAt });
+    started.ready.then(
+      () => reply({ workersReady: Date.now() }),
+      (e) => reply({ workersFailed: String(e?.message ?? e) }),
+    );
+  });
+}
+
+/**
  * Runs driver.mjs (the client, its own process) for `workloads`; its JSON lines go straight to our stdout.
  * http: against a child cluster (server + worker pids are its sampled groups, its servers the driver's
- * round-robin); inprocess: the driver starts the server (+ worker) inside itself on `db`.
+ * round-robin; lateWorkers: the cluster has none yet and starts them when the driver asks, burst); inprocess: the
+ * driver starts the server (+ worker) inside itself on `db`.
  */
-async function runDriver(workloads, { cluster, db, withWorker }, extra) {
+async function runDriver(workloads, { cluster, db, withWorker, lateWorkers = false }, extra) {
   const env = {
     DRIVER_WORKLOADS: workloads.join(','),
     BENCH_MODE: MODE,
@@ -228,7 +270,13 @@ async function runDriver(workloads, { cluster, db, withWorker }, extra) {
         }
       : { ...(db ? { WEFT_BENCH_DB: db } : {}), DRIVER_WITH_WORKER: withWorker ? '1' : '0' }),
   };
-  const driver = spawnNode(path.join(BENCH_DIR, 'driver.mjs'), [], { env, name: 'driver', stdout: 'inherit' });
+  const driver = spawnNode(path.join(BENCH_DIR, 'driver.mjs'), [], {
+    env,
+    name: 'driver',
+    stdout: 'inherit',
+    ipc: Boolean(cluster && lateWorkers),
+  });
+  if (cluster && lateWorkers) serveWorkerRequests(driver, cluster);
   log(`driver pid ${driver.pid}: ${workloads.join(', ')} (${MODE})`);
   let r;
   try {
@@ -272,12 +320,13 @@ async function withFreshStore(store, fn) {
   }
 }
 
-async function runWorkflowWorkloads(workloads, extra) {
+/** `withWorker` false: the server(s) start without a worker; the driver has it started later (burst). */
+async function runWorkflowWorkloads(workloads, extra, { withWorker = true } = {}) {
   await withFreshStore(STORE, async (db) => {
-    if (MODE === 'inprocess') return runDriver(workloads, { db, withWorker: true }, extra);
-    const cluster = await startChildCluster({ db, servers: SERVERS });
+    if (MODE === 'inprocess') return runDriver(workloads, { db, withWorker }, extra);
+    const cluster = await startChildCluster({ db, servers: SERVERS, withWorker });
     try {
-      await runDriver(workloads, { cluster }, extra);
+      await runDriver(workloads, { cluster, lateWorkers: !withWorker }, extra);
     } finally {
       await cluster.stop();
     }
@@ -515,6 +564,9 @@ async function main() {
       const e = { ...base, ...(await storeFields(store)) };
       steps.push([['list1m'], e, () => runList1mOn(store, withLoad(e))]);
     }
+  // the long ones: each on its own fresh store and servers; burst starts with no worker
+  for (const w of LONG.filter((l) => only.includes(l)))
+    steps.push([[w], extra, () => runWorkflowWorkloads([w], withLoad(), { withWorker: w !== 'burst' })]);
   for (const [workloads, e, step] of steps) {
     try {
       await step();

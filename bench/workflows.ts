@@ -1,6 +1,6 @@
 // The benchmark workflows (WORKLOADS.md), bundled by the worker with esbuild like any Weft workflow code.
 // Activities live in ./activities.mjs (plain JS, so the worker runs with plain node against dist/).
-import { proxyActivities, sleep } from 'weft/workflow';
+import { condition, defineSignal, proxyActivities, setHandler, sleep } from 'weft/workflow';
 
 interface BenchActivities {
   step(v: number): Promise<number>;
@@ -53,4 +53,24 @@ export async function longHistory(n: number): Promise<number> {
   let v = 0;
   for (let i = 0; i < n; i++) v = await step(v);
   return v;
+}
+
+/** idle100k: the signal that would end an `idle('signal')` run (never sent: the runs only wait). */
+const wake = defineSignal('wake');
+
+/**
+ * idle100k: a run that only waits, on a durable timer of `sleepMs` ('timer') or on the signal `wake` ('signal');
+ * returns its kind. What is measured is what a waiting run costs the server.
+ */
+export async function idle(kind: 'timer' | 'signal', sleepMs: number): Promise<string> {
+  if (kind === 'timer') {
+    await sleep(sleepMs);
+    return kind;
+  }
+  let woken = false;
+  setHandler(wake, () => {
+    woken = true;
+  });
+  await condition(() => woken);
+  return kind;
 }
