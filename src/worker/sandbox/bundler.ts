@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { build, type BuildOptions, type Plugin } from 'esbuild';
+import { build, stop as stopEsbuild, type BuildOptions, type Plugin } from 'esbuild';
 
 export interface WorkflowBundle {
   /**
@@ -52,16 +52,42 @@ function firstOutput(files: Array<{ text: string }> | undefined): string {
   return f.text;
 }
 
+/** esbuild's helper process is stopped once no bundle has been made for this long (it restarts when needed). */
+const ESBUILD_IDLE_MS = 2000;
+let building = 0;
+let idleStop: NodeJS.Timeout | undefined;
+
+/**
+ * esbuild's build, and its helper process stopped once idle: a worker bundles at start and then runs for days,
+ * and the helper (a Go process of ~17 MB) would stay beside it doing nothing. The next build starts a new one.
+ */
+async function withEsbuild<R>(fn: () => Promise<R>): Promise<R> {
+  clearTimeout(idleStop);
+  building++;
+  try {
+    return await fn();
+  } finally {
+    if (--building === 0) {
+      idleStop = setTimeout(() => {
+        if (building === 0) void stopEsbuild().catch(() => undefined);
+      }, ESBUILD_IDLE_MS);
+      idleStop.unref();
+    }
+  }
+}
+
 let runtimeCode: Promise<string> | undefined;
 let runtimeExports: Promise<string[]> | undefined;
 
 /** The workflow runtime, bundled once per process: evaluated once per sandbox, shared by its runs. */
 function workflowRuntimeCode(): Promise<string> {
-  runtimeCode ??= build({
-    ...bundleOptions,
-    entryPoints: [ownModule('../../workflow/runtime')],
-    globalName: '__weftWorkflowRuntime',
-  }).then((r) => firstOutput(r.outputFiles));
+  runtimeCode ??= withEsbuild(() =>
+    build({
+      ...bundleOptions,
+      entryPoints: [ownModule('../../workflow/runtime')],
+      globalName: '__weftWorkflowRuntime',
+    }),
+  ).then((r) => firstOutput(r.outputFiles));
   return runtimeCode;
 }
 
@@ -175,12 +201,14 @@ export async function bundleWorkflowCode(opts: {
     `export const interceptorModules = [${modules.map((_, i) => `__weftInterceptors${i}`).join(', ')}];\n`;
   let result;
   try {
-    result = await build({
-      ...bundleOptions,
-      stdin: { contents: source, resolveDir: path.dirname(workflowsPath), sourcefile: entry, loader: 'js' },
-      globalName: '__weftModule',
-      plugins: [sandboxGuard(entry)],
-    });
+    result = await withEsbuild(() =>
+      build({
+        ...bundleOptions,
+        stdin: { contents: source, resolveDir: path.dirname(workflowsPath), sourcefile: entry, loader: 'js' },
+        globalName: '__weftModule',
+        plugins: [sandboxGuard(entry)],
+      }),
+    );
   } catch (e) {
     const errors = (e as { errors?: Array<{ text: string; location?: { file: string; line: number } | null }> }).errors;
     if (errors?.length) {
