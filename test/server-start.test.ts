@@ -102,5 +102,20 @@ describe('weft server start', () => {
     const format = await runWeft('http://127.0.0.1:1', ['server', 'start-dev', '--log-format', 'xml']);
     expect(format.code).not.toBe(0);
     expect(format.stderr).toMatch(/log-format/);
+    for (const bad of ['-1', 'lots', '5000']) {
+      const heap = await runWeft('http://127.0.0.1:1', [
+        'server',
+        'start',
+        '--db',
+        ':memory:',
+        '--heap-growing-percent',
+        bad,
+      ]);
+      expect(heap.code).not.toBe(0);
+      expect(heap.stderr).toMatch(/heap-growing-percent/);
+    }
+    const heapEnv = start(['start', '--db', ':memory:', '--port', '0'], { WEFT_HEAP_GROWING_PERCENT: 'x' });
+    expect(await heapEnv.waitForExit()).not.toBe(0);
+    expect(heapEnv.stderr).toMatch(/heap-growing-percent/);
   }, 60_000);
 });

@@ -5,9 +5,10 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { StoreUnavailableError } from '../store/store.js';
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { WeftServer } from '../server/index.js';
 import type { LogFormat, LogLevel } from '../common/logger.js';
+import { DEFAULT_HEAP_GROWING_PERCENT } from '../server/heap-tuning.js';
 import { addCommonOptions, addLogOptions, parseNonNegativeInt, parsePort, type CommonOptions } from './options.js';
 import { CliError, printFields, printJson, printLine } from './output.js';
 
@@ -20,6 +21,13 @@ interface ServeOptions {
   logFormat?: LogFormat;
   output: CommonOptions['output'];
   requireRegisteredTypes?: string;
+  heapGrowingPercent: number;
+}
+
+function parseHeapGrowingPercent(value: string): number {
+  const n = parseNonNegativeInt(value);
+  if (n > 1000) throw new InvalidArgumentError('expected an integer from 0 to 1000 (0: V8 decides).');
+  return n;
 }
 
 /**
@@ -59,6 +67,8 @@ async function serve(given: ServeOptions, mode: 'start' | 'start-dev'): Promise<
     throw new CliError(`--db: the folder ${path.dirname(db)} does not exist`, 'INVALID_ARGUMENT');
   const { startServer } = await import('../server/index.js');
   const { createLogger } = await import('../common/logger.js');
+  const { applyHeapGrowingPercent } = await import('../server/heap-tuning.js');
+  applyHeapGrowingPercent(o.heapGrowingPercent);
   let server: WeftServer;
   try {
     server = await startServer({
@@ -212,6 +222,15 @@ function serveOptions(cmd: Command, dbDefault: string | undefined): Command {
           '--require-registered-types <namespaces>',
           "namespaces (comma-separated, '*' for all) where starting an unregistered workflow type is refused",
         ).env('WEFT_REQUIRE_REGISTERED_TYPES'),
+      )
+      .addOption(
+        new Option(
+          '--heap-growing-percent <n>',
+          "how far V8's heap may grow past what survives a full collection before the next (0: V8's default policy)",
+        )
+          .env('WEFT_HEAP_GROWING_PERCENT')
+          .argParser(parseHeapGrowingPercent)
+          .default(DEFAULT_HEAP_GROWING_PERCENT),
       ),
     'server',
   );
