@@ -201,7 +201,9 @@ export class ClusterSync {
     const ctx = this.ctx;
     clearInterval(this.sweepTimer);
     if (!v) {
-      ctx.log.warn('this server no longer fires timers and schedules (another server will)');
+      // stopping is not news; losing the lead while running is (its database connection broke)
+      if (ctx.shutdown.signal.aborted) ctx.log.info('this server stops firing timers and schedules: it is stopping');
+      else ctx.log.warn('this server no longer fires timers and schedules (another server will)');
       ctx.timers.stop();
       return;
     }
