@@ -47,6 +47,11 @@ export interface PgStoreOptions {
   poolSize?: number;
 }
 
+/** The run whose rows a mutation locks first (executions; else the current-run pointer; else the schedule). */
+function lockKey(m: WireMutation): string {
+  return m.executions[0]?.runId ?? m.currentRuns[0]?.[2] ?? m.schedules?.[0]?.[1] ?? '';
+}
+
 /** weft_commit's answer for one mutation: NULL (applied), 'c:<message>' (conflict), 'e:<sqlstate>:<message>'. */
 /** A mutation refused for a deadlock (40P01) or a serialization failure (40001): nothing of it was applied. */
 const RETRYABLE = /^e:40(P01|001):/;
@@ -154,12 +159,21 @@ export class PgStore implements Store {
   }
 
   private async callCommit(batch: WireMutation[]): Promise<Array<string | null>> {
+    // written in the order of the runs they lock (same-run mutations keep their order): every server then takes
+    // row locks in one order, and two servers' batches wait for each other instead of deadlocking, which
+    // PostgreSQL detects only after deadlock_timeout (1 s), stalling both
+    const order = batch.map((_, i) => i);
+    const keys = batch.map(lockKey);
+    order.sort((a, b) => (keys[a]! < keys[b]! ? -1 : keys[a]! > keys[b]! ? 1 : a - b));
     // notices go out only when another server listens (migration 0005); this server's own link is not one
     const rows = await this.db.query<{ o: Array<string | null> }>('SELECT weft_commit($1::jsonb, $2) AS o', [
-      JSON.stringify(batch),
+      JSON.stringify(order.map((i) => batch[i])),
       this.cluster.listenerPid,
     ]);
-    return rows[0]!.o;
+    const sorted = rows[0]!.o;
+    const out = new Array<string | null>(batch.length);
+    order.forEach((i, k) => (out[i] = sorted[k] ?? null));
+    return out;
   }
 
   async getExecution(runId: string): Promise<StoredExecution | undefined> {
