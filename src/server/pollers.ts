@@ -12,10 +12,14 @@ export interface PollerInfo {
 
 const key = (namespace: string, taskQueue: string): string => `${namespace}\u0000${taskQueue}`;
 
+/** How long a worker asked to stop by identity is still told to stop (identities are unique per worker run). */
+const STOP_REMEMBERED_MS = 10 * 60_000;
+
 export class PollerRegistry {
   private readonly byQueue = new Map<string, Map<string, PollerInfo>>();
   /** Stop requests (`weft worker stop`) per queue: for one identity, or for every worker seen before a time. */
-  private readonly stopRequests = new Map<string, { identities: Set<string>; allSeenBefore?: number }>();
+  /** Workers asked to stop, by queue: identities (with when they were asked) and "every worker seen before". */
+  private readonly stopRequests = new Map<string, { identities: Map<string, number>; allSeenBefore?: number }>();
 
   touch(
     namespace: string,
@@ -82,11 +86,15 @@ export class PollerRegistry {
     const k = key(namespace, taskQueue);
     let r = this.stopRequests.get(k);
     if (!r) {
-      r = { identities: new Set() };
+      r = { identities: new Map() };
       this.stopRequests.set(k, r);
     }
     if (identity === undefined) r.allSeenBefore = now;
-    else r.identities.add(identity);
+    else {
+      // every poll of that worker is answered "stop" (it may have several waiting), until it is long gone
+      for (const [id, at] of r.identities) if (now - at > STOP_REMEMBERED_MS) r.identities.delete(id);
+      r.identities.set(identity, now);
+    }
   }
 
   /** Whether this worker was asked to stop. A worker that starts after a stop-all request is not. */
@@ -96,7 +104,7 @@ export class PollerRegistry {
     const q = this.byQueue.get(key(namespace, taskQueue));
     const p = q?.get(identity);
     const stop =
-      r.identities.delete(identity) ||
+      r.identities.has(identity) ||
       (r.allSeenBefore !== undefined && p !== undefined && p.firstSeenTime <= r.allSeenBefore);
     // forget the stopped worker: one restarted with the same identity is a new worker
     if (stop && p && p.activePolls <= 1) q?.delete(identity);
