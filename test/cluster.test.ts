@@ -183,6 +183,45 @@ await describePg('a cluster: three servers on one PostgreSQL database', () => {
     }
   });
 
+  it("a run's tasks go to the worker polling the server that made them; another takes them once that one is gone", async () => {
+    const taskQueue = uid('it-cluster-local');
+    const w0 = await startWorker(servers[0]!, { taskQueue, workflowsPath: fixture('workflows.ts'), activities });
+    const w1 = await startWorker(servers[1]!, { taskQueue, workflowsPath: fixture('workflows.ts'), activities });
+    let w0Stopped = false;
+    try {
+      const identities = async (workflowId: string): Promise<Set<string>> => {
+        const { events } = await servers[2]!.client.workflow.getHandle(workflowId).fetchHistory();
+        return new Set(
+          events
+            .filter((e) => e.eventType === 'WorkflowTaskStarted' || e.eventType === 'ActivityTaskStarted')
+            .map((e) => String(e.attributes.identity)),
+        );
+      };
+      // both workers poll, server 1's too: without the grace it would win about half of these tasks
+      const ids = Array.from({ length: 20 }, () => uid('local'));
+      const handles = await Promise.all(
+        ids.map((workflowId, i) =>
+          servers[0]!.client.workflow.start('sequential', { taskQueue, workflowId, args: [i] }),
+        ),
+      );
+      expect(await Promise.all(handles.map((h) => h.result()))).toEqual(ids.map((_, i) => (i + 1) * 2 + 1));
+      for (const workflowId of ids) expect([...(await identities(workflowId))]).toEqual([w0.worker.identity]);
+
+      // server 0's worker leaves (server 0 still believes it polls for a while): server 1's takes over
+      await w0.stop();
+      w0Stopped = true;
+      const workflowId = uid('handover');
+      const started = Date.now();
+      const h = await servers[0]!.client.workflow.start('sequential', { taskQueue, workflowId, args: [5] });
+      expect(await h.result()).toBe(13);
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect([...(await identities(workflowId))]).toEqual([w1.worker.identity]);
+    } finally {
+      if (!w0Stopped) await w0.stop();
+      await w1.stop();
+    }
+  });
+
   it('when the leader stops, another server fires the timers within seconds', async () => {
     expect(leaderIndex()).toBe(2);
     const handle = await servers[1]!.client.workflow.start('sleeper', {

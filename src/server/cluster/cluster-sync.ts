@@ -29,6 +29,12 @@ import type { TaskRow } from '../../engine/transition.js';
 
 /** A worker's poll is written to the shared poller table at most this often. */
 const POLLER_WRITE_EVERY_MS = 5000;
+/**
+ * A task another server said it hands out itself waits this long before this server's workers may take it too
+ * (it does when that server died, or its workers are busy). Without it every server raced for every task: the
+ * run moved between servers, each loser read the run from the database and lost a versioned write.
+ */
+export const FOREIGN_TASK_GRACE_MS = 1000;
 /** The leader forgets cluster messages and pollers older than this. */
 const SWEEP_EVERY_MS = 60_000;
 const MESSAGE_TTL_MS = 10 * 60_000;
@@ -41,6 +47,9 @@ export class ClusterSync {
   private pendingPollers: ClusterPoller[] = [];
   private pollerFlush: Promise<void> | undefined;
   private resyncing: Promise<void> | undefined;
+  /** Tasks held back for FOREIGN_TASK_GRACE_MS (defer), by run and key, oldest first. */
+  private readonly deferred = new Map<string, { row: TaskRow; due: number }>();
+  private deferTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly ctx: ServerContext,
@@ -63,12 +72,19 @@ export class ClusterSync {
 
   async stop(): Promise<void> {
     clearInterval(this.sweepTimer);
+    clearTimeout(this.deferTimer);
     await this.link.stop();
   }
 
   /** The notices a commit publishes. */
   noticesFor(commits: readonly CommitItem[], schedules: readonly ScheduleWrite[]): string[] {
-    return packNotices(this.serverId, commitItems(commits, schedules));
+    const items = commitItems(commits, schedules);
+    const now = this.ctx.clock.now();
+    const within = this.ctx.config.pollTimeoutMs + 10_000;
+    for (const item of items)
+      if (item[0] === 't' && item[6] === null && this.ctx.pollers.hasRecentPoller(item[3], item[4], now, within))
+        item[8] = 1; // a worker polls this server for it: the others hold it back
+    return packNotices(this.serverId, items);
   }
 
   /** Publishes items outside any commit; an item too large for a notice goes through a cluster message. */
@@ -148,7 +164,11 @@ export class ClusterSync {
           break;
         }
         case 't':
-          tasks.push(taskRowOf(item));
+          if (item[8] === 1) this.defer(taskRowOf(item));
+          else tasks.push(taskRowOf(item));
+          break;
+        case 'tx':
+          for (const key of item[2]) this.deferred.delete(`${item[1]}\u0000${key}`);
           break;
         case 'ta':
           if (this.leading) ctx.timers.add([timerRowOf(item)]);
@@ -183,6 +203,35 @@ export class ClusterSync {
       }
     }
     if (tasks.length > 0) ctx.matching.add(tasks);
+  }
+
+  /**
+   * Holds back a task its server hands out itself: queued here only if still pending FOREIGN_TASK_GRACE_MS later
+   * (a notice that it was removed drops it before then; one that went stale otherwise is dropped at dispatch).
+   */
+  private defer(row: TaskRow): void {
+    const key = `${row.runId}\u0000${row.key}`;
+    this.deferred.delete(key); // a re-added key goes to the back
+    this.deferred.set(key, { row, due: Date.now() + FOREIGN_TASK_GRACE_MS });
+    this.deferTimer ??= setTimeout(() => this.releaseDeferred(), FOREIGN_TASK_GRACE_MS);
+    this.deferTimer.unref();
+  }
+
+  private releaseDeferred(): void {
+    this.deferTimer = undefined;
+    const now = Date.now();
+    const due: TaskRow[] = [];
+    for (const [key, d] of this.deferred) {
+      if (d.due > now) break; // in order of arrival, so of due time
+      due.push(d.row);
+      this.deferred.delete(key);
+    }
+    if (due.length > 0) this.ctx.matching.add(due);
+    const next = this.deferred.values().next();
+    if (!next.done) {
+      this.deferTimer = setTimeout(() => this.releaseDeferred(), Math.max(1, next.value.due - now));
+      this.deferTimer.unref();
+    }
   }
 
   /** A query from another server: queued here only if a worker of its task queue polls this server. */

@@ -16,8 +16,13 @@ export const MAX_NOTICE_BYTES = 7900;
 export type NoticeItem =
   /** A run changed to `version`; closed: 1; the updates that changed, or 1 for "any of them". */
   | ['r', string, number, 0 | 1, string[] | 1]
-  /** A task row: runId, key, namespace, taskQueue, kind, stickyIdentity, createdAt. */
-  | ['t', string, string, string, string, TaskRow['kind'], string | null, number]
+  /**
+   * A task row: runId, key, namespace, taskQueue, kind, stickyIdentity, createdAt, and 1 when the sender hands it
+   * out itself (a worker of that task queue polls it): the others then hold it back (ClusterSync.defer).
+   */
+  | ['t', string, string, string, string, TaskRow['kind'], string | null, number, 1?]
+  /** Task rows removed (handed out, cancelled, their run closed): runId, keys. */
+  | ['tx', string, string[]]
   /** A timer row added: runId, key, namespace, dueAt. */
   | ['ta', string, string, string, number]
   /** Timer rows removed: runId, keys. */
@@ -54,6 +59,7 @@ export function commitItems(
         row.stickyIdentity ?? null,
         row.createdAt,
       ]);
+    if (t.tasksRemoved.length > 0) rest.push(['tx', s.runId, [...t.tasksRemoved]]);
     if (t.timersRemoved.length > 0) rest.push(['tr', s.runId, [...t.timersRemoved]]);
     for (const r of t.timersAdded) rest.push(['ta', r.runId, r.key, r.namespace, r.dueAt]);
   }
