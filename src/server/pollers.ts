@@ -17,8 +17,10 @@ const STOP_REMEMBERED_MS = 10 * 60_000;
 
 export class PollerRegistry {
   private readonly byQueue = new Map<string, Map<string, PollerInfo>>();
-  /** Stop requests (`weft worker stop`) per queue: for one identity, or for every worker seen before a time. */
-  /** Workers asked to stop, by queue: identities (with when they were asked) and "every worker seen before". */
+  /**
+   * Stop requests (`weft worker stop`, a worker's own shutdown) per queue: identities (with when they were asked)
+   * and "every worker seen before" a time.
+   */
   private readonly stopRequests = new Map<string, { identities: Map<string, number>; allSeenBefore?: number }>();
 
   touch(
