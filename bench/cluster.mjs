@@ -8,6 +8,8 @@ import { BENCH_DIR, createBenchWorker, distImport, log, spawnNode, sqliteSetting
 
 /** Extra node flags for the server processes (diagnosis, e.g. BENCH_SERVER_NODE_ARGS='--cpu-prof'). */
 const serverNodeArgs = () => (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+/** The same for the worker processes (BENCH_WORKER_NODE_ARGS). */
+const workerNodeArgs = () => (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
 
 /**
  * `servers` server processes on `db` and (withWorker) one worker process per server, polling that server.
@@ -51,6 +53,7 @@ export async function startChildCluster({ db, servers = 1, withWorker = true }) 
           spawnNode(path.join(BENCH_DIR, 'worker-main.mjs'), [], {
             env: { WEFT_ADDRESS: readies[k].address },
             name: servers > 1 ? `worker${k + 1}` : 'worker',
+            nodeArgs: workerNodeArgs(),
           }),
         );
       const ready = Promise.all(
