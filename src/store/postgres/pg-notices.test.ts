@@ -25,6 +25,15 @@ async function openStore(url: string, heard?: string[]): Promise<PgStore> {
   return store;
 }
 
+/** A fresh database, a server listening on it (a) and a store that has not joined yet (b). */
+async function serverAndNewcomer(): Promise<{ db: { url: string }; a: PgStore; b: PgStore }> {
+  const db = await createTestDatabase();
+  cleanups.push(() => db.drop());
+  const a = await openStore(db.url, []);
+  const b = await openStore(db.url);
+  return { db, a, b };
+}
+
 /** A plain listener (not a server: weft_commit does not count it), to see what is published at all. */
 async function probe(url: string): Promise<{ heard: string[]; client: pg.Client }> {
   const client = new pg.Client({ connectionString: url, application_name: 'probe' });
@@ -78,12 +87,7 @@ await describePg('PostgreSQL change notices', () => {
   });
 
   it('a server joining while another commits misses nothing: each commit is either read or heard', async () => {
-    const db = await createTestDatabase();
-    cleanups.push(() => db.drop());
-    const a = await openStore(db.url, []);
-    const b = new PgStore({ url: db.url, poolSize: 2 });
-    await b.init();
-    cleanups.push(() => b.close());
+    const { a, b } = await serverAndNewcomer();
 
     let stop = false;
     const committed: string[] = [];
@@ -112,12 +116,7 @@ await describePg('PostgreSQL change notices', () => {
   });
 
   it('a commit that looked for listeners before a server joined ends before that server reads anything', async () => {
-    const db = await createTestDatabase();
-    cleanups.push(() => db.drop());
-    const a = await openStore(db.url, []);
-    const b = new PgStore({ url: db.url, poolSize: 2 });
-    await b.init();
-    cleanups.push(() => b.close());
+    const { db, a, b } = await serverAndNewcomer();
     // an open transaction holding run "slow"'s key: the commit of run "slow" checks for listeners (none), then
     // waits on that key until the transaction rolls back
     const x = new pg.Client({ connectionString: db.url });
