@@ -20,6 +20,7 @@ export default defineConfig({
       'test/search-attributes.test.ts',
       'test/bad-input.test.ts',
       'test/api-surface.test.ts',
+      'test/retention.test.ts',
     ],
     env: { WEFT_TEST_STORE: 'postgres' },
   },

@@ -105,6 +105,7 @@ export async function startInProcessCluster({ db, withWorker = true }) {
     db,
     logLevel: 'warn',
     noHttp: transport === 'in-process',
+    config: { retentionMs: 0 }, // as server-main.mjs: list1m's store holds runs closed long ago
   });
   const connection =
     transport === 'in-process'

@@ -27,6 +27,8 @@ const server = await startServer({
   host: '127.0.0.1',
   port: 0,
   db,
+  // no retention sweeps: list1m's cached store holds a million runs closed long ago
+  config: { retentionMs: 0 },
   logLevel: process.env.WEFT_BENCH_LOG_LEVEL ?? 'warn',
 });
 trace?.attach(server.context.store);

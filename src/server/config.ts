@@ -30,6 +30,13 @@ export interface ServerConfig {
    * Elsewhere, as in Temporal, such a start is accepted and waits on its task queue for a worker serving the type.
    */
   requireRegisteredTypes: string[];
+  /**
+   * Closed runs older than this (by close time) are deleted with their history and search attributes by a
+   * background sweeper (retention-sweeper.ts); 0 keeps every run. Temporal's namespace retention; default 7 days.
+   */
+  retentionMs: number;
+  /** How often the retention sweeper runs. */
+  retentionSweepEveryMs: number;
 }
 
 export const DEFAULT_CONFIG: ServerConfig = {
@@ -45,4 +52,6 @@ export const DEFAULT_CONFIG: ServerConfig = {
   scheduleLimits: DEFAULT_SCHEDULE_LIMITS,
   logLevel: 'info',
   requireRegisteredTypes: [],
+  retentionMs: 7 * 24 * 3600_000,
+  retentionSweepEveryMs: 60_000,
 };

@@ -24,6 +24,7 @@ import { NO_WRITE, RunUpdater } from './run-updater.js';
 import { TimerService } from './timer-service.js';
 import { ServerMetrics } from './metrics.js';
 import { ClusterSync } from './cluster/cluster-sync.js';
+import { RetentionSweeper } from './retention-sweeper.js';
 
 export class ServerContext {
   readonly cache: RunCache;
@@ -43,6 +44,8 @@ export class ServerContext {
   private readonly definitions = new Map<string, WorkflowDefinition>();
   /** Aborted when the server stops: ends long polls. */
   readonly shutdown = new AbortController();
+  /** Deletes closed runs past the retention period. */
+  readonly retention = new RetentionSweeper(this);
 
   constructor(
     readonly store: Store,
@@ -90,6 +93,7 @@ export class ServerContext {
     await this.reloadTasks();
     // in a cluster only the leader fires timers (ClusterSync starts them when this server becomes it)
     if (!this.cluster) await this.timers.start();
+    this.retention.start();
   }
 
   /** Rebuilds the task queues from the store's task rows. */
@@ -107,6 +111,7 @@ export class ServerContext {
 
   stop(): void {
     this.shutdown.abort();
+    this.retention.stop();
     void this.cluster?.stop();
     this.timers.stop();
     this.matching.releaseWaiters();

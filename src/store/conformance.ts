@@ -26,6 +26,7 @@ import { describeTasksAndTimersConformance } from './conformance-tasks.js';
 import { describeVisibilityConformance } from './conformance-visibility.js';
 import { describeSchedulesConformance } from './conformance-schedules.js';
 import { describeStuckConformance } from './conformance-stuck.js';
+import { describeRetentionConformance } from './conformance-retention.js';
 
 export interface StoreHarness {
   store: Store;
@@ -80,6 +81,7 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
     describeDefinitions(ctx);
     describeSchedulesConformance(ctx);
     describeStuckConformance(ctx);
+    describeRetentionConformance(ctx);
     describeReopen(ctx);
 
     it('is ready once initialised (reachable and migrated)', async () => {

@@ -274,6 +274,15 @@ export interface Store {
    * `limit` pairs. Which of them no worker serves is the server's to tell (docs/api.md, "unserved types").
    */
   runningWorkflowTypes(namespace: string, limit: number): Promise<RunningWorkflowType[]>;
+
+  /**
+   * Retention: deletes at most `limit` closed runs of the namespace whose close time is before `closedBefore`,
+   * oldest first, with their history, search attribute values and every other row of theirs (a current-run
+   * pointer at one of them too); returns their run ids. Running runs are never touched.
+   */
+  purgeClosedRuns(namespace: string, closedBefore: number, limit: number): Promise<string[]>;
+  /** The namespaces that have runs (a skip over the index: one probe per namespace). */
+  listRunNamespaces(): Promise<string[]>;
 }
 
 export interface RunningWorkflowType {

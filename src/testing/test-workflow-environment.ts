@@ -54,6 +54,8 @@ export class TestWorkflowEnvironment {
       logLevel: 'warn',
       ...(dir ? { db: path.join(dir, 'weft.db') } : {}),
       ...opts.server,
+      // every run is kept (a time-skipping clock would otherwise jump past the retention period)
+      config: { retentionMs: 0, ...opts.server?.config },
       ...(clock ? { clock } : {}),
     });
     const skipper = clock ? new TimeSkipper(server.context, clock) : undefined;

@@ -380,6 +380,38 @@ export class PgStore implements Store {
     return rows.map((r) => ({ workflowType: r.workflow_type, taskQueue: r.task_queue, running: r.n }));
   }
 
+  async purgeClosedRuns(namespace: string, closedBefore: number, limit: number): Promise<string[]> {
+    this.check();
+    // one statement, one small transaction; runs another server is deleting are skipped, not waited for.
+    // Outbox rows (x:...) stay, as when a run closes.
+    const rows = await this.db.query<{ run_id: string }>(
+      `WITH doomed AS (
+         SELECT run_id FROM executions WHERE namespace = $1 AND close_time < $2
+         ORDER BY close_time, run_id LIMIT $3 FOR UPDATE SKIP LOCKED),
+       e AS (DELETE FROM executions x USING doomed d WHERE x.run_id = d.run_id RETURNING x.run_id),
+       h AS (DELETE FROM history_events x USING e WHERE x.run_id = e.run_id),
+       a AS (DELETE FROM activity_infos x USING e WHERE x.run_id = e.run_id),
+       b AS (DELETE FROM buffered_events x USING e WHERE x.run_id = e.run_id),
+       v AS (DELETE FROM search_attribute_values x USING e WHERE x.run_id = e.run_id),
+       t AS (DELETE FROM tasks x USING e WHERE x.run_id = e.run_id),
+       m AS (DELETE FROM timers x USING e WHERE x.run_id = e.run_id AND x.timer_key NOT LIKE 'x:%'),
+       c AS (DELETE FROM current_executions x USING e WHERE x.run_id = e.run_id)
+       SELECT run_id FROM e`,
+      [namespace, closedBefore, limit],
+    );
+    return rows.map((r) => r.run_id);
+  }
+
+  async listRunNamespaces(): Promise<string[]> {
+    this.check();
+    const rows = await this.db.query<{ n: string }>(
+      `WITH RECURSIVE ns(n) AS (SELECT min(namespace) FROM executions
+         UNION ALL SELECT (SELECT min(namespace) FROM executions WHERE namespace > ns.n) FROM ns WHERE ns.n IS NOT NULL)
+       SELECT n FROM ns WHERE n IS NOT NULL`,
+    );
+    return rows.map((r) => r.n);
+  }
+
   private check(): void {
     if (this.closed) throw new Error('the store is closed');
     if (!this.initialised) throw new Error('the store is not initialised: call init() first');

@@ -47,6 +47,8 @@ export class MutationWriter {
   private readonly deleteRunSearchAttributes: Database.Statement;
   private readonly insertSearchAttributeValue: Database.Statement;
   private readonly insertSearchAttribute: Database.Statement;
+  private readonly purgeExecution: Database.Statement;
+  private readonly purgeRunRows: Database.Statement[];
   /** Set once the mutation being applied has changed the database (see writeBatch). */
   private wrote = false;
 
@@ -118,6 +120,18 @@ export class MutationWriter {
       `INSERT INTO search_attributes (namespace, name, type, created_at) VALUES (?, ?, ?, ?)
        ON CONFLICT (namespace, name) DO NOTHING`,
     );
+    // retention: a closed run (close_time set, so never a running one) and then every row of it; outbox rows
+    // (x:...) stay, as when a run closes
+    this.purgeExecution = db.prepare('DELETE FROM executions WHERE run_id = ? AND close_time < ?');
+    this.purgeRunRows = [
+      'DELETE FROM history_events WHERE run_id = ?',
+      'DELETE FROM activity_infos WHERE run_id = ?',
+      'DELETE FROM buffered_events WHERE run_id = ?',
+      'DELETE FROM search_attribute_values WHERE run_id = ?',
+      'DELETE FROM tasks WHERE run_id = ?',
+      "DELETE FROM timers WHERE run_id = ? AND timer_key NOT LIKE 'x:%'",
+      'DELETE FROM current_executions WHERE run_id = ?',
+    ].map((sql) => db.prepare(sql));
     this.insertSchedule = db.prepare(
       `INSERT INTO schedules (namespace, schedule_id, version, state) VALUES (?, ?, 1, ?)
        ON CONFLICT (namespace, schedule_id) DO NOTHING`,
@@ -220,6 +234,12 @@ export class MutationWriter {
         this.wrote = true;
       }
     if (m.schedules) for (const sw of m.schedules) this.writeSchedule(sw);
+    if (m.purge)
+      for (const runId of m.purge.runIds) {
+        if (this.purgeExecution.run(runId, m.purge.closedBefore).changes !== 1) continue;
+        for (const st of this.purgeRunRows) st.run(runId);
+        this.wrote = true;
+      }
   }
 
   private writeSchedule([namespace, scheduleId, state, expectedVersion, deleted, wakeAt]: NonNullable<

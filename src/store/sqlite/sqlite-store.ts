@@ -83,6 +83,20 @@ function prepareStatements(db: Database.Database) {
          ORDER BY last_progress, run_id LIMIT ?`,
       )
       .raw(),
+    // retention: the oldest closed runs of a namespace (executions_by_close: namespace, close_time, run_id)
+    purgeCandidates: db
+      .prepare(
+        `SELECT run_id FROM executions WHERE namespace = ? AND close_time < ? ORDER BY close_time, run_id LIMIT ?`,
+      )
+      .pluck(),
+    // one index probe per namespace, not a scan of every run
+    runNamespaces: db
+      .prepare(
+        `WITH RECURSIVE ns(n) AS (SELECT min(namespace) FROM executions
+           UNION ALL SELECT (SELECT min(namespace) FROM executions WHERE namespace > n) FROM ns WHERE n IS NOT NULL)
+         SELECT n FROM ns WHERE n IS NOT NULL`,
+      )
+      .pluck(),
     runningTypes: db
       .prepare(
         `SELECT workflow_type, task_queue, count(*) AS n FROM executions WHERE namespace = ? AND status = 'Running'
@@ -329,6 +343,19 @@ export class SqliteStore implements Store {
   async runningWorkflowTypes(namespace: string, limit: number): Promise<RunningWorkflowType[]> {
     const rows = this.open().statements.runningTypes.all(namespace, limit) as Array<[string, string, number]>;
     return rows.map(([workflowType, taskQueue, running]) => ({ workflowType, taskQueue, running }));
+  }
+
+  async purgeClosedRuns(namespace: string, closedBefore: number, limit: number): Promise<string[]> {
+    const opened = this.open();
+    const ids = opened.statements.purgeCandidates.all(namespace, closedBefore, limit) as string[];
+    // deleted by the writer in its turn, as one more mutation of a batch: the write path is never held for long
+    if (ids.length > 0)
+      await opened.committer.submit({ executions: [], currentRuns: [], purge: { runIds: ids, closedBefore } });
+    return ids;
+  }
+
+  async listRunNamespaces(): Promise<string[]> {
+    return this.open().statements.runNamespaces.all() as string[];
   }
 
   private open(): Opened {

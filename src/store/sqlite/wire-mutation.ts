@@ -55,6 +55,8 @@ export interface WireMutation {
   schedules?: Array<[string, string, string, number, boolean, number | null]>;
   /** Notices published if the mutation commits (PostgreSQL's NOTIFY; SQLite has no other servers). */
   notices?: string[];
+  /** Retention (SqliteStore.purgeClosedRuns): these runs and all their rows, each only if closed before then. */
+  purge?: { runIds: string[]; closedBefore: number };
 }
 
 function bufferedRows(s: ExecutionState, change: ExecutionWrite['bufferedEvents']): WireExecution['buffered'] {

@@ -1,0 +1,63 @@
+/**
+ * Retention: closed runs older than the retention period are deleted with their history, search attribute values
+ * and every other row of theirs, so the database stops growing with every run ever made (Temporal's namespace
+ * retention). Every `retentionSweepEveryMs` the sweeper deletes, namespace by namespace, the runs closed before
+ * now - `retentionMs`, in small batches (one short transaction each, written in the store's turn between
+ * commits), so the write path never waits long. In a cluster only the leader sweeps. `retentionMs` 0 keeps
+ * everything. (Per-namespace retention comes with namespace records; until then one period for all.)
+ */
+import type { ServerContext } from './context.js';
+
+/** Runs deleted per transaction. */
+export const PURGE_BATCH = 500;
+
+export class RetentionSweeper {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<number> | undefined;
+  /** Runs deleted since start. */
+  deleted = 0;
+
+  constructor(private readonly ctx: ServerContext) {}
+
+  start(): void {
+    const { retentionMs, retentionSweepEveryMs } = this.ctx.config;
+    if (retentionMs <= 0) return;
+    this.timer = setInterval(() => void this.sweep(), retentionSweepEveryMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  /** One sweep (at most one at a time); resolves with the number of runs it deleted. */
+  sweep(): Promise<number> {
+    this.running ??= this.sweepAll().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async sweepAll(): Promise<number> {
+    const ctx = this.ctx;
+    if (ctx.config.retentionMs <= 0 || ctx.shutdown.signal.aborted) return 0;
+    if (ctx.cluster && !ctx.cluster.isLeader) return 0;
+    const closedBefore = ctx.clock.now() - ctx.config.retentionMs;
+    let total = 0;
+    try {
+      for (const namespace of await ctx.store.listRunNamespaces()) {
+        for (;;) {
+          if (ctx.shutdown.signal.aborted) return total;
+          const ids = await ctx.store.purgeClosedRuns(namespace, closedBefore, PURGE_BATCH);
+          for (const id of ids) ctx.cache.invalidate(id);
+          total += ids.length;
+          if (ids.length < PURGE_BATCH) break;
+          await new Promise((r) => setImmediate(r)); // let the requests waiting meanwhile go first
+        }
+      }
+    } catch (err) {
+      ctx.log.warn({ err, deleted: total }, 'retention sweep failed; trying again at the next one');
+    }
+    if (total > 0) ctx.log.info({ deleted: total, closedBefore: new Date(closedBefore).toISOString() }, 'retention');
+    this.deleted += total;
+    return total;
+  }
+}
