@@ -48,6 +48,9 @@ export class RetentionSweeper {
           if (ctx.shutdown.signal.aborted) return total;
           const ids = await ctx.store.purgeClosedRuns(namespace, closedBefore, PURGE_BATCH);
           for (const id of ids) ctx.cache.invalidate(id);
+          // the other servers forget their cached copies too (a version no copy can be newer than)
+          if (ids.length > 0 && ctx.cluster)
+            await ctx.cluster.publish(ids.map((id) => ['r', id, Number.MAX_SAFE_INTEGER, 1, []]));
           total += ids.length;
           if (ids.length < PURGE_BATCH) break;
           await new Promise((r) => setImmediate(r)); // let the requests waiting meanwhile go first
