@@ -6,10 +6,22 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { StoreUnavailableError } from '../store/store.js';
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import type { WeftServer } from '../server/index.js';
+import type { ServerTlsOptions, WeftServer } from '../server/index.js';
 import type { LogFormat, LogLevel } from '../common/logger.js';
 import { DEFAULT_HEAP_GROWING_PERCENT } from '../server/heap-tuning.js';
-import { addCommonOptions, addLogOptions, parseNonNegativeInt, parsePort, type CommonOptions } from './options.js';
+import {
+  addCommonOptions,
+  addLogOptions,
+  flagNamer,
+  hasTlsFlags,
+  lazyConnection,
+  notWeftServer,
+  parseNonNegativeInt,
+  parsePort,
+  readPemFile,
+  tlsUsageError,
+  type CommonOptions,
+} from './options.js';
 import { CliError, printFields, printJson, printLine } from './output.js';
 
 interface ServeOptions {
@@ -22,6 +34,9 @@ interface ServeOptions {
   output: CommonOptions['output'];
   requireRegisteredTypes?: string;
   heapGrowingPercent: number;
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsClientCa?: string;
 }
 
 function parseHeapGrowingPercent(value: string): number {
@@ -30,10 +45,6 @@ function parseHeapGrowingPercent(value: string): number {
   return n;
 }
 
-/**
- * Runs a server in the foreground until SIGINT/SIGTERM (a second one does not wait). `start-dev` and `start`
- * differ only in their defaults: `start` wants its database named (`--db` or WEFT_DB).
- */
 /** WEFT_HEADLESS: 1/true/yes or 0/false/no (a boolean flag's variable, which commander would take as set). */
 function headlessFromEnv(): boolean {
   const v = (process.env.WEFT_HEADLESS ?? '').trim().toLowerCase();
@@ -53,8 +64,51 @@ function parseNamespaceList(text: string): string[] {
   return list;
 }
 
+/** The server's TLS settings from --tls-cert, --tls-key, --tls-client-ca: read and checked (names the flag and file). */
+async function serverTls(o: ServeOptions): Promise<ServerTlsOptions | undefined> {
+  const { tlsCert, tlsKey, tlsClientCa } = o;
+  if (tlsCert === undefined && tlsKey === undefined) {
+    if (tlsClientCa === undefined) return undefined;
+    throw new CliError(
+      '--tls-client-ca needs --tls-cert and --tls-key (client certificates need TLS)',
+      'INVALID_ARGUMENT',
+    );
+  }
+  if (tlsCert === undefined || tlsKey === undefined)
+    throw new CliError(
+      tlsCert === undefined
+        ? '--tls-key needs --tls-cert (the certificate it belongs to)'
+        : '--tls-cert needs --tls-key (its private key)',
+      'INVALID_ARGUMENT',
+    );
+  const tls: ServerTlsOptions = {
+    cert: readPemFile('--tls-cert', tlsCert),
+    key: readPemFile('--tls-key', tlsKey),
+    ...(tlsClientCa !== undefined ? { clientCa: readPemFile('--tls-client-ca', tlsClientCa) } : {}),
+  };
+  const { httpsServerOptions } = await import('../common/tls-config.js');
+  try {
+    httpsServerOptions(
+      tls,
+      flagNamer({
+        cert: ['--tls-cert', tlsCert],
+        key: ['--tls-key', tlsKey],
+        clientCa: ['--tls-client-ca', tlsClientCa],
+      }),
+    );
+  } catch (e) {
+    throw tlsUsageError(e);
+  }
+  return tls;
+}
+
+/**
+ * Runs a server in the foreground until SIGINT/SIGTERM (a second one does not wait). `start-dev` and `start`
+ * differ only in their defaults: `start` wants its database named (`--db` or WEFT_DB).
+ */
 async function serve(given: ServeOptions, mode: 'start' | 'start-dev'): Promise<void> {
   const o = { ...given, headless: given.headless ?? headlessFromEnv() };
+  const tls = await serverTls(o);
   if (!o.db)
     throw new CliError(
       'give the database: --db sqlite:PATH (or a file path), or postgres://... (also WEFT_DB)',
@@ -78,6 +132,7 @@ async function serve(given: ServeOptions, mode: 'start' | 'start-dev'): Promise<
       logLevel: o.logLevel,
       logger: createLogger(o.logLevel, 'weft-server', o.logFormat),
       ...(o.headless ? { headless: true } : {}),
+      ...(tls ? { tls } : {}),
       ...(o.requireRegisteredTypes
         ? { config: { requireRegisteredTypes: parseNamespaceList(o.requireRegisteredTypes) } }
         : {}),
@@ -174,24 +229,20 @@ async function stop(o: StopOptions): Promise<void> {
 }
 
 async function health(o: CommonOptions): Promise<void> {
-  const { Connection, resolveAddress } = await import('../client/connection.js');
-  const connection = Connection.lazy({ address: o.address, ...(o.apiKey ? { apiKey: o.apiKey } : {}) });
+  const { resolveAddress } = await import('../client/connection.js');
+  const connection = await lazyConnection(o);
   let h: { status: string; store?: string };
   try {
     h = await connection.transport.health();
   } catch (e) {
-    if (e instanceof SyntaxError)
-      throw new CliError(
-        `the server at ${resolveAddress(o.address)} does not answer like a Weft server`,
-        'UNAVAILABLE',
-      );
-    throw e;
+    throw await notWeftServer(e, o);
   } finally {
     await connection.close();
   }
-  if (o.output === 'json') printJson({ address: resolveAddress(o.address), ...h });
+  const address = resolveAddress(o.address, hasTlsFlags(o));
+  if (o.output === 'json') printJson({ address, ...h });
   else {
-    printLine(`Weft server at ${resolveAddress(o.address)}:`);
+    printLine(`Weft server at ${address}:`);
     printFields([
       ['Status', h.status],
       ['Store', h.store],
@@ -231,6 +282,18 @@ function serveOptions(cmd: Command, dbDefault: string | undefined): Command {
           .env('WEFT_HEAP_GROWING_PERCENT')
           .argParser(parseHeapGrowingPercent)
           .default(DEFAULT_HEAP_GROWING_PERCENT),
+      )
+      .addOption(
+        new Option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM; intermediates may follow it)').env(
+          'WEFT_TLS_CERT',
+        ),
+      )
+      .addOption(new Option('--tls-key <file>', "the certificate's private key (PEM)").env('WEFT_TLS_KEY'))
+      .addOption(
+        new Option(
+          '--tls-client-ca <file>',
+          'require client certificates signed by this CA (PEM; mutual TLS); needs --tls-cert',
+        ).env('WEFT_TLS_CLIENT_CA'),
       ),
     'server',
   );

@@ -9,6 +9,7 @@ import type { LogFormat, LogLevel } from '../common/logger.js';
 import {
   addCommonOptions,
   addLogOptions,
+  lazyConnection,
   parseNonNegativeInt,
   parsePositiveInt,
   withClient,
@@ -44,10 +45,9 @@ async function startWorker(o: StartOptions): Promise<void> {
     : undefined;
   const { Worker } = await import('../worker/index.js');
   const { createLogger } = await import('../common/logger.js');
-  const { Connection } = await import('../client/connection.js');
 
   // lazy: a worker may start before its server, and waits for it
-  const connection = Connection.lazy({ address: o.address, ...(o.apiKey ? { apiKey: o.apiKey } : {}) });
+  const connection = await lazyConnection(o);
   try {
     const worker = await Worker.create({
       connection,

@@ -3,6 +3,7 @@
  * Temporal's) bound every call made inside their callback, through an async-local call context.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { clientTlsOptions, TlsConfigError, type TLSConfig } from '../common/tls-config.js';
 import { ServiceError } from './errors.js';
 import { HttpTransport, type CallOptions, type CallRequest, type Transport } from './transport.js';
 import type { OperationId } from '../protocol/routes.js';
@@ -59,17 +60,25 @@ function cancelled(op: OperationId, signal: AbortSignal): ServiceError {
 }
 
 export interface ConnectionOptions {
-  /** Server address; default WEFT_ADDRESS or http://127.0.0.1:7411. `host:port` means http://host:port. */
+  /**
+   * Server address; default WEFT_ADDRESS or 127.0.0.1:7411. `host:port` means http://host:port, or
+   * https://host:port when `tls` is set.
+   */
   address?: string;
   apiKey?: string;
-  tls?: unknown;
+  /**
+   * TLS (as Temporal's): `true` trusts the system CAs; an object names the CA, a client certificate for mutual TLS
+   * and the server name to check, in Weft's names or Temporal's (TLSConfig). An https:// address alone is `true`.
+   */
+  tls?: TLSConfig | boolean | null;
   /** Sent as x-weft-identity (shown in history as who cancelled or terminated). */
   identity?: string;
 }
 
-export function resolveAddress(address?: string): string {
-  const a = address ?? process.env.WEFT_ADDRESS ?? 'http://127.0.0.1:7411';
-  return /^[a-z]+:\/\//i.test(a) ? a.replace(/\/+$/, '') : `http://${a.replace(/\/+$/, '')}`;
+/** The full URL of `address` (default WEFT_ADDRESS, then 127.0.0.1:7411); without a scheme, http, or https with `tls`. */
+export function resolveAddress(address?: string, tls = false): string {
+  const a = (address ?? process.env.WEFT_ADDRESS ?? '127.0.0.1:7411').replace(/\/+$/, '');
+  return /^[a-z]+:\/\//i.test(a) ? a : `${tls ? 'https' : 'http'}://${a}`;
 }
 
 export class Connection {
@@ -112,11 +121,15 @@ export class Connection {
 
   /** A connection that does not check the server now (a worker may start before its server). */
   static lazy(opts: ConnectionOptions = {}): Connection {
-    if (opts.tls) throw new Error('tls is not supported yet in this version of Weft');
+    const address = resolveAddress(opts.address, !!opts.tls);
+    const secure = address.toLowerCase().startsWith('https://');
+    if (opts.tls && !secure)
+      throw new TlsConfigError(`tls is set but the address ${address} is not https://: give https://HOST:PORT`);
     return new Connection(
-      new HttpTransport(resolveAddress(opts.address), {
+      new HttpTransport(address, {
         ...(opts.apiKey ? { apiKey: opts.apiKey } : {}),
         ...(opts.identity ? { identity: opts.identity } : {}),
+        ...(secure ? { tls: clientTlsOptions(opts.tls || true) } : {}),
       }),
     );
   }

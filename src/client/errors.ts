@@ -13,9 +13,16 @@ export class ServiceError extends WeftFailure {
   }
 }
 
-/** The server could not be reached (refused, reset, timed out). Retryable. */
+/**
+ * The server could not be reached (refused, reset, timed out): retryable. Not `retryable` when trying again
+ * cannot help: the server's TLS certificate does not verify, or the server does not speak TLS.
+ */
 export class ConnectionError extends WeftFailure {
-  constructor(message: string, cause?: Error) {
+  constructor(
+    message: string,
+    cause?: Error,
+    readonly retryable = true,
+  ) {
     super(message, cause);
   }
 }
@@ -25,7 +32,7 @@ export class ConnectionError extends WeftFailure {
  * as Temporal's UNAVAILABLE). Only for calls that are safe to repeat.
  */
 export function isTransient(e: unknown): boolean {
-  return e instanceof ConnectionError || (e instanceof ServiceError && e.status === 503);
+  return (e instanceof ConnectionError && e.retryable) || (e instanceof ServiceError && e.status === 503);
 }
 
 export class WorkflowNotFoundError extends ServiceError {

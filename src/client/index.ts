@@ -1,6 +1,7 @@
 /** `weft/client`: start and manage workflows from any Node process. */
 export { Client, type ClientOptions } from './client.js';
 export { Connection, type ConnectionOptions } from './connection.js';
+export type { TLSConfig } from '../common/tls-config.js';
 export { WorkflowClient, type WorkflowStartOptions, type WorkflowClientOptions } from './workflow-client.js';
 export { WorkflowHandle } from './workflow-handle.js';
 export { WithStartWorkflowOperation, type WithStartWorkflowOptions } from './update-with-start.js';

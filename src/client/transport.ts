@@ -5,6 +5,7 @@
  */
 import { Pool, errors as undiciErrors } from 'undici';
 import { fillPath, IDEMPOTENT, ROUTES, type OperationId } from '../protocol/routes.js';
+import type { ClientTlsOptions } from '../common/tls-config.js';
 import { ConnectionError, isTransient, ServiceError } from './errors.js';
 
 export interface CallRequest {
@@ -65,12 +66,23 @@ export class HttpTransport implements Transport {
   /** With a JSON body (a request without one must not claim a content type). */
   private readonly jsonHeaders: Record<string, string>;
 
+  /** A client certificate is sent (for the hint when a server closes the connection at once). */
+  private readonly clientCert: boolean;
+
   constructor(
     readonly address: string,
-    opts: { apiKey?: string; identity?: string } = {},
+    /** `tls`: for an https:// address (none: the system CAs). */
+    opts: { apiKey?: string; identity?: string; tls?: ClientTlsOptions } = {},
   ) {
     const url = new URL(address);
-    this.pool = new Pool(url.origin, { connections: 128, keepAliveTimeout: 60_000, headersTimeout: 0, bodyTimeout: 0 });
+    this.pool = new Pool(url.origin, {
+      connections: 128,
+      keepAliveTimeout: 60_000,
+      headersTimeout: 0,
+      bodyTimeout: 0,
+      ...(opts.tls ? { connect: { ...opts.tls, rejectUnauthorized: true } } : {}),
+    });
+    this.clientCert = opts.tls?.cert !== undefined;
     this.headers = {};
     if (opts.apiKey) this.headers.authorization = `Bearer ${opts.apiKey}`;
     if (opts.identity) this.headers['x-weft-identity'] = opts.identity;
@@ -98,9 +110,10 @@ export class HttpTransport implements Transport {
       const err = e as Error & { code?: string };
       if (
         e instanceof undiciErrors.UndiciError ||
-        ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'UND_ERR_SOCKET'].includes(err.code ?? '')
+        ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'UND_ERR_SOCKET'].includes(err.code ?? '') ||
+        isTlsFailure(err)
       )
-        throw new ConnectionError(`cannot reach the Weft server at ${this.address}: ${err.message}`, err);
+        throw unreachable(this.address, err);
       throw e;
     }
     let text: string;
@@ -122,7 +135,7 @@ export class HttpTransport implements Transport {
     try {
       res = await this.pool.request({ method: 'GET', path: '/healthz', headersTimeout: 10_000, bodyTimeout: 10_000 });
     } catch (e) {
-      throw new ConnectionError(`cannot reach the Weft server at ${this.address}: ${(e as Error).message}`, e as Error);
+      throw unreachable(this.address, e as Error, this.closedHint());
     }
     const data = (await res.body.json()) as { status: string; store?: string; error?: { message?: string } };
     if (res.statusCode !== 200)
@@ -133,6 +146,87 @@ export class HttpTransport implements Transport {
   async close(): Promise<void> {
     await this.pool.close();
   }
+
+  /**
+   * Why a server may close a new connection at once: given at the health check (the first contact), where
+   * a refused or missing client certificate (TLS 1.3 refuses it after the handshake) or a plain-HTTP request to
+   * an https server shows as the connection closed, nothing more.
+   */
+  private closedHint(): string {
+    if (/^http:/i.test(this.address)) return 'if the server serves https, give an https:// address';
+    return this.clientCert
+      ? 'the server may not accept this client certificate: is it signed by the CA the server trusts?'
+      : 'the server may require a client certificate (mutual TLS): give tls.cert and tls.key (--tls-cert, --tls-key)';
+  }
+}
+
+/** Node's codes for a peer certificate that does not verify (OpenSSL's X509_V_ERR_* names) and a wrong name. */
+const CERTIFICATE_ERRORS = new Set([
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_DECRYPT_CERT_SIGNATURE',
+  'UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_NOT_YET_VALID',
+  'CERT_HAS_EXPIRED',
+  'ERROR_IN_CERT_NOT_BEFORE_FIELD',
+  'ERROR_IN_CERT_NOT_AFTER_FIELD',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'CERT_CHAIN_TOO_LONG',
+  'CERT_REVOKED',
+  'INVALID_CA',
+  'PATH_LENGTH_EXCEEDED',
+  'INVALID_PURPOSE',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'HOSTNAME_MISMATCH',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+const isTlsFailure = (e: { code?: string }): boolean =>
+  CERTIFICATE_ERRORS.has(e.code ?? '') || (e.code ?? '').startsWith('ERR_SSL_');
+
+/**
+ * The ConnectionError for a request that reached no server: retryable, except a TLS failure (a certificate
+ * that does not verify, a server that does not speak TLS), which trying again does not mend.
+ */
+function unreachable(address: string, err: Error & { code?: string }, closedHint?: string): ConnectionError {
+  const code = err.code ?? '';
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID')
+    return new ConnectionError(
+      `the TLS certificate of the server at ${address} is not issued for the name this client checks: ${err.message}; ` +
+        'give the name it was issued for (tls.serverName, --tls-server-name) or an address with that name',
+      err,
+      false,
+    );
+  if (CERTIFICATE_ERRORS.has(code))
+    return new ConnectionError(
+      `the TLS certificate of the server at ${address} does not verify: ${err.message} (${code}); ` +
+        'give the CA certificate that signed it (tls.ca, --tls-ca)',
+      err,
+      false,
+    );
+  if (code === 'ERR_SSL_WRONG_VERSION_NUMBER')
+    return new ConnectionError(
+      `the server at ${address} does not speak TLS: if it serves plain HTTP, give an http:// address`,
+      err,
+      false,
+    );
+  if (code === 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED')
+    return new ConnectionError(
+      `the server at ${address} requires a client certificate (mutual TLS): give tls.cert and tls.key`,
+      err,
+      false,
+    );
+  if (code.startsWith('ERR_SSL_')) {
+    // OpenSSL's "...:SSL routines:<function>:<reason>:<file>:<line>": the reason says it
+    const reason = /SSL routines:[^:]*:([^:]+)/.exec(err.message)?.[1] ?? err.message;
+    return new ConnectionError(`the TLS handshake with the server at ${address} failed: ${reason}`, err, false);
+  }
+  const hint = closedHint && code === 'UND_ERR_SOCKET' ? ` (${closedHint})` : '';
+  return new ConnectionError(`cannot reach the Weft server at ${address}: ${err.message}${hint}`, err);
 }
 
 export function toServiceError(status: number, data: unknown): ServiceError {

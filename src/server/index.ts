@@ -2,3 +2,4 @@
 export { startServer, type StartServerOptions, type WeftServer } from './server.js';
 export type { ServerConfig } from './config.js';
 export type { LogLevel } from '../common/logger.js';
+export type { ServerTlsOptions } from '../common/tls-config.js';

@@ -13,6 +13,7 @@ import { ServerContext } from './context.js';
 import { createLogger, type LogLevel, type Logger } from '../common/logger.js';
 import { WEFT_VERSION } from './version.js';
 import { claimPidFile } from './pid-file.js';
+import { httpsServerOptions, type ServerTlsOptions } from '../common/tls-config.js';
 
 export interface StartServerOptions {
   port?: number;
@@ -20,7 +21,8 @@ export interface StartServerOptions {
   /** SQLite file (default ./weft.db), ':memory:', or a postgres:// URL. */
   db?: string;
   apiKeys?: string[];
-  tls?: unknown;
+  /** Serve HTTPS (API, UI and health checks alike); with `clientCa`, only to clients with a certificate it signed. */
+  tls?: ServerTlsOptions;
   logLevel?: LogLevel;
   /** Overrides of limits and waits (see config.ts). */
   config?: Partial<ServerConfig>;
@@ -77,8 +79,9 @@ export function openStore(db: string): Store {
 }
 
 export async function startServer(opts: StartServerOptions = {}): Promise<WeftServer> {
-  if (opts.apiKeys?.length || opts.tls)
-    throw new Error('apiKeys and tls are not supported yet in this version of Weft');
+  if (opts.apiKeys?.length) throw new Error('apiKeys are not supported yet in this version of Weft');
+  // checked before anything opens: a wrong file fails with a TlsConfigError naming it
+  const https = opts.tls ? httpsServerOptions(opts.tls) : undefined;
   const config: ServerConfig = {
     ...DEFAULT_CONFIG,
     ...(opts.logLevel ? { logLevel: opts.logLevel } : {}),
@@ -123,6 +126,7 @@ export async function startServer(opts: StartServerOptions = {}): Promise<WeftSe
     app = await createHttpApp(ctx, {
       version: WEFT_VERSION,
       ...(opts.headless ? { headless: true } : {}),
+      ...(https ? { https } : {}),
     });
     const host = opts.host ?? '127.0.0.1';
     try {
@@ -135,9 +139,10 @@ export async function startServer(opts: StartServerOptions = {}): Promise<WeftSe
     }
     const addr = app.server.address();
     port = typeof addr === 'object' && addr ? addr.port : (opts.port ?? 7411);
-    address = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    address = `${https ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
     pidFile?.address(address);
-    log.info({ address, db: opts.store ? 'custom' : db, version: WEFT_VERSION }, 'weft server listening');
+    const tls = https ? { tls: https.requestCert ? 'mutual (client certificates required)' : 'on' } : {};
+    log.info({ address, db: opts.store ? 'custom' : db, version: WEFT_VERSION, ...tls }, 'weft server listening');
   }
   return { address, port, context: ctx, stop, stopped };
 }

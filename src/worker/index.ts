@@ -8,6 +8,7 @@ export {
   type RuntimeOptions,
   type NativeConnectionOptions,
 } from './runtime.js';
+export type { TLSConfig } from '../common/tls-config.js';
 export {
   DefaultLogger,
   type Logger,

@@ -3,6 +3,8 @@
  * the web UI. It only parses, validates and maps errors; the services do the work.
  */
 import { setMaxListeners } from 'node:events';
+import type { ServerOptions as HttpServerOptions } from 'node:http';
+import type { ServerOptions } from 'node:https';
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { ApiError } from '../../common/api-error.js';
@@ -29,6 +31,8 @@ export interface HttpAppOptions {
   headless?: boolean;
   /** The built web UI to serve (default: the package's ui/dist, when it exists). */
   uiDir?: string;
+  /** Serve HTTPS with these options of Node's https server (checked: tls-config.ts). */
+  https?: ServerOptions;
 }
 
 const NEVER_ABORTED = new AbortController().signal;
@@ -44,7 +48,13 @@ function abortOnHangUp(reply: FastifyReply): AbortSignal {
 }
 
 export async function createHttpApp(ctx: ServerContext, opts: HttpAppOptions): Promise<FastifyInstance> {
-  const app = Fastify({
+  const http: HttpServerOptions = {
+    maxHeaderSize: PARSER_HEADER_BYTES,
+    // Node 20 honours the receive timeout only when the server is made with it, not when set afterwards
+    requestTimeout: ctx.config.requestReceiveMs,
+    connectionsCheckingInterval: Math.min(30_000, Math.max(100, ctx.config.requestReceiveMs / 2)),
+  };
+  const options = {
     logger: false,
     bodyLimit: ctx.config.payloadLimitBytes + 256 * 1024,
     // connections are kept open by workers' long polls; do not cut them
@@ -58,13 +68,15 @@ export async function createHttpApp(ctx: ServerContext, opts: HttpAppOptions): P
     routerOptions: { maxParamLength: PARSER_HEADER_BYTES },
     frameworkErrors: onFrameworkError,
     clientErrorHandler: onClientError,
-    http: {
-      maxHeaderSize: PARSER_HEADER_BYTES,
-      // Node 20 honours the receive timeout only when the server is made with it, not when set afterwards
-      requestTimeout: ctx.config.requestReceiveMs,
-      connectionsCheckingInterval: Math.min(30_000, Math.max(100, ctx.config.requestReceiveMs / 2)),
-    },
-  });
+  };
+  // Fastify makes an https server from `https` alone (leaving `http` unused), so that gets both
+  const app: FastifyInstance = opts.https
+    ? Fastify({ ...options, https: { ...http, ...opts.https } })
+    : Fastify({ ...options, http });
+  if (opts.https)
+    app.server.on('tlsClientError', (err: Error & { code?: string }, socket: { remoteAddress?: string }) =>
+      ctx.log.debug({ err: err.message, code: err.code, remote: socket.remoteAddress }, 'TLS handshake refused'),
+    );
   app.addHook('onRequest', refuseLargeHeaders);
   app.server.on('checkExpectation', onUnmetExpectation);
   await app.register(fastifySwagger, {
