@@ -114,6 +114,16 @@ describe('weft server start', () => {
       expect(heap.code).not.toBe(0);
       expect(heap.stderr).toMatch(/heap-growing-percent/);
     }
+    const retention = await runWeft('http://127.0.0.1:1', [
+      'server',
+      'start',
+      '--db',
+      ':memory:',
+      '--retention',
+      'soon',
+    ]);
+    expect(retention.code).not.toBe(0);
+    expect(retention.stderr).toMatch(/--retention/);
     const heapEnv = start(['start', '--db', ':memory:', '--port', '0'], { WEFT_HEAP_GROWING_PERCENT: 'x' });
     expect(await heapEnv.waitForExit()).not.toBe(0);
     expect(heapEnv.stderr).toMatch(/heap-growing-percent/);

@@ -9,6 +9,8 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { ServerTlsOptions, WeftServer } from '../server/index.js';
 import type { LogFormat, LogLevel } from '../common/logger.js';
 import { DEFAULT_HEAP_GROWING_PERCENT } from '../server/heap-tuning.js';
+import { DEFAULT_RETENTION_MS } from '../server/retention-sweeper.js';
+import { toMs } from '../common/duration.js';
 import {
   addCommonOptions,
   addLogOptions,
@@ -34,9 +36,18 @@ interface ServeOptions {
   output: CommonOptions['output'];
   requireRegisteredTypes?: string;
   heapGrowingPercent: number;
+  retention: number;
   tlsCert?: string;
   tlsKey?: string;
   tlsClientCa?: string;
+}
+
+function parseRetention(value: string): number {
+  try {
+    return toMs(value, '--retention');
+  } catch {
+    throw new InvalidArgumentError("expected a duration like '7d', '30d' or '12h' (0 keeps every run).");
+  }
 }
 
 function parseHeapGrowingPercent(value: string): number {
@@ -133,9 +144,10 @@ async function serve(given: ServeOptions, mode: 'start' | 'start-dev'): Promise<
       logger: createLogger(o.logLevel, 'weft-server', o.logFormat),
       ...(o.headless ? { headless: true } : {}),
       ...(tls ? { tls } : {}),
-      ...(o.requireRegisteredTypes
-        ? { config: { requireRegisteredTypes: parseNamespaceList(o.requireRegisteredTypes) } }
-        : {}),
+      config: {
+        retentionMs: o.retention,
+        ...(o.requireRegisteredTypes ? { requireRegisteredTypes: parseNamespaceList(o.requireRegisteredTypes) } : {}),
+      },
     });
   } catch (e) {
     // the port, the database file, an unsupported store: the user's setup to fix, not a crash
@@ -273,6 +285,15 @@ function serveOptions(cmd: Command, dbDefault: string | undefined): Command {
           '--require-registered-types <namespaces>',
           "namespaces (comma-separated, '*' for all) where starting an unregistered workflow type is refused",
         ).env('WEFT_REQUIRE_REGISTERED_TYPES'),
+      )
+      .addOption(
+        new Option(
+          '--retention <duration>',
+          "closed runs older than this are deleted with their history ('7d', '30d', '12h'; 0 keeps every run)",
+        )
+          .env('WEFT_RETENTION')
+          .argParser(parseRetention)
+          .default(DEFAULT_RETENTION_MS, '7d'),
       )
       .addOption(
         new Option(

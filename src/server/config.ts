@@ -2,6 +2,7 @@
 import type { LogLevel } from '../common/logger.js';
 import { DEFAULT_HISTORY_LIMITS, type HistoryLimits } from '../engine/transition.js';
 import { DEFAULT_SCHEDULE_LIMITS, type ScheduleLimits } from '../schedules/scheduler.js';
+import { DEFAULT_RETENTION_MS } from './retention-sweeper.js';
 
 export interface ServerConfig {
   /** Largest JSON payload (workflow input, result, activity input/result, failure details), in bytes. */
@@ -52,6 +53,6 @@ export const DEFAULT_CONFIG: ServerConfig = {
   scheduleLimits: DEFAULT_SCHEDULE_LIMITS,
   logLevel: 'info',
   requireRegisteredTypes: [],
-  retentionMs: 7 * 24 * 3600_000,
+  retentionMs: DEFAULT_RETENTION_MS,
   retentionSweepEveryMs: 60_000,
 };

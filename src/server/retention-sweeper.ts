@@ -8,6 +8,8 @@
  */
 import type { ServerContext } from './context.js';
 
+/** The retention period unless configured (Temporal's namespaces default to a few days too). */
+export const DEFAULT_RETENTION_MS = 7 * 24 * 3600_000;
 /** Runs deleted per transaction. */
 export const PURGE_BATCH = 500;
 
