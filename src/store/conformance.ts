@@ -27,6 +27,7 @@ import { describeVisibilityConformance } from './conformance-visibility.js';
 import { describeSchedulesConformance } from './conformance-schedules.js';
 import { describeStuckConformance } from './conformance-stuck.js';
 import { describeRetentionConformance } from './conformance-retention.js';
+import { describeControlRecordsConformance } from './conformance-control.js';
 
 export interface StoreHarness {
   store: Store;
@@ -82,6 +83,7 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
     describeSchedulesConformance(ctx);
     describeStuckConformance(ctx);
     describeRetentionConformance(ctx);
+    describeControlRecordsConformance(ctx);
     describeReopen(ctx);
 
     it('is ready once initialised (reachable and migrated)', async () => {

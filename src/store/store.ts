@@ -149,6 +149,36 @@ export interface StoredSchedule {
   version: number;
 }
 
+/** The kinds of control-plane record (namespaces, API keys): see Store.listControlRecords. */
+export type ControlRecordKind = 'namespace' | 'api-key';
+
+/** A control-plane record: a JSON body under (kind, id), versioned for conditional writes. */
+export interface ControlRecord {
+  kind: ControlRecordKind;
+  id: string;
+  /** Starts at 1, one more on every write. */
+  version: number;
+  body: unknown;
+  updatedAt: number;
+}
+
+/** A conditional write of a control record: creates it (expectedVersion 0), replaces it, or deletes it (body null). */
+export interface ControlRecordWrite {
+  kind: ControlRecordKind;
+  id: string;
+  /** The version the writer read; 0 creates the record and fails if it exists. */
+  expectedVersion: number;
+  /** The new body, or null to delete the record. */
+  body: unknown;
+  updatedAt: number;
+}
+
+/** What a failed conditional control-record write says, the same on every store. */
+export const controlConflictMessage = (w: ControlRecordWrite): string =>
+  w.expectedVersion === 0
+    ? `${w.kind} ${w.id} already exists`
+    : `${w.kind} ${w.id} changed since version ${w.expectedVersion} (or is gone)`;
+
 /** A write lost a race (another writer changed the run first); the caller reloads and retries. */
 export class StoreConflictError extends Error {
   constructor(message: string) {
@@ -283,6 +313,14 @@ export interface Store {
   purgeClosedRuns(namespace: string, closedBefore: number, limit: number): Promise<string[]>;
   /** The namespaces that have runs (a skip over the index: one probe per namespace). */
   listRunNamespaces(): Promise<string[]>;
+
+  /** Every control record of a kind (namespaces, API keys), ordered by id: few rows, read whole. */
+  listControlRecords(kind: ControlRecordKind): Promise<ControlRecord[]>;
+  /**
+   * Creates, replaces or deletes a control record if its version is still `expectedVersion`; rejects with
+   * StoreConflictError otherwise (it exists already, changed since, or is gone).
+   */
+  writeControlRecord(write: ControlRecordWrite): Promise<void>;
 }
 
 export interface RunningWorkflowType {

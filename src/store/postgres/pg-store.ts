@@ -23,6 +23,10 @@ import { GroupCommitter, type BatchOutcome } from '../sqlite/group-commit.js';
 import { toWire, type WireMutation } from '../sqlite/wire-mutation.js';
 import {
   StoreConflictError,
+  controlConflictMessage,
+  type ControlRecord,
+  type ControlRecordKind,
+  type ControlRecordWrite,
   type CurrentRun,
   type ListExecutionsRequest,
   type ListExecutionsResponse,
@@ -410,6 +414,43 @@ export class PgStore implements Store {
        SELECT n FROM ns WHERE n IS NOT NULL`,
     );
     return rows.map((r) => r.n);
+  }
+
+  async listControlRecords(kind: ControlRecordKind): Promise<ControlRecord[]> {
+    this.check();
+    const rows = await this.db.query<{ id: string; version: string; body: string; updated_at: string }>(
+      'SELECT id, version, body, updated_at FROM control_records WHERE kind = $1 ORDER BY id',
+      [kind],
+    );
+    return rows.map((r) => ({
+      kind,
+      id: r.id,
+      version: Number(r.version),
+      body: JSON.parse(r.body) as unknown,
+      updatedAt: Number(r.updated_at),
+    }));
+  }
+
+  async writeControlRecord(w: ControlRecordWrite): Promise<void> {
+    this.check();
+    const rows =
+      w.expectedVersion === 0
+        ? await this.db.query(
+            `INSERT INTO control_records (kind, id, version, body, updated_at) VALUES ($1, $2, 1, $3, $4)
+             ON CONFLICT (kind, id) DO NOTHING RETURNING 1`,
+            [w.kind, w.id, JSON.stringify(w.body), w.updatedAt],
+          )
+        : w.body === null
+          ? await this.db.query(
+              'DELETE FROM control_records WHERE kind = $1 AND id = $2 AND version = $3 RETURNING 1',
+              [w.kind, w.id, w.expectedVersion],
+            )
+          : await this.db.query(
+              `UPDATE control_records SET version = version + 1, body = $4, updated_at = $5
+               WHERE kind = $1 AND id = $2 AND version = $3 RETURNING 1`,
+              [w.kind, w.id, w.expectedVersion, JSON.stringify(w.body), w.updatedAt],
+            );
+    if (rows.length !== 1) throw new StoreConflictError(controlConflictMessage(w));
   }
 
   private check(): void {

@@ -5,7 +5,14 @@
  * common path costs no extra reads.
  */
 import type Database from 'better-sqlite3';
-import { SCHEDULE_TIMER_KEY, StoreConflictError, scheduleTimerRunId, type WorkflowDefinition } from '../store.js';
+import {
+  SCHEDULE_TIMER_KEY,
+  StoreConflictError,
+  controlConflictMessage,
+  scheduleTimerRunId,
+  type ControlRecordWrite,
+  type WorkflowDefinition,
+} from '../store.js';
 import type { BatchOutcome } from './group-commit.js';
 import type { WireExecution, WireMutation } from './wire-mutation.js';
 import { toWriteFault } from './write-faults.js';
@@ -48,6 +55,9 @@ export class MutationWriter {
   private readonly insertSearchAttributeValue: Database.Statement;
   private readonly insertSearchAttribute: Database.Statement;
   private readonly purgeExecution: Database.Statement;
+  private readonly insertControl: Database.Statement;
+  private readonly updateControl: Database.Statement;
+  private readonly deleteControl: Database.Statement;
   private readonly purgeRunRows: Database.Statement[];
   /** Set once the mutation being applied has changed the database (see writeBatch). */
   private wrote = false;
@@ -140,6 +150,14 @@ export class MutationWriter {
       'UPDATE schedules SET version = ?, state = ? WHERE namespace = ? AND schedule_id = ? AND version = ?',
     );
     this.deleteSchedule = db.prepare('DELETE FROM schedules WHERE namespace = ? AND schedule_id = ? AND version = ?');
+    this.insertControl = db.prepare(
+      `INSERT INTO control_records (kind, id, version, body, updated_at) VALUES (?, ?, 1, ?, ?)
+       ON CONFLICT (kind, id) DO NOTHING`,
+    );
+    this.updateControl = db.prepare(
+      'UPDATE control_records SET version = version + 1, body = ?, updated_at = ? WHERE kind = ? AND id = ? AND version = ?',
+    );
+    this.deleteControl = db.prepare('DELETE FROM control_records WHERE kind = ? AND id = ? AND version = ?');
     this.putDefinition = db.prepare(
       `INSERT INTO workflow_definitions (namespace, workflow_type, task_queue, description, defaults, updated_at)
        VALUES (?, ?, ?, ?, ?, ?)
@@ -240,6 +258,18 @@ export class MutationWriter {
         for (const st of this.purgeRunRows) st.run(runId);
         this.wrote = true;
       }
+    if (m.controlRecords) for (const w of m.controlRecords) this.writeControlRecord(w);
+  }
+
+  private writeControlRecord(w: ControlRecordWrite): void {
+    const changes =
+      w.expectedVersion === 0
+        ? this.insertControl.run(w.kind, w.id, JSON.stringify(w.body), w.updatedAt).changes
+        : w.body === null
+          ? this.deleteControl.run(w.kind, w.id, w.expectedVersion).changes
+          : this.updateControl.run(JSON.stringify(w.body), w.updatedAt, w.kind, w.id, w.expectedVersion).changes;
+    if (changes !== 1) throw new StoreConflictError(controlConflictMessage(w));
+    this.wrote = true;
   }
 
   private writeSchedule([namespace, scheduleId, state, expectedVersion, deleted, wakeAt]: NonNullable<

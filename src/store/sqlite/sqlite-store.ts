@@ -19,6 +19,9 @@ import type { VisibilityQuery } from '../../visibility/query-ast.js';
 import type { SearchAttributeDefinition } from '../../visibility/search-attributes.js';
 import { loadMigrations, migrationsDir, pendingMigrations, runMigrations, type MigrateResult } from '../migrations.js';
 import type {
+  ControlRecord,
+  ControlRecordKind,
+  ControlRecordWrite,
   CurrentRun,
   ListExecutionsRequest,
   ListExecutionsResponse,
@@ -73,6 +76,9 @@ function prepareStatements(db: Database.Database) {
       )
       .raw(),
     definition: db.prepare('SELECT * FROM workflow_definitions WHERE namespace = ? AND workflow_type = ?'),
+    controlRecords: db
+      .prepare('SELECT id, version, body, updated_at FROM control_records WHERE kind = ? ORDER BY id')
+      .raw(),
     definitions: db.prepare('SELECT * FROM workflow_definitions WHERE namespace = ? ORDER BY workflow_type'),
     // json_extract: the exact time (the column is rounded up to the second), read for the listed rows only
     stuck: db
@@ -356,6 +362,21 @@ export class SqliteStore implements Store {
 
   async listRunNamespaces(): Promise<string[]> {
     return this.open().statements.runNamespaces.all() as string[];
+  }
+
+  async listControlRecords(kind: ControlRecordKind): Promise<ControlRecord[]> {
+    const rows = this.open().statements.controlRecords.all(kind) as Array<[string, number, string, number]>;
+    return rows.map(([id, version, body, updatedAt]) => ({
+      kind,
+      id,
+      version,
+      body: JSON.parse(body) as unknown,
+      updatedAt,
+    }));
+  }
+
+  async writeControlRecord(write: ControlRecordWrite): Promise<void> {
+    await this.open().committer.submit({ executions: [], currentRuns: [], controlRecords: [write] });
   }
 
   private open(): Opened {

@@ -5,7 +5,7 @@
  */
 import { coreJson } from '../state-json.js';
 import type { ExecutionState } from '../../engine/state.js';
-import type { ExecutionWrite, Mutation, WorkflowDefinition } from '../store.js';
+import type { ControlRecordWrite, ExecutionWrite, Mutation, WorkflowDefinition } from '../store.js';
 import {
   searchAttributeRows,
   type SearchAttributeDefinition,
@@ -57,6 +57,8 @@ export interface WireMutation {
   notices?: string[];
   /** Retention (SqliteStore.purgeClosedRuns): these runs and all their rows, each only if closed before then. */
   purge?: { runIds: string[]; closedBefore: number };
+  /** Control records (namespaces, API keys), each conditional on its version (Store.writeControlRecord). */
+  controlRecords?: ControlRecordWrite[];
 }
 
 function bufferedRows(s: ExecutionState, change: ExecutionWrite['bufferedEvents']): WireExecution['buffered'] {

@@ -1,0 +1,16 @@
+-- Control-plane records: namespaces and API keys (kind 'namespace', 'api-key'), each a JSON body with a
+-- version for conditional updates. Few rows, read whole into each server's registry and refreshed; rarely written.
+CREATE TABLE control_records (
+  kind       TEXT    NOT NULL,
+  id         TEXT    NOT NULL,
+  version    INTEGER NOT NULL,
+  body       TEXT    NOT NULL,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (kind, id)
+) WITHOUT ROWID, STRICT;
+
+-- `default` exists from the start; its retention (null) is the server's.
+INSERT INTO control_records (kind, id, version, body, updated_at)
+VALUES ('namespace', 'default', 1,
+  '{"name":"default","description":"The default namespace","state":"Registered","retentionMs":null,"limits":{},"createdAt":0}',
+  0);
