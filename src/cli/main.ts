@@ -10,6 +10,8 @@ import { reportError } from './output.js';
 import { addScheduleCommands } from './schedule-commands.js';
 import { addSearchAttributeCommands } from './search-attribute-commands.js';
 import { addActivityCommands } from './activity-commands.js';
+import { addApiKeyCommands } from './api-key-commands.js';
+import { addNamespaceCommands } from './namespace-commands.js';
 import { addServerCommands } from './server-commands.js';
 import { addStoreCommands } from './store-commands.js';
 import { addWorkerCommands } from './worker-commands.js';
@@ -36,6 +38,8 @@ export function buildProgram(): Command {
   addScheduleCommands(program);
   addSearchAttributeCommands(program);
   addActivityCommands(program);
+  addNamespaceCommands(program);
+  addApiKeyCommands(program);
   return program;
 }
 

@@ -25,15 +25,16 @@ export interface CommonOptions {
 }
 
 /** Adds --output (every command) and, unless `outputOnly`, the flags that say which server to talk to. */
-export function addCommonOptions(cmd: Command, outputOnly = false): Command {
+export function addCommonOptions(cmd: Command, outputOnly = false, withNamespace = true): Command {
   if (!outputOnly) {
+    cmd.addOption(
+      new Option('--address <url>', 'server address (host:port: http://, or https:// with a --tls-* flag)')
+        .env('WEFT_ADDRESS')
+        .default(DEFAULT_ADDRESS),
+    );
+    if (withNamespace)
+      cmd.addOption(new Option('-n, --namespace <name>', 'namespace').env('WEFT_NAMESPACE').default('default'));
     cmd
-      .addOption(
-        new Option('--address <url>', 'server address (host:port: http://, or https:// with a --tls-* flag)')
-          .env('WEFT_ADDRESS')
-          .default(DEFAULT_ADDRESS),
-      )
-      .addOption(new Option('-n, --namespace <name>', 'namespace').env('WEFT_NAMESPACE').default('default'))
       .addOption(new Option('--api-key <key>', 'API key, sent as a bearer token').env('WEFT_API_KEY'))
       // the client's variables are not the server's (WEFT_TLS_CERT, WEFT_TLS_KEY, WEFT_TLS_CLIENT_CA): a shell
       // set up to run a server does not hand the server's certificate to the commands run in it

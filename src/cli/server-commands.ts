@@ -40,6 +40,7 @@ interface ServeOptions {
   tlsCert?: string;
   tlsKey?: string;
   tlsClientCa?: string;
+  auth: 'none' | 'api-keys';
 }
 
 function parseRetention(value: string): number {
@@ -144,6 +145,7 @@ async function serve(given: ServeOptions, mode: 'start' | 'start-dev'): Promise<
       logger: createLogger(o.logLevel, 'weft-server', o.logFormat),
       ...(o.headless ? { headless: true } : {}),
       ...(tls ? { tls } : {}),
+      ...(o.auth === 'api-keys' ? { apiKeys: true } : {}),
       config: {
         retentionMs: o.retention,
         ...(o.requireRegisteredTypes ? { requireRegisteredTypes: parseNamespaceList(o.requireRegisteredTypes) } : {}),
@@ -303,6 +305,15 @@ function serveOptions(cmd: Command, dbDefault: string | undefined): Command {
           .env('WEFT_HEAP_GROWING_PERCENT')
           .argParser(parseHeapGrowingPercent)
           .default(DEFAULT_HEAP_GROWING_PERCENT),
+      )
+      .addOption(
+        new Option(
+          '--auth <mode>',
+          "api-keys: every request but /healthz, /readyz and the UI's files needs an API key (weft api-key create)",
+        )
+          .choices(['none', 'api-keys'])
+          .env('WEFT_AUTH')
+          .default('none'),
       )
       .addOption(
         new Option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM; intermediates may follow it)').env(

@@ -1,5 +1,7 @@
 /** `new Client()`: one object for every concern (workflows, schedules, task queues), on one connection and namespace. */
+import { ApiKeyClient } from './api-key-client.js';
 import { AsyncCompletionClient } from './async-completion-client.js';
+import { NamespaceClient } from './namespace-client.js';
 import { Connection } from './connection.js';
 import type { ClientInterceptors } from './interceptors.js';
 import { ScheduleClient } from './schedule-client.js';
@@ -23,6 +25,10 @@ export class Client {
   readonly searchAttributes: SearchAttributeClient;
   /** Finishes activities that complete asynchronously (Temporal's `client.activity`). */
   readonly activity: AsyncCompletionClient;
+  /** Namespaces: create, describe, update, list, delete (not scoped to this client's namespace). */
+  readonly namespaces: NamespaceClient;
+  /** API keys: create, list, revoke, and which key this connection uses. */
+  readonly apiKeys: ApiKeyClient;
 
   constructor(opts: ClientOptions = {}) {
     this.connection = opts.connection ?? Connection.lazy();
@@ -36,6 +42,8 @@ export class Client {
     this.schedule = new ScheduleClient(shared);
     this.searchAttributes = new SearchAttributeClient(shared);
     this.activity = new AsyncCompletionClient(shared);
+    this.namespaces = new NamespaceClient({ connection: this.connection });
+    this.apiKeys = new ApiKeyClient({ connection: this.connection });
   }
 
   /** Calls made inside `fn` fail with DEADLINE_EXCEEDED once `deadline` passes (Temporal's `withDeadline`). */

@@ -85,3 +85,16 @@ export type { Duration } from '../common/duration.js';
 export type { RetryPolicy } from '../common/retry-policy.js';
 export { composeInterceptors, type Headers, type Next } from '../common/interceptors.js';
 export type * from './interceptors.js';
+export {
+  NamespaceClient,
+  type NamespaceInfo,
+  type CreateNamespaceOptions,
+  type UpdateNamespaceOptions,
+} from './namespace-client.js';
+export {
+  ApiKeyClient,
+  type ApiKeyDescription,
+  type CallerDescription,
+  type CreateApiKeyRequest,
+  type CreateApiKeyResponse,
+} from './api-key-client.js';

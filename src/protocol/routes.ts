@@ -40,6 +40,15 @@ export const ROUTES = {
   heartbeatActivityById: { method: 'POST', path: '/namespaces/:namespace/activities/heartbeat' },
   listStuckWorkflows: { method: 'GET', path: '/namespaces/:namespace/stuck-workflows' },
   listUnservedWorkflowTypes: { method: 'GET', path: '/namespaces/:namespace/unserved-workflow-types' },
+  listNamespaces: { method: 'GET', path: '/namespaces' },
+  createNamespace: { method: 'POST', path: '/namespaces' },
+  describeNamespace: { method: 'GET', path: '/namespaces/:namespace' },
+  updateNamespace: { method: 'PUT', path: '/namespaces/:namespace' },
+  deleteNamespace: { method: 'DELETE', path: '/namespaces/:namespace' },
+  listApiKeys: { method: 'GET', path: '/api-keys' },
+  createApiKey: { method: 'POST', path: '/api-keys' },
+  revokeApiKey: { method: 'POST', path: '/api-keys/:keyId/revoke' },
+  describeCaller: { method: 'GET', path: '/caller' },
 } as const satisfies Record<string, { method: 'GET' | 'POST' | 'PUT' | 'DELETE'; path: string }>;
 
 export type OperationId = keyof typeof ROUTES;
@@ -72,6 +81,13 @@ export const IDEMPOTENT: ReadonlySet<OperationId> = new Set<OperationId>([
   'unpauseSchedule',
   'listStuckWorkflows',
   'listUnservedWorkflowTypes',
+  'listNamespaces',
+  'describeNamespace',
+  'updateNamespace', // sets the same fields again
+  'deleteNamespace', // deleting a deleted namespace answers it as it is
+  'listApiKeys',
+  'revokeApiKey', // revoking a revoked key changes nothing
+  'describeCaller',
 ]);
 
 /** Fills `:name` placeholders with URL-encoded params. */

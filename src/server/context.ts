@@ -5,7 +5,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import { fireTimer } from '../engine/timers.js';
-import type { TaskRow, TimerRow } from '../engine/transition.js';
+import type { HistoryLimits, TaskRow, TimerRow } from '../engine/transition.js';
 import { SCHEDULE_TIMER_KEY, scheduleTimerRunId, type Store, type WorkflowDefinition } from '../store/store.js';
 import { runSchedule } from './service/schedule-runner.js';
 import type { Clock } from './clock.js';
@@ -25,6 +25,30 @@ import { TimerService } from './timer-service.js';
 import { ServerMetrics } from './metrics.js';
 import { ClusterSync } from './cluster/cluster-sync.js';
 import { RetentionSweeper } from './retention-sweeper.js';
+import { NamespaceRegistry } from './tenancy/namespace-registry.js';
+import type { Callers } from './tenancy/callers.js';
+
+/** A namespace's history limits when it sets maxHistoryEvents (computed once per namespace record). */
+function namespaceHistoryLimits(
+  namespaces: NamespaceRegistry,
+  server: HistoryLimits,
+): (namespace: string) => HistoryLimits | undefined {
+  const memo = new WeakMap<object, HistoryLimits>();
+  return (name) => {
+    const ns = namespaces.get(name);
+    const max = ns?.limits.maxHistoryEvents;
+    if (!ns || max === undefined) return undefined;
+    let limits = memo.get(ns);
+    if (!limits) {
+      const maxEvents = Math.min(max, server.maxEvents);
+      // continue-as-new is suggested at the server's point, or at 80 % of a lower limit
+      const suggest = Math.min(server.suggestContinueAsNewEvents, Math.max(1, Math.floor(maxEvents * 0.8)));
+      limits = { ...server, maxEvents, suggestContinueAsNewEvents: suggest };
+      memo.set(ns, limits);
+    }
+    return limits;
+  };
+}
 
 export class ServerContext {
   readonly cache: RunCache;
@@ -46,6 +70,16 @@ export class ServerContext {
   readonly shutdown = new AbortController();
   /** Deletes closed runs past the retention period. */
   readonly retention = new RetentionSweeper(this);
+  /** The namespaces (records in the store, held here). */
+  readonly namespaces: NamespaceRegistry;
+  /** API keys, when the server requires them (startServer's apiKeys / --auth api-keys). */
+  callers: Callers | undefined;
+
+  /** The largest payload of a namespace: its own limit when it has one (never above the server's). */
+  payloadLimit(namespace: string): number {
+    const own = this.namespaces.get(namespace)?.limits.maxPayloadBytes;
+    return own === undefined ? this.config.payloadLimitBytes : Math.min(own, this.config.payloadLimitBytes);
+  }
 
   constructor(
     readonly store: Store,
@@ -55,8 +89,10 @@ export class ServerContext {
   ) {
     setMaxListeners(0, this.shutdown.signal); // every waiting long poll listens to it
     this.cache = new RunCache(store, config.runCacheSize);
+    this.namespaces = new NamespaceRegistry(store, log);
     this.updater = new RunUpdater(store, this.cache, clock);
     this.updater.limits = config.historyLimits;
+    this.updater.namespaceLimits = namespaceHistoryLimits(this.namespaces, config.historyLimits);
     this.timers = new TimerService(store, clock, (row) => this.fire(row), log);
     this.cluster = store.cluster ? new ClusterSync(this, store.cluster) : undefined;
     if (this.cluster) {
@@ -90,6 +126,8 @@ export class ServerContext {
   async start(): Promise<void> {
     // in a cluster, listen first: a task committed after the read below is heard of
     await this.cluster?.start();
+    await this.namespaces.start();
+    await this.callers?.start();
     await this.reloadTasks();
     // in a cluster only the leader fires timers (ClusterSync starts them when this server becomes it)
     if (!this.cluster) await this.timers.start();
@@ -112,6 +150,8 @@ export class ServerContext {
   stop(): void {
     this.shutdown.abort();
     this.retention.stop();
+    this.namespaces.stop();
+    this.callers?.stop();
     void this.cluster?.stop();
     this.timers.stop();
     this.matching.releaseWaiters();

@@ -3,3 +3,4 @@ export { startServer, type StartServerOptions, type WeftServer } from './server.
 export type { ServerConfig } from './config.js';
 export type { LogLevel } from '../common/logger.js';
 export type { ServerTlsOptions } from '../common/tls-config.js';
+export type { StaticApiKey } from './tenancy/callers.js';

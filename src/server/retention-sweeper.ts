@@ -4,7 +4,8 @@
  * retention). Every `retentionSweepEveryMs` the sweeper deletes, namespace by namespace, the runs closed before
  * now - `retentionMs`, in small batches (one short transaction each, written in the store's turn between
  * commits), so the write path never waits long. In a cluster only the leader sweeps. `retentionMs` 0 keeps
- * everything. (Per-namespace retention comes with namespace records; until then one period for all.)
+ * everything. A namespace's own retention (namespace records) wins over the server's; a deleted namespace loses
+ * every closed run, and then its record.
  */
 import type { ServerContext } from './context.js';
 
@@ -22,8 +23,8 @@ export class RetentionSweeper {
   constructor(private readonly ctx: ServerContext) {}
 
   start(): void {
-    const { retentionMs, retentionSweepEveryMs } = this.ctx.config;
-    if (retentionMs <= 0) return;
+    const { retentionSweepEveryMs } = this.ctx.config;
+    // runs even when the server keeps every run: a namespace may have a retention of its own, or be deleted
     this.timer = setInterval(() => void this.sweep(), retentionSweepEveryMs);
     this.timer.unref();
   }
@@ -40,12 +41,16 @@ export class RetentionSweeper {
 
   private async sweepAll(): Promise<number> {
     const ctx = this.ctx;
-    if (ctx.config.retentionMs <= 0 || ctx.shutdown.signal.aborted) return 0;
+    if (ctx.shutdown.signal.aborted) return 0;
     if (ctx.cluster && !ctx.cluster.isLeader) return 0;
-    const closedBefore = ctx.clock.now() - ctx.config.retentionMs;
+    const now = ctx.clock.now();
     let total = 0;
     try {
-      for (const namespace of await ctx.store.listRunNamespaces()) {
+      await ctx.namespaces.reload();
+      const withRuns = await ctx.store.listRunNamespaces();
+      for (const namespace of withRuns) {
+        const closedBefore = this.cutoff(namespace, now);
+        if (closedBefore === undefined) continue;
         for (;;) {
           if (ctx.shutdown.signal.aborted) return total;
           const ids = await ctx.store.purgeClosedRuns(namespace, closedBefore, PURGE_BATCH);
@@ -58,11 +63,33 @@ export class RetentionSweeper {
           await new Promise((r) => setImmediate(r)); // let the requests waiting meanwhile go first
         }
       }
+      await this.forgetDeletedNamespaces();
     } catch (err) {
       ctx.log.warn({ err, deleted: total }, 'retention sweep failed; trying again at the next one');
     }
-    if (total > 0) ctx.log.info({ deleted: total, closedBefore: new Date(closedBefore).toISOString() }, 'retention');
+    if (total > 0) ctx.log.info({ deleted: total }, 'retention');
     this.deleted += total;
     return total;
+  }
+
+  /** Runs of `namespace` closed before this go; undefined: it keeps every run. */
+  private cutoff(namespace: string, now: number): number | undefined {
+    const ns = this.ctx.namespaces.get(namespace);
+    if (ns?.state === 'Deleted') return Number.MAX_SAFE_INTEGER; // every closed run
+    const retentionMs = ns?.retentionMs ?? this.ctx.config.retentionMs;
+    return retentionMs > 0 ? now - retentionMs : undefined;
+  }
+
+  /** A deleted namespace's record goes once it has no run left: its name is free again. */
+  private async forgetDeletedNamespaces(): Promise<void> {
+    const ctx = this.ctx;
+    const deleted = ctx.namespaces.list().filter((ns) => ns.state === 'Deleted');
+    if (deleted.length === 0) return;
+    const withRuns = new Set(await ctx.store.listRunNamespaces());
+    for (const ns of deleted) {
+      if (withRuns.has(ns.name)) continue;
+      await ctx.namespaces.write(ns.name, ns.version, null, ctx.clock.now()).catch(() => undefined);
+      ctx.log.info({ namespace: ns.name }, 'deleted namespace gone');
+    }
   }
 }

@@ -55,6 +55,12 @@ export class RunUpdater {
   private readonly hooks: BeforeCommitHook[] = [];
   /** History limits every transition applies (server configuration). */
   limits: HistoryLimits = DEFAULT_HISTORY_LIMITS;
+  /** A namespace's own limits, when it has them (namespace records); else `limits`. */
+  namespaceLimits: (namespace: string) => HistoryLimits | undefined = () => undefined;
+
+  private limitsOf(namespace: string): HistoryLimits {
+    return this.namespaceLimits(namespace) ?? this.limits;
+  }
   /** In a cluster: the notices each commit publishes to the other servers (ClusterSync). */
   noticesFor: ((items: readonly CommitItem[], schedules: readonly ScheduleWrite[]) => string[]) | undefined;
 
@@ -92,7 +98,7 @@ export class RunUpdater {
     copy.activities = { ...cached.state.activities };
     copy.bufferedEvents = [...cached.state.bufferedEvents];
     const transition = new TransitionClass(copy, this.clock.now());
-    transition.limits = this.limits;
+    transition.limits = this.limitsOf(copy.namespace);
     return { transition, baseVersion: cached.version };
   }
 
@@ -128,13 +134,13 @@ export class RunUpdater {
     let currentRuns = givenCurrentRuns;
     for (let i = 0; i < items.length; i++) {
       const t = items[i]!.transition;
-      t.limits = this.limits;
+      t.limits = this.limitsOf(t.state.namespace);
       enforceHistoryLimits(t);
       const next = t.continuation;
       if (!next) continue;
       // the next run of the chain starts in the same commit, and the workflow id points at it
       const nt = startRun(next, t.now);
-      nt.limits = this.limits;
+      nt.limits = this.limitsOf(nt.state.namespace);
       items.push({ transition: nt, baseVersion: 0 });
       currentRuns = [
         ...currentRuns,

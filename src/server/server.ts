@@ -12,6 +12,7 @@ import { DEFAULT_CONFIG, type ServerConfig } from './config.js';
 import { ServerContext } from './context.js';
 import { createLogger, type LogLevel, type Logger } from '../common/logger.js';
 import { WEFT_VERSION } from './version.js';
+import { Callers, type StaticApiKey } from './tenancy/callers.js';
 import { claimPidFile } from './pid-file.js';
 import { httpsServerOptions, type ServerTlsOptions } from '../common/tls-config.js';
 
@@ -20,7 +21,11 @@ export interface StartServerOptions {
   host?: string;
   /** SQLite file (default ./weft.db), ':memory:', or a postgres:// URL. */
   db?: string;
-  apiKeys?: string[];
+  /**
+   * Require API keys (`weft server start --auth api-keys`): true for the keys made with `weft api-key create`,
+   * or a list of keys to accept as well (a string: an admin key for every namespace).
+   */
+  apiKeys?: boolean | Array<string | StaticApiKey>;
   /** Serve HTTPS (API, UI and health checks alike); with `clientCa`, only to clients with a certificate it signed. */
   tls?: ServerTlsOptions;
   logLevel?: LogLevel;
@@ -78,8 +83,14 @@ export function openStore(db: string): Store {
   return new SqliteStore({ path: file });
 }
 
+function staticKeys(keys: true | Array<string | StaticApiKey>): StaticApiKey[] {
+  if (keys === true) return [];
+  return keys.map((k, i) =>
+    typeof k === 'string' ? { name: `static-${i + 1}`, key: k, role: 'admin' as const, namespaces: ['*'] } : k,
+  );
+}
+
 export async function startServer(opts: StartServerOptions = {}): Promise<WeftServer> {
-  if (opts.apiKeys?.length) throw new Error('apiKeys are not supported yet in this version of Weft');
   // checked before anything opens: a wrong file fails with a TlsConfigError naming it
   const https = opts.tls ? httpsServerOptions(opts.tls) : undefined;
   const config: ServerConfig = {
@@ -101,6 +112,7 @@ export async function startServer(opts: StartServerOptions = {}): Promise<WeftSe
     throw e;
   }
   const ctx = new ServerContext(store, opts.clock ?? systemClock, config, log);
+  if (opts.apiKeys) ctx.callers = new Callers(store, log, staticKeys(opts.apiKeys));
   await ctx.start();
 
   let app: FastifyInstance | undefined;
@@ -141,8 +153,14 @@ export async function startServer(opts: StartServerOptions = {}): Promise<WeftSe
     port = typeof addr === 'object' && addr ? addr.port : (opts.port ?? 7411);
     address = `${https ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
     pidFile?.address(address);
+    const auth = ctx.callers ? { auth: 'api-keys' } : {};
     const tls = https ? { tls: https.requestCert ? 'mutual (client certificates required)' : 'on' } : {};
-    log.info({ address, db: opts.store ? 'custom' : db, version: WEFT_VERSION, ...tls }, 'weft server listening');
+    log.info(
+      { address, db: opts.store ? 'custom' : db, version: WEFT_VERSION, ...tls, ...auth },
+      'weft server listening',
+    );
+    if (!ctx.callers && !/^(127\.|::1$|localhost$)/.test(host))
+      log.warn({ host }, 'no API keys required (--auth api-keys): whoever reaches this address may do everything');
   }
   return { address, port, context: ctx, stop, stopped };
 }

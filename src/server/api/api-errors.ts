@@ -4,6 +4,7 @@
  */
 import type { FastifyError } from 'fastify';
 import { ApiError } from '../../common/api-error.js';
+import { InvalidDurationError } from '../../common/duration.js';
 import { StoreConflictError, StoreUnavailableError } from '../../store/store.js';
 
 /** Fastify's own errors (bad JSON, body too large, unknown route) in the API's error shape. */
@@ -15,6 +16,8 @@ export function toApiError(e: unknown): ApiError | undefined {
   // the database is down or full: nothing was committed, the caller may try again later
   if (e instanceof StoreUnavailableError)
     return new ApiError('STORE_UNAVAILABLE', `the store is unavailable; try again later (${e.message})`);
+  // a duration a service read without its own handling: still the caller's mistake
+  if (e instanceof InvalidDurationError) return new ApiError('INVALID_DURATION', e.message, { field: e.field });
   const fe = e as FastifyError;
   if (typeof fe?.code !== 'string') {
     if (fe?.statusCode !== undefined && fe.statusCode >= 400 && fe.statusCode < 500)

@@ -6,12 +6,14 @@ import { setMaxListeners } from 'node:events';
 import type { ServerOptions as HttpServerOptions } from 'node:http';
 import type { ServerOptions } from 'node:https';
 import fastifySwagger from '@fastify/swagger';
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { ApiError } from '../../common/api-error.js';
 import type { ServerContext } from '../context.js';
 import { operations, type Operation } from './operations.js';
 import { validate, validateBody } from './validate.js';
 import { toApiError } from './api-errors.js';
+import { admit, admitOpen, stampCaller } from './admission.js';
+import { mayUseNamespace } from '../tenancy/access.js';
 import {
   drainRequest,
   onClientError,
@@ -158,10 +160,15 @@ export async function createHttpApp(ctx: ServerContext, opts: HttpAppOptions): P
       }
     },
   );
-  app.get(`${API_PREFIX}/openapi.json`, { schema: { hide: true } }, async () => app.swagger());
+  // with API keys: the API's description needs a key, the metrics (every namespace's) a key for all of them
+  const anyKey = keyCheck(ctx, false);
+  app.get(`${API_PREFIX}/openapi.json`, { schema: { hide: true }, preHandler: anyKey }, async () => app.swagger());
   app.get(
     '/metrics',
-    { schema: { summary: 'Prometheus metrics (text exposition format; see docs/monitoring.md)', tags: ['system'] } },
+    {
+      schema: { summary: 'Prometheus metrics (text exposition format; see docs/monitoring.md)', tags: ['system'] },
+      preHandler: keyCheck(ctx, true),
+    },
     async (_req, reply) => {
       const { contentType, body } = await ctx.metrics.scrape();
       return reply.type(contentType).send(body);
@@ -186,19 +193,40 @@ function mount(app: FastifyInstance, ctx: ServerContext, op: Operation): void {
     schema,
     ...(op.bodyLimit ? { bodyLimit: op.bodyLimit(ctx) } : {}),
     handler: async (req, reply) => {
+      // with API keys, the key first: a caller without one learns nothing, not even what is malformed
+      const caller = ctx.callers ? await ctx.callers.authenticate(req.headers.authorization) : undefined;
       const params = validate(op.params, req.params, 'params', true) as Record<string, unknown>;
+      if (caller) admit(ctx, op, params, caller);
+      else admitOpen(ctx, op, params);
       const query = validate(op.query, req.query ?? {}, 'query', true) as Record<string, unknown>;
       const body = validateBody(op.body, req.body, op.bodyDepth);
-      const identity = req.headers['x-weft-identity'];
+      const signal = op.longPoll ? abortOnHangUp(reply) : NEVER_ABORTED;
+      if (!caller) {
+        const identity = req.headers['x-weft-identity'];
+        return op.handler(ctx, { params, query, body, signal, ...(typeof identity === 'string' ? { identity } : {}) });
+      }
+      if (op.access === 'write' || op.access === 'admin')
+        ctx.log.info({ apiKey: caller.name, role: caller.role, op: op.id, ...params }, 'request');
       return op.handler(ctx, {
         params,
         query,
-        body,
-        signal: op.longPoll ? abortOnHangUp(reply) : NEVER_ABORTED,
-        ...(typeof identity === 'string' ? { identity } : {}),
+        body: stampCaller(op, caller, body),
+        signal,
+        identity: caller.name,
+        caller,
       });
     },
   });
+}
+
+/** A route's key check when the server requires API keys (any role; `everyNamespace`: a key for '*'). */
+function keyCheck(ctx: ServerContext, everyNamespace: boolean): (req: FastifyRequest) => Promise<void> {
+  return async (req) => {
+    if (!ctx.callers) return;
+    const caller = await ctx.callers.authenticate(req.headers.authorization);
+    if (everyNamespace && !mayUseNamespace(caller, '*'))
+      throw new ApiError('PERMISSION_DENIED', "the metrics cover every namespace: they need a key for '*'");
+  };
 }
 
 /** Logs requests refused because the store is unavailable: the first at once, then at most one line per 5 s. */

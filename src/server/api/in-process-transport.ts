@@ -13,6 +13,7 @@ import type { ServerContext } from '../context.js';
 import { operations, type Operation } from './operations.js';
 import { validate } from './validate.js';
 import { toApiError } from './api-errors.js';
+import { admitOpen } from './admission.js';
 import { checkJsonDepth, MAX_JSON_DEPTH } from '../json-depth.js';
 
 const byId = new Map<OperationId, Operation>(operations.map((o) => [o.id, o]));
@@ -45,6 +46,7 @@ export class InProcessTransport implements Transport {
       const query = validate(operation.query, definedEntries(req.query), 'query', true) as Record<string, unknown>;
       checkJsonDepth(req.body, 'body', operation.bodyDepth ?? MAX_JSON_DEPTH); // before copy() stringifies it
       const body = validate(operation.body, copy(req.body), 'body');
+      admitOpen(this.ctx, operation, params); // in process: no API keys
       const result = await operation.handler(this.ctx, { params, query, body, signal: signal ?? NEVER_ABORTED });
       return copy(result) as T;
     } catch (e) {

@@ -30,6 +30,9 @@ import {
 import { CompleteTasksRequestSchema, HeartbeatRequestSchema, PollRequestSchema } from '../../protocol/tasks.js';
 import { ROUTES, type OperationId } from '../../protocol/routes.js';
 import type { ServerContext } from '../context.js';
+import type { Access } from '../tenancy/access.js';
+import type { Caller } from '../tenancy/callers.js';
+import { tenancyOperations } from './tenancy-operations.js';
 import { ENVELOPE_DEPTH, MAX_JSON_DEPTH } from '../json-depth.js';
 import { completeTasks } from '../service/complete-tasks.js';
 import { describeWorkflow } from '../service/describe-workflow.js';
@@ -89,8 +92,10 @@ export interface OperationRequest {
   body: unknown;
   /** Aborted when the caller goes away (long polls stop waiting). */
   signal: AbortSignal;
-  /** Identity header of the caller, when given. */
+  /** Identity header of the caller, when given (with API keys: the key's name). */
   identity?: string;
+  /** The API key's caller, when the server requires keys. */
+  caller?: Caller;
 }
 
 export interface Operation {
@@ -100,6 +105,10 @@ export interface Operation {
   path: string;
   summary: string;
   tags: string[];
+  /** Who may call it when the server requires API keys (tenancy/access.ts). */
+  access: Access;
+  /** Needs a key for every namespace ('*') even though its path names one (deleting a namespace). */
+  global?: boolean;
   params?: TSchema;
   query?: TSchema;
   body?: TSchema;
@@ -130,6 +139,7 @@ export const operations: Operation[] = [
   {
     id: 'startWorkflow',
     ...ROUTES.startWorkflow,
+    access: 'write',
     summary: 'Start a workflow execution',
     tags: ['workflows'],
     params: NamespaceParams,
@@ -140,6 +150,7 @@ export const operations: Operation[] = [
   {
     id: 'listWorkflows',
     ...ROUTES.listWorkflows,
+    access: 'read',
     summary: 'List workflow executions matching a query',
     tags: ['workflows'],
     params: NamespaceParams,
@@ -149,6 +160,7 @@ export const operations: Operation[] = [
   {
     id: 'countWorkflows',
     ...ROUTES.countWorkflows,
+    access: 'read',
     summary: 'Count workflow executions matching a query',
     tags: ['workflows'],
     params: NamespaceParams,
@@ -158,6 +170,7 @@ export const operations: Operation[] = [
   {
     id: 'describeWorkflow',
     ...ROUTES.describeWorkflow,
+    access: 'read',
     summary: 'Describe a workflow execution (the current run, or ?runId=)',
     tags: ['workflows'],
     params: WorkflowParams,
@@ -167,6 +180,7 @@ export const operations: Operation[] = [
   {
     id: 'workflowResult',
     ...ROUTES.workflowResult,
+    access: 'read',
     summary:
       'Wait for a run to close and return its outcome (long poll; status Running when the wait ends first; ' +
       'no result field: the workflow returned undefined)',
@@ -179,6 +193,7 @@ export const operations: Operation[] = [
   {
     id: 'waitWorkflowResults',
     ...ROUTES.waitWorkflowResults,
+    access: 'read',
     summary: 'Wait for the first of several runs to close; answers every run closed by then (long poll)',
     tags: ['workflows'],
     params: NamespaceParams,
@@ -189,6 +204,7 @@ export const operations: Operation[] = [
   {
     id: 'workflowHistory',
     ...ROUTES.workflowHistory,
+    access: 'readOrWork',
     summary: "A run's event history ({ events }), paged by fromEventId",
     tags: ['workflows'],
     params: WorkflowParams,
@@ -198,6 +214,7 @@ export const operations: Operation[] = [
   {
     id: 'cancelWorkflow',
     ...ROUTES.cancelWorkflow,
+    access: 'write',
     summary: 'Request cancellation of a run',
     tags: ['workflows'],
     params: WorkflowParams,
@@ -207,6 +224,7 @@ export const operations: Operation[] = [
   {
     id: 'signalWorkflow',
     ...ROUTES.signalWorkflow,
+    access: 'write',
     summary: 'Send a signal to a run (applied once per request id)',
     tags: ['workflows'],
     params: WorkflowParams,
@@ -216,6 +234,7 @@ export const operations: Operation[] = [
   {
     id: 'signalWithStart',
     ...ROUTES.signalWithStart,
+    access: 'write',
     summary: 'Signal the running run of a workflow id, or start one and signal it in the same transaction',
     tags: ['workflows'],
     params: NamespaceParams,
@@ -225,6 +244,7 @@ export const operations: Operation[] = [
   {
     id: 'updateWithStart',
     ...ROUTES.updateWithStart,
+    access: 'write',
     summary:
       'Send an update to the running run of a workflow id, or start one with the update in the same transaction; waits for the update stage',
     tags: ['workflows'],
@@ -236,6 +256,7 @@ export const operations: Operation[] = [
   {
     id: 'queryWorkflow',
     ...ROUTES.queryWorkflow,
+    access: 'read',
     summary: "Ask a workflow a query; a worker answers from the workflow's state (no result field: undefined)",
     tags: ['workflows'],
     params: WorkflowParams,
@@ -246,6 +267,7 @@ export const operations: Operation[] = [
   {
     id: 'updateWorkflow',
     ...ROUTES.updateWorkflow,
+    access: 'write',
     summary: 'Send an update; answers once the workflow accepted or completed it (waitForStage), or the wait ends',
     tags: ['workflows'],
     params: WorkflowParams,
@@ -257,6 +279,7 @@ export const operations: Operation[] = [
   {
     id: 'pollWorkflowUpdate',
     ...ROUTES.pollWorkflowUpdate,
+    access: 'read',
     summary: "Wait for an update's stage or outcome",
     tags: ['workflows'],
     params: UpdateParams,
@@ -267,6 +290,7 @@ export const operations: Operation[] = [
   {
     id: 'terminateWorkflow',
     ...ROUTES.terminateWorkflow,
+    access: 'write',
     summary: 'Terminate a run at once',
     tags: ['workflows'],
     params: WorkflowParams,
@@ -276,6 +300,7 @@ export const operations: Operation[] = [
   {
     id: 'createSchedule',
     ...ROUTES.createSchedule,
+    access: 'write',
     summary: 'Create a schedule (cron, interval or calendar spec; a workflow start as its action)',
     tags: ['schedules'],
     params: NamespaceParams,
@@ -285,6 +310,7 @@ export const operations: Operation[] = [
   {
     id: 'listSchedules',
     ...ROUTES.listSchedules,
+    access: 'read',
     summary: 'List schedules with their state and next action time',
     tags: ['schedules'],
     params: NamespaceParams,
@@ -294,6 +320,7 @@ export const operations: Operation[] = [
   {
     id: 'describeSchedule',
     ...ROUTES.describeSchedule,
+    access: 'read',
     summary: 'Describe a schedule: spec, next ten action times, recent actions, running workflows',
     tags: ['schedules'],
     params: ScheduleParams,
@@ -302,6 +329,7 @@ export const operations: Operation[] = [
   {
     id: 'updateSchedule',
     ...ROUTES.updateSchedule,
+    access: 'write',
     summary: "Replace a schedule's spec, action, policies (and state)",
     tags: ['schedules'],
     params: ScheduleParams,
@@ -311,6 +339,7 @@ export const operations: Operation[] = [
   {
     id: 'deleteSchedule',
     ...ROUTES.deleteSchedule,
+    access: 'write',
     summary: 'Delete a schedule (its running workflows go on)',
     tags: ['schedules'],
     params: ScheduleParams,
@@ -319,6 +348,7 @@ export const operations: Operation[] = [
   {
     id: 'pauseSchedule',
     ...ROUTES.pauseSchedule,
+    access: 'write',
     summary: 'Pause a schedule',
     tags: ['schedules'],
     params: ScheduleParams,
@@ -328,6 +358,7 @@ export const operations: Operation[] = [
   {
     id: 'unpauseSchedule',
     ...ROUTES.unpauseSchedule,
+    access: 'write',
     summary: 'Unpause a schedule (the time it was paused is not caught up)',
     tags: ['schedules'],
     params: ScheduleParams,
@@ -337,6 +368,7 @@ export const operations: Operation[] = [
   {
     id: 'triggerSchedule',
     ...ROUTES.triggerSchedule,
+    access: 'write',
     summary: "Take an action now (the schedule's overlap policy, or the one given)",
     tags: ['schedules'],
     params: ScheduleParams,
@@ -346,6 +378,7 @@ export const operations: Operation[] = [
   {
     id: 'backfillSchedule',
     ...ROUTES.backfillSchedule,
+    access: 'write',
     summary: 'Take the actions the spec gives over past time ranges',
     tags: ['schedules'],
     params: ScheduleParams,
@@ -355,6 +388,7 @@ export const operations: Operation[] = [
   {
     id: 'createSearchAttribute',
     ...ROUTES.createSearchAttribute,
+    access: 'admin',
     summary: 'Register a custom search attribute (name and type) in the namespace',
     tags: ['search attributes'],
     params: NamespaceParams,
@@ -364,6 +398,7 @@ export const operations: Operation[] = [
   {
     id: 'listSearchAttributes',
     ...ROUTES.listSearchAttributes,
+    access: 'read',
     summary: "The namespace's custom search attributes and their types",
     tags: ['search attributes'],
     params: NamespaceParams,
@@ -372,6 +407,7 @@ export const operations: Operation[] = [
   {
     id: 'registerWorkflow',
     ...ROUTES.registerWorkflow,
+    access: 'writeOrWork',
     summary: "Register (or update) a workflow type's definition",
     tags: ['workflow types'],
     params: NamespaceParams,
@@ -381,6 +417,7 @@ export const operations: Operation[] = [
   {
     id: 'listWorkflowTypes',
     ...ROUTES.listWorkflowTypes,
+    access: 'read',
     summary: 'List registered workflow types',
     tags: ['workflow types'],
     params: NamespaceParams,
@@ -389,6 +426,7 @@ export const operations: Operation[] = [
   {
     id: 'listTaskQueues',
     ...ROUTES.listTaskQueues,
+    access: 'read',
     summary: 'Task queues with workers seen polling them or workflow types registered on them',
     tags: ['task queues'],
     params: NamespaceParams,
@@ -397,6 +435,7 @@ export const operations: Operation[] = [
   {
     id: 'describeTaskQueue',
     ...ROUTES.describeTaskQueue,
+    access: 'read',
     summary: 'Workers polling a task queue, and its backlog',
     tags: ['task queues'],
     params: TaskQueueParams,
@@ -405,6 +444,7 @@ export const operations: Operation[] = [
   {
     id: 'stopWorkers',
     ...ROUTES.stopWorkers,
+    access: 'admin',
     summary: 'Ask the workers of a task queue (or one, by identity) to drain and stop',
     tags: ['task queues'],
     params: TaskQueueParams,
@@ -414,6 +454,7 @@ export const operations: Operation[] = [
   {
     id: 'pollTasks',
     ...ROUTES.pollTasks,
+    access: 'work',
     summary: 'Worker long poll for workflow and activity tasks',
     tags: ['worker'],
     params: TaskQueueParams,
@@ -424,6 +465,7 @@ export const operations: Operation[] = [
   {
     id: 'completeTasks',
     ...ROUTES.completeTasks,
+    access: 'work',
     summary: 'Worker: answer tasks, in a batch; returns tasks dispatched eagerly to this worker',
     tags: ['worker'],
     params: NamespaceParams,
@@ -437,6 +479,7 @@ export const operations: Operation[] = [
   {
     id: 'heartbeatActivity',
     ...ROUTES.heartbeatActivity,
+    access: 'work',
     summary: "Worker: record an activity's heartbeat; answers whether cancellation was requested",
     tags: ['worker'],
     params: NamespaceParams,
@@ -446,6 +489,7 @@ export const operations: Operation[] = [
   {
     id: 'completeActivity',
     ...ROUTES.completeActivity,
+    access: 'writeOrWork',
     summary:
       'Complete an activity from outside its worker (async completion), by task token or by workflowId + activityId',
     tags: ['activities'],
@@ -456,6 +500,7 @@ export const operations: Operation[] = [
   {
     id: 'failActivity',
     ...ROUTES.failActivity,
+    access: 'writeOrWork',
     summary: 'Fail the current attempt of an activity from outside its worker (retried as the policy says)',
     tags: ['activities'],
     params: NamespaceParams,
@@ -465,6 +510,7 @@ export const operations: Operation[] = [
   {
     id: 'reportActivityCancellation',
     ...ROUTES.reportActivityCancellation,
+    access: 'writeOrWork',
     summary: 'Report from outside its worker that an activity gave up after a cancellation request',
     tags: ['activities'],
     params: NamespaceParams,
@@ -474,6 +520,7 @@ export const operations: Operation[] = [
   {
     id: 'heartbeatActivityById',
     ...ROUTES.heartbeatActivityById,
+    access: 'writeOrWork',
     summary: "Record an activity's heartbeat from outside its worker; answers whether cancellation was requested",
     tags: ['activities'],
     params: NamespaceParams,
@@ -483,6 +530,7 @@ export const operations: Operation[] = [
   {
     id: 'listStuckWorkflows',
     ...ROUTES.listStuckWorkflows,
+    access: 'read',
     summary: 'Running workflows with no progress for longer than olderThan (default: the server stuckAfterMs)',
     tags: ['workflows'],
     params: NamespaceParams,
@@ -492,12 +540,14 @@ export const operations: Operation[] = [
   {
     id: 'listUnservedWorkflowTypes',
     ...ROUTES.listUnservedWorkflowTypes,
+    access: 'read',
     summary:
       'Running workflow types (per task queue) that no live worker serves: their runs wait for a worker (types need not be registered)',
     tags: ['workflows'],
     params: NamespaceParams,
     handler: (ctx, r) => unservedWorkflowTypes(ctx, p(r).namespace!),
   },
+  ...tenancyOperations,
 ];
 
 export const HealthResponse = Type.Object({ status: Type.String() });

@@ -70,7 +70,7 @@ export async function completeActivityAsync(
   namespace: string,
   req: CompleteActivityRequest,
 ): Promise<Record<string, never>> {
-  checkPayload(req.result, 'result', ctx.config.payloadLimitBytes);
+  checkPayload(req.result, 'result', ctx.payloadLimit(namespace));
   const located = await locate(ctx, namespace, req);
   await ctx.updater.update(located.runId, (t) => completeActivity(t, located.pick(t), req.result));
   logFinish(ctx, 'completed', located, req);
@@ -82,7 +82,7 @@ export async function failActivityAsync(
   namespace: string,
   req: FailActivityRequest,
 ): Promise<Record<string, never>> {
-  checkPayload(req.failure, 'failure', ctx.config.payloadLimitBytes);
+  checkPayload(req.failure, 'failure', ctx.payloadLimit(namespace));
   const located = await locate(ctx, namespace, req);
   const failure = sanitizeFailure(req.failure);
   await ctx.updater.update(located.runId, (t) => failActivityAttempt(t, located.pick(t), failure));
@@ -95,7 +95,7 @@ export async function reportActivityCancellation(
   namespace: string,
   req: ReportActivityCancellationRequest,
 ): Promise<Record<string, never>> {
-  checkPayload(req.details, 'details', ctx.config.payloadLimitBytes);
+  checkPayload(req.details, 'details', ctx.payloadLimit(namespace));
   const located = await locate(ctx, namespace, req);
   await ctx.updater.update(located.runId, (t) => activityCanceled(t, located.pick(t), req.details));
   logFinish(ctx, 'cancelled', located, req);
@@ -107,7 +107,7 @@ export async function heartbeatActivityAsync(
   namespace: string,
   req: HeartbeatActivityByIdRequest,
 ): Promise<HeartbeatResponse> {
-  checkPayload(req.details, 'details', ctx.config.payloadLimitBytes);
+  checkPayload(req.details, 'details', ctx.payloadLimit(namespace));
   const located = await locate(ctx, namespace, req);
   return ctx.updater.update(located.runId, (t) => heartbeatActivity(t, located.pick(t), req.details));
 }

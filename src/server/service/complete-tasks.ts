@@ -93,7 +93,7 @@ async function completeOne(
   eagerWorkflow: EagerWorkflowTask[],
 ): Promise<void> {
   if (c.kind === 'queryCompleted') {
-    checkPayload(c.result, 'result', ctx.config.payloadLimitBytes);
+    checkPayload(c.result, 'result', ctx.payloadLimit(namespace));
     const answer = {
       ...(c.result !== undefined ? { result: c.result } : {}),
       ...(c.failure ? { failure: sanitizeFailure(c.failure) } : {}),
@@ -105,7 +105,7 @@ async function completeOne(
   }
   const token = decodeTaskToken(c.taskToken);
   if (token.namespace !== namespace) throw new ApiError('TASK_NOT_FOUND', 'task token belongs to another namespace');
-  const limit = ctx.config.payloadLimitBytes;
+  const limit = ctx.payloadLimit(namespace);
   const identity = req.identity;
 
   /** Hands the run's newly scheduled workflow task straight back to this worker when it has the run cached. */

@@ -15,7 +15,7 @@ export async function heartbeat(
   const token = decodeTaskToken(req.taskToken);
   if (token.kind !== 'activity' || token.namespace !== namespace)
     throw new ApiError('INVALID_ARGUMENT', 'not an activity task token of this namespace');
-  checkPayload(req.details, 'details', ctx.config.payloadLimitBytes);
+  checkPayload(req.details, 'details', ctx.payloadLimit(namespace));
   if (identity) ctx.pollers.seen(namespace, identity, ctx.clock.now());
   return ctx.updater.update(token.runId, (t) =>
     heartbeatActivity(t, getActivity(t, token.seq, token.attempt), req.details),

@@ -59,10 +59,11 @@ function parseTime(value: string | number, field: string): number {
 /** The parts of a schedule a create or an update gives, checked and resolved. */
 function resolveDefinition(
   ctx: ServerContext,
+  namespace: string,
   req: CreateScheduleRequest | UpdateScheduleRequest,
 ): Pick<ScheduleState, 'specInput' | 'spec' | 'action' | 'policies'> {
-  checkPayload(req.action.args, 'action.args', ctx.config.payloadLimitBytes);
-  checkPayload(req.action.memo, 'action.memo', ctx.config.payloadLimitBytes);
+  checkPayload(req.action.args, 'action.args', ctx.payloadLimit(namespace));
+  checkPayload(req.action.memo, 'action.memo', ctx.payloadLimit(namespace));
   try {
     const spec = resolveScheduleSpec(req.spec);
     const a = req.action;
@@ -126,7 +127,7 @@ export async function createSchedule(
   namespace: string,
   req: CreateScheduleRequest,
 ): Promise<{ scheduleId: string; conflictToken: string }> {
-  const def = resolveDefinition(ctx, req);
+  const def = resolveDefinition(ctx, namespace, req);
   await checkStartSearchAttributes(ctx, namespace, def.action.searchAttributes);
   const now = ctx.clock.now();
   const st = req.state ?? {};
@@ -248,7 +249,7 @@ export async function updateSchedule(
   scheduleId: string,
   req: UpdateScheduleRequest,
 ): Promise<Record<string, never>> {
-  const def = resolveDefinition(ctx, req);
+  const def = resolveDefinition(ctx, namespace, req);
   await checkStartSearchAttributes(ctx, namespace, def.action.searchAttributes);
   await change(ctx, namespace, scheduleId, (s, version, now) => {
     if (req.conflictToken !== undefined && req.conflictToken !== String(version))

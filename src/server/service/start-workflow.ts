@@ -118,8 +118,8 @@ export async function startWorkflowWith(
   extras: StartExtras,
   optimistic = false,
 ): Promise<StartWorkflowResponse> {
-  checkPayload(req.args, 'args', ctx.config.payloadLimitBytes);
-  checkPayload(req.memo, 'memo', ctx.config.payloadLimitBytes);
+  checkPayload(req.args, 'args', ctx.payloadLimit(namespace));
+  checkPayload(req.memo, 'memo', ctx.payloadLimit(namespace));
   const badCron = req.cronSchedule === undefined ? undefined : invalidCronSchedule(req.cronSchedule);
   if (badCron) throw new ApiError('INVALID_ARGUMENT', badCron, { field: 'cronSchedule' });
   const resolved = await resolveStart(ctx, namespace, req, extras.parent !== undefined);

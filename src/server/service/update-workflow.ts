@@ -27,7 +27,7 @@ export async function updateWorkflow(
   req: UpdateWorkflowRequest,
   signal?: AbortSignal,
 ): Promise<UpdateWorkflowResponse> {
-  checkPayload(req.args, 'args', ctx.config.payloadLimitBytes);
+  checkPayload(req.args, 'args', ctx.payloadLimit(namespace));
   const runId = await resolveRunId(ctx, namespace, workflowId, req.runId);
   const updateId = req.updateId ?? randomUUID();
   await ctx.updater.update(runId, (t) =>
@@ -66,7 +66,7 @@ export async function updateWithStart(
         field: 'start.workflowIdConflictPolicy',
       },
     );
-  checkPayload(req.update.args, 'update.args', ctx.config.payloadLimitBytes);
+  checkPayload(req.update.args, 'update.args', ctx.payloadLimit(namespace));
   await checkStartSearchAttributes(ctx, namespace, req.start.searchAttributes);
   const updateId = req.update.updateId ?? randomUUID();
   const started = await startWorkflowWith(ctx, namespace, req.start, {

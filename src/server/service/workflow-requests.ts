@@ -27,7 +27,7 @@ export async function terminateWorkflowRun(
   workflowId: string,
   req: TerminateWorkflowRequest,
 ): Promise<{ runId: string }> {
-  checkPayload(req.details, 'details', ctx.config.payloadLimitBytes);
+  checkPayload(req.details, 'details', ctx.payloadLimit(namespace));
   const runId = await resolveRunId(ctx, namespace, workflowId, req.runId);
   await ctx.updater.update(runId, (t) =>
     terminateWorkflow(t, {
