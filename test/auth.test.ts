@@ -5,67 +5,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, Connection } from '../src/client/index.js';
 import { startTestServer, uid, type TestServer } from './helpers.js';
+import { EXPECTED } from './role-table.js';
 
 const ADMIN = 'static-admin-secret-for-tests';
 let ts: TestServer;
 let admin: Client;
 const keys: Record<string, string> = {};
 
-/** Who may call what, as the issue lists it; 'admin*': an admin key for every namespace. */
-const R = ['reader', 'writer', 'admin'];
-const W = ['writer', 'admin'];
-const K = ['worker', 'admin'];
-const EXPECTED: Record<string, string[]> = {
-  startWorkflow: W,
-  listWorkflows: R,
-  countWorkflows: R,
-  describeWorkflow: R,
-  workflowResult: R,
-  waitWorkflowResults: R,
-  workflowHistory: ['reader', 'writer', 'worker', 'admin'], // workers replay histories
-  cancelWorkflow: W,
-  signalWorkflow: W,
-  signalWithStart: W,
-  updateWithStart: W,
-  queryWorkflow: R,
-  updateWorkflow: W,
-  pollWorkflowUpdate: R,
-  terminateWorkflow: W,
-  createSchedule: W,
-  listSchedules: R,
-  describeSchedule: R,
-  updateSchedule: W,
-  deleteSchedule: W,
-  pauseSchedule: W,
-  unpauseSchedule: W,
-  triggerSchedule: W,
-  backfillSchedule: W,
-  registerWorkflow: ['writer', 'worker', 'admin'],
-  listWorkflowTypes: R,
-  createSearchAttribute: ['admin'],
-  listSearchAttributes: R,
-  listTaskQueues: R,
-  describeTaskQueue: R,
-  stopWorkers: ['admin'],
-  pollTasks: K,
-  completeTasks: K,
-  heartbeatActivity: K,
-  completeActivity: ['writer', 'worker', 'admin'],
-  failActivity: ['writer', 'worker', 'admin'],
-  reportActivityCancellation: ['writer', 'worker', 'admin'],
-  heartbeatActivityById: ['writer', 'worker', 'admin'],
-  listStuckWorkflows: R,
-  listUnservedWorkflowTypes: R,
-  listNamespaces: ['reader', 'writer', 'worker', 'admin'],
-  describeNamespace: ['reader', 'writer', 'worker', 'admin'],
-  createNamespace: ['admin*'],
-  updateNamespace: ['admin'],
-  deleteNamespace: ['admin*'],
-  listApiKeys: ['admin*'],
-  createApiKey: ['admin*'],
-  revokeApiKey: ['admin*'],
-  describeCaller: ['reader', 'writer', 'worker', 'admin'],
-};
 const ROLES = ['reader', 'writer', 'worker', 'admin'] as const;
 
 async function call(

@@ -4,6 +4,7 @@
  * HEAD), and whether the server said `Connection: close` before closing.
  */
 import { connect } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 
 export interface RawResponse {
   status: number;
@@ -138,10 +139,13 @@ export interface RawSendResult {
 export function rawSend(
   port: number,
   bytes: string,
-  opts: { head?: boolean; halfClose?: boolean; timeoutMs?: number } = {},
+  opts: { head?: boolean; halfClose?: boolean; timeoutMs?: number; ca?: string } = {},
 ): Promise<RawSendResult> {
   return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
+    // over TLS (a server with --tls-cert) when given the CA its certificate chains to
+    const socket = opts.ca
+      ? tlsConnect({ port, host: '127.0.0.1', ca: opts.ca, servername: 'localhost' })
+      : connect(port, '127.0.0.1');
     const responses: RawResponse[] = [];
     let buf = Buffer.alloc(0);
     let timedOut = false;
@@ -157,7 +161,7 @@ export function rawSend(
         r = parseOne(buf, false);
       }
     };
-    socket.on('connect', () => {
+    socket.on(opts.ca ? 'secureConnect' : 'connect', () => {
       const data = Buffer.from(bytes, 'utf8'); // as Content-Length counts a body
       if (opts.halfClose) socket.end(data);
       else socket.write(data);

@@ -12,6 +12,8 @@ export interface FuzzRequest {
   label: string;
   /** The operation it was made from (`POST /api/v1/...`), unless it is hostile throughout. */
   operation?: string;
+  /** Its operationId in the OpenAPI document. */
+  operationId?: string;
   method: string;
   /** Path and query as sent (already encoded). */
   target: string;
@@ -136,6 +138,7 @@ function base(v: ValidRequest, label: string): FuzzRequest {
     kind: 'http',
     label,
     operation: `${v.op.method} ${v.op.path}`,
+    ...(v.op.operationId ? { operationId: v.op.operationId } : {}),
     method: v.op.method,
     target: pathOf(v.op, v.params) + queryOf(v.query),
     headers: body !== undefined ? { 'content-type': 'application/json' } : {},
@@ -308,7 +311,7 @@ const whollyHostile: fc.Arbitrary<FuzzRequest> = fc
   });
 
 /** One request for the fuzzer: mostly one hostile part in an operation's request, sometimes none, sometimes all. */
-export function fuzzRequest(ops: OperationSpec[]): fc.Arbitrary<FuzzRequest> {
+export function fuzzRequest(ops: OperationSpec[], validWeight = 1): fc.Arbitrary<FuzzRequest> {
   const oneHostilePart = fc
     .constantFrom(...ops)
     .chain(validRequest)
@@ -328,7 +331,7 @@ export function fuzzRequest(ops: OperationSpec[]): fc.Arbitrary<FuzzRequest> {
     .map((v) => base(v, 'valid'));
   return fc.oneof(
     { arbitrary: oneHostilePart, weight: 8 },
-    { arbitrary: valid, weight: 1 },
+    { arbitrary: valid, weight: validWeight },
     { arbitrary: whollyHostile, weight: 1 },
   );
 }

@@ -20,6 +20,23 @@ export interface FuzzOptions {
   timeoutMs?: number;
   /** Progress lines. */
   log?: (line: string) => void;
+  /** The server's CA certificate (PEM): the server speaks HTTPS. */
+  ca?: string;
+  /**
+   * Callers to be, in turn (a server with API keys): each request carries the next one's Authorization header
+   * (none when `header` is undefined) unless it has one of its own, and its answer must pass `check`.
+   */
+  keys?: FuzzKey[];
+  /** How often a request is valid, against 8 with one hostile part and 1 hostile throughout. Default 1. */
+  validWeight?: number;
+}
+
+export interface FuzzKey {
+  label: string;
+  /** The Authorization header's value. */
+  header?: string;
+  /** What is wrong with this answer for this caller, if anything. */
+  check?(r: FuzzRequest, status: number, body: string): string | undefined;
 }
 
 export interface FuzzFailure {
@@ -74,11 +91,21 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
   const started = Date.now();
   const timeoutMs = opts.timeoutMs ?? 15_000;
   const port = Number(new URL(opts.address).port);
-  const doc = (await (await fetch(`${opts.address}/api/v1/openapi.json`)).json()) as Parameters<typeof operationsOf>[0];
-  const ops = operationsOf(doc);
-  const arb = fuzzRequest(ops);
   const concurrency = opts.concurrency ?? 4;
-  const agent = new Agent({ connections: concurrency, pipelining: 1, keepAliveTimeout: 60_000 });
+  const agent = new Agent({
+    connections: concurrency,
+    pipelining: 1,
+    keepAliveTimeout: 60_000,
+    ...(opts.ca ? { connect: { ca: opts.ca, servername: 'localhost' } } : {}),
+  });
+  const admin = opts.keys?.find((k) => k.label === 'admin')?.header;
+  const docRes = await request(`${opts.address}/api/v1/openapi.json`, {
+    dispatcher: agent,
+    ...(admin ? { headers: { authorization: admin } } : {}),
+  });
+  const doc = (await docRes.body.json()) as Parameters<typeof operationsOf>[0];
+  const ops = operationsOf(doc);
+  const arb = fuzzRequest(ops, opts.validWeight);
   const report: FuzzReport = {
     seed: opts.seed,
     requests: 0,
@@ -110,8 +137,18 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
     report.byLabel[kind] = (report.byLabel[kind] ?? 0) + 1;
   };
 
-  const sendRaw = async (r: FuzzRequest, bytes: string, expectAnswer: boolean): Promise<void> => {
-    const res = await rawSend(port, bytes, { head: r.method === 'HEAD', halfClose: !expectAnswer, timeoutMs });
+  const sendRaw = async (
+    r: FuzzRequest,
+    bytes: string,
+    expectAnswer: boolean,
+    key: FuzzKey | undefined,
+  ): Promise<void> => {
+    const res = await rawSend(port, bytes, {
+      head: r.method === 'HEAD',
+      halfClose: !expectAnswer,
+      timeoutMs,
+      ...(opts.ca ? { ca: opts.ca } : {}),
+    });
     if (res.timedOut)
       return fail(
         r,
@@ -126,13 +163,30 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
     }
     res.responses.forEach((x: RawResponse, i) => {
       count(x.status, r.label);
-      const p = problemWith(i === 0 ? r.method : 'GET', x.status, x.headers, x.body);
-      if (p) fail(r, p, x.status, x.body);
+      const p =
+        problemWith(i === 0 ? r.method : 'GET', x.status, x.headers, x.body) ??
+        (i === 0 ? key?.check?.(r, x.status, x.body) : undefined);
+      if (p) fail(r, key ? `${key.label}: ${p}` : p, x.status, x.body);
     });
     if (res.extra.length > 0) fail(r, 'bytes after the last answer (broken framing)', undefined, res.extra);
   };
 
-  const send = async (r: FuzzRequest): Promise<void> => {
+  /** With keys: a valid request goes once with every key (what each may do is checked on real work), others with the next. */
+  const send = async (given: FuzzRequest): Promise<void> => {
+    const keys = opts.keys;
+    if (!keys) return sendAs(given, undefined);
+    if (given.label !== 'valid') return sendAs(given, keys[report.requests % keys.length]);
+    for (const key of keys) await sendAs(given, key);
+  };
+
+  const sendAs = async (given: FuzzRequest, key: FuzzKey | undefined): Promise<void> => {
+    const own = Object.keys(given.headers).some((h) => h.toLowerCase() === 'authorization');
+    const r: FuzzRequest =
+      key?.header !== undefined && !own
+        ? { ...given, headers: { ...given.headers, authorization: key.header }, label: `${given.label} [${key.label}]` }
+        : key
+          ? { ...given, label: `${given.label} [${key.label}]` }
+          : given;
     report.requests++;
     if (r.operation) report.byOperation[r.operation] = (report.byOperation[r.operation] ?? 0) + 1;
     // what the HTTP client will not send: a body on a GET or HEAD, an Expect header
@@ -146,7 +200,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
             .map(([k, v]) => `${k}: ${v}\r\n`)
             .join('') +
           `Content-Length: ${Buffer.byteLength(r.body ?? '')}\r\n\r\n${r.body ?? ''}`;
-      return sendRaw(r, bytes, r.expectAnswer ?? true);
+      return sendRaw(r, bytes, r.expectAnswer ?? true, r.raw === undefined ? key : undefined);
     }
     try {
       const res = await request(`${opts.address}${r.target}`, {
@@ -161,8 +215,8 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
       count(res.statusCode, r.label);
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(res.headers)) headers[k] = String(v);
-      const p = problemWith(r.method, res.statusCode, headers, body);
-      if (p) fail(r, p, res.statusCode, body);
+      const p = problemWith(r.method, res.statusCode, headers, body) ?? key?.check?.(r, res.statusCode, body);
+      if (p) fail(r, key ? `${key.label}: ${p}` : p, res.statusCode, body);
     } catch (e) {
       const code = (e as { code?: string }).code ?? '';
       // the client would not send it (a header value it refuses): not the server's answer

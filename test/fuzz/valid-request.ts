@@ -36,6 +36,7 @@ export interface OperationSpec {
   path: string;
   parameters: Parameter[];
   body?: JsonSchema;
+  operationId?: string;
 }
 
 /** What exists on the fuzzed server for requests to find (created before fuzzing; free to be changed). */
@@ -49,7 +50,7 @@ export const TARGETS = {
 };
 
 export function operationsOf(doc: {
-  paths: Record<string, Record<string, { parameters?: Parameter[]; requestBody?: unknown }>>;
+  paths: Record<string, Record<string, { parameters?: Parameter[]; requestBody?: unknown; operationId?: string }>>;
 }): OperationSpec[] {
   const out: OperationSpec[] = [];
   for (const [path, methods] of Object.entries(doc.paths))
@@ -57,7 +58,13 @@ export function operationsOf(doc: {
       const body = (op.requestBody as { content?: Record<string, { schema?: JsonSchema }> } | undefined)?.content?.[
         'application/json'
       ]?.schema;
-      out.push({ method: method.toUpperCase(), path, parameters: op.parameters ?? [], ...(body ? { body } : {}) });
+      out.push({
+        method: method.toUpperCase(),
+        path,
+        parameters: op.parameters ?? [],
+        ...(body ? { body } : {}),
+        ...(op.operationId ? { operationId: op.operationId } : {}),
+      });
     }
   return out;
 }
