@@ -2,6 +2,7 @@
  * Hostile input, one finding at a time (issue 9): each request below once crashed the server, ran away or got a
  * 5xx. Each must now answer a 4xx in the documented shape, or do what the policy says, and leave the server up.
  */
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ServiceError } from '../src/client/errors.js';
 import { TestWorkflowEnvironment } from '../src/testing/index.js';
@@ -339,6 +340,40 @@ describe('6b. a request that stops arriving halfway does not hold its connection
       await slow.stop();
     }
   });
+});
+
+describe('6c. slow clients (slowloris) cannot hold the server', () => {
+  it('300 connections trickling headers are cut off after the receive time; others are served meanwhile', async () => {
+    const slow = await startTestServer({ config: { requestReceiveMs: 1_500 } });
+    const sockets = Array.from({ length: 300 }, () => connect(slow.server.port, '127.0.0.1'));
+    let closed = 0;
+    const trickle: NodeJS.Timeout[] = [];
+    try {
+      for (const s of sockets) {
+        s.on('error', () => {});
+        s.on('close', () => closed++);
+        s.on('connect', () => {
+          s.write('POST /api/v1/namespaces/default/workflows HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+          // one header line every 200 ms, never the end of the headers
+          trickle.push(setInterval(() => s.writable && s.write(`X-Slow-${Date.now()}: 1\r\n`), 200));
+        });
+      }
+      // the server answers other callers meanwhile, promptly
+      for (let i = 0; i < 10; i++) {
+        const t0 = Date.now();
+        const r = await fetch(`${slow.server.address}/api/v1/namespaces/default/workflow-count`);
+        expect(r.status).toBe(200);
+        expect(Date.now() - t0).toBeLessThan(1_000);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      // and it closes every slow connection itself, soon after the receive time
+      await waitFor(() => closed === sockets.length, 8_000, 'the server to cut off the slow connections');
+    } finally {
+      for (const t of trickle) clearInterval(t);
+      for (const s of sockets) s.destroy();
+      await slow.stop();
+    }
+  }, 20_000);
 });
 
 describe('7. the server cannot be stopped over the API', () => {

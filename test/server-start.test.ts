@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runWeft, spawnWeft, type CliProcess } from './cli-runner.js';
+import { rawSend } from './raw-http.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'weft-start-'));
 const running: CliProcess[] = [];
@@ -80,6 +81,64 @@ describe('weft server start', () => {
     expect(server.stderr).toMatch(/INFO.*weft server listening/);
     expect(server.stderr.trimStart().startsWith('{')).toBe(false);
     await server.kill();
+  }, 60_000);
+
+  it('request bounds: --max-payload-bytes, --max-json-depth, --request-timeout (and bad values refused)', async () => {
+    const server = start(
+      [
+        'start',
+        '--db',
+        ':memory:',
+        '--port',
+        '0',
+        '--headless',
+        '--max-payload-bytes',
+        '2048',
+        '--request-timeout',
+        '1s',
+      ],
+      { WEFT_MAX_JSON_DEPTH: '10' },
+    );
+    const address = (await server.waitForOutput(LISTENING, 30_000))[1]!;
+    const post = (body: string) =>
+      fetch(`${address}/api/v1/namespaces/default/workflows`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
+    const big = await post(
+      JSON.stringify({ workflowId: 'w', workflowType: 't', taskQueue: 'q', args: ['x'.repeat(3000)] }),
+    );
+    expect(big.status).toBe(413);
+    const deep = await post(
+      JSON.stringify({
+        workflowId: 'w',
+        workflowType: 't',
+        taskQueue: 'q',
+        args: [JSON.parse('['.repeat(12) + ']'.repeat(12))],
+      }),
+    );
+    expect(deep.status).toBe(400);
+    expect(((await deep.json()) as { error: { message: string } }).error.message).toMatch(/nest/);
+    // a body that stops arriving: 408 after about the request timeout
+    const t0 = Date.now();
+    const stalled = await rawSend(
+      Number(new URL(address).port),
+      'POST /api/v1/namespaces/default/workflows HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{',
+      { timeoutMs: 10_000 },
+    );
+    expect(stalled.responses[0]?.status).toBe(408);
+    expect(Date.now() - t0).toBeLessThan(5_000);
+    await server.kill();
+    for (const [flag, value] of [
+      ['--max-payload-bytes', '10'],
+      ['--max-json-depth', '5000'],
+      ['--request-timeout', 'soon'],
+    ] as const) {
+      const r = await runWeft('http://127.0.0.1:1', ['server', 'start', '--db', ':memory:', flag, value]);
+      expect(r.code, `${flag} ${value}`).not.toBe(0);
+      expect(r.stderr).toContain(flag);
+    }
   }, 60_000);
 
   it('bad settings: no database, an unsupported store, a bad port or log format, a missing folder', async () => {

@@ -41,6 +41,9 @@ interface ServeOptions {
   tlsKey?: string;
   tlsClientCa?: string;
   auth: 'none' | 'api-keys';
+  maxPayloadBytes?: number;
+  maxJsonDepth?: number;
+  requestTimeout?: number;
 }
 
 function parseRetention(value: string): number {
@@ -49,6 +52,25 @@ function parseRetention(value: string): number {
   } catch {
     throw new InvalidArgumentError("expected a duration like '7d', '30d' or '12h' (0 keeps every run).");
   }
+}
+
+function parseBounded(min: number, max: number): (value: string) => number {
+  return (value) => {
+    const n = parseNonNegativeInt(value);
+    if (n < min || n > max) throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}.`);
+    return n;
+  };
+}
+
+function parseRequestTimeout(value: string): number {
+  let ms: number;
+  try {
+    ms = toMs(value, '--request-timeout');
+  } catch {
+    throw new InvalidArgumentError("expected a duration like '30s' or '2m'.");
+  }
+  if (ms < 100) throw new InvalidArgumentError('expected at least 100ms.');
+  return ms;
 }
 
 function parseHeapGrowingPercent(value: string): number {
@@ -148,6 +170,9 @@ async function serve(given: ServeOptions, mode: 'start' | 'start-dev'): Promise<
       ...(o.auth === 'api-keys' ? { apiKeys: true } : {}),
       config: {
         retentionMs: o.retention,
+        ...(o.maxPayloadBytes !== undefined ? { payloadLimitBytes: o.maxPayloadBytes } : {}),
+        ...(o.maxJsonDepth !== undefined ? { maxJsonDepth: o.maxJsonDepth } : {}),
+        ...(o.requestTimeout !== undefined ? { requestReceiveMs: o.requestTimeout } : {}),
         ...(o.requireRegisteredTypes ? { requireRegisteredTypes: parseNamespaceList(o.requireRegisteredTypes) } : {}),
       },
     });
@@ -305,6 +330,24 @@ function serveOptions(cmd: Command, dbDefault: string | undefined): Command {
           .env('WEFT_HEAP_GROWING_PERCENT')
           .argParser(parseHeapGrowingPercent)
           .default(DEFAULT_HEAP_GROWING_PERCENT),
+      )
+      .addOption(
+        new Option('--max-payload-bytes <n>', 'largest payload a request may carry (default 2 MiB)')
+          .env('WEFT_MAX_PAYLOAD_BYTES')
+          .argParser(parseBounded(1024, 512 * 1024 * 1024)),
+      )
+      .addOption(
+        new Option('--max-json-depth <n>', 'deepest nesting of arrays and objects in a request (default 256)')
+          .env('WEFT_MAX_JSON_DEPTH')
+          .argParser(parseBounded(8, 1000)),
+      )
+      .addOption(
+        new Option(
+          '--request-timeout <duration>',
+          'longest a request may take to arrive (a slow or stalled client is cut off: 408; default 2m)',
+        )
+          .env('WEFT_REQUEST_TIMEOUT')
+          .argParser(parseRequestTimeout),
       )
       .addOption(
         new Option(

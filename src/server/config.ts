@@ -9,6 +9,8 @@ export interface ServerConfig {
   payloadLimitBytes: number;
   /** Longest a request may take to arrive whole (headers and body; a long poll's wait comes after): then 408. */
   requestReceiveMs: number;
+  /** Deepest nesting of arrays and objects in a request body (at most 1,000: deeper values overflow stacks). */
+  maxJsonDepth: number;
   /** Longest a task poll waits for work before answering empty. */
   pollTimeoutMs: number;
   /** Longest a result request waits for the workflow to close before answering "still running". */
@@ -43,6 +45,7 @@ export interface ServerConfig {
 export const DEFAULT_CONFIG: ServerConfig = {
   payloadLimitBytes: 2 * 1024 * 1024,
   requestReceiveMs: 120_000,
+  maxJsonDepth: 256,
   pollTimeoutMs: 60_000,
   resultWaitMs: 60_000,
   queryTimeoutMs: 20_000,

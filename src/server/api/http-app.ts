@@ -199,7 +199,7 @@ function mount(app: FastifyInstance, ctx: ServerContext, op: Operation): void {
       if (caller) admit(ctx, op, params, caller);
       else admitOpen(ctx, op, params);
       const query = validate(op.query, req.query ?? {}, 'query', true) as Record<string, unknown>;
-      const body = validateBody(op.body, req.body, op.bodyDepth);
+      const body = validateBody(op.body, req.body, ctx.config.maxJsonDepth + (op.envelopeDepth ?? 0));
       const signal = op.longPoll ? abortOnHangUp(reply) : NEVER_ABORTED;
       if (!caller) {
         const identity = req.headers['x-weft-identity'];

@@ -14,7 +14,7 @@ import { operations, type Operation } from './operations.js';
 import { validate } from './validate.js';
 import { toApiError } from './api-errors.js';
 import { admitOpen } from './admission.js';
-import { checkJsonDepth, MAX_JSON_DEPTH } from '../json-depth.js';
+import { checkJsonDepth } from '../json-depth.js';
 
 const byId = new Map<OperationId, Operation>(operations.map((o) => [o.id, o]));
 const NEVER_ABORTED = new AbortController().signal;
@@ -44,7 +44,8 @@ export class InProcessTransport implements Transport {
       if (this.ctx.shutdown.signal.aborted) throw new ApiError('SHUTTING_DOWN', 'the server is stopping');
       const params = validate(operation.params, { ...req.params }, 'params', true) as Record<string, unknown>;
       const query = validate(operation.query, definedEntries(req.query), 'query', true) as Record<string, unknown>;
-      checkJsonDepth(req.body, 'body', operation.bodyDepth ?? MAX_JSON_DEPTH); // before copy() stringifies it
+      // before copy() stringifies it
+      checkJsonDepth(req.body, 'body', this.ctx.config.maxJsonDepth + (operation.envelopeDepth ?? 0));
       const body = validate(operation.body, copy(req.body), 'body');
       admitOpen(this.ctx, operation, params); // in process: no API keys
       const result = await operation.handler(this.ctx, { params, query, body, signal: signal ?? NEVER_ABORTED });

@@ -33,7 +33,7 @@ import type { ServerContext } from '../context.js';
 import type { Access } from '../tenancy/access.js';
 import type { Caller } from '../tenancy/callers.js';
 import { tenancyOperations } from './tenancy-operations.js';
-import { ENVELOPE_DEPTH, MAX_JSON_DEPTH } from '../json-depth.js';
+import { ENVELOPE_DEPTH } from '../json-depth.js';
 import { completeTasks } from '../service/complete-tasks.js';
 import { describeWorkflow } from '../service/describe-workflow.js';
 import { heartbeat } from '../service/heartbeat-activity.js';
@@ -116,8 +116,8 @@ export interface Operation {
   longPoll?: boolean;
   /** Largest accepted body; default: the payload limit plus room for the envelope. */
   bodyLimit?: (ctx: ServerContext) => number;
-  /** Deepest nesting of the body; default MAX_JSON_DEPTH. */
-  bodyDepth?: number;
+  /** Levels of envelope the body may have beyond the configured nesting limit (config.maxJsonDepth). */
+  envelopeDepth?: number;
   handler: (ctx: ServerContext, req: OperationRequest) => Promise<unknown> | unknown;
 }
 
@@ -473,7 +473,7 @@ export const operations: Operation[] = [
     bodyLimit: () => 256 * 1024 * 1024,
     // many payloads in one envelope: each payload's depth is checked on its own (complete-tasks.ts), so one
     // run's too deep value fails that run, not the batch
-    bodyDepth: MAX_JSON_DEPTH + ENVELOPE_DEPTH,
+    envelopeDepth: ENVELOPE_DEPTH,
     handler: (ctx, r) => completeTasks(ctx, p(r).namespace!, b(r)),
   },
   {
