@@ -21,6 +21,8 @@ export default defineConfig({
       'test/bad-input.test.ts',
       'test/api-surface.test.ts',
       'test/retention.test.ts',
+      'test/namespaces.test.ts',
+      'test/auth.test.ts',
     ],
     env: { WEFT_TEST_STORE: 'postgres' },
   },

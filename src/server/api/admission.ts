@@ -23,17 +23,26 @@ const RECORDS_CALLER = new Set([
   'terminateWorkflow',
 ]);
 
-/** Without API keys: only the namespace check, synchronously (no extra turn for every request). */
-export function admitOpen(ctx: ServerContext, op: Operation, params: Record<string, unknown>): void {
+/**
+ * The namespace check: synchronous when this server knows the namespace (no extra turn for most requests), a
+ * promise when it must read the store again (made on another server a moment ago?).
+ */
+export function admitOpen(ctx: ServerContext, op: Operation, params: Record<string, unknown>): void | Promise<unknown> {
   const namespace = params['namespace'] as string | undefined;
-  if (namespace !== undefined && !ON_NAMESPACE_RECORD.has(op.id)) ctx.namespaces.require(namespace);
+  if (namespace === undefined || ON_NAMESPACE_RECORD.has(op.id) || ctx.namespaces.usable(namespace)) return;
+  return ctx.namespaces.requireFresh(namespace);
 }
 
 /** With API keys: the authenticated caller authorised for the operation, and the namespace checked. */
-export function admit(ctx: ServerContext, op: Operation, params: Record<string, unknown>, caller: Caller): void {
+export function admit(
+  ctx: ServerContext,
+  op: Operation,
+  params: Record<string, unknown>,
+  caller: Caller,
+): void | Promise<unknown> {
   const namespace = op.global ? undefined : (params['namespace'] as string | undefined);
   authorize(caller, op.access, namespace, `call ${op.id}`);
-  admitOpen(ctx, op, params);
+  return admitOpen(ctx, op, params);
 }
 
 /**

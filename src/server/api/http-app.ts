@@ -196,8 +196,8 @@ function mount(app: FastifyInstance, ctx: ServerContext, op: Operation): void {
       // with API keys, the key first: a caller without one learns nothing, not even what is malformed
       const caller = ctx.callers ? await ctx.callers.authenticate(req.headers.authorization) : undefined;
       const params = validate(op.params, req.params, 'params', true) as Record<string, unknown>;
-      if (caller) admit(ctx, op, params, caller);
-      else admitOpen(ctx, op, params);
+      const admitted = caller ? admit(ctx, op, params, caller) : admitOpen(ctx, op, params);
+      if (admitted) await admitted;
       const query = validate(op.query, req.query ?? {}, 'query', true) as Record<string, unknown>;
       const body = validateBody(op.body, req.body, ctx.config.maxJsonDepth + (op.envelopeDepth ?? 0));
       const signal = op.longPoll ? abortOnHangUp(reply) : NEVER_ABORTED;

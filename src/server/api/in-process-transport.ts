@@ -47,7 +47,7 @@ export class InProcessTransport implements Transport {
       // before copy() stringifies it
       checkJsonDepth(req.body, 'body', this.ctx.config.maxJsonDepth + (operation.envelopeDepth ?? 0));
       const body = validate(operation.body, copy(req.body), 'body');
-      admitOpen(this.ctx, operation, params); // in process: no API keys
+      await admitOpen(this.ctx, operation, params); // in process: no API keys
       const result = await operation.handler(this.ctx, { params, query, body, signal: signal ?? NEVER_ABORTED });
       return copy(result) as T;
     } catch (e) {

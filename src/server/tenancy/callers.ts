@@ -1,15 +1,15 @@
 /**
  * Who is calling: the Authorization header's API key, looked up in the keys every server holds in memory
  * (records of kind 'api-key', reloaded every `refreshMs`, so a revoked key stops working on every server within
- * that time; default 500 ms) plus the static keys the server was started with. Unknown keys reload at most once
- * per `refreshMs`, so a key made on another server a moment ago works, and random keys cannot make a server read
- * its store on every request.
+ * that time; default 500 ms) plus the static keys the server was started with. An unknown key is looked up again
+ * (control-cache.ts: shared reloads, a few a second at most), so a key made on another server a moment ago works.
  */
 import { ApiError } from '../../common/api-error.js';
 import type { Logger } from '../../common/logger.js';
 import type { Role } from '../../protocol/tenancy-api.js';
 import type { Store } from '../../store/store.js';
 import { hashSecret, parseApiKey, secretMatches, type ApiKeyRecord } from './api-keys.js';
+import { ControlCache } from './control-cache.js';
 
 export interface Caller {
   /** The key's name: the identity recorded in history for what the caller does. */
@@ -29,18 +29,11 @@ export interface StaticApiKey {
 }
 
 export class Callers {
-  private keys = new Map<string, ApiKeyRecord & { version: number }>();
+  private readonly cache: ControlCache<ApiKeyRecord>;
   private readonly staticByHash = new Map<string, Caller>();
-  private timer: NodeJS.Timeout | undefined;
-  private loading: Promise<void> | undefined;
-  private lastLoad = 0;
 
-  constructor(
-    private readonly store: Store,
-    private readonly log: Logger,
-    staticKeys: readonly StaticApiKey[],
-    private readonly refreshMs = 500,
-  ) {
+  constructor(store: Store, log: Logger, staticKeys: readonly StaticApiKey[], refreshMs = 500) {
+    this.cache = new ControlCache<ApiKeyRecord>(store, 'api-key', log, refreshMs);
     for (const k of staticKeys)
       this.staticByHash.set(hashSecret(k.key), {
         name: k.name,
@@ -50,36 +43,16 @@ export class Callers {
       });
   }
 
-  async start(): Promise<void> {
-    await this.reload();
-    this.timer = setInterval(() => {
-      this.reload().catch((err: unknown) => this.log.debug({ err }, 'API key refresh failed'));
-    }, this.refreshMs);
-    this.timer.unref();
+  start(): Promise<void> {
+    return this.cache.start();
   }
 
   stop(): void {
-    clearInterval(this.timer);
+    this.cache.stop();
   }
 
   reload(): Promise<void> {
-    this.loading ??= (async () => {
-      this.lastLoad = Date.now();
-      const recs = await this.store.listControlRecords('api-key');
-      const next = new Map<string, ApiKeyRecord & { version: number }>();
-      for (const r of recs) next.set(r.id, { ...(r.body as ApiKeyRecord), version: r.version });
-      this.keys = next;
-    })().finally(() => (this.loading = undefined));
-    return this.loading;
-  }
-
-  /** Every stored key record (revoked ones too). */
-  list(): Array<ApiKeyRecord & { version: number }> {
-    return [...this.keys.values()];
-  }
-
-  get(id: string): (ApiKeyRecord & { version: number }) | undefined {
-    return this.keys.get(id);
+    return this.cache.reload();
   }
 
   /** The caller an Authorization header stands for; UNAUTHENTICATED when none or not a live key. */
@@ -91,11 +64,8 @@ export class Callers {
     if (fixed) return fixed;
     const parsed = parseApiKey(key);
     if (!parsed) throw new ApiError('UNAUTHENTICATED', 'the API key is not valid');
-    let rec = this.keys.get(parsed.id);
-    if (!rec && Date.now() - this.lastLoad >= this.refreshMs) {
-      await this.reload(); // made on another server since the last refresh?
-      rec = this.keys.get(parsed.id);
-    }
+    // unknown here: made on another server a moment ago?
+    const rec = this.cache.get(parsed.id) ?? (await this.cache.getFresh(parsed.id));
     if (!rec || !secretMatches(parsed.secret, rec.hash))
       throw new ApiError('UNAUTHENTICATED', 'the API key is not valid');
     if (rec.revokedAt !== undefined) throw new ApiError('UNAUTHENTICATED', 'the API key was revoked');

@@ -1,12 +1,14 @@
 /**
  * The namespaces, as records in the store (kind 'namespace'), held in memory by every server: a request names a
- * namespace, and one that does not exist (or is being deleted) is refused with NAMESPACE_NOT_FOUND without a store
- * read. The store is the truth: this server's own changes apply at once, other servers' within `refreshMs`.
+ * namespace, and one that does not exist (or is being deleted) is refused with NAMESPACE_NOT_FOUND. The store is
+ * the truth: this server's own changes apply at once; other servers' within `refreshMs`, or at once for a name
+ * this server did not know (read again on a miss: control-cache.ts).
  */
 import { ApiError } from '../../common/api-error.js';
 import type { Logger } from '../../common/logger.js';
 import type { NamespaceLimits, NamespaceStateName } from '../../protocol/tenancy-api.js';
 import { StoreConflictError, type Store } from '../../store/store.js';
+import { ControlCache, type Cached } from './control-cache.js';
 
 /** The body of a namespace record. */
 export interface NamespaceRecord {
@@ -19,61 +21,52 @@ export interface NamespaceRecord {
   createdAt: number;
 }
 
-export interface RegisteredNamespace extends NamespaceRecord {
-  version: number;
-  updatedAt: number;
-}
+export type RegisteredNamespace = Cached<NamespaceRecord>;
 
 export const DEFAULT_NAMESPACE = 'default';
 
 export class NamespaceRegistry {
-  private byName = new Map<string, RegisteredNamespace>();
-  private timer: NodeJS.Timeout | undefined;
-  private loading: Promise<void> | undefined;
+  private readonly cache: ControlCache<NamespaceRecord>;
 
   constructor(
     private readonly store: Store,
-    private readonly log: Logger,
-    private readonly refreshMs = 1000,
-  ) {}
+    log: Logger,
+    refreshMs = 1000,
+  ) {
+    this.cache = new ControlCache<NamespaceRecord>(store, 'namespace', log, refreshMs);
+  }
 
-  async start(): Promise<void> {
-    await this.reload();
-    this.timer = setInterval(() => {
-      this.reload().catch((err: unknown) => this.log.debug({ err }, 'namespace refresh failed'));
-    }, this.refreshMs);
-    this.timer.unref();
+  start(): Promise<void> {
+    return this.cache.start();
   }
 
   stop(): void {
-    clearInterval(this.timer);
+    this.cache.stop();
   }
 
-  /** Reads every namespace record again (one at a time). */
   reload(): Promise<void> {
-    this.loading ??= (async () => {
-      const recs = await this.store.listControlRecords('namespace');
-      const next = new Map<string, RegisteredNamespace>();
-      for (const r of recs)
-        next.set(r.id, { ...(r.body as NamespaceRecord), version: r.version, updatedAt: r.updatedAt });
-      this.byName = next;
-    })().finally(() => (this.loading = undefined));
-    return this.loading;
+    return this.cache.reload();
   }
 
   get(name: string): RegisteredNamespace | undefined {
-    return this.byName.get(name);
+    return this.cache.get(name);
   }
 
-  /** The namespace a request names, if it is usable; NAMESPACE_NOT_FOUND otherwise. */
-  require(name: string): RegisteredNamespace {
-    const ns = this.byName.get(name);
+  /** The namespace a request names, if it is usable here now; undefined: ask `requireFresh`. */
+  usable(name: string): RegisteredNamespace | undefined {
+    const ns = this.cache.get(name);
+    return ns && ns.state === 'Registered' ? ns : undefined;
+  }
+
+  /** The namespace a request names, read again if this server does not know it; NAMESPACE_NOT_FOUND otherwise. */
+  async requireFresh(name: string): Promise<RegisteredNamespace> {
+    const ns = this.usable(name) ?? (await this.cache.getFresh(name));
     if (ns && ns.state === 'Registered') return ns;
     throw new ApiError('NAMESPACE_NOT_FOUND', `namespace ${JSON.stringify(name)} does not exist`);
   }
 
   list(): RegisteredNamespace[] {
-    return [...this.byName.values()];
+    return this.cache.list();
   }
 
   /** Creates, replaces or deletes (null) a record at the version read, then reloads; conflicts say so. */
