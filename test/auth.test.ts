@@ -4,7 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, Connection } from '../src/client/index.js';
-import { startTestServer, uid, type TestServer } from './helpers.js';
+import * as activities from './fixtures/activities.js';
+import { fixture, startTestServer, startWorker, uid, type TestServer } from './helpers.js';
 import { EXPECTED } from './role-table.js';
 
 const ADMIN = 'static-admin-secret-for-tests';
@@ -193,5 +194,47 @@ describe('keys', () => {
       .map((e) => (e.attributes as { identity?: string }).identity);
     expect(identities).toEqual(['writer-a', 'writer-a', 'writer-a']);
     await writer.connection.close();
+  });
+
+  it('a worker with a worker key runs workflows a writer key starts; a reader key reads the result', async () => {
+    const as = async (role: string) => Connection.connect({ address: ts.server.address, apiKey: keys[role] });
+    const workerConnection = await as('worker');
+    const worker = await startWorker(
+      { connection: workerConnection },
+      { namespace: 'a', taskQueue: 'auth-q', workflowsPath: fixture('workflows.ts'), activities },
+    );
+    const writer = new Client({ connection: await as('writer'), namespace: 'a' });
+    const reader = new Client({ connection: await as('reader'), namespace: 'a' });
+    try {
+      const h = await writer.workflow.start('sequential', {
+        taskQueue: 'auth-q',
+        workflowId: uid('auth-seq'),
+        args: [2],
+      });
+      expect(await reader.workflow.getHandle(h.workflowId).result()).toBe(7);
+      await expect(
+        reader.workflow.start('sequential', { taskQueue: 'auth-q', workflowId: uid('no') }),
+      ).rejects.toMatchObject({
+        code: 'PERMISSION_DENIED',
+      });
+      // the worker's key may not start workflows either
+      const asWorker = new Client({ connection: workerConnection, namespace: 'a' });
+      await expect(
+        asWorker.workflow.start('sequential', { taskQueue: 'auth-q', workflowId: uid('no') }),
+      ).rejects.toMatchObject({
+        code: 'PERMISSION_DENIED',
+      });
+      const running = await writer.workflow.start('nobody', { taskQueue: 'nowhere', workflowId: uid('to-cancel') });
+      await running.cancel();
+      const { events } = await running.fetchHistory();
+      const cancel = events.find((e) => e.eventType === 'WorkflowExecutionCancelRequested');
+      expect((cancel?.attributes as { identity?: string }).identity).toBe('writer-a');
+      await running.terminate();
+    } finally {
+      await worker.stop();
+      await workerConnection.close();
+      await writer.connection.close();
+      await reader.connection.close();
+    }
   });
 });
