@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Client } from '../src/client/index.js';
+import { startServer } from '../src/server/index.js';
 import { startTestServer, uid, waitFor, type TestServer } from './helpers.js';
 
 let ts: TestServer;
@@ -150,4 +151,19 @@ it("a namespace's limits: payload size and history length", async () => {
   const { events } = await h.fetchHistory();
   const failed = events.find((e) => e.eventType === 'WorkflowExecutionFailed');
   expect(JSON.stringify(failed?.attributes)).toContain('HistoryLimitExceeded');
+});
+
+it('startServer({ namespaces }) makes them at start unless they exist; a bad name is refused before anything opens', async () => {
+  const again = await startTestServer({ namespaces: ['made-at-start', 'default'] });
+  try {
+    expect((await again.client.namespaces.describe('made-at-start')).state).toBe('Registered');
+    expect(
+      (await new Client({ connection: again.connection, namespace: 'made-at-start' }).workflow.count()).count,
+    ).toBe(0);
+  } finally {
+    await again.stop();
+  }
+  await expect(startServer({ db: ':memory:', port: 0, namespaces: ['bad name'] })).rejects.toThrow(
+    /namespace "bad name"/,
+  );
 });

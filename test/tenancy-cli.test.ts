@@ -39,7 +39,19 @@ beforeAll(async () => {
   ]);
   expect(made.code, made.stderr).toBe(0);
   rootKey = (JSON.parse(made.stdout) as { key: string }).key;
-  server = spawnWeft(['server', 'start', '--db', `sqlite:${db}`, '--port', '0', '--auth', 'api-keys', '--headless']);
+  server = spawnWeft([
+    'server',
+    'start',
+    '--db',
+    `sqlite:${db}`,
+    '--port',
+    '0',
+    '--auth',
+    'api-keys',
+    '--headless',
+    '--namespace',
+    'made-at-start',
+  ]);
   address = (await server.waitForOutput(/listening on (http:\/\/[\d.]+:\d+)/, 30_000))[1]!;
 }, 60_000);
 afterAll(async () => {
@@ -61,6 +73,7 @@ it('namespaces: create, describe, update, list, delete with an admin key; withou
   expect(updated.stdout).toContain('1000 bytes');
   const listed = await weft(['namespace', 'list'], rootKey);
   expect(listed.stdout).toMatch(/default/);
+  expect(listed.stdout).toMatch(/made-at-start/); // weft server start --namespace
   expect(listed.stdout).toMatch(/payments\W+Registered\W+30d/);
   expectError(await weft(['namespace', 'create', 'payments'], rootKey), 'NAMESPACE_ALREADY_EXISTS');
   expectError(await weft(['namespace', 'create', 'bad name'], rootKey), 'INVALID_ARGUMENT');

@@ -44,6 +44,7 @@ interface ServeOptions {
   maxPayloadBytes?: number;
   maxJsonDepth?: number;
   requestTimeout?: number;
+  namespace?: string[];
 }
 
 function parseRetention(value: string): number {
@@ -168,6 +169,7 @@ async function serve(given: ServeOptions, mode: 'start' | 'start-dev'): Promise<
       ...(o.headless ? { headless: true } : {}),
       ...(tls ? { tls } : {}),
       ...(o.auth === 'api-keys' ? { apiKeys: true } : {}),
+      ...(o.namespace ? { namespaces: o.namespace } : {}),
       config: {
         retentionMs: o.retention,
         ...(o.maxPayloadBytes !== undefined ? { payloadLimitBytes: o.maxPayloadBytes } : {}),
@@ -330,6 +332,12 @@ function serveOptions(cmd: Command, dbDefault: string | undefined): Command {
           .env('WEFT_HEAP_GROWING_PERCENT')
           .argParser(parseHeapGrowingPercent)
           .default(DEFAULT_HEAP_GROWING_PERCENT),
+      )
+      .addOption(
+        new Option(
+          '--namespace <name>',
+          "create this namespace at start unless it exists (repeat for more; 'default' always exists)",
+        ).argParser((v: string, prev: string[] | undefined) => [...(prev ?? []), v]),
       )
       .addOption(
         new Option('--max-payload-bytes <n>', 'largest payload a request may carry (default 2 MiB)')

@@ -13,6 +13,8 @@ import { ServerContext } from './context.js';
 import { createLogger, type LogLevel, type Logger } from '../common/logger.js';
 import { WEFT_VERSION } from './version.js';
 import { Callers, type StaticApiKey } from './tenancy/callers.js';
+import { ensureNamespace } from './service/namespaces.js';
+import { NAMESPACE_PATTERN } from '../protocol/tenancy-api.js';
 import { claimPidFile } from './pid-file.js';
 import { httpsServerOptions, type ServerTlsOptions } from '../common/tls-config.js';
 
@@ -29,6 +31,8 @@ export interface StartServerOptions {
   /** Serve HTTPS (API, UI and health checks alike); with `clientCa`, only to clients with a certificate it signed. */
   tls?: ServerTlsOptions;
   logLevel?: LogLevel;
+  /** Namespaces to create at start unless they exist (Temporal's `start-dev --namespace`); `default` always exists. */
+  namespaces?: string[];
   /** Overrides of limits and waits (see config.ts). */
   config?: Partial<ServerConfig>;
   /** For tests: a clock that can skip ahead. */
@@ -91,6 +95,9 @@ function staticKeys(keys: true | Array<string | StaticApiKey>): StaticApiKey[] {
 }
 
 export async function startServer(opts: StartServerOptions = {}): Promise<WeftServer> {
+  for (const name of opts.namespaces ?? [])
+    if (!new RegExp(NAMESPACE_PATTERN).test(name))
+      throw new Error(`namespace ${JSON.stringify(name)}: use letters, digits, '.', '_' and '-' (up to 255)`);
   // checked before anything opens: a wrong file fails with a TlsConfigError naming it
   const https = opts.tls ? httpsServerOptions(opts.tls) : undefined;
   const config: ServerConfig = {
@@ -114,6 +121,7 @@ export async function startServer(opts: StartServerOptions = {}): Promise<WeftSe
   const ctx = new ServerContext(store, opts.clock ?? systemClock, config, log);
   if (opts.apiKeys) ctx.callers = new Callers(store, log, staticKeys(opts.apiKeys));
   await ctx.start();
+  for (const name of opts.namespaces ?? []) await ensureNamespace(ctx, name);
 
   let app: FastifyInstance | undefined;
   let stopping: Promise<void> | undefined;

@@ -62,6 +62,14 @@ export async function createNamespace(ctx: ServerContext, req: CreateNamespaceRe
   return describeNamespaceRecord(ctx, found(ctx, req.name));
 }
 
+/** Creates `name` unless it exists (a server's start-up list; a race with another server is no error). */
+export async function ensureNamespace(ctx: ServerContext, name: string): Promise<void> {
+  if (ctx.namespaces.get(name)) return;
+  await createNamespace(ctx, { name }).catch((e: unknown) => {
+    if ((e as { code?: string }).code !== 'NAMESPACE_ALREADY_EXISTS') throw e;
+  });
+}
+
 export function describeNamespace(ctx: ServerContext, name: string): NamespaceDescription {
   return describeNamespaceRecord(ctx, found(ctx, name));
 }
