@@ -8,6 +8,7 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { buildUiOnce } from './ui-build.js';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,9 +31,8 @@ let page: Page;
 const ids = { done: [] as string[], failed: '', sleeping: [] as string[], schedule: '' };
 
 beforeAll(async () => {
-  // the server serves ui/dist: build it from the sources under test (esbuild: well under a second)
-  const { buildUi } = (await import('../scripts/build-ui.mjs')) as { buildUi: () => Promise<void> };
-  await buildUi();
+  // the server serves ui/dist: built from the sources under test (esbuild: well under a second)
+  await buildUiOnce();
   // a workflow without progress for a second counts as stuck here (the sleepers below)
   ts = await startTestServer({ config: { stuckAfterMs: 1000 } });
   worker = await startWorker(ts, {
@@ -302,6 +302,18 @@ describe.skipIf(!hasChromium)(`UI in chromium (${CHROMIUM})`, () => {
     } finally {
       await h.terminate();
     }
+  });
+
+  it('asks for no key on a server without auth, and offers every namespace action', async () => {
+    await page.goto(url('/namespaces'));
+    await page.locator('[data-testid=namespaces-table] tr[data-namespace=default]').waitFor();
+    expect(await page.locator('text=This server needs an API key').count()).toBe(0);
+    expect(await page.locator('button:has-text("Sign out")').count()).toBe(0);
+    await page.locator('form[aria-label="New namespace"]').waitFor();
+    expect(await page.locator('tr[data-namespace=default] button:has-text("Edit…")').count()).toBe(1);
+    // the default namespace cannot be deleted: no button for it
+    expect(await page.locator('tr[data-namespace=default] button:has-text("Delete…")').count()).toBe(0);
+    expect(await page.locator('select[aria-label=Namespace] option').allTextContents()).toContain('default');
   });
 
   it('shows task queues with their workers and the header counts', async () => {

@@ -9,6 +9,9 @@ export function describeControlRecordsConformance(ctx: ConformanceContext): void
       const recs = await ctx.store().listControlRecords('namespace');
       expect(recs.map((r) => r.id)).toEqual(['default']);
       expect(recs[0]).toMatchObject({ kind: 'namespace', version: 1, body: { name: 'default' } });
+      // made when the database was: a real time, not 1970
+      expect((recs[0]!.body as { createdAt: number }).createdAt).toBeGreaterThan(Date.UTC(2020, 0));
+      expect(recs[0]!.updatedAt).toBe((recs[0]!.body as { createdAt: number }).createdAt);
     });
 
     it('creates, replaces and deletes only at the version read; kinds are separate', async () => {

@@ -7,6 +7,13 @@ import type {
   ListWorkflowsResponse,
 } from '../../src/protocol/api.js';
 import type { ListSchedulesResponse, ScheduleDescription } from '../../src/protocol/schedule-api.js';
+import type {
+  CallerDescription,
+  ListNamespacesResponse,
+  NamespaceDescription,
+  NamespaceLimits,
+  Role,
+} from '../../src/protocol/tenancy-api.js';
 
 export type {
   DescribeTaskQueueResponse,
@@ -16,6 +23,11 @@ export type {
   ListTaskQueuesResponse,
   ListWorkflowsResponse,
   ScheduleDescription,
+  CallerDescription,
+  ListNamespacesResponse,
+  NamespaceDescription,
+  NamespaceLimits,
+  Role,
 };
 export type { WorkflowExecutionInfo, PendingActivityInfo } from '../../src/protocol/api.js';
 export type { ScheduleSummary, ScheduleActionResult } from '../../src/protocol/schedule-api.js';
@@ -41,12 +53,57 @@ const newRequestId = (): string =>
     ? crypto.randomUUID()
     : `ui-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
 
-async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+/**
+ * The API key of this browser session (sessionStorage: gone when the tab closes, kept across reloads). Storage
+ * may be unavailable (blocked by the browser): then the key lives in memory for this page only.
+ */
+const KEY_STORAGE = 'weft.apiKey';
+let memoryKey: string | undefined;
+export const apiKeyStore = {
+  get(): string | undefined {
+    try {
+      return sessionStorage.getItem(KEY_STORAGE) ?? undefined;
+    } catch {
+      return memoryKey;
+    }
+  },
+  set(key: string): void {
+    memoryKey = key;
+    try {
+      sessionStorage.setItem(KEY_STORAGE, key);
+    } catch {
+      // kept in memory only
+    }
+  },
+  clear(): void {
+    memoryKey = undefined;
+    try {
+      sessionStorage.removeItem(KEY_STORAGE);
+    } catch {
+      // nothing stored
+    }
+  },
+};
+
+let unauthenticated: ((message: string) => void) | undefined;
+/** Called when a request is refused with 401 (no key, a wrong or revoked one): the UI asks for a key. */
+export function onUnauthenticated(handler: (message: string) => void): void {
+  unauthenticated = handler;
+}
+
+async function call<T>(
+  method: string,
+  path: string,
+  body?: unknown,
+  opts: { apiKey?: string; probe?: boolean } = {},
+): Promise<T> {
+  const key = opts.apiKey ?? apiKeyStore.get();
   const res = await fetch(`/api/v1${path}`, {
     method,
     headers: {
       accept: 'application/json',
       'x-weft-identity': 'web-ui',
+      ...(key ? { authorization: `Bearer ${key}` } : {}),
       ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
     },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
@@ -60,7 +117,14 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
   }
   if (!res.ok) {
     const err = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
-    throw new ApiCallError(res.status, err?.code ?? 'HTTP_' + res.status, err?.message ?? (text || res.statusText));
+    const failure = new ApiCallError(
+      res.status,
+      err?.code ?? 'HTTP_' + res.status,
+      err?.message ?? (text || res.statusText),
+    );
+    // a 401 for a key that is no longer the session's (signed out or replaced meanwhile) changes nothing
+    if (res.status === 401 && !opts.probe && key === apiKeyStore.get()) unauthenticated?.(failure.message);
+    throw failure;
   }
   return json as T;
 }
@@ -90,7 +154,24 @@ export interface UnservedWorkflowType {
   running: number;
 }
 
+/** A namespace's settings as the create and edit forms send them. */
+export interface NamespaceSettings {
+  description?: string;
+  /** '30d', ms; null (update only): back to the server's retention. */
+  retention?: string | number | null;
+  limits?: NamespaceLimits;
+}
+
 export const api = {
+  /** Who the key is (authEnabled false: the server needs none); `apiKey` tries a key before it is stored. */
+  caller: (apiKey?: string) => call<CallerDescription>('GET', '/caller', undefined, { apiKey, probe: true }),
+  listNamespaces: () => call<ListNamespacesResponse>('GET', '/namespaces'),
+  describeNamespace: (name: string) => call<NamespaceDescription>('GET', `/namespaces/${enc(name)}`),
+  createNamespace: (name: string, settings: NamespaceSettings) =>
+    call<NamespaceDescription>('POST', '/namespaces', { name, ...settings }),
+  updateNamespace: (name: string, settings: NamespaceSettings) =>
+    call<NamespaceDescription>('PUT', `/namespaces/${enc(name)}`, settings),
+  deleteNamespace: (name: string) => call<NamespaceDescription>('DELETE', `/namespaces/${enc(name)}`),
   listWorkflows: (ns: string, o: { query?: string; pageSize?: number; pageToken?: string }) =>
     call<ListWorkflowsResponse>('GET', `/namespaces/${enc(ns)}/workflows${qs(o)}`),
   countWorkflows: (ns: string, query?: string) =>

@@ -70,3 +70,27 @@ export function preview(v: unknown, max = 120): string {
 
 /** Quotes a string literal for the list query language. */
 export const quote = (s: string): string => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
+
+const UNITS: Array<[string, number]> = [
+  ['d', 86_400_000],
+  ['h', 3_600_000],
+  ['m', 60_000],
+  ['s', 1000],
+];
+
+/** A period as the API takes it back: `7d`, `36h`, `90m`, `45s`, else milliseconds (`1500`). */
+export function compactDuration(ms: number): string {
+  if (ms === 0) return '0';
+  for (const [unit, size] of UNITS) if (ms % size === 0) return `${ms / size}${unit}`;
+  return String(ms);
+}
+
+/** A namespace's retention: `7d`, `kept for ever` (0). */
+export const formatRetention = (ms: number): string => (ms === 0 ? 'kept for ever' : compactDuration(ms));
+
+/** `512 B`, `256 KiB`, `1.5 MiB`. */
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${+(n / 1024).toFixed(1)} KiB`;
+  return `${+(n / 1024 / 1024).toFixed(1)} MiB`;
+}

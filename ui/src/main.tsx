@@ -1,8 +1,10 @@
-/** The Weft web UI: the layout (header with counts, navigation) and the routes. */
+/** The Weft web UI: the layout (header with counts, navigation, the key in use), the key prompt, the routes. */
 import './styles.css';
 import { render, type JSX } from 'preact';
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { api } from './api.js';
+import { checkAuth, signOut, useAuth, type SignedInCaller } from './auth.js';
+import { SignInPanel } from './components/sign-in.js';
 import { useLoad } from './hooks.js';
 import { Link, match, navigate, paths, useLocation } from './router.js';
 import { OverviewPage, recentFailuresQuery } from './pages/overview.js';
@@ -10,6 +12,7 @@ import { WorkflowsPage } from './pages/workflows.js';
 import { ExecutionPage } from './pages/execution.js';
 import { ScheduleDetailPage, SchedulesPage } from './pages/schedules.js';
 import { TaskQueueDetailPage, TaskQueuesPage } from './pages/task-queues.js';
+import { NamespacesPage, useNamespacesVersion } from './pages/namespaces.js';
 
 function namespaceOf(path: string): string {
   const m = /^\/namespaces\/([^/]+)/.exec(path);
@@ -45,29 +48,68 @@ function HeaderCounts({ ns }: { ns: string }): JSX.Element {
   );
 }
 
+/** The namespaces the key may use, as a select; free text when the list cannot be had. */
 function NamespacePicker({ ns, path }: { ns: string; path: string }): JSX.Element {
   const [value, setValue] = useState(ns);
+  const version = useNamespacesVersion();
+  const list = useLoad(() => api.listNamespaces(), `namespaces:${version}`, 30_000);
+  const go = (next: string): void => {
+    const section = /^\/namespaces\/[^/]+\/([^/]+)/.exec(path)?.[1] ?? 'workflows';
+    navigate(`/namespaces/${encodeURIComponent(next || 'default')}/${section}`);
+  };
+  if (list.error && !list.data)
+    return (
+      <form
+        class="ns-picker"
+        onSubmit={(e) => {
+          e.preventDefault();
+          go(value.trim());
+        }}
+      >
+        <label>
+          <span class="muted">namespace</span>
+          <input value={value} onInput={(e) => setValue(e.currentTarget.value)} size={10} aria-label="Namespace" />
+        </label>
+      </form>
+    );
+  const names = (list.data?.namespaces ?? []).filter((n) => n.state === 'Registered').map((n) => n.name);
+  if (!names.includes(ns)) names.unshift(ns);
   return (
-    <form
-      class="ns-picker"
-      onSubmit={(e) => {
-        e.preventDefault();
-        const next = value.trim() || 'default';
-        const section = /^\/namespaces\/[^/]+\/([^/]+)/.exec(path)?.[1] ?? 'workflows';
-        navigate(`/namespaces/${encodeURIComponent(next)}/${section}`);
-      }}
-    >
+    <div class="ns-picker">
       <label>
         <span class="muted">namespace</span>
-        <input value={value} onInput={(e) => setValue(e.currentTarget.value)} size={10} aria-label="Namespace" />
+        <select value={ns} aria-label="Namespace" onChange={(e) => go(e.currentTarget.value)}>
+          {names.map((n) => (
+            <option key={n} value={n}>
+              {n}
+            </option>
+          ))}
+        </select>
       </label>
-    </form>
+    </div>
+  );
+}
+
+function WhoAmI({ caller }: { caller: SignedInCaller }): JSX.Element {
+  return (
+    <div class="whoami">
+      <span
+        class="whoami-name"
+        title={`API key ${caller.name}: role ${caller.role}, namespaces ${caller.namespaces.join(', ')}`}
+      >
+        {caller.name} <span class="muted">· {caller.role}</span>
+      </span>
+      <button type="button" class="btn-header" onClick={signOut}>
+        Sign out
+      </button>
+    </div>
   );
 }
 
 function Page({ path, ns }: { path: string; ns: string }): JSX.Element {
   let m: Record<string, string> | undefined;
   if (path === '/' || path === '') return <OverviewPage ns={ns} />;
+  if (match('/namespaces', path)) return <NamespacesPage />;
   if ((m = match('/namespaces/:ns', path))) return <OverviewPage ns={m.ns!} />;
   if ((m = match('/namespaces/:ns/workflows', path))) return <WorkflowsPage ns={m.ns!} />;
   if ((m = match('/namespaces/:ns/workflows/:workflowId', path)))
@@ -95,10 +137,33 @@ function Page({ path, ns }: { path: string; ns: string }): JSX.Element {
   );
 }
 
+function Brand(): JSX.Element {
+  return (
+    <Link href="/" class="brand">
+      <span class="logo" aria-hidden="true" />
+      Weft
+    </Link>
+  );
+}
+
 function App(): JSX.Element {
+  const auth = useAuth();
+  useEffect(() => void checkAuth(), []);
   const { path } = useLocation();
+  if (auth.kind === 'checking' || auth.kind === 'signed-out')
+    return (
+      <>
+        <header class="top">
+          <Brand />
+        </header>
+        <main>{auth.kind === 'signed-out' ? <SignInPanel error={auth.error} /> : null}</main>
+      </>
+    );
   const ns = namespaceOf(path);
-  const section = /^\/namespaces\/[^/]+\/([^/]+)/.exec(path)?.[1] ?? (path.startsWith('/workflows') ? 'workflows' : '');
+  const section =
+    path.replace(/\/+$/, '') === '/namespaces'
+      ? 'namespaces'
+      : (/^\/namespaces\/[^/]+\/([^/]+)/.exec(path)?.[1] ?? (path.startsWith('/workflows') ? 'workflows' : ''));
   const nav = (key: string, href: string, label: string): JSX.Element => (
     <Link href={href} class={section === key ? 'active' : ''}>
       {label}
@@ -107,19 +172,18 @@ function App(): JSX.Element {
   return (
     <>
       <header class="top">
-        <Link href="/" class="brand">
-          <span class="logo" aria-hidden="true" />
-          Weft
-        </Link>
+        <Brand />
         <nav>
           {nav('', `/namespaces/${encodeURIComponent(ns)}`, 'Overview')}
           {nav('workflows', paths.workflows(ns), 'Workflows')}
           {nav('schedules', paths.schedules(ns), 'Schedules')}
           {nav('task-queues', paths.taskQueues(ns), 'Task queues')}
+          {nav('namespaces', paths.namespaces(), 'Namespaces')}
         </nav>
         <div class="spacer" />
         <HeaderCounts ns={ns} />
         <NamespacePicker key={ns} ns={ns} path={path} />
+        {auth.kind === 'signed-in' ? <WhoAmI caller={auth.caller} /> : null}
       </header>
       <main>
         <Page path={path} ns={ns} />

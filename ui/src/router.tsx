@@ -75,6 +75,7 @@ const enc = encodeURIComponent;
 /** The UI's URLs, in one place. */
 export const paths = {
   overview: (): string => '/',
+  namespaces: (): string => '/namespaces',
   workflows: (ns: string, search?: Record<string, string>): string => {
     const q = search ? new URLSearchParams(Object.entries(search).filter(([, v]) => v)).toString() : '';
     return `/namespaces/${enc(ns)}/workflows${q ? `?${q}` : ''}`;

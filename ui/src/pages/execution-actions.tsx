@@ -1,7 +1,11 @@
-/** Cancel, terminate and signal a running execution, each behind a confirmation. */
+/**
+ * Cancel, terminate and signal a running execution, each behind a confirmation. Hidden for a key whose role may
+ * not (reader, worker) or that may not use the namespace.
+ */
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { api } from '../api.js';
+import { useAccess } from '../auth.js';
 import { ConfirmDialog } from '../components/confirm.js';
 
 type Action = 'cancel' | 'terminate' | 'signal';
@@ -18,13 +22,15 @@ export function ExecutionActions(props: {
   workflowId: string;
   runId: string;
   onDone: () => void;
-}): JSX.Element {
+}): JSX.Element | null {
+  const access = useAccess();
   const [action, setAction] = useState<Action | undefined>();
   const [reason, setReason] = useState('');
   const [signalName, setSignalName] = useState('');
   const [signalArgs, setSignalArgs] = useState('');
   const close = (): void => setAction(undefined);
   const { ns, workflowId, runId } = props;
+  if (!access.mayWrite(ns)) return null;
   return (
     <div class="actions">
       <button type="button" class="btn" onClick={() => setAction('signal')}>

@@ -1,7 +1,11 @@
-/** Schedules: the list, and one schedule with its spec, next times, recent actions; pause, unpause, trigger. */
+/**
+ * Schedules: the list, and one schedule with its spec, next times, recent actions; pause, unpause, trigger (for
+ * a key whose role may change schedules).
+ */
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { api, type ScheduleActionResult } from '../api.js';
+import { useAccess } from '../auth.js';
 import { Card, ErrorBox, Field, JsonBlock, StatusBadge, Time } from '../components/common.js';
 import { ConfirmDialog } from '../components/confirm.js';
 import { useLoad } from '../hooks.js';
@@ -125,6 +129,7 @@ export function SchedulesPage({ ns }: { ns: string }): JSX.Element {
 
 export function ScheduleDetailPage({ ns, scheduleId }: { ns: string; scheduleId: string }): JSX.Element {
   const d = useLoad(() => api.describeSchedule(ns, scheduleId), `${ns}|${scheduleId}`, 3000);
+  const mayWrite = useAccess().mayWrite(ns);
   const [confirm, setConfirm] = useState<'pause' | 'unpause' | 'trigger' | undefined>();
   const [note, setNote] = useState('');
   const s = d.data;
@@ -140,7 +145,7 @@ export function ScheduleDetailPage({ ns, scheduleId }: { ns: string; scheduleId:
         </div>
         {s ? <PausedBadge paused={s.state.paused} /> : null}
         <div class="spacer" />
-        {s ? (
+        {s && mayWrite ? (
           <div class="actions">
             <button type="button" class="btn" onClick={() => setConfirm('trigger')}>
               Trigger now…
@@ -214,7 +219,7 @@ export function ScheduleDetailPage({ ns, scheduleId }: { ns: string; scheduleId:
           </details>
         </>
       ) : null}
-      {confirm && s ? (
+      {confirm && s && mayWrite ? (
         <ConfirmDialog
           title={
             confirm === 'trigger'

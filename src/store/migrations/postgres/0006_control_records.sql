@@ -11,6 +11,8 @@ CREATE TABLE control_records (
 
 -- `default` exists from the start; its retention (null) is the server's.
 INSERT INTO control_records (kind, id, version, body, updated_at)
-VALUES ('namespace', 'default', 1,
-  '{"name":"default","description":"The default namespace","state":"Registered","retentionMs":null,"limits":{},"createdAt":0}',
-  0);
+SELECT 'namespace', 'default', 1,
+  json_build_object('name', 'default', 'description', 'The default namespace', 'state', 'Registered',
+    'retentionMs', NULL, 'limits', '{}'::json, 'createdAt', now_ms)::text,
+  now_ms
+FROM (SELECT (extract(epoch FROM now()) * 1000)::bigint AS now_ms) AS t;
