@@ -7,7 +7,10 @@ export default defineConfig({
   // tests import the package by name (as users do): use the sources, not a possibly stale dist/
   resolve: {
     alias: [
-      { find: /^weft\/(workflow|activity|worker|client|testing|server|common)$/, replacement: src('$1/index.ts') },
+      {
+        find: /^weft\/(workflow|activity|worker|client|testing|server|common|codec-server)$/,
+        replacement: src('$1/index.ts'),
+      },
     ],
   },
   test: {

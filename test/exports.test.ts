@@ -7,6 +7,7 @@ import * as testing from '../src/testing/index.js';
 import * as worker from '../src/worker/index.js';
 import * as workflow from '../src/workflow/index.js';
 import * as server from '../src/server/index.js';
+import * as codecServer from '../src/codec-server/index.js';
 
 const FAILURES = [
   'WeftFailure',
@@ -87,10 +88,12 @@ const CONTRACT: Record<string, [Record<string, unknown>, string[]]> = {
       'ActivityCancellationType',
       'WorkflowIdReusePolicy',
       'WorkflowIdConflictPolicy',
+      'METADATA_ENCODING_KEY',
       ...FAILURES,
     ],
   ],
   'weft/server': [server, ['startServer']],
+  'weft/codec-server': [codecServer, ['startCodecServer', 'createCodecHandler', 'RemotePayloadCodec']],
 };
 
 describe('the contract names every subpath exports', () => {

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import type { Client } from '../client/client.js';
+import type { Client, ClientOptions } from '../client/client.js';
 import type { Connection } from '../client/connection.js';
 import { clientTlsOptions, TlsConfigError, type OptionNamer, type TLSConfig } from '../common/tls-config.js';
 import { CliError, type OutputFormat } from './output.js';
@@ -188,11 +188,15 @@ export async function notWeftServer(e: unknown, o: ClientFlags): Promise<unknown
  * Connects (checking /healthz, so an unreachable server fails at once instead of after the client's
  * reconnect window), runs `fn` with a client, and closes the connection.
  */
-export async function withClient<T>(opts: CommonOptions, fn: (client: Client) => Promise<T>): Promise<T> {
+export async function withClient<T>(
+  opts: CommonOptions,
+  fn: (client: Client) => Promise<T>,
+  clientOptions: Omit<ClientOptions, 'connection' | 'namespace'> = {},
+): Promise<T> {
   const connection = await connect(opts);
   const { Client } = await import('../client/client.js');
   try {
-    return await fn(new Client({ connection, namespace: opts.namespace }));
+    return await fn(new Client({ ...clientOptions, connection, namespace: opts.namespace }));
   } finally {
     await connection.close();
   }

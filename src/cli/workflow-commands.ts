@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Option, type Command } from 'commander';
-import type { Client } from '../client/client.js';
+import type { Client, ClientOptions } from '../client/client.js';
 import type { WorkflowStartOptions } from '../client/workflow-client.js';
 import {
   WorkflowIdConflictPolicies,
@@ -14,6 +14,8 @@ import {
   type WorkflowResultResponse,
 } from '../protocol/api.js';
 import { addCommonOptions, parseNonNegativeInt, withClient, type CommonOptions } from './options.js';
+import { addCodecOptions, codecClientOptions, decodedHistory, type CodecFlags } from './codec-flags.js';
+import { clientTransport } from '../client/codec-transport.js';
 import { CliError, isoTime, printFields, printJson, printLine, printTable } from './output.js';
 import {
   EXECUTION_HEAD,
@@ -35,7 +37,7 @@ interface TimeoutOptions {
   taskTimeout?: string;
 }
 
-interface StartOptions extends CommonOptions, TimeoutOptions {
+interface StartOptions extends CommonOptions, TimeoutOptions, CodecFlags {
   type: string;
   taskQueue?: string;
   workflowId?: string;
@@ -105,7 +107,7 @@ function addStartOptions(cmd: Command): Command {
         ...WorkflowIdConflictPolicies,
       ]),
     );
-  return addCommonOptions(cmd);
+  return addCodecOptions(addCommonOptions(cmd));
 }
 
 async function startWorkflow(
@@ -144,15 +146,20 @@ function startedFields(
   ];
 }
 
-/** Waits for the run to close, following continue-as-new and retries; the server's answer as is. */
+/**
+ * Waits for the run to close, following continue-as-new and retries; the server's answer as is (its payloads
+ * decoded by the codec server, with --codec-endpoint).
+ */
 async function waitForOutcome(
   client: Client,
   workflowId: string,
   runId: string | undefined,
+  clientOptions: Pick<ClientOptions, 'dataConverter'>,
 ): Promise<WorkflowResultResponse> {
+  const transport = clientTransport(client.connection.transport, clientOptions.dataConverter);
   let current = runId;
   for (;;) {
-    const r = await client.connection.transport.call<WorkflowResultResponse>(
+    const r = await transport.call<WorkflowResultResponse>(
       'workflowResult',
       { params: { namespace: client.namespace, workflowId }, query: { runId: current, waitMs: 50_000 } },
       { retryForMs: 120_000 },
@@ -265,7 +272,7 @@ function startCommands(wf: Command): void {
   addStartOptions(wf.command('start').description('start a workflow and print its ids')).action(
     async (o: StartOptions) => {
       const args = parseInput(o.input);
-      const started = await withClient(o, (c) => startWorkflow(c, o, args));
+      const started = await withClient(o, (c) => startWorkflow(c, o, args), codecClientOptions(o));
       if (o.output === 'json')
         return printJson({
           ...started,
@@ -281,43 +288,50 @@ function startCommands(wf: Command): void {
   addStartOptions(wf.command('execute').description('start a workflow and wait for its result')).action(
     async (o: StartOptions) => {
       const args = parseInput(o.input);
-      await withClient(o, async (c) => {
-        const started = await startWorkflow(c, o, args);
-        if (o.output === 'table') {
-          printLine('Started workflow:');
-          printFields(startedFields(o, started));
-        }
-        const r = await waitForOutcome(c, started.workflowId, started.runId);
-        printOutcome(started.workflowId, r, o.output, 'Result:');
-      });
+      const codec = codecClientOptions(o);
+      await withClient(
+        o,
+        async (c) => {
+          const started = await startWorkflow(c, o, args);
+          if (o.output === 'table') {
+            printLine('Started workflow:');
+            printFields(startedFields(o, started));
+          }
+          const r = await waitForOutcome(c, started.workflowId, started.runId, codec);
+          printOutcome(started.workflowId, r, o.output, 'Result:');
+        },
+        codec,
+      );
     },
   );
 }
 
 function inspectCommands(wf: Command): void {
-  runCommand(wf, 'describe', 'show a run: status, times, pending activities').action(async (o: RunOptions) => {
-    const d = (await withClient(o, (c) => c.workflow.getHandle(o.workflowId, o.runId).describe())).raw;
-    if (o.output === 'json') return printJson(d);
-    printDescription(d);
-  });
+  addCodecOptions(runCommand(wf, 'describe', 'show a run: status, times, pending activities')).action(
+    async (o: RunOptions & CodecFlags) => {
+      const handle = (c: Client) => c.workflow.getHandle(o.workflowId, o.runId);
+      const d = (await withClient(o, (c) => handle(c).describe(), codecClientOptions(o))).raw;
+      if (o.output === 'json') return printJson(d);
+      printDescription(d);
+    },
+  );
 
-  runCommand(
-    wf,
-    'result',
-    "wait for a run to close and print its result as JSON (exit 1 if it didn't complete)",
-  ).action(async (o: RunOptions) => {
+  addCodecOptions(
+    runCommand(wf, 'result', "wait for a run to close and print its result as JSON (exit 1 if it didn't complete)"),
+  ).action(async (o: RunOptions & CodecFlags) => {
+    const codec = codecClientOptions(o);
     await withClient(o, async (c) => {
-      const r = await waitForOutcome(c, o.workflowId, o.runId);
+      const r = await waitForOutcome(c, o.workflowId, o.runId, codec);
       printOutcome(o.workflowId, r, o.output);
     });
   });
 
-  runCommand(
-    wf,
-    'history',
-    'print the event history of a run (--output json: the input of Worker.runReplayHistory)',
-  ).action(async (o: RunOptions) => {
-    const history = await withClient(o, (c) => c.workflow.getHandle(o.workflowId, o.runId).fetchHistory());
+  addCodecOptions(
+    runCommand(wf, 'history', 'print the event history of a run (--output json: the input of Worker.runReplayHistory)'),
+  ).action(async (o: RunOptions & CodecFlags) => {
+    const codec = codecClientOptions(o);
+    const fetched = await withClient(o, (c) => c.workflow.getHandle(o.workflowId, o.runId).fetchHistory());
+    const history = await decodedHistory(fetched, codec);
     if (o.output === 'json') return printJson({ events: history.events });
     printHistory(history.events);
   });

@@ -6,11 +6,12 @@ import type { Command } from 'commander';
 import { ConnectionError, ServiceError, WorkflowUpdateFailedError } from '../client/errors.js';
 import { WeftFailure, encodeFailure } from '../common/failure.js';
 import { withClient } from './options.js';
+import { addCodecOptions, codecClientOptions, type CodecFlags } from './codec-flags.js';
 import { CliError, printJson, printLine } from './output.js';
 import { failureLines } from './workflow-format.js';
 import { parseInput, runCommand, type RunOptions } from './workflow-run-flags.js';
 
-interface MessageOptions extends RunOptions {
+interface MessageOptions extends RunOptions, CodecFlags {
   name: string;
   input?: string;
 }
@@ -21,9 +22,11 @@ function messageCommand(
   description: string,
   nameHelp: string,
 ): Command {
-  return runCommand(wf, name, description)
-    .requiredOption('--name <name>', nameHelp)
-    .option('-i, --input <json>', 'arguments: a JSON array of them, or one JSON value for a single argument');
+  return addCodecOptions(
+    runCommand(wf, name, description)
+      .requiredOption('--name <name>', nameHelp)
+      .option('-i, --input <json>', 'arguments: a JSON array of them, or one JSON value for a single argument'),
+  );
 }
 
 const runIds = (o: RunOptions): { runId?: string } => (o.runId ? { runId: o.runId } : {});
@@ -36,7 +39,11 @@ export function addMessageCommands(wf: Command): void {
     'signal name',
   ).action(async (o: MessageOptions) => {
     const args = parseInput(o.input);
-    await withClient(o, (c) => c.workflow.getHandle(o.workflowId, o.runId).signal(o.name, ...args));
+    await withClient(
+      o,
+      (c) => c.workflow.getHandle(o.workflowId, o.runId).signal(o.name, ...args),
+      codecClientOptions(o),
+    );
     if (o.output === 'json') return printJson({ workflowId: o.workflowId, ...runIds(o), signal: o.name, sent: true });
     printLine(`Signal ${o.name} sent to workflow ${o.workflowId}`);
   });
@@ -50,7 +57,11 @@ export function addMessageCommands(wf: Command): void {
     const args = parseInput(o.input);
     let result: unknown;
     try {
-      result = await withClient(o, (c) => c.workflow.getHandle(o.workflowId, o.runId).query(o.name, ...args));
+      result = await withClient(
+        o,
+        (c) => c.workflow.getHandle(o.workflowId, o.runId).query(o.name, ...args),
+        codecClientOptions(o),
+      );
     } catch (e) {
       // the handler threw: the client rethrows the workflow's failure; name it as the query's
       if (e instanceof WeftFailure && !(e instanceof ServiceError) && !(e instanceof ConnectionError)) {
@@ -81,10 +92,13 @@ export function addMessageCommands(wf: Command): void {
       const args = parseInput(o.input);
       let result: unknown;
       try {
-        result = await withClient(o, (c) =>
-          c.workflow
-            .getHandle(o.workflowId, o.runId)
-            .executeUpdate(o.name, { args, ...(o.updateId ? { updateId: o.updateId } : {}) }),
+        result = await withClient(
+          o,
+          (c) =>
+            c.workflow
+              .getHandle(o.workflowId, o.runId)
+              .executeUpdate(o.name, { args, ...(o.updateId ? { updateId: o.updateId } : {}) }),
+          codecClientOptions(o),
         );
       } catch (e) {
         if (e instanceof WorkflowUpdateFailedError) {

@@ -5,9 +5,12 @@
  */
 import { encodeFailure } from '../common/failure.js';
 import { brand } from '../common/failure.js';
+import type { DataConverter } from '../common/payload-codec.js';
 import type { HeartbeatResponse } from '../protocol/tasks.js';
 import type { OperationId } from '../protocol/routes.js';
 import { Connection } from './connection.js';
+import { clientTransport } from './codec-transport.js';
+import type { Transport } from './transport.js';
 import { ServiceError } from './errors.js';
 
 /** An activity named by its workflow and activity ids (Temporal's FullActivityId). */
@@ -32,17 +35,21 @@ export interface AsyncCompletionClientOptions {
   namespace?: string;
   /** Who completes the activities (the server logs it); default `<pid>@weft-client`. */
   identity?: string;
+  /** Payload codecs for results, failure details and heartbeat details (docs/encryption.md). */
+  dataConverter?: DataConverter;
 }
 
 export class AsyncCompletionClient {
   readonly connection: Connection;
   readonly namespace: string;
   readonly identity: string;
+  private readonly transport: Transport;
 
   constructor(opts: AsyncCompletionClientOptions = {}) {
     this.connection = opts.connection ?? Connection.lazy();
     this.namespace = opts.namespace ?? 'default';
     this.identity = opts.identity ?? `${process.pid}@weft-client`;
+    this.transport = clientTransport(this.connection.transport, opts.dataConverter);
   }
 
   /** Completes the activity with `result`. */
@@ -76,7 +83,7 @@ export class AsyncCompletionClient {
     body: Record<string, unknown>,
   ): Promise<T> {
     try {
-      return await this.connection.transport.call<T>(op, {
+      return await this.transport.call<T>(op, {
         params: { namespace: this.namespace },
         body: { ...targetOf(target), ...body, identity: this.identity },
       });

@@ -1,4 +1,5 @@
 /** `new Client()`: one object for every concern (workflows, schedules, task queues), on one connection and namespace. */
+import type { DataConverter } from '../common/payload-codec.js';
 import { ApiKeyClient } from './api-key-client.js';
 import { AsyncCompletionClient } from './async-completion-client.js';
 import { NamespaceClient } from './namespace-client.js';
@@ -14,6 +15,11 @@ export interface ClientOptions {
   namespace?: string;
   /** Temporal's client interceptors: `{ workflow: [new MyWorkflowClientInterceptor()] }`. */
   interceptors?: ClientInterceptors;
+  /**
+   * Temporal's data converter: `{ payloadCodecs: [codec] }` encodes the payloads this client sends (arguments,
+   * memos, results of async completions, schedule actions) and decodes those it receives (docs/encryption.md).
+   */
+  dataConverter?: DataConverter;
 }
 
 export class Client {
@@ -34,14 +40,15 @@ export class Client {
     this.connection = opts.connection ?? Connection.lazy();
     this.namespace = opts.namespace ?? 'default';
     const shared = { connection: this.connection, namespace: this.namespace };
+    const coded = { ...shared, ...(opts.dataConverter ? { dataConverter: opts.dataConverter } : {}) };
     this.workflow = new WorkflowClient({
-      ...shared,
+      ...coded,
       ...(opts.interceptors?.workflow ? { interceptors: opts.interceptors.workflow } : {}),
     });
     this.taskQueue = new TaskQueueClient(shared);
-    this.schedule = new ScheduleClient(shared);
+    this.schedule = new ScheduleClient(coded);
     this.searchAttributes = new SearchAttributeClient(shared);
-    this.activity = new AsyncCompletionClient(shared);
+    this.activity = new AsyncCompletionClient(coded);
     this.namespaces = new NamespaceClient({ connection: this.connection });
     this.apiKeys = new ApiKeyClient({ connection: this.connection });
   }

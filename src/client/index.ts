@@ -82,6 +82,7 @@ export { WorkflowIdReusePolicy, WorkflowIdConflictPolicy, ActivityCancellationTy
 export type { History, HistoryEvent } from '../protocol/events.js';
 export type { ExecutionStatus } from '../protocol/status.js';
 export type { Duration } from '../common/duration.js';
+export { METADATA_ENCODING_KEY, type Payload, type PayloadCodec, type DataConverter } from '../common/payload-codec.js';
 export type { RetryPolicy } from '../common/retry-policy.js';
 export { composeInterceptors, type Headers, type Next } from '../common/interceptors.js';
 export type * from './interceptors.js';

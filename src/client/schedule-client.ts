@@ -1,7 +1,10 @@
 /** `client.schedule`: create, find and manage schedules (cron, interval and calendar triggers of workflows). */
 import { encodeArgs } from '../common/payload-args.js';
+import type { DataConverter } from '../common/payload-codec.js';
 import type { ListSchedulesResponse, ScheduleDescription as WireDescription } from '../protocol/schedule-api.js';
 import { Connection } from './connection.js';
+import { clientTransport } from './codec-transport.js';
+import type { Transport } from './transport.js';
 import { ScheduleAlreadyRunning, ServiceError } from './errors.js';
 import {
   scheduleDescriptionFromWire,
@@ -24,6 +27,8 @@ export {
 export interface ScheduleClientOptions {
   connection?: Connection;
   namespace?: string;
+  /** Payload codecs for the action's arguments and memo (docs/encryption.md). */
+  dataConverter?: DataConverter;
 }
 
 const ACTION_KEYS = [
@@ -152,15 +157,13 @@ export class ScheduleHandle {
 export class ScheduleClient {
   readonly connection: Connection;
   readonly namespace: string;
+  /** @internal The connection's transport, through the payload codecs when there are any. */
+  readonly transport: Transport;
 
   constructor(opts: ScheduleClientOptions = {}) {
     this.connection = opts.connection ?? Connection.lazy();
     this.namespace = opts.namespace ?? 'default';
-  }
-
-  /** @internal */
-  get transport(): Connection['transport'] {
-    return this.connection.transport;
+    this.transport = clientTransport(this.connection.transport, opts.dataConverter);
   }
 
   /** Creates a schedule; a taken schedule id throws ScheduleAlreadyRunning. */

@@ -1,5 +1,6 @@
 /** `client.workflow`: start, execute and find workflows; register workflow types. */
 import type { Duration } from '../common/duration.js';
+import type { DataConverter } from '../common/payload-codec.js';
 import { encodeArgs } from '../common/payload-args.js';
 import type { RetryPolicy } from '../common/retry-policy.js';
 import type {
@@ -13,6 +14,8 @@ import type {
 } from '../protocol/api.js';
 import { composeInterceptors } from '../common/interceptors.js';
 import { Connection } from './connection.js';
+import { clientTransport } from './codec-transport.js';
+import type { Transport } from './transport.js';
 import { workflowInterceptorsFor, type ClientInterceptors, type WorkflowStartInput } from './interceptors.js';
 import { ServiceError, WorkflowExecutionAlreadyStartedError } from './errors.js';
 import { executionInfoFromWire, type WorkflowExecutionInfo } from './execution-info.js';
@@ -61,26 +64,27 @@ export interface WorkflowClientOptions {
   connection?: Connection;
   namespace?: string;
   interceptors?: ClientInterceptors['workflow'];
+  /** Payload codecs for what this client sends and receives (docs/encryption.md). */
+  dataConverter?: DataConverter;
 }
 
 export class WorkflowClient {
   readonly connection: Connection;
   readonly namespace: string;
   private readonly interceptors: ClientInterceptors['workflow'];
+  /** The connection's transport, through the payload codecs when there are any. */
+  private readonly transport: Transport;
 
   constructor(opts: WorkflowClientOptions = {}) {
     this.connection = opts.connection ?? Connection.lazy();
     this.namespace = opts.namespace ?? 'default';
     this.interceptors = opts.interceptors;
+    this.transport = clientTransport(this.connection.transport, opts.dataConverter);
   }
 
   private handle<R>(workflowId: string, runId?: string, firstExecutionRunId?: string): WorkflowHandle<R> {
     const interceptors = workflowInterceptorsFor(this.interceptors, workflowId, runId);
     return new WorkflowHandle<R>(this.transport, this.namespace, workflowId, runId, firstExecutionRunId, interceptors);
-  }
-
-  private get transport(): Connection['transport'] {
-    return this.connection.transport;
   }
 
   async start<W extends Workflow | string>(

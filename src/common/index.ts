@@ -26,6 +26,7 @@ export {
 } from '../workflow/types.js';
 export { composeInterceptors, type Headers, type Next } from './interceptors.js';
 export type { Duration } from './duration.js';
+export { METADATA_ENCODING_KEY, type Payload, type PayloadCodec, type DataConverter } from './payload-codec.js';
 export type { RetryPolicy } from './retry-policy.js';
 export type { Logger, LogLevel, LogMetadata, LogEntry } from './temporal-logger.js';
 export {

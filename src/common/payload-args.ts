@@ -9,6 +9,9 @@
  * converter (`undefined` fields are dropped, `undefined` array items become `null`).
  *
  * A single value (a result) needs no marker: an absent `result` field means `undefined`.
+ *
+ * With payload codecs configured (docs/encryption.md), each argument travels encoded, as
+ * `{ "$weft": "payload", "metadata": {...}, "data": "<base64>" }` (src/common/wire-payload.ts).
  */
 
 const MARK = '$weft';
@@ -26,6 +29,18 @@ export function encodeArgs(args: readonly unknown[]): unknown[] {
     if (enc !== a) (out ??= args.slice())[i] = enc;
   }
   return out ?? (args as unknown[]);
+}
+
+/** One argument in its JSON-array form (as encodeArgs writes it). */
+export function encodeArg(a: unknown): unknown {
+  return a === undefined ? { [MARK]: 'undefined' } : isMarked(a) ? { [MARK]: 'value', value: a } : a;
+}
+
+/** The argument one item of an encoded JSON array stands for (as decodeArgs reads it). */
+export function decodeArg(a: unknown): unknown {
+  if (!isMarked(a)) return a;
+  const tag = a[MARK];
+  return tag === 'undefined' ? undefined : tag === 'value' ? a['value'] : a;
 }
 
 /** The argument list an encoded JSON array stands for (a missing list is no arguments). */

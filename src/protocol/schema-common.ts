@@ -2,13 +2,18 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FailureInfo } from '../common/failure.js';
 
-export const Payload = Type.Unknown({ description: 'Any JSON value; a result field that is absent means undefined' });
+export const Payload = Type.Unknown({
+  description:
+    'Any JSON value; a result field that is absent means undefined. With payload codecs, an encoded payload ' +
+    '{"$weft":"payload","metadata":{...},"data":"<base64>"} (docs/encryption.md).',
+});
 /** The encoding of `undefined` in an argument list: src/common/payload-args.ts. */
 export const Payloads = Type.Array(Type.Unknown(), {
   description:
     'Arguments, as a JSON array. An item {"$weft":"undefined"} is the argument undefined; an argument that is ' +
     'itself an object with a "$weft" key is sent as {"$weft":"value","value":<argument>}; any other item ' +
-    '(null included) is the argument as it is.',
+    '(null included) is the argument as it is. With payload codecs, each argument is an encoded payload ' +
+    '{"$weft":"payload","metadata":{...},"data":"<base64>"} (docs/encryption.md).',
 });
 /** Headers (Temporal's `Headers`): context that interceptors pass along with a call, one JSON value per key. */
 export const HeaderSchema = Type.Record(Type.String({ maxLength: 1000 }), Type.Unknown(), {

@@ -25,6 +25,7 @@ export type {
 export type { ReplayOptions, ReplayResult, ReplayInput } from './replay-histories.js';
 export type { ActivityImplementations } from './activity-executor.js';
 export { DeterminismViolationError } from '../common/failure.js';
+export { METADATA_ENCODING_KEY, type Payload, type PayloadCodec, type DataConverter } from '../common/payload-codec.js';
 export type { History, HistoryEvent } from '../protocol/events.js';
 export { composeInterceptors } from '../common/interceptors.js';
 export type * from './interceptors.js';

@@ -6,6 +6,8 @@
  * so an async iterable that fetches histories one by one keeps one in memory at a time.
  */
 import { DeterminismViolationError } from '../common/failure.js';
+import { codecsOf, type DataConverter } from '../common/payload-codec.js';
+import { decodeEvents } from './task-codec.js';
 import type { History } from '../protocol/events.js';
 import { WorkflowMachine } from './replay/workflow-machine.js';
 import { bundleWorkflowCode } from './sandbox/bundler.js';
@@ -16,6 +18,8 @@ export interface ReplayOptions {
   workflowsPath?: string;
   /** `{ code }` from bundleWorkflowCode, or `{ codePath }` naming a file holding it. */
   workflowBundle?: WorkflowBundleOption;
+  /** The payload codecs the workflows' workers use: an encoded history is decoded before it is replayed. */
+  dataConverter?: DataConverter;
 }
 
 export interface ReplayResult {
@@ -72,7 +76,14 @@ export function replayInSandbox(sandbox: WorkflowSandbox, history: History, work
 
 /** Replays one history; throws DeterminismViolationError (or the workflow's own error) when it does not match. */
 export async function runReplayHistory(opts: ReplayOptions, history: History, workflowId?: string): Promise<void> {
-  replayInSandbox(await sandboxFor(opts), history, workflowId);
+  const sandbox = await sandboxFor(opts);
+  replayInSandbox(sandbox, await decoded(opts, history), workflowId);
+}
+
+/** The history with its payloads decoded by the options' codecs (as it is without any). */
+async function decoded(opts: ReplayOptions, history: History): Promise<History> {
+  const codecs = codecsOf(opts.dataConverter);
+  return codecs ? { ...history, events: await decodeEvents(codecs, history.events) } : history;
 }
 
 /** The history and the ids an input names; throws when it is not a history. */
@@ -104,7 +115,7 @@ export async function* runReplayHistories(
       const workflowId = given ?? started?.workflowId ?? 'unknown';
       result = { workflowId, runId: runId ?? '', ...(started ? { workflowType: started.workflowType } : {}) };
       try {
-        replayInSandbox(sandbox, history, workflowId, runId);
+        replayInSandbox(sandbox, await decoded(opts, history), workflowId, runId);
       } catch (e) {
         result.error = e instanceof Error ? e : new Error(String(e));
       }

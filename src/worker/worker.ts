@@ -11,7 +11,7 @@ import type { Logger } from '../common/logger.js';
 import { isWeftLogger, weftLoggerOver, type Logger as TemporalLogger } from '../common/temporal-logger.js';
 import { Runtime } from './runtime.js';
 import { registerEagerTarget } from '../client/eager-workers.js';
-import type { ActivityTask, PollResponse, TaskCompletion, WorkflowTask } from '../protocol/tasks.js';
+import type { ActivityTask, PollResponse, QueryTask, TaskCompletion, WorkflowTask } from '../protocol/tasks.js';
 import { Connection } from '../client/connection.js';
 import { ConnectionError, ServiceError } from '../client/errors.js';
 import { ActivityExecutor, type ActivityImplementations } from './activity-executor.js';
@@ -29,6 +29,8 @@ import {
 } from './replay-histories.js';
 import type { History } from '../protocol/events.js';
 import { installUnhandledRejectionGuard } from './unhandled-rejections.js';
+import { codecsOf, type DataConverter } from '../common/payload-codec.js';
+import { TaskCodec } from './task-codec.js';
 import { callSinks, type InjectedSinks, type Sinks, type WorkerInterceptors } from './interceptors.js';
 import { WorkflowExecutor } from './workflow-executor.js';
 
@@ -70,6 +72,11 @@ export interface WorkerOptions {
   /** Functions workflow code calls through proxySinks() (not again on replay, unless they ask). */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   sinks?: InjectedSinks<any>;
+  /**
+   * Temporal's data converter: `{ payloadCodecs: [codec] }` decodes every payload before workflow or activity code
+   * sees it and encodes every payload they produce before it is sent (docs/encryption.md).
+   */
+  dataConverter?: DataConverter;
 }
 
 let instanceCounter = 0;
@@ -81,6 +88,8 @@ export class Worker {
   private readonly workflows: WorkflowExecutor | undefined;
   private readonly activities: ActivityExecutor | undefined;
   private readonly batcher: CompletionBatcher;
+  /** The payload codecs, task by task; undefined without codecs (tasks then run as they come). */
+  private readonly codec: TaskCodec | undefined;
   private readonly stopPolling = new AbortController();
   /** The workflow types this worker serves (none without workflows). */
   private readonly workflowTypes: string[];
@@ -110,7 +119,9 @@ export class Worker {
     this.workflowTypes = sandbox?.workflowTypes ?? [];
     this.identity =
       opts.identity ?? `${process.pid}@${hostname()}#${++instanceCounter}-${randomBytes(2).toString('hex')}`;
-    const transport = connection.transport;
+    const codecs = codecsOf(opts.dataConverter);
+    this.codec = codecs ? new TaskCodec(codecs, log) : undefined;
+    const transport = this.codec ? this.codec.transport(connection.transport) : connection.transport;
     this.wfSlots = new Slots(sandbox ? (opts.maxConcurrentWorkflowTaskExecutions ?? 40) : 0);
     this.actSlots = new Slots(opts.activities ? (opts.maxConcurrentActivityTaskExecutions ?? 100) : 0);
     if (sandbox)
@@ -267,7 +278,7 @@ export class Worker {
           runEager: (task) => {
             // stopped meanwhile: the task times out on the server and is retried by another worker
             if (this.state === 'STOPPED' || this.state === 'FAILED') this.wfSlots.release(1);
-            else this.track(this.workflows!.run(task), this.wfSlots);
+            else this.track(this.runWorkflowTask(task), this.wfSlots);
           },
         })
       : undefined;
@@ -405,7 +416,7 @@ export class Worker {
       this.counters.polledWorkflowTasks += res.workflowTasks.length;
       this.counters.polledActivityTasks += res.activityTasks.length;
       this.dispatch(res.workflowTasks, res.activityTasks);
-      for (const q of queries) this.track(this.workflows!.query(q), this.wfSlots);
+      for (const q of queries) this.track(this.runQuery(q), this.wfSlots);
       if (res.shutdownRequested && this.state === 'RUNNING') {
         this.log.info({ taskQueue: this.taskQueue }, 'the server asked this worker to stop');
         this.shutdown();
@@ -415,8 +426,21 @@ export class Worker {
 
   /** Runs tasks whose slots are already taken. */
   private dispatch(workflowTasks: WorkflowTask[], activityTasks: ActivityTask[]): void {
-    for (const t of workflowTasks) this.track(this.workflows!.run(t), this.wfSlots);
-    for (const t of activityTasks) this.track(this.activities!.run(t), this.actSlots);
+    for (const t of workflowTasks) this.track(this.runWorkflowTask(t), this.wfSlots);
+    for (const t of activityTasks) this.track(this.runActivityTask(t), this.actSlots);
+  }
+
+  // each through the payload codecs when there are any: decoded before it runs, its completion encoded after
+  private runWorkflowTask(t: WorkflowTask): Promise<TaskCompletion | undefined> {
+    return this.codec ? this.codec.workflowTask(t, (d) => this.workflows!.run(d)) : this.workflows!.run(t);
+  }
+
+  private runActivityTask(t: ActivityTask): Promise<TaskCompletion | undefined> {
+    return this.codec ? this.codec.activityTask(t, (d) => this.activities!.run(d)) : this.activities!.run(t);
+  }
+
+  private runQuery(q: QueryTask): Promise<TaskCompletion | undefined> {
+    return this.codec ? this.codec.queryTask(q, (d) => this.workflows!.query(d)) : this.workflows!.query(q);
   }
 
   private track(p: Promise<TaskCompletion | undefined>, slots: Slots): void {
