@@ -6,6 +6,27 @@ import * as activities from './fixtures/activities.js';
 import { fixture, quietLogger, uid } from './helpers.js';
 
 describe('TestWorkflowEnvironment', () => {
+  it('its namespace exists: a client and a worker of that namespace run a workflow', async () => {
+    const env = await TestWorkflowEnvironment.createLocal({ namespace: 'team-tests' });
+    try {
+      const worker = await Worker.create({
+        connection: env.nativeConnection,
+        namespace: 'team-tests',
+        taskQueue: 'ns-q',
+        workflowsPath: fixture('workflows.ts'),
+        activities,
+        logger: quietLogger,
+      });
+      const r = await worker.runUntil(
+        env.client.workflow.execute('hello', { taskQueue: 'ns-q', workflowId: uid('ns'), args: ['ns'] }),
+      );
+      expect(r).toContain('ns');
+      expect((await env.client.namespaces.describe('team-tests')).state).toBe('Registered');
+    } finally {
+      await env.teardown();
+    }
+  });
+
   it('createLocal: runs workflows on a worker connected with env.nativeConnection', async () => {
     const env = await TestWorkflowEnvironment.createLocal();
     try {

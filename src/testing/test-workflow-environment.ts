@@ -6,9 +6,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Client } from '../client/client.js';
+import { Client, type ClientOptions } from '../client/client.js';
 import { Connection } from '../client/connection.js';
 import { toMs, type Duration } from '../common/duration.js';
+import type { DataConverter } from '../common/payload-codec.js';
 import { InProcessTransport } from '../server/api/in-process-transport.js';
 import { SkippingClock } from '../server/clock.js';
 import { startServer, type StartServerOptions, type WeftServer } from '../server/server.js';
@@ -18,6 +19,10 @@ export interface TestEnvironmentOptions {
   namespace?: string;
   /** Options for the embedded server (port 0 and a temp SQLite file unless given). */
   server?: Omit<StartServerOptions, 'clock'>;
+  /** Payload codecs for `env.client` (give the same to the workers: docs/encryption.md). */
+  dataConverter?: DataConverter;
+  /** Options of `env.client` (Temporal's `client`): its interceptors, its data converter. */
+  client?: Omit<ClientOptions, 'connection' | 'namespace'>;
 }
 
 export class TestWorkflowEnvironment {
@@ -31,9 +36,10 @@ export class TestWorkflowEnvironment {
     readonly namespace: string,
     private readonly clock: SkippingClock | undefined,
     private readonly skipper: TimeSkipper | undefined,
+    clientOptions: TestEnvironmentOptions['client'],
   ) {
     this.nativeConnection = Connection.fromTransport(new InProcessTransport(server.context));
-    this.client = new Client({ connection: this.nativeConnection, namespace });
+    this.client = new Client({ ...clientOptions, connection: this.nativeConnection, namespace });
   }
 
   /** A local server with real time. */
@@ -54,13 +60,19 @@ export class TestWorkflowEnvironment {
       logLevel: 'warn',
       ...(dir ? { db: path.join(dir, 'weft.db') } : {}),
       ...opts.server,
+      // the environment's namespace exists (as Temporal's test server makes the one it is given)
+      namespaces: [...(opts.server?.namespaces ?? []), ...(opts.namespace ? [opts.namespace] : [])],
       // every run is kept (a time-skipping clock would otherwise jump past the retention period)
       config: { retentionMs: 0, ...opts.server?.config },
       ...(clock ? { clock } : {}),
     });
     const skipper = clock ? new TimeSkipper(server.context, clock) : undefined;
     skipper?.start();
-    return new TestWorkflowEnvironment(server, dir, opts.namespace ?? 'default', clock, skipper);
+    const clientOptions = {
+      ...opts.client,
+      ...(opts.dataConverter ? { dataConverter: opts.dataConverter } : {}),
+    };
+    return new TestWorkflowEnvironment(server, dir, opts.namespace ?? 'default', clock, skipper, clientOptions);
   }
 
   /** HTTP address of the embedded server (for clients in other processes, or the CLI). */
