@@ -51,4 +51,27 @@ describe('RunCache', () => {
     expect((await cache.get('c1')).version).toBe(7);
     expect(store.reads).toBe(2);
   });
+  it('getCommitted waits for a write in flight, and reads the store again when it failed', async () => {
+    const runs = new Map<string, StoredExecution>([['r1', { state: makeState('r1'), version: 1 }]]);
+    const cache = new RunCache(fakeStore(runs), 10, 10);
+    let settle!: (durable: boolean) => void;
+    const pending = new Promise<boolean>((resolve) => (settle = resolve));
+    const closing = makeState('r1', { status: 'Completed', closeTime: 1 });
+    cache.put('r1', { state: closing, version: 2, pending });
+    let answered: number | undefined;
+    const read = cache.getCommitted('r1').then((e) => (answered = e.version));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(answered).toBeUndefined(); // the close is not durable yet: not told
+    expect((await cache.get('r1')).version).toBe(2); // the engine builds on it at once
+    settle(true);
+    await read;
+    expect(answered).toBe(2);
+
+    let fail!: (durable: boolean) => void;
+    cache.put('r1', { state: makeState('r1'), version: 3, pending: new Promise<boolean>((r) => (fail = r)) });
+    const again = cache.getCommitted('r1');
+    cache.invalidate('r1'); // what a failed commit does
+    fail(false);
+    expect((await again).version).toBe(1); // the store's
+  });
 });

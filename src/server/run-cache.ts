@@ -18,6 +18,11 @@ export interface CachedRun {
   json?: string;
   /** The run's latest events, contiguous up to the newest (a workflow task's new events come from here). */
   recent?: HistoryEvent[];
+  /**
+   * Set while the write that made this entry is being committed (the cache is optimistic: later operations build
+   * on it at once); resolves true once it is durable, false if it failed (the entry is dropped then).
+   */
+  pending?: Promise<boolean>;
 }
 
 const RECENT_EVENTS = 256;
@@ -92,6 +97,17 @@ export class RunCache {
     return entry;
   }
 
+  /**
+   * The run's state as committed: what a caller outside the engine may be told (a result, a describe, a
+   * history). An entry whose write is still in flight is waited for; a failed one is read again.
+   */
+  async getCommitted(runId: string): Promise<CachedRun> {
+    for (;;) {
+      const entry = await this.get(runId);
+      if (!entry.pending || (await entry.pending)) return entry;
+    }
+  }
+
   /** The cached entry, if any, without touching the store. */
   peek(runId: string): CachedRun | undefined {
     return this.entries.get(runId) ?? this.closed.get(runId);
@@ -101,7 +117,13 @@ export class RunCache {
     this.entries.delete(runId);
     this.closed.delete(runId);
     if (entry.state.status === 'Running') insertBounded(this.entries, runId, entry, this.maxEntries);
-    else insertBounded(this.closed, runId, { state: entry.state, version: entry.version }, this.maxClosed);
+    else
+      insertBounded(
+        this.closed,
+        runId,
+        { state: entry.state, version: entry.version, ...(entry.pending ? { pending: entry.pending } : {}) },
+        this.maxClosed,
+      );
   }
 
   invalidate(runId: string): void {

@@ -196,15 +196,20 @@ export class RunUpdater {
       timersAdded: t.timersAdded,
       closed: t.closed,
     }));
-    // optimistic: later operations in this turn build on these states
-    items.forEach(({ transition: t, baseVersion }, i) => {
+    // optimistic: later operations in this turn build on these states; readers that answer callers wait for
+    // the commit (RunCache.getCommitted)
+    let settle!: (durable: boolean) => void;
+    const pending = new Promise<boolean>((resolve) => (settle = resolve));
+    const entries = items.map(({ transition: t, baseVersion }, i) => {
       const recent = appendRecent(baseVersion === 0 ? undefined : this.cache.peek(t.state.runId)?.recent, t.events);
       this.cache.put(t.state.runId, {
         state: t.state,
         version: baseVersion + 1,
         json: json[i]!,
         ...(recent ? { recent } : {}),
+        pending,
       });
+      return this.cache.peek(t.state.runId)!;
     });
     try {
       const notices = this.noticesFor?.(items, schedules);
@@ -216,8 +221,11 @@ export class RunUpdater {
       });
     } catch (e) {
       for (const { transition: t } of items) this.cache.invalidate(t.state.runId);
+      settle(false);
       throw e;
     }
+    for (const entry of entries) if (entry.pending === pending) delete entry.pending;
+    settle(true);
     const transitions = items.map((i) => i.transition);
     for (const l of this.listeners) l(transitions, schedules);
   }

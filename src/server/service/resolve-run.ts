@@ -22,6 +22,10 @@ export async function resolveRunId(
   return current.runId;
 }
 
+/**
+ * The run an API call means, as committed (a state whose write is still in flight is waited for: a caller is
+ * never told of a close, say, that is not yet durable).
+ */
 export async function loadRun(
   ctx: ServerContext,
   namespace: string,
@@ -29,7 +33,7 @@ export async function loadRun(
   runId?: string,
 ): Promise<CachedRun> {
   const id = runId ?? (await resolveRunId(ctx, namespace, workflowId));
-  const run = await ctx.cache.get(id).catch((e: unknown) => {
+  const run = await ctx.cache.getCommitted(id).catch((e: unknown) => {
     if (e instanceof ApiError && e.code === 'WORKFLOW_NOT_FOUND')
       throw new ApiError('WORKFLOW_NOT_FOUND', `workflow ${JSON.stringify(workflowId)} run ${id} not found`);
     throw e;

@@ -19,10 +19,10 @@ export async function workflowResult(
   const waitMs = Math.min(opts.waitMs ?? ctx.config.resultWaitMs, ctx.config.resultWaitMs);
   if (waitMs > 0) await ctx.closeWaiters.wait(runId, waitMs, signal, since);
   // read again: the cache holds what the close committed (or the store does, if another server closed it)
-  const after = await ctx.cache.get(runId);
+  const after = await ctx.cache.getCommitted(runId);
   if (after.state.status === 'Running' && waitMs > 0) {
     ctx.cache.invalidate(runId);
-    return outcomeOf((await ctx.cache.get(runId)).state);
+    return outcomeOf((await ctx.cache.getCommitted(runId)).state);
   }
   return outcomeOf(after.state);
 }
@@ -72,7 +72,8 @@ export async function waitWorkflowResults(
   await new Promise((r) => setImmediate(r)); // let runs closing in the same turn join this answer
   for (const r of running) {
     // a run another server closed was dropped from the cache when its notice came: read it again
-    const state = (ctx.cache.peek(r.runId) ?? (await ctx.cache.get(r.runId).catch(() => undefined)))?.state;
+    // as committed: a run whose close is still being written (in the same batch as the one heard) waits for it
+    const state = (await ctx.cache.getCommitted(r.runId).catch(() => undefined))?.state;
     if (state && state.status !== 'Running')
       results.push({ workflowId: r.workflowId, ...(r.asked ? { runId: r.asked } : {}), outcome: outcomeOf(state) });
   }
