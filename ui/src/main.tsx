@@ -1,10 +1,14 @@
-/** The Weft web UI: the layout (header with counts, navigation, the key in use), the key prompt, the routes. */
+/**
+ * The Weft web UI: the layout (header with counts, navigation, the codec endpoint setting, the key in use), the key
+ * prompt, the routes.
+ */
 import './styles.css';
 import { render, type JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api } from './api.js';
 import { checkAuth, signOut, useAuth, type SignedInCaller } from './auth.js';
 import { SignInPanel } from './components/sign-in.js';
+import { CodecSettingsButton } from './components/codec-settings.js';
 import { useLoad } from './hooks.js';
 import { Link, match, navigate, paths, useLocation } from './router.js';
 import { OverviewPage, recentFailuresQuery } from './pages/overview.js';
@@ -183,6 +187,7 @@ function App(): JSX.Element {
         <div class="spacer" />
         <HeaderCounts ns={ns} />
         <NamespacePicker key={ns} ns={ns} path={path} />
+        <CodecSettingsButton />
         {auth.kind === 'signed-in' ? <WhoAmI caller={auth.caller} /> : null}
       </header>
       <main>

@@ -1,6 +1,7 @@
 /** Small pieces used across the pages: status badges, times, JSON blocks, failures, errors. */
 import type { ComponentChildren, JSX } from 'preact';
 import type { FailureInfo } from '../api.js';
+import type { DecodeStatus } from '../codec.js';
 import { formatRelative, formatTime, toJson } from '../format.js';
 
 export function StatusBadge({ status }: { status: string }): JSX.Element {
@@ -18,12 +19,44 @@ export function Time({ value, relative }: { value: string | number | undefined; 
   );
 }
 
-export function JsonBlock({ value, label }: { value: unknown; label?: string }): JSX.Element {
-  if (value === undefined) return <span class="muted">none</span>;
+/** What the codec endpoint made of a value's payloads: a "decoded" tag, "decoding…", or why they show encoded. */
+export function DecodeNote({ status }: { status: DecodeStatus | undefined }): JSX.Element | null {
+  if (!status) return null;
   return (
-    <pre class="json" aria-label={label}>
-      {toJson(value)}
-    </pre>
+    <div class="decode-note">
+      {status.decoded > 0 ? (
+        <span class="tag tag-decoded" data-testid="decoded" title="Payloads decoded by the codec endpoint">
+          decoded
+        </span>
+      ) : null}
+      {status.pending > 0 ? <span class="tag">decoding…</span> : null}
+      {status.errors.length > 0 ? (
+        <div class="decode-error" role="note" data-testid="decode-error">
+          {status.failed === 1 ? 'A payload is' : `${status.failed} payloads are`} shown encoded:{' '}
+          {status.errors.join('; ')}
+        </div>
+      ) : null}
+    </div>
+  );
+}
+
+/** A value as JSON; `decoding` (a codec endpoint is set and the value holds payloads) adds the DecodeNote. */
+export function JsonBlock(props: { value: unknown; label?: string; decoding?: DecodeStatus }): JSX.Element {
+  const { value, label, decoding } = props;
+  const block =
+    value === undefined ? (
+      <span class="muted">none</span>
+    ) : (
+      <pre class="json" aria-label={label}>
+        {toJson(value)}
+      </pre>
+    );
+  if (!decoding) return block;
+  return (
+    <div class="payload-block">
+      <DecodeNote status={decoding} />
+      {block}
+    </div>
   );
 }
 

@@ -1,10 +1,12 @@
 /**
  * One execution: summary, input and outcome, what is pending, actions, and the history as a table, a timeline
  * and raw JSON. Polls while the run is open; the history is fetched in pages of 1,000 events, appended as it grows.
+ * With a codec endpoint set (codec.ts), the payloads of the describe answer and of the history show decoded.
  */
 import type { JSX } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, type DescribeWorkflowResponse, type HistoryEvent } from '../api.js';
+import { usePayloadCodec, type DecodeStatus, type PayloadView } from '../codec.js';
 import { Card, ErrorBox, Field, FailureView, JsonBlock, StatusBadge, Time } from '../components/common.js';
 import { formatDuration } from '../format.js';
 import { useLoad } from '../hooks.js';
@@ -97,9 +99,11 @@ function Summary({ d, ns }: { d: DescribeWorkflowResponse; ns: string }): JSX.El
   );
 }
 
-function Outcome({ d, ns }: { d: DescribeWorkflowResponse; ns: string }): JSX.Element | null {
+function Outcome(props: { d: DescribeWorkflowResponse; ns: string; codec: PayloadView }): JSX.Element | null {
+  const { d, ns } = props;
   const r = d.result;
   if (!r) return <span class="muted">Running: no result yet.</span>;
+  const result = props.codec.show(r.result);
   return (
     <div>
       {r.failure ? <FailureView failure={r.failure} /> : null}
@@ -108,7 +112,9 @@ function Outcome({ d, ns }: { d: DescribeWorkflowResponse; ns: string }): JSX.El
           Reason: <b>{r.reason}</b>
         </p>
       ) : null}
-      {'result' in r && r.result !== undefined ? <JsonBlock value={r.result} label="Result" /> : null}
+      {'result' in r && r.result !== undefined ? (
+        <JsonBlock value={result.value} label="Result" decoding={result.status} />
+      ) : null}
       {r.newExecutionRunId ? (
         <p>
           Continued in{' '}
@@ -221,6 +227,16 @@ function Pending({ d, ns }: { d: DescribeWorkflowResponse; ns: string }): JSX.El
   );
 }
 
+/** JsonBlock's props for `value` shown through the codec, wrapped by `wrap`. */
+function shownJson<T>(
+  codec: PayloadView,
+  value: T,
+  wrap: (v: T) => unknown = (v) => v,
+): { value: unknown; decoding: DecodeStatus | undefined } {
+  const shown = codec.show(value);
+  return { value: wrap(shown.value), decoding: shown.status };
+}
+
 export function ExecutionPage(props: { ns: string; workflowId: string; runId?: string }): JSX.Element {
   const { ns, workflowId, runId } = props;
   const [tab, setTab] = useState<Tab>('history');
@@ -242,6 +258,9 @@ export function ExecutionPage(props: { ns: string; workflowId: string; runId?: s
   }, [d?.execution.runId, runId]);
   const history = useHistory(ns, workflowId, d?.execution.runId, d?.execution.historyLength);
   const input = (history.events[0]?.attributes as { input?: unknown[] } | undefined)?.input;
+  // one decode request for what the page shows (the answers are kept: a poll asks only for new payloads)
+  const codec = usePayloadCodec(ns, [d, history.events]);
+  const shownInput = codec.show(input);
   return (
     <div class="page">
       <div class="page-head">
@@ -276,10 +295,14 @@ export function ExecutionPage(props: { ns: string; workflowId: string; runId?: s
             </Card>
             <div class="stack-cards">
               <Card title="Input">
-                {input ? <JsonBlock value={input} label="Input" /> : <span class="muted">…</span>}
+                {input ? (
+                  <JsonBlock value={shownInput.value} label="Input" decoding={shownInput.status} />
+                ) : (
+                  <span class="muted">…</span>
+                )}
               </Card>
               <Card title={d.result?.failure ? 'Failure' : 'Result'}>
-                <Outcome d={d} ns={ns} />
+                <Outcome d={d} ns={ns} codec={codec} />
               </Card>
             </div>
           </div>
@@ -307,17 +330,17 @@ export function ExecutionPage(props: { ns: string; workflowId: string; runId?: s
             }
           >
             <ErrorBox error={history.error} />
-            {tab === 'history' ? <HistoryTable events={history.events} /> : null}
+            {tab === 'history' ? <HistoryTable events={history.events} codec={codec} /> : null}
             {tab === 'timeline' ? <Timeline events={history.events} now={Date.now()} /> : null}
             {tab === 'json' ? (
               <div class="grid-2">
                 <div>
                   <h3>describe</h3>
-                  <JsonBlock value={d} />
+                  <JsonBlock {...shownJson(codec, d)} />
                 </div>
                 <div>
                   <h3>history</h3>
-                  <JsonBlock value={{ events: history.events }} />
+                  <JsonBlock {...shownJson(codec, history.events, (events) => ({ events }))} />
                 </div>
               </div>
             ) : null}

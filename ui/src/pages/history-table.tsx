@@ -1,7 +1,12 @@
-/** The history as a table: event id, time since the start, type, a one-line summary; a click shows the attributes. */
+/**
+ * The history as a table: event id, time since the start, type, a one-line summary; a click shows the attributes.
+ * Payloads show as the page's codec gives them (decoded, with a note, when a codec endpoint is set).
+ */
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import type { HistoryEvent } from '../api.js';
+import type { PayloadView } from '../codec.js';
+import { DecodeNote } from '../components/common.js';
 import { formatDuration, formatTime, preview } from '../format.js';
 
 function category(type: string): string {
@@ -16,8 +21,7 @@ function category(type: string): string {
 }
 
 /** The attribute worth seeing first for each kind of event. */
-function summary(e: HistoryEvent): string {
-  const a = e.attributes as unknown as Record<string, unknown>;
+function summary(a: Record<string, unknown>): string {
   const failure = a.failure as { message?: string } | undefined;
   if (failure?.message) return `failure: ${failure.message}`;
   const parts: string[] = [];
@@ -40,7 +44,7 @@ function summary(e: HistoryEvent): string {
   return parts.join(' · ');
 }
 
-export function HistoryTable({ events }: { events: HistoryEvent[] }): JSX.Element {
+export function HistoryTable({ events, codec }: { events: HistoryEvent[]; codec: PayloadView }): JSX.Element {
   const [open, setOpen] = useState<ReadonlySet<number>>(new Set());
   const start = events[0] ? new Date(events[0].eventTime).getTime() : 0;
   const toggle = (id: number): void => {
@@ -62,6 +66,7 @@ export function HistoryTable({ events }: { events: HistoryEvent[] }): JSX.Elemen
       <tbody>
         {events.map((e) => {
           const isOpen = open.has(e.eventId);
+          const attrs = codec.show(e.attributes as unknown as Record<string, unknown>);
           return [
             <tr key={e.eventId} class={`clickable ${isOpen ? 'open' : ''}`} onClick={() => toggle(e.eventId)}>
               <td class="num muted">{e.eventId}</td>
@@ -74,14 +79,15 @@ export function HistoryTable({ events }: { events: HistoryEvent[] }): JSX.Elemen
                 <span class={`ev ev-${category(e.eventType)}`}>{e.eventType}</span>
               </td>
               <td class="ellipsis muted">
-                <span class="chev">{isOpen ? '▾' : '▸'}</span> {summary(e)}
+                <span class="chev">{isOpen ? '▾' : '▸'}</span> {summary(attrs.value)}
               </td>
             </tr>,
             isOpen ? (
               <tr key={`${e.eventId}-attrs`} class="attrs-row">
                 <td />
                 <td colSpan={3}>
-                  <pre class="json">{JSON.stringify(e.attributes, null, 2)}</pre>
+                  <DecodeNote status={attrs.status} />
+                  <pre class="json">{JSON.stringify(attrs.value, null, 2)}</pre>
                 </td>
               </tr>
             ) : null,

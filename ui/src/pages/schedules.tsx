@@ -1,11 +1,13 @@
 /**
  * Schedules: the list, and one schedule with its spec, next times, recent actions; pause, unpause, trigger (for
- * a key whose role may change schedules).
+ * a key whose role may change schedules). With a codec endpoint set, the raw JSON shows the action's arguments and
+ * memo decoded.
  */
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { api, type ScheduleActionResult } from '../api.js';
 import { useAccess } from '../auth.js';
+import { usePayloadCodec } from '../codec.js';
 import { Card, ErrorBox, Field, JsonBlock, StatusBadge, Time } from '../components/common.js';
 import { ConfirmDialog } from '../components/confirm.js';
 import { useLoad } from '../hooks.js';
@@ -134,6 +136,7 @@ export function ScheduleDetailPage({ ns, scheduleId }: { ns: string; scheduleId:
   const [note, setNote] = useState('');
   const s = d.data;
   const action = s?.action as { workflowType?: string; taskQueue?: string } | undefined;
+  const raw = usePayloadCodec(ns, [s]).show(s);
   return (
     <div class="page">
       <div class="page-head">
@@ -215,7 +218,7 @@ export function ScheduleDetailPage({ ns, scheduleId }: { ns: string; scheduleId:
           ) : null}
           <details class="card raw">
             <summary>Raw JSON</summary>
-            <JsonBlock value={s} />
+            <JsonBlock value={raw.value} decoding={raw.status} />
           </details>
         </>
       ) : null}
