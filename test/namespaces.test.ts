@@ -117,6 +117,34 @@ it('delete: refused while a workflow runs; then the namespace is gone, its runs 
   expect((await nsClient(name).workflow.count()).count).toBe(0);
 });
 
+it('delete racing a start: a run and a schedule made as the namespace was deleted are terminated and deleted by the sweep', async () => {
+  const name = uid('raced');
+  await ts.client.namespaces.create({ name });
+  const c = nsClient(name);
+  const h = await c.workflow.start('nobody', { taskQueue: 'q', workflowId: uid('w') });
+  await c.schedule.create({
+    scheduleId: uid('s'),
+    spec: { intervals: [{ every: '1h' }] },
+    action: { type: 'startWorkflow', workflowType: 'nobody', taskQueue: 'q' },
+  });
+  // what the race leaves: the namespace marked deleted (its start and the schedule checked it just before)
+  const ctx = ts.server.context;
+  const ns = ctx.namespaces.get(name)!;
+  const { version, updatedAt, ...body } = ns;
+  await ctx.namespaces.write(name, version, { ...body, state: 'Deleted' }, updatedAt + 1);
+  await waitFor(
+    () =>
+      ts.client.namespaces.describe(name).then(
+        () => false,
+        (e: { code?: string }) => e.code === 'NAMESPACE_NOT_FOUND',
+      ),
+    10_000,
+    'the deleted namespace to be gone',
+  );
+  expect(await ctx.store.getExecution(h.firstExecutionRunId!)).toBeUndefined();
+  expect(await ctx.store.listSchedules(name, undefined, 10)).toEqual([]);
+});
+
 it("a namespace's retention deletes its closed runs; other namespaces keep theirs", async () => {
   const short = uid('short');
   await ts.client.namespaces.create({ name: short, retention: '1s' });

@@ -5,9 +5,16 @@
  * now - `retentionMs`, in small batches (one short transaction each, written in the store's turn between
  * commits), so the write path never waits long. In a cluster only the leader sweeps. `retentionMs` 0 keeps
  * everything. A namespace's own retention (namespace records) wins over the server's; a deleted namespace loses
- * every closed run, and then its record.
+ * every closed run, and then its record. A run or schedule that was being made while its namespace was deleted
+ * (its start checked the namespace just before) is not left behind: the sweep terminates such runs and deletes
+ * such schedules first, as Temporal's namespace deletion removes every workflow in it.
  */
+import { terminateWorkflow } from '../engine/requests.js';
+import { parseQuery } from '../visibility/query-parser.js';
 import type { ServerContext } from './context.js';
+import { deleteSchedule } from './service/schedules.js';
+
+const RUNNING = parseQuery("ExecutionStatus = 'Running'");
 
 /** The retention period unless configured (Temporal's namespaces default to a few days too). */
 export const DEFAULT_RETENTION_MS = 7 * 24 * 3600_000;
@@ -51,6 +58,7 @@ export class RetentionSweeper {
       for (const namespace of withRuns) {
         const closedBefore = this.cutoff(namespace, now);
         if (closedBefore === undefined) continue;
+        if (closedBefore === Number.MAX_SAFE_INTEGER) await this.endStragglers(namespace);
         for (;;) {
           if (ctx.shutdown.signal.aborted) return total;
           const ids = await ctx.store.purgeClosedRuns(namespace, closedBefore, PURGE_BATCH);
@@ -78,6 +86,22 @@ export class RetentionSweeper {
     if (ns?.state === 'Deleted') return Number.MAX_SAFE_INTEGER; // every closed run
     const retentionMs = ns?.retentionMs ?? this.ctx.config.retentionMs;
     return retentionMs > 0 ? now - retentionMs : undefined;
+  }
+
+  /** Runs and schedules of a deleted namespace made while it was being deleted: terminated, deleted. */
+  private async endStragglers(namespace: string): Promise<void> {
+    const ctx = this.ctx;
+    for (const s of await ctx.store.listSchedules(namespace, undefined, PURGE_BATCH)) {
+      await deleteSchedule(ctx, namespace, s.state.scheduleId).catch(() => undefined);
+      ctx.log.warn({ namespace, scheduleId: s.state.scheduleId }, 'schedule of a deleted namespace deleted');
+    }
+    const { executions } = await ctx.store.listExecutions({ namespace, query: RUNNING, pageSize: PURGE_BATCH });
+    for (const e of executions) {
+      await ctx.updater
+        .update(e.runId, (t) => terminateWorkflow(t, { reason: 'namespace deleted', identity: 'weft-server' }))
+        .catch(() => undefined); // closed meanwhile
+      ctx.log.warn({ namespace, workflowId: e.workflowId, runId: e.runId }, 'run of a deleted namespace terminated');
+    }
   }
 
   /** A deleted namespace's record goes once it has no run left: its name is free again. */

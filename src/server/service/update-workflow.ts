@@ -121,7 +121,7 @@ async function waitForUpdate(
 ): Promise<UpdateWorkflowResponse> {
   const deadline = Date.now() + waitMs;
   for (;;) {
-    const { state } = await ctx.cache.get(runId);
+    const { state } = await ctx.cache.getCommitted(runId);
     const u = state.updates?.[updateId];
     if (!u)
       throw new ApiError('UPDATE_NOT_FOUND', `update ${JSON.stringify(updateId)} of run ${runId} is not known`, {
