@@ -232,6 +232,27 @@ describe('weft workflow ... --codec-endpoint', () => {
     expect((await weft(['history', '-o', 'json'])).stdout).not.toContain(SECRET);
   });
 
+  it('weft schedule describe --codec-endpoint shows the action arguments and memo decoded', async () => {
+    const client = new Client({ connection: ts.connection, dataConverter });
+    const scheduleId = uid('cli-codec-schedule');
+    await client.schedule.create({
+      scheduleId,
+      spec: { intervals: [{ every: '1h' }] },
+      action: { type: 'startWorkflow', workflowType: 'codecWaiter', taskQueue: TQ, args: [{ secret: SECRET }] },
+      memo: { note: SECRET },
+    });
+    const describe = (extra: string[]) =>
+      runWeft(ts.server.address, ['schedule', 'describe', '--schedule-id', scheduleId, '-o', 'json', ...extra]);
+    const plain = await describe([]);
+    expect(plain.code).toBe(0);
+    expect(plain.stdout).not.toContain(SECRET);
+    const decoded = await describe(['--codec-endpoint', codecServer.address]);
+    expect(decoded.code).toBe(0);
+    expect(decoded.stdout).toContain(SECRET);
+    expect(JSON.stringify(JSON.parse(decoded.stdout))).toContain(JSON.stringify({ secret: SECRET }));
+    await client.schedule.getHandle(scheduleId).delete();
+  });
+
   it('a bad or unreachable --codec-endpoint is an error', async () => {
     const bad = await runWeft(ts.server.address, ['workflow', 'describe', '-w', 'x', '--codec-endpoint', 'ftp://h']);
     expect(bad.code).not.toBe(0);

@@ -3,6 +3,7 @@
  * through `client.schedule`. Flags are checked before connecting (schedule-flags.ts); the server checks the rest
  * and its errors keep their code, led by the flag that gave the bad value.
  */
+import { addCodecOptions, codecClientOptions, type CodecFlags } from './codec-flags.js';
 import type { Command } from 'commander';
 import type { ScheduleOverlapPolicy } from '../client/schedule-client.js';
 import type { ScheduleSummary } from '../protocol/schedule-api.js';
@@ -85,15 +86,22 @@ function definitionCommands(sc: Command): void {
 }
 
 function inspectCommands(sc: Command): void {
-  addCommonOptions(
-    addScheduleIdOption(
-      sc
-        .command('describe')
-        .description('show a schedule: spec, state, policies, counters, next ten action times, recent actions'),
+  addCodecOptions(
+    addCommonOptions(
+      addScheduleIdOption(
+        sc
+          .command('describe')
+          .description('show a schedule: spec, state, policies, counters, next ten action times, recent actions'),
+      ),
     ),
-  ).action(async (o: ScheduleIdOptions) => {
-    // the CLI shows the server's shape (Weft's state names, ISO times), not the client's Temporal shape
-    const d = await withClient(o, async (c) => (await c.schedule.getHandle(o.scheduleId).describe()).raw);
+  ).action(async (o: ScheduleIdOptions & CodecFlags) => {
+    // the CLI shows the server's shape (Weft's state names, ISO times), not the client's Temporal shape; with
+    // --codec-endpoint the action's arguments and memo decoded
+    const d = await withClient(
+      o,
+      async (c) => (await c.schedule.getHandle(o.scheduleId).describe()).raw,
+      codecClientOptions(o),
+    );
     if (o.output === 'json') return printJson(d);
     printScheduleDescription(d);
   });
