@@ -238,8 +238,13 @@ describe('weft workflow ... --codec-endpoint', () => {
     await client.schedule.create({
       scheduleId,
       spec: { intervals: [{ every: '1h' }] },
-      action: { type: 'startWorkflow', workflowType: 'codecWaiter', taskQueue: TQ, args: [{ secret: SECRET }] },
-      memo: { note: SECRET },
+      action: {
+        type: 'startWorkflow',
+        workflowType: 'codecWaiter',
+        taskQueue: TQ,
+        args: [{ secret: SECRET }],
+        memo: { note: SECRET },
+      },
     });
     const describe = (extra: string[]) =>
       runWeft(ts.server.address, ['schedule', 'describe', '--schedule-id', scheduleId, '-o', 'json', ...extra]);
@@ -249,7 +254,9 @@ describe('weft workflow ... --codec-endpoint', () => {
     const decoded = await describe(['--codec-endpoint', codecServer.address]);
     expect(decoded.code).toBe(0);
     expect(decoded.stdout).toContain(SECRET);
-    expect(JSON.stringify(JSON.parse(decoded.stdout))).toContain(JSON.stringify({ secret: SECRET }));
+    const shown = JSON.stringify(JSON.parse(decoded.stdout));
+    expect(shown).toContain(JSON.stringify({ secret: SECRET }));
+    expect(shown).toContain(JSON.stringify({ note: SECRET }));
     await client.schedule.getHandle(scheduleId).delete();
   });
 

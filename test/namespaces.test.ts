@@ -19,6 +19,18 @@ afterAll(async () => {
 
 const nsClient = (namespace: string): Client => new Client({ connection: ts.connection, namespace });
 
+/** Waits for the sweeper to remove a deleted namespace (its record too: the name is free again). */
+const namespaceGone = (name: string): Promise<unknown> =>
+  waitFor(
+    () =>
+      ts.client.namespaces.describe(name).then(
+        () => false,
+        (e: { code?: string }) => e.code === 'NAMESPACE_NOT_FOUND',
+      ),
+    10_000,
+    'the deleted namespace to be gone',
+  );
+
 it('default exists from the start; create, describe, update, list', async () => {
   const c = ts.client.namespaces;
   expect((await c.describe('default')).state).toBe('Registered');
@@ -104,15 +116,7 @@ it('delete: refused while a workflow runs; then the namespace is gone, its runs 
   expect((await ts.client.namespaces.delete(name)).state).toBe('Deleted');
   expect(await c.workflow.count().catch((e: { code?: string }) => e.code)).toBe('NAMESPACE_NOT_FOUND');
   // the sweeper removes its closed run and then its record: the name can be used again
-  await waitFor(
-    () =>
-      ts.client.namespaces.describe(name).then(
-        () => false,
-        (e: { code?: string }) => e.code === 'NAMESPACE_NOT_FOUND',
-      ),
-    10_000,
-    'the deleted namespace to be gone',
-  );
+  await namespaceGone(name);
   await ts.client.namespaces.create({ name });
   expect((await nsClient(name).workflow.count()).count).toBe(0);
 });
@@ -132,15 +136,7 @@ it('delete racing a start: a run and a schedule made as the namespace was delete
   const ns = ctx.namespaces.get(name)!;
   const { version, updatedAt, ...body } = ns;
   await ctx.namespaces.write(name, version, { ...body, state: 'Deleted' }, updatedAt + 1);
-  await waitFor(
-    () =>
-      ts.client.namespaces.describe(name).then(
-        () => false,
-        (e: { code?: string }) => e.code === 'NAMESPACE_NOT_FOUND',
-      ),
-    10_000,
-    'the deleted namespace to be gone',
-  );
+  await namespaceGone(name);
   expect(await ctx.store.getExecution(h.firstExecutionRunId!)).toBeUndefined();
   expect(await ctx.store.listSchedules(name, undefined, 10)).toEqual([]);
 });

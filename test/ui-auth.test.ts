@@ -5,24 +5,13 @@
  * does, and a revoked key brings the prompt back; the namespaces page (create with a retention, edit, delete, the server's refusals shown inline). Without
  * /usr/bin/chromium the tests are skipped, with a message, outside CI; in CI (CI=true) its absence fails the run.
  */
-import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { buildUiOnce } from './ui-build.js';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { artifacts, buildUiOnce, CHROMIUM, hasChromium, launchChromium } from './ui-build.js';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, Connection } from '../src/client/index.js';
 import { startTestServer, uid, type TestServer } from './helpers.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) {
-  if (process.env.CI === 'true') throw new Error(`${CHROMIUM} is missing: CI must install Debian's chromium`);
-  console.warn(`${CHROMIUM} is missing: the browser tests are skipped (apt-get install chromium to run them)`);
-}
-
-const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
-const artifacts = path.join(root, 'test-artifacts');
 const ADMIN_KEY = 'ui-auth-admin-secret-for-tests';
 const DAY = 86_400_000;
 
@@ -48,20 +37,7 @@ beforeAll(async () => {
     spec: { intervals: [{ every: '1h' }] },
     action: { type: 'startWorkflow', workflowType: 'nobodyServesThis', taskQueue: 'ui-auth-nowhere' },
   });
-  if (hasChromium) mkdirSync(artifacts, { recursive: true });
-  if (hasChromium)
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-        '--disable-sync',
-      ],
-    });
+  if (hasChromium) browser = await launchChromium();
 }, 120_000);
 
 afterAll(async () => {

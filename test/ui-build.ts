@@ -1,9 +1,13 @@
-/** The web UI built for the browser tests, once at a time (test/ui.test.ts, test/ui-auth.test.ts). */
+/**
+ * What the browser tests share (test/ui.test.ts, test/ui-auth.test.ts, test/ui-codec.test.ts): the web UI built
+ * once at a time, and Debian's chromium (its absence skips them with a message outside CI, fails them in CI).
+ */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { chromium, type Browser } from 'playwright-core';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 
@@ -38,4 +42,31 @@ export async function buildUiOnce(): Promise<void> {
   } finally {
     rmSync(lock, { recursive: true, force: true });
   }
+}
+
+export const CHROMIUM = '/usr/bin/chromium';
+export const hasChromium = existsSync(CHROMIUM);
+if (!hasChromium) {
+  if (process.env.CI === 'true') throw new Error(`${CHROMIUM} is missing: CI must install Debian's chromium`);
+  console.warn(`${CHROMIUM} is missing: the browser tests are skipped (apt-get install chromium to run them)`);
+}
+
+/** test-artifacts/: the browser tests' screenshots. */
+export const artifacts = path.join(root, 'test-artifacts');
+
+/** Headless chromium for a test file (and test-artifacts/ made for its screenshots). */
+export async function launchChromium(): Promise<Browser> {
+  mkdirSync(artifacts, { recursive: true });
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+      '--disable-sync',
+    ],
+  });
 }

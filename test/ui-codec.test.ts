@@ -8,28 +8,17 @@
  * skipped, with a message, outside CI; in CI (CI=true) its absence fails the run.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, Connection } from '../src/client/index.js';
 import { startCodecServer, type CodecServer } from '../src/codec-server/index.js';
 import { EncryptionCodec } from '../examples/encryption/codec.js';
 import * as activities from './fixtures/codec-activities.js';
 import { note } from './fixtures/codec-workflows.js';
-import { buildUiOnce } from './ui-build.js';
+import { artifacts, buildUiOnce, CHROMIUM, hasChromium, launchChromium } from './ui-build.js';
 import { fixture, startTestServer, startWorker, uid, type TestServer } from './helpers.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) {
-  if (process.env.CI === 'true') throw new Error(`${CHROMIUM} is missing: CI must install Debian's chromium`);
-  console.warn(`${CHROMIUM} is missing: the browser tests are skipped (apt-get install chromium to run them)`);
-}
-
-const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
-const artifacts = path.join(root, 'test-artifacts');
 const ADMIN_KEY = 'ui-codec-admin-secret-for-tests';
 const SECRET = 'ui-codec-plaintext-marker-7c41';
 const TQ = 'ui-codec';
@@ -78,19 +67,7 @@ beforeAll(async () => {
     action: { type: 'startWorkflow', workflowType: 'codecWaiter', taskQueue: TQ, args: [{ scheduled: SECRET }] },
   });
   if (hasChromium) {
-    mkdirSync(artifacts, { recursive: true });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   }
 }, 120_000);
 

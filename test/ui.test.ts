@@ -6,22 +6,12 @@
  * with a message, outside CI; in CI (CI=true) its absence fails the run. The HTTP checks of the UI serving (deep
  * links, headless) run everywhere.
  */
-import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { buildUiOnce } from './ui-build.js';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { artifacts, buildUiOnce, CHROMIUM, hasChromium, launchChromium } from './ui-build.js';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture, startTestServer, startWorker, uid, waitFor, type TestServer } from './helpers.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) {
-  if (process.env.CI === 'true') throw new Error(`${CHROMIUM} is missing: CI must install Debian's chromium`);
-  console.warn(`${CHROMIUM} is missing: the browser tests are skipped (apt-get install chromium to run them)`);
-}
-const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
-const artifacts = path.join(root, 'test-artifacts');
 const TQ = 'ui-tests';
 
 let ts: TestServer;
@@ -75,19 +65,7 @@ beforeAll(async () => {
     action: { type: 'startWorkflow', workflowType: 'sequential', taskQueue: TQ, args: [5] },
   });
   if (hasChromium) {
-    mkdirSync(artifacts, { recursive: true });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
     page.setDefaultTimeout(15_000);
   }
