@@ -77,6 +77,7 @@ async function runAndGrep(dataConverter: DataConverter | undefined): Promise<{ f
         spec: { intervals: [{ every: '1h' }] },
         action: { type: 'startWorkflow', workflowType: 'codecWaiter', taskQueue: TQ, args: [MARKER], memo: { MARKER } },
         state: { paused: true },
+        memo: { scheduleNote: MARKER },
       });
       await schedule.trigger();
     });

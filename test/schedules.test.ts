@@ -193,6 +193,43 @@ describe('schedules', () => {
     );
     await h.delete();
   });
+
+  it("Temporal's create options: the schedule's own memo (kept by updates, in describe and list), triggerImmediately and backfill at create", async () => {
+    const scheduleId = uid('sch-initial');
+    const end = Math.floor(clock.now() / HOUR) * HOUR - 20 * HOUR;
+    const start = end - HOUR;
+    const h = await client.schedule.create({
+      scheduleId,
+      spec: { intervals: [{ every: '1h' }] },
+      action: action(),
+      policies: { overlap: 'ALLOW_ALL' },
+      memo: { team: 'payments', owner: { name: 'ops' } },
+      state: { note: 'made with an initial patch', triggerImmediately: true, backfill: [{ start, end }] },
+    });
+    // the backfill's two past hours and one action now
+    await waitFor(async () => (await workflowsOf(scheduleId)).length === 3, 10_000, 'three actions');
+    const d = await h.describe();
+    expect(d.memo).toEqual({ team: 'payments', owner: { name: 'ops' } });
+    expect(d.state.note).toBe('made with an initial patch');
+    await h.update((cur) => ({ ...cur, policies: { overlap: 'SKIP' } }));
+    expect((await h.describe()).memo).toEqual({ team: 'payments', owner: { name: 'ops' } });
+    let listed: unknown;
+    for await (const x of client.schedule.list()) if (x.scheduleId === scheduleId) listed = x.memo;
+    expect(listed).toEqual({ team: 'payments', owner: { name: 'ops' } });
+    await h.delete();
+
+    // bad initial patches are refused before anything is made
+    const bad = await client.schedule
+      .create({
+        scheduleId: uid('sch-bad-initial'),
+        spec: { intervals: [{ every: '1h' }] },
+        action: action(),
+        state: { backfill: [{ start: end, end: start }] },
+      })
+      .catch((e: { code?: string; message?: string }) => e);
+    expect(bad).toMatchObject({ code: 'INVALID_ARGUMENT' });
+    expect((bad as Error).message).toContain('state.backfill[0].end');
+  });
 });
 
 describe('overlap policies (with triggers, while an action still runs)', () => {

@@ -40,6 +40,7 @@ export {
   type CalendarSpec,
   type ScheduleUpdateOptions,
   type ScheduleClientOptions,
+  type Backfill,
 } from './schedule-client.js';
 export type {
   ScheduleDescription,

@@ -12,10 +12,11 @@ import {
   type ScheduleDescription,
   type ScheduleSummary,
 } from './schedule-description.js';
-import type { ScheduleOverlapPolicy, ScheduleOptions, ScheduleUpdateOptions } from './schedule-types.js';
+import type { Backfill, ScheduleOverlapPolicy, ScheduleOptions, ScheduleUpdateOptions } from './schedule-types.js';
 
 export {
   ScheduleOverlapPolicy,
+  type Backfill,
   type CalendarField,
   type CalendarSpec,
   type ScheduleAction,
@@ -53,6 +54,24 @@ function pick(o: object, keys: readonly string[]): Record<string, unknown> {
     if (v !== undefined) out[k] = v;
   }
   return out;
+}
+
+/** A backfill range as the server takes it (ISO times). */
+const backfillWire = (b: Backfill): Record<string, unknown> => {
+  const t = (v: Date | string | number): string | number => (v instanceof Date ? v.toISOString() : v);
+  return { start: t(b.start), end: t(b.end), ...(b.overlap ? { overlap: b.overlap } : {}) };
+};
+
+function createWire(o: ScheduleOptions): Record<string, unknown> {
+  const wire = toWire(o);
+  const st = o.state;
+  if (st?.triggerImmediately !== undefined || st?.backfill !== undefined)
+    wire.state = {
+      ...(wire.state as object | undefined),
+      ...(st.triggerImmediately !== undefined ? { triggerImmediately: st.triggerImmediately } : {}),
+      ...(st.backfill !== undefined ? { backfill: st.backfill.map(backfillWire) } : {}),
+    };
+  return { scheduleId: o.scheduleId, ...wire, ...(o.memo !== undefined ? { memo: o.memo } : {}) };
 }
 
 function toWire(o: ScheduleUpdateOptions): Record<string, unknown> {
@@ -137,19 +156,10 @@ export class ScheduleHandle {
   }
 
   /** Takes the actions the spec gives over past ranges. */
-  async backfill(
-    backfills: Array<{ start: Date | string | number; end: Date | string | number; overlap?: ScheduleOverlapPolicy }>,
-  ): Promise<void> {
-    const t = (v: Date | string | number): string | number => (v instanceof Date ? v.toISOString() : v);
+  async backfill(backfills: Backfill[]): Promise<void> {
     await this.client.transport.call('backfillSchedule', {
       params: this.params(),
-      body: {
-        backfills: backfills.map((b) => ({
-          start: t(b.start),
-          end: t(b.end),
-          ...(b.overlap ? { overlap: b.overlap } : {}),
-        })),
-      },
+      body: { backfills: backfills.map(backfillWire) },
     });
   }
 }
@@ -171,7 +181,7 @@ export class ScheduleClient {
     try {
       await this.transport.call('createSchedule', {
         params: { namespace: this.namespace },
-        body: { scheduleId: options.scheduleId, ...toWire(options) },
+        body: createWire(options),
       });
     } catch (e) {
       if (e instanceof ServiceError && e.code === 'SCHEDULE_ALREADY_EXISTS')

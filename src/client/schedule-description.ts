@@ -58,6 +58,8 @@ export interface ScheduleDescription {
     /** Weft: whether remainingActions applies. */
     limitedActions: boolean;
   };
+  /** The schedule's own memo (given at create). */
+  memo?: Record<string, unknown>;
   info: {
     recentActions: ScheduleExecutionResult[];
     nextActionTimes: Date[];
@@ -88,6 +90,8 @@ export interface ScheduleSummary {
   action: { type: 'startWorkflow'; workflowType: string };
   state: { paused: boolean; note?: string };
   info: { recentActions: ScheduleExecutionResult[]; nextActionTimes: Date[] };
+  /** The schedule's own memo. */
+  memo?: Record<string, unknown>;
   /** Weft: the fields of the server's summary, as before. */
   paused: boolean;
   note?: string;
@@ -146,6 +150,7 @@ export function scheduleDescriptionFromWire(d: WireDescription): ScheduleDescrip
       ...(d.state.limitedActions ? { remainingActions: d.state.remainingActions } : {}),
       limitedActions: d.state.limitedActions,
     },
+    ...(d.memo !== undefined ? { memo: d.memo } : {}),
     info: {
       recentActions: i.recentActions.map(actionResultOf),
       nextActionTimes: i.nextActionTimes.map((t) => new Date(t)),

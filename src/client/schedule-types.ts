@@ -37,13 +37,31 @@ export interface ScheduleAction {
   searchAttributes?: Record<string, unknown>;
 }
 
+/** Past spec times to take actions for (as the handle's backfill). */
+export interface Backfill {
+  start: Date | string | number;
+  end: Date | string | number;
+  overlap?: ScheduleOverlapPolicy;
+}
+
+export interface ScheduleState {
+  paused?: boolean;
+  note?: string;
+  remainingActions?: number;
+}
+
 export interface ScheduleOptions {
   scheduleId: string;
   spec: ScheduleSpecInput;
   action: ScheduleAction;
   policies?: { overlap?: ScheduleOverlapPolicy; catchupWindow?: Duration; pauseOnFailure?: boolean };
-  state?: { paused?: boolean; note?: string; remainingActions?: number };
+  /** With Temporal's initial patch: `triggerImmediately` (one action at once), `backfill` (past spec times). */
+  state?: ScheduleState & { triggerImmediately?: boolean; backfill?: Backfill[] };
+  /** The schedule's own memo (set at create; the started workflows' memo is the action's). */
+  memo?: Record<string, unknown>;
 }
 
-/** What update(fn) gets and returns: the schedule's definition. */
-export type ScheduleUpdateOptions = Omit<ScheduleOptions, 'scheduleId'>;
+/** What update(fn) gets and returns: the schedule's definition (its memo and initial patch are create's). */
+export interface ScheduleUpdateOptions extends Omit<ScheduleOptions, 'scheduleId' | 'memo' | 'state'> {
+  state?: ScheduleState;
+}

@@ -35,6 +35,11 @@ const updateAnswer: Walker = (b, u) => b.object(u, 'outcome', (o) => outcome(b, 
 const args: Walker = (b, r) => b.args(r, 'args');
 const details: Walker = (b, r) => b.value(r, 'details');
 const scheduleAction: Walker = (b, s) => b.object(s, 'action', (a) => startFields(b, a));
+/** A schedule's action and its own memo. */
+const schedule: Walker = (b, s) => {
+  scheduleAction(b, s);
+  b.map(s, 'memo');
+};
 
 export const CLIENT_PAYLOADS: PayloadsByOperation = {
   startWorkflow: { request: startFields, response: (b, r) => b.object(r, 'result', (o) => outcome(b, o)) },
@@ -71,9 +76,10 @@ export const CLIENT_PAYLOADS: PayloadsByOperation = {
     },
   },
   terminateWorkflow: { request: details },
-  createSchedule: { request: scheduleAction },
+  createSchedule: { request: schedule },
   updateSchedule: { request: scheduleAction },
-  describeSchedule: { response: scheduleAction },
+  describeSchedule: { response: schedule },
+  listSchedules: { response: (b, r) => b.objects(r, 'schedules', (s) => b.map(s, 'memo')) },
   completeActivity: { request: (b, r) => b.value(r, 'result') },
   failActivity: { request: (b, r) => b.failure(r, 'failure') },
   reportActivityCancellation: { request: details },

@@ -52,13 +52,34 @@ export const ScheduleStateSchema = Type.Object(
   { additionalProperties: false },
 );
 
+const BackfillRangeSchema = Type.Object(
+  {
+    start: Type.Union([Type.String(), Type.Number()]),
+    end: Type.Union([Type.String(), Type.Number()]),
+    overlap: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);
+
+/** At create, the state may also ask for a first action at once and backfills (Temporal's initial patch). */
+export const CreateScheduleStateSchema = Type.Object(
+  {
+    ...ScheduleStateSchema.properties,
+    triggerImmediately: Type.Optional(Type.Boolean()),
+    backfill: Type.Optional(Type.Array(BackfillRangeSchema, { maxItems: 100 })),
+  },
+  { additionalProperties: false },
+);
+
 export const CreateScheduleRequestSchema = Type.Object(
   {
     scheduleId: Identifier,
     spec: SpecSchema,
     action: ScheduleActionSchema,
     policies: Type.Optional(SchedulePoliciesSchema),
-    state: Type.Optional(ScheduleStateSchema),
+    state: Type.Optional(CreateScheduleStateSchema),
+    /** The schedule's own memo (not the started workflows': that is the action's); set at create only. */
+    memo: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
   },
   { additionalProperties: false },
 );
@@ -87,17 +108,7 @@ export const TriggerRequestSchema = Type.Object(
 );
 export const BackfillRequestSchema = Type.Object(
   {
-    backfills: Type.Array(
-      Type.Object(
-        {
-          start: Type.Union([Type.String(), Type.Number()]),
-          end: Type.Union([Type.String(), Type.Number()]),
-          overlap: Type.Optional(Type.String()),
-        },
-        { additionalProperties: false },
-      ),
-      { minItems: 1, maxItems: 100 },
-    ),
+    backfills: Type.Array(BackfillRangeSchema, { minItems: 1, maxItems: 100 }),
   },
   { additionalProperties: false },
 );
@@ -123,6 +134,7 @@ export interface ScheduleDescription {
   action: Record<string, unknown>;
   policies: { overlap: string; catchupWindowMs: number; pauseOnFailure: boolean };
   state: { paused: boolean; note?: string; limitedActions: boolean; remainingActions: number };
+  memo?: Record<string, unknown>;
   info: {
     /** The next ten action times. */
     nextActionTimes: string[];
@@ -144,6 +156,7 @@ export interface ScheduleSummary {
   scheduleId: string;
   paused: boolean;
   note?: string;
+  memo?: Record<string, unknown>;
   workflowType: string;
   specDescription: string;
   nextActionTime?: string;

@@ -66,6 +66,8 @@ export interface ScheduleState {
   policies: SchedulePolicies;
   paused: boolean;
   note?: string;
+  /** The schedule's own memo (Temporal's ScheduleOptions.memo), as given at create. */
+  memo?: Record<string, unknown>;
   /** With limitedActions, the schedule takes only this many more actions. */
   limitedActions: boolean;
   remainingActions: number;

@@ -128,7 +128,9 @@ export async function createSchedule(
   req: CreateScheduleRequest,
 ): Promise<{ scheduleId: string; conflictToken: string }> {
   const def = resolveDefinition(ctx, namespace, req);
+  checkPayload(req.memo, 'memo', ctx.payloadLimit(namespace));
   await checkStartSearchAttributes(ctx, namespace, def.action.searchAttributes);
+  const backfills = backfillRanges(req.state?.backfill ?? [], 'state.backfill');
   const now = ctx.clock.now();
   const st = req.state ?? {};
   const s: ScheduleState = {
@@ -137,10 +139,14 @@ export async function createSchedule(
     ...def,
     paused: st.paused ?? false,
     ...(st.note !== undefined ? { note: st.note } : {}),
+    ...(req.memo !== undefined ? { memo: req.memo } : {}),
     limitedActions: st.remainingActions !== undefined,
     remainingActions: st.remainingActions ?? 0,
     ...freshProgress(now),
   };
+  // Temporal's initial patch: a first action now, and backfills, written with the schedule itself
+  if (st.triggerImmediately) triggerNow(s, now);
+  if (backfills.length > 0) queueBackfills(ctx, s, backfills);
   try {
     await ctx.updater.commit([], [], [scheduleWrite(s, 0, now)]);
   } catch (e) {
@@ -150,6 +156,7 @@ export async function createSchedule(
       });
     throw e;
   }
+  if (st.triggerImmediately || backfills.length > 0) await runSchedule(ctx, namespace, req.scheduleId);
   return { scheduleId: req.scheduleId, conflictToken: '1' };
 }
 
@@ -173,6 +180,7 @@ export async function describeSchedule(
       limitedActions: s.limitedActions,
       remainingActions: s.remainingActions,
     },
+    ...(s.memo !== undefined ? { memo: s.memo } : {}),
     info: {
       nextActionTimes: upcomingActionTimes(s, now, 10).map(iso),
       recentActions: recentOf(s),
@@ -215,6 +223,7 @@ export async function listSchedules(
       scheduleId: s.scheduleId,
       paused: s.paused,
       ...(s.note !== undefined ? { note: s.note } : {}),
+      ...(s.memo !== undefined ? { memo: s.memo } : {}),
       workflowType: s.action.workflowType,
       specDescription: describeSpec(s.spec),
       ...(next !== undefined ? { nextActionTime: iso(next) } : {}),
@@ -306,12 +315,62 @@ export async function triggerSchedule(
   overlap?: string,
 ): Promise<Record<string, never>> {
   const policy = overlap === undefined ? undefined : parseOverlap(overlap, 'overlap');
-  await change(ctx, namespace, scheduleId, (s, _v, now) => {
-    const nominalTime = Math.max(now, (s.lastTriggerTime ?? 0) + 1);
-    s.lastTriggerTime = nominalTime;
-    s.manual.push({ nominalTime, overlap: policy ?? s.policies.overlap, manual: true });
-  });
+  await change(ctx, namespace, scheduleId, (s, _v, now) => triggerNow(s, now, policy));
   return {};
+}
+
+/** Queues one action now (a trigger), with its own nominal time even if another came in the same millisecond. */
+function triggerNow(s: ScheduleState, now: number, policy?: OverlapPolicy): void {
+  const nominalTime = Math.max(now, (s.lastTriggerTime ?? 0) + 1);
+  s.lastTriggerTime = nominalTime;
+  s.manual.push({ nominalTime, overlap: policy ?? s.policies.overlap, manual: true });
+}
+
+interface BackfillRange {
+  start: number;
+  end: number;
+  overlap: OverlapPolicy | undefined;
+}
+
+function backfillRanges(given: BackfillRequest['backfills'], field: string): BackfillRange[] {
+  return given.map((b, i) => {
+    const start = parseTime(b.start, `${field}[${i}].start`);
+    const end = parseTime(b.end, `${field}[${i}].end`);
+    if (end < start) throw invalid(`${field}[${i}].end`, `${field}[${i}].end: before its start`);
+    return {
+      start,
+      end,
+      overlap: b.overlap === undefined ? undefined : parseOverlap(b.overlap, `${field}[${i}].overlap`),
+    };
+  });
+}
+
+/** Queues the spec's action times in the ranges; refused whole when they would pass the pending-backfill limit. */
+function queueBackfills(ctx: ServerContext, s: ScheduleState, ranges: BackfillRange[]): void {
+  const limit = ctx.config.scheduleLimits.maxBackfillActions;
+  // counted before anything is queued: a range that would start more than the limit is refused whole
+  const pending = pendingManualActions(s);
+  let added = 0;
+  const counted = ranges.map((r) => {
+    const room = Math.max(0, limit - pending - added);
+    const n = nominalTimesBetween(s.spec, r.start - 1, r.end, room + 1).length;
+    added += n;
+    return { ...r, n };
+  });
+  if (pending + added > limit)
+    throw new ApiError(
+      'LIMIT_EXCEEDED',
+      `backfill: the ranges hold more than ${limit - pending} action times; a schedule holds at most ${limit} pending ` +
+        `backfill actions (scheduleLimits.maxBackfillActions), ${pending} now: backfill a shorter range`,
+      { limit, pending, limitName: 'scheduleLimits.maxBackfillActions' },
+    );
+  for (const r of counted)
+    s.backfills.push({
+      fromExclusive: r.start - 1,
+      to: r.end,
+      overlap: r.overlap ?? s.policies.overlap,
+      remaining: r.n,
+    });
 }
 
 export async function backfillSchedule(
@@ -320,41 +379,7 @@ export async function backfillSchedule(
   scheduleId: string,
   req: BackfillRequest,
 ): Promise<Record<string, never>> {
-  const ranges = req.backfills.map((b, i) => {
-    const start = parseTime(b.start, `backfills[${i}].start`);
-    const end = parseTime(b.end, `backfills[${i}].end`);
-    if (end < start) throw invalid(`backfills[${i}].end`, `backfills[${i}].end: before its start`);
-    return {
-      start,
-      end,
-      overlap: b.overlap === undefined ? undefined : parseOverlap(b.overlap, `backfills[${i}].overlap`),
-    };
-  });
-  const limit = ctx.config.scheduleLimits.maxBackfillActions;
-  await change(ctx, namespace, scheduleId, (s) => {
-    // counted before anything is queued: a range that would start more than the limit is refused whole
-    const pending = pendingManualActions(s);
-    let added = 0;
-    const counted = ranges.map((r) => {
-      const room = Math.max(0, limit - pending - added);
-      const n = nominalTimesBetween(s.spec, r.start - 1, r.end, room + 1).length;
-      added += n;
-      return { ...r, n };
-    });
-    if (pending + added > limit)
-      throw new ApiError(
-        'LIMIT_EXCEEDED',
-        `backfill: the ranges hold more than ${limit - pending} action times; a schedule holds at most ${limit} pending ` +
-          `backfill actions (scheduleLimits.maxBackfillActions), ${pending} now: backfill a shorter range`,
-        { limit, pending, limitName: 'scheduleLimits.maxBackfillActions' },
-      );
-    for (const r of counted)
-      s.backfills.push({
-        fromExclusive: r.start - 1,
-        to: r.end,
-        overlap: r.overlap ?? s.policies.overlap,
-        remaining: r.n,
-      });
-  });
+  const ranges = backfillRanges(req.backfills, 'backfills');
+  await change(ctx, namespace, scheduleId, (s) => queueBackfills(ctx, s, ranges));
   return {};
 }
