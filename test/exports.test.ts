@@ -49,6 +49,7 @@ const CONTRACT: Record<string, [Record<string, unknown>, string[]]> = {
       'log',
       'upsertSearchAttributes',
       'Saga',
+      'HandlerUnfinishedPolicy',
       'DeterminismViolationError',
       ...FAILURES,
     ],
@@ -108,6 +109,7 @@ describe('the contract names every subpath exports', () => {
     expect(typeof worker.Worker.runReplayHistories).toBe('function');
     expect(workflow.ActivityCancellationType.TRY_CANCEL).toBe('TRY_CANCEL');
     expect(workflow.ParentClosePolicy.REQUEST_CANCEL).toBe('REQUEST_CANCEL');
+    expect(workflow.HandlerUnfinishedPolicy.ABANDON).toBe('ABANDON');
     expect(client.ScheduleOverlapPolicy.BUFFER_ONE).toBe('BUFFER_ONE');
     expect(client.WorkflowUpdateStage.ACCEPTED).toBe('ACCEPTED');
   });

@@ -186,7 +186,7 @@ describe('schedules', () => {
     const h = await client.schedule.create({ scheduleId, spec: { intervals: [{ every: '1h' }] }, action: action() });
     const end = Math.floor(clock.now() / HOUR) * HOUR - 10 * HOUR;
     const start = end - 2 * HOUR;
-    await h.backfill([{ start: new Date(start), end: new Date(end), overlap: 'ALLOW_ALL' }]);
+    await h.backfill({ start: new Date(start), end: new Date(end), overlap: 'ALLOW_ALL' }); // Temporal's single Backfill
     await waitFor(async () => (await workflowsOf(scheduleId)).length === 3);
     expect((await workflowsOf(scheduleId)).map((w) => w.workflowId)).toEqual(
       [start, start + HOUR, end].map((t) => `${scheduleId}-${new Date(t).toISOString().replace('.000Z', 'Z')}`),

@@ -435,6 +435,22 @@ describe("enums as values, with Temporal's member names and values", () => {
     await first.terminate();
   });
 
+  it("Temporal's handler and timer options are accepted; workflowInfo().historySize grows with history", async () => {
+    const handle = await client.workflow.start('describedHandlers', { taskQueue, workflowId: uid('shape-opts') });
+    expect(await handle.executeUpdate(addUpdate, { args: [3] })).toBe(3);
+    await handle.signal(finishSignal);
+    const r = (await handle.result()) as { atStart: number; later: number; length: number; total: number };
+    expect(r.total).toBe(3);
+    // the server counts bytes as it writes: the first task (started with the start itself) sees what came before
+    expect(r.atStart).toBeGreaterThanOrEqual(0);
+    expect(r.later).toBeGreaterThan(r.atStart);
+    // the bytes the server counted up to the last WorkflowTaskStarted
+    const { events } = await handle.fetchHistory();
+    const lastStarted = events.filter((e) => e.eventType === 'WorkflowTaskStarted').at(-1)!;
+    expect(lastStarted.eventId).toBe(r.length);
+    expect(lastStarted.attributes.historySizeBytes).toBe(r.later);
+  });
+
   it('startUpdate takes WorkflowUpdateStage.ACCEPTED', async () => {
     const handle = await client.workflow.start('adder', { taskQueue, workflowId: uid('shape-update') });
     const update = await handle.startUpdate(addUpdate, { args: [2], waitForStage: WorkflowUpdateStage.ACCEPTED });

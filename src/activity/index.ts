@@ -1,5 +1,7 @@
 /** `weft/activity`: what activity code can know and do while it runs. */
 export { Context, activityInfo, heartbeat, cancellationSignal, sleep, log, type ActivityInfo } from './context.js';
+/** Temporal's name for the activity's info. */
+export type { ActivityInfo as Info } from './context.js';
 export type { Logger, LogLevel, LogMetadata } from '../common/temporal-logger.js';
 export { CompleteAsyncError } from './complete-async.js';
 export {

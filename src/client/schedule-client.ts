@@ -156,10 +156,11 @@ export class ScheduleHandle {
   }
 
   /** Takes the actions the spec gives over past ranges. */
-  async backfill(backfills: Backfill[]): Promise<void> {
+  async backfill(backfills: Backfill | Backfill[]): Promise<void> {
+    const list = Array.isArray(backfills) ? backfills : [backfills];
     await this.client.transport.call('backfillSchedule', {
       params: this.params(),
-      body: { backfills: backfills.map(backfillWire) },
+      body: { backfills: list.map(backfillWire) },
     });
   }
 }

@@ -5,7 +5,7 @@
 export { proxyActivities } from './activities.js';
 export { proxyLocalActivities, type LocalActivityOptions } from './local-activities.js';
 export { patched, deprecatePatch } from './patching.js';
-export { sleep, condition } from './timers.js';
+export { sleep, condition, type TimerOptions } from './timers.js';
 export { CancellationScope, type CancellationScopeOptions } from './cancellation-scope.js';
 export {
   startChild,
@@ -37,6 +37,9 @@ export {
   type QueryDefinition,
   type UpdateDefinition,
   type UpdateHandlerOptions,
+  HandlerUnfinishedPolicy,
+  type SignalHandlerOptions,
+  type QueryHandlerOptions,
 } from './messages.js';
 export {
   ActivityCancellationType,

@@ -43,9 +43,32 @@ export type Handler<D> =
         ? (...args: A) => R | Promise<R>
         : never;
 
+/**
+ * Temporal's policy for a signal or update handler still running when the workflow completes. Weft accepts it
+ * (handlers may be left unfinished either way) but does not log Temporal's warning for WARN_AND_ABANDON.
+ */
+export const HandlerUnfinishedPolicy = {
+  WARN_AND_ABANDON: 'WARN_AND_ABANDON',
+  ABANDON: 'ABANDON',
+} as const;
+export type HandlerUnfinishedPolicy = (typeof HandlerUnfinishedPolicy)[keyof typeof HandlerUnfinishedPolicy];
+
+/** Temporal's signal handler options: `description` is for people (Weft keeps it nowhere yet). */
+export interface SignalHandlerOptions {
+  description?: string;
+  unfinishedPolicy?: HandlerUnfinishedPolicy;
+}
+
+/** Temporal's query handler options. */
+export interface QueryHandlerOptions {
+  description?: string;
+}
+
 export interface UpdateHandlerOptions<Args extends any[]> {
   /** Runs before the update is accepted; throwing rejects it and nothing is recorded in history. */
   validator?: (...args: Args) => void;
+  description?: string;
+  unfinishedPolicy?: HandlerUnfinishedPolicy;
 }
 
 /**
@@ -55,7 +78,11 @@ export interface UpdateHandlerOptions<Args extends any[]> {
 export function setHandler<D extends SignalDefinition<any> | QueryDefinition<any, any> | UpdateDefinition<any, any>>(
   def: D,
   handler: Handler<D> | undefined,
-  options?: D extends UpdateDefinition<any, infer A> ? UpdateHandlerOptions<A> : never,
+  options?: D extends UpdateDefinition<any, infer A>
+    ? UpdateHandlerOptions<A>
+    : D extends SignalDefinition<any>
+      ? SignalHandlerOptions
+      : QueryHandlerOptions,
 ): void {
   const a = currentActivator();
   const fn = handler as ((...args: unknown[]) => unknown) | undefined;

@@ -6,8 +6,13 @@ import { CancellationScope } from './cancellation-scope.js';
 import { composeInterceptors } from '../common/interceptors.js';
 import { currentActivator } from './internal/current.js';
 
+/** Temporal's timer options: `summary` is for people (Weft does not show it yet). */
+export interface TimerOptions {
+  summary?: string;
+}
+
 /** A durable timer: the workflow sleeps on the server, across worker and server restarts. */
-export function sleep(duration: Duration): Promise<void> {
+export function sleep(duration: Duration, _options?: TimerOptions): Promise<void> {
   const ms = toMs(duration, 'sleep duration');
   const scope = CancellationScope.current();
   if (scope.consideredCancelled) return Promise.reject(new CancelledFailure('Cancellation scope cancelled'));
@@ -25,7 +30,7 @@ export function sleep(duration: Duration): Promise<void> {
  * Waits until fn() returns true (checked after every change of workflow state). With a timeout, resolves
  * false if it passes first.
  */
-export function condition(fn: () => boolean, timeout?: Duration): Promise<boolean> {
+export function condition(fn: () => boolean, timeout?: Duration, _options?: TimerOptions): Promise<boolean> {
   const activator = currentActivator();
   const scope = CancellationScope.current();
   if (scope.consideredCancelled) return Promise.reject(new CancelledFailure('Cancellation scope cancelled'));

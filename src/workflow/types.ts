@@ -12,6 +12,8 @@ export interface WorkflowInfo {
   attempt: number;
   /** Events in history so far (the id of the current WorkflowTaskStarted). */
   historyLength: number;
+  /** Bytes of history so far (as of the current WorkflowTaskStarted), as Temporal's. */
+  historySize: number;
   /** True once history is long enough that the workflow should continue as new. */
   continueAsNewSuggested: boolean;
   firstExecutionRunId: string;

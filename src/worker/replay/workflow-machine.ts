@@ -179,6 +179,9 @@ export class WorkflowMachine {
       now: Date.parse(ev.eventTime),
       isReplaying,
       historyLength: ev.eventId,
+      ...(ev.eventType === 'WorkflowTaskStarted' && typeof ev.attributes.historySizeBytes === 'number'
+        ? { historySize: ev.attributes.historySizeBytes }
+        : {}),
       ...(ev.eventType === 'WorkflowTaskStarted' && ev.attributes.suggestContinueAsNew
         ? { continueAsNewSuggested: true }
         : {}),
@@ -353,6 +356,7 @@ export class WorkflowMachine {
         namespace: this.run.namespace,
         attempt: started.attempt,
         historyLength: 1,
+        historySize: 0,
         continueAsNewSuggested: false,
         firstExecutionRunId: started.firstExecutionRunId,
         ...(started.continuedExecutionRunId ? { continuedFromExecutionRunId: started.continuedExecutionRunId } : {}),

@@ -39,6 +39,8 @@ export interface Activation {
   now: number;
   isReplaying: boolean;
   historyLength: number;
+  /** Bytes of history as of this task's WorkflowTaskStarted. */
+  historySize?: number;
   continueAsNewSuggested?: boolean;
   /** Replaying: the patch ids of the Patch markers among this task's command events (what patched() answers). */
   patches?: string[];

@@ -317,6 +317,7 @@ export class Activator implements WorkflowInstance {
     this.now = a.now;
     this.isReplaying = a.isReplaying;
     this.info.historyLength = a.historyLength;
+    this.info.historySize = a.historySize ?? 0;
     this.info.continueAsNewSuggested = a.continueAsNewSuggested === true;
     this.info.unsafe.isReplaying = a.isReplaying;
     this.replayPatches = new Set(a.patches ?? []);
