@@ -50,6 +50,7 @@ const CONTRACT: Record<string, [Record<string, unknown>, string[]]> = {
       'upsertSearchAttributes',
       'Saga',
       'HandlerUnfinishedPolicy',
+      'allHandlersFinished',
       'DeterminismViolationError',
       ...FAILURES,
     ],

@@ -451,6 +451,12 @@ describe("enums as values, with Temporal's member names and values", () => {
     expect(lastStarted.attributes.historySizeBytes).toBe(r.later);
   });
 
+  it('allHandlersFinished: a workflow waits for its running update handler before it returns', async () => {
+    const handle = await client.workflow.start('waitsForHandlers', { taskQueue, workflowId: uid('shape-handlers') });
+    expect(await handle.executeUpdate(addUpdate, { args: [7] })).toBe(7);
+    expect(await handle.result()).toBe('finished while running: false; handler done: true');
+  });
+
   it('startUpdate takes WorkflowUpdateStage.ACCEPTED', async () => {
     const handle = await client.workflow.start('adder', { taskQueue, workflowId: uid('shape-update') });
     const update = await handle.startUpdate(addUpdate, { args: [2], waitForStage: WorkflowUpdateStage.ACCEPTED });

@@ -33,6 +33,7 @@ export {
   defineQuery,
   defineUpdate,
   setHandler,
+  allHandlersFinished,
   type SignalDefinition,
   type QueryDefinition,
   type UpdateDefinition,

@@ -72,6 +72,14 @@ export interface UpdateHandlerOptions<Args extends any[]> {
 }
 
 /**
+ * Whether every signal and update handler that started has finished (Temporal's): `await
+ * condition(allHandlersFinished)` before returning, so no handler is cut off by the workflow's end.
+ */
+export function allHandlersFinished(): boolean {
+  return currentActivator().allHandlersFinished;
+}
+
+/**
  * Sets (or, with undefined, removes) the handler of a signal, query or update. Signals that arrived before
  * their handler was set are delivered, in order, when it is.
  */

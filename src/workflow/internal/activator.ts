@@ -222,6 +222,21 @@ export class Activator implements WorkflowInstance {
     else this.updateHandlers.delete(name);
   }
 
+  /** Signal and update handlers started and not yet settled (allHandlersFinished). */
+  private handlersRunning = 0;
+
+  get allHandlersFinished(): boolean {
+    return this.handlersRunning === 0;
+  }
+
+  /** Counts `p` as a running handler until it settles. */
+  private trackHandler<T>(p: Promise<T>): Promise<T> {
+    this.handlersRunning++;
+    const done = (): void => void this.handlersRunning--;
+    p.then(done, done);
+    return p;
+  }
+
   private runSignal(name: string, args: unknown[], headers: Headers): void {
     runInScope(this.rootScope, () => {
       const handle = composeInterceptors(this.interceptors.inbound, 'handleSignal', async (input) => {
@@ -230,7 +245,7 @@ export class Activator implements WorkflowInstance {
         await fn(...input.args);
       });
       try {
-        handle({ signalName: name, args, headers }).then(undefined, (e: unknown) => this.fail(e));
+        this.trackHandler(handle({ signalName: name, args, headers })).then(undefined, (e: unknown) => this.fail(e));
       } catch (e) {
         this.fail(e);
       }
@@ -480,7 +495,7 @@ export class Activator implements WorkflowInstance {
       } catch (e) {
         r = Promise.reject(e);
       }
-      r.then(
+      this.trackHandler(r).then(
         (value) =>
           this.pushCommand({
             type: 'CompleteWorkflowUpdate',
