@@ -17,6 +17,7 @@ import {
   WorkflowIdConflictPolicy,
   WorkflowIdReusePolicy,
   WorkflowUpdateStage,
+  WorkflowContinuedAsNewError,
   type Client,
   type WorkflowExecutionInfo,
 } from 'weft/client';
@@ -136,6 +137,19 @@ describe('WorkflowExecutionDescription', () => {
       name: 'CONTINUED_AS_NEW',
     });
     expect(await statusOf(continued.workflowId)).toEqual({ code: 2, name: 'COMPLETED' });
+    // Temporal's getHandle options and WorkflowClient.result: one run only, or the chain from its first run
+    const first = continued.firstExecutionRunId!;
+    const oneRun = await client.workflow
+      .getHandle(continued.workflowId, first, { followRuns: false })
+      .result()
+      .catch((e: unknown) => e);
+    expect(oneRun).toBeInstanceOf(WorkflowContinuedAsNewError);
+    expect((oneRun as WorkflowContinuedAsNewError).newExecutionRunId).toMatch(/./);
+    expect(await client.workflow.result(continued.workflowId, first)).toBe(1);
+    expect(
+      await client.workflow.getHandle(continued.workflowId, undefined, { firstExecutionRunId: first }).result(),
+    ).toBe(1);
+    expect(await client.workflow.result(continued.workflowId, undefined, { followRuns: false })).toBe(1);
   });
 
   it('a child names its parentExecution; WAIT_CANCELLATION_REQUESTED returns before the child closes', async () => {

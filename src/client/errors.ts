@@ -67,6 +67,16 @@ export class WorkflowUpdateFailedError extends WeftFailure {
   }
 }
 
+/** result() with `followRuns: false` of a run that continued as new (Temporal's): names the next run. */
+export class WorkflowContinuedAsNewError extends Error {
+  constructor(
+    message: string,
+    readonly newExecutionRunId: string,
+  ) {
+    super(message);
+  }
+}
+
 export class ScheduleAlreadyRunning extends ServiceError {
   constructor(
     message: string,
@@ -82,6 +92,7 @@ brand(WorkflowExecutionAlreadyStartedError, 'WorkflowExecutionAlreadyStartedErro
 brand(QueryNotRegisteredError, 'QueryNotRegisteredError');
 brand(WorkflowUpdateFailedError, 'WorkflowUpdateFailedError');
 brand(ScheduleAlreadyRunning, 'ScheduleAlreadyRunning');
+brand(WorkflowContinuedAsNewError, 'WorkflowContinuedAsNewError');
 
 /** Whether a call failed because its `withDeadline` deadline passed (Temporal's `isGrpcDeadlineError`). */
 export function isGrpcDeadlineError(e: unknown): boolean {

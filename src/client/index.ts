@@ -2,7 +2,12 @@
 export { Client, type ClientOptions } from './client.js';
 export { Connection, type ConnectionOptions } from './connection.js';
 export type { TLSConfig } from '../common/tls-config.js';
-export { WorkflowClient, type WorkflowStartOptions, type WorkflowClientOptions } from './workflow-client.js';
+export {
+  WorkflowClient,
+  type WorkflowStartOptions,
+  type WorkflowClientOptions,
+  type GetWorkflowHandleOptions,
+} from './workflow-client.js';
 export { WorkflowHandle } from './workflow-handle.js';
 export { WithStartWorkflowOperation, type WithStartWorkflowOptions } from './update-with-start.js';
 export {
@@ -59,6 +64,7 @@ export {
   QueryNotRegisteredError,
   WorkflowUpdateFailedError,
   ScheduleAlreadyRunning,
+  WorkflowContinuedAsNewError,
   isGrpcDeadlineError,
   isGrpcCancelledError,
 } from './errors.js';

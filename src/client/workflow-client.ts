@@ -68,6 +68,13 @@ export interface WorkflowClientOptions {
   dataConverter?: DataConverter;
 }
 
+/** Temporal's GetWorkflowHandleOptions. */
+export interface GetWorkflowHandleOptions {
+  firstExecutionRunId?: string;
+  /** result() follows continue-as-new, retries and cron runs (default true). */
+  followRuns?: boolean;
+}
+
 export class WorkflowClient {
   readonly connection: Connection;
   readonly namespace: string;
@@ -82,9 +89,22 @@ export class WorkflowClient {
     this.transport = clientTransport(this.connection.transport, opts.dataConverter);
   }
 
-  private handle<R>(workflowId: string, runId?: string, firstExecutionRunId?: string): WorkflowHandle<R> {
+  private handle<R>(
+    workflowId: string,
+    runId?: string,
+    firstExecutionRunId?: string,
+    followRuns = true,
+  ): WorkflowHandle<R> {
     const interceptors = workflowInterceptorsFor(this.interceptors, workflowId, runId);
-    return new WorkflowHandle<R>(this.transport, this.namespace, workflowId, runId, firstExecutionRunId, interceptors);
+    return new WorkflowHandle<R>(
+      this.transport,
+      this.namespace,
+      workflowId,
+      runId,
+      firstExecutionRunId,
+      interceptors,
+      followRuns,
+    );
   }
 
   async start<W extends Workflow | string>(
@@ -284,9 +304,18 @@ export class WorkflowClient {
     return handle.result();
   }
 
-  /** A handle on an existing workflow (its current run, or the given run). */
-  getHandle<R = unknown>(workflowId: string, runId?: string): WorkflowHandle<R> {
-    return this.handle<R>(workflowId, runId);
+  /**
+   * A handle on an existing workflow (its current run, or the given run). As Temporal's: `firstExecutionRunId`
+   * starts result() at that run of a chain, and `followRuns: false` makes result() answer for the one run only
+   * (a run that continued as new then throws WorkflowContinuedAsNewError).
+   */
+  getHandle<R = unknown>(workflowId: string, runId?: string, options?: GetWorkflowHandleOptions): WorkflowHandle<R> {
+    return this.handle<R>(workflowId, runId, options?.firstExecutionRunId, options?.followRuns ?? true);
+  }
+
+  /** The workflow's result (Temporal's WorkflowClient.result): getHandle(...).result(). */
+  result<R = unknown>(workflowId: string, runId?: string, options?: { followRuns?: boolean }): Promise<R> {
+    return this.getHandle<R>(workflowId, runId, options).result();
   }
 
   /** Executions matching a visibility query, newest first unless the query says ORDER BY. */

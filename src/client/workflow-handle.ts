@@ -19,7 +19,7 @@ import type {
 import type { History, HistoryEvent } from '../protocol/events.js';
 import { composeInterceptors } from '../common/interceptors.js';
 import type { WorkflowClientInterceptor } from './interceptors.js';
-import { QueryNotRegisteredError, ServiceError, WorkflowNotFoundError } from './errors.js';
+import { QueryNotRegisteredError, ServiceError, WorkflowContinuedAsNewError, WorkflowNotFoundError } from './errors.js';
 import { descriptionFromWire, type WorkflowExecutionDescription } from './execution-info.js';
 import { resultWaiterFor } from './result-waiter.js';
 import {
@@ -84,6 +84,8 @@ export class WorkflowHandle<R = unknown> {
     /** Run ids the handle starts following from, for result(); set by start(). */
     readonly firstExecutionRunId?: string,
     private readonly interceptors: WorkflowClientInterceptor[] = [],
+    /** result() follows continue-as-new, retries and cron runs (Temporal's `followRuns`, default true). */
+    private readonly followRuns = true,
   ) {}
 
   /** True when start() handed the first workflow task to a worker in this process (requestEagerStart). */
@@ -99,10 +101,12 @@ export class WorkflowHandle<R = unknown> {
     const waiter = resultWaiterFor(this.transport, this.namespace);
     for (;;) {
       const r = await waiter.wait(this.workflowId, runId);
-      if (r.newExecutionRunId) {
+      if (r.newExecutionRunId && this.followRuns) {
         runId = r.newExecutionRunId;
         continue;
       }
+      if (r.status === 'ContinuedAsNew')
+        throw new WorkflowContinuedAsNewError('Workflow execution continued as new', r.newExecutionRunId ?? '');
       if (r.status === 'Completed') return r.result as R;
       throw outcomeError(r);
     }
