@@ -340,6 +340,33 @@ describe('calendars', () => {
     expect(spec.calendars[0]).toMatchObject({ month: 'JAN,MAR', dayOfWeek: 'SAT-SUN' });
   });
 
+  it("takes Temporal's LooseRange shapes: a single { start, end }, named units in lists and ranges", () => {
+    const spec = resolveScheduleSpec({
+      calendars: [
+        { hour: { start: 9, end: 17 }, dayOfWeek: { start: 'MONDAY', end: 'FRIDAY' } },
+        { month: ['JANUARY', 'JULY'], dayOfMonth: 1, dayOfWeek: ['SATURDAY', { start: 'SUNDAY' }] },
+      ],
+    });
+    expect(spec.calendars[0]).toMatchObject({ hour: '9-17', dayOfWeek: '1-5' });
+    expect(spec.calendars[1]).toMatchObject({ month: '1,7', dayOfWeek: '6,0' });
+    expect(
+      times(
+        { calendars: [{ hour: { start: 9, end: 10 }, dayOfWeek: { start: 'MONDAY', end: 'TUESDAY' } }] },
+        '2026-01-03T00:00:00Z',
+        '2026-01-07T00:00:00Z',
+      ),
+    ).toEqual([
+      '2026-01-05T09:00:00.000Z',
+      '2026-01-05T10:00:00.000Z',
+      '2026-01-06T09:00:00.000Z',
+      '2026-01-06T10:00:00.000Z',
+    ]);
+    expect(() => resolveScheduleSpec({ calendars: [{ dayOfWeek: ['FUNDAY'] }] })).toThrow(/not a weekday name/);
+    expect(() => resolveScheduleSpec({ calendars: [{ month: { start: 'MARCH', end: 'JANUARY' } }] })).toThrow(
+      /before start/,
+    );
+  });
+
   it('takes steps, as structured ranges and as strings', () => {
     const from = '2026-01-01T00:00:00Z';
     expect(

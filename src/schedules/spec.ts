@@ -24,7 +24,10 @@ import { InvalidDurationError, toMs, type Duration } from '../common/duration.js
 
 export type { Duration };
 
-export type CalendarField = number | string | Array<number | { start: number; end?: number; step?: number }>;
+/** One value or range of a calendar field; months and weekdays may be names ('MARCH', 'MONDAY'), as Temporal's. */
+type CalendarUnit = number | string;
+type CalendarRange = { start: CalendarUnit; end?: CalendarUnit; step?: number };
+export type CalendarField = CalendarUnit | CalendarRange | Array<CalendarUnit | CalendarRange>;
 
 export interface CalendarSpecInput {
   second?: CalendarField;
@@ -278,14 +281,27 @@ function calendarFieldText(name: CalendarFieldName, raw: unknown, field: string)
     if (name === 'dayOfWeek') return text.replace(/[a-z]+/gi, (w) => abbreviate(w, WEEKDAYS, 2));
     return text;
   }
-  if (!Array.isArray(raw)) return bad('expected a number, a string or an array');
-  if (raw.length === 0) return bad('an empty list matches nothing');
-  return raw
+  // Temporal's single range ({ start, end?, step? }) is a list of one
+  const list = isRecord(raw) ? [raw] : raw;
+  if (!Array.isArray(list)) return bad('expected a number, a string, { start, end?, step? } or an array');
+  if (list.length === 0) return bad('an empty list matches nothing');
+  // a month or weekday may be named ('MARCH', 'MONDAY'): its number (months 1-12, weekdays 0-6 from Sunday)
+  const names = name === 'month' ? MONTHS : name === 'dayOfWeek' ? WEEKDAYS : undefined;
+  const unit = (v: unknown): number => {
+    if (typeof v === 'string' && names) {
+      const abbr = abbreviate(v.trim(), names, name === 'month' ? 3 : 2).toLowerCase();
+      const found = names.findIndex((n) => n.slice(0, 3) === abbr);
+      if (found < 0) bad(`${show(v)} is not a ${name === 'month' ? 'month' : 'weekday'} name`);
+      return name === 'month' ? found + 1 : found;
+    }
+    return integer(v);
+  };
+  return list
     .map((item: unknown) => {
-      if (typeof item === 'number') return String(integer(item));
-      if (!isRecord(item)) return bad(`${show(item)} is neither a number nor { start, end?, step? }`);
-      const start = integer(item.start);
-      const end = item.end == null ? start : integer(item.end);
+      if (typeof item === 'number' || typeof item === 'string') return String(unit(item));
+      if (!isRecord(item)) return bad(`${show(item)} is neither a number, a name nor { start, end?, step? }`);
+      const start = unit(item.start);
+      const end = item.end == null ? start : unit(item.end);
       const step = item.step == null ? 1 : integer(item.step);
       if (end < start) bad(`end ${end} is before start ${start}`);
       if (step < 1) bad(`step ${step} is not positive`);
