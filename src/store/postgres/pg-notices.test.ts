@@ -70,6 +70,8 @@ await describePg('PostgreSQL change notices', () => {
     const b = await openStore(db.url, heardB);
     await a.commit({ ...startMutation('run-2'), notices: ['n2'] });
     await until('the second server hears n2', () => heardB.includes('n2'));
+    // each listening connection gets it on its own, a moment apart
+    await until('the probe and the first server hear n2', () => p.heard.includes('n2') && heardA.includes('n2'));
     expect(p.heard).toEqual(['n2']);
     expect(heardA).toEqual(['n2']); // its own link hears it too (ClusterSync drops a server's own notices)
 
