@@ -475,6 +475,14 @@ describe("enums as values, with Temporal's member names and values", () => {
     const handle = await client.workflow.start('adder', { taskQueue, workflowId: uid('shape-update') });
     const update = await handle.startUpdate(addUpdate, { args: [2], waitForStage: WorkflowUpdateStage.ACCEPTED });
     expect(await update.result()).toBe(2);
+    // found again by id, in Temporal's two ways
+    const runId = (await handle.describe()).runId;
+    expect(await handle.getUpdateHandle<number>(update.updateId, { workflowRunId: runId }).result()).toBe(2);
+    expect(
+      await client.workflow
+        .getUpdateHandle<number>(update.updateId, handle.workflowId, { workflowRunId: runId })
+        .result(),
+    ).toBe(2);
     await handle.signal(finishSignal);
     expect(await handle.result()).toBe(2);
   });

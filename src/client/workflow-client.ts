@@ -313,6 +313,15 @@ export class WorkflowClient {
     return this.handle<R>(workflowId, runId, options?.firstExecutionRunId, options?.followRuns ?? true);
   }
 
+  /** An update's handle (Temporal's WorkflowClient.getUpdateHandle(updateId, workflowId, { workflowRunId })). */
+  getUpdateHandle<R = unknown>(
+    updateId: string,
+    workflowId: string,
+    options?: { workflowRunId?: string },
+  ): WorkflowUpdateHandle<R> {
+    return this.getHandle(workflowId, options?.workflowRunId).getUpdateHandle<R>(updateId, options);
+  }
+
   /** The workflow's result (Temporal's WorkflowClient.result): getHandle(...).result(). */
   result<R = unknown>(workflowId: string, runId?: string, options?: { followRuns?: boolean }): Promise<R> {
     return this.getHandle<R>(workflowId, runId, options).result();

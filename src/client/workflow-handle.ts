@@ -249,12 +249,14 @@ export class WorkflowHandle<R = unknown> {
   }
 
   /** A handle on an update sent before (by its id). */
-  getUpdateHandle<R = unknown>(updateId: string, runId?: string): WorkflowUpdateHandle<R> {
+  /** A handle on an update of this workflow (of its run `runId`, or Temporal's `{ workflowRunId }`). */
+  getUpdateHandle<R = unknown>(updateId: string, runId?: string | { workflowRunId?: string }): WorkflowUpdateHandle<R> {
+    const run = typeof runId === 'string' ? runId : runId?.workflowRunId;
     return new WorkflowUpdateHandle<R>(
       this.transport,
       this.namespace,
       this.workflowId,
-      runId ?? this.runId ?? '',
+      run ?? this.runId ?? '',
       updateId,
     );
   }
