@@ -41,6 +41,10 @@ describe('TestWorkflowEnvironment', () => {
         env.client.workflow.execute('sequential', { taskQueue: 'env-local', workflowId: uid(), args: [1] }),
       );
       expect(result).toBe(5);
+      // Temporal's other names for the environment's clients
+      expect(env.connection).toBe(env.nativeConnection);
+      expect(await env.workflowClient.count()).toMatchObject({ count: 1 });
+      expect(env.asyncCompletionClient).toBe(env.client.activity);
       expect(env.supportsTimeSkipping).toBe(false);
       expect(env.address).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     } finally {

@@ -42,6 +42,21 @@ export class TestWorkflowEnvironment {
     this.client = new Client({ ...clientOptions, connection: this.nativeConnection, namespace });
   }
 
+  /** The clients' connection (Temporal's `env.connection`; here the same in-process one as nativeConnection). */
+  get connection(): Connection {
+    return this.nativeConnection;
+  }
+
+  /** Temporal's deprecated `env.workflowClient`: `env.client.workflow`. */
+  get workflowClient(): Client['workflow'] {
+    return this.client.workflow;
+  }
+
+  /** Temporal's `env.asyncCompletionClient`: `env.client.activity`. */
+  get asyncCompletionClient(): Client['activity'] {
+    return this.client.activity;
+  }
+
   /** A local server with real time. */
   static async createLocal(opts: TestEnvironmentOptions = {}): Promise<TestWorkflowEnvironment> {
     return TestWorkflowEnvironment.create(opts, false);
