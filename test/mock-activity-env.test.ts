@@ -23,6 +23,17 @@ describe('MockActivityEnvironment', () => {
     expect(activity.Context.current).toThrow();
   });
 
+  it("takes and shows Temporal's Info names: timestamps in ms, namespace, base64TaskToken", async () => {
+    const env = new MockActivityEnvironment({ scheduledTimestampMs: 5_000, namespace: 'payments' });
+    const info: activity.Info = await env.run(async () => activity.activityInfo());
+    expect(info.scheduledTime).toEqual(new Date(5_000));
+    expect(info.scheduledTimestampMs).toBe(5_000);
+    expect(info.workflowNamespace).toBe('payments');
+    expect(info.activityNamespace).toBe('payments');
+    expect(info.startedTimestampMs).toBe(info.startedTime.getTime());
+    expect(Buffer.from(info.base64TaskToken, 'base64')).toEqual(Buffer.from(info.taskToken));
+  });
+
   it('emits each heartbeat, and cancel() rejects sleep with CancelledFailure', async () => {
     const env = new MockActivityEnvironment();
     const beats: unknown[] = [];

@@ -19,9 +19,17 @@ export interface ActivityInfo {
   taskQueue: string;
   /** Details of the last heartbeat of a previous attempt (resume from there). */
   heartbeatDetails: unknown;
+  /** The namespace of the activity (and of its workflow: Weft runs them in one), Temporal's newer name. */
+  namespace: string;
+  /** Temporal's name for the activity's namespace. */
+  activityNamespace: string;
   scheduledTime: Date;
   currentAttemptScheduledTime: Date;
   startedTime: Date;
+  /** Temporal's epoch-millisecond forms of the three times above. */
+  scheduledTimestampMs: number;
+  currentAttemptScheduledTimestampMs: number;
+  startedTimestampMs: number;
   startToCloseTimeoutMs?: number;
   scheduleToCloseTimeoutMs?: number;
   heartbeatTimeoutMs?: number;
@@ -35,6 +43,32 @@ export interface ActivityInfo {
    * Empty for a local activity.
    */
   taskToken: Uint8Array;
+  /** The task token in base64 (Temporal's `base64TaskToken`). */
+  base64TaskToken: string;
+}
+
+/** The fields of ActivityInfo that restate others under Temporal's names. */
+type DerivedInfo =
+  | 'namespace'
+  | 'activityNamespace'
+  | 'scheduledTimestampMs'
+  | 'currentAttemptScheduledTimestampMs'
+  | 'startedTimestampMs'
+  | 'base64TaskToken';
+
+/** An activity's info with Temporal's other names filled in from `base` (an explicit value in `base` wins). */
+export function withTemporalNames(
+  base: Omit<ActivityInfo, DerivedInfo> & Partial<Pick<ActivityInfo, DerivedInfo>>,
+): ActivityInfo {
+  return {
+    namespace: base.workflowNamespace,
+    activityNamespace: base.workflowNamespace,
+    scheduledTimestampMs: base.scheduledTime.getTime(),
+    currentAttemptScheduledTimestampMs: base.currentAttemptScheduledTime.getTime(),
+    startedTimestampMs: base.startedTime.getTime(),
+    base64TaskToken: Buffer.from(base.taskToken).toString('base64'),
+    ...base,
+  };
 }
 
 const storage = new AsyncLocalStorage<Context>();

@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events';
 import { CancelledFailure } from '../common/failure.js';
 import { DefaultLogger, type Logger } from '../common/temporal-logger.js';
-import { Context, runWithContext, type ActivityInfo } from '../activity/context.js';
+import { Context, runWithContext, withTemporalNames, type ActivityInfo } from '../activity/context.js';
 
 /** Why an activity is cancelled, in Temporal's words; the `CancelledFailure`'s message. */
 export type CancelReason =
@@ -24,7 +24,7 @@ export interface MockActivityEnvironmentOptions {
 }
 
 /** The info an activity sees in a `MockActivityEnvironment` unless the test gives its own. */
-export const defaultActivityInfo: ActivityInfo = {
+export const defaultActivityInfo: ActivityInfo = withTemporalNames({
   activityId: 'test',
   activityType: 'unknown',
   attempt: 1,
@@ -43,7 +43,37 @@ export const defaultActivityInfo: ActivityInfo = {
   idempotencyKey: 'test',
   isLocal: false,
   taskToken: new TextEncoder().encode('test'),
-};
+});
+
+/**
+ * The default info with the test's fields; a field given under only one of its two names (Temporal's
+ * `scheduledTimestampMs` or Weft's `scheduledTime`, `namespace` or `workflowNamespace`) sets both.
+ */
+function mergeInfo(info: Partial<ActivityInfo> = {}): ActivityInfo {
+  const at = (ms: number | undefined, date: Date | undefined): Date | undefined =>
+    date ?? (ms !== undefined ? new Date(ms) : undefined);
+  const {
+    namespace: _n,
+    activityNamespace: _a,
+    scheduledTimestampMs: _s,
+    currentAttemptScheduledTimestampMs: _c,
+    startedTimestampMs: _t,
+    base64TaskToken: _b,
+    ...base
+  } = defaultActivityInfo;
+  const scheduledTime = at(info.scheduledTimestampMs, info.scheduledTime);
+  const currentAttemptScheduledTime = at(info.currentAttemptScheduledTimestampMs, info.currentAttemptScheduledTime);
+  const startedTime = at(info.startedTimestampMs, info.startedTime);
+  const workflowNamespace = info.workflowNamespace ?? info.namespace;
+  return withTemporalNames({
+    ...base,
+    ...info,
+    ...(scheduledTime ? { scheduledTime } : {}),
+    ...(currentAttemptScheduledTime ? { currentAttemptScheduledTime } : {}),
+    ...(startedTime ? { startedTime } : {}),
+    ...(workflowNamespace ? { workflowNamespace } : {}),
+  });
+}
 
 /**
  * One Context, shared by every `run` of this environment: once `cancel()` was called, later runs start cancelled
@@ -55,7 +85,7 @@ export class MockActivityEnvironment extends EventEmitter {
 
   constructor(info?: Partial<ActivityInfo>, opts: MockActivityEnvironmentOptions = {}) {
     super();
-    const merged: ActivityInfo = { ...defaultActivityInfo, ...info };
+    const merged: ActivityInfo = mergeInfo(info);
     if (info?.workflowExecution === undefined && (info?.workflowId !== undefined || info?.runId !== undefined))
       merged.workflowExecution = { workflowId: merged.workflowId, runId: merged.runId };
     this.context = new Context(

@@ -14,7 +14,7 @@ import {
 import type { Logger } from '../common/logger.js';
 import { temporalLoggerOver, type Logger as TemporalLogger } from '../common/temporal-logger.js';
 import type { ActivityTask, HeartbeatResponse, TaskCompletion } from '../protocol/tasks.js';
-import { Context, runWithContext, type ActivityInfo } from '../activity/context.js';
+import { Context, runWithContext, withTemporalNames, type ActivityInfo } from '../activity/context.js';
 import { CompleteAsyncError } from '../activity/complete-async.js';
 import { executeActivityIntercepted, type WorkerInterceptors } from './interceptors.js';
 import { ServiceError } from '../client/errors.js';
@@ -34,7 +34,7 @@ export interface ActivityExecutorOptions {
 }
 
 function infoOf(task: ActivityTask): ActivityInfo {
-  return {
+  return withTemporalNames({
     activityId: task.activityId,
     activityType: task.activityType,
     attempt: task.attempt,
@@ -54,7 +54,7 @@ function infoOf(task: ActivityTask): ActivityInfo {
     idempotencyKey: task.idempotencyKey,
     isLocal: false,
     taskToken: new TextEncoder().encode(task.taskToken),
-  };
+  });
 }
 
 /** An activity's logger: the worker's log, each line naming the activity (Temporal's attributes). */

@@ -32,7 +32,7 @@ import {
   type LocalActivityBackoff,
   type LocalActivityMarkerDetails,
 } from '../protocol/markers.js';
-import { Context, runWithContext, type ActivityInfo } from '../activity/context.js';
+import { Context, runWithContext, withTemporalNames, type ActivityInfo } from '../activity/context.js';
 import { executeActivityIntercepted, type WorkerInterceptors } from './interceptors.js';
 import type { ActivationResult } from '../workflow/internal/activation.js';
 import type { LocalActivityRequest } from '../workflow/internal/local-activation.js';
@@ -250,7 +250,7 @@ export class LocalActivityRunner {
 }
 
 function infoOf(req: LocalActivityRequest, run: RunIdentity, attempt: number, now: number): ActivityInfo {
-  return {
+  return withTemporalNames({
     activityId: req.activityId,
     activityType: req.activityType,
     attempt,
@@ -269,7 +269,7 @@ function infoOf(req: LocalActivityRequest, run: RunIdentity, attempt: number, no
     idempotencyKey: `${run.workflowId}/${run.runId}/${req.activityId}`,
     isLocal: true,
     taskToken: new Uint8Array(0),
-  };
+  });
 }
 
 function activityFailure(req: LocalActivityRequest, retryState: RetryState, cause: FailureInfo): FailureInfo {
