@@ -34,6 +34,15 @@ describe('MockActivityEnvironment', () => {
     expect(Buffer.from(info.base64TaskToken, 'base64')).toEqual(Buffer.from(info.taskToken));
   });
 
+  it("the free cancelled() rejects once the activity is cancelled, as Temporal's", async () => {
+    const env = new MockActivityEnvironment();
+    const running = env.run(async () => {
+      await activity.cancelled();
+    });
+    env.cancel();
+    await expect(running).rejects.toBeInstanceOf(activity.CancelledFailure);
+  });
+
   it('emits each heartbeat, and cancel() rejects sleep with CancelledFailure', async () => {
     const env = new MockActivityEnvironment();
     const beats: unknown[] = [];

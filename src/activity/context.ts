@@ -136,6 +136,8 @@ export function runWithContext<T>(ctx: Context, fn: () => T): T {
 export const activityInfo = (): ActivityInfo => Context.current().info;
 export const heartbeat = (details?: unknown): void => Context.current().heartbeat(details);
 export const cancellationSignal = (): AbortSignal => Context.current().cancellationSignal;
+/** Rejects with a CancelledFailure once the running activity is cancelled (Temporal's free `cancelled()`). */
+export const cancelled = (): Promise<never> => Context.current().cancelled;
 export const sleep = (duration: Duration): Promise<void> => Context.current().sleep(duration);
 
 /**

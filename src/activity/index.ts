@@ -1,5 +1,14 @@
 /** `weft/activity`: what activity code can know and do while it runs. */
-export { Context, activityInfo, heartbeat, cancellationSignal, sleep, log, type ActivityInfo } from './context.js';
+export {
+  Context,
+  activityInfo,
+  heartbeat,
+  cancellationSignal,
+  cancelled,
+  sleep,
+  log,
+  type ActivityInfo,
+} from './context.js';
 /** Temporal's name for the activity's info. */
 export type { ActivityInfo as Info } from './context.js';
 export type { Logger, LogLevel, LogMetadata } from '../common/temporal-logger.js';
