@@ -51,6 +51,8 @@ const CONTRACT: Record<string, [Record<string, unknown>, string[]]> = {
       'Saga',
       'HandlerUnfinishedPolicy',
       'allHandlersFinished',
+      'setDefaultSignalHandler',
+      'setDefaultQueryHandler',
       'DeterminismViolationError',
       ...FAILURES,
     ],

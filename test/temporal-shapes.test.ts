@@ -471,6 +471,19 @@ describe("enums as values, with Temporal's member names and values", () => {
     expect(await handle.result()).toBe('finished while running: false; handler done: true');
   });
 
+  it('setDefaultSignalHandler and setDefaultQueryHandler take what has no handler of its own', async () => {
+    const handle = await client.workflow.signalWithStart('defaultHandlers', {
+      taskQueue,
+      workflowId: uid('shape-defaults'),
+      signal: 'early',
+      signalArgs: [1],
+    });
+    await handle.signal('later', 'x', 2);
+    expect(await handle.query('anything', 'q')).toBe('anything asked with ["q"]; seen 2');
+    await handle.signal(finishSignal);
+    expect(await handle.result()).toEqual(['early:[1]', 'later:["x",2]']);
+  });
+
   it('startUpdate takes WorkflowUpdateStage.ACCEPTED', async () => {
     const handle = await client.workflow.start('adder', { taskQueue, workflowId: uid('shape-update') });
     const update = await handle.startUpdate(addUpdate, { args: [2], waitForStage: WorkflowUpdateStage.ACCEPTED });

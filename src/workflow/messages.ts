@@ -71,6 +71,24 @@ export interface UpdateHandlerOptions<Args extends any[]> {
   unfinishedPolicy?: HandlerUnfinishedPolicy;
 }
 
+/** Temporal's default signal handler: gets the signal's name, then its arguments. */
+export type DefaultSignalHandler = (signalName: string, ...args: any[]) => void | Promise<void>;
+/** Temporal's default query handler: gets the query's name, then its arguments; synchronous. */
+export type DefaultQueryHandler = (queryName: string, ...args: any[]) => unknown;
+
+/**
+ * Handles signals that have no handler of their own (Temporal's): those that arrived before are delivered to it
+ * now, in order. undefined removes it (later such signals wait for a handler again).
+ */
+export function setDefaultSignalHandler(handler: DefaultSignalHandler | undefined): void {
+  currentActivator().setDefaultSignalHandler(handler as ((name: string, ...args: unknown[]) => unknown) | undefined);
+}
+
+/** Answers queries that have no handler of their own (Temporal's); undefined removes it. */
+export function setDefaultQueryHandler(handler: DefaultQueryHandler | undefined): void {
+  currentActivator().setDefaultQueryHandler(handler as ((name: string, ...args: unknown[]) => unknown) | undefined);
+}
+
 /**
  * Whether every signal and update handler that started has finished (Temporal's): `await
  * condition(allHandlersFinished)` before returning, so no handler is cut off by the workflow's end.

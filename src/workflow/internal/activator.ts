@@ -208,6 +208,24 @@ export class Activator implements WorkflowInstance {
     for (const b of waiting) this.runSignal(b.name, b.args, b.headers);
   }
 
+  /** Temporal's default signal handler: signals of any name without a handler of their own (name first). */
+  private defaultSignalHandler: ((name: string, ...args: unknown[]) => unknown) | undefined;
+  /** Temporal's default query handler: queries of any name without a handler of their own (name first). */
+  private defaultQueryHandler: ((name: string, ...args: unknown[]) => unknown) | undefined;
+
+  setDefaultSignalHandler(fn: ((name: string, ...args: unknown[]) => unknown) | undefined): void {
+    this.defaultSignalHandler = fn;
+    if (!fn || this.bufferedSignals.length === 0) return;
+    // what waited for a handler goes to the default one now, in order
+    const waiting = this.bufferedSignals;
+    this.bufferedSignals = [];
+    for (const b of waiting) this.runSignal(b.name, b.args, b.headers);
+  }
+
+  setDefaultQueryHandler(fn: ((name: string, ...args: unknown[]) => unknown) | undefined): void {
+    this.defaultQueryHandler = fn;
+  }
+
   setQueryHandler(name: string, fn: ((...args: unknown[]) => unknown) | undefined): void {
     if (fn) this.queryHandlers.set(name, fn);
     else this.queryHandlers.delete(name);
@@ -241,8 +259,10 @@ export class Activator implements WorkflowInstance {
     runInScope(this.rootScope, () => {
       const handle = composeInterceptors(this.interceptors.inbound, 'handleSignal', async (input) => {
         const fn = this.signalHandlers.get(input.signalName);
-        if (!fn) throw new TypeError(`no handler for signal ${input.signalName}`);
-        await fn(...input.args);
+        const fallback = this.defaultSignalHandler;
+        if (fn) await fn(...input.args);
+        else if (fallback) await fallback(input.signalName, ...input.args);
+        else throw new TypeError(`no handler for signal ${input.signalName}`);
       });
       try {
         this.trackHandler(handle({ signalName: name, args, headers })).then(undefined, (e: unknown) => this.fail(e));
@@ -258,7 +278,8 @@ export class Activator implements WorkflowInstance {
    */
   query(name: string, argsJson: string, headersJson?: string): void {
     this.querySettled = undefined;
-    const fn = this.queryHandlers.get(name);
+    const fallback = this.defaultQueryHandler;
+    const fn = this.queryHandlers.get(name) ?? (fallback ? (...args: unknown[]) => fallback(name, ...args) : undefined);
     if (!fn) {
       const known = [...this.queryHandlers.keys()].join(', ') || 'none';
       this.querySettled = {
@@ -371,7 +392,7 @@ export class Activator implements WorkflowInstance {
       case 'signal': {
         const args = decodeArgs(job.args);
         const headers = job.headers ?? {};
-        if (this.signalHandlers.has(job.name)) this.runSignal(job.name, args, headers);
+        if (this.signalHandlers.has(job.name) || this.defaultSignalHandler) this.runSignal(job.name, args, headers);
         else this.bufferedSignals.push({ name: job.name, args, headers });
         return;
       }
