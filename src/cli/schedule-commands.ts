@@ -110,12 +110,16 @@ function inspectCommands(sc: Command): void {
     sc
       .command('list')
       .description('list schedules in id order: state, workflow type, spec, next run, last action')
-      .option('--limit <n>', 'show at most n schedules (0: all)', parseNonNegativeInt, 0),
-  ).action(async (o: CommonOptions & { limit: number }) => {
+      .option('--limit <n>', 'show at most n schedules (0: all)', parseNonNegativeInt, 0)
+      .option(
+        '--query <query>',
+        'only schedules matching a query over ScheduleId, WorkflowType, TaskQueue, TemporalSchedulePaused ("WorkflowType = \'report\'")',
+      ),
+  ).action(async (o: CommonOptions & { limit: number; query?: string }) => {
     const rows = await withClient(o, async (c) => {
       const out: ScheduleSummary[] = [];
       const pageSize = o.limit > 0 ? Math.min(o.limit, 1000) : 100;
-      for await (const s of c.schedule.list({ pageSize })) {
+      for await (const s of c.schedule.list({ pageSize, ...(o.query ? { query: o.query } : {}) })) {
         out.push(s.raw);
         if (o.limit > 0 && out.length >= o.limit) break;
       }

@@ -20,11 +20,17 @@ export interface ClientOptions {
    * memos, results of async completions, schedule actions) and decodes those it receives (docs/encryption.md).
    */
   dataConverter?: DataConverter;
+  /**
+   * Temporal's identity: recorded in history as who started, signalled, updated, cancelled or terminated a
+   * workflow, and who completed an activity asynchronously. Default: the connection's identity, if any.
+   */
+  identity?: string;
 }
 
 export class Client {
   readonly connection: Connection;
   readonly namespace: string;
+  readonly identity: string | undefined;
   readonly workflow: WorkflowClient;
   readonly taskQueue: TaskQueueClient;
   readonly schedule: ScheduleClient;
@@ -39,16 +45,19 @@ export class Client {
   constructor(opts: ClientOptions = {}) {
     this.connection = opts.connection ?? Connection.lazy();
     this.namespace = opts.namespace ?? 'default';
+    this.identity = opts.identity;
     const shared = { connection: this.connection, namespace: this.namespace };
     const coded = { ...shared, ...(opts.dataConverter ? { dataConverter: opts.dataConverter } : {}) };
+    const identity = opts.identity !== undefined ? { identity: opts.identity } : {};
     this.workflow = new WorkflowClient({
       ...coded,
+      ...identity,
       ...(opts.interceptors?.workflow ? { interceptors: opts.interceptors.workflow } : {}),
     });
     this.taskQueue = new TaskQueueClient(shared);
     this.schedule = new ScheduleClient(coded);
     this.searchAttributes = new SearchAttributeClient(shared);
-    this.activity = new AsyncCompletionClient(coded);
+    this.activity = new AsyncCompletionClient({ ...coded, ...identity });
     this.namespaces = new NamespaceClient({ connection: this.connection });
     this.apiKeys = new ApiKeyClient({ connection: this.connection });
   }

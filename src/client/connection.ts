@@ -4,6 +4,8 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { clientTlsOptions, TlsConfigError, type TLSConfig } from '../common/tls-config.js';
+import { toMs, type Duration } from '../common/duration.js';
+import type { ApiKey } from './api-key.js';
 import { ServiceError } from './errors.js';
 import { HttpTransport, type CallOptions, type CallRequest, type Transport } from './transport.js';
 import type { OperationId } from '../protocol/routes.js';
@@ -65,7 +67,13 @@ export interface ConnectionOptions {
    * https://host:port when `tls` is set.
    */
   address?: string;
-  apiKey?: string;
+  /**
+   * Sent as `Authorization: Bearer <key>`. A string, or (Temporal's) a function returning one, called before each
+   * request; Weft also takes one returning a promise. `connection.setApiKey(key)` changes it later.
+   */
+  apiKey?: ApiKey;
+  /** How long `connect` waits for the server (TCP/TLS connection and health check); default 10 s (Temporal's). */
+  connectTimeout?: Duration;
   /**
    * TLS (as Temporal's): `true` trusts the system CAs; an object names the CA, a client certificate for mutual TLS
    * and the server name to check, in Weft's names or Temporal's (TLSConfig). An https:// address alone is `true`.
@@ -83,9 +91,22 @@ export function resolveAddress(address?: string, tls = false): string {
 
 export class Connection {
   readonly transport: Transport;
+  /** The transport under the deadline layer: where setApiKey goes. */
+  private readonly base: Transport;
 
   private constructor(transport: Transport) {
+    this.base = transport;
     this.transport = new BoundedTransport(transport);
+  }
+
+  /**
+   * Replaces the API key for every later request (Temporal's `setApiKey`): a string, or a function returning
+   * one (or a promise of one). An empty string is a TypeError, as is a connection that sends no keys (in-process).
+   */
+  setApiKey(apiKey: ApiKey): void {
+    if (!this.base.setApiKey)
+      throw new TypeError('this connection does not send API keys (an in-process test environment connection)');
+    this.base.setApiKey(apiKey);
   }
 
   /**
@@ -127,7 +148,8 @@ export class Connection {
       throw new TlsConfigError(`tls is set but the address ${address} is not https://: give https://HOST:PORT`);
     return new Connection(
       new HttpTransport(address, {
-        ...(opts.apiKey ? { apiKey: opts.apiKey } : {}),
+        ...(opts.apiKey !== undefined && opts.apiKey !== '' ? { apiKey: opts.apiKey } : {}),
+        ...(opts.connectTimeout !== undefined ? { connectTimeoutMs: toMs(opts.connectTimeout, 'connectTimeout') } : {}),
         ...(opts.identity ? { identity: opts.identity } : {}),
         ...(secure ? { tls: clientTlsOptions(opts.tls || true) } : {}),
       }),

@@ -9,6 +9,12 @@ export {
   type GetWorkflowHandleOptions,
 } from './workflow-client.js';
 export { WorkflowHandle } from './workflow-handle.js';
+export type {
+  AsyncWorkflowListIterable,
+  HistoryAndWorkflowId,
+  IntoHistoriesOptions,
+  ListOptions,
+} from './workflow-list.js';
 export { WithStartWorkflowOperation, type WithStartWorkflowOptions } from './update-with-start.js';
 export {
   WorkflowExecutionStatus,

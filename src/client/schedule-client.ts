@@ -196,13 +196,16 @@ export class ScheduleClient {
     return new ScheduleHandle(this, scheduleId);
   }
 
-  /** Every schedule of the namespace, in id order. */
-  async *list(opts: { pageSize?: number } = {}): AsyncIterable<ScheduleSummary> {
+  /**
+   * The schedules of the namespace, in id order; with `query` (Temporal's ListScheduleOptions.query) those that
+   * match it: `ScheduleId`, `WorkflowType`, `TaskQueue` and `TemporalSchedulePaused` in the visibility query language.
+   */
+  async *list(opts: { pageSize?: number; query?: string } = {}): AsyncIterable<ScheduleSummary> {
     let nextPageToken: string | undefined;
     do {
       const page: ListSchedulesResponse = await this.transport.call<ListSchedulesResponse>('listSchedules', {
         params: { namespace: this.namespace },
-        query: { pageSize: opts.pageSize ?? 100, nextPageToken },
+        query: { pageSize: opts.pageSize ?? 100, nextPageToken, ...(opts.query ? { query: opts.query } : {}) },
       });
       for (const x of page.schedules) yield scheduleSummaryFromWire(x);
       nextPageToken = page.nextPageToken;

@@ -16,7 +16,8 @@ export const ScheduleOverlapPolicy = {
 export type ScheduleOverlapPolicy = NonNullable<(typeof ScheduleOverlapPolicy)[keyof typeof ScheduleOverlapPolicy]>;
 
 /** The spec: cron expressions (five fields, six with seconds, or `@hourly`-style names), intervals, calendars,
- * startAt/endAt, jitter, and the IANA time zone cron and calendars are read in (default UTC). */
+ * `skip` (calendars whose matching times are skipped, Temporal's), startAt/endAt, jitter, and the IANA time zone
+ * cron and calendars are read in (default UTC). */
 export type { CalendarField, CalendarSpecInput as CalendarSpec, ScheduleSpecInput as ScheduleSpec };
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -7,6 +7,7 @@ import { Pool, errors as undiciErrors } from 'undici';
 import { fillPath, IDEMPOTENT, ROUTES, type OperationId } from '../protocol/routes.js';
 import type { ClientTlsOptions } from '../common/tls-config.js';
 import { ConnectionError, isTransient, ServiceError } from './errors.js';
+import { checkApiKey, currentApiKey, type ApiKey } from './api-key.js';
 
 export interface CallRequest {
   params: Record<string, string>;
@@ -25,6 +26,17 @@ export interface Transport {
   /** GET /healthz: resolves with the server's answer, rejects when it is down or unhealthy. */
   health(): Promise<{ status: string; store?: string }>;
   close(): Promise<void>;
+  /** Replaces the API key sent from now on (transports that send one). */
+  setApiKey?(key: ApiKey): void;
+}
+
+/** HttpTransport's options: `tls` for an https:// address (none: the system CAs). */
+export interface HttpTransportOptions {
+  apiKey?: ApiKey;
+  identity?: string;
+  tls?: ClientTlsOptions;
+  /** How long to wait for the connection and the health check's answer (default 10 s). */
+  connectTimeoutMs?: number;
 }
 
 const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
@@ -62,31 +74,52 @@ function toQueryString(q: CallRequest['query']): string {
 
 export class HttpTransport implements Transport {
   private readonly pool: Pool;
-  private readonly headers: Record<string, string>;
+  private headers: Record<string, string>;
   /** With a JSON body (a request without one must not claim a content type). */
-  private readonly jsonHeaders: Record<string, string>;
+  private jsonHeaders: Record<string, string>;
+  /** A key function, called for each request (a string key is in the headers). */
+  private apiKeyFn: (() => string | Promise<string>) | undefined;
+  private readonly baseHeaders: Record<string, string>;
+  private readonly connectTimeoutMs: number;
 
   /** A client certificate is sent (for the hint when a server closes the connection at once). */
   private readonly clientCert: boolean;
 
   constructor(
     readonly address: string,
-    /** `tls`: for an https:// address (none: the system CAs). */
-    opts: { apiKey?: string; identity?: string; tls?: ClientTlsOptions } = {},
+    opts: HttpTransportOptions = {},
   ) {
     const url = new URL(address);
+    this.connectTimeoutMs = opts.connectTimeoutMs ?? 10_000;
     this.pool = new Pool(url.origin, {
       connections: 128,
       keepAliveTimeout: 60_000,
       headersTimeout: 0,
       bodyTimeout: 0,
-      ...(opts.tls ? { connect: { ...opts.tls, rejectUnauthorized: true } } : {}),
+      connect: {
+        timeout: this.connectTimeoutMs,
+        ...(opts.tls ? { ...opts.tls, rejectUnauthorized: true } : {}),
+      },
     });
     this.clientCert = opts.tls?.cert !== undefined;
-    this.headers = {};
-    if (opts.apiKey) this.headers.authorization = `Bearer ${opts.apiKey}`;
-    if (opts.identity) this.headers['x-weft-identity'] = opts.identity;
+    this.baseHeaders = opts.identity ? { 'x-weft-identity': opts.identity } : {};
+    this.headers = this.baseHeaders;
+    this.jsonHeaders = this.headers;
+    this.setApiKey(opts.apiKey);
+  }
+
+  setApiKey(key: ApiKey | undefined): void {
+    const checked = key === undefined ? undefined : checkApiKey(key);
+    this.apiKeyFn = typeof checked === 'function' ? checked : undefined;
+    this.headers = typeof checked === 'string' ? { ...this.baseHeaders, ...bearer(checked) } : this.baseHeaders;
     this.jsonHeaders = { ...this.headers, 'content-type': 'application/json' };
+  }
+
+  /** The headers of one request: with the key function's current key, if there is one. */
+  private async headersFor(json: boolean): Promise<Record<string, string>> {
+    const headers = json ? this.jsonHeaders : this.headers;
+    if (!this.apiKeyFn) return headers;
+    return { ...headers, ...bearer(await currentApiKey(this.apiKeyFn)) };
   }
 
   call<T>(op: OperationId, req: CallRequest, opts: CallOptions = {}): Promise<T> {
@@ -96,12 +129,13 @@ export class HttpTransport implements Transport {
   private async once<T>(op: OperationId, req: CallRequest, signal?: AbortSignal): Promise<T> {
     const route = ROUTES[op];
     const path = `/api/v1${fillPath(route.path, req.params)}${toQueryString(req.query)}`;
+    const headers = await this.headersFor(req.body !== undefined);
     let res;
     try {
       res = await this.pool.request({
         method: route.method,
         path,
-        headers: req.body !== undefined ? this.jsonHeaders : this.headers,
+        headers,
         ...(req.body !== undefined ? { body: JSON.stringify(req.body) } : {}),
         ...(signal ? { signal } : {}),
       });
@@ -133,7 +167,8 @@ export class HttpTransport implements Transport {
   async health(): Promise<{ status: string; store?: string }> {
     let res;
     try {
-      res = await this.pool.request({ method: 'GET', path: '/healthz', headersTimeout: 10_000, bodyTimeout: 10_000 });
+      const timeout = this.connectTimeoutMs;
+      res = await this.pool.request({ method: 'GET', path: '/healthz', headersTimeout: timeout, bodyTimeout: timeout });
     } catch (e) {
       throw unreachable(this.address, e as Error, this.closedHint());
     }
@@ -159,6 +194,8 @@ export class HttpTransport implements Transport {
       : 'the server may require a client certificate (mutual TLS): give tls.cert and tls.key (--tls-cert, --tls-key)';
   }
 }
+
+const bearer = (key: string): Record<string, string> => ({ authorization: `Bearer ${key}` });
 
 /** Node's codes for a peer certificate that does not verify (OpenSSL's X509_V_ERR_* names) and a wrong name. */
 const CERTIFICATE_ERRORS = new Set([

@@ -15,6 +15,7 @@ import type {
 import { composeInterceptors } from '../common/interceptors.js';
 import { Connection } from './connection.js';
 import { clientTransport } from './codec-transport.js';
+import { identityTransport } from './identity-transport.js';
 import type { Transport } from './transport.js';
 import { workflowInterceptorsFor, type ClientInterceptors, type WorkflowStartInput } from './interceptors.js';
 import { ServiceError, WorkflowExecutionAlreadyStartedError } from './errors.js';
@@ -25,6 +26,7 @@ import { reserveEagerTarget } from './eager-workers.js';
 import { nameOf, newRequestId, WorkflowHandle, type SignalRef } from './workflow-handle.js';
 import { updateOutcome, WorkflowUpdateHandle, type UpdateOptions, type UpdateRef } from './update-handle.js';
 import { sendUpdateWithStart, type WithStartWorkflowOperation } from './update-with-start.js';
+import { workflowListIterable, type AsyncWorkflowListIterable, type ListOptions } from './workflow-list.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Workflow = (...args: any[]) => Promise<any>;
@@ -66,6 +68,8 @@ export interface WorkflowClientOptions {
   interceptors?: ClientInterceptors['workflow'];
   /** Payload codecs for what this client sends and receives (docs/encryption.md). */
   dataConverter?: DataConverter;
+  /** Who starts, signals, updates, cancels and terminates, as the history records it (Temporal's identity). */
+  identity?: string;
 }
 
 /** Temporal's GetWorkflowHandleOptions. */
@@ -78,6 +82,8 @@ export interface GetWorkflowHandleOptions {
 export class WorkflowClient {
   readonly connection: Connection;
   readonly namespace: string;
+  /** The identity given to the constructor (none: the connection's, if it has one). */
+  readonly identity: string | undefined;
   private readonly interceptors: ClientInterceptors['workflow'];
   /** The connection's transport, through the payload codecs when there are any. */
   private readonly transport: Transport;
@@ -86,7 +92,8 @@ export class WorkflowClient {
     this.connection = opts.connection ?? Connection.lazy();
     this.namespace = opts.namespace ?? 'default';
     this.interceptors = opts.interceptors;
-    this.transport = clientTransport(this.connection.transport, opts.dataConverter);
+    this.identity = opts.identity;
+    this.transport = identityTransport(clientTransport(this.connection.transport, opts.dataConverter), opts.identity);
   }
 
   private handle<R>(
@@ -327,8 +334,18 @@ export class WorkflowClient {
     return this.getHandle<R>(workflowId, runId, options).result();
   }
 
-  /** Executions matching a visibility query, newest first unless the query says ORDER BY. */
-  async *list(opts: { query?: string; pageSize?: number } = {}): AsyncIterable<WorkflowExecutionInfo> {
+  /**
+   * Executions matching a visibility query, newest first unless the query says ORDER BY; `.intoHistories()`
+   * yields their histories instead (Temporal's).
+   */
+  list(opts: ListOptions = {}): AsyncWorkflowListIterable {
+    return workflowListIterable(
+      () => this.listExecutions(opts),
+      (workflowId, runId) => this.getHandle(workflowId, runId).fetchHistory(),
+    );
+  }
+
+  private async *listExecutions(opts: ListOptions): AsyncIterable<WorkflowExecutionInfo> {
     let pageToken: string | undefined;
     do {
       const page: ListWorkflowsResponse = await this.transport.call<ListWorkflowsResponse>('listWorkflows', {

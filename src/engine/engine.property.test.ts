@@ -315,6 +315,8 @@ function buildCommands(
           type: 'UpsertWorkflowSearchAttributes',
           searchAttributes: spec.n === 0 ? { CustomerId: null } : { CustomerId: `c-${spec.n}`, Amount: spec.n },
         });
+        if (spec.n % 2 === 1)
+          cmds.push({ type: 'ModifyWorkflowProperties', upsertedMemo: { note: spec.n, old: null } });
         break;
       case 'marker': {
         if (!spec.local) {
@@ -798,6 +800,7 @@ describe('engine properties (random inputs on one run)', () => {
       'TimerCanceled',
       'MarkerRecorded',
       'UpsertWorkflowSearchAttributes',
+      'WorkflowPropertiesModified',
       'WorkflowExecutionCancelRequested',
       'WorkflowExecutionSignaled',
       'WorkflowExecutionCompleted',
@@ -877,6 +880,7 @@ describe('engine properties (random inputs on one run)', () => {
             'TimerCanceled',
             'MarkerRecorded',
             'UpsertWorkflowSearchAttributes',
+            'WorkflowPropertiesModified',
             'WorkflowExecutionCompleted',
             'WorkflowExecutionFailed',
             'WorkflowExecutionCanceled',

@@ -110,6 +110,11 @@ function recordsCommand(ev: HistoryEvent, cmd: Command, activitySeqOf: Map<numbe
         ev.eventType === 'UpsertWorkflowSearchAttributes' &&
         JSON.stringify(ev.attributes.searchAttributes) === JSON.stringify(cmd.searchAttributes)
       );
+    case 'ModifyWorkflowProperties':
+      return (
+        ev.eventType === 'WorkflowPropertiesModified' &&
+        JSON.stringify(ev.attributes.upsertedMemo) === JSON.stringify(cmd.upsertedMemo)
+      );
     default:
       return ev.eventType === TERMINAL_COMMAND_EVENT[cmd.type];
   }

@@ -3,6 +3,7 @@ import { resolveRetryPolicy, type ResolvedRetryPolicy } from '../common/retry-po
 import { TERMINAL_COMMANDS, type Command, type CommandOf } from '../protocol/commands.js';
 import { invalidCronSchedule } from './cron.js';
 import { invalidMarker } from './markers.js';
+import { invalidMemoUpsert } from './memo.js';
 import type { ExecutionState } from './state.js';
 import type { SearchAttributeChecker } from '../visibility/search-attributes.js';
 
@@ -111,6 +112,11 @@ export function findInvalidCommand(
         if (Object.keys(c.searchAttributes).length === 0) return 'upsertSearchAttributes needs at least one attribute';
         const bad = checkSearchAttributes?.(c.searchAttributes);
         if (bad !== undefined) return `upsertSearchAttributes: ${bad}`;
+        break;
+      }
+      case 'ModifyWorkflowProperties': {
+        const bad = invalidMemoUpsert(c);
+        if (bad !== undefined) return bad;
         break;
       }
       default:

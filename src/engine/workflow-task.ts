@@ -12,6 +12,7 @@ import { requestCancelActivity, scheduleActivity, enqueueActivityAttempt, startA
 import { initiateCancelExternal, initiateChild, initiateSignalExternal } from './children.js';
 import { closeRun } from './close.js';
 import { recordMarker } from './markers.js';
+import { modifyWorkflowProperties } from './memo.js';
 import { continueAsNew, cronSuccessor, retryWorkflow } from './continue-as-new.js';
 import { keys, type WorkflowTaskState } from './state.js';
 import type { Transition } from './transition.js';
@@ -303,6 +304,9 @@ export function completeWorkflowTask(t: Transition, input: CompleteWorkflowTaskI
         t.searchAttributesChanged = true;
         break;
       }
+      case 'ModifyWorkflowProperties':
+        modifyWorkflowProperties(t, cmd, completedEventId);
+        break;
     }
     if (TERMINAL_COMMANDS.has(cmd.type)) break;
   }

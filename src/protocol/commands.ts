@@ -153,6 +153,15 @@ export const UpsertWorkflowSearchAttributesCommand = Type.Object({
   searchAttributes: Type.Record(Type.String(), Type.Unknown()),
 });
 
+/**
+ * Merges into the run's memo (`WorkflowPropertiesModified`, Temporal's `upsertMemo`): a key set to null removes
+ * it. The values are payloads (a codec encodes them); null stays plain so the server sees the removal.
+ */
+export const ModifyWorkflowPropertiesCommand = Type.Object({
+  type: Type.Literal('ModifyWorkflowProperties'),
+  upsertedMemo: Type.Record(Type.String(), Type.Unknown()),
+});
+
 export const CommandSchema = Type.Union([
   ScheduleActivityTaskCommand,
   RequestCancelActivityTaskCommand,
@@ -169,6 +178,7 @@ export const CommandSchema = Type.Union([
   AcceptWorkflowUpdateCommand,
   CompleteWorkflowUpdateCommand,
   UpsertWorkflowSearchAttributesCommand,
+  ModifyWorkflowPropertiesCommand,
 ]);
 
 export type Command = Static<typeof CommandSchema>;

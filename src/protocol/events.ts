@@ -111,6 +111,8 @@ export interface EventAttributes {
   WorkflowExecutionCancelRequested: { reason?: string; identity?: string };
   /** The attributes the command set (null: removed); the run's full set is in its state. */
   UpsertWorkflowSearchAttributes: { searchAttributes: Record<string, unknown>; workflowTaskCompletedEventId: number };
+  /** upsertMemo: the memo keys the command set (null: removed); the run's full memo is in its state. */
+  WorkflowPropertiesModified: { upsertedMemo: Record<string, unknown>; workflowTaskCompletedEventId: number };
   WorkflowExecutionSignaled: {
     signalName: string;
     input: unknown[];
@@ -259,6 +261,7 @@ export const COMMAND_EVENT_TYPES: ReadonlySet<EventType> = new Set<EventType>([
   'WorkflowExecutionUpdateAccepted',
   'WorkflowExecutionUpdateCompleted',
   'UpsertWorkflowSearchAttributes',
+  'WorkflowPropertiesModified',
 ]);
 
 export const CLOSE_EVENT_TYPES: ReadonlySet<EventType> = new Set<EventType>([

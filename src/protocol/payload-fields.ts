@@ -13,6 +13,12 @@ function marker(b: PayloadBatch, m: Obj): void {
   b.failure(m, 'failure');
 }
 
+/** An upserted memo: each value is a payload, but a null (a removal) stays plain for the server. */
+const upsertedMemo: Walker = (b, a) =>
+  b.object(a, 'upsertedMemo', (m) => {
+    for (const k of Object.keys(m)) if (m[k] !== null) b.value(m, k);
+  });
+
 const input: Walker = (b, a) => b.args(a, 'input');
 const result: Walker = (b, a) => b.value(a, 'result');
 const details: Walker = (b, a) => b.value(a, 'details');
@@ -49,6 +55,7 @@ const EVENT_FIELDS: Partial<Record<EventType, Walker>> = {
   ChildWorkflowExecutionCanceled: details,
   SignalExternalWorkflowExecutionInitiated: input,
   WorkflowExecutionUpdateAccepted: input,
+  WorkflowPropertiesModified: upsertedMemo,
   WorkflowExecutionUpdateCompleted: (b, a) => {
     b.value(a, 'result');
     b.failure(a, 'failure');
@@ -82,6 +89,7 @@ const COMMAND_FIELDS: Record<string, Walker> = {
     b.map(c, 'memo');
   },
   RecordMarker: marker,
+  ModifyWorkflowProperties: upsertedMemo,
   CompleteWorkflowUpdate: (b, c) => {
     b.value(c, 'result');
     b.failure(c, 'failure');

@@ -115,6 +115,8 @@ export const BackfillRequestSchema = Type.Object(
 export type BackfillRequest = Static<typeof BackfillRequestSchema>;
 
 export const ListSchedulesQuery = Type.Object({
+  /** A visibility query over ScheduleId, WorkflowType, TaskQueue and TemporalSchedulePaused (src/schedules/schedule-query.ts). */
+  query: Type.Optional(Type.String({ maxLength: 10_000 })),
   pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
   nextPageToken: Type.Optional(Type.String({ maxLength: 2000 })),
 });

@@ -568,3 +568,58 @@ describe('bad input', () => {
     expect(e.message).toContain(named);
   });
 });
+
+describe('skip (Temporal ScheduleSpec.skip)', () => {
+  it('drops the times a skip calendar matches, every field (seconds included) matching', () => {
+    const hourly = { intervals: [{ every: '1h' }] };
+    // noon and 14:00 on weekdays are skipped; 14:30 matches nothing the spec gives
+    const spec = {
+      ...hourly,
+      skip: [
+        { hour: [12, 14], dayOfWeek: 'MONDAY-FRIDAY' },
+        { hour: 14, minute: 30 },
+      ],
+    };
+    expect(times(spec, '2026-03-06T10:30:00Z', '2026-03-06T15:00:00Z')).toEqual([
+      '2026-03-06T11:00:00.000Z',
+      '2026-03-06T13:00:00.000Z',
+      '2026-03-06T15:00:00.000Z',
+    ]);
+    // a Saturday: nothing skipped
+    expect(times(spec, '2026-03-07T11:30:00Z', '2026-03-07T12:00:00Z')).toEqual(['2026-03-07T12:00:00.000Z']);
+    // a skip at second 30 never matches times at second 0
+    expect(
+      times(
+        { ...hourly, skip: [{ second: 30, minute: '*', hour: '*' }] },
+        '2026-03-06T10:30:00Z',
+        '2026-03-06T12:00:00Z',
+      ),
+    ).toHaveLength(2);
+  });
+
+  it('reads skips in the spec time zone, works for cron, and nextNominalTime passes over skipped times', () => {
+    const spec = resolveScheduleSpec({
+      cronExpressions: ['0 9 * * *'],
+      skip: [{ hour: 9, dayOfMonth: 25, month: 'DECEMBER' }],
+      timezone: 'Europe/Berlin',
+    });
+    expect(isoOf(nextNominalTime(spec, at('2026-12-24T09:00:00Z'))!)).toBe('2026-12-26T08:00:00.000Z');
+    expect(describeSpec(spec)).toContain('skip second 0, minute 0, hour 9, dayOfMonth 25, month DEC');
+  });
+
+  it('a skip that matches every time leaves no next time instead of looping', () => {
+    const spec = resolveScheduleSpec({ intervals: [{ every: '1m' }], skip: [{ second: 0, minute: '*', hour: '*' }] });
+    expect(nextNominalTime(spec, at('2026-01-01T00:00:00Z'))).toBeUndefined();
+  });
+
+  it('is validated like calendars, naming the bad field; no skip leaves the resolved spec as before', () => {
+    expect(() => resolveScheduleSpec({ intervals: [{ every: '1h' }], skip: [{ hour: 25 }] })).toThrow(
+      InvalidScheduleSpecError,
+    );
+    expect(() => resolveScheduleSpec({ intervals: [{ every: '1h' }], skip: [{ hour: 25 }] })).toThrow(
+      /spec\.skip\[0\]\.hour/,
+    );
+    expect(() => resolveScheduleSpec({ intervals: [{ every: '1h' }], skip: 'weekends' })).toThrow(/spec\.skip/);
+    expect(resolveScheduleSpec({ intervals: [{ every: '1h' }], skip: [] })).not.toHaveProperty('skip');
+  });
+});

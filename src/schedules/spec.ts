@@ -12,6 +12,8 @@
  * - calendars: Temporal's calendar spec (unset second/minute/hour are 0, the rest any), stored as croner field
  *   strings and matched as a 7-part croner pattern (second .. year), every field ANDed.
  * - intervals: epoch-aligned, fire at every t with (t - offset) % every === 0.
+ * - skip: calendars whose matching times are dropped from what the rest of the spec gives (Temporal's
+ *   `ScheduleSpec.skip`): every field, seconds included, must match.
  * - DST: a wall-clock time that does not exist (spring forward) is skipped, as in Temporal. croner would move a
  *   fixed-time entry (`30 2 * * *`) to the end of the gap; such a run no longer matches its pattern and is dropped.
  *   A wall-clock time that occurs twice (fall back) fires once, at its first occurrence, when second, minute and
@@ -44,6 +46,8 @@ export interface ScheduleSpecInput {
   cronExpressions?: string[];
   intervals?: Array<{ every: Duration; offset?: Duration }>;
   calendars?: CalendarSpecInput[];
+  /** Times matching any of these calendars are skipped (Temporal's `skip`). */
+  skip?: CalendarSpecInput[];
   startAt?: string | number | Date;
   endAt?: string | number | Date;
   jitter?: Duration;
@@ -67,6 +71,8 @@ export interface ResolvedScheduleSpec {
   cronExpressions: string[];
   intervals: Array<{ everyMs: number; offsetMs: number }>;
   calendars: ResolvedCalendarSpec[];
+  /** Absent when there are none (and in specs stored before skip existed). */
+  skip?: ResolvedCalendarSpec[];
   startAt?: number;
   endAt?: number;
   jitterMs: number;
@@ -86,7 +92,7 @@ export class InvalidScheduleSpecError extends Error {
 /** The smallest interval, as Temporal's. */
 export const MIN_INTERVAL_MS = 1000;
 
-const SPEC_KEYS = ['cronExpressions', 'intervals', 'calendars', 'startAt', 'endAt', 'jitter', 'timezone'];
+const SPEC_KEYS = ['cronExpressions', 'intervals', 'calendars', 'skip', 'startAt', 'endAt', 'jitter', 'timezone'];
 const CALENDAR_FIELDS = ['second', 'minute', 'hour', 'dayOfMonth', 'month', 'dayOfWeek', 'year'] as const;
 type CalendarFieldName = (typeof CALENDAR_FIELDS)[number];
 const CALENDAR_DEFAULTS: ResolvedCalendarSpec = {
@@ -148,6 +154,8 @@ export function resolveScheduleSpec(input: unknown): ResolvedScheduleSpec {
   };
   if (spec.cronExpressions.length + spec.intervals.length + spec.calendars.length === 0)
     fail('spec', 'needs at least one of cronExpressions, intervals or calendars');
+  const skip = listOf(input.skip, 'spec.skip').map((v, i) => resolveCalendar(v, `spec.skip[${i}]`, timezone));
+  if (skip.length > 0) spec.skip = skip;
   const startAt = instant(input.startAt, 'spec.startAt');
   const endAt = instant(input.endAt, 'spec.endAt');
   if (startAt !== undefined) spec.startAt = startAt;
@@ -362,6 +370,14 @@ function entryNext(entry: Entry, timezone: string, afterMs: number): number | un
   }
 }
 
+/** A time a skip calendar matches. */
+function skipped(spec: ResolvedScheduleSpec, time: number): boolean {
+  return (spec.skip ?? []).some((c) => cronOf(calendarPattern(c), spec.timezone, true).match(new Date(time)));
+}
+
+/** Skipped times one look-up passes over at most (a skip that matches every time must not spin forever). */
+const MAX_SKIPPED = 100_000;
+
 function lowerBound(spec: ResolvedScheduleSpec, afterMs: number): number {
   return spec.startAt !== undefined && afterMs < spec.startAt ? spec.startAt - 1 : afterMs;
 }
@@ -386,7 +402,8 @@ export function nominalTimesBetween(
   // the number of entries (and duplicates) look-ups, however far back `afterMs` is.
   const entries = entriesOf(spec);
   const cursors = entries.map((e) => entryNext(e, spec.timezone, from));
-  while (out.length < limit) {
+  let skips = 0;
+  while (out.length < limit && skips <= MAX_SKIPPED) {
     let best = -1;
     for (let i = 0; i < cursors.length; i++) {
       const t = cursors[i];
@@ -394,7 +411,8 @@ export function nominalTimesBetween(
     }
     const time = best < 0 ? undefined : cursors[best];
     if (time === undefined || time > until) break;
-    if (out[out.length - 1] !== time) out.push(time);
+    if (spec.skip && skipped(spec, time)) skips++;
+    else if (out[out.length - 1] !== time) out.push(time);
     cursors[best] = entryNext(entries[best]!, spec.timezone, time);
   }
   return out;
@@ -438,16 +456,19 @@ export function describeSpec(spec: ResolvedScheduleSpec): string {
   const zone = ` (${spec.timezone})`;
   const parts = [
     ...spec.cronExpressions.map((c) => `cron '${c}'${zone}`),
-    ...spec.calendars.map((c) => {
-      const fields = CALENDAR_FIELDS.filter((f) => c[f] !== '*').map((f) => `${f} ${c[f]}`);
-      return `calendar ${fields.join(', ')}${c.comment ? ` '${c.comment}'` : ''}${zone}`;
-    }),
+    ...spec.calendars.map((c) => `calendar ${calendarText(c)}${zone}`),
     ...spec.intervals.map((i) => `every ${formatMs(i.everyMs)}${i.offsetMs ? ` offset ${formatMs(i.offsetMs)}` : ''}`),
+    ...(spec.skip ?? []).map((c) => `skip ${calendarText(c)}`),
   ];
   if (spec.startAt !== undefined) parts.push(`from ${new Date(spec.startAt).toISOString()}`);
   if (spec.endAt !== undefined) parts.push(`until ${new Date(spec.endAt).toISOString()}`);
   if (spec.jitterMs > 0) parts.push(`jitter ${formatMs(spec.jitterMs)}`);
   return parts.join('; ');
+}
+
+function calendarText(c: ResolvedCalendarSpec): string {
+  const fields = CALENDAR_FIELDS.filter((f) => c[f] !== '*').map((f) => `${f} ${c[f]}`);
+  return `${fields.join(', ')}${c.comment ? ` '${c.comment}'` : ''}`;
 }
 
 /** 90000 -> '1m30s', exactly (the ms package would round to '2m'). */

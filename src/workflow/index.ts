@@ -17,8 +17,11 @@ export {
   type ExternalWorkflowHandle,
 } from './child-workflow.js';
 export { continueAsNew, makeContinueAsNewFunc, ContinueAsNew, type ContinueAsNewOptions } from './continue-as-new.js';
-export { workflowInfo, uuid4, log } from './info.js';
+export { workflowInfo, uuid4, log, inWorkflowContext } from './info.js';
+export { currentUpdateInfo, type UpdateInfo } from './update-info.js';
+export { Trigger } from './trigger.js';
 export { upsertSearchAttributes } from './search-attributes.js';
+export { upsertMemo } from './memo.js';
 export {
   SearchAttributeType,
   defineSearchAttributeKey,
@@ -36,8 +39,10 @@ export {
   allHandlersFinished,
   setDefaultSignalHandler,
   setDefaultQueryHandler,
+  setDefaultUpdateHandler,
   type DefaultSignalHandler,
   type DefaultQueryHandler,
+  type DefaultUpdateHandler,
   type SignalDefinition,
   type QueryDefinition,
   type UpdateDefinition,

@@ -1,9 +1,14 @@
 /** What a workflow may know about itself, deterministic ids, and logging that is silent during replay. */
-import { currentActivator } from './internal/current.js';
+import { currentActivator, maybeActivator } from './internal/current.js';
 import type { WorkflowInfo } from './types.js';
 
 export function workflowInfo(): WorkflowInfo {
   return currentActivator().info;
+}
+
+/** Whether the caller runs inside a workflow (Temporal's): false in activities, clients and plain Node code. */
+export function inWorkflowContext(): boolean {
+  return maybeActivator() !== undefined;
 }
 
 /** A UUID v4 from the workflow's seeded randomness: the same on every replay. */

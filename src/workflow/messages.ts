@@ -84,6 +84,19 @@ export function setDefaultSignalHandler(handler: DefaultSignalHandler | undefine
   currentActivator().setDefaultSignalHandler(handler as ((name: string, ...args: unknown[]) => unknown) | undefined);
 }
 
+/** Temporal's default update handler: gets the update's name, then its arguments. */
+export type DefaultUpdateHandler = (updateName: string, ...args: any[]) => unknown;
+
+/**
+ * Takes the updates that have no handler of their own (Temporal's); it has no validator, so they are accepted.
+ * undefined removes it (such updates are rejected again, `UpdateNotRegistered`).
+ */
+export function setDefaultUpdateHandler(handler: DefaultUpdateHandler | undefined): void {
+  if (handler !== undefined && typeof handler !== 'function')
+    throw new TypeError(`setDefaultUpdateHandler takes a function or undefined, got ${typeof handler}`);
+  currentActivator().setDefaultUpdateHandler(handler as ((name: string, ...args: unknown[]) => unknown) | undefined);
+}
+
 /** Answers queries that have no handler of their own (Temporal's); undefined removes it. */
 export function setDefaultQueryHandler(handler: DefaultQueryHandler | undefined): void {
   currentActivator().setDefaultQueryHandler(handler as ((name: string, ...args: unknown[]) => unknown) | undefined);

@@ -33,6 +33,7 @@ import { StoreConflictError, type StoredSchedule } from '../../store/store.js';
 import type { ServerContext } from '../context.js';
 import { checkPayload } from '../payload-limit.js';
 import { changeSchedule, runSchedule, scheduleWrite } from './schedule-runner.js';
+import { matchingSchedules, scheduleFilter } from './schedule-list-query.js';
 import { checkStartSearchAttributes } from './search-attributes.js';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -211,11 +212,13 @@ function recentOf(s: ScheduleState): ScheduleDescription['info']['recentActions'
 export async function listSchedules(
   ctx: ServerContext,
   namespace: string,
-  q: { pageSize?: number; nextPageToken?: string },
+  q: { query?: string; pageSize?: number; nextPageToken?: string },
 ): Promise<ListSchedulesResponse> {
   const pageSize = q.pageSize ?? 100;
   const after = q.nextPageToken ? Buffer.from(q.nextPageToken, 'base64url').toString('utf8') : undefined;
-  const page = await ctx.store.listSchedules(namespace, after, pageSize + 1);
+  const page = q.query?.trim()
+    ? await matchingSchedules(ctx, namespace, scheduleFilter(q.query), after, pageSize + 1)
+    : await ctx.store.listSchedules(namespace, after, pageSize + 1);
   const now = ctx.clock.now();
   const schedules: ScheduleSummary[] = page.slice(0, pageSize).map(({ state: s }) => {
     const next = upcomingActionTimes(s, now, 1)[0];

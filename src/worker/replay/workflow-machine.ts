@@ -478,6 +478,9 @@ export class WorkflowMachine {
           cmd.type === 'UpsertWorkflowSearchAttributes' &&
           sameKeys(cmd.searchAttributes, ev.attributes.searchAttributes)
         );
+      case 'WorkflowPropertiesModified':
+        // as for search attributes: the memo keys must match, their values may differ
+        return cmd.type === 'ModifyWorkflowProperties' && sameKeys(cmd.upsertedMemo, ev.attributes.upsertedMemo);
       case 'StartChildWorkflowExecutionInitiated':
         return (
           cmd.type === 'StartChildWorkflowExecution' &&

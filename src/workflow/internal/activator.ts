@@ -43,6 +43,7 @@ import { setActivator } from './current.js';
 import type { LocalActivityCancel, LocalActivityRequest } from './local-activation.js';
 import { seededRandom, uuid4From } from './prng.js';
 import { ContinueAsNew } from '../continue-as-new.js';
+import { updateScope } from '../update-info.js';
 
 /** Settles the completion waiting under `key`, if any still waits. */
 function settle<K>(map: Map<K, Completion>, key: K, failure: FailureInfo | undefined, value: unknown): void {
@@ -224,6 +225,13 @@ export class Activator implements WorkflowInstance {
 
   setDefaultQueryHandler(fn: ((name: string, ...args: unknown[]) => unknown) | undefined): void {
     this.defaultQueryHandler = fn;
+  }
+
+  /** Temporal's default update handler: updates of any name without a handler of their own (name first). */
+  private defaultUpdateHandler: ((name: string, ...args: unknown[]) => unknown) | undefined;
+
+  setDefaultUpdateHandler(fn: ((name: string, ...args: unknown[]) => unknown) | undefined): void {
+    this.defaultUpdateHandler = fn;
   }
 
   setQueryHandler(name: string, fn: ((...args: unknown[]) => unknown) | undefined): void {
@@ -483,7 +491,10 @@ export class Activator implements WorkflowInstance {
    * A failure thrown as a WeftFailure fails the update; any other error is a bug and fails the workflow task.
    */
   private doUpdate(updateId: string, name: string, args: unknown[], runValidator: boolean, headers: Headers): void {
-    const h = this.updateHandlers.get(name);
+    const fallback = this.defaultUpdateHandler;
+    const h =
+      this.updateHandlers.get(name) ??
+      (fallback ? { fn: (...a: unknown[]) => fallback(name, ...a), validator: undefined } : undefined);
     if (!h) {
       const message = `update ${JSON.stringify(name)} has no handler in this workflow (registered: ${[...this.updateHandlers.keys()].join(', ') || 'none'})`;
       if (runValidator)
@@ -496,10 +507,14 @@ export class Activator implements WorkflowInstance {
     }
     const input = { updateId, name, args, headers };
     const validator = h.validator;
+    // currentUpdateInfo() answers from this scope, in the validator and all through the handler
+    const scope = updateScope(this.rootScope, { id: updateId, name });
     if (runValidator && (validator || this.interceptors.inbound.some((i) => i.validateUpdate))) {
       this.inQuery = true;
       try {
-        composeInterceptors(this.interceptors.inbound, 'validateUpdate', (i) => validator?.(...i.args))(input);
+        runInScope(scope, () =>
+          composeInterceptors(this.interceptors.inbound, 'validateUpdate', (i) => validator?.(...i.args))(input),
+        );
       } catch (e) {
         this.updateRejections.push({ updateId, failure: encodeFailure(e) });
         return;
@@ -508,7 +523,7 @@ export class Activator implements WorkflowInstance {
       }
     }
     this.pushCommand({ type: 'AcceptWorkflowUpdate', updateId });
-    runInScope(this.rootScope, () => {
+    runInScope(scope, () => {
       let r: Promise<unknown>;
       const handle = composeInterceptors(this.interceptors.inbound, 'handleUpdate', async (i) => h.fn(...i.args));
       try {
