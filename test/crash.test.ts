@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Client, Connection } from '../src/client/index.js';
+import { checkHistory } from '../src/engine/test-invariants.js';
 import { Worker } from '../src/worker/index.js';
 import * as crashActivities from './fixtures/crash-activities.js';
 import { fixture, quietLogger, startTestServer, uid, waitFor } from './helpers.js';
@@ -62,6 +63,8 @@ describe('crash: server killed with SIGKILL', () => {
       30_000,
       'activities to run',
     );
+    // the worker was continuing workflow tasks after their activities when the server died
+    expect(worker.getStatus().tasks.continuedWorkflowTasks).toBeGreaterThan(0);
     await server.kill('SIGKILL');
     await new Promise((r) => setTimeout(r, 300));
     server = await spawnTs(fixture('server-main.ts'), [db, String(port)]);
@@ -78,6 +81,8 @@ describe('crash: server killed with SIGKILL', () => {
       expect(events.filter((e) => e.eventType === 'WorkflowExecutionCompleted')).toHaveLength(1);
       expect(events.filter((e) => e.eventType === 'ActivityTaskCompleted')).toHaveLength(3);
     }
+    for (const h of handles.slice(0, 50))
+      checkHistory((await client.workflow.getHandle(h.workflowId).fetchHistory()).events);
     // the independent ledger: every workflow ran each of its three activities at least once
     const lines = readFileSync(ledger, 'utf8').trim().split('\n');
     for (const id of ids)
@@ -140,6 +145,8 @@ describe('crash: worker killed with SIGKILL mid-stream', () => {
       30_000,
       'activities to run',
     );
+    // the worker was taking the fast paths: eager tasks and workflow tasks continued after their activity
+    expect(first.output()).toMatch(/CONTINUED [1-9]/);
     await first.kill('SIGKILL');
     // with no worker nothing moves: this is what was complete when the worker died
     const completedAtKill = (

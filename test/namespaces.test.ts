@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Client } from '../src/client/index.js';
+import type { PollResponse } from '../src/protocol/tasks.js';
 import { startServer } from '../src/server/index.js';
 import { startTestServer, uid, waitFor, type TestServer } from './helpers.js';
 
@@ -175,6 +176,29 @@ it("a namespace's limits: payload size and history length", async () => {
   const { events } = await h.fetchHistory();
   const failed = events.find((e) => e.eventType === 'WorkflowExecutionFailed');
   expect(JSON.stringify(failed?.attributes)).toContain('HistoryLimitExceeded');
+
+  // a memo upserted by the workflow counts too: over the limit, the run is terminated (as for any command payload)
+  const taskQueue = uid('memo-q');
+  const m = await c.workflow.start('nobody', { taskQueue, workflowId: uid('memo') });
+  const polled = await ts.connection.transport.call<PollResponse>('pollTasks', {
+    params: { namespace: small, taskQueue },
+    body: { identity: 'raw', maxWorkflowTasks: 1, maxActivityTasks: 0, timeoutMs: 5000 },
+  });
+  await ts.connection.transport.call('completeTasks', {
+    params: { namespace: small },
+    body: {
+      identity: 'raw',
+      completions: [
+        {
+          kind: 'workflowTaskCompleted',
+          taskToken: polled.workflowTasks[0]!.taskToken,
+          commands: [{ type: 'ModifyWorkflowProperties', upsertedMemo: { note: 'x'.repeat(300) } }],
+        },
+      ],
+    },
+  });
+  expect((await m.describe()).status.name).toBe('TERMINATED');
+  expect(JSON.stringify((await m.fetchHistory()).events)).toContain('upserted memo');
 });
 
 it('startServer({ namespaces }) makes them at start unless they exist; a bad name is refused before anything opens', async () => {

@@ -186,6 +186,8 @@ export interface ExecutionState {
   workflowTask?: WorkflowTaskState;
   /** StartedEventId of the last completed workflow task. */
   lastCompletedStartedEventId: number;
+  /** The last event written for that task's commands (a continued workflow task checks history ends here). */
+  lastCommandEventId?: number;
   /** Worker that completed the last workflow task and keeps the workflow cached. */
   stickyIdentity?: string;
   /** Set when an event the workflow must see was written after the last workflow task started. */

@@ -133,7 +133,11 @@ export class Transition {
    */
   constructor(
     readonly state: ExecutionState,
-    readonly now: number,
+    /**
+     * The time of this transition's events. Only a continued workflow task (engine/continuation.ts) moves it, to
+     * the worker's clock, before anything is written.
+     */
+    public now: number,
   ) {}
 
   note(n: TransitionNote): void {

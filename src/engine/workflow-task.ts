@@ -35,8 +35,22 @@ export interface StartedWorkflowTask {
   transientEvents: HistoryEvent[];
 }
 
-/** Hands the scheduled workflow task to a worker. */
-export function startWorkflowTask(t: Transition, id: number, identity: string): StartedWorkflowTask {
+/** What a WorkflowTaskStarted tells the workflow about its history's size (workflowInfo()). */
+export interface HistoryHints {
+  historySizeBytes: number;
+  suggestContinueAsNew?: true;
+}
+
+/**
+ * Hands the scheduled workflow task to a worker. `hints` are the ones a continued task was run with (they were
+ * checked against the real ones by engine/continuation.ts).
+ */
+export function startWorkflowTask(
+  t: Transition,
+  id: number,
+  identity: string,
+  hints?: HistoryHints,
+): StartedWorkflowTask {
   const s = t.state;
   const wt = getWorkflowTask(t, id, 'scheduled');
   t.removeTask(keys.workflowTask(id));
@@ -55,7 +69,7 @@ export function startWorkflowTask(t: Transition, id: number, identity: string): 
     wt.startedEventId = t.writeNow('WorkflowTaskStarted', {
       scheduledEventId: wt.scheduledEventId,
       identity,
-      ...historyHints(t, wt.scheduledEventId + 1),
+      ...(hints ?? historyHints(t, wt.scheduledEventId + 1)),
     });
   }
   wt.state = 'started';
@@ -88,8 +102,7 @@ function transientWorkflowTaskEvents(t: Transition, wt: WorkflowTaskState): Hist
   ];
 }
 
-/** What a WorkflowTaskStarted tells the workflow about its history's size. */
-function historyHints(t: Transition, historyLength: number): { historySizeBytes: number; suggestContinueAsNew?: true } {
+export function historyHints(t: Transition, historyLength: number): HistoryHints {
   const bytes = t.state.historySizeBytes ?? 0;
   const suggest = historyLength >= t.limits.suggestContinueAsNewEvents || bytes >= t.limits.suggestContinueAsNewBytes;
   return { historySizeBytes: bytes, ...(suggest ? { suggestContinueAsNew: true as const } : {}) };
@@ -311,6 +324,7 @@ export function completeWorkflowTask(t: Transition, input: CompleteWorkflowTaskI
     if (TERMINAL_COMMANDS.has(cmd.type)) break;
   }
   delete s.finishedDuringTask;
+  s.lastCommandEventId = s.nextEventId - 1;
   if (s.status === 'Running') {
     delete s.workflowTask;
     t.flushBuffered();

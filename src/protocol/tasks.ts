@@ -53,6 +53,8 @@ export interface ActivityTask {
   idempotencyKey: string;
   /** Headers the workflow's outbound interceptors set (from the ActivityTaskScheduled event). */
   header?: Headers;
+  /** The activity's ActivityTaskScheduled event: a worker that continues the workflow at once needs it. */
+  scheduledEventId?: number;
 }
 
 /** A query for a worker to answer from a workflow's state (not persisted: it lives while its caller waits). */
@@ -109,10 +111,32 @@ export const WorkflowTaskFailureSchema = Type.Object({
   failure: FailureSchema,
 });
 
+/**
+ * A workflow task the worker ran right after the activity completed, on its cached workflow, with the events it
+ * predicted the completion writes (docs/architecture.md, "continued workflow tasks"). The server completes it in
+ * the activity's transition when history is exactly as predicted, else drops it and schedules the task as usual.
+ */
+export const WorkflowContinuationSchema = Type.Object({
+  /** The WorkflowTaskStarted the worker's cached state ends with (its last completed task). */
+  basedOnEventId: Type.Integer({ minimum: 1 }),
+  /** The last event the worker expects before the activity's: its last completion's last command event. */
+  lastEventId: Type.Integer({ minimum: 1 }),
+  /** The workflow's clock in this task (ms since the epoch): the time of the events the completion writes. */
+  startedTime: Type.Integer({ minimum: 0 }),
+  /** The WorkflowTaskStarted hints the workflow was given (workflowInfo()). */
+  historySizeBytes: Type.Integer({ minimum: 0 }),
+  suggestContinueAsNew: Type.Optional(Type.Boolean()),
+  commands: Type.Array(CommandSchema, { maxItems: 100000 }),
+  buildId: Type.Optional(Type.String({ maxLength: 255, pattern: ID_PATTERN })),
+  sticky: Type.Optional(Type.Boolean()),
+});
+export type WorkflowContinuation = Static<typeof WorkflowContinuationSchema>;
+
 export const ActivityTaskCompletionSchema = Type.Object({
   kind: Type.Literal('activityTaskCompleted'),
   taskToken: Identifier,
   result: Type.Optional(Payload),
+  continuation: Type.Optional(WorkflowContinuationSchema),
 });
 export const ActivityTaskFailureSchema = Type.Object({
   kind: Type.Literal('activityTaskFailed'),
@@ -162,6 +186,11 @@ export type CompleteTasksRequest = Static<typeof CompleteTasksRequestSchema>;
 export interface CompletionResult {
   ok: boolean;
   error?: { code: string; message: string };
+  /**
+   * An activity completion's continuation: `completed` (its workflow task completed with it), `dropped` (history
+   * was not as predicted: the workflow task was scheduled as usual) or `rejected` (its commands were invalid).
+   */
+  continuation?: 'completed' | 'dropped' | 'rejected';
 }
 export interface CompleteTasksResponse {
   results: CompletionResult[];
@@ -187,6 +216,8 @@ export interface PollResponse {
   queryTasks?: QueryTask[];
   /** The server asks this worker to drain and stop (`weft worker stop`). */
   shutdownRequested?: boolean;
+  /** The server takes continued workflow tasks on activity completions (WorkflowContinuation). */
+  continuations?: boolean;
 }
 
 export const HeartbeatRequestSchema = Type.Object({

@@ -6,7 +6,14 @@
  * meanwhile) is logged and dropped.
  */
 import type { Logger } from '../common/logger.js';
-import type { ActivityTask, CompleteTasksResponse, TaskCompletion, WorkflowTask } from '../protocol/tasks.js';
+import type { Command } from '../protocol/commands.js';
+import type {
+  ActivityTask,
+  CompleteTasksResponse,
+  CompletionResult,
+  TaskCompletion,
+  WorkflowTask,
+} from '../protocol/tasks.js';
 import { isTransient } from '../client/errors.js';
 import type { Transport } from '../client/transport.js';
 import type { Slots } from './slots.js';
@@ -26,6 +33,8 @@ export interface CompletionBatcherOptions {
   onTasks: (workflowTasks: WorkflowTask[], activityTasks: ActivityTask[]) => void;
   /** Whether to offer eager slots (not while draining for shutdown). */
   acceptEager: () => boolean;
+  /** Each completion once its batch is answered (with the server's result), or lost (undefined). */
+  onSettled?: (completion: TaskCompletion, result: CompletionResult | undefined) => void;
 }
 
 export class CompletionBatcher {
@@ -64,7 +73,10 @@ export class CompletionBatcher {
       this.inFlight++;
       this.inFlightCompletions += batch.length;
       this.send(batch)
-        .catch((e: unknown) => this.opts.log.error({ err: e, completions: batch.length }, 'task completions lost'))
+        .catch((e: unknown) => {
+          this.opts.log.error({ err: e, completions: batch.length }, 'task completions lost');
+          for (const c of batch) this.opts.onSettled?.(c, undefined);
+        })
         .finally(() => {
           this.inFlight--;
           this.inFlightCompletions -= batch.length;
@@ -89,10 +101,12 @@ export class CompletionBatcher {
     const eager = opts.acceptEager();
     let wantActivities = 0;
     let wantWorkflowTasks = 0;
+    const eagerIn = (commands: readonly Command[]): number =>
+      commands.filter((x) => x.type === 'ScheduleActivityTask' && x.eager).length;
     for (const c of batch) {
-      if (c.kind === 'workflowTaskCompleted')
-        wantActivities += c.commands.filter((x) => x.type === 'ScheduleActivityTask' && x.eager).length;
+      if (c.kind === 'workflowTaskCompleted') wantActivities += eagerIn(c.commands);
       else if (c.kind !== 'workflowTaskFailed') wantWorkflowTasks++;
+      if (c.kind === 'activityTaskCompleted' && c.continuation) wantActivities += eagerIn(c.continuation.commands);
     }
     const wSlots = eager ? opts.workflowSlots.take(wantWorkflowTasks) : 0;
     const aSlots = eager ? opts.activitySlots.take(wantActivities) : 0;
@@ -105,6 +119,7 @@ export class CompletionBatcher {
       throw e;
     }
     res.results.forEach((r, i) => {
+      if (opts.onSettled && batch[i]) opts.onSettled(batch[i], r);
       if (!r.ok)
         opts.log.warn(
           { code: r.error?.code, error: r.error?.message, kind: batch[i]?.kind },

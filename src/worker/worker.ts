@@ -77,6 +77,12 @@ export interface WorkerOptions {
    * sees it and encodes every payload they produce before it is sent (docs/encryption.md).
    */
   dataConverter?: DataConverter;
+  /**
+   * Weft only: when an activity completes on this worker and its workflow is in the sticky cache, run the
+   * workflow task it causes at once and send both in one request, committed together (default true; used only
+   * with servers that take it, and not with payload codecs). See docs/architecture.md, "continued workflow tasks".
+   */
+  continueWorkflowTasks?: boolean;
 }
 
 let instanceCounter = 0;
@@ -102,7 +108,11 @@ export class Worker {
     polledActivityTasks: 0,
     eagerWorkflowTasks: 0,
     eagerActivityTasks: 0,
+    continuedWorkflowTasks: 0,
+    droppedContinuations: 0,
   };
+  /** Continuations are sent once a poll answer says the server takes them. */
+  private serverTakesContinuations = false;
   readonly identity: string;
   readonly namespace: string;
   readonly taskQueue: string;
@@ -165,6 +175,13 @@ export class Worker {
         this.dispatch(w, a);
       },
       acceptEager: () => this.state === 'RUNNING',
+      onSettled: (c, r) => {
+        if (c.kind !== 'activityTaskCompleted' || !c.continuation) return;
+        const completed = r?.continuation === 'completed';
+        if (completed) this.counters.continuedWorkflowTasks++;
+        else this.counters.droppedContinuations++;
+        this.workflows?.continuationSettled(c.continuation, completed);
+      },
     });
     this.shutdownSignal = new Promise<void>((r) => (this.shutdownRequested = r));
   }
@@ -243,6 +260,9 @@ export class Worker {
       polledActivityTasks: number;
       eagerWorkflowTasks: number;
       eagerActivityTasks: number;
+      /** Workflow tasks run right after an activity and committed with its completion, and those dropped. */
+      continuedWorkflowTasks: number;
+      droppedContinuations: number;
     };
   } {
     return {
@@ -411,6 +431,7 @@ export class Worker {
         await delay(Math.min(100 * 2 ** Math.min(failures, 7), 10_000) * (0.5 + Math.random() / 2), signal);
         continue;
       }
+      if (res.continuations) this.serverTakesContinuations = true;
       const queries = res.queryTasks ?? [];
       slots.release(n - res.workflowTasks.length - res.activityTasks.length - queries.length);
       this.counters.polledWorkflowTasks += res.workflowTasks.length;
@@ -435,8 +456,23 @@ export class Worker {
     return this.codec ? this.codec.workflowTask(t, (d) => this.workflows!.run(d)) : this.workflows!.run(t);
   }
 
-  private runActivityTask(t: ActivityTask): Promise<TaskCompletion | undefined> {
-    return this.codec ? this.codec.activityTask(t, (d) => this.activities!.run(d)) : this.activities!.run(t);
+  private async runActivityTask(t: ActivityTask): Promise<TaskCompletion | undefined> {
+    if (this.codec) return this.codec.activityTask(t, (d) => this.activities!.run(d));
+    const c = await this.activities!.run(t);
+    if (
+      c?.kind !== 'activityTaskCompleted' ||
+      !this.workflows ||
+      !this.serverTakesContinuations ||
+      this.opts.continueWorkflowTasks === false ||
+      this.state !== 'RUNNING' ||
+      this.wfSlots.take(1) === 0
+    )
+      return c;
+    try {
+      return await this.workflows.continueAfterActivity(t, c);
+    } finally {
+      this.wfSlots.release(1);
+    }
   }
 
   private runQuery(q: QueryTask): Promise<TaskCompletion | undefined> {

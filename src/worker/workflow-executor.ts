@@ -9,11 +9,11 @@ import type { Logger } from '../common/logger.js';
 import { TERMINAL_COMMANDS } from '../protocol/commands.js';
 import type { HistoryEvent } from '../protocol/events.js';
 import type { HistoryResponse } from '../protocol/api.js';
-import type { QueryTask, TaskCompletion, WorkflowTask } from '../protocol/tasks.js';
+import type { ActivityTask, QueryTask, TaskCompletion, WorkflowContinuation, WorkflowTask } from '../protocol/tasks.js';
 import type { Transport } from '../client/transport.js';
 import { StaleWorkflowError, WorkflowMachine } from './replay/workflow-machine.js';
 import type { ActivationResult } from '../workflow/internal/activation.js';
-import type { WorkflowSandbox } from './sandbox/vm-sandbox.js';
+import type { HeldEffects, WorkflowSandbox } from './sandbox/vm-sandbox.js';
 import type { ActivityImplementations } from './activity-executor.js';
 import { LocalActivityRunner } from './local-activity-runner.js';
 import type { WorkerInterceptors } from './interceptors.js';
@@ -36,6 +36,11 @@ export class WorkflowExecutor {
   private readonly busy = new Map<string, Promise<unknown>>();
 
   private readonly local: LocalActivityRunner;
+  /** Continuations sent and not yet answered, with the machine that made each. */
+  private readonly continued = new WeakMap<
+    WorkflowContinuation,
+    { runId: string; machine: WorkflowMachine; held: HeldEffects }
+  >();
 
   constructor(private readonly opts: WorkflowExecutorOptions) {
     this.local = new LocalActivityRunner({
@@ -51,6 +56,74 @@ export class WorkflowExecutor {
 
   run(task: WorkflowTask): Promise<TaskCompletion> {
     return this.serially(task.runId, () => this.handle(task));
+  }
+
+  /**
+   * An activity of a workflow this worker holds in its cache completed here: runs the workflow task its
+   * completion causes at once, and adds it to the completion as a continuation (engine/continuation.ts), so the
+   * server commits both together. The completion goes unchanged when the workflow is not cached, busy, or in a
+   * state whose next events cannot be predicted, and when the task fails or needs local activities (the machine
+   * is then dropped: it ran ahead of history, and the task is run again the usual way).
+   */
+  async continueAfterActivity(
+    task: ActivityTask,
+    completion: Extract<TaskCompletion, { kind: 'activityTaskCompleted' }>,
+  ): Promise<TaskCompletion> {
+    if (task.scheduledEventId === undefined || this.busy.has(task.runId) || !this.cache.has(task.runId))
+      return completion;
+    const scheduledEventId = task.scheduledEventId;
+    return this.serially(task.runId, () => {
+      const machine = this.take(task.runId);
+      if (!machine) return Promise.resolve(completion);
+      let continued;
+      try {
+        continued = machine.continueAfterActivity({
+          scheduledEventId,
+          result: completion.result,
+          startedTime: Date.now(),
+        });
+      } catch (e) {
+        this.opts.log.debug({ workflowId: task.workflowId, error: (e as Error).message }, 'continued task failed');
+        machine.dispose();
+        return Promise.resolve(completion);
+      }
+      if (!continued) {
+        this.put(task.runId, machine);
+        return Promise.resolve(completion);
+      }
+      const { result, claim, held } = continued;
+      if (result.failure || machine.markers.pendingLocal.size > 0) {
+        machine.dispose();
+        return Promise.resolve(completion);
+      }
+      const closing = result.commands.some((c) => TERMINAL_COMMANDS.has(c.type));
+      const sticky = !closing && this.opts.maxCachedWorkflows > 0;
+      const continuation: WorkflowContinuation = {
+        ...claim,
+        commands: result.commands,
+        sticky,
+        ...(this.opts.buildId ? { buildId: this.opts.buildId } : {}),
+      };
+      this.continued.set(continuation, { runId: task.runId, machine, held });
+      if (sticky) this.put(task.runId, machine);
+      else machine.dispose();
+      return Promise.resolve({ ...completion, continuation });
+    });
+  }
+
+  /**
+   * What the server did with a continuation. Completed: the task's logs and sink calls go out now (a task that
+   * did not count must not have had effects; it runs again). Not completed: the machine ran ahead of history and
+   * goes (unless a newer task replaced it meanwhile).
+   */
+  continuationSettled(continuation: WorkflowContinuation, completed: boolean): void {
+    const entry = this.continued.get(continuation);
+    if (!entry) return;
+    this.continued.delete(continuation);
+    if (completed) this.opts.sandbox.deliver(entry.held);
+    if (completed || this.cache.get(entry.runId) !== entry.machine || this.busy.has(entry.runId)) return;
+    this.cache.delete(entry.runId);
+    entry.machine.dispose();
   }
 
   /**

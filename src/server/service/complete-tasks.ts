@@ -9,7 +9,9 @@ import { searchAttributeCheckerFor } from './search-attributes.js';
 import { ApiError } from '../../common/api-error.js';
 import { activityCanceled, completeActivity, failActivityAttempt, getActivity } from '../../engine/activity.js';
 import { terminateWorkflow } from '../../engine/requests.js';
+import { prepareContinuation, startContinuedTask } from '../../engine/continuation.js';
 import type { Transition } from '../../engine/transition.js';
+import type { SearchAttributeChecker } from '../../visibility/search-attributes.js';
 import {
   completeWorkflowTask,
   failWorkflowTask,
@@ -25,6 +27,7 @@ import type {
   CompletionResult,
   TaskCompletion,
   WorkflowTask,
+  WorkflowTaskCompletion,
 } from '../../protocol/tasks.js';
 import type { ExecutionState } from '../../engine/state.js';
 import { sanitizeFailure, type FailureInfo } from '../../common/failure.js';
@@ -68,8 +71,8 @@ export async function completeTasks(
   const results = await Promise.all(
     req.completions.map(async (c): Promise<CompletionResult> => {
       try {
-        await completeOne(ctx, namespace, req, c, slots, activityTasks, eagerWorkflow);
-        return { ok: true };
+        const continuation = await completeOne(ctx, namespace, req, c, slots, activityTasks, eagerWorkflow);
+        return continuation ? { ok: true, continuation } : { ok: true };
       } catch (e) {
         if (e instanceof ApiError && e.status < 500) return { ok: false, error: { code: e.code, message: e.message } };
         throw e;
@@ -91,7 +94,7 @@ async function completeOne(
   slots: Slots,
   activityTasks: ActivityTask[],
   eagerWorkflow: EagerWorkflowTask[],
-): Promise<void> {
+): Promise<CompletionResult['continuation']> {
   if (c.kind === 'queryCompleted') {
     checkPayload(c.result, 'result', ctx.payloadLimit(namespace));
     const answer = {
@@ -101,7 +104,7 @@ async function completeOne(
     };
     // nobody here waits for it: in a cluster, the query may have come in through another server
     if (!ctx.queries.answer(c.taskToken, answer)) ctx.cluster?.publishAnswer(c.taskToken, answer);
-    return;
+    return undefined;
   }
   const token = decodeTaskToken(c.taskToken);
   if (token.namespace !== namespace) throw new ApiError('TASK_NOT_FOUND', 'task token belongs to another namespace');
@@ -127,58 +130,13 @@ async function completeOne(
   switch (c.kind) {
     case 'workflowTaskCompleted': {
       if (token.kind !== 'workflow') throw new ApiError('INVALID_ARGUMENT', 'not a workflow task token');
-      const commands = c.commands.map((cmd) =>
-        cmd.type === 'FailWorkflowExecution'
-          ? { ...cmd, failure: sanitizeFailure(cmd.failure) }
-          : cmd.type === 'RecordMarker' && cmd.failure
-            ? { ...cmd, failure: sanitizeFailure(cmd.failure) }
-            : cmd,
-      );
-      const oversized = findOversizedPayload(commands, limit);
-      // upserts are checked against the registry, read only when a command sets search attributes
-      const checkSearchAttributes = commands.some((cmd) => cmd.type === 'UpsertWorkflowSearchAttributes')
-        ? await searchAttributeCheckerFor(ctx, namespace)
-        : undefined;
+      const completion = await prepareCompletion(ctx, namespace, c, limit);
       const out = await ctx.updater.update(token.runId, (t) => {
-        if (oversized) {
-          getWorkflowTask(t, token.taskId, 'started');
-          failWorkflowTask(t, {
-            id: token.taskId,
-            cause: 'PAYLOAD_TOO_LARGE',
-            failure: { kind: 'application', message: oversized, type: 'PayloadTooLarge', nonRetryable: true },
-            identity,
-          });
-          terminateWorkflow(t, { reason: oversized, identity: 'weft-server' });
-          return undefined;
-        }
-        const eager = req.taskQueue ? { taskQueue: req.taskQueue, activitySlots: slots.activity } : undefined;
-        const r = completeWorkflowTask(t, {
-          id: token.taskId,
-          commands,
-          identity,
-          ...(c.buildId ? { buildId: c.buildId } : {}),
-          sticky: c.sticky ?? false,
-          ...(eager ? { eager } : {}),
-          ...(checkSearchAttributes ? { checkSearchAttributes } : {}),
-          ...(c.updateRejections
-            ? { updateRejections: c.updateRejections.map((r) => ({ ...r, failure: sanitizeFailure(r.failure) })) }
-            : {}),
-        });
-        slots.activity -= r.eagerActivitySeqs.length;
-        const scheduledOf = new Map(
-          commands.flatMap((c) =>
-            c.type === 'ScheduleActivityTask'
-              ? [[c.seq, { input: c.input, ...(c.header ? { header: c.header } : {}) }] as const]
-              : [],
-          ),
-        );
-        const acts = r.eagerActivitySeqs.map((seq) =>
-          activityTaskOf(t.state, t.state.activities[seq]!, scheduledOf.get(seq) ?? { input: [] }),
-        );
-        return { acts, wt: takeEagerWorkflowTask(t) };
+        const acts = applyCompletion(t, token.taskId, completion, identity, req.taskQueue, slots);
+        return { acts: acts ?? [], wt: takeEagerWorkflowTask(t) };
       });
       handOut(out);
-      return;
+      return undefined;
     }
     case 'workflowTaskFailed': {
       if (token.kind !== 'workflow') throw new ApiError('INVALID_ARGUMENT', 'not a workflow task token');
@@ -186,7 +144,7 @@ async function completeOne(
       await ctx.updater.update(token.runId, (t) =>
         failWorkflowTask(t, { id: token.taskId, cause: c.cause, failure, identity }),
       );
-      return;
+      return undefined;
     }
     case 'activityTaskCompleted':
     case 'activityTaskFailed':
@@ -195,20 +153,116 @@ async function completeOne(
       if (c.kind === 'activityTaskCompleted') checkPayload(c.result, 'result', limit);
       if (c.kind === 'activityTaskFailed') checkPayload(c.failure, 'failure', limit);
       if (c.kind === 'activityTaskCanceled') checkPayload(c.details, 'details', limit);
+      const continuation =
+        c.kind === 'activityTaskCompleted' && c.continuation
+          ? { claim: c.continuation, completion: await prepareCompletion(ctx, namespace, c.continuation, limit) }
+          : undefined;
       const out = await ctx.updater.update(token.runId, (t) => {
         const a = getActivity(t, token.seq, token.attempt);
+        const continuing = continuation !== undefined && prepareContinuation(t, continuation.claim, identity);
         if (c.kind === 'activityTaskCompleted') completeActivity(t, a, c.result);
         else if (c.kind === 'activityTaskFailed')
           failActivityAttempt(t, a, sanitizeFailure(c.failure), c.lastHeartbeatDetails);
         else if (a.cancelRequested) activityCanceled(t, a, c.details);
         // cancelled by its worker, not on request (the worker shut down): a failed attempt, retried (Temporal's)
         else failActivityAttempt(t, a, CANCELLED_BY_WORKER, c.details);
-        return { acts: [], wt: takeEagerWorkflowTask(t) };
+        if (!continuation) return { acts: [], wt: takeEagerWorkflowTask(t), outcome: undefined };
+        const taskId = continuing ? startContinuedTask(t, continuation.claim, identity) : undefined;
+        if (taskId === undefined) return { acts: [], wt: takeEagerWorkflowTask(t), outcome: 'dropped' as const };
+        const acts = applyCompletion(t, taskId, continuation.completion, identity, req.taskQueue, slots);
+        return acts
+          ? { acts, wt: takeEagerWorkflowTask(t), outcome: 'completed' as const }
+          : { acts: [], wt: takeEagerWorkflowTask(t), outcome: 'rejected' as const };
       });
       handOut(out);
-      return;
+      return out.outcome;
     }
   }
+}
+
+/** A workflow task's completion, checked before its run is loaded (what needs no run state, or awaits). */
+interface PreparedCompletion {
+  commands: Command[];
+  /** The first payload over the namespace's limit, described. */
+  oversized: string | undefined;
+  checkSearchAttributes: SearchAttributeChecker | undefined;
+  sticky: boolean;
+  buildId: string | undefined;
+  updateRejections: Array<{ updateId: string; failure: FailureInfo }> | undefined;
+}
+
+async function prepareCompletion(
+  ctx: ServerContext,
+  namespace: string,
+  c: Pick<WorkflowTaskCompletion, 'commands' | 'sticky' | 'buildId' | 'updateRejections'>,
+  limit: number,
+): Promise<PreparedCompletion> {
+  const commands = c.commands.map((cmd) =>
+    cmd.type === 'FailWorkflowExecution'
+      ? { ...cmd, failure: sanitizeFailure(cmd.failure) }
+      : cmd.type === 'RecordMarker' && cmd.failure
+        ? { ...cmd, failure: sanitizeFailure(cmd.failure) }
+        : cmd,
+  );
+  return {
+    commands,
+    oversized: findOversizedPayload(commands, limit),
+    // upserts are checked against the registry, read only when a command sets search attributes
+    checkSearchAttributes: commands.some((cmd) => cmd.type === 'UpsertWorkflowSearchAttributes')
+      ? await searchAttributeCheckerFor(ctx, namespace)
+      : undefined,
+    sticky: c.sticky ?? false,
+    buildId: c.buildId,
+    updateRejections: c.updateRejections?.map((r) => ({ ...r, failure: sanitizeFailure(r.failure) })),
+  };
+}
+
+/**
+ * Completes the started workflow task `taskId` with its commands; returns the activities started eagerly on
+ * this worker, or undefined when the task was not completed (a payload over the limit terminates the run; invalid
+ * commands fail the task).
+ */
+function applyCompletion(
+  t: Transition,
+  taskId: number,
+  p: PreparedCompletion,
+  identity: string,
+  taskQueue: string | undefined,
+  slots: Slots,
+): ActivityTask[] | undefined {
+  if (p.oversized) {
+    getWorkflowTask(t, taskId, 'started');
+    failWorkflowTask(t, {
+      id: taskId,
+      cause: 'PAYLOAD_TOO_LARGE',
+      failure: { kind: 'application', message: p.oversized, type: 'PayloadTooLarge', nonRetryable: true },
+      identity,
+    });
+    terminateWorkflow(t, { reason: p.oversized, identity: 'weft-server' });
+    return undefined;
+  }
+  const r = completeWorkflowTask(t, {
+    id: taskId,
+    commands: p.commands,
+    identity,
+    ...(p.buildId ? { buildId: p.buildId } : {}),
+    sticky: p.sticky,
+    ...(taskQueue ? { eager: { taskQueue, activitySlots: slots.activity } } : {}),
+    ...(p.checkSearchAttributes ? { checkSearchAttributes: p.checkSearchAttributes } : {}),
+    ...(p.updateRejections ? { updateRejections: p.updateRejections } : {}),
+  });
+  if (r.rejected !== undefined) return undefined;
+  slots.activity -= r.eagerActivitySeqs.length;
+  const scheduledOf = new Map(
+    p.commands.flatMap((c) =>
+      c.type === 'ScheduleActivityTask'
+        ? [[c.seq, { input: c.input, ...(c.header ? { header: c.header } : {}) }] as const]
+        : [],
+    ),
+  );
+  return r.eagerActivitySeqs.map((seq) =>
+    activityTaskOf(t.state, t.state.activities[seq]!, scheduledOf.get(seq) ?? { input: [] }),
+  );
 }
 
 const CANCELLED_BY_WORKER: FailureInfo = {
@@ -231,6 +285,7 @@ function findOversizedPayload(commands: Command[], limit: number): string | unde
       else if (cmd.type === 'SignalExternalWorkflowExecution') checkPayload(cmd.input, 'signal input', limit);
       else if (cmd.type === 'ContinueAsNewWorkflowExecution') checkPayload(cmd.input, 'continue-as-new input', limit);
       else if (cmd.type === 'RecordMarker') checkPayload(cmd.details, `details of marker ${cmd.markerName}`, limit);
+      else if (cmd.type === 'ModifyWorkflowProperties') checkPayload(cmd.upsertedMemo, 'upserted memo', limit);
     } catch (e) {
       if (e instanceof ApiError) return e.message;
       throw e;

@@ -43,6 +43,7 @@ export function activityTaskOf(
     currentAttemptScheduledTime: iso(a.currentAttemptScheduledTime),
     startedTime: iso(a.startedTime ?? a.currentAttemptScheduledTime),
     idempotencyKey: `${s.workflowId}/${s.runId}/${a.activityId}`,
+    scheduledEventId: a.scheduledEventId,
   };
   if (a.scheduleToCloseTimeoutMs !== undefined) task.scheduleToCloseTimeoutMs = a.scheduleToCloseTimeoutMs;
   if (a.startToCloseTimeoutMs !== undefined) task.startToCloseTimeoutMs = a.startToCloseTimeoutMs;

@@ -14,6 +14,17 @@ export async function pollTasks(
   req: PollRequest,
   signal?: AbortSignal,
 ): Promise<PollResponse> {
+  // every answer says what this server takes besides the basics (a worker sends continuations only then)
+  return { ...(await waitForTasks(ctx, namespace, taskQueue, req, signal)), continuations: true };
+}
+
+async function waitForTasks(
+  ctx: ServerContext,
+  namespace: string,
+  taskQueue: string,
+  req: PollRequest,
+  signal?: AbortSignal,
+): Promise<PollResponse> {
   const now = ctx.clock.now();
   const poller = ctx.pollers.touch(namespace, taskQueue, req.identity, now, req.buildId, req.workflowTypes);
   ctx.cluster?.touchPoller({

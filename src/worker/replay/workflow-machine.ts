@@ -12,6 +12,7 @@ import { DeterminismViolationError, type CommandDescription, type FailureInfo } 
 import type { Command, CommandOf } from '../../protocol/commands.js';
 import { localActivityOf } from '../../protocol/markers.js';
 import type { UpdateRequest } from '../../protocol/tasks.js';
+import type { ContinuationClaim } from '../../engine/continuation.js';
 import {
   COMMAND_EVENT_TYPES,
   type EventAttributes,
@@ -25,7 +26,7 @@ import type {
   InstanceInit,
   QueryResult,
 } from '../../workflow/internal/activation.js';
-import type { WorkflowSandbox } from '../sandbox/vm-sandbox.js';
+import type { HeldEffects, WorkflowSandbox } from '../sandbox/vm-sandbox.js';
 import { MarkerReplay, describeLocalRequest, resolutionJob } from './markers.js';
 import { describeCommand, describeEvent, formatDesc } from './describe.js';
 import { activityFailure, childFailure, childStartFailureType, failureError } from './event-failures.js';
@@ -67,6 +68,14 @@ export class WorkflowMachine {
   private readonly externals = new Map<number, { kind: 'signal' | 'cancel'; seq: number }>();
   private created = false;
   private lastWasCurrentTask = false;
+  /**
+   * What a continued task tells the workflow (continueAfterActivity): the size of the history this machine has
+   * applied (its events as the server stores them, JSON), and the last WorkflowTaskStarted's suggestion.
+   */
+  private appliedBytes = 0;
+  /** Where a continued task's logs and sink calls wait for the server's answer. */
+  private holding: HeldEffects | undefined;
+  private suggestContinueAsNew = false;
   /** Patch look-ahead and local activities (src/worker/replay/markers.ts). */
   readonly markers = new MarkerReplay();
 
@@ -96,6 +105,9 @@ export class WorkflowMachine {
           `history gap in ${this.run.workflowId}: expected event ${this.lastEventId + 1}, got ${ev.eventId}`,
         );
       this.lastEventId = ev.eventId;
+      // predicted events count as what they stand for: close to the real ones' size (the server keeps the claim
+      // no larger than the truth)
+      this.appliedBytes += JSON.stringify(ev).length;
       if (COMMAND_EVENT_TYPES.has(ev.eventType)) {
         this.match(ev);
         continue;
@@ -133,6 +145,99 @@ export class WorkflowMachine {
       this.toJobs(ev);
     }
     return result;
+  }
+
+  /**
+   * Live, right after an activity of this workflow completed on this worker: runs the workflow task that the
+   * completion will cause, on the events the server writes for it when nothing else happens in between (see
+   * engine/continuation.ts, which checks exactly that). Returns the activation and what the server must check,
+   * or undefined, with nothing changed, when the last task's events cannot be predicted (only activities and
+   * timers are) or this machine is not answering a task it just ran.
+   */
+  continueAfterActivity(input: {
+    scheduledEventId: number;
+    result: unknown;
+    startedTime: number;
+  }): { result: ActivationResult; claim: ContinuationClaim; held: HeldEffects } | undefined {
+    if (!this.created || !this.lastWasCurrentTask || this.markers.pendingLocal.size > 0) return undefined;
+    if (!this.expected.every((c) => c.type === 'ScheduleActivityTask' || c.type === 'StartTimer')) return undefined;
+    const basedOnEventId = this.lastEventId;
+    const eventTime = new Date(input.startedTime).toISOString();
+    const events: HistoryEvent[] = [];
+    const add = <T extends keyof EventAttributes>(eventType: T, attributes: EventAttributes[T]): number => {
+      const eventId = basedOnEventId + events.length + 1;
+      events.push({ eventId, eventType, eventTime, attributes } as HistoryEvent);
+      return eventId;
+    };
+    const completedEventId = add('WorkflowTaskCompleted', {
+      scheduledEventId: 0,
+      startedEventId: basedOnEventId,
+      identity: '',
+    });
+    let known = this.activities.has(input.scheduledEventId);
+    for (const c of this.expected) {
+      if (c.type === 'StartTimer') {
+        add('TimerStarted', {
+          timerId: String(c.seq),
+          seq: c.seq,
+          startToFireTimeoutMs: c.startToFireTimeoutMs,
+          workflowTaskCompletedEventId: completedEventId,
+        });
+      } else if (c.type === 'ScheduleActivityTask') {
+        const id = add('ActivityTaskScheduled', {
+          activityId: c.activityId,
+          seq: c.seq,
+          activityType: c.activityType,
+          taskQueue: c.taskQueue,
+          input: c.input,
+          retryPolicy: {} as never,
+          workflowTaskCompletedEventId: completedEventId,
+        });
+        known ||= id === input.scheduledEventId;
+      }
+    }
+    if (!known) return undefined;
+    const lastEventId = basedOnEventId + events.length;
+    const hints = { historySizeBytes: this.appliedBytes, suggestContinueAsNew: this.suggestContinueAsNew };
+    const { scheduledEventId } = input;
+    const startedEventId = add('ActivityTaskStarted', { scheduledEventId, identity: '', attempt: 1 });
+    add('ActivityTaskCompleted', {
+      scheduledEventId,
+      startedEventId,
+      ...(input.result === undefined ? {} : { result: input.result }),
+      identity: '',
+    });
+    const taskScheduledId = add('WorkflowTaskScheduled', {
+      taskQueue: this.run.taskQueue,
+      startToCloseTimeoutMs: 0,
+      attempt: 1,
+    });
+    add('WorkflowTaskStarted', {
+      scheduledEventId: taskScheduledId,
+      identity: '',
+      historySizeBytes: hints.historySizeBytes,
+      ...(hints.suggestContinueAsNew ? { suggestContinueAsNew: true } : {}),
+    });
+    const held: HeldEffects = { logs: [], sinkCalls: [] };
+    this.holding = held;
+    let result: ActivationResult | undefined;
+    try {
+      result = this.apply(events);
+    } finally {
+      this.holding = undefined;
+    }
+    if (!result) throw new Error(`continued workflow task of ${this.run.workflowId} did not activate`);
+    return {
+      result,
+      held,
+      claim: {
+        basedOnEventId,
+        lastEventId,
+        startedTime: input.startedTime,
+        historySizeBytes: hints.historySizeBytes,
+        ...(hints.suggestContinueAsNew ? { suggestContinueAsNew: true } : {}),
+      },
+    };
   }
 
   /** After replaying a whole history: code that produced more commands than history holds is nondeterministic. */
@@ -187,10 +292,11 @@ export class WorkflowMachine {
         : {}),
     };
     this.jobs = [];
+    if (ev.eventType === 'WorkflowTaskStarted') this.suggestContinueAsNew = ev.attributes.suggestContinueAsNew === true;
     if (!this.created)
       throw new Error(`history of ${this.run.workflowId} does not start with WorkflowExecutionStarted`);
     this.markers.beginTask(activation);
-    return this.markers.track(this.sandbox.activate(this.run.runId, activation));
+    return this.markers.track(this.sandbox.activate(this.run.runId, activation, this.holding));
   }
 
   private toJobs(ev: HistoryEvent): void {

@@ -25,6 +25,15 @@ export type SandboxLogSink = (level: string, message: string, attrs?: Record<str
 /** Takes the sink calls of an activation or a query (the worker's injected sinks make them). */
 export type SandboxSinkCalls = (calls: SinkCall[]) => void;
 
+/**
+ * What an activation's code logged and called sinks with, held back instead of delivered: the activation of a
+ * continued workflow task, whose effects count only once the server has taken it (see deliver()).
+ */
+export interface HeldEffects {
+  logs: Array<Parameters<SandboxLogSink>>;
+  sinkCalls: SinkCall[];
+}
+
 // Each step of an activation selects its run first (the runtime is shared by every run of the sandbox).
 const SELECT =
   'const i = __weftInstances.get(__weftArgs.runId); __weftCurrent = i.hooks; __weftWorkflowRuntime.setCurrent(i);';
@@ -81,16 +90,23 @@ export class WorkflowSandbox {
   private readonly args: { runId: string; input: string; now: number; name: string; headers?: string | undefined };
   readonly workflowTypes: string[];
 
+  /** Set while an activation's effects are held back. */
+  private holding: HeldEffects | undefined;
+
   constructor(
     bundle: WorkflowBundle,
-    logSink: SandboxLogSink,
+    private readonly logSink: SandboxLogSink,
     private readonly onSinkCalls: SandboxSinkCalls = () => {},
   ) {
     this.args = { runId: '', input: '', now: 0, name: '' };
+    const log: SandboxLogSink = (...line) => {
+      if (this.holding) this.holding.logs.push(line);
+      else logSink(...line);
+    };
     this.context = vm.createContext(
       {
         __weftScopeStorage: new AsyncLocalStorage(),
-        __weftLogSink: logSink,
+        __weftLogSink: log,
         __weftArgs: this.args,
         __weftInstances: new Map(),
       },
@@ -108,20 +124,35 @@ export class WorkflowSandbox {
     CREATE.runInContext(this.context);
   }
 
-  /** Applies an activation and returns the commands it produced. */
-  activate(runId: string, activation: Activation): ActivationResult {
+  /**
+   * Applies an activation and returns the commands it produced. With `hold`, what the code logs and passes to
+   * sinks goes there instead of out.
+   */
+  activate(runId: string, activation: Activation, hold?: HeldEffects): ActivationResult {
     this.set(runId, JSON.stringify(activation), activation.now);
-    ACTIVATE.runInContext(this.context);
-    for (let i = 0; ; i++) {
-      const out = UNBLOCK_OR_CONCLUDE.runInContext(this.context) as string | null;
-      if (out !== null) {
-        const result = JSON.parse(out) as ActivationResult;
-        if (result.sinkCalls) this.onSinkCalls(result.sinkCalls);
-        delete result.sinkCalls;
-        return result;
+    this.holding = hold;
+    try {
+      ACTIVATE.runInContext(this.context);
+      for (let i = 0; ; i++) {
+        const out = UNBLOCK_OR_CONCLUDE.runInContext(this.context) as string | null;
+        if (out !== null) {
+          const result = JSON.parse(out) as ActivationResult;
+          if (result.sinkCalls && hold) hold.sinkCalls.push(...result.sinkCalls);
+          else if (result.sinkCalls) this.onSinkCalls(result.sinkCalls);
+          delete result.sinkCalls;
+          return result;
+        }
+        if (i > 10_000) throw new Error('conditions keep unblocking each other (more than 10,000 rounds)');
       }
-      if (i > 10_000) throw new Error('conditions keep unblocking each other (more than 10,000 rounds)');
+    } finally {
+      this.holding = undefined;
     }
+  }
+
+  /** Lets held effects out, in the order they were made. */
+  deliver(held: HeldEffects): void {
+    for (const line of held.logs) this.logSink(...line);
+    if (held.sinkCalls.length > 0) this.onSinkCalls(held.sinkCalls);
   }
 
   /** Runs a query handler of a run on its current state. */
