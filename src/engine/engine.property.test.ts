@@ -14,7 +14,8 @@ import { ApiError } from '../common/api-error.js';
 import type { FailureInfo } from '../common/failure.js';
 import type { Command } from '../protocol/commands.js';
 import type { HistoryEvent } from '../protocol/events.js';
-import { getActivity, startActivityAttempt } from './activity.js';
+import { completeActivity, getActivity, startActivityAttempt } from './activity.js';
+import { prepareContinuation, startContinuedTask } from './continuation.js';
 import type { StartRunInput } from './start.js';
 import { signalWorkflow } from './requests.js';
 import { keys } from './state.js';
@@ -23,6 +24,7 @@ import type { WorkflowSandbox } from '../worker/sandbox/vm-sandbox.js';
 import type { Activation, ActivationJob, ActivationResult } from '../workflow/internal/activation.js';
 import { EngineDriver, takeEagerWorkflowTask } from './test-driver.js';
 import { checkInvariants, checkStep, snapshot } from './test-invariants.js';
+import { completeWorkflowTask } from './workflow-task.js';
 
 // ---------------------------------------------------------------------------------------------------------
 // Inputs, as data (fast-check shrinks these); each is interpreted against the run's state when it applies.
@@ -64,7 +66,8 @@ type Action =
     }
   | { t: 'failWT' }
   | { t: 'dispatchActivity'; n: number; identity: string }
-  | { t: 'completeActivity'; n: number; eagerWT: boolean }
+  /** `cont`: the worker continues the workflow in the same request (engine/continuation.ts), with `contCmds`. */
+  | { t: 'completeActivity'; n: number; eagerWT: boolean; cont: boolean; contCmds: CommandSpec[]; close: boolean }
   | { t: 'failActivity'; n: number; kind: 'retryable' | 'nonRetryableFlag' | 'nonRetryableType'; details: boolean }
   | { t: 'activityCanceled'; n: number }
   | { t: 'heartbeat'; n: number; ms: number }
@@ -130,7 +133,14 @@ const action: fc.Arbitrary<Action> = fc.oneof(
   { arbitrary: fc.record({ t: fc.constant('failWT' as const) }), weight: 1 },
   { arbitrary: fc.record({ t: fc.constant('dispatchActivity' as const), n: fc.nat(7), identity }), weight: 8 },
   {
-    arbitrary: fc.record({ t: fc.constant('completeActivity' as const), n: fc.nat(7), eagerWT: fc.boolean() }),
+    arbitrary: fc.record({
+      t: fc.constant('completeActivity' as const),
+      n: fc.nat(7),
+      eagerWT: fc.boolean(),
+      cont: fc.boolean(),
+      contCmds: fc.array(commandSpec, { maxLength: 2 }),
+      close: fc.constantFrom(false, false, false, true),
+    }),
     weight: 5,
   },
   {
@@ -476,6 +486,7 @@ function applyOne(d: EngineDriver, a: Action): string | undefined {
       const transient = wt.transient;
       const expectedIds = transient ? { scheduled: s.nextEventId, started: s.nextEventId + 1 } : undefined;
       const who = wt.identity!;
+      const startedEventId = wt.startedEventId!;
       const r = d.completeWorkflowTask(cmds, {
         sticky: a.sticky,
         eager: { taskQueue: 'q', activitySlots: a.eagerSlots },
@@ -491,6 +502,9 @@ function applyOne(d: EngineDriver, a: Action): string | undefined {
             `transient task completed, but its events are not at ${expectedIds.scheduled}, ${expectedIds.started}`,
           );
       }
+      // what this worker knows now, and claims when it continues the workflow after an activity
+      if (!rejected && a.sticky)
+        knowledge(d).set(who, { basedOnEventId: startedEventId, lastEventId: d.state.lastCommandEventId ?? 0 });
       // eager activities are handed to the worker: they must exist, started, with no task row
       if (r.eagerActivitySeqs.length > a.eagerSlots)
         throw new Error(`${r.eagerActivitySeqs.length} eager activities for ${a.eagerSlots} slots`);
@@ -522,6 +536,7 @@ function applyOne(d: EngineDriver, a: Action): string | undefined {
       if (!act) return undefined;
       const who = act.identity!;
       const then = (t: Parameters<typeof takeEagerWorkflowTask>[0]): void => void takeEagerWorkflowTask(t, who);
+      if (a.t === 'completeActivity' && a.cont) return completeWithContinuation(d, act, who, a);
       if (a.t === 'completeActivity') d.completeActivity(act.seq, { seq: act.seq }, a.eagerWT ? { then } : {});
       else if (a.t === 'activityCanceled') d.activityCanceled(act.seq, 'gave up');
       else if (a.t === 'heartbeat') {
@@ -598,6 +613,68 @@ function applyOne(d: EngineDriver, a: Action): string | undefined {
       return `stale ${a.which}`;
     }
   }
+}
+
+/** How many continuations the scenarios made, and how many the engine took (both paths must be exercised). */
+const continuations = { taken: 0, dropped: 0 };
+
+/** Per run, per worker: the claim it makes when it continues (its last completed task, as it saw it). */
+const known = new WeakMap<EngineDriver, Map<string, { basedOnEventId: number; lastEventId: number }>>();
+function knowledge(d: EngineDriver): Map<string, { basedOnEventId: number; lastEventId: number }> {
+  let m = known.get(d);
+  if (!m) known.set(d, (m = new Map()));
+  return m;
+}
+
+/**
+ * An activity's completion carrying the next workflow task, as a worker that predicted history from what it last
+ * saw would send it (possibly stale: another worker ran a task since, a signal came in). The engine must take it
+ * exactly when history is as claimed, and the invariants and the replay at the end must hold either way.
+ */
+function completeWithContinuation(
+  d: EngineDriver,
+  act: { seq: number; attempt: number },
+  who: string,
+  a: Extract<Action, { t: 'completeActivity' }>,
+): string {
+  const claimed = knowledge(d).get(who);
+  const claim = claimed && { ...claimed, startedTime: d.now, historySizeBytes: 0 };
+  const matches =
+    claim !== undefined &&
+    d.state.workflowTask === undefined &&
+    d.state.stickyIdentity === who &&
+    d.state.bufferedEvents.length === 0 &&
+    d.state.lastCompletedStartedEventId === claim.basedOnEventId &&
+    d.state.nextEventId - 1 === claim.lastEventId;
+  let cmds: Command[] = [];
+  const startedEventId = d.apply((t) => {
+    const ok = claim !== undefined && prepareContinuation(t, claim, who);
+    completeActivity(t, getActivity(t, act.seq, act.attempt), { seq: act.seq });
+    const id = ok ? startContinuedTask(t, claim, who) : undefined;
+    if (id === undefined) {
+      takeEagerWorkflowTask(t, who);
+      return undefined;
+    }
+    const started = t.state.workflowTask!.startedEventId!;
+    cmds = buildCommands(
+      workflowView([...d.events, ...t.events]),
+      a.contCmds,
+      a.close ? 'complete' : 'none',
+      'none',
+    ).cmds;
+    completeWorkflowTask(t, { id, commands: cmds, identity: who, sticky: true });
+    return started;
+  });
+  if ((startedEventId !== undefined) !== matches)
+    throw new Error(
+      `continuation ${JSON.stringify(claim)}: taken=${startedEventId !== undefined}, expected ${matches}`,
+    );
+  continuations[startedEventId === undefined ? 'dropped' : 'taken']++;
+  if (startedEventId === undefined) return `completeActivity ${act.seq} (continuation dropped)`;
+  d.completions.set(startedEventId, cmds);
+  if (!d.closed)
+    knowledge(d).set(who, { basedOnEventId: startedEventId, lastEventId: d.state.lastCommandEventId ?? 0 });
+  return `completeActivity ${act.seq} continued with ${JSON.stringify(cmds)}`;
 }
 
 /** A cooperative worker that finishes the workflow at its next task: any reachable run must come to an end. */
@@ -778,6 +855,7 @@ describe('engine properties (random inputs on one run)', () => {
       staleRejections: 0,
     };
     let events = 0;
+    continuations.taken = continuations.dropped = 0;
     const samples = fc.sample(scenarioArbitrary, { numRuns: 200, seed: 42 });
     for (const [start, actions] of samples)
       events += runScenario(start, actions, { finish: true, reached }).events.length;
@@ -831,6 +909,9 @@ describe('engine properties (random inputs on one run)', () => {
     expect(reached.eagerActivities).toBeGreaterThan(20);
     expect(reached.rejectedCompletions).toBeGreaterThan(5);
     expect(reached.staleRejections).toBeGreaterThan(50);
+    // continued workflow tasks: taken when history was as the worker claimed, dropped when it was not
+    expect(continuations.taken, JSON.stringify(continuations)).toBeGreaterThan(5);
+    expect(continuations.dropped, JSON.stringify(continuations)).toBeGreaterThan(10);
   });
 
   it('keeps every invariant after every input, and any run can be brought to its end', () => {
