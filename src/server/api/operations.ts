@@ -455,7 +455,8 @@ export const operations: Operation[] = [
     id: 'pollTasks',
     ...ROUTES.pollTasks,
     access: 'work',
-    summary: 'Worker long poll for workflow and activity tasks',
+    summary:
+      'Worker long poll for workflow and activity tasks (the answer says `continuations: true`: this server takes continued workflow tasks)',
     tags: ['worker'],
     params: TaskQueueParams,
     body: PollRequestSchema,
@@ -466,7 +467,8 @@ export const operations: Operation[] = [
     id: 'completeTasks',
     ...ROUTES.completeTasks,
     access: 'work',
-    summary: 'Worker: answer tasks, in a batch; returns tasks dispatched eagerly to this worker',
+    summary:
+      'Worker: answer tasks, in a batch (an activity completion may carry the workflow task it causes, `continuation`); returns tasks dispatched eagerly to this worker',
     tags: ['worker'],
     params: NamespaceParams,
     body: CompleteTasksRequestSchema,
