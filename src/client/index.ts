@@ -7,8 +7,13 @@ export {
   type WorkflowStartOptions,
   type WorkflowClientOptions,
   type GetWorkflowHandleOptions,
+  type Workflow,
+  type WorkflowHandleWithFirstExecutionRunId,
+  type WorkflowHandleWithStartDetails,
+  type WorkflowHandleWithSignaledRunId,
 } from './workflow-client.js';
 export { WorkflowHandle } from './workflow-handle.js';
+export type { Priority, VersioningIntent } from '../common/priority.js';
 export type {
   AsyncWorkflowListIterable,
   HistoryAndWorkflowId,

@@ -9,32 +9,32 @@ import type { UpdateWithStartResponse } from '../protocol/api.js';
 import type { Transport } from './transport.js';
 import { ServiceError, WorkflowExecutionAlreadyStartedError } from './errors.js';
 import { newRequestId, type WorkflowHandle } from './workflow-handle.js';
-import type { ArgsOf, ResultOf, Workflow, WorkflowStartOptions } from './workflow-client.js';
+import type { Workflow, WorkflowStartOptions } from './workflow-client.js';
 import { untilStage } from './update-handle.js';
 import { wireStartOptions } from './start-options.js';
 
 /** Start options of an update-with-start: the conflict policy is required (USE_EXISTING or FAIL), as Temporal. */
-export type WithStartWorkflowOptions<A extends unknown[] = unknown[]> = WorkflowStartOptions<A> & {
+export type WithStartWorkflowOptions<T extends Workflow | unknown[] = Workflow> = WorkflowStartOptions<T> & {
   workflowIdConflictPolicy: NonNullable<WorkflowStartOptions['workflowIdConflictPolicy']>;
 };
 
 /** The start half of an update-with-start; usable once. */
-export class WithStartWorkflowOperation<W extends Workflow | string> {
+export class WithStartWorkflowOperation<T extends Workflow = Workflow> {
   private used = false;
-  private settle!: { resolve: (h: WorkflowHandle<unknown>) => void; reject: (e: unknown) => void };
-  private readonly handlePromise: Promise<WorkflowHandle<unknown>>;
+  private settle!: { resolve: (h: WorkflowHandle<T>) => void; reject: (e: unknown) => void };
+  private readonly handlePromise: Promise<WorkflowHandle<T>>;
 
   constructor(
-    readonly workflowTypeOrFunc: W,
-    readonly options: WithStartWorkflowOptions<W extends Workflow ? ArgsOf<W> : unknown[]>,
+    readonly workflowTypeOrFunc: string | T,
+    readonly options: WithStartWorkflowOptions<T>,
   ) {
     this.handlePromise = new Promise((resolve, reject) => (this.settle = { resolve, reject }));
     this.handlePromise.catch(() => {}); // rejected when the call fails; only an awaiting caller should see it
   }
 
   /** The workflow's handle (the started run, or the running one that got the update), once the call answered. */
-  workflowHandle(): Promise<WorkflowHandle<W extends Workflow ? ResultOf<W> : unknown>> {
-    return this.handlePromise as Promise<WorkflowHandle<W extends Workflow ? ResultOf<W> : unknown>>;
+  workflowHandle(): Promise<WorkflowHandle<T>> {
+    return this.handlePromise;
   }
 
   /** @internal */
@@ -44,7 +44,7 @@ export class WithStartWorkflowOperation<W extends Workflow | string> {
   }
 
   /** @internal */
-  resolve(h: WorkflowHandle<unknown>): void {
+  resolve(h: WorkflowHandle<T>): void {
     this.settle.resolve(h);
   }
 
@@ -62,7 +62,7 @@ export class WithStartWorkflowOperation<W extends Workflow | string> {
 export async function sendUpdateWithStart(
   transport: Transport,
   namespace: string,
-  op: WithStartWorkflowOperation<Workflow | string>,
+  op: WithStartWorkflowOperation<Workflow>,
   update: { name: string; args: unknown[]; updateId?: string },
   stage: 'ACCEPTED' | 'COMPLETED',
   headers: { start: Record<string, unknown>; update: Record<string, unknown> } = { start: {}, update: {} },

@@ -3,6 +3,7 @@ import type { Duration } from '../common/duration.js';
 import type { DataConverter } from '../common/payload-codec.js';
 import { encodeArgs } from '../common/payload-args.js';
 import type { RetryPolicy } from '../common/retry-policy.js';
+import type { Priority } from '../common/priority.js';
 import type {
   ListWorkflowsResponse,
   RegisterWorkflowRequest,
@@ -23,21 +24,39 @@ import { executionInfoFromWire, type WorkflowExecutionInfo } from './execution-i
 import type { SearchAttributePair, TypedSearchAttributes } from '../common/typed-search-attributes.js';
 import { wireStartOptions } from './start-options.js';
 import { reserveEagerTarget } from './eager-workers.js';
-import { nameOf, newRequestId, WorkflowHandle, type SignalRef } from './workflow-handle.js';
+import {
+  nameOf,
+  newRequestId,
+  WorkflowHandle,
+  type HandleResult,
+  type SignalRef,
+  type Workflow,
+} from './workflow-handle.js';
 import { updateOutcome, WorkflowUpdateHandle, type UpdateOptions, type UpdateRef } from './update-handle.js';
 import { sendUpdateWithStart, type WithStartWorkflowOperation } from './update-with-start.js';
 import { workflowListIterable, type AsyncWorkflowListIterable, type ListOptions } from './workflow-list.js';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type Workflow = (...args: any[]) => Promise<any>;
+export type { Workflow, HandleResult };
 export type ArgsOf<W> = W extends (...args: infer A) => unknown ? A : unknown[];
 export type ResultOf<W> = W extends (...args: never[]) => Promise<infer R> ? R : unknown;
+/** A start option's `args`: the workflow function's parameters (Temporal's form), or the argument tuple given. */
+export type StartArgs<T> = T extends Workflow ? Parameters<T> : T;
 
-export interface WorkflowStartOptions<A extends unknown[] = unknown[]> {
+/** Temporal's handle types: `start()` answers the first, `signalWithStart()` the last. */
+export type WorkflowHandleWithFirstExecutionRunId<T = Workflow> = WorkflowHandle<T> & {
+  readonly firstExecutionRunId: string;
+};
+export type WorkflowHandleWithStartDetails<T = Workflow> = WorkflowHandleWithFirstExecutionRunId<T> & {
+  readonly eagerlyStarted: boolean;
+};
+export type WorkflowHandleWithSignaledRunId<T = Workflow> = WorkflowHandle<T> & { readonly signaledRunId: string };
+
+/** `T`: the workflow function (`WorkflowStartOptions<typeof myWorkflow>`, Temporal's) or the argument tuple. */
+export interface WorkflowStartOptions<T extends Workflow | unknown[] = Workflow> {
   workflowId: string;
   /** Default: the task queue the workflow type was registered with. */
   taskQueue?: string;
-  args?: A;
+  args?: StartArgs<T>;
   workflowExecutionTimeout?: Duration;
   workflowRunTimeout?: Duration;
   workflowTaskTimeout?: Duration;
@@ -60,6 +79,16 @@ export interface WorkflowStartOptions<A extends unknown[] = unknown[]> {
   requestEagerStart?: boolean;
   /** Temporal's typed form of `searchAttributes` (merged with it): `[{ key: defineSearchAttributeKey(...), value }]`. */
   typedSearchAttributes?: SearchAttributePair[] | TypedSearchAttributes;
+  /**
+   * Temporal's startDelay: the first workflow task is scheduled only after it (not with `cronSchedule`). With
+   * signal-with-start the signal is recorded at once and seen in that first task.
+   */
+  startDelay?: Duration;
+  /** Accepted, not used: Weft's task queues have no priorities. */
+  priority?: Priority;
+  /** Accepted, not used: Weft keeps no user metadata (describe's staticSummary() resolves to undefined). */
+  staticSummary?: string;
+  staticDetails?: string;
 }
 
 export interface WorkflowClientOptions {
@@ -114,10 +143,11 @@ export class WorkflowClient {
     );
   }
 
-  async start<W extends Workflow | string>(
-    workflowTypeOrFunc: W,
-    options: WorkflowStartOptions<W extends Workflow ? ArgsOf<W> : unknown[]>,
-  ): Promise<WorkflowHandle<W extends Workflow ? ResultOf<W> : unknown>> {
+  /** Starts a run: `start(myWorkflow, ...)` or `start<typeof myWorkflow>('myWorkflow', ...)` types its handle. */
+  async start<T extends Workflow>(
+    workflowTypeOrFunc: string | T,
+    options: WorkflowStartOptions<T>,
+  ): Promise<WorkflowHandleWithStartDetails<T>> {
     const workflowType = typeof workflowTypeOrFunc === 'string' ? workflowTypeOrFunc : workflowTypeOrFunc.name;
     const interceptors = workflowInterceptorsFor(this.interceptors, options.workflowId);
     let eagerlyStarted = false;
@@ -127,9 +157,9 @@ export class WorkflowClient {
       return r.runId;
     });
     const runId = await start({ workflowType, headers: {}, options: { ...options, args: options.args ?? [] } });
-    const handle = this.handle<W extends Workflow ? ResultOf<W> : unknown>(options.workflowId, runId, runId);
+    const handle = this.handle<T>(options.workflowId, runId, runId);
     handle.eagerlyStarted = eagerlyStarted;
-    return handle;
+    return handle as WorkflowHandleWithStartDetails<T>;
   }
 
   private async startNext({
@@ -175,13 +205,13 @@ export class WorkflowClient {
    * Signals the workflow id's running run, or starts a run and signals it in one step: the workflow sees the
    * signal in its first workflow task.
    */
-  async signalWithStart<W extends Workflow | string, SA extends unknown[] = unknown[]>(
-    workflowTypeOrFunc: W,
-    options: WorkflowStartOptions<W extends Workflow ? ArgsOf<W> : unknown[]> & {
+  async signalWithStart<T extends Workflow, SA extends unknown[] = unknown[]>(
+    workflowTypeOrFunc: string | T,
+    options: WorkflowStartOptions<T> & {
       signal: SignalRef<SA>;
       signalArgs?: SA;
     },
-  ): Promise<WorkflowHandle<W extends Workflow ? ResultOf<W> : unknown>> {
+  ): Promise<WorkflowHandleWithSignaledRunId<T>> {
     const workflowType = typeof workflowTypeOrFunc === 'string' ? workflowTypeOrFunc : workflowTypeOrFunc.name;
     const { signal, signalArgs, ...startOptions } = options;
     const interceptors = workflowInterceptorsFor(this.interceptors, options.workflowId);
@@ -209,7 +239,9 @@ export class WorkflowClient {
       headers: {},
       options: { ...startOptions, args: startOptions.args ?? [] },
     });
-    return this.handle(options.workflowId, runId, runId);
+    const handle = this.handle<T>(options.workflowId, runId, runId);
+    handle.signaledRunId = runId;
+    return handle as WorkflowHandleWithSignaledRunId<T>;
   }
 
   /**
@@ -219,7 +251,7 @@ export class WorkflowClient {
    */
   async executeUpdateWithStart<R = unknown, Args extends unknown[] = unknown[]>(
     def: UpdateRef<R, Args>,
-    opts: UpdateOptions<Args> & { startWorkflowOperation: WithStartWorkflowOperation<Workflow | string> },
+    opts: UpdateOptions<Args> & { startWorkflowOperation: WithStartWorkflowOperation<Workflow> },
   ): Promise<R> {
     const res = await this.updateWithStart(def, opts, 'COMPLETED');
     return updateOutcome<R>(res.update);
@@ -229,7 +261,7 @@ export class WorkflowClient {
   async startUpdateWithStart<R = unknown, Args extends unknown[] = unknown[]>(
     def: UpdateRef<R, Args>,
     opts: UpdateOptions<Args> & {
-      startWorkflowOperation: WithStartWorkflowOperation<Workflow | string>;
+      startWorkflowOperation: WithStartWorkflowOperation<Workflow>;
       waitForStage: 'ACCEPTED';
     },
   ): Promise<WorkflowUpdateHandle<R>> {
@@ -247,7 +279,7 @@ export class WorkflowClient {
 
   private async updateWithStart<Args extends unknown[]>(
     def: UpdateRef<unknown, Args>,
-    opts: UpdateOptions<Args> & { startWorkflowOperation: WithStartWorkflowOperation<Workflow | string> },
+    opts: UpdateOptions<Args> & { startWorkflowOperation: WithStartWorkflowOperation<Workflow> },
     stage: 'ACCEPTED' | 'COMPLETED',
   ): Promise<UpdateWithStartResponse> {
     const op = opts.startWorkflowOperation;
@@ -303,10 +335,10 @@ export class WorkflowClient {
   }
 
   /** Starts the workflow and waits for its result. */
-  async execute<W extends Workflow | string>(
-    workflowTypeOrFunc: W,
-    options: WorkflowStartOptions<W extends Workflow ? ArgsOf<W> : unknown[]>,
-  ): Promise<W extends Workflow ? ResultOf<W> : unknown> {
+  async execute<T extends Workflow>(
+    workflowTypeOrFunc: string | T,
+    options: WorkflowStartOptions<T>,
+  ): Promise<HandleResult<T>> {
     const handle = await this.start(workflowTypeOrFunc, options);
     return handle.result();
   }
@@ -316,8 +348,8 @@ export class WorkflowClient {
    * starts result() at that run of a chain, and `followRuns: false` makes result() answer for the one run only
    * (a run that continued as new then throws WorkflowContinuedAsNewError).
    */
-  getHandle<R = unknown>(workflowId: string, runId?: string, options?: GetWorkflowHandleOptions): WorkflowHandle<R> {
-    return this.handle<R>(workflowId, runId, options?.firstExecutionRunId, options?.followRuns ?? true);
+  getHandle<T = Workflow>(workflowId: string, runId?: string, options?: GetWorkflowHandleOptions): WorkflowHandle<T> {
+    return this.handle<T>(workflowId, runId, options?.firstExecutionRunId, options?.followRuns ?? true);
   }
 
   /** An update's handle (Temporal's WorkflowClient.getUpdateHandle(updateId, workflowId, { workflowRunId })). */
@@ -330,8 +362,12 @@ export class WorkflowClient {
   }
 
   /** The workflow's result (Temporal's WorkflowClient.result): getHandle(...).result(). */
-  result<R = unknown>(workflowId: string, runId?: string, options?: { followRuns?: boolean }): Promise<R> {
-    return this.getHandle<R>(workflowId, runId, options).result();
+  result<T = Workflow>(
+    workflowId: string,
+    runId?: string,
+    options?: { followRuns?: boolean },
+  ): Promise<HandleResult<T>> {
+    return this.getHandle<T>(workflowId, runId, options).result();
   }
 
   /**

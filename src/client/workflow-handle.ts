@@ -31,6 +31,15 @@ import {
 } from './update-handle.js';
 import type { Transport } from './transport.js';
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Workflow = (...args: any[]) => Promise<any>;
+
+/**
+ * What `result()` resolves to: a workflow function's result (Temporal's `WorkflowHandle<typeof myWorkflow>`), or
+ * the type itself (Weft's older `WorkflowHandle<string>`). Untyped, it is `any`, as in Temporal.
+ */
+export type HandleResult<T> = T extends Workflow ? (ReturnType<T> extends Promise<infer R> ? R : never) : T;
+
 /** Maps the server's not-found answer to WorkflowNotFoundError. */
 export async function mapNotFound<T>(workflowId: string, runId: string | undefined, p: Promise<T>): Promise<T> {
   try {
@@ -74,7 +83,10 @@ export function outcomeError(r: WorkflowResultResponse): WorkflowFailedError {
   }
 }
 
-export class WorkflowHandle<R = unknown> {
+/**
+ * `T` is the workflow function (`WorkflowHandle<typeof myWorkflow>`, as in Temporal), or the result type itself.
+ */
+export class WorkflowHandle<T = Workflow> {
   constructor(
     private readonly transport: Transport,
     readonly namespace: string,
@@ -91,12 +103,15 @@ export class WorkflowHandle<R = unknown> {
   /** True when start() handed the first workflow task to a worker in this process (requestEagerStart). */
   eagerlyStarted = false;
 
+  /** signalWithStart's: the run that got the signal (Temporal's `signaledRunId`). */
+  signaledRunId?: string;
+
   private params(): Record<string, string> {
     return { namespace: this.namespace, workflowId: this.workflowId };
   }
 
   /** Waits for the workflow to close; follows continue-as-new and retries. Throws WorkflowFailedError unless it completed. */
-  async result(): Promise<R> {
+  async result(): Promise<HandleResult<T>> {
     let runId = this.firstExecutionRunId ?? this.runId;
     const waiter = resultWaiterFor(this.transport, this.namespace);
     for (;;) {
@@ -107,7 +122,7 @@ export class WorkflowHandle<R = unknown> {
       }
       if (r.status === 'ContinuedAsNew')
         throw new WorkflowContinuedAsNewError('Workflow execution continued as new', r.newExecutionRunId ?? '');
-      if (r.status === 'Completed') return r.result as R;
+      if (r.status === 'Completed') return r.result as HandleResult<T>;
       throw outcomeError(r);
     }
   }

@@ -28,6 +28,7 @@ export { composeInterceptors, type Headers, type Next } from './interceptors.js'
 export type { Duration } from './duration.js';
 export { METADATA_ENCODING_KEY, type Payload, type PayloadCodec, type DataConverter } from './payload-codec.js';
 export type { RetryPolicy } from './retry-policy.js';
+export type { Priority, VersioningIntent } from './priority.js';
 export type { Logger, LogLevel, LogMetadata, LogEntry } from './temporal-logger.js';
 export {
   SearchAttributeType,

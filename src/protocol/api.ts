@@ -40,6 +40,12 @@ export const StartWorkflowRequestSchema = Type.Object(
     workflowExecutionTimeout: Type.Optional(DurationInput),
     workflowRunTimeout: Type.Optional(DurationInput),
     workflowTaskTimeout: Type.Optional(DurationInput),
+    /**
+     * Temporal's startDelay: the first workflow task is scheduled only after it (WorkflowExecutionStarted's
+     * firstWorkflowTaskBackoffMs); not with cronSchedule (400 INVALID_ARGUMENT). Signal-with-start records the
+     * signal at once; the workflow sees it in its first task, after the delay.
+     */
+    startDelay: Type.Optional(DurationInput),
     retry: Type.Optional(RetryPolicySchema),
     workflowIdReusePolicy: Type.Optional(Type.Union(WorkflowIdReusePolicies.map((p) => Type.Literal(p)))),
     workflowIdConflictPolicy: Type.Optional(Type.Union(WorkflowIdConflictPolicies.map((p) => Type.Literal(p)))),

@@ -1,5 +1,10 @@
 /** `weft/testing`: run workflows in tests against a real in-process server, with optional time skipping. */
-export { TestWorkflowEnvironment, type TestEnvironmentOptions } from './test-workflow-environment.js';
+export {
+  TestWorkflowEnvironment,
+  type TestEnvironmentOptions,
+  type DevServerOptions,
+  type ExistingServerTestWorkflowEnvironmentOptions,
+} from './test-workflow-environment.js';
 export {
   MockActivityEnvironment,
   defaultActivityInfo,

@@ -7,18 +7,47 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client, type ClientOptions } from '../client/client.js';
-import { Connection } from '../client/connection.js';
+import { Connection, resolveAddress } from '../client/connection.js';
 import { toMs, type Duration } from '../common/duration.js';
 import type { DataConverter } from '../common/payload-codec.js';
 import { InProcessTransport } from '../server/api/in-process-transport.js';
 import { SkippingClock } from '../server/clock.js';
 import { startServer, type StartServerOptions, type WeftServer } from '../server/server.js';
 import { TimeSkipper } from './time-skipper.js';
+import type { SearchAttributeKey, TemporalSearchAttributeType } from '../common/typed-search-attributes.js';
+import type { ConnectionOptions } from '../client/connection.js';
+
+/**
+ * Temporal's DevServerConfig fields, for the embedded server: `searchAttributes` are registered in the
+ * environment's namespace, `namespace` names it, `dbFilename` is the SQLite file, `ip` the host, `ui: false`
+ * serves no web UI, `log.level` the log level; `executable`, `uiPort` and `extraArgs` are accepted and unused
+ * (nothing is downloaded; the UI is on the server's own port).
+ */
+export interface DevServerOptions {
+  searchAttributes?: SearchAttributeKey<TemporalSearchAttributeType>[];
+  namespace?: string;
+  dbFilename?: string;
+  ip?: string;
+  ui?: boolean;
+  uiPort?: number;
+  log?: { format: string; level: string };
+  extraArgs?: string[];
+  executable?: unknown;
+}
+
+/** Temporal's options of createFromExistingServer: a Weft server already running at `address`. */
+export interface ExistingServerTestWorkflowEnvironmentOptions {
+  /** Default `http://127.0.0.1:7411` (or WEFT_ADDRESS), as `Connection.connect`. */
+  address?: string;
+  namespace?: string;
+  connectionOptions?: Pick<ConnectionOptions, 'apiKey' | 'tls'>;
+  client?: Omit<ClientOptions, 'connection' | 'namespace'>;
+}
 
 export interface TestEnvironmentOptions {
   namespace?: string;
   /** Options for the embedded server (port 0 and a temp SQLite file unless given). */
-  server?: Omit<StartServerOptions, 'clock'>;
+  server?: Omit<StartServerOptions, 'clock'> & DevServerOptions;
   /** Payload codecs for `env.client` (give the same to the workers: docs/encryption.md). */
   dataConverter?: DataConverter;
   /** Options of `env.client` (Temporal's `client`): its interceptors, its data converter. */
@@ -29,16 +58,20 @@ export class TestWorkflowEnvironment {
   /** Connection for workers: `Worker.create({ connection: env.nativeConnection, ... })`. */
   readonly nativeConnection: Connection;
   readonly client: Client;
+  private readonly existingAddress: string | undefined;
 
   private constructor(
-    readonly server: WeftServer,
+    /** The embedded server (undefined for createFromExistingServer). */
+    readonly server: WeftServer | undefined,
     private readonly dir: string | undefined,
     readonly namespace: string,
     private readonly clock: SkippingClock | undefined,
     private readonly skipper: TimeSkipper | undefined,
     clientOptions: TestEnvironmentOptions['client'],
+    existing?: { connection: Connection; address: string },
   ) {
-    this.nativeConnection = Connection.fromTransport(new InProcessTransport(server.context));
+    this.existingAddress = existing?.address;
+    this.nativeConnection = existing?.connection ?? Connection.fromTransport(new InProcessTransport(server!.context));
     this.client = new Client({ ...clientOptions, connection: this.nativeConnection, namespace });
   }
 
@@ -67,18 +100,51 @@ export class TestWorkflowEnvironment {
     return TestWorkflowEnvironment.create(opts, true);
   }
 
+  /**
+   * An environment on a Weft server that is already running (Temporal's createFromExistingServer): no server is
+   * started or stopped; `teardown()` closes the connection. No time skipping.
+   */
+  static async createFromExistingServer(
+    opts: ExistingServerTestWorkflowEnvironmentOptions = {},
+  ): Promise<TestWorkflowEnvironment> {
+    const tls = opts.connectionOptions?.tls;
+    const address = resolveAddress(opts.address, Boolean(tls));
+    const connection = await Connection.connect({ ...opts.connectionOptions, address });
+    const namespace = opts.namespace ?? 'default';
+    return new TestWorkflowEnvironment(undefined, undefined, namespace, undefined, undefined, opts.client, {
+      connection,
+      address,
+    });
+  }
+
   private static async create(opts: TestEnvironmentOptions, skipping: boolean): Promise<TestWorkflowEnvironment> {
-    const dir = opts.server?.db || opts.server?.store ? undefined : mkdtempSync(path.join(tmpdir(), 'weft-test-'));
+    const {
+      searchAttributes,
+      namespace: devNamespace,
+      dbFilename,
+      ip,
+      ui,
+      log,
+      uiPort: _uiPort,
+      extraArgs: _extraArgs,
+      executable: _executable,
+      ...serverOptions
+    } = opts.server ?? {};
+    const db = serverOptions.db ?? dbFilename;
+    const dir = db || serverOptions.store ? undefined : mkdtempSync(path.join(tmpdir(), 'weft-test-'));
     const clock = skipping ? new SkippingClock() : undefined;
+    const namespace = opts.namespace ?? devNamespace;
     const server = await startServer({
       port: 0,
-      logLevel: 'warn',
-      ...(dir ? { db: path.join(dir, 'weft.db') } : {}),
-      ...opts.server,
+      logLevel: (log?.level as StartServerOptions['logLevel']) ?? 'warn',
+      ...(dir ? { db: path.join(dir, 'weft.db') } : db ? { db } : {}),
+      ...(ip ? { host: ip } : {}),
+      ...(ui === false ? { headless: true } : {}),
+      ...serverOptions,
       // the environment's namespace exists (as Temporal's test server makes the one it is given)
-      namespaces: [...(opts.server?.namespaces ?? []), ...(opts.namespace ? [opts.namespace] : [])],
+      namespaces: [...(serverOptions.namespaces ?? []), ...(namespace ? [namespace] : [])],
       // every run is kept (a time-skipping clock would otherwise jump past the retention period)
-      config: { retentionMs: 0, ...opts.server?.config },
+      config: { retentionMs: 0, ...serverOptions.config },
       ...(clock ? { clock } : {}),
     });
     const skipper = clock ? new TimeSkipper(server.context, clock) : undefined;
@@ -87,12 +153,15 @@ export class TestWorkflowEnvironment {
       ...opts.client,
       ...(opts.dataConverter ? { dataConverter: opts.dataConverter } : {}),
     };
-    return new TestWorkflowEnvironment(server, dir, opts.namespace ?? 'default', clock, skipper, clientOptions);
+    const env = new TestWorkflowEnvironment(server, dir, namespace ?? 'default', clock, skipper, clientOptions);
+    // Temporal's `server.searchAttributes`: registered in the environment's namespace before any test runs
+    for (const key of searchAttributes ?? []) await env.client.searchAttributes.create(key);
+    return env;
   }
 
   /** HTTP address of the embedded server (for clients in other processes, or the CLI). */
   get address(): string {
-    return this.server.address;
+    return this.server?.address ?? this.existingAddress!;
   }
 
   /** Whether this environment skips time. */
@@ -119,8 +188,8 @@ export class TestWorkflowEnvironment {
   async teardown(): Promise<void> {
     this.skipper?.stop();
     await this.nativeConnection.close();
-    await this.client.connection.close();
-    await this.server.stop();
+    if (this.client.connection !== this.nativeConnection) await this.client.connection.close();
+    await this.server?.stop();
     if (this.dir) rmSync(this.dir, { recursive: true, force: true });
   }
 }

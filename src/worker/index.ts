@@ -1,5 +1,20 @@
 /** `weft/worker`: run workflows and activities, replay histories, bundle workflow code. */
 export { Worker, type WorkerOptions, type WorkerState } from './worker.js';
+export type {
+  BundlerOptions,
+  CustomSlotSupplier,
+  FixedSizeSlotSupplier,
+  PollerBehavior,
+  PollerBehaviorAutoscaling,
+  PollerBehaviorSimpleMaximum,
+  ResourceBasedSlotOptions,
+  ResourceBasedTuner,
+  ResourceBasedTunerOptions,
+  SlotInfo,
+  SlotSupplier,
+  TunerHolder,
+  WorkerTuner,
+} from './worker-options.js';
 export {
   Runtime,
   IllegalStateError,

@@ -38,6 +38,7 @@ import type { ActivationResult } from '../workflow/internal/activation.js';
 import type { LocalActivityRequest } from '../workflow/internal/local-activation.js';
 import type { ActivityImplementations } from './activity-executor.js';
 import type { RunIdentity, WorkflowMachine } from './replay/workflow-machine.js';
+import type { Slots } from './slots.js';
 
 /** Share of the workflow task timeout that local activities may use. */
 export const LOCAL_ACTIVITY_BUDGET_SHARE = 0.8;
@@ -59,10 +60,16 @@ export interface LocalActivityRunnerOptions {
   activities: ActivityImplementations | undefined;
   log: Logger;
   interceptors?: WorkerInterceptors;
+  /** Attempts running at once (`maxConcurrentLocalActivityExecutions`); unbounded without. */
+  slots?: Slots;
 }
 
 export class LocalActivityRunner {
-  constructor(private readonly opts: LocalActivityRunnerOptions) {}
+  private readonly slots: Slots | undefined;
+
+  constructor(private readonly opts: LocalActivityRunnerOptions) {
+    this.slots = opts.slots;
+  }
 
   /**
    * Runs local activities until none is pending or the workflow closed, activating the workflow with each
@@ -147,6 +154,10 @@ export class LocalActivityRunner {
       }
       if (s2cDeadline !== undefined && Date.now() >= s2cDeadline)
         return final(req, attempt, 'TIMEOUT', scheduleToCloseFailure(lastFailure));
+      // a free local activity slot first; the attempt's timeouts start once it has one
+      const slot = await takeSlot(this.slots, cancel, budget);
+      if (slot === 'cancel') return cancelledOutcome(req, attempt);
+      if (slot === 'budget') continue; // the budget branch above answers
       try {
         const result = await this.attemptOnce(fn, req, run, attempt, cancel, budget, s2cDeadline);
         return { kind: 'completed', attempt, result };
@@ -155,6 +166,8 @@ export class LocalActivityRunner {
         const ids = { activityId: req.activityId, activityType: req.activityType, attempt };
         if (!cancel.aborted)
           logActivityFailure(this.opts.log, { ...ids, workflowId: run.workflowId, runId: run.runId }, e, true);
+      } finally {
+        if (slot === 'taken') this.slots?.release(1);
       }
       if (cancel.aborted) return cancelledOutcome(req, attempt);
       if (lastFailure.kind === 'timeout' && lastFailure.timeoutType === 'SCHEDULE_TO_CLOSE')
@@ -297,6 +310,31 @@ function scheduleToCloseFailure(last: FailureInfo | undefined): FailureInfo {
     new TimeoutFailure('local activity schedule-to-close timeout passed', undefined, 'SCHEDULE_TO_CLOSE'),
   );
   return last ? { ...f, cause: last } : f;
+}
+
+/** Takes one of `slots` (none to take without slots), waiting for a free one; tells what ended the wait. */
+async function takeSlot(
+  slots: Slots | undefined,
+  cancel: AbortSignal,
+  budget: AbortSignal,
+): Promise<'taken' | 'none' | 'cancel' | 'budget'> {
+  if (!slots) return 'none';
+  for (;;) {
+    if (cancel.aborted) return 'cancel';
+    if (budget.aborted) return 'budget';
+    if (slots.take(1) === 1) return 'taken';
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        off();
+        cancel.removeEventListener('abort', done);
+        budget.removeEventListener('abort', done);
+        resolve();
+      };
+      const off = slots.onRelease(done);
+      cancel.addEventListener('abort', done, { once: true });
+      budget.addEventListener('abort', done, { once: true });
+    });
+  }
 }
 
 /** Sleeps until `at`; tells what ended the wait. */

@@ -33,10 +33,13 @@ import { codecsOf, type DataConverter } from '../common/payload-codec.js';
 import { TaskCodec } from './task-codec.js';
 import { callSinks, type InjectedSinks, type Sinks, type WorkerInterceptors } from './interceptors.js';
 import { WorkflowExecutor } from './workflow-executor.js';
+import { compileWorkerOptions, type CompiledWorkerOptions, type TemporalWorkerOptions } from './worker-options.js';
+import { RateLimiter } from './rate-limiter.js';
 
 export type WorkerState = 'INITIALIZED' | 'RUNNING' | 'STOPPING' | 'DRAINING' | 'STOPPED' | 'FAILED';
 
-export interface WorkerOptions {
+/** Weft's worker options, and Temporal's (worker-options.ts; docs/api.md, "Worker options"). */
+export interface WorkerOptions extends TemporalWorkerOptions {
   connection?: Connection;
   namespace?: string;
   taskQueue: string;
@@ -59,7 +62,7 @@ export interface WorkerOptions {
   identity?: string;
   /** Register the workflow types this worker serves with the server (default true). */
   registerWorkflows?: boolean;
-  /** Concurrent long polls for workflow tasks, and for activity tasks (default 2 each). */
+  /** Concurrent long polls for workflow tasks, and for activity tasks (default 2 each; see the per-kind options). */
   maxConcurrentPolls?: number;
   maxHeartbeatThrottleInterval?: Duration;
   defaultHeartbeatThrottleInterval?: Duration;
@@ -111,6 +114,8 @@ export class Worker {
     continuedWorkflowTasks: 0,
     droppedContinuations: 0,
   };
+  /** `maxActivitiesPerSecond` (and the task queue's, applied per worker): tokens for starting activities. */
+  private readonly activityRate: RateLimiter | undefined;
   /** Continuations are sent once a poll answer says the server takes them. */
   private serverTakesContinuations = false;
   readonly identity: string;
@@ -119,6 +124,7 @@ export class Worker {
 
   private constructor(
     private readonly opts: WorkerOptions,
+    private readonly compiled: CompiledWorkerOptions,
     readonly connection: Connection,
     private readonly ownsConnection: boolean,
     sandbox: WorkflowSandbox | undefined,
@@ -132,8 +138,10 @@ export class Worker {
     const codecs = codecsOf(opts.dataConverter);
     this.codec = codecs ? new TaskCodec(codecs, log) : undefined;
     const transport = this.codec ? this.codec.transport(connection.transport) : connection.transport;
-    this.wfSlots = new Slots(sandbox ? (opts.maxConcurrentWorkflowTaskExecutions ?? 40) : 0);
-    this.actSlots = new Slots(opts.activities ? (opts.maxConcurrentActivityTaskExecutions ?? 100) : 0);
+    this.wfSlots = new Slots(sandbox ? compiled.workflowSlots : 0);
+    this.actSlots = new Slots(opts.activities && compiled.pollActivities ? compiled.activitySlots : 0);
+    this.activityRate =
+      compiled.activitiesPerSecond !== undefined ? new RateLimiter(compiled.activitiesPerSecond) : undefined;
     if (sandbox)
       this.workflows = new WorkflowExecutor({
         transport,
@@ -142,6 +150,7 @@ export class Worker {
         maxCachedWorkflows: opts.maxCachedWorkflows ?? 1000,
         ...(opts.buildId ? { buildId: opts.buildId } : {}),
         ...(opts.activities ? { activities: opts.activities } : {}),
+        localActivitySlots: new Slots(compiled.localActivitySlots),
         ...(opts.interceptors ? { interceptors: opts.interceptors } : {}),
         log,
       });
@@ -167,7 +176,8 @@ export class Worker {
       identity: this.identity,
       taskQueue: this.taskQueue,
       workflowSlots: this.wfSlots,
-      activitySlots: this.actSlots,
+      // rate-limited activities all go through the poll, none is taken eagerly
+      activitySlots: this.activityRate ? new Slots(0) : this.actSlots,
       log,
       onTasks: (w, a) => {
         this.counters.eagerWorkflowTasks += w.length;
@@ -191,6 +201,7 @@ export class Worker {
     if (!opts.taskQueue) throw new TypeError('Worker.create: taskQueue is required');
     if (!opts.workflowsPath && !opts.workflowBundle && !opts.activities)
       throw new TypeError('Worker.create: give workflowsPath (or workflowBundle), activities, or both');
+    const compiled = compileWorkerOptions(opts);
     // Weft's logger option, else the Runtime's (Runtime.install({ logger }), as in Temporal)
     const log = opts.logger
       ? isWeftLogger(opts.logger)
@@ -206,6 +217,7 @@ export class Worker {
             ...(opts.interceptors?.workflowModules
               ? { workflowInterceptorModules: opts.interceptors.workflowModules }
               : {}),
+            ...(compiled.ignoreModules.length > 0 ? { ignoreModules: compiled.ignoreModules } : {}),
           })
         : undefined);
     const sinks = opts.sinks as InjectedSinks<Sinks> | undefined;
@@ -217,7 +229,7 @@ export class Worker {
         )
       : undefined;
     const connection = opts.connection ?? Connection.lazy();
-    const worker = new Worker(opts, connection, !opts.connection, sandbox, log);
+    const worker = new Worker(opts, compiled, connection, !opts.connection, sandbox, log);
     if (sandbox && opts.registerWorkflows !== false) {
       for (const workflowType of sandbox.workflowTypes) {
         await connection.transport.call(
@@ -303,10 +315,12 @@ export class Worker {
         })
       : undefined;
     try {
-      const pollers = this.opts.maxConcurrentPolls ?? 2;
+      const { workflowPolls, activityPolls } = this.compiled;
       const polls = [
-        ...(this.wfSlots.capacity > 0 ? Array.from({ length: pollers }, () => this.pollLoop(this.wfSlots)) : []),
-        ...(this.actSlots.capacity > 0 ? Array.from({ length: pollers }, () => this.pollLoop(this.actSlots)) : []),
+        ...(this.wfSlots.capacity > 0 ? Array.from({ length: workflowPolls }, () => this.pollLoop(this.wfSlots)) : []),
+        ...(this.actSlots.capacity > 0
+          ? Array.from({ length: activityPolls }, () => this.pollLoop(this.actSlots))
+          : []),
       ];
       await this.shutdownSignal;
       unregisterEager?.();
@@ -396,8 +410,18 @@ export class Worker {
     while (!signal.aborted && this.state === 'RUNNING') {
       await waitForFreeSlot([slots], signal);
       if (signal.aborted || this.state !== 'RUNNING') break;
+      // rate-limited activities: wait for a token, and ask for no more tasks than there are tokens
+      const rate = workflows ? undefined : this.activityRate;
+      const wait = rate?.msUntilToken() ?? 0;
+      if (wait > 0) {
+        await delay(wait, signal);
+        continue;
+      }
       // a waiting poll holds its slots: keep most of them free for tasks handed back eagerly
-      const n = slots.take(Math.min(slots.free, 16));
+      const want = Math.min(slots.free, 16);
+      const tokens = rate ? rate.take(want) : want;
+      const n = slots.take(tokens);
+      rate?.giveBack(tokens - n);
       if (n === 0) continue;
       let res: PollResponse;
       try {
@@ -420,6 +444,7 @@ export class Worker {
         failures = 0;
       } catch (e) {
         slots.release(n);
+        rate?.giveBack(n);
         if (signal.aborted) break;
         failures++;
         if (failures === 1 || failures % 20 === 0)
@@ -434,6 +459,7 @@ export class Worker {
       if (res.continuations) this.serverTakesContinuations = true;
       const queries = res.queryTasks ?? [];
       slots.release(n - res.workflowTasks.length - res.activityTasks.length - queries.length);
+      rate?.giveBack(n - res.activityTasks.length);
       this.counters.polledWorkflowTasks += res.workflowTasks.length;
       this.counters.polledActivityTasks += res.activityTasks.length;
       this.dispatch(res.workflowTasks, res.activityTasks);

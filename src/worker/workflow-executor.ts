@@ -16,6 +16,7 @@ import type { ActivationResult } from '../workflow/internal/activation.js';
 import type { HeldEffects, WorkflowSandbox } from './sandbox/vm-sandbox.js';
 import type { ActivityImplementations } from './activity-executor.js';
 import { LocalActivityRunner } from './local-activity-runner.js';
+import type { Slots } from './slots.js';
 import type { WorkerInterceptors } from './interceptors.js';
 
 export interface WorkflowExecutorOptions {
@@ -28,6 +29,8 @@ export interface WorkflowExecutorOptions {
   /** The worker's activities, which also serve as its local activities. */
   activities?: ActivityImplementations;
   interceptors?: WorkerInterceptors;
+  /** Local activity attempts running at once (`maxConcurrentLocalActivityExecutions`). */
+  localActivitySlots?: Slots;
 }
 
 export class WorkflowExecutor {
@@ -47,6 +50,7 @@ export class WorkflowExecutor {
       activities: opts.activities,
       log: opts.log,
       ...(opts.interceptors ? { interceptors: opts.interceptors } : {}),
+      ...(opts.localActivitySlots ? { slots: opts.localActivitySlots } : {}),
     });
   }
 

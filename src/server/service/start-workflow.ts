@@ -31,6 +31,8 @@ export interface ResolvedStart {
   workflowRunTimeoutMs: number | undefined;
   workflowTaskTimeoutMs: number | undefined;
   retryPolicy: ResolvedRetryPolicy | undefined;
+  /** Temporal's startDelay: the first workflow task waits this long (WorkflowExecutionStarted's backoff). */
+  startDelayMs?: number | undefined;
 }
 
 function requiresRegistration(ctx: ServerContext, namespace: string): boolean {
@@ -71,6 +73,7 @@ export async function resolveStart(
       workflowTaskTimeoutMs:
         optionalMs(req.workflowTaskTimeout ?? d.workflowTaskTimeout, 'workflowTaskTimeout') || undefined,
       retryPolicy: retry ? resolveRetryPolicy(retry, 'retry') : undefined,
+      startDelayMs: optionalMs(req.startDelay, 'startDelay') || undefined,
     };
   } catch (e) {
     if (e instanceof InvalidDurationError) throw new ApiError('INVALID_DURATION', e.message, { field: e.field });
@@ -122,6 +125,10 @@ export async function startWorkflowWith(
   checkPayload(req.memo, 'memo', ctx.payloadLimit(namespace));
   const badCron = req.cronSchedule === undefined ? undefined : invalidCronSchedule(req.cronSchedule);
   if (badCron) throw new ApiError('INVALID_ARGUMENT', badCron, { field: 'cronSchedule' });
+  if (req.cronSchedule !== undefined && req.startDelay !== undefined)
+    throw new ApiError('INVALID_ARGUMENT', 'startDelay cannot be used with cronSchedule (as in Temporal)', {
+      field: 'startDelay',
+    });
   const resolved = await resolveStart(ctx, namespace, req, extras.parent !== undefined);
   for (let attempt = 1; ; attempt++) {
     try {
@@ -256,6 +263,7 @@ export async function planStart(
       ...(req.requestId ? { requestId: req.requestId } : {}),
       ...(req.header ? { header: req.header } : {}),
       ...(req.cronSchedule ? { cronSchedule: req.cronSchedule } : {}),
+      ...(r.startDelayMs ? { firstWorkflowTaskBackoffMs: r.startDelayMs } : {}),
       randomnessSeed: randomUUID(),
       ...(extras.parent ? { parent: extras.parent } : {}),
       ...(extras.scheduleRef ? { scheduleRef: extras.scheduleRef } : {}),

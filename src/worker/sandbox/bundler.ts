@@ -129,7 +129,16 @@ function isOwnWorkflowApi(specifier: string, resolveDir: string): boolean {
   return target === ownModule('../../workflow/index').replace(/\.(js|ts)$/, '');
 }
 
-function sandboxGuard(entry: string): Plugin {
+/** A module named in `ignoreModules` (or a path inside it, or its `node:` form). */
+function isIgnored(specifier: string, ignoreModules: readonly string[]): boolean {
+  const bare = specifier.startsWith('node:') ? specifier.slice(5) : specifier;
+  return ignoreModules.some((m) => {
+    const name = m.startsWith('node:') ? m.slice(5) : m;
+    return bare === name || bare.startsWith(`${name}/`);
+  });
+}
+
+function sandboxGuard(entry: string, ignoreModules: readonly string[] = []): Plugin {
   const parentOf = new Map<string, string>();
   const chain = (importer: string, last: string): string => {
     const links = [last];
@@ -146,11 +155,14 @@ function sandboxGuard(entry: string): Plugin {
         contents: await runtimeApiModule(args.path),
         loader: 'js',
       }));
+      // an ignored module is an empty one (Temporal's bundlerOptions.ignoreModules): it must not be used
+      b.onLoad({ filter: /.*/, namespace: 'weft-ignored' }, () => ({ contents: 'module.exports = {};', loader: 'js' }));
       b.onResolve({ filter: /.*/ }, async (args) => {
         if (args.pluginData === 'inner') return undefined;
         if (args.path === 'weft/workflow' || isOwnWorkflowApi(args.path, args.resolveDir))
           return { path: 'weft/workflow', namespace: 'weft-runtime' };
         if (args.path === 'weft/common') return { path: 'weft/common', namespace: 'weft-runtime' };
+        if (isIgnored(args.path, ignoreModules)) return { path: args.path, namespace: 'weft-ignored' };
         const forbidden = isBuiltin(args.path)
           ? 'a Node built-in'
           : FORBIDDEN_WEFT.test(args.path)
@@ -188,6 +200,8 @@ function sandboxGuard(entry: string): Plugin {
 export async function bundleWorkflowCode(opts: {
   workflowsPath: string;
   workflowInterceptorModules?: string[];
+  /** Modules left out of the bundle (Temporal's `ignoreModules`): each import of one gets an empty module. */
+  ignoreModules?: string[];
 }): Promise<WorkflowBundle> {
   const workflowsPath = path.resolve(opts.workflowsPath);
   if (!existsSync(workflowsPath)) throw new WorkflowBundleError(`workflowsPath not found: ${workflowsPath}`);
@@ -206,7 +220,7 @@ export async function bundleWorkflowCode(opts: {
         ...bundleOptions,
         stdin: { contents: source, resolveDir: path.dirname(workflowsPath), sourcefile: entry, loader: 'js' },
         globalName: '__weftModule',
-        plugins: [sandboxGuard(entry)],
+        plugins: [sandboxGuard(entry, opts.ignoreModules)],
       }),
     );
   } catch (e) {

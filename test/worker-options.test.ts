@@ -1,0 +1,281 @@
+/**
+ * Temporal's WorkerOptions in Weft, against a real server: maxActivitiesPerSecond (and the task queue's, per
+ * worker), maxConcurrentLocalActivityExecutions, polls per kind, enableNonLocalActivities, a fixed-size tuner,
+ * bundlerOptions.ignoreModules, the accepted-and-unused fields, and TypeErrors for bad values.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Connection } from 'weft/client';
+import { Worker, WorkflowBundleError, type WorkerOptions } from 'weft/worker';
+import type { Transport } from '../src/client/transport.js';
+import { fixture, quietLogger, startTestServer, startWorker, uid, type TestServer } from './helpers.js';
+
+const workflowsPath = fixture('worker-options.ts');
+const bundlerOptions = { ignoreModules: ['fs'] };
+let ts: TestServer;
+
+let running = 0;
+const activities = {
+  async stamp(): Promise<number> {
+    return Date.now();
+  },
+  async hold(ms: number): Promise<number> {
+    const seen = ++running;
+    await new Promise((r) => setTimeout(r, ms));
+    running--;
+    return seen;
+  },
+};
+
+beforeAll(async () => {
+  ts = await startTestServer();
+});
+afterAll(async () => {
+  await ts?.stop();
+});
+
+/** A connection to the test server that counts the long polls in flight, per kind. */
+function countingConnection(): { connection: Connection; max: { workflow: number; activity: number } } {
+  const inner = ts.connection.transport;
+  const now = { workflow: 0, activity: 0 };
+  const max = { workflow: 0, activity: 0 };
+  const transport: Transport = {
+    async call<T>(...args: Parameters<Transport['call']>): Promise<T> {
+      const [op, req] = args;
+      const body = req.body as { maxWorkflowTasks?: number } | undefined;
+      const kind = op === 'pollTasks' ? ((body?.maxWorkflowTasks ?? 0) > 0 ? 'workflow' : 'activity') : undefined;
+      if (kind) max[kind] = Math.max(max[kind], ++now[kind]);
+      try {
+        return await inner.call<T>(...args);
+      } finally {
+        if (kind) now[kind]--;
+      }
+    },
+    health: () => inner.health(),
+    close: async () => {},
+  };
+  return { connection: Connection.fromTransport(transport), max };
+}
+
+describe('WorkerOptions from Temporal', () => {
+  it('maxActivitiesPerSecond spaces out activity starts on the worker', async () => {
+    const taskQueue = uid('rate');
+    const w = await startWorker(ts, {
+      taskQueue,
+      workflowsPath,
+      activities,
+      bundlerOptions,
+      maxActivitiesPerSecond: 4,
+    });
+    try {
+      const starts = await ts.client.workflow.execute('manyActivities', {
+        taskQueue,
+        workflowId: uid('rate'),
+        args: [10],
+      });
+      const sorted = (starts as number[]).sort((a, b) => a - b);
+      // 10 starts at 4 a second (4 saved up, then one every 250 ms): at least 1.5 s from the first to the last
+      // (unlimited, they start within milliseconds; a loaded machine only spreads them more)
+      expect(sorted.at(-1)! - sorted[0]!).toBeGreaterThanOrEqual(1400);
+    } finally {
+      await w.stop();
+    }
+  });
+
+  it('maxTaskQueueActivitiesPerSecond is applied per worker too (the lower of the two wins)', async () => {
+    const taskQueue = uid('qrate');
+    const w = await startWorker(ts, {
+      taskQueue,
+      workflowsPath,
+      activities,
+      bundlerOptions,
+      maxActivitiesPerSecond: 100,
+      maxTaskQueueActivitiesPerSecond: 2,
+    });
+    try {
+      const starts = (await ts.client.workflow.execute('manyActivities', {
+        taskQueue,
+        workflowId: uid('qrate'),
+        args: [5],
+      })) as number[];
+      starts.sort((a, b) => a - b);
+      // 5 at 2 a second (2 at once, then one every 500 ms)
+      expect(starts.at(-1)! - starts[0]!).toBeGreaterThanOrEqual(1400);
+    } finally {
+      await w.stop();
+    }
+  });
+
+  it('maxConcurrentLocalActivityExecutions bounds the local activities running at once', async () => {
+    const taskQueue = uid('local');
+    const w = await startWorker(ts, {
+      taskQueue,
+      workflowsPath,
+      activities,
+      bundlerOptions,
+      maxConcurrentLocalActivityExecutions: 2,
+    });
+    try {
+      const seen = (await ts.client.workflow.execute('manyLocalActivities', {
+        taskQueue,
+        workflowId: uid('local'),
+        args: [6, 150],
+      })) as number[];
+      expect(seen).toHaveLength(6);
+      expect(Math.max(...seen)).toBe(2);
+    } finally {
+      await w.stop();
+    }
+  });
+
+  it('a fixed-size tuner sets the slots (local ones too)', async () => {
+    const taskQueue = uid('tuner');
+    const fixed = (numSlots: number) => ({ type: 'fixed-size' as const, numSlots });
+    const w = await startWorker(ts, {
+      taskQueue,
+      workflowsPath,
+      activities,
+      bundlerOptions,
+      tuner: {
+        workflowTaskSlotSupplier: fixed(5),
+        activityTaskSlotSupplier: fixed(5),
+        localActivityTaskSlotSupplier: fixed(3),
+      },
+    });
+    try {
+      const seen = (await ts.client.workflow.execute('manyLocalActivities', {
+        taskQueue,
+        workflowId: uid('tuner'),
+        args: [7, 150],
+      })) as number[];
+      expect(Math.max(...seen)).toBe(3);
+    } finally {
+      await w.stop();
+    }
+  });
+
+  it('maxConcurrentWorkflowTaskPolls / maxConcurrentActivityTaskPolls set the polls per kind', async () => {
+    const { connection, max } = countingConnection();
+    const taskQueue = uid('polls');
+    const worker = await Worker.create({
+      connection,
+      taskQueue,
+      workflowsPath,
+      activities,
+      bundlerOptions,
+      handleSignals: false,
+      logger: quietLogger,
+      maxConcurrentWorkflowTaskPolls: 3,
+      maxConcurrentActivityTaskPolls: 1,
+    });
+    await worker.runUntil(async () => {
+      await new Promise((r) => setTimeout(r, 300));
+      expect(
+        await ts.client.workflow.execute('manyActivities', { taskQueue, workflowId: uid('polls'), args: [2] }),
+      ).toHaveLength(2);
+    });
+    expect(max).toEqual({ workflow: 3, activity: 1 });
+  });
+
+  it('enableNonLocalActivities: false polls no activity tasks; the activities still run as local ones', async () => {
+    const { connection, max } = countingConnection();
+    const taskQueue = uid('nonlocal');
+    const worker = await Worker.create({
+      connection,
+      taskQueue,
+      workflowsPath,
+      activities,
+      bundlerOptions,
+      handleSignals: false,
+      logger: quietLogger,
+      enableNonLocalActivities: false,
+    });
+    await worker.runUntil(async () => {
+      const seen = await ts.client.workflow.execute('manyLocalActivities', {
+        taskQueue,
+        workflowId: uid('nonlocal'),
+        args: [2, 10],
+      });
+      expect(seen).toHaveLength(2);
+    });
+    expect(max.activity).toBe(0);
+    expect(max.workflow).toBeGreaterThan(0);
+  });
+
+  it('bundlerOptions.ignoreModules: an ignored module is an empty one; without it the bundle fails', async () => {
+    const taskQueue = uid('ignore');
+    const w = await startWorker(ts, { taskQueue, workflowsPath, bundlerOptions: { ignoreModules: ['node:fs'] } });
+    try {
+      expect(await ts.client.workflow.execute('ignoredModule', { taskQueue, workflowId: uid('ignore') })).toBe(
+        'undefined',
+      );
+    } finally {
+      await w.stop();
+    }
+    await expect(Worker.create({ taskQueue, workflowsPath, logger: quietLogger })).rejects.toThrow(WorkflowBundleError);
+  });
+
+  it('accepts the fields that mean nothing in Weft, typed as Temporal types them', async () => {
+    const taskQueue = uid('accepted');
+    const w = await startWorker(ts, {
+      taskQueue,
+      workflowsPath,
+      activities,
+      bundlerOptions: { ...bundlerOptions, preloadModules: [], webpackConfigHook: (c) => c },
+      stickyQueueScheduleToStartTimeout: '10s',
+      showStackTraceSources: true,
+      reuseV8Context: true,
+      debugMode: false,
+      workflowThreadPoolSize: 2,
+      nonStickyToStickyPollRatio: 0.2,
+      maxEagerActivityReservationsPerWorkflowTask: 3,
+      enableSDKTracing: false,
+      disablePayloadErrorLimit: false,
+      workflowTaskPollerBehavior: { type: 'autoscaling', minimum: 1, initial: 2, maximum: 10 },
+      activityTaskPollerBehavior: { type: 'simple-maximum', maximum: 2 },
+    });
+    try {
+      expect(
+        await ts.client.workflow.execute('manyActivities', { taskQueue, workflowId: uid('accepted'), args: [1] }),
+      ).toHaveLength(1);
+    } finally {
+      await w.stop();
+    }
+  });
+
+  it('bad values are TypeErrors', async () => {
+    const base: WorkerOptions = { taskQueue: 'bad', activities, logger: quietLogger };
+    const bad: Array<[Partial<WorkerOptions>, RegExp]> = [
+      [{ maxActivitiesPerSecond: 0 }, /maxActivitiesPerSecond must be a positive number/],
+      [{ maxTaskQueueActivitiesPerSecond: Number.NaN }, /maxTaskQueueActivitiesPerSecond/],
+      [{ maxConcurrentLocalActivityExecutions: 1.5 }, /maxConcurrentLocalActivityExecutions must be a positive/],
+      [{ maxConcurrentWorkflowTaskPolls: 0 }, /maxConcurrentWorkflowTaskPolls/],
+      [{ maxConcurrentActivityTaskPolls: -1 }, /maxConcurrentActivityTaskPolls/],
+      [
+        { maxConcurrentActivityTaskPolls: 2, activityTaskPollerBehavior: { type: 'simple-maximum', maximum: 2 } },
+        /not both/,
+      ],
+      [{ stickyQueueScheduleToStartTimeout: 'soon' }, /stickyQueueScheduleToStartTimeout/],
+      [{ bundlerOptions: { ignoreModules: [''] } }, /ignoreModules/],
+      [{ enableNonLocalActivities: 'no' as unknown as boolean }, /enableNonLocalActivities must be a boolean/],
+      [{ workflowThreadPoolSize: 0 }, /workflowThreadPoolSize/],
+      [
+        {
+          tuner: {
+            workflowTaskSlotSupplier: { type: 'fixed-size', numSlots: 1 },
+            activityTaskSlotSupplier: { type: 'fixed-size', numSlots: 1 },
+            localActivityTaskSlotSupplier: { type: 'fixed-size', numSlots: 1 },
+          },
+          maxConcurrentActivityTaskExecutions: 3,
+        },
+        /cannot set both tuner and maxConcurrentActivityTaskExecutions/,
+      ],
+      [{ tuner: { tunerOptions: { targetMemoryUsage: 0.8, targetCpuUsage: 0.9 } } }, /resource-based tuner/],
+      [{ workflowFailureErrorTypes: { '*': ['Error'] } }, /workflowFailureErrorTypes is not supported/],
+    ];
+    for (const [opts, message] of bad) {
+      const err = await Worker.create({ ...base, ...opts }).catch((e: unknown) => e);
+      expect(err, JSON.stringify(opts)).toBeInstanceOf(TypeError);
+      expect((err as Error).message).toMatch(message);
+    }
+  });
+});
