@@ -23,6 +23,10 @@ afterAll(async () => {
 const activities = {
   step: async (v: number): Promise<number> => v + 1,
   gate: async (key: string): Promise<string> => key,
+  stagger: async (i: number): Promise<number> => {
+    await new Promise((r) => setTimeout(r, 40 * i));
+    return i + 1;
+  },
 };
 const workflowsPath = fixture('continuation-workflows.ts');
 
@@ -88,6 +92,23 @@ describe('continued workflow tasks through a worker', () => {
       } finally {
         await plain.stop();
       }
+    } finally {
+      await w.stop();
+    }
+  });
+
+  it('a fan-out continues only after its last open activity, never once per outcome', async () => {
+    const taskQueue = uid('cont-fan');
+    const w = await startWorker(ts, { taskQueue, workflowsPath, activities });
+    try {
+      const handles = await Promise.all(
+        Array.from({ length: 5 }, () =>
+          ts.client.workflow.start('fanout', { taskQueue, workflowId: uid(), args: [8] }),
+        ),
+      );
+      for (const h of handles) expect(await h.result()).toBe(36); // 1 + 2 + ... + 8
+      expect(w.worker.getStatus().tasks.continuedWorkflowTasks).toBeLessThanOrEqual(handles.length);
+      for (const h of handles) checkHistory((await h.fetchHistory()).events);
     } finally {
       await w.stop();
     }

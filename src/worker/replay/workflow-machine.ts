@@ -63,6 +63,8 @@ export class WorkflowMachine {
   private expected: Command[] = [];
   private jobs: ActivationJob[] = [];
   private readonly activities = new Map<number, ScheduledActivity>();
+  /** Activities scheduled and not yet resolved in the history applied, by scheduled event id. */
+  private readonly openActivities = new Set<number>();
   /** Children and requests to other workflows, by their initiated event id. */
   private readonly children = new Map<number, { seq: number; workflowType: string; workflowId: string }>();
   private readonly externals = new Map<number, { kind: 'signal' | 'cancel'; seq: number }>();
@@ -161,6 +163,10 @@ export class WorkflowMachine {
   }): { result: ActivationResult; claim: ContinuationClaim; held: HeldEffects } | undefined {
     if (!this.created || !this.lastWasCurrentTask || this.markers.pendingLocal.size > 0) return undefined;
     if (!this.expected.every((c) => c.type === 'ScheduleActivityTask' || c.type === 'StartTimer')) return undefined;
+    // only the last open activity: with others still running (a fan-out), each would cost a workflow task of its
+    // own, where the usual path folds the outcomes that arrive together into one
+    const open = this.openActivities.size + this.expected.filter((c) => c.type === 'ScheduleActivityTask').length;
+    if (open !== 1) return undefined;
     const basedOnEventId = this.lastEventId;
     const eventTime = new Date(input.startedTime).toISOString();
     const events: HistoryEvent[] = [];
@@ -492,7 +498,9 @@ export class WorkflowMachine {
     this.created = true;
   }
 
+  /** The activity an outcome event names (it is no longer open). */
   private activity(scheduledEventId: number): ScheduledActivity {
+    this.openActivities.delete(scheduledEventId);
     const a = this.activities.get(scheduledEventId);
     if (!a)
       throw new Error(
@@ -538,6 +546,7 @@ export class WorkflowMachine {
     if (ev.eventType === 'ActivityTaskScheduled') {
       const a = ev.attributes;
       this.activities.set(ev.eventId, { seq: a.seq, activityType: a.activityType, activityId: a.activityId });
+      this.openActivities.add(ev.eventId);
     } else if (ev.eventType === 'StartChildWorkflowExecutionInitiated') {
       const a = ev.attributes;
       this.children.set(ev.eventId, { seq: a.seq, workflowType: a.workflowType, workflowId: a.workflowId });
