@@ -16,7 +16,8 @@ process.stdout.write(JSON.stringify({ ready: 'worker', pid: process.pid }) + '\n
 try {
   await running;
   // how the worker got its tasks (polled, eager, continued after an activity), for whoever reads stderr
-  if (process.env.BENCH_WORKER_STATUS) process.stderr.write(JSON.stringify({ worker: worker.getStatus().tasks }) + '\n');
+  if (process.env.BENCH_WORKER_STATUS)
+    process.stderr.write(JSON.stringify({ worker: worker.getStatus().tasks }) + '\n');
 } finally {
   await connection.close();
 }
