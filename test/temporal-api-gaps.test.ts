@@ -44,6 +44,10 @@ describe('upsertMemo', () => {
     const final = { team: 'a', stage: 'two', count: 2 };
     expect(await handle.result()).toEqual(final);
     expect((await handle.describe()).memo).toEqual(final);
+    // list items carry it too, as Temporal's WorkflowExecutionInfo does
+    const listed = [];
+    for await (const e of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) listed.push(e);
+    expect(listed.map((e) => e.memo)).toEqual([final]);
 
     const history = await handle.fetchHistory();
     const modified = history.events.filter((e) => e.eventType === 'WorkflowPropertiesModified');
@@ -69,6 +73,10 @@ describe('upsertMemo', () => {
     await handle.signal(advance);
     expect(await handle.result()).toEqual({ team: 'a', stage: 'two', count: 2 });
     expect((await handle.describe()).memo).toEqual({ team: 'a', stage: 'two', count: 2 });
+    // a list through the codec decodes the memo; without it the values stay encoded
+    const query = `WorkflowId = '${workflowId}'`;
+    for await (const e of coded.workflow.list({ query })) expect(e.memo).toEqual({ team: 'a', stage: 'two', count: 2 });
+    for await (const e of client.workflow.list({ query })) expect(JSON.stringify(e.memo)).not.toContain('two');
 
     const raw = await client.workflow.getHandle(workflowId).describe();
     expect(JSON.stringify(raw.raw)).not.toContain('two');

@@ -74,10 +74,11 @@ export interface WorkflowExecutionInfo<Raw = WireExecutionInfo> {
   /** When the run's first workflow task could start; Weft reports the start time. */
   executionTime?: Date;
   closeTime?: Date;
-  /** Describe only: list items do not carry memos yet. */
   memo?: Record<string, unknown>;
-  /** Plain values (`{ CustomerId: 'c-1' }`), not Temporal's deprecated arrays; list items do not carry them yet. */
+  /** Plain values (`{ CustomerId: 'c-1' }`), not Temporal's deprecated arrays. */
   searchAttributes?: Record<string, unknown>;
+  /** Temporal's typed view of the search attributes. */
+  typedSearchAttributes: TypedSearchAttributes;
   parentExecution?: WorkflowExecution;
   raw: Raw;
 }
@@ -114,6 +115,9 @@ export function executionInfoFromWire(e: WireExecutionInfo): WorkflowExecutionIn
     startTime,
     executionTime: startTime,
     ...(e.closeTime ? { closeTime: new Date(e.closeTime) } : {}),
+    ...(e.memo ? { memo: e.memo } : {}),
+    ...(e.searchAttributes ? { searchAttributes: e.searchAttributes } : {}),
+    typedSearchAttributes: new TypedSearchAttributes(e.searchAttributes ?? {}),
     raw: e,
   };
 }

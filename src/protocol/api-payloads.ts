@@ -80,6 +80,7 @@ export const CLIENT_PAYLOADS: PayloadsByOperation = {
   updateSchedule: { request: scheduleAction },
   describeSchedule: { response: schedule },
   listSchedules: { response: (b, r) => b.objects(r, 'schedules', (s) => b.map(s, 'memo')) },
+  listWorkflows: { response: (b, r) => b.objects(r, 'executions', (e) => b.map(e, 'memo')) },
   completeActivity: { request: (b, r) => b.value(r, 'result') },
   failActivity: { request: (b, r) => b.failure(r, 'failure') },
   reportActivityCancellation: { request: details },

@@ -271,6 +271,9 @@ export interface WorkflowExecutionInfo {
   startTime: string;
   closeTime?: string;
   historyLength: number;
+  /** The run's memo (payloads, decoded by a client's codecs) and search attributes, when it has them. */
+  memo?: Record<string, unknown>;
+  searchAttributes?: Record<string, unknown>;
 }
 export interface ListWorkflowsResponse {
   executions: WorkflowExecutionInfo[];

@@ -55,6 +55,8 @@ function summaryOf(s: ExecutionState): ExecutionSummary {
     historyLength: s.nextEventId - 1,
   };
   if (s.closeTime !== undefined) e.closeTime = s.closeTime;
+  if (s.memo !== undefined) e.memo = s.memo;
+  if (s.searchAttributes !== undefined) e.searchAttributes = s.searchAttributes;
   return e;
 }
 
@@ -77,6 +79,9 @@ async function seed(store: Store): Promise<ExecutionSummary[]> {
       taskQueue: pick(['main', 'slow']),
       startTime: T0 + Math.floor(rand() * 25) * 1000,
       nextEventId: 2 + Math.floor(rand() * 40),
+      // list items carry the memo (stored payloads, as they are) and the search attributes
+      ...(i % 4 === 1 ? { memo: { note: `n${i}`, nested: { deep: [i, 'ü ✓'] } } } : {}),
+      ...(i % 5 === 2 ? { searchAttributes: { CustomerId: `c-${i}` } } : {}),
     }),
   );
   await Promise.all(states.map((s) => store.commit({ executions: [write(s)] })));
@@ -173,6 +178,17 @@ export function describeVisibilityConformance(ctx: ConformanceContext): void {
         expect(one).toEqual({ executions: want });
       });
     }
+
+    it('list items carry the memo and search attributes of their run', async () => {
+      const listed = await walk(ctx.store(), '', 50);
+      expect(listed.filter((e) => e.memo !== undefined).length).toBeGreaterThan(5);
+      expect(listed.filter((e) => e.searchAttributes !== undefined).length).toBeGreaterThan(5);
+      const byRun = new Map(rows.map((r) => [r.runId, r]));
+      for (const e of listed) {
+        expect(e.memo).toEqual(byRun.get(e.runId)!.memo);
+        expect(e.searchAttributes).toEqual(byRun.get(e.runId)!.searchAttributes);
+      }
+    });
 
     it('walks pages of one row', async () => {
       const c = CASES[5]!; // CloseTime DESC: missing values first, then ties

@@ -210,6 +210,9 @@ export interface ExecutionSummary {
   startTime: number;
   closeTime?: number;
   historyLength: number;
+  /** The run's memo (payloads as stored) and search attributes, when it has them (list items, as Temporal's). */
+  memo?: Record<string, unknown>;
+  searchAttributes?: Record<string, unknown>;
 }
 
 /** A running run that has written no event since `lastProgressTime` (see Store.listStuckExecutions). */

@@ -41,6 +41,8 @@ export function summaryInfo(x: ExecutionSummary): ListWorkflowsResponse['executi
     startTime: iso(x.startTime),
     ...(x.closeTime !== undefined ? { closeTime: iso(x.closeTime) } : {}),
     historyLength: x.historyLength,
+    ...(x.memo ? { memo: x.memo } : {}),
+    ...(x.searchAttributes ? { searchAttributes: x.searchAttributes } : {}),
   };
 }
 

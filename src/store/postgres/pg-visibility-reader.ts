@@ -8,7 +8,7 @@ import { searchAttributeFields, type SearchAttributeDefinition } from '../../vis
 import { compileQuery, createFieldResolver, type FieldResolver } from '../sql/compile-query.js';
 import { decodePageToken, encodePageToken, keysetPredicate, orderBySql, withTiebreak } from '../sql/keyset.js';
 import type { ListExecutionsRequest, ListExecutionsResponse } from '../store.js';
-import { DEFAULT_PAGE_SIZE, SUMMARY_COLUMNS, toSummary, type SummaryRow } from '../sql/rows.js';
+import { DEFAULT_PAGE_SIZE, SUMMARY_COLUMNS, SUMMARY_STATE_COLUMNS, toSummary, type SummaryRow } from '../sql/rows.js';
 import type { PgSession } from './pg-db.js';
 
 export class PgVisibilityReader {
@@ -48,7 +48,7 @@ export class PgVisibilityReader {
     }
     params.push(pageSize + 1);
     const sql =
-      `SELECT ${SUMMARY_COLUMNS}, ${keyColumns} FROM executions${compiled.joins ? ` ${compiled.joins}` : ''} ` +
+      `SELECT ${SUMMARY_COLUMNS}, ${SUMMARY_STATE_COLUMNS.postgres}, ${keyColumns} FROM executions${compiled.joins ? ` ${compiled.joins}` : ''} ` +
       `WHERE ${where} ORDER BY ${orderBySql(order)} LIMIT $${params.length}`;
     const rows = await this.db.query<SummaryRow>(sql, params);
 

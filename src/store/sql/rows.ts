@@ -9,6 +9,14 @@ export const DEFAULT_PAGE_SIZE = 100;
 export const SUMMARY_COLUMNS =
   'namespace, workflow_id, run_id, workflow_type, task_queue, status, start_time, close_time, history_length';
 
+/** The memo and search attributes of a listed run, as JSON text out of its state (each store's JSON syntax). */
+export const SUMMARY_STATE_COLUMNS = {
+  sqlite:
+    "json_extract(executions.state, '$.memo') AS memo, json_extract(executions.state, '$.searchAttributes') AS search_attributes",
+  postgres:
+    "(executions.state::json -> 'memo')::text AS memo, (executions.state::json -> 'searchAttributes')::text AS search_attributes",
+} as const;
+
 /** A visibility list row: SUMMARY_COLUMNS and the sort key as k0, k1, ... */
 export interface SummaryRow {
   namespace: string;
@@ -20,6 +28,8 @@ export interface SummaryRow {
   start_time: number;
   close_time: number | null;
   history_length: number;
+  memo: string | null;
+  search_attributes: string | null;
   [sortKey: `k${number}`]: KeyValue;
 }
 
@@ -35,6 +45,8 @@ export function toSummary(r: SummaryRow): ExecutionSummary {
     historyLength: r.history_length,
   };
   if (r.close_time !== null) s.closeTime = r.close_time;
+  if (r.memo !== null) s.memo = JSON.parse(r.memo) as Record<string, unknown>;
+  if (r.search_attributes !== null) s.searchAttributes = JSON.parse(r.search_attributes) as Record<string, unknown>;
   return s;
 }
 

@@ -8,7 +8,7 @@ import type { VisibilityQuery } from '../../visibility/query-ast.js';
 import { compileQuery, createFieldResolver, type FieldResolver } from '../sql/compile-query.js';
 import { searchAttributeFields, type SearchAttributeDefinition } from '../../visibility/search-attributes.js';
 import type { ListExecutionsRequest, ListExecutionsResponse } from '../store.js';
-import { DEFAULT_PAGE_SIZE, SUMMARY_COLUMNS, toSummary, type SummaryRow } from '../sql/rows.js';
+import { DEFAULT_PAGE_SIZE, SUMMARY_COLUMNS, SUMMARY_STATE_COLUMNS, toSummary, type SummaryRow } from '../sql/rows.js';
 import { decodePageToken, encodePageToken, keysetPredicate, orderBySql, withTiebreak } from '../sql/keyset.js';
 
 const STATEMENT_CACHE_SIZE = 64;
@@ -49,7 +49,7 @@ export class VisibilityReader {
       params.push(...keyset.params);
     }
     params.push(pageSize + 1);
-    const sql = `SELECT ${SUMMARY_COLUMNS}, ${keyColumns} FROM executions${compiled.joins ? ` ${compiled.joins}` : ''} WHERE ${where} ORDER BY ${orderBySql(order)} LIMIT ?`;
+    const sql = `SELECT ${SUMMARY_COLUMNS}, ${SUMMARY_STATE_COLUMNS.sqlite}, ${keyColumns} FROM executions${compiled.joins ? ` ${compiled.joins}` : ''} WHERE ${where} ORDER BY ${orderBySql(order)} LIMIT ?`;
     const rows = this.statement(sql).all(...params) as SummaryRow[];
 
     const more = rows.length > pageSize;
