@@ -71,6 +71,7 @@ export function continueAsNew(
     ...(cmd.memo ? { memo: cmd.memo } : {}),
     ...(cmd.searchAttributes ? { searchAttributes: cmd.searchAttributes } : {}),
     ...(cmd.header ? { header: cmd.header } : {}),
+    ...(cmd.backoffStartIntervalMs ? { firstWorkflowTaskBackoffMs: cmd.backoffStartIntervalMs } : {}),
   });
   // a continued run starts a new retry sequence, with its own input
   if (s.retryPolicy) next.retryInput = cmd.input;

@@ -118,6 +118,8 @@ export const ContinueAsNewWorkflowExecutionCommand = Type.Object({
   memo: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
   searchAttributes: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
   header: Type.Optional(HeaderSchema),
+  /** The next run's first workflow task waits this long (Temporal's `backoffStartInterval`). */
+  backoffStartIntervalMs: Type.Optional(Ms),
 });
 
 /**

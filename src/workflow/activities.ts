@@ -86,7 +86,7 @@ function scheduleActivityNext(input: ActivityInput, scope: CancellationScope): P
     ...(scheduleToStart !== undefined ? { scheduleToStartTimeoutMs: scheduleToStart } : {}),
     ...(heartbeat !== undefined ? { heartbeatTimeoutMs: heartbeat } : {}),
     ...(retryPolicy ? { retryPolicy } : {}),
-    ...(taskQueue === activator.info.taskQueue ? { eager: true } : {}),
+    ...(taskQueue === activator.info.taskQueue && options.allowEagerDispatch !== false ? { eager: true } : {}),
     ...(Object.keys(headers).length > 0 ? { header: headers } : {}),
   });
   if (scope.cancellable) {

@@ -15,6 +15,9 @@ import { currentActivator } from './internal/current.js';
 import type { SignalWorkflowInput, StartChildWorkflowExecutionInput } from './interceptors.js';
 import type { SignalDefinition } from './messages.js';
 import type { ParentClosePolicy, WorkflowIdReusePolicy } from './types.js';
+import type { Priority, VersioningIntent } from '../common/priority.js';
+import { mergeTypedSearchAttributes } from './search-attributes.js';
+import type { SearchAttributePair, TypedSearchAttributes } from '../common/typed-search-attributes.js';
 
 /**
  * ABANDON: leave the child running, reject at once; TRY_CANCEL: ask it to cancel, reject at once;
@@ -47,8 +50,15 @@ export interface ChildWorkflowOptions {
   workflowIdReusePolicy?: WorkflowIdReusePolicy;
   memo?: Record<string, unknown>;
   searchAttributes?: Record<string, unknown>;
+  /** Temporal's typed form; merged over `searchAttributes` (a name in both takes the typed value). */
+  typedSearchAttributes?: SearchAttributePair[] | TypedSearchAttributes;
   /** Runs the child as a cron workflow (Temporal's): its `result()` then never resolves, as in Temporal. */
   cronSchedule?: string;
+  /** Accepted, unused (Weft has no user metadata, per-task priorities or worker versioning). */
+  staticSummary?: string;
+  staticDetails?: string;
+  priority?: Priority;
+  versioningIntent?: VersioningIntent;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -115,6 +125,7 @@ function startChildNext(
   const { workflowType, options, seq, headers } = input;
   const workflowId = options.workflowId;
   const retry = retryToWire(options.retry);
+  const searchAttributes = mergeTypedSearchAttributes(options.searchAttributes, options.typedSearchAttributes);
   const execTimeout = optionalMs(options.workflowExecutionTimeout, 'workflowExecutionTimeout');
   const runTimeout = optionalMs(options.workflowRunTimeout, 'workflowRunTimeout');
   const taskTimeout = optionalMs(options.workflowTaskTimeout, 'workflowTaskTimeout');
@@ -137,7 +148,7 @@ function startChildNext(
     parentClosePolicy: options.parentClosePolicy ?? 'TERMINATE',
     ...(options.workflowIdReusePolicy ? { workflowIdReusePolicy: options.workflowIdReusePolicy } : {}),
     ...(options.memo ? { memo: options.memo } : {}),
-    ...(options.searchAttributes ? { searchAttributes: options.searchAttributes } : {}),
+    ...(searchAttributes ? { searchAttributes } : {}),
     ...(Object.keys(headers).length > 0 ? { header: headers } : {}),
     ...(options.cronSchedule ? { cronSchedule: options.cronSchedule } : {}),
   });

@@ -9,6 +9,9 @@ import type { CommandOf } from '../protocol/commands.js';
 import { composeInterceptors } from '../common/interceptors.js';
 import { currentActivator } from './internal/current.js';
 import type { ContinueAsNewInput } from './interceptors.js';
+import type { VersioningIntent } from '../common/priority.js';
+import type { SearchAttributePair, TypedSearchAttributes } from '../common/typed-search-attributes.js';
+import { mergeTypedSearchAttributes } from './search-attributes.js';
 
 export class ContinueAsNew extends Error {
   constructor(readonly command: CommandOf<'ContinueAsNewWorkflowExecution'>) {
@@ -25,6 +28,12 @@ export interface ContinueAsNewOptions {
   workflowTaskTimeout?: Duration;
   memo?: Record<string, unknown>;
   searchAttributes?: Record<string, unknown>;
+  /** Temporal's typed form; merged over `searchAttributes` (a name in both takes the typed value). */
+  typedSearchAttributes?: SearchAttributePair[] | TypedSearchAttributes;
+  /** How long the next run waits before its first workflow task (Temporal's). */
+  backoffStartInterval?: Duration;
+  /** Accepted, unused (Weft has no worker versioning). */
+  versioningIntent?: VersioningIntent;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -54,6 +63,8 @@ function continueAsNewCommand(
 ): CommandOf<'ContinueAsNewWorkflowExecution'> {
   const runTimeout = optionalMs(options.workflowRunTimeout, 'workflowRunTimeout');
   const taskTimeout = optionalMs(options.workflowTaskTimeout, 'workflowTaskTimeout');
+  const backoff = optionalMs(options.backoffStartInterval, 'backoffStartInterval');
+  const searchAttributes = mergeTypedSearchAttributes(options.searchAttributes, options.typedSearchAttributes);
   return {
     type: 'ContinueAsNewWorkflowExecution',
     workflowType: options.workflowType,
@@ -62,7 +73,8 @@ function continueAsNewCommand(
     ...(runTimeout ? { workflowRunTimeoutMs: runTimeout } : {}),
     ...(taskTimeout ? { workflowTaskTimeoutMs: taskTimeout } : {}),
     ...(options.memo ? { memo: options.memo } : {}),
-    ...(options.searchAttributes ? { searchAttributes: options.searchAttributes } : {}),
+    ...(searchAttributes ? { searchAttributes } : {}),
+    ...(backoff ? { backoffStartIntervalMs: backoff } : {}),
     ...(Object.keys(headers).length > 0 ? { header: headers } : {}),
   };
 }

@@ -1,4 +1,5 @@
 /** Public types of `weft/workflow`. */
+import type { Priority, VersioningIntent } from '../common/priority.js';
 import type { TypedSearchAttributes } from '../common/typed-search-attributes.js';
 import type { Duration } from '../common/duration.js';
 import type { RetryPolicy } from '../common/retry-policy.js';
@@ -48,6 +49,12 @@ export interface ActivityOptions {
   taskQueue?: string;
   activityId?: string;
   cancellationType?: ActivityCancellationType;
+  /** false: never handed back eagerly with the workflow task's completion, always through a poll (Temporal's). */
+  allowEagerDispatch?: boolean;
+  /** Accepted, unused (Weft has no worker versioning, no per-task priorities and no user metadata). */
+  versioningIntent?: VersioningIntent;
+  priority?: Priority;
+  summary?: string;
 }
 
 export const ActivityCancellationType = {
