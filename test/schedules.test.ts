@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, Connection, ScheduleAlreadyRunning, type ScheduleOptions } from '../src/client/index.js';
+import { defineSearchAttributeKey, SearchAttributeType } from '../src/common/typed-search-attributes.js';
 import { SkippingClock } from '../src/server/clock.js';
 import { startServer, type WeftServer } from '../src/server/index.js';
 import { fixture, startWorker, uid, waitFor } from './helpers.js';
@@ -360,6 +361,32 @@ describe('bad input names the field', () => {
     const e = await create({ action: { ...action(), searchAttributes: { NotRegistered: 1 } } });
     expect(e).toMatchObject({ status: 400, code: 'INVALID_SEARCH_ATTRIBUTE' });
     expect(e?.message).toContain('NotRegistered');
+  });
+
+  it("an action's typedSearchAttributes go over its plain ones; Temporal's metadata fields are accepted", async () => {
+    await client.searchAttributes.create({ name: 'SchedTier', type: SearchAttributeType.KEYWORD });
+    await client.searchAttributes.create({ name: 'SchedRegion', type: SearchAttributeType.KEYWORD });
+    const h = await client.schedule.create({
+      scheduleId: uid('typed-sa'),
+      spec: { intervals: [{ every: '1h' }] },
+      action: {
+        ...action(),
+        searchAttributes: { SchedTier: 'plain', SchedRegion: 'eu' },
+        typedSearchAttributes: [{ key: defineSearchAttributeKey('SchedTier', 'KEYWORD'), value: 'typed' }],
+        staticSummary: 'hourly',
+        staticDetails: 'details',
+        priority: { priorityKey: 1 },
+      },
+    });
+    expect((await h.describe()).action.searchAttributes).toEqual({ SchedTier: 'typed', SchedRegion: 'eu' });
+    await expect(
+      client.schedule.create({
+        scheduleId: uid('bad-priority'),
+        spec: { intervals: [{ every: '1h' }] },
+        action: { ...action(), priority: { priorityKey: -1 } },
+      }),
+    ).rejects.toBeInstanceOf(TypeError);
+    await h.delete();
   });
 
   it('a bad overlap in trigger and a bad backfill range', async () => {

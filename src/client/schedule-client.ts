@@ -1,4 +1,6 @@
 /** `client.schedule`: create, find and manage schedules (cron, interval and calendar triggers of workflows). */
+import { checkPriority } from '../common/priority.js';
+import { searchAttributesFromPairs } from '../common/typed-search-attributes.js';
 import { encodeArgs } from '../common/payload-args.js';
 import type { DataConverter } from '../common/payload-codec.js';
 import type { ListSchedulesResponse, ScheduleDescription as WireDescription } from '../protocol/schedule-api.js';
@@ -81,11 +83,15 @@ function toWire(o: ScheduleUpdateOptions): Record<string, unknown> {
     if (v instanceof Date) spec[k] = v.toISOString();
   }
   const a = o.action;
+  checkPriority(a.priority);
   return {
     spec,
     action: {
       ...pick(a, ACTION_KEYS),
       ...(a.args ? { args: encodeArgs(a.args) } : {}),
+      ...(a.typedSearchAttributes
+        ? { searchAttributes: { ...a.searchAttributes, ...searchAttributesFromPairs(a.typedSearchAttributes) } }
+        : {}),
       workflowType: typeof a.workflowType === 'string' ? a.workflowType : a.workflowType.name,
     },
     ...(o.policies ? { policies: pick(o.policies, ['overlap', 'catchupWindow', 'pauseOnFailure']) } : {}),

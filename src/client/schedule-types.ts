@@ -1,4 +1,6 @@
 /** The schedule shapes of `weft/client`: what create and update take (Temporal's `ScheduleOptions` and policies). */
+import type { Priority } from '../common/priority.js';
+import type { SearchAttributePair, TypedSearchAttributes } from '../common/typed-search-attributes.js';
 import type { Duration } from '../common/duration.js';
 import type { RetryPolicy } from '../common/retry-policy.js';
 import type { CalendarField, CalendarSpecInput, ScheduleSpecInput } from '../schedules/spec.js';
@@ -36,6 +38,12 @@ export interface ScheduleAction {
   retry?: RetryPolicy;
   memo?: Record<string, unknown>;
   searchAttributes?: Record<string, unknown>;
+  /** Temporal's typed form; merged over `searchAttributes` (a name in both takes the typed value). */
+  typedSearchAttributes?: SearchAttributePair[] | TypedSearchAttributes;
+  /** Accepted, unused (Weft keeps no user metadata and has no per-task priorities). */
+  staticSummary?: string;
+  staticDetails?: string;
+  priority?: Priority;
 }
 
 /** Past spec times to take actions for (as the handle's backfill). */
