@@ -8,6 +8,8 @@ import type { Command } from '../src/protocol/commands.js';
 import type { HistoryEvent } from '../src/protocol/events.js';
 import type { CompleteTasksResponse, PollResponse, TaskCompletion } from '../src/protocol/tasks.js';
 import { checkHistory } from '../src/engine/test-invariants.js';
+import { Connection } from '../src/client/index.js';
+import type { Transport } from '../src/client/transport.js';
 import { Worker } from '../src/worker/index.js';
 import type { Seen } from './fixtures/continuation-workflows.js';
 import { fixture, startTestServer, startWorker, uid, type TestServer } from './helpers.js';
@@ -109,6 +111,39 @@ describe('continued workflow tasks through a worker', () => {
       for (const h of handles) expect(await h.result()).toBe(36); // 1 + 2 + ... + 8
       expect(w.worker.getStatus().tasks.continuedWorkflowTasks).toBeLessThanOrEqual(handles.length);
       for (const h of handles) checkHistory((await h.fetchHistory()).events);
+    } finally {
+      await w.stop();
+    }
+  });
+
+  it('a server that does not say it takes continuations never gets one (an older server)', async () => {
+    // the poll answers without the flag, as a server from before continued tasks answers
+    const inner = ts.connection.transport;
+    const seen: TaskCompletion[] = [];
+    const transport: Transport = {
+      async call<T>(...args: Parameters<Transport['call']>): Promise<T> {
+        const [op, req] = args;
+        if (op === 'completeTasks') seen.push(...(req.body as { completions: TaskCompletion[] }).completions);
+        const res = await inner.call<T>(...args);
+        if (op !== 'pollTasks') return res;
+        const answer: PollResponse = { ...(res as PollResponse) };
+        delete answer.continuations;
+        return answer as T;
+      },
+      health: () => inner.health(),
+      close: async () => {},
+    };
+    const taskQueue = uid('cont-old');
+    const w = await startWorker(
+      { connection: Connection.fromTransport(transport) },
+      { taskQueue, workflowsPath, activities },
+    );
+    try {
+      const h = await ts.client.workflow.start('steps', { taskQueue, workflowId: uid(), args: [3] });
+      expect(((await h.result()) as { total: number }).total).toBe(3 + 1 + 3 + 2);
+      expect(w.worker.getStatus().tasks.continuedWorkflowTasks).toBe(0);
+      expect(seen.some((c) => c.kind === 'activityTaskCompleted')).toBe(true);
+      expect(seen.some((c) => c.kind === 'activityTaskCompleted' && c.continuation !== undefined)).toBe(false);
     } finally {
       await w.stop();
     }

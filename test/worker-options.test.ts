@@ -56,101 +56,57 @@ function countingConnection(): { connection: Connection; max: { workflow: number
   return { connection: Connection.fromTransport(transport), max };
 }
 
+/** Runs `workflowType` once on a worker with `options` (on a fresh task queue), and stops the worker. */
+async function executeOn(
+  options: Partial<WorkerOptions>,
+  workflowType: string,
+  args: unknown[] = [],
+): Promise<unknown> {
+  const taskQueue = uid('wo');
+  const w = await startWorker(ts, { taskQueue, workflowsPath, activities, bundlerOptions, ...options });
+  try {
+    return await ts.client.workflow.execute(workflowType, { taskQueue, workflowId: uid(workflowType), args });
+  } finally {
+    await w.stop();
+  }
+}
+
 describe('WorkerOptions from Temporal', () => {
   it('maxActivitiesPerSecond spaces out activity starts on the worker', async () => {
-    const taskQueue = uid('rate');
-    const w = await startWorker(ts, {
-      taskQueue,
-      workflowsPath,
-      activities,
-      bundlerOptions,
-      maxActivitiesPerSecond: 4,
-    });
-    try {
-      const starts = await ts.client.workflow.execute('manyActivities', {
-        taskQueue,
-        workflowId: uid('rate'),
-        args: [10],
-      });
-      const sorted = (starts as number[]).sort((a, b) => a - b);
-      // 10 starts at 4 a second (4 saved up, then one every 250 ms): at least 1.5 s from the first to the last
-      // (unlimited, they start within milliseconds; a loaded machine only spreads them more)
-      expect(sorted.at(-1)! - sorted[0]!).toBeGreaterThanOrEqual(1400);
-    } finally {
-      await w.stop();
-    }
+    const starts = (await executeOn({ maxActivitiesPerSecond: 4 }, 'manyActivities', [10])) as number[];
+    starts.sort((a, b) => a - b);
+    // 10 starts at 4 a second (4 saved up, then one every 250 ms): at least 1.5 s from the first to the last
+    // (unlimited, they start within milliseconds; a loaded machine only spreads them more)
+    expect(starts.at(-1)! - starts[0]!).toBeGreaterThanOrEqual(1400);
   });
 
   it('maxTaskQueueActivitiesPerSecond is applied per worker too (the lower of the two wins)', async () => {
-    const taskQueue = uid('qrate');
-    const w = await startWorker(ts, {
-      taskQueue,
-      workflowsPath,
-      activities,
-      bundlerOptions,
-      maxActivitiesPerSecond: 100,
-      maxTaskQueueActivitiesPerSecond: 2,
-    });
-    try {
-      const starts = (await ts.client.workflow.execute('manyActivities', {
-        taskQueue,
-        workflowId: uid('qrate'),
-        args: [5],
-      })) as number[];
-      starts.sort((a, b) => a - b);
-      // 5 at 2 a second (2 at once, then one every 500 ms)
-      expect(starts.at(-1)! - starts[0]!).toBeGreaterThanOrEqual(1400);
-    } finally {
-      await w.stop();
-    }
+    const options = { maxActivitiesPerSecond: 100, maxTaskQueueActivitiesPerSecond: 2 };
+    const starts = (await executeOn(options, 'manyActivities', [5])) as number[];
+    starts.sort((a, b) => a - b);
+    // 5 at 2 a second (2 at once, then one every 500 ms)
+    expect(starts.at(-1)! - starts[0]!).toBeGreaterThanOrEqual(1400);
   });
 
   it('maxConcurrentLocalActivityExecutions bounds the local activities running at once', async () => {
-    const taskQueue = uid('local');
-    const w = await startWorker(ts, {
-      taskQueue,
-      workflowsPath,
-      activities,
-      bundlerOptions,
-      maxConcurrentLocalActivityExecutions: 2,
-    });
-    try {
-      const seen = (await ts.client.workflow.execute('manyLocalActivities', {
-        taskQueue,
-        workflowId: uid('local'),
-        args: [6, 150],
-      })) as number[];
-      expect(seen).toHaveLength(6);
-      expect(Math.max(...seen)).toBe(2);
-    } finally {
-      await w.stop();
-    }
+    const seen = (await executeOn(
+      { maxConcurrentLocalActivityExecutions: 2 },
+      'manyLocalActivities',
+      [6, 150],
+    )) as number[];
+    expect(seen).toHaveLength(6);
+    expect(Math.max(...seen)).toBe(2);
   });
 
   it('a fixed-size tuner sets the slots (local ones too)', async () => {
-    const taskQueue = uid('tuner');
     const fixed = (numSlots: number) => ({ type: 'fixed-size' as const, numSlots });
-    const w = await startWorker(ts, {
-      taskQueue,
-      workflowsPath,
-      activities,
-      bundlerOptions,
-      tuner: {
-        workflowTaskSlotSupplier: fixed(5),
-        activityTaskSlotSupplier: fixed(5),
-        localActivityTaskSlotSupplier: fixed(3),
-      },
-    });
-    try {
-      const seen = (await ts.client.workflow.execute('manyLocalActivities', {
-        taskQueue,
-        workflowId: uid('tuner'),
-        args: [7, 150],
-      })) as number[];
-      expect(Math.max(...seen)).toBe(3);
-    } finally {
-      await w.stop();
-    }
+    const tuner = {
+      workflowTaskSlotSupplier: fixed(5),
+      activityTaskSlotSupplier: fixed(5),
+      localActivityTaskSlotSupplier: fixed(3),
+    };
+    const seen = (await executeOn({ tuner }, 'manyLocalActivities', [7, 150])) as number[];
+    expect(Math.max(...seen)).toBe(3);
   });
 
   it('maxConcurrentWorkflowTaskPolls / maxConcurrentActivityTaskPolls set the polls per kind', async () => {
@@ -202,24 +158,15 @@ describe('WorkerOptions from Temporal', () => {
   });
 
   it('bundlerOptions.ignoreModules: an ignored module is an empty one; without it the bundle fails', async () => {
-    const taskQueue = uid('ignore');
-    const w = await startWorker(ts, { taskQueue, workflowsPath, bundlerOptions: { ignoreModules: ['node:fs'] } });
-    try {
-      expect(await ts.client.workflow.execute('ignoredModule', { taskQueue, workflowId: uid('ignore') })).toBe(
-        'undefined',
-      );
-    } finally {
-      await w.stop();
-    }
-    await expect(Worker.create({ taskQueue, workflowsPath, logger: quietLogger })).rejects.toThrow(WorkflowBundleError);
+    const ignored = { bundlerOptions: { ignoreModules: ['node:fs'] } };
+    expect(await executeOn(ignored, 'ignoredModule')).toBe('undefined');
+    await expect(Worker.create({ taskQueue: uid('ignore'), workflowsPath, logger: quietLogger })).rejects.toThrow(
+      WorkflowBundleError,
+    );
   });
 
   it('accepts the fields that mean nothing in Weft, typed as Temporal types them', async () => {
-    const taskQueue = uid('accepted');
-    const w = await startWorker(ts, {
-      taskQueue,
-      workflowsPath,
-      activities,
+    const accepted: Partial<WorkerOptions> = {
       bundlerOptions: { ...bundlerOptions, preloadModules: [], webpackConfigHook: (c) => c },
       stickyQueueScheduleToStartTimeout: '10s',
       showStackTraceSources: true,
@@ -232,14 +179,8 @@ describe('WorkerOptions from Temporal', () => {
       disablePayloadErrorLimit: false,
       workflowTaskPollerBehavior: { type: 'autoscaling', minimum: 1, initial: 2, maximum: 10 },
       activityTaskPollerBehavior: { type: 'simple-maximum', maximum: 2 },
-    });
-    try {
-      expect(
-        await ts.client.workflow.execute('manyActivities', { taskQueue, workflowId: uid('accepted'), args: [1] }),
-      ).toHaveLength(1);
-    } finally {
-      await w.stop();
-    }
+    };
+    expect(await executeOn(accepted, 'manyActivities', [1])).toHaveLength(1);
   });
 
   it('bad values are TypeErrors', async () => {
