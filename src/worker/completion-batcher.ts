@@ -105,8 +105,9 @@ export class CompletionBatcher {
       commands.filter((x) => x.type === 'ScheduleActivityTask' && x.eager).length;
     for (const c of batch) {
       if (c.kind === 'workflowTaskCompleted') wantActivities += eagerIn(c.commands);
+      // a continuation carries the workflow task the outcome causes: no slot to hold for it
+      else if (c.kind === 'activityTaskCompleted' && c.continuation) wantActivities += eagerIn(c.continuation.commands);
       else if (c.kind !== 'workflowTaskFailed') wantWorkflowTasks++;
-      if (c.kind === 'activityTaskCompleted' && c.continuation) wantActivities += eagerIn(c.continuation.commands);
     }
     const wSlots = eager ? opts.workflowSlots.take(wantWorkflowTasks) : 0;
     const aSlots = eager ? opts.activitySlots.take(wantActivities) : 0;

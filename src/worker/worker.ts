@@ -490,15 +490,12 @@ export class Worker {
       !this.workflows ||
       !this.serverTakesContinuations ||
       this.opts.continueWorkflowTasks === false ||
-      this.state !== 'RUNNING' ||
-      this.wfSlots.take(1) === 0
+      this.state !== 'RUNNING'
     )
       return c;
-    try {
-      return await this.workflows.continueAfterActivity(t, c);
-    } finally {
-      this.wfSlots.release(1);
-    }
+    // no workflow slot: the continued task is one synchronous activation inside this activity's slot (one that
+    // would need local activities, which take time, is not continued)
+    return this.workflows.continueAfterActivity(t, c);
   }
 
   private runQuery(q: QueryTask): Promise<TaskCompletion | undefined> {
