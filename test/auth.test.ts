@@ -193,6 +193,15 @@ describe('keys', () => {
       )
       .map((e) => (e.attributes as { identity?: string }).identity);
     expect(identities).toEqual(['writer-a', 'writer-a', 'writer-a']);
+    // starts sent together (one startWorkflows request) record the key's name too, whatever their bodies say
+    const batch = await Promise.all(
+      [1, 2, 3].map((i) => writer.workflow.start('nobody', { taskQueue: 'nowhere', workflowId: uid(`identity-${i}`) })),
+    );
+    for (const b of batch) {
+      const started = (await b.fetchHistory()).events[0]!;
+      expect((started.attributes as { identity?: string }).identity).toBe('writer-a');
+      await b.terminate('done');
+    }
     await writer.connection.close();
   });
 

@@ -5,6 +5,7 @@ const W = ['writer', 'admin'];
 const K = ['worker', 'admin'];
 export const EXPECTED: Record<string, string[]> = {
   startWorkflow: W,
+  startWorkflows: W,
   listWorkflows: R,
   countWorkflows: R,
   describeWorkflow: R,

@@ -103,3 +103,10 @@ export function isGrpcDeadlineError(e: unknown): boolean {
 export function isGrpcCancelledError(e: unknown): boolean {
   return e instanceof ServiceError && e.code === 'CANCELLED';
 }
+
+/** The ServiceError an error answer's status and body describe. */
+export function toServiceError(status: number, data: unknown): ServiceError {
+  const e = (data as { error?: { code?: string; message?: string; details?: Record<string, unknown> } } | undefined)
+    ?.error;
+  return new ServiceError(e?.message ?? `HTTP ${status}`, e?.code ?? 'UNKNOWN', status, e?.details);
+}

@@ -6,8 +6,9 @@
 import { Pool, errors as undiciErrors } from 'undici';
 import { fillPath, IDEMPOTENT, ROUTES, type OperationId } from '../protocol/routes.js';
 import type { ClientTlsOptions } from '../common/tls-config.js';
-import { ConnectionError, isTransient, ServiceError } from './errors.js';
+import { ConnectionError, isTransient, ServiceError, toServiceError } from './errors.js';
 import { checkApiKey, currentApiKey, type ApiKey } from './api-key.js';
+import { StartBatcher } from './start-batcher.js';
 
 export interface CallRequest {
   params: Record<string, string>;
@@ -74,6 +75,8 @@ function toQueryString(q: CallRequest['query']): string {
 
 export class HttpTransport implements Transport {
   private readonly pool: Pool;
+  /** The starts of one event-loop turn, sent in one request. */
+  private readonly starts = new StartBatcher((op, req) => withReconnect(op, () => this.once(op, req), {}));
   private headers: Record<string, string>;
   /** With a JSON body (a request without one must not claim a content type). */
   private jsonHeaders: Record<string, string>;
@@ -123,6 +126,7 @@ export class HttpTransport implements Transport {
   }
 
   call<T>(op: OperationId, req: CallRequest, opts: CallOptions = {}): Promise<T> {
+    if (op === 'startWorkflow' && this.starts.takes(req, opts)) return this.starts.add<T>(req);
     return withReconnect(op, () => this.once<T>(op, req, opts.signal), opts);
   }
 
@@ -264,10 +268,4 @@ function unreachable(address: string, err: Error & { code?: string }, closedHint
   }
   const hint = closedHint && code === 'UND_ERR_SOCKET' ? ` (${closedHint})` : '';
   return new ConnectionError(`cannot reach the Weft server at ${address}: ${err.message}${hint}`, err);
-}
-
-export function toServiceError(status: number, data: unknown): ServiceError {
-  const e = (data as { error?: { code?: string; message?: string; details?: Record<string, unknown> } } | undefined)
-    ?.error;
-  return new ServiceError(e?.message ?? `HTTP ${status}`, e?.code ?? 'UNKNOWN', status, e?.details);
 }

@@ -43,6 +43,7 @@ const schedule: Walker = (b, s) => {
 
 export const CLIENT_PAYLOADS: PayloadsByOperation = {
   startWorkflow: { request: startFields, response: (b, r) => b.object(r, 'result', (o) => outcome(b, o)) },
+  startWorkflows: { request: (b, r) => b.objects(r, 'starts', (s) => startFields(b, s)) },
   signalWithStart: {
     request: (b, r) => {
       startFields(b, r);

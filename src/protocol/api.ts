@@ -91,6 +91,28 @@ export interface StartWorkflowResponse {
   eagerWorkflowTask?: WorkflowTask;
 }
 
+/**
+ * Several starts in one request: a client sends the starts of one event-loop turn together (its transport does,
+ * unseen by callers). Each is a startWorkflow of its own, answered on its own; no result wait, no eager start.
+ */
+export const StartWorkflowsRequestSchema = Type.Object(
+  {
+    starts: Type.Array(Type.Omit(StartWorkflowRequestSchema, ['waitMs', 'eagerWorkflowTask']), {
+      minItems: 1,
+      maxItems: 500,
+    }),
+  },
+  { additionalProperties: false },
+);
+export type StartWorkflowsRequest = Static<typeof StartWorkflowsRequestSchema>;
+/** One answer per start, in order: the start's answer, or its error (as an error response's body says it). */
+export interface StartWorkflowsResponse {
+  results: Array<
+    | { ok: true; start: StartWorkflowResponse }
+    | { ok: false; status: number; error: { code: string; message: string; details?: Record<string, unknown> } }
+  >;
+}
+
 export const RunQuery = Type.Object({ runId: Type.Optional(Type.String({ maxLength: 255, pattern: ID_PATTERN })) });
 
 export const ResultQuery = Type.Object({

@@ -1,6 +1,7 @@
 /** Method and path (under /api/v1) of every API operation, shared by the server's router and the clients. */
 export const ROUTES = {
   startWorkflow: { method: 'POST', path: '/namespaces/:namespace/workflows' },
+  startWorkflows: { method: 'POST', path: '/namespaces/:namespace/workflow-starts' },
   listWorkflows: { method: 'GET', path: '/namespaces/:namespace/workflows' },
   countWorkflows: { method: 'GET', path: '/namespaces/:namespace/workflow-count' },
   describeWorkflow: { method: 'GET', path: '/namespaces/:namespace/workflows/:workflowId' },
@@ -68,6 +69,7 @@ export const IDEMPOTENT: ReadonlySet<OperationId> = new Set<OperationId>([
   'listTaskQueues',
   'registerWorkflow',
   'startWorkflow', // with a request id, a repeated start returns the run it started
+  'startWorkflows', // each start with its request id
   'cancelWorkflow',
   'signalWorkflow', // with a request id, a repeated signal is applied once
   'signalWithStart',

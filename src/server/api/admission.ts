@@ -50,6 +50,16 @@ export function admit(
  * role may not run workflow tasks does not get one back eagerly from a start.
  */
 export function stampCaller(op: Operation, caller: Caller, body: unknown): unknown {
+  if (op.id === 'startWorkflows' && typeof body === 'object' && body !== null && !Array.isArray(body)) {
+    const starts = (body as { starts?: unknown }).starts;
+    if (!Array.isArray(starts)) return body;
+    return {
+      ...(body as Record<string, unknown>),
+      starts: starts.map((s: unknown) =>
+        typeof s === 'object' && s !== null && !Array.isArray(s) ? { ...s, identity: caller.name } : s,
+      ),
+    };
+  }
   if (!RECORDS_CALLER.has(op.id) || typeof body !== 'object' || body === null || Array.isArray(body)) return body;
   const out: Record<string, unknown> = { ...(body as Record<string, unknown>), identity: caller.name };
   if (!ROLES_WITH.work.includes(caller.role)) delete out['eagerWorkflowTask'];

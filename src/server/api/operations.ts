@@ -14,6 +14,7 @@ import {
   ResultQuery,
   RunQuery,
   StartWorkflowRequestSchema,
+  StartWorkflowsRequestSchema,
   StopWorkersRequestSchema,
   TaskQueueParams,
   TerminateWorkflowRequestSchema,
@@ -56,6 +57,7 @@ import { listRegisteredWorkflows, registerWorkflow } from '../service/register-w
 import { createSearchAttribute, listSearchAttributes } from '../service/search-attributes.js';
 import { CreateSearchAttributeRequestSchema } from '../../protocol/search-attribute-api.js';
 import { startWorkflow } from '../service/start-workflow.js';
+import { startWorkflows } from '../service/start-workflows.js';
 import { describeTaskQueue, stopWorkers } from '../service/task-queues.js';
 import { listTaskQueues } from '../service/list-task-queues.js';
 import { workflowHistory } from '../service/workflow-history.js';
@@ -146,6 +148,20 @@ export const operations: Operation[] = [
     body: StartWorkflowRequestSchema,
     longPoll: true,
     handler: (ctx, r) => startWorkflow(ctx, p(r).namespace!, b(r), r.signal),
+  },
+  {
+    id: 'startWorkflows',
+    ...ROUTES.startWorkflows,
+    access: 'write',
+    summary:
+      'Start several workflow executions, each answered on its own (a client sends the starts of a moment together)',
+    tags: ['workflows'],
+    params: NamespaceParams,
+    body: StartWorkflowsRequestSchema,
+    bodyLimit: () => 64 * 1024 * 1024,
+    // each start's payloads are checked on their own, against the namespace's limit
+    envelopeDepth: ENVELOPE_DEPTH,
+    handler: (ctx, r) => startWorkflows(ctx, p(r).namespace!, b(r)),
   },
   {
     id: 'listWorkflows',
