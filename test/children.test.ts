@@ -51,6 +51,17 @@ describe('child workflows', () => {
     const child = ts.client.workflow.getHandle(`${h.workflowId}-child`);
     const d = await child.describe();
     expect(d.parentExecution).toEqual({ workflowId: h.workflowId, runId: h.runId });
+    // list items name the parent too; the parent's own has none
+    const listed = [];
+    for await (const e of ts.client.workflow.list({
+      query: `WorkflowId = '${h.workflowId}-child' OR WorkflowId = '${h.workflowId}'`,
+    }))
+      listed.push(e);
+    expect(listed.find((e) => e.workflowId === h.workflowId)?.parentExecution).toBeUndefined();
+    expect(listed.find((e) => e.workflowId !== h.workflowId)?.parentExecution).toEqual({
+      workflowId: h.workflowId,
+      runId: h.runId,
+    });
     const childStarted = (await child.fetchHistory()).events[0]!.attributes as Record<string, unknown>;
     expect(childStarted.parentWorkflowExecution).toEqual({ workflowId: h.workflowId, runId: h.runId });
   });

@@ -118,6 +118,7 @@ export function executionInfoFromWire(e: WireExecutionInfo): WorkflowExecutionIn
     ...(e.memo ? { memo: e.memo } : {}),
     ...(e.searchAttributes ? { searchAttributes: e.searchAttributes } : {}),
     typedSearchAttributes: new TypedSearchAttributes(e.searchAttributes ?? {}),
+    ...(e.parent ? { parentExecution: { workflowId: e.parent.workflowId, runId: e.parent.runId } } : {}),
     raw: e,
   };
 }

@@ -296,6 +296,8 @@ export interface WorkflowExecutionInfo {
   /** The run's memo (payloads, decoded by a client's codecs) and search attributes, when it has them. */
   memo?: Record<string, unknown>;
   searchAttributes?: Record<string, unknown>;
+  /** A child's parent run. */
+  parent?: { workflowId: string; runId: string };
 }
 export interface ListWorkflowsResponse {
   executions: WorkflowExecutionInfo[];

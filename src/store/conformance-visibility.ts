@@ -57,6 +57,7 @@ function summaryOf(s: ExecutionState): ExecutionSummary {
   if (s.closeTime !== undefined) e.closeTime = s.closeTime;
   if (s.memo !== undefined) e.memo = s.memo;
   if (s.searchAttributes !== undefined) e.searchAttributes = s.searchAttributes;
+  if (s.parent !== undefined) e.parent = { workflowId: s.parent.workflowId, runId: s.parent.runId };
   return e;
 }
 
@@ -82,6 +83,9 @@ async function seed(store: Store): Promise<ExecutionSummary[]> {
       // list items carry the memo (stored payloads, as they are) and the search attributes
       ...(i % 4 === 1 ? { memo: { note: `n${i}`, nested: { deep: [i, 'ü ✓'] } } } : {}),
       ...(i % 5 === 2 ? { searchAttributes: { CustomerId: `c-${i}` } } : {}),
+      ...(i % 6 === 3
+        ? { parent: { namespace: NS, workflowId: `parent-${i}`, runId: `parent-run-${i}`, initiatedEventId: 5 } }
+        : {}),
     }),
   );
   await Promise.all(states.map((s) => store.commit({ executions: [write(s)] })));
@@ -179,14 +183,16 @@ export function describeVisibilityConformance(ctx: ConformanceContext): void {
       });
     }
 
-    it('list items carry the memo and search attributes of their run', async () => {
+    it('list items carry the memo, search attributes and parent of their run', async () => {
       const listed = await walk(ctx.store(), '', 50);
       expect(listed.filter((e) => e.memo !== undefined).length).toBeGreaterThan(5);
       expect(listed.filter((e) => e.searchAttributes !== undefined).length).toBeGreaterThan(5);
+      expect(listed.filter((e) => e.parent !== undefined).length).toBeGreaterThan(5);
       const byRun = new Map(rows.map((r) => [r.runId, r]));
       for (const e of listed) {
         expect(e.memo).toEqual(byRun.get(e.runId)!.memo);
         expect(e.searchAttributes).toEqual(byRun.get(e.runId)!.searchAttributes);
+        expect(e.parent).toEqual(byRun.get(e.runId)!.parent);
       }
     });
 

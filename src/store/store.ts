@@ -213,6 +213,8 @@ export interface ExecutionSummary {
   /** The run's memo (payloads as stored) and search attributes, when it has them (list items, as Temporal's). */
   memo?: Record<string, unknown>;
   searchAttributes?: Record<string, unknown>;
+  /** A child's parent run. */
+  parent?: { workflowId: string; runId: string };
 }
 
 /** A running run that has written no event since `lastProgressTime` (see Store.listStuckExecutions). */

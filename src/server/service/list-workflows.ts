@@ -43,6 +43,7 @@ export function summaryInfo(x: ExecutionSummary): ListWorkflowsResponse['executi
     historyLength: x.historyLength,
     ...(x.memo ? { memo: x.memo } : {}),
     ...(x.searchAttributes ? { searchAttributes: x.searchAttributes } : {}),
+    ...(x.parent ? { parent: x.parent } : {}),
   };
 }
 

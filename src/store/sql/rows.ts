@@ -9,12 +9,14 @@ export const DEFAULT_PAGE_SIZE = 100;
 export const SUMMARY_COLUMNS =
   'namespace, workflow_id, run_id, workflow_type, task_queue, status, start_time, close_time, history_length';
 
-/** The memo and search attributes of a listed run, as JSON text out of its state (each store's JSON syntax). */
+/** The memo, search attributes and parent of a listed run, as JSON text out of its state (each store's syntax). */
 export const SUMMARY_STATE_COLUMNS = {
   sqlite:
-    "json_extract(executions.state, '$.memo') AS memo, json_extract(executions.state, '$.searchAttributes') AS search_attributes",
+    "json_extract(executions.state, '$.memo') AS memo, json_extract(executions.state, '$.searchAttributes') AS search_attributes, " +
+    "json_extract(executions.state, '$.parent.workflowId') AS parent_workflow_id, json_extract(executions.state, '$.parent.runId') AS parent_run_id",
   postgres:
-    "(executions.state::json -> 'memo')::text AS memo, (executions.state::json -> 'searchAttributes')::text AS search_attributes",
+    "(executions.state::json -> 'memo')::text AS memo, (executions.state::json -> 'searchAttributes')::text AS search_attributes, " +
+    "executions.state::json -> 'parent' ->> 'workflowId' AS parent_workflow_id, executions.state::json -> 'parent' ->> 'runId' AS parent_run_id",
 } as const;
 
 /** A visibility list row: SUMMARY_COLUMNS and the sort key as k0, k1, ... */
@@ -30,6 +32,8 @@ export interface SummaryRow {
   history_length: number;
   memo: string | null;
   search_attributes: string | null;
+  parent_workflow_id: string | null;
+  parent_run_id: string | null;
   [sortKey: `k${number}`]: KeyValue;
 }
 
@@ -47,6 +51,8 @@ export function toSummary(r: SummaryRow): ExecutionSummary {
   if (r.close_time !== null) s.closeTime = r.close_time;
   if (r.memo !== null) s.memo = JSON.parse(r.memo) as Record<string, unknown>;
   if (r.search_attributes !== null) s.searchAttributes = JSON.parse(r.search_attributes) as Record<string, unknown>;
+  if (r.parent_workflow_id !== null && r.parent_run_id !== null)
+    s.parent = { workflowId: r.parent_workflow_id, runId: r.parent_run_id };
   return s;
 }
 
