@@ -662,8 +662,9 @@ function completeWithContinuation(
       a.close ? 'complete' : 'none',
       'none',
     ).cmds;
-    completeWorkflowTask(t, { id, commands: cmds, identity: who, sticky: true });
-    return started;
+    // invalid commands (a random activity without timeouts) fail the continued task as they fail any other
+    const r = completeWorkflowTask(t, { id, commands: cmds, identity: who, sticky: true });
+    return r.rejected === undefined ? started : -1;
   });
   if ((startedEventId !== undefined) !== matches)
     throw new Error(
@@ -671,6 +672,7 @@ function completeWithContinuation(
     );
   continuations[startedEventId === undefined ? 'dropped' : 'taken']++;
   if (startedEventId === undefined) return `completeActivity ${act.seq} (continuation dropped)`;
+  if (startedEventId === -1) return `completeActivity ${act.seq} (continued task rejected: ${JSON.stringify(cmds)})`;
   d.completions.set(startedEventId, cmds);
   if (!d.closed)
     knowledge(d).set(who, { basedOnEventId: startedEventId, lastEventId: d.state.lastCommandEventId ?? 0 });

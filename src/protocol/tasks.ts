@@ -22,6 +22,8 @@ export interface WorkflowTask {
   events: HistoryEvent[];
   /** Updates waiting for the workflow: it validates each, then accepts it (a command) or rejects it. */
   updates?: UpdateRequest[];
+  /** Bytes of the stored history through this task's events (where a continued task's size hint counts from). */
+  historySizeBytes?: number;
 }
 
 export interface UpdateRequest {

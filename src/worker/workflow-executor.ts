@@ -205,6 +205,7 @@ export class WorkflowExecutor {
         result = machine.apply([...(await this.fetchEvents(task, firstEventId - 1)), ...task.events], task.updates);
       }
       if (!result) throw new Error(`workflow task of ${task.workflowId} does not end with WorkflowTaskStarted`);
+      if (task.historySizeBytes !== undefined) machine.historySizeAtLeast(task.historySizeBytes);
       if (!result.failure && machine.markers.pendingLocal.size > 0) {
         // local activities run here, inside this task; each outcome joins its commands as a marker
         const failure = await this.local.settle(machine, result, run, receivedAt);

@@ -83,6 +83,7 @@ export async function workflowTaskOf(
     previousStartedEventId: s.lastCompletedStartedEventId,
     events,
     ...(updates.length > 0 ? { updates } : {}),
+    ...(s.historySizeBytes !== undefined ? { historySizeBytes: s.historySizeBytes } : {}),
   };
 }
 

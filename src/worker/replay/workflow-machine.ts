@@ -72,7 +72,9 @@ export class WorkflowMachine {
   private lastWasCurrentTask = false;
   /**
    * What a continued task tells the workflow (continueAfterActivity): the size of the history this machine has
-   * applied (its events as the server stores them, JSON), and the last WorkflowTaskStarted's suggestion.
+   * applied, as the server last counted it (historySizeAtLeast, from each task) plus the predicted events of the
+   * tasks continued since, and the last WorkflowTaskStarted's suggestion. No larger than the truth: the server
+   * refuses a larger claim.
    */
   private appliedBytes = 0;
   /** Where a continued task's logs and sink calls wait for the server's answer. */
@@ -107,9 +109,6 @@ export class WorkflowMachine {
           `history gap in ${this.run.workflowId}: expected event ${this.lastEventId + 1}, got ${ev.eventId}`,
         );
       this.lastEventId = ev.eventId;
-      // predicted events count as what they stand for: close to the real ones' size (the server keeps the claim
-      // no larger than the truth)
-      this.appliedBytes += JSON.stringify(ev).length;
       if (COMMAND_EVENT_TYPES.has(ev.eventType)) {
         this.match(ev);
         continue;
@@ -233,6 +232,8 @@ export class WorkflowMachine {
       this.holding = undefined;
     }
     if (!result) throw new Error(`continued workflow task of ${this.run.workflowId} did not activate`);
+    // the predicted events count as what they stand for (a little smaller than the real ones)
+    for (const ev of events) this.appliedBytes += JSON.stringify(ev).length;
     return {
       result,
       held,
@@ -244,6 +245,11 @@ export class WorkflowMachine {
         ...(hints.suggestContinueAsNew ? { suggestContinueAsNew: true } : {}),
       },
     };
+  }
+
+  /** The server's count of the history's bytes through the task just applied (WorkflowTask.historySizeBytes). */
+  historySizeAtLeast(bytes: number): void {
+    if (bytes > this.appliedBytes) this.appliedBytes = bytes;
   }
 
   /** After replaying a whole history: code that produced more commands than history holds is nondeterministic. */
