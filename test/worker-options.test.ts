@@ -71,6 +71,33 @@ async function executeOn(
   }
 }
 
+/** executeOn, through a connection that counts the long polls in flight per kind (after `settleMs`). */
+async function executeCountingPolls(
+  options: Partial<WorkerOptions>,
+  workflowType: string,
+  args: unknown[],
+  settleMs = 0,
+): Promise<{ result: unknown; max: { workflow: number; activity: number } }> {
+  const { connection, max } = countingConnection();
+  const taskQueue = uid('polls');
+  const worker = await Worker.create({
+    connection,
+    taskQueue,
+    workflowsPath,
+    activities,
+    bundlerOptions,
+    handleSignals: false,
+    logger: quietLogger,
+    ...options,
+  });
+  let result: unknown;
+  await worker.runUntil(async () => {
+    if (settleMs > 0) await new Promise((r) => setTimeout(r, settleMs));
+    result = await ts.client.workflow.execute(workflowType, { taskQueue, workflowId: uid(workflowType), args });
+  });
+  return { result, max };
+}
+
 describe('WorkerOptions from Temporal', () => {
   it('maxActivitiesPerSecond spaces out activity starts on the worker', async () => {
     const starts = (await executeOn({ maxActivitiesPerSecond: 4 }, 'manyActivities', [10])) as number[];
@@ -110,49 +137,20 @@ describe('WorkerOptions from Temporal', () => {
   });
 
   it('maxConcurrentWorkflowTaskPolls / maxConcurrentActivityTaskPolls set the polls per kind', async () => {
-    const { connection, max } = countingConnection();
-    const taskQueue = uid('polls');
-    const worker = await Worker.create({
-      connection,
-      taskQueue,
-      workflowsPath,
-      activities,
-      bundlerOptions,
-      handleSignals: false,
-      logger: quietLogger,
-      maxConcurrentWorkflowTaskPolls: 3,
-      maxConcurrentActivityTaskPolls: 1,
-    });
-    await worker.runUntil(async () => {
-      await new Promise((r) => setTimeout(r, 300));
-      expect(
-        await ts.client.workflow.execute('manyActivities', { taskQueue, workflowId: uid('polls'), args: [2] }),
-      ).toHaveLength(2);
-    });
+    const options = { maxConcurrentWorkflowTaskPolls: 3, maxConcurrentActivityTaskPolls: 1 };
+    // the polls get going before the work comes
+    const { result, max } = await executeCountingPolls(options, 'manyActivities', [2], 300);
+    expect(result).toHaveLength(2);
     expect(max).toEqual({ workflow: 3, activity: 1 });
   });
 
   it('enableNonLocalActivities: false polls no activity tasks; the activities still run as local ones', async () => {
-    const { connection, max } = countingConnection();
-    const taskQueue = uid('nonlocal');
-    const worker = await Worker.create({
-      connection,
-      taskQueue,
-      workflowsPath,
-      activities,
-      bundlerOptions,
-      handleSignals: false,
-      logger: quietLogger,
-      enableNonLocalActivities: false,
-    });
-    await worker.runUntil(async () => {
-      const seen = await ts.client.workflow.execute('manyLocalActivities', {
-        taskQueue,
-        workflowId: uid('nonlocal'),
-        args: [2, 10],
-      });
-      expect(seen).toHaveLength(2);
-    });
+    const { result, max } = await executeCountingPolls(
+      { enableNonLocalActivities: false },
+      'manyLocalActivities',
+      [2, 10],
+    );
+    expect(result).toHaveLength(2);
     expect(max.activity).toBe(0);
     expect(max.workflow).toBeGreaterThan(0);
   });

@@ -1,6 +1,5 @@
 /** `client.schedule`: create, find and manage schedules (cron, interval and calendar triggers of workflows). */
-import { checkPriority } from '../common/priority.js';
-import { searchAttributesFromPairs } from '../common/typed-search-attributes.js';
+import { wireStartOptions } from './start-options.js';
 import { encodeArgs } from '../common/payload-args.js';
 import type { DataConverter } from '../common/payload-codec.js';
 import type { ListSchedulesResponse, ScheduleDescription as WireDescription } from '../protocol/schedule-api.js';
@@ -82,16 +81,13 @@ function toWire(o: ScheduleUpdateOptions): Record<string, unknown> {
     const v = o.spec[k];
     if (v instanceof Date) spec[k] = v.toISOString();
   }
-  const a = o.action;
-  checkPriority(a.priority);
+  // as a start's options: typed search attributes folded in, the accepted-only fields checked and left out
+  const a = wireStartOptions(o.action);
   return {
     spec,
     action: {
       ...pick(a, ACTION_KEYS),
       ...(a.args ? { args: encodeArgs(a.args) } : {}),
-      ...(a.typedSearchAttributes
-        ? { searchAttributes: { ...a.searchAttributes, ...searchAttributesFromPairs(a.typedSearchAttributes) } }
-        : {}),
       workflowType: typeof a.workflowType === 'string' ? a.workflowType : a.workflowType.name,
     },
     ...(o.policies ? { policies: pick(o.policies, ['overlap', 'catchupWindow', 'pauseOnFailure']) } : {}),

@@ -1,6 +1,6 @@
 /** Client start options as they go on the wire. */
 import {
-  searchAttributesFromPairs,
+  mergeTypedSearchAttributes,
   type SearchAttributePair,
   type TypedSearchAttributes,
 } from '../common/typed-search-attributes.js';
@@ -25,8 +25,5 @@ export function wireStartOptions<O extends { searchAttributes?: Record<string, u
   if (versioningIntent !== undefined && versioningIntent !== 'COMPATIBLE' && versioningIntent !== 'DEFAULT')
     throw new TypeError(`versioningIntent must be 'COMPATIBLE' or 'DEFAULT', got ${String(versioningIntent)}`);
   if (!typedSearchAttributes) return rest;
-  return {
-    ...rest,
-    searchAttributes: { ...rest.searchAttributes, ...searchAttributesFromPairs(typedSearchAttributes) },
-  };
+  return { ...rest, searchAttributes: mergeTypedSearchAttributes(rest.searchAttributes, typedSearchAttributes) };
 }

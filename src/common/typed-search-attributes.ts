@@ -114,6 +114,18 @@ export function searchAttributesFromPairs(
   return out;
 }
 
+/**
+ * Search attributes given both ways (a start's, a child's, a next run's, a schedule action's): the plain map with
+ * Temporal's typed pairs over it (a name in both takes the typed value); undefined when neither is given.
+ */
+export function mergeTypedSearchAttributes(
+  plain: Record<string, unknown> | undefined,
+  typed: ReadonlyArray<SearchAttributePair> | TypedSearchAttributes | undefined,
+): Record<string, unknown> | undefined {
+  if (typed === undefined) return plain;
+  return { ...(plain ?? {}), ...searchAttributesFromPairs(typed) };
+}
+
 /** Temporal's TypedSearchAttributes over Weft's plain search attribute values. */
 export class TypedSearchAttributes {
   private readonly values: Record<string, unknown>;

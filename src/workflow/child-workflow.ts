@@ -16,8 +16,11 @@ import type { SignalWorkflowInput, StartChildWorkflowExecutionInput } from './in
 import type { SignalDefinition } from './messages.js';
 import type { ParentClosePolicy, WorkflowIdReusePolicy } from './types.js';
 import type { Priority, VersioningIntent } from '../common/priority.js';
-import { mergeTypedSearchAttributes } from './search-attributes.js';
-import type { SearchAttributePair, TypedSearchAttributes } from '../common/typed-search-attributes.js';
+import {
+  mergeTypedSearchAttributes,
+  type SearchAttributePair,
+  type TypedSearchAttributes,
+} from '../common/typed-search-attributes.js';
 
 /**
  * ABANDON: leave the child running, reject at once; TRY_CANCEL: ask it to cancel, reject at once;

@@ -10,8 +10,11 @@ import { composeInterceptors } from '../common/interceptors.js';
 import { currentActivator } from './internal/current.js';
 import type { ContinueAsNewInput } from './interceptors.js';
 import type { VersioningIntent } from '../common/priority.js';
-import type { SearchAttributePair, TypedSearchAttributes } from '../common/typed-search-attributes.js';
-import { mergeTypedSearchAttributes } from './search-attributes.js';
+import {
+  mergeTypedSearchAttributes,
+  type SearchAttributePair,
+  type TypedSearchAttributes,
+} from '../common/typed-search-attributes.js';
 
 export class ContinueAsNew extends Error {
   constructor(readonly command: CommandOf<'ContinueAsNewWorkflowExecution'>) {

@@ -5,12 +5,7 @@
  * `workflowInfo().searchAttributes` shows the change at once.
  */
 import { currentActivator } from './internal/current.js';
-import {
-  searchAttributesFromPairs,
-  type SearchAttributePair,
-  type SearchAttributeUpdatePair,
-  type TypedSearchAttributes,
-} from '../common/typed-search-attributes.js';
+import { searchAttributesFromPairs, type SearchAttributeUpdatePair } from '../common/typed-search-attributes.js';
 
 /** A Date becomes its ISO string (what a Datetime attribute stores); everything else is taken as is. */
 function normalise(value: unknown): unknown {
@@ -45,16 +40,4 @@ export function upsertSearchAttributes(
     else next[name] = value;
   }
   activator.info.searchAttributes = next;
-}
-
-/**
- * A child's or a next run's search attributes: the plain map, with Temporal's typed pairs over it (a name in
- * both takes the typed value); undefined when neither is given.
- */
-export function mergeTypedSearchAttributes(
-  plain: Record<string, unknown> | undefined,
-  typed: ReadonlyArray<SearchAttributePair> | TypedSearchAttributes | undefined,
-): Record<string, unknown> | undefined {
-  if (typed === undefined) return plain;
-  return { ...(plain ?? {}), ...searchAttributesFromPairs(typed) };
 }

@@ -8,7 +8,8 @@ import type { ServerContext } from '../context.js';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
-function invalidQuery(e: QuerySyntaxError): ApiError {
+/** A query the parser or compiler refused: 400 INVALID_QUERY, with where. */
+export function invalidQuery(e: QuerySyntaxError): ApiError {
   return new ApiError('INVALID_QUERY', e.message, { position: e.position });
 }
 

@@ -1,16 +1,16 @@
 /** `listSchedules` with a query: the schedules of a namespace that pass it, a page at a time (src/schedules/schedule-query.ts). */
-import { ApiError } from '../../common/api-error.js';
 import { compileScheduleQuery, type ScheduleFilter } from '../../schedules/schedule-query.js';
 import type { StoredSchedule } from '../../store/store.js';
 import { QuerySyntaxError } from '../../visibility/query-ast.js';
 import type { ServerContext } from '../context.js';
+import { invalidQuery } from './list-workflows.js';
 
 /** The query's filter; a bad query is 400 INVALID_QUERY with its position. */
 export function scheduleFilter(text: string): ScheduleFilter {
   try {
     return compileScheduleQuery(text);
   } catch (e) {
-    if (e instanceof QuerySyntaxError) throw new ApiError('INVALID_QUERY', e.message, { position: e.position });
+    if (e instanceof QuerySyntaxError) throw invalidQuery(e);
     throw e;
   }
 }
