@@ -38,7 +38,7 @@ import type { ActivationResult } from '../workflow/internal/activation.js';
 import type { LocalActivityRequest } from '../workflow/internal/local-activation.js';
 import type { ActivityImplementations } from './activity-executor.js';
 import type { RunIdentity, WorkflowMachine } from './replay/workflow-machine.js';
-import type { Slots } from './slots.js';
+import { waitForFreeSlot, type Slots } from './slots.js';
 
 /** Share of the workflow task timeout that local activities may use. */
 export const LOCAL_ACTIVITY_BUDGET_SHARE = 0.8;
@@ -319,21 +319,12 @@ async function takeSlot(
   budget: AbortSignal,
 ): Promise<'taken' | 'none' | 'cancel' | 'budget'> {
   if (!slots) return 'none';
+  const either = AbortSignal.any([cancel, budget]);
   for (;;) {
     if (cancel.aborted) return 'cancel';
     if (budget.aborted) return 'budget';
     if (slots.take(1) === 1) return 'taken';
-    await new Promise<void>((resolve) => {
-      const done = (): void => {
-        off();
-        cancel.removeEventListener('abort', done);
-        budget.removeEventListener('abort', done);
-        resolve();
-      };
-      const off = slots.onRelease(done);
-      cancel.addEventListener('abort', done, { once: true });
-      budget.addEventListener('abort', done, { once: true });
-    });
+    await waitForFreeSlot([slots], either);
   }
 }
 
