@@ -10,7 +10,7 @@ import { Client, Connection } from '../src/client/index.js';
 import { checkHistory } from '../src/engine/test-invariants.js';
 import { Worker } from '../src/worker/index.js';
 import * as crashActivities from './fixtures/crash-activities.js';
-import { fixture, quietLogger, startTestServer, uid, waitFor } from './helpers.js';
+import { fixture, metric, quietLogger, startTestServer, uid, waitFor } from './helpers.js';
 import { freePort, spawnTs, type Child } from './process-helpers.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -63,14 +63,19 @@ describe('crash: server killed with SIGKILL', () => {
       30_000,
       'activities to run',
     );
-    // the worker was continuing workflow tasks after their activities when the server died
+    // the worker was continuing workflow tasks after their activities when the server died, and its calls were
+    // frames of the streaming channel
     expect(worker.getStatus().tasks.continuedWorkflowTasks).toBeGreaterThan(0);
+    expect(await metric(address, 'weft_channels_open')).toBeGreaterThanOrEqual(1);
+    expect(await metric(address, 'weft_channel_requests_total')).toBeGreaterThan(50);
     await server.kill('SIGKILL');
     await new Promise((r) => setTimeout(r, 300));
     server = await spawnTs(fixture('server-main.ts'), [db, String(port)]);
 
     const values = await Promise.all(results);
     expect(values).toEqual(ids.map((_, i) => i * 10 + 3));
+    // the channel was opened again on the new server, and carried the rest
+    expect(await metric(address, 'weft_channel_requests_total')).toBeGreaterThan(0);
 
     // each workflow id has exactly one run, closed Completed, with a dense history of 3 completed activities
     expect((await client.workflow.count(`ExecutionStatus = 'Completed' AND TaskQueue = 'crash'`)).count).toBe(N);
@@ -145,8 +150,10 @@ describe('crash: worker killed with SIGKILL mid-stream', () => {
       30_000,
       'activities to run',
     );
-    // the worker was taking the fast paths: eager tasks and workflow tasks continued after their activity
+    // the worker was taking the fast paths: eager tasks and workflow tasks continued after their activity, over
+    // the streaming channel (the test's client and the worker: two channels)
     expect(first.output()).toMatch(/CONTINUED [1-9]/);
+    expect(await metric(ts.server.address, 'weft_channels_open')).toBeGreaterThanOrEqual(2);
     await first.kill('SIGKILL');
     // with no worker nothing moves: this is what was complete when the worker died
     const completedAtKill = (

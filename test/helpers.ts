@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import WebSocket from 'ws';
 import { Client, Connection } from '../src/client/index.js';
 import { startServer, type StartServerOptions, type WeftServer } from '../src/server/index.js';
 import { Worker, type WorkerOptions } from '../src/worker/index.js';
@@ -91,4 +92,29 @@ export async function waitFor<T>(
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** A metric's value from a server's /metrics (0 when absent; the first sample of the name, without labels). */
+export async function metric(address: string, name: string): Promise<number> {
+  const text = await (await fetch(`${address}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+  return line ? Number(line.split(' ')[1]) : 0;
+}
+
+/** The HTTP answer to an upgrade the server refuses. */
+export async function upgradeRefusal(
+  address: string,
+  path: string,
+  protocol: string,
+): Promise<{ status: number; body: { error: { code: string; message: string } } }> {
+  const ws = new WebSocket(address.replace(/^http/, 'ws') + path, protocol);
+  return new Promise((resolve, reject) => {
+    ws.once('open', () => reject(new Error('the upgrade was accepted')));
+    ws.once('error', () => {});
+    ws.once('unexpected-response', (_req, res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => (text += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as never }));
+    });
+  });
 }

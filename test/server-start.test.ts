@@ -8,6 +8,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runWeft, spawnWeft, type CliProcess } from './cli-runner.js';
 import { rawSend } from './raw-http.js';
+import { upgradeRefusal } from './helpers.js';
+import { CHANNEL_PATH, CHANNEL_PROTOCOL } from '../src/protocol/channel.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'weft-start-'));
 const running: CliProcess[] = [];
@@ -41,6 +43,7 @@ describe('weft server start', () => {
       WEFT_LOG_LEVEL: 'info',
       WEFT_LOG_FORMAT: 'json',
       WEFT_HEADLESS: '1',
+      WEFT_CHANNEL: '0',
     });
     const address = (await server.waitForOutput(LISTENING, 30_000))[1]!;
     expect(server.stdout).toContain(`db ${db}`);
@@ -49,6 +52,8 @@ describe('weft server start', () => {
     expect(await ready.json()).toEqual({ status: 'ready', store: 'sqlite' });
     expect((await fetch(`${address}/healthz`)).status).toBe(200);
     expect((await fetch(`${address}/`)).status).toBe(404); // headless
+    // no streaming channel (WEFT_CHANNEL=0): clients get 404 and send HTTP requests
+    expect((await upgradeRefusal(address, CHANNEL_PATH, CHANNEL_PROTOCOL)).status).toBe(404);
     // the PID file names this process and its address
     expect(JSON.parse(readFileSync(`${db}.pid`, 'utf8'))).toMatchObject({ pid: server.child.pid, address, db });
     // every log line is JSON (at least the "listening" one)
@@ -70,11 +75,12 @@ describe('weft server start', () => {
   }, 60_000);
 
   it('flags win over the environment; readable log lines with --log-format pretty', async () => {
-    const server = start(['start', '--db', ':memory:', '--port', '0', '--log-format', 'pretty', '--headless'], {
-      WEFT_DB: path.join(dir, 'not-this.db'),
-      WEFT_LOG_FORMAT: 'json',
-    });
-    await server.waitForOutput(LISTENING, 30_000);
+    const server = start(
+      ['start', '--db', ':memory:', '--port', '0', '--log-format', 'pretty', '--headless', '--no-channel'],
+      { WEFT_DB: path.join(dir, 'not-this.db'), WEFT_LOG_FORMAT: 'json', WEFT_CHANNEL: '1' },
+    );
+    const address = (await server.waitForOutput(LISTENING, 30_000))[1]!;
+    expect((await upgradeRefusal(address, CHANNEL_PATH, CHANNEL_PROTOCOL)).status).toBe(404);
     await new Promise((r) => setTimeout(r, 200));
     expect(server.stdout).toContain('db :memory:');
     expect(existsSync(path.join(dir, 'not-this.db'))).toBe(false);
@@ -158,6 +164,9 @@ describe('weft server start', () => {
     const headless = start(['start', '--db', ':memory:', '--port', '0'], { WEFT_HEADLESS: 'maybe' });
     expect(await headless.waitForExit()).toBe(1);
     expect(headless.stderr).toMatch(/WEFT_HEADLESS: expected 1 or 0.*\(INVALID_ARGUMENT\)/);
+    const channel = start(['start', '--db', ':memory:', '--port', '0'], { WEFT_CHANNEL: 'sometimes' });
+    expect(await channel.waitForExit()).toBe(1);
+    expect(channel.stderr).toMatch(/WEFT_CHANNEL: expected 1 or 0.*\(INVALID_ARGUMENT\)/);
     const format = await runWeft('http://127.0.0.1:1', ['server', 'start-dev', '--log-format', 'xml']);
     expect(format.code).not.toBe(0);
     expect(format.stderr).toMatch(/log-format/);
@@ -186,5 +195,5 @@ describe('weft server start', () => {
     const heapEnv = start(['start', '--db', ':memory:', '--port', '0'], { WEFT_HEAP_GROWING_PERCENT: 'x' });
     expect(await heapEnv.waitForExit()).not.toBe(0);
     expect(heapEnv.stderr).toMatch(/heap-growing-percent/);
-  }, 60_000);
+  }, 120_000);
 });

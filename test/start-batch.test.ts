@@ -11,7 +11,8 @@ let ts: TestServer;
 let client: Client;
 beforeAll(async () => {
   ts = await startTestServer();
-  client = new Client({ connection: await Connection.connect({ address: ts.server.address }) });
+  // plain HTTP requests, to count them (the streaming channel carries the same batches: test/channel.test.ts)
+  client = new Client({ connection: await Connection.connect({ address: ts.server.address, channel: false }) });
 });
 afterAll(async () => {
   await client?.connection.close();

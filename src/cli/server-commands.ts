@@ -31,6 +31,7 @@ interface ServeOptions {
   port: number;
   host: string;
   headless?: boolean;
+  channel?: boolean;
   logLevel: LogLevel;
   logFormat?: LogFormat;
   output: CommonOptions['output'];
@@ -80,12 +81,13 @@ function parseHeapGrowingPercent(value: string): number {
   return n;
 }
 
-/** WEFT_HEADLESS: 1/true/yes or 0/false/no (a boolean flag's variable, which commander would take as set). */
-function headlessFromEnv(): boolean {
-  const v = (process.env.WEFT_HEADLESS ?? '').trim().toLowerCase();
-  if (['', '0', 'false', 'no'].includes(v)) return false;
+/** A boolean flag's variable (WEFT_HEADLESS, WEFT_CHANNEL): 1/true/yes or 0/false/no; unset: `absent`. */
+function booleanFromEnv(name: string, absent: boolean): boolean {
+  const v = (process.env[name] ?? '').trim().toLowerCase();
+  if (v === '') return absent;
+  if (['0', 'false', 'no'].includes(v)) return false;
   if (['1', 'true', 'yes'].includes(v)) return true;
-  throw new CliError(`WEFT_HEADLESS: expected 1 or 0 (true/false), got ${JSON.stringify(v)}`, 'INVALID_ARGUMENT');
+  throw new CliError(`${name}: expected 1 or 0 (true/false), got ${JSON.stringify(v)}`, 'INVALID_ARGUMENT');
 }
 
 /** `--require-registered-types a,b` or `*`. */
@@ -142,7 +144,12 @@ async function serverTls(o: ServeOptions): Promise<ServerTlsOptions | undefined>
  * differ only in their defaults: `start` wants its database named (`--db` or WEFT_DB).
  */
 async function serve(given: ServeOptions, mode: 'start' | 'start-dev'): Promise<void> {
-  const o = { ...given, headless: given.headless ?? headlessFromEnv() };
+  const o = {
+    ...given,
+    headless: given.headless ?? booleanFromEnv('WEFT_HEADLESS', false),
+    // --no-channel, or WEFT_CHANNEL=0
+    channel: given.channel === false ? false : booleanFromEnv('WEFT_CHANNEL', true),
+  };
   const tls = await serverTls(o);
   if (!o.db)
     throw new CliError(
@@ -172,6 +179,7 @@ async function serve(given: ServeOptions, mode: 'start' | 'start-dev'): Promise<
       ...(o.namespace ? { namespaces: o.namespace } : {}),
       config: {
         retentionMs: o.retention,
+        ...(o.channel ? {} : { channel: false }),
         ...(o.maxPayloadBytes !== undefined ? { payloadLimitBytes: o.maxPayloadBytes } : {}),
         ...(o.maxJsonDepth !== undefined ? { maxJsonDepth: o.maxJsonDepth } : {}),
         ...(o.requestTimeout !== undefined ? { requestReceiveMs: o.requestTimeout } : {}),
@@ -309,6 +317,10 @@ function serveOptions(cmd: Command, dbDefault: string | undefined): Command {
       )
       .addOption(new Option('--host <host>', 'interface to listen on').env('WEFT_HOST').default('127.0.0.1'))
       .option('--headless', 'serve the API only, no web UI at / (also WEFT_HEADLESS=1)')
+      .option(
+        '--no-channel',
+        'serve no streaming channel: clients send every call as an HTTP request (also WEFT_CHANNEL=0)',
+      )
       .addOption(
         new Option(
           '--require-registered-types <namespaces>',

@@ -81,6 +81,11 @@ export interface ConnectionOptions {
   tls?: TLSConfig | boolean | null;
   /** Sent as x-weft-identity (shown in history as who cancelled or terminated). */
   identity?: string;
+  /**
+   * Weft only: carry calls over one streaming channel (a WebSocket, docs/channel.md) when the server has one,
+   * as Temporal's SDK carries them over one gRPC connection; default true. False: one HTTP request per call.
+   */
+  channel?: boolean;
 }
 
 /** The full URL of `address` (default WEFT_ADDRESS, then 127.0.0.1:7411); without a scheme, http, or https with `tls`. */
@@ -151,6 +156,7 @@ export class Connection {
         ...(opts.apiKey !== undefined && opts.apiKey !== '' ? { apiKey: opts.apiKey } : {}),
         ...(opts.connectTimeout !== undefined ? { connectTimeoutMs: toMs(opts.connectTimeout, 'connectTimeout') } : {}),
         ...(opts.identity ? { identity: opts.identity } : {}),
+        ...(opts.channel === false ? { channel: false } : {}),
         ...(secure ? { tls: clientTlsOptions(opts.tls || true) } : {}),
       }),
     );

@@ -9,6 +9,7 @@ import type { ClientTlsOptions } from '../common/tls-config.js';
 import { ConnectionError, isTransient, ServiceError, toServiceError } from './errors.js';
 import { checkApiKey, currentApiKey, type ApiKey } from './api-key.js';
 import { StartBatcher } from './start-batcher.js';
+import { Channel, NO_CHANNEL } from './channel.js';
 
 export interface CallRequest {
   params: Record<string, string>;
@@ -38,6 +39,11 @@ export interface HttpTransportOptions {
   tls?: ClientTlsOptions;
   /** How long to wait for the connection and the health check's answer (default 10 s). */
   connectTimeoutMs?: number;
+  /**
+   * Send calls over the streaming channel (one WebSocket, docs/channel.md) when the server has one; default true.
+   * False: every call is an HTTP request.
+   */
+  channel?: boolean;
 }
 
 const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
@@ -87,6 +93,8 @@ export class HttpTransport implements Transport {
 
   /** A client certificate is sent (for the hint when a server closes the connection at once). */
   private readonly clientCert: boolean;
+  /** The streaming channel, when on: calls go over it while it can be had, else as HTTP requests. */
+  readonly channel: Channel | undefined;
 
   constructor(
     readonly address: string,
@@ -105,6 +113,10 @@ export class HttpTransport implements Transport {
       },
     });
     this.clientCert = opts.tls?.cert !== undefined;
+    this.channel =
+      opts.channel === false
+        ? undefined
+        : new Channel(address, { connectTimeoutMs: this.connectTimeoutMs, ...(opts.tls ? { tls: opts.tls } : {}) });
     this.baseHeaders = opts.identity ? { 'x-weft-identity': opts.identity } : {};
     this.headers = this.baseHeaders;
     this.jsonHeaders = this.headers;
@@ -131,6 +143,15 @@ export class HttpTransport implements Transport {
   }
 
   private async once<T>(op: OperationId, req: CallRequest, signal?: AbortSignal): Promise<T> {
+    if (this.channel) {
+      const sent = this.channel.send<T>(op, req, await this.headersFor(false), signal);
+      if (sent)
+        try {
+          return await sent;
+        } catch (e) {
+          if (e !== NO_CHANNEL) throw e;
+        }
+    }
     const route = ROUTES[op];
     const path = `/api/v1${fillPath(route.path, req.params)}${toQueryString(req.query)}`;
     const headers = await this.headersFor(req.body !== undefined);
@@ -183,6 +204,7 @@ export class HttpTransport implements Transport {
   }
 
   async close(): Promise<void> {
+    this.channel?.close();
     await this.pool.close();
   }
 

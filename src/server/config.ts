@@ -40,6 +40,11 @@ export interface ServerConfig {
   retentionMs: number;
   /** How often the retention sweeper runs. */
   retentionSweepEveryMs: number;
+  /**
+   * Serve the streaming channel (one WebSocket per client carrying its requests, docs/channel.md). Off: clients
+   * find no channel and send plain HTTP requests (for a proxy in front that cannot carry WebSockets).
+   */
+  channel: boolean;
 }
 
 export const DEFAULT_CONFIG: ServerConfig = {
@@ -58,4 +63,5 @@ export const DEFAULT_CONFIG: ServerConfig = {
   requireRegisteredTypes: [],
   retentionMs: DEFAULT_RETENTION_MS,
   retentionSweepEveryMs: 60_000,
+  channel: true,
 };

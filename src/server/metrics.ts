@@ -87,6 +87,9 @@ export class ServerMetrics {
   private readonly activityFailures: Children<Inc>;
   private readonly activityTimeouts: Children<Inc>;
   private readonly scheduleToStart: Children<Observe>;
+  /** Streaming channels (WebSockets) open, and the requests they carried (api/channel.ts). */
+  readonly channelsOpen: Gauge;
+  readonly channelRequests: Counter;
   /** Namespaces that had stuck runs: they report 0 once they have none (a series does not just vanish). */
   private readonly stuckNamespaces = new Set<string>();
 
@@ -153,6 +156,17 @@ export class ServerMetrics {
       registers,
     });
     this.scheduleToStart = new Children((v) => s2s.labels(...v));
+
+    this.channelsOpen = new Gauge({
+      name: 'weft_channels_open',
+      help: 'Streaming channels (one WebSocket per client connection) open on this server',
+      registers,
+    });
+    this.channelRequests = counter(
+      'weft_channel_requests_total',
+      'Requests that came over streaming channels (the rest came as HTTP requests)',
+      [],
+    );
 
     const { matching, store, clock } = sources;
     const taskQueues = this.taskQueues;

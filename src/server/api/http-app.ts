@@ -10,9 +10,8 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { ApiError } from '../../common/api-error.js';
 import type { ServerContext } from '../context.js';
 import { operations, type Operation } from './operations.js';
-import { validate, validateBody } from './validate.js';
-import { toApiError } from './api-errors.js';
-import { admit, admitOpen, stampCaller } from './admission.js';
+import { failureAnswer, outageLog, serveOperation } from './serve-operation.js';
+import { attachChannel } from './channel.js';
 import { mayUseNamespace } from '../tenancy/access.js';
 import {
   drainRequest,
@@ -97,15 +96,12 @@ export async function createHttpApp(ctx: ServerContext, opts: HttpAppOptions): P
   app.setValidatorCompiler(() => () => true);
   const storeOutage = outageLog(ctx.log);
   app.setErrorHandler(async (err, req, reply) => {
-    const api = toApiError(err);
-    if (api?.code === 'STORE_UNAVAILABLE') storeOutage(api.message);
-    if (api?.code === 'PAYLOAD_TOO_LARGE' && (err as { code?: string }).code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    const api = failureAnswer(ctx, err, { url: req.url, method: req.method }, storeOutage);
+    if (api.code === 'PAYLOAD_TOO_LARGE' && (err as { code?: string }).code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       // refused unread: read the rest first (bounded), so the client is still listening for this answer
       if (!(await drainRequest(req.raw))) reply.header('connection', 'close');
     }
-    if (api) return reply.status(api.status).send(api.toJSON());
-    ctx.log.error({ err, url: req.url, method: req.method }, 'request failed');
-    return reply.status(500).send(new ApiError('INTERNAL', 'internal error (see the server log)').toJSON());
+    return reply.status(api.status).send(api.toJSON());
   });
   // the built UI (ui/dist); without it, `/` answers the plain page of home-page.ts
   const uiDir = opts.headless ? undefined : (opts.uiDir ?? findUiDist());
@@ -116,6 +112,7 @@ export async function createHttpApp(ctx: ServerContext, opts: HttpAppOptions): P
   });
 
   for (const op of operations) mount(app, ctx, op);
+  if (ctx.config.channel) attachChannel(app, ctx, storeOutage);
 
   app.get(
     '/healthz',
@@ -193,27 +190,14 @@ function mount(app: FastifyInstance, ctx: ServerContext, op: Operation): void {
     schema,
     ...(op.bodyLimit ? { bodyLimit: op.bodyLimit(ctx) } : {}),
     handler: async (req, reply) => {
-      // with API keys, the key first: a caller without one learns nothing, not even what is malformed
-      const caller = ctx.callers ? await ctx.callers.authenticate(req.headers.authorization) : undefined;
-      const params = validate(op.params, req.params, 'params', true) as Record<string, unknown>;
-      const admitted = caller ? admit(ctx, op, params, caller) : admitOpen(ctx, op, params);
-      if (admitted) await admitted;
-      const query = validate(op.query, req.query ?? {}, 'query', true) as Record<string, unknown>;
-      const body = validateBody(op.body, req.body, ctx.config.maxJsonDepth + (op.envelopeDepth ?? 0));
-      const signal = op.longPoll ? abortOnHangUp(reply) : NEVER_ABORTED;
-      if (!caller) {
-        const identity = req.headers['x-weft-identity'];
-        return op.handler(ctx, { params, query, body, signal, ...(typeof identity === 'string' ? { identity } : {}) });
-      }
-      if (op.access === 'write' || op.access === 'admin')
-        ctx.log.info({ apiKey: caller.name, role: caller.role, op: op.id, ...params }, 'request');
-      return op.handler(ctx, {
-        params,
-        query,
-        body: stampCaller(op, caller, body),
-        signal,
-        identity: caller.name,
-        caller,
+      const identity = req.headers['x-weft-identity'];
+      return serveOperation(ctx, op, {
+        authorization: req.headers.authorization,
+        identity: typeof identity === 'string' ? identity : undefined,
+        params: req.params,
+        query: req.query,
+        body: req.body,
+        signal: op.longPoll ? abortOnHangUp(reply) : NEVER_ABORTED,
       });
     },
   });
@@ -226,21 +210,5 @@ function keyCheck(ctx: ServerContext, everyNamespace: boolean): (req: FastifyReq
     const caller = await ctx.callers.authenticate(req.headers.authorization);
     if (everyNamespace && !mayUseNamespace(caller, '*'))
       throw new ApiError('PERMISSION_DENIED', "the metrics cover every namespace: they need a key for '*'");
-  };
-}
-
-/** Logs requests refused because the store is unavailable: the first at once, then at most one line per 5 s. */
-function outageLog(log: ServerContext['log']): (message: string) => void {
-  let last = 0;
-  let suppressed = 0;
-  return (message) => {
-    const now = Date.now();
-    if (now - last < 5000) {
-      suppressed++;
-      return;
-    }
-    log.warn({ refusedSinceLast: suppressed }, `requests answered 503 STORE_UNAVAILABLE: ${message}`);
-    last = now;
-    suppressed = 0;
   };
 }
