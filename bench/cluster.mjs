@@ -4,7 +4,16 @@
 //     (driver.mjs, a separate process too, so no process is another's child in the memory/CPU groups).
 //   startInProcessCluster: server, worker and client in the calling process (the server's in-process transport).
 import path from 'node:path';
-import { BENCH_DIR, createBenchWorker, distImport, log, spawnNode, sqliteSettings, withTimeout } from './lib.mjs';
+import {
+  BENCH_DIR,
+  createBenchWorker,
+  distImport,
+  extraConnectionOptions,
+  log,
+  spawnNode,
+  sqliteSettings,
+  withTimeout,
+} from './lib.mjs';
 
 /** Extra node flags for the server processes (diagnosis, e.g. BENCH_SERVER_NODE_ARGS='--cpu-prof'). */
 const serverNodeArgs = () => (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
@@ -84,7 +93,11 @@ export async function startChildCluster({ db, servers = 1, withWorker = true }) 
 /** A client connection (HTTP) to a child cluster. */
 export async function connectClient(address) {
   const { Client, Connection } = await distImport('client/index.js');
-  const connection = await withTimeout(Connection.connect({ address }), 30_000, `connect to ${address}`);
+  const connection = await withTimeout(
+    Connection.connect({ address, ...extraConnectionOptions() }),
+    30_000,
+    `connect to ${address}`,
+  );
   return { client: new Client({ connection }), connection };
 }
 
@@ -110,7 +123,7 @@ export async function startInProcessCluster({ db, withWorker = true }) {
   const connection =
     transport === 'in-process'
       ? Connection.fromTransport(new InProcessTransport(server.context))
-      : await Connection.connect({ address: server.address });
+      : await Connection.connect({ address: server.address, ...extraConnectionOptions() });
   let worker;
   let running;
   const stop = async () => {

@@ -227,6 +227,19 @@ export function extraWorkerOptions() {
   return o;
 }
 
+/**
+ * Connection options beyond the defaults, from BENCH_CONNECTION_OPTIONS (JSON, e.g. '{"channel":false}' for one
+ * HTTP request per call instead of the streaming channel), for the worker's and the driver's connections.
+ */
+export function extraConnectionOptions() {
+  const raw = process.env.BENCH_CONNECTION_OPTIONS;
+  if (!raw) return {};
+  const o = JSON.parse(raw);
+  if (!o || typeof o !== 'object' || Array.isArray(o))
+    throw new Error('BENCH_CONNECTION_OPTIONS must be a JSON object');
+  return o;
+}
+
 /** The bench worker (the same in both layouts): bench workflows + activities, default options. */
 export async function createBenchWorker(connection, { logLevel = 'warn', handleSignals = true } = {}) {
   const { Worker } = await distImport('worker/index.js');

@@ -31,7 +31,8 @@
 //   BENCH_REBUILD_CACHE=1: re-record the replay history and refill the list1m store (cache: $TMPDIR/weft-bench-cache,
 //     or BENCH_CACHE_DIR)
 //   BENCH_WORKER_OPTIONS='{...}': non-default Worker.create options (diagnosis only; every line then says
-//     worker_options)
+//     worker_options); BENCH_CONNECTION_OPTIONS='{"channel":false}': the same for the worker's and the driver's
+//     Connection options (lines say connection_options)
 //   diagnosis: BENCH_SERVER_NODE_ARGS='--cpu-prof --cpu-prof-dir=DIR' (node flags of the server processes),
 //     BENCH_PG_TRACE=1 (server statements, pool waits, batch sizes on stderr at the end: pg-trace.mjs),
 //     BENCH_KEEP_DB=1 (keep the fresh PostgreSQL database of a step that ran, as weft_bench_kept_<pid>_<random>)
@@ -54,6 +55,7 @@ import {
   dropAllPgDatabases,
   dropAllPgDatabasesSync,
   dropPgDatabase,
+  extraConnectionOptions,
   extraWorkerOptions,
   hashFiles,
   killAllChildren,
@@ -526,10 +528,12 @@ async function storeFields(store) {
 async function main() {
   ensureBuilt();
   const workerOptions = extraWorkerOptions();
+  const connectionOptions = extraConnectionOptions();
   const base = {
     mode: MODE,
     weft_rev: gitRevision(),
     ...(workerOptions ? { worker_options: workerOptions } : {}),
+    ...(Object.keys(connectionOptions).length ? { connection_options: connectionOptions } : {}),
   };
   // PostgreSQL: asked for (STORE=postgres) it must answer; for list1m in a plain run its line is skipped if not
   const listOnPg = only.includes('list1m') && LIST_STORES.includes('postgres');

@@ -1,10 +1,10 @@
 // Bench worker process: Worker.create with the bench workflows and activities (default maxCachedWorkflows and
 // concurrency), connected to WEFT_ADDRESS. Prints {ready:'worker'} once registered and polling; shuts down
 // gracefully on SIGTERM/SIGINT or when the parent closes stdin.
-import { createBenchWorker, distImport, onParentGone } from './lib.mjs';
+import { createBenchWorker, distImport, extraConnectionOptions, onParentGone } from './lib.mjs';
 
 const { Connection } = await distImport('client/index.js');
-const connection = await Connection.connect({ address: process.env.WEFT_ADDRESS });
+const connection = await Connection.connect({ address: process.env.WEFT_ADDRESS, ...extraConnectionOptions() });
 const worker = await createBenchWorker(connection, { handleSignals: false });
 const force = () => setTimeout(() => process.exit(1), 15_000).unref();
 onParentGone(() => {
