@@ -112,3 +112,25 @@ export class ThreadSink implements BatchSink<WireMutation> {
     await this.exited;
   }
 }
+
+/**
+ * Small batches (a quiet server: one workflow's commit at a time) are written inline, on the main thread's
+ * connection: the hop to the writer thread and back costs more than the fsync holds the event loop. Larger ones (a
+ * busy server) go to the writer thread, so the event loop gathers the next batch while one is made durable. The
+ * group committer writes one batch at a time, so the two connections never write at once.
+ */
+export class HybridSink implements BatchSink<WireMutation> {
+  constructor(
+    private readonly inline: InlineSink,
+    readonly thread: ThreadSink,
+    private readonly inlineMax: number,
+  ) {}
+
+  write(batch: WireMutation[]): Promise<BatchOutcome> {
+    return batch.length <= this.inlineMax ? this.inline.write(batch) : this.thread.write(batch);
+  }
+
+  close(): Promise<void> {
+    return this.thread.close();
+  }
+}

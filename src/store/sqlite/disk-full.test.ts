@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startMutation } from '../conformance-fixtures.js';
 import { StoreUnavailableError } from '../store.js';
-import type { ThreadSink } from './batch-sinks.js';
+import type { HybridSink, ThreadSink } from './batch-sinks.js';
 import { SqliteStore } from './sqlite-store.js';
 import { describeSmallDisk, mountSmallDisk, type SmallDisk } from './test-tmpfs.js';
 
@@ -17,7 +17,10 @@ afterEach(async () => {
   await Promise.all(open.splice(0).map((s) => s.close()));
 });
 
-async function openStore(file: string, opts: { writerThread?: boolean } = {}): Promise<SqliteStore> {
+async function openStore(
+  file: string,
+  opts: { writerThread?: boolean; inlineBatchMax?: number } = {},
+): Promise<SqliteStore> {
   const s = new SqliteStore({ path: file, ...opts });
   open.push(s);
   await s.init();
@@ -110,7 +113,8 @@ describe('SQLite writer thread', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('is started again after it died, and the store writes on', async () => {
-    const store = await openStore(path.join(dir, 'restart.db'));
+    // every batch on the thread (by default a lone commit is written on the main thread)
+    const store = await openStore(path.join(dir, 'restart.db'), { inlineBatchMax: 0 });
     await store.commit(startMutation('one'));
     const sink = (store as unknown as { opened: { sink: ThreadSink } }).opened.sink;
     await sink.kill();
@@ -118,5 +122,31 @@ describe('SQLite writer thread', () => {
     expect(sink.threadsStarted).toBe(2);
     expect(await store.getExecution('one')).toBeDefined();
     expect(await store.getExecution('two')).toBeDefined();
+  });
+});
+
+describe('SQLite writes, small batches on the main thread and larger ones on the writer thread', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'weft-hybrid-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('writes both kinds to the same file, in order, and the thread only gets the large ones', async () => {
+    const file = path.join(dir, 'hybrid.db');
+    const store = await openStore(file, { inlineBatchMax: 2 });
+    const sink = (store as unknown as { opened: { sink: HybridSink } }).opened.sink;
+    await store.commit(startMutation('lone'));
+    expect(sink.thread.threadsStarted).toBe(1);
+    await sink.thread.kill(); // a batch sent to it now would start a second thread
+    await Promise.all(['a', 'b'].map((id) => store.commit(startMutation(`pair-${id}`))));
+    expect(sink.thread.threadsStarted).toBe(1);
+    await Promise.all(Array.from({ length: 6 }, (_, i) => store.commit(startMutation(`six-${i}`))));
+    expect(sink.thread.threadsStarted).toBe(2);
+    await store.commit(startMutation('last'));
+    await store.close();
+    const reopened = await openStore(file);
+    for (const id of ['lone', 'pair-a', 'pair-b', ...Array.from({ length: 6 }, (_, i) => `six-${i}`), 'last'])
+      expect(await reopened.getExecution(id), id).toBeDefined();
   });
 });
