@@ -3,7 +3,6 @@
  * go over one WebSocket, answered and failed exactly as the HTTP routes answer; without a channel (an older
  * server, the channel off, a refused key) calls go over HTTP as before; the frames' protocol and its bad input.
  */
-import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { Client, Connection, ServiceError } from '../src/client/index.js';
@@ -12,6 +11,7 @@ import { exchange, rawRequest } from './raw-http.js';
 import { CHANNEL_PATH, CHANNEL_PROTOCOL, type ChannelAnswer } from '../src/protocol/channel.js';
 import {
   fixture,
+  httpRequestsDuring,
   metric,
   startTestServer,
   startWorker,
@@ -23,19 +23,6 @@ import {
 
 const transportOf = (c: Connection): HttpTransport =>
   (c.transport as unknown as { inner: Transport }).inner as HttpTransport;
-
-/** The paths of the HTTP requests this process sends while `fn` runs. */
-async function httpRequestsDuring(fn: () => Promise<unknown>): Promise<string[]> {
-  const paths: string[] = [];
-  const onCreate = (m: unknown): void => void paths.push((m as { request: { path: string } }).request.path);
-  subscribe('undici:request:create', onCreate);
-  try {
-    await fn();
-  } finally {
-    unsubscribe('undici:request:create', onCreate);
-  }
-  return paths;
-}
 
 /** The error a call ends in, as code, status and message. */
 async function failure(p: Promise<unknown>): Promise<{ code: string; status: number; message: string }> {
@@ -80,9 +67,9 @@ describe('calls over the channel', () => {
         results = await Promise.all(handles.map((h) => h.result()));
       });
       expect(results).toEqual(Array.from({ length: 20 }, (_, i) => (i + 1) * 2 + 1));
-      // count, the batched starts, result waits, polls and (batched) completions
       expect(paths).toEqual([]);
       expect(transportOf(connection).channel?.isOpen).toBe(true);
+      // count, the batched starts, result waits, polls and (batched) completions
       expect((await metric(ts.server.address, 'weft_channel_requests_total')) - before).toBeGreaterThanOrEqual(5);
       expect(await metric(ts.server.address, 'weft_channels_open')).toBeGreaterThanOrEqual(1);
     } finally {

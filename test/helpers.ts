@@ -1,4 +1,5 @@
 /** Shared helpers for integration tests: real servers on 127.0.0.1, real SQLite files, real workers. */
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -117,4 +118,17 @@ export async function upgradeRefusal(
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as never }));
     });
   });
+}
+
+/** The paths of the HTTP requests this process sends while `fn` runs. */
+export async function httpRequestsDuring(fn: () => Promise<unknown>): Promise<string[]> {
+  const paths: string[] = [];
+  const onCreate = (m: unknown): void => void paths.push((m as { request: { path: string } }).request.path);
+  subscribe('undici:request:create', onCreate);
+  try {
+    await fn();
+  } finally {
+    unsubscribe('undici:request:create', onCreate);
+  }
+  return paths;
 }

@@ -2,10 +2,9 @@
  * Starts sent together (src/client/start-batcher.ts): the starts of one event-loop turn go in one
  * `startWorkflows` request, each answered on its own; the bad input of the batch route.
  */
-import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Client, Connection, WorkflowExecutionAlreadyStartedError } from '../src/client/index.js';
-import { startTestServer, uid, type TestServer } from './helpers.js';
+import { httpRequestsDuring, startTestServer, uid, type TestServer } from './helpers.js';
 
 let ts: TestServer;
 let client: Client;
@@ -19,23 +18,10 @@ afterAll(async () => {
   await ts?.stop();
 });
 
-/** The paths of the HTTP requests this process sends while `fn` runs. */
-async function requestsDuring(fn: () => Promise<unknown>): Promise<string[]> {
-  const paths: string[] = [];
-  const onCreate = (m: unknown): void => void paths.push((m as { request: { path: string } }).request.path);
-  subscribe('undici:request:create', onCreate);
-  try {
-    await fn();
-  } finally {
-    unsubscribe('undici:request:create', onCreate);
-  }
-  return paths;
-}
-
 it('sixty starts of one moment go in one request, and each gets its own run', async () => {
   const ids = Array.from({ length: 60 }, () => uid('batch'));
   let handles: Awaited<ReturnType<typeof client.workflow.start>>[] = [];
-  const paths = await requestsDuring(async () => {
+  const paths = await httpRequestsDuring(async () => {
     handles = await Promise.all(
       ids.map((workflowId) => client.workflow.start('nobody', { taskQueue: 'q', workflowId })),
     );
@@ -49,7 +35,7 @@ it('sixty starts of one moment go in one request, and each gets its own run', as
   }
   expect((await client.workflow.count(`WorkflowId = '${ids[0]}' OR WorkflowId = '${ids[59]}'`)).count).toBe(2);
   // a lone start goes as a plain one
-  const lone = await requestsDuring(() => client.workflow.start('nobody', { taskQueue: 'q', workflowId: uid() }));
+  const lone = await httpRequestsDuring(() => client.workflow.start('nobody', { taskQueue: 'q', workflowId: uid() }));
   expect(lone.filter((p) => p.endsWith('/workflows'))).toHaveLength(1);
 });
 
