@@ -1,7 +1,7 @@
 /**
  * Temporal's newer start options against a real server: startDelay (the first workflow task waits; history
  * shows it as WorkflowExecutionStarted's firstWorkflowTaskBackoffMs; not with cron; signal-with-start records
- * the signal at once), and priority, staticSummary, staticDetails, accepted and checked.
+ * the signal at once; no signal cuts the delay short, as in Temporal's server), and priority, staticSummary, staticDetails, accepted and checked.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ServiceError } from 'weft/client';
@@ -53,6 +53,20 @@ describe('startDelay', () => {
     expect(early).toContain('WorkflowExecutionSignaled');
     expect(early).not.toContain('WorkflowTaskStarted');
     expect(await handle.result()).toEqual(['hi']);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
+  });
+
+  it('a plain signal during the delay does not cut it short (as Temporal: only the delay ends it)', async () => {
+    const t0 = Date.now();
+    const handle = await ts.client.workflow.start('notes', {
+      taskQueue,
+      workflowId: uid('delay-plain'),
+      startDelay: '1s',
+    });
+    await handle.signal(note, 'early');
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await handle.fetchHistory()).events.map((e) => e.eventType)).not.toContain('WorkflowTaskStarted');
+    expect(await handle.result()).toEqual(['early']);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
   });
 
