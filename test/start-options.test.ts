@@ -5,8 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ServiceError } from 'weft/client';
-import { fixture, startTestServer, startWorker, uid, type TestServer } from './helpers.js';
-import { note } from './fixtures/start-options.js';
+import { fixture, startTestServer, startWorker, uid, waitFor, type TestServer } from './helpers.js';
+import { delayedService, finish, note, ping } from './fixtures/start-options.js';
 
 const taskQueue = 'start-options';
 let ts: TestServer;
@@ -68,6 +68,31 @@ describe('startDelay', () => {
     expect((await handle.fetchHistory()).events.map((e) => e.eventType)).not.toContain('WorkflowTaskStarted');
     expect(await handle.result()).toEqual(['early']);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
+  });
+
+  it('an update, or a signal-with-start to the waiting run, ends the delay at once (Temporal)', async () => {
+    const updated = await ts.client.workflow.start(delayedService, {
+      taskQueue,
+      workflowId: uid('delay-update'),
+      startDelay: '10m',
+    });
+    expect(await updated.executeUpdate(ping, { args: ['a'] })).toBe('pong a');
+    await updated.signal(finish);
+    expect(await updated.result()).toEqual([]);
+
+    const workflowId = uid('delay-sws');
+    const signalled = await ts.client.workflow.start(delayedService, { taskQueue, workflowId, startDelay: '10m' });
+    await ts.client.workflow.signalWithStart(delayedService, {
+      taskQueue,
+      workflowId,
+      signal: note,
+      signalArgs: ['via signal-with-start'],
+    });
+    await waitFor(async () =>
+      (await signalled.fetchHistory()).events.some((e) => e.eventType === 'WorkflowTaskCompleted'),
+    );
+    await signalled.signal(finish);
+    expect(await signalled.result()).toEqual(['via signal-with-start']);
   });
 
   it('is refused with cronSchedule, and a bad duration is INVALID_DURATION', async () => {

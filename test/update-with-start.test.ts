@@ -112,4 +112,28 @@ describe('update-with-start', () => {
     expect(r.status).toBe(400);
     expect(((await r.json()) as { error: { code: string } }).error.code).toBe('INVALID_ARGUMENT');
   });
+
+  it.each([
+    ['startDelay', '1m'],
+    ['cronSchedule', '@every 1h'],
+  ])('with start.%s: 400 INVALID_ARGUMENT naming it (as Temporal)', async (field, value) => {
+    const r = await fetch(`${ts.server.address}/api/v1/namespaces/default/update-with-start`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        start: {
+          workflowType: 'cart',
+          workflowId: uid('uws'),
+          taskQueue: TQ,
+          workflowIdConflictPolicy: 'USE_EXISTING',
+          [field]: value,
+        },
+        update: { updateName: 'addItem', args: ['x'] },
+      }),
+    });
+    expect(r.status).toBe(400);
+    expect(await r.json()).toMatchObject({
+      error: { code: 'INVALID_ARGUMENT', details: { field: `start.${field}` } },
+    });
+  });
 });

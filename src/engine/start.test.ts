@@ -1,6 +1,8 @@
 /** Starting a run: its first events, its first workflow task, and its run and execution timeouts. */
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_WORKFLOW_TASK_TIMEOUT_MS } from './start.js';
+import { signalWorkflow } from './requests.js';
+import { requestUpdate } from './updates.js';
 import { keys } from './state.js';
 import { EngineDriver, T0 } from './test-driver.js';
 import { checkInvariants } from './test-invariants.js';
@@ -118,6 +120,38 @@ describe('startRun', () => {
     d.advanceBy(1);
     expect([...d.tasks.keys()]).toEqual([keys.workflowTask(1)]);
     expect(d.events).toHaveLength(2); // the row appears; nothing more is written
+    checkInvariants(d);
+  });
+
+  it('an update ends the start backoff at once; a plain signal does not (Temporal)', () => {
+    const d = new EngineDriver();
+    d.start({ firstWorkflowTaskBackoffMs: 60_000 });
+    d.apply((t) => signalWorkflow(t, { signalName: 'poke', args: [] }));
+    expect(d.tasks.size).toBe(0);
+    expect(d.timers.has(keys.wtRetry(1))).toBe(true);
+    d.apply((t) => requestUpdate(t, { updateId: 'u1', name: 'go', args: [] }));
+    expect([...d.tasks.keys()]).toEqual([keys.workflowTask(1)]);
+    expect(d.timers.has(keys.wtRetry(1))).toBe(false);
+    expect(d.state.workflowTask?.startBackoff).toBeUndefined();
+    checkInvariants(d);
+    // the task then runs as any first task; a second update changes nothing more
+    d.apply((t) => requestUpdate(t, { updateId: 'u2', name: 'go', args: [] }));
+    expect(d.tasks.size).toBe(1);
+    d.dispatchWorkflowTask();
+    expect(d.state.workflowTask?.state).toBe('started');
+    checkInvariants(d);
+  });
+
+  it('the backoff ending by its timer clears the mark: a later update does not enqueue the task again', () => {
+    const d = new EngineDriver();
+    d.start({ firstWorkflowTaskBackoffMs: 1000 });
+    d.advanceBy(1000);
+    expect(d.state.workflowTask?.startBackoff).toBeUndefined();
+    const added = d.apply((t) => {
+      t.endStartBackoff();
+      return t.tasksAdded.length;
+    });
+    expect(added).toBe(0);
     checkInvariants(d);
   });
 });

@@ -26,6 +26,11 @@ export interface WorkflowTaskState {
   /** A retried task whose Scheduled/Started events are written only when it completes. */
   transient: boolean;
   lastFailure?: FailureInfo;
+  /**
+   * The run's first task, waiting out its start backoff (startDelay, a cron or retry or continue-as-new backoff)
+   * on a timer: an update or a signal-with-start ends the wait (Transition.endStartBackoff).
+   */
+  startBackoff?: true;
 }
 
 export interface ActivityState {

@@ -317,9 +317,22 @@ export class Transition {
     if (sticky !== undefined) s.workflowTask.stickyIdentity = sticky;
     if (opts.lastFailure) s.workflowTask.lastFailure = opts.lastFailure;
     if (opts.delayMs && opts.delayMs > 0) {
+      if (attempt === 1) s.workflowTask.startBackoff = true;
       this.addTimer(keys.wtRetry(id), this.now + opts.delayMs);
       return;
     }
+    this.enqueueWorkflowTask();
+  }
+
+  /**
+   * Hands out the first workflow task now, when it is still waiting out its start backoff: an update, or a
+   * signal-with-start reaching the run, ends the delay (Temporal's; a plain signal does not).
+   */
+  endStartBackoff(): void {
+    const wt = this.state.workflowTask;
+    if (!wt?.startBackoff || wt.state !== 'scheduled') return;
+    delete wt.startBackoff;
+    this.removeTimer(keys.wtRetry(wt.id));
     this.enqueueWorkflowTask();
   }
 

@@ -37,6 +37,8 @@ export function requestUpdate(
   t.updatesChanged.add(input.updateId);
   s.needsWorkflowTask = true;
   t.scheduleWorkflowTaskIfNeeded();
+  // a workflow task must run to deliver it: a delayed start begins now (Temporal's)
+  t.endStartBackoff();
   return u;
 }
 

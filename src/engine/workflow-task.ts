@@ -408,5 +408,6 @@ export function stickyScheduleToStartTimedOut(t: Transition, id: number): void {
 export function workflowTaskRetryDue(t: Transition, id: number): void {
   const wt = t.state.workflowTask;
   if (!wt || wt.id !== id || wt.state !== 'scheduled') return;
+  delete wt.startBackoff;
   t.enqueueWorkflowTask();
 }

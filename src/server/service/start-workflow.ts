@@ -221,6 +221,8 @@ export async function planStart(
             await ctx.updater.update(current.runId, (t) => {
               if (sig) signalRun(t, sig);
               if (upd) requestUpdate(t, upd);
+              // a signal-with-start (an update-with-start too) ends a delayed start, unlike a plain signal (Temporal's)
+              t.endStartBackoff();
             });
           } catch (e) {
             // it closed meanwhile: decide again (a new run starts)

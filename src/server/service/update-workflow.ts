@@ -66,6 +66,12 @@ export async function updateWithStart(
         field: 'start.workflowIdConflictPolicy',
       },
     );
+  // as Temporal's: the update needs the workflow to run now
+  for (const field of ['startDelay', 'cronSchedule'] as const)
+    if (req.start[field] !== undefined)
+      throw new ApiError('INVALID_ARGUMENT', `update-with-start: start.${field} is not supported (as in Temporal)`, {
+        field: `start.${field}`,
+      });
   checkPayload(req.update.args, 'update.args', ctx.payloadLimit(namespace));
   await checkStartSearchAttributes(ctx, namespace, req.start.searchAttributes);
   const updateId = req.update.updateId ?? randomUUID();
