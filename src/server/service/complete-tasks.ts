@@ -1,6 +1,7 @@
 /**
  * Task completions, in batches: a worker sends every answer it has ready in one request. Each completion is
- * one transition of its run (they commit together through group commit). What a completion produces for the
+ * one transition of its run (they commit together through group commit), except the activity outcomes of one
+ * run in one batch, which are one transition together (activityOutcomeGroups). What a completion produces for the
  * same worker comes back in the answer at once instead of through a poll:
  *  - eager activities: a workflow task's new activities on the worker's own task queue;
  *  - eager workflow tasks: the next workflow task of a run this worker holds in its sticky cache.
@@ -29,7 +30,8 @@ import type {
   WorkflowTask,
   WorkflowTaskCompletion,
 } from '../../protocol/tasks.js';
-import type { ExecutionState } from '../../engine/state.js';
+import type { ActivityState, ExecutionState } from '../../engine/state.js';
+import { NO_WRITE } from '../run-updater.js';
 import { sanitizeFailure, type FailureInfo } from '../../common/failure.js';
 import type { ServerContext } from '../context.js';
 import { checkJsonDepth } from '../json-depth.js';
@@ -68,14 +70,26 @@ export async function completeTasks(
   const slots: Slots = { activity: req.eagerActivitySlots ?? 0, workflow: req.eagerWorkflowSlots ?? 0 };
   const activityTasks: ActivityTask[] = [];
   const eagerWorkflow: EagerWorkflowTask[] = [];
-  const results = await Promise.all(
-    req.completions.map(async (c): Promise<CompletionResult> => {
+  const groups = activityOutcomeGroups(namespace, req.completions);
+  const results: CompletionResult[] = new Array<CompletionResult>(req.completions.length);
+  const toResult = (e: unknown): CompletionResult => {
+    if (e instanceof ApiError && e.status < 500) return { ok: false, error: { code: e.code, message: e.message } };
+    throw e;
+  };
+  await Promise.all(
+    req.completions.map(async (c, i): Promise<void> => {
+      const group = groups.get(i);
+      if (group === null) return; // answered with its group
+      if (group) {
+        const outcomes = await completeActivityOutcomes(ctx, namespace, req, group, slots, eagerWorkflow);
+        group.forEach((g, k) => (results[g.index] = outcomes[k]!));
+        return;
+      }
       try {
         const continuation = await completeOne(ctx, namespace, req, c, slots, activityTasks, eagerWorkflow);
-        return continuation ? { ok: true, continuation } : { ok: true };
+        results[i] = continuation ? { ok: true, continuation } : { ok: true };
       } catch (e) {
-        if (e instanceof ApiError && e.status < 500) return { ok: false, error: { code: e.code, message: e.message } };
-        throw e;
+        results[i] = toResult(e);
       }
     }),
   );
@@ -83,6 +97,130 @@ export async function completeTasks(
     eagerWorkflow.map((w) => workflowTaskOf(ctx, w.state, w.started, w.taskId, w.attempt, true)),
   );
   return { results, workflowTasks, activityTasks };
+}
+
+type ActivityOutcome = Extract<
+  TaskCompletion,
+  { kind: 'activityTaskCompleted' | 'activityTaskFailed' | 'activityTaskCanceled' }
+>;
+interface GroupedOutcome {
+  index: number;
+  c: ActivityOutcome;
+  runId: string;
+  seq: number;
+  attempt: number;
+}
+
+/**
+ * Activity outcomes of one run in one batch (a fan-out's activities ending together), applied as one transition
+ * of that run: one state write and one workflow task for all of them, where one transition each wrote the
+ * state N times and handed the first outcome's workflow task out before the others were in. Only runs whose
+ * completions in the batch are all plain outcomes (no continuation, no workflow task) are grouped, so nothing
+ * changes order. The map gives the group at its first completion's index, null at the others'.
+ */
+function activityOutcomeGroups(
+  namespace: string,
+  completions: readonly TaskCompletion[],
+): Map<number, GroupedOutcome[] | null> {
+  const byRun = new Map<string, GroupedOutcome[] | false>();
+  completions.forEach((c, index) => {
+    let runId: string;
+    let outcome: GroupedOutcome | undefined;
+    try {
+      if (c.kind === 'queryCompleted') return;
+      const token = decodeTaskToken(c.taskToken);
+      runId = token.runId;
+      const plain =
+        token.kind === 'activity' &&
+        token.namespace === namespace &&
+        c.kind !== 'workflowTaskCompleted' &&
+        c.kind !== 'workflowTaskFailed' &&
+        !(c.kind === 'activityTaskCompleted' && c.continuation);
+      if (plain) outcome = { index, c, runId, seq: token.seq, attempt: token.attempt };
+    } catch {
+      return; // a malformed token: answered on its own
+    }
+    const group = byRun.get(runId);
+    if (!outcome) byRun.set(runId, false);
+    else if (group === undefined) byRun.set(runId, [outcome]);
+    else if (group) group.push(outcome);
+  });
+  const out = new Map<number, GroupedOutcome[] | null>();
+  for (const group of byRun.values()) {
+    if (!group || group.length < 2) continue;
+    out.set(group[0]!.index, group);
+    for (const g of group.slice(1)) out.set(g.index, null);
+  }
+  return out;
+}
+
+/** A run's activity outcomes of one batch, in one transition; each answered on its own (a stale one fails alone). */
+async function completeActivityOutcomes(
+  ctx: ServerContext,
+  namespace: string,
+  req: CompleteTasksRequest,
+  group: GroupedOutcome[],
+  slots: Slots,
+  eagerWorkflow: EagerWorkflowTask[],
+): Promise<CompletionResult[]> {
+  const limit = ctx.payloadLimit(namespace);
+  const results: CompletionResult[] = group.map(() => ({ ok: true }));
+  const valid: number[] = [];
+  group.forEach((g, k) => {
+    try {
+      checkOutcomePayload(g.c, limit);
+      valid.push(k);
+    } catch (e) {
+      if (!(e instanceof ApiError) || e.status >= 500) throw e;
+      results[k] = { ok: false, error: { code: e.code, message: e.message } };
+    }
+  });
+  if (valid.length === 0) return results;
+  const wt = await ctx.updater.update(group[0]!.runId, (t) => {
+    let applied = 0;
+    for (const k of valid) {
+      const g = group[k]!;
+      let a: ActivityState;
+      try {
+        a = getActivity(t, g.seq, g.attempt); // checks only: a stale attempt changes nothing
+      } catch (e) {
+        if (!(e instanceof ApiError) || e.status >= 500) throw e;
+        results[k] = { ok: false, error: { code: e.code, message: e.message } };
+        continue;
+      }
+      results[k] = { ok: true };
+      applyActivityOutcome(t, a, g.c);
+      applied++;
+    }
+    return applied === 0 ? NO_WRITE : takeEagerWorkflowTask(t, slots, req.identity);
+  });
+  if (wt !== NO_WRITE && wt) eagerWorkflow.push(wt);
+  return results;
+}
+
+function checkOutcomePayload(c: ActivityOutcome, limit: number): void {
+  if (c.kind === 'activityTaskCompleted') checkPayload(c.result, 'result', limit);
+  if (c.kind === 'activityTaskFailed') checkPayload(c.failure, 'failure', limit);
+  if (c.kind === 'activityTaskCanceled') checkPayload(c.details, 'details', limit);
+}
+
+function applyActivityOutcome(t: Transition, a: ActivityState, c: ActivityOutcome): void {
+  if (c.kind === 'activityTaskCompleted') completeActivity(t, a, c.result);
+  else if (c.kind === 'activityTaskFailed')
+    failActivityAttempt(t, a, sanitizeFailure(c.failure), c.lastHeartbeatDetails);
+  else if (a.cancelRequested) activityCanceled(t, a, c.details);
+  // cancelled by its worker, not on request (the worker shut down): a failed attempt, retried (Temporal's)
+  else failActivityAttempt(t, a, CANCELLED_BY_WORKER, c.details);
+}
+
+/** Hands the run's newly scheduled workflow task straight back to this worker when it has the run cached. */
+function takeEagerWorkflowTask(t: Transition, slots: Slots, identity: string): EagerWorkflowTask | undefined {
+  const wt = t.state.workflowTask;
+  if (slots.workflow <= 0 || !wt || wt.state !== 'scheduled' || t.state.stickyIdentity !== identity) return undefined;
+  if (!t.tasksAdded.some((r) => r.kind === 'workflow')) return undefined; // delayed (retry backoff) or not new
+  slots.workflow--;
+  const started = startWorkflowTask(t, wt.id, identity);
+  return { state: t.state, started, taskId: wt.id, attempt: wt.attempt };
 }
 
 /** Applies one completion; what it hands back to the worker at once goes into activityTasks / eagerWorkflow. */
@@ -111,15 +249,7 @@ async function completeOne(
   const limit = ctx.payloadLimit(namespace);
   const identity = req.identity;
 
-  /** Hands the run's newly scheduled workflow task straight back to this worker when it has the run cached. */
-  const takeEagerWorkflowTask = (t: Transition): EagerWorkflowTask | undefined => {
-    const wt = t.state.workflowTask;
-    if (slots.workflow <= 0 || !wt || wt.state !== 'scheduled' || t.state.stickyIdentity !== identity) return undefined;
-    if (!t.tasksAdded.some((r) => r.kind === 'workflow')) return undefined; // delayed (retry backoff) or not new
-    slots.workflow--;
-    const started = startWorkflowTask(t, wt.id, identity);
-    return { state: t.state, started, taskId: wt.id, attempt: wt.attempt };
-  };
+  const takeEager = (t: Transition): EagerWorkflowTask | undefined => takeEagerWorkflowTask(t, slots, identity);
   // eager tasks are handed out only once their transition has committed
   const handOut = (out: { acts: ActivityTask[]; wt: EagerWorkflowTask | undefined } | undefined): void => {
     if (!out) return;
@@ -133,7 +263,7 @@ async function completeOne(
       const completion = await prepareCompletion(ctx, namespace, c, limit);
       const out = await ctx.updater.update(token.runId, (t) => {
         const acts = applyCompletion(t, token.taskId, completion, identity, req.taskQueue, slots);
-        return { acts: acts ?? [], wt: takeEagerWorkflowTask(t) };
+        return { acts: acts ?? [], wt: takeEager(t) };
       });
       handOut(out);
       return undefined;
@@ -150,9 +280,7 @@ async function completeOne(
     case 'activityTaskFailed':
     case 'activityTaskCanceled': {
       if (token.kind !== 'activity') throw new ApiError('INVALID_ARGUMENT', 'not an activity task token');
-      if (c.kind === 'activityTaskCompleted') checkPayload(c.result, 'result', limit);
-      if (c.kind === 'activityTaskFailed') checkPayload(c.failure, 'failure', limit);
-      if (c.kind === 'activityTaskCanceled') checkPayload(c.details, 'details', limit);
+      checkOutcomePayload(c, limit);
       const continuation =
         c.kind === 'activityTaskCompleted' && c.continuation
           ? { claim: c.continuation, completion: await prepareCompletion(ctx, namespace, c.continuation, limit) }
@@ -160,19 +288,14 @@ async function completeOne(
       const out = await ctx.updater.update(token.runId, (t) => {
         const a = getActivity(t, token.seq, token.attempt);
         const continuing = continuation !== undefined && prepareContinuation(t, continuation.claim, identity);
-        if (c.kind === 'activityTaskCompleted') completeActivity(t, a, c.result);
-        else if (c.kind === 'activityTaskFailed')
-          failActivityAttempt(t, a, sanitizeFailure(c.failure), c.lastHeartbeatDetails);
-        else if (a.cancelRequested) activityCanceled(t, a, c.details);
-        // cancelled by its worker, not on request (the worker shut down): a failed attempt, retried (Temporal's)
-        else failActivityAttempt(t, a, CANCELLED_BY_WORKER, c.details);
-        if (!continuation) return { acts: [], wt: takeEagerWorkflowTask(t), outcome: undefined };
+        applyActivityOutcome(t, a, c);
+        if (!continuation) return { acts: [], wt: takeEager(t), outcome: undefined };
         const taskId = continuing ? startContinuedTask(t, continuation.claim, identity) : undefined;
-        if (taskId === undefined) return { acts: [], wt: takeEagerWorkflowTask(t), outcome: 'dropped' as const };
+        if (taskId === undefined) return { acts: [], wt: takeEager(t), outcome: 'dropped' as const };
         const acts = applyCompletion(t, taskId, continuation.completion, identity, req.taskQueue, slots);
         return acts
-          ? { acts, wt: takeEagerWorkflowTask(t), outcome: 'completed' as const }
-          : { acts: [], wt: takeEagerWorkflowTask(t), outcome: 'rejected' as const };
+          ? { acts, wt: takeEager(t), outcome: 'completed' as const }
+          : { acts: [], wt: takeEager(t), outcome: 'rejected' as const };
       });
       handOut(out);
       return out.outcome;
