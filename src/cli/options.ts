@@ -157,8 +157,12 @@ function clientTls(o: ClientFlags): TLSConfig | undefined {
   return tls;
 }
 
-/** The connection the flags describe, not yet in touch with the server (the TLS files are read and checked). */
-export async function lazyConnection(o: ClientFlags, identity?: string): Promise<Connection> {
+/**
+ * The connection the flags describe, not yet in touch with the server (the TLS files are read and checked).
+ * `channel`: carry calls over the streaming channel (a long-lived worker); a one-shot command makes a call or
+ * two, for which opening a WebSocket first only costs a round trip.
+ */
+export async function lazyConnection(o: ClientFlags, identity?: string, channel = false): Promise<Connection> {
   // loaded here, not at start-up: the HTTP client (undici) takes a while to load, and --help needs none of it
   const { Connection, resolveAddress } = await import('../client/connection.js');
   const tls = clientTls(o);
@@ -173,6 +177,7 @@ export async function lazyConnection(o: ClientFlags, identity?: string): Promise
     ...(identity ? { identity } : {}),
     ...(o.apiKey ? { apiKey: o.apiKey } : {}),
     ...(tls ? { tls } : {}),
+    channel,
   });
 }
 

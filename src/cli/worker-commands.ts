@@ -46,8 +46,8 @@ async function startWorker(o: StartOptions): Promise<void> {
   const { Worker } = await import('../worker/index.js');
   const { createLogger } = await import('../common/logger.js');
 
-  // lazy: a worker may start before its server, and waits for it
-  const connection = await lazyConnection(o);
+  // lazy: a worker may start before its server, and waits for it; its polls and completions go over the channel
+  const connection = await lazyConnection(o, undefined, true);
   try {
     const worker = await Worker.create({
       connection,
