@@ -86,7 +86,10 @@ export async function createHttpApp(ctx: ServerContext, opts: HttpAppOptions): P
       info: {
         title: 'Weft API',
         version: opts.version,
-        description: 'Durable workflows: the HTTP API of the Weft server.',
+        description:
+          'Durable workflows: the HTTP API of the Weft server. The same operations also go as frames over one ' +
+          'WebSocket per client, the streaming channel (GET /api/v1/channel, subprotocol weft.channel.v1; ' +
+          'described in docs/channel.md).',
       },
       servers: [{ url: '/' }],
     },
