@@ -39,8 +39,12 @@ import { workflowListIterable, type AsyncWorkflowListIterable, type ListOptions 
 export type { Workflow, HandleResult };
 export type ArgsOf<W> = W extends (...args: infer A) => unknown ? A : unknown[];
 export type ResultOf<W> = W extends (...args: never[]) => Promise<infer R> ? R : unknown;
-/** A start option's `args`: the workflow function's parameters (Temporal's form), or the argument tuple given. */
-export type StartArgs<T> = T extends Workflow ? Parameters<T> : T;
+/** A start option's `args`: the workflow function's parameters (Temporal's form), or the argument tuple given; readonly too (as Temporal's). */
+export type StartArgs<T> = T extends Workflow
+  ? Parameters<T> | Readonly<Parameters<T>>
+  : T extends unknown[]
+    ? T | Readonly<T>
+    : T;
 
 /** Temporal's handle types: `start()` answers the first, `signalWithStart()` the last. */
 export type WorkflowHandleWithFirstExecutionRunId<T = Workflow> = WorkflowHandle<T> & {
@@ -156,7 +160,7 @@ export class WorkflowClient {
       eagerlyStarted = r.eagerlyStarted;
       return r.runId;
     });
-    const runId = await start({ workflowType, headers: {}, options: { ...options, args: options.args ?? [] } });
+    const runId = await start({ workflowType, headers: {}, options: { ...options, args: [...(options.args ?? [])] } });
     const handle = this.handle<T>(options.workflowId, runId, runId);
     handle.eagerlyStarted = eagerlyStarted;
     return handle as WorkflowHandleWithStartDetails<T>;
@@ -237,7 +241,7 @@ export class WorkflowClient {
       signalName: nameOf(signal),
       signalArgs: signalArgs ?? [],
       headers: {},
-      options: { ...startOptions, args: startOptions.args ?? [] },
+      options: { ...startOptions, args: [...(startOptions.args ?? [])] },
     });
     const handle = this.handle<T>(options.workflowId, runId, runId);
     handle.signaledRunId = runId;
@@ -309,7 +313,7 @@ export class WorkflowClient {
       });
       const out = await call({
         workflowType: op.workflowType,
-        workflowStartOptions: { ...op.options, args: op.options.args ?? [] },
+        workflowStartOptions: { ...op.options, args: [...(op.options.args ?? [])] },
         workflowStartHeaders: {},
         updateName: nameOf(def),
         updateArgs: opts.args ?? [],

@@ -38,6 +38,12 @@ async function typed(client: Client): Promise<void> {
   expectTypeOf(await byName.result()).toEqualTypeOf<string>();
   // @ts-expect-error the arguments are checked against the workflow's parameters
   await client.workflow.start(greet, { taskQueue: 'q', workflowId: 'c', args: [1, 'x'] });
+  // a readonly tuple is taken too (Temporal's `Parameters<W> | Readonly<Parameters<W>>`), and still checked
+  const fixedArgs = ['z', 4] as const;
+  await client.workflow.start(greet, { taskQueue: 'q', workflowId: 'r', args: fixedArgs });
+  await client.workflow.execute(greet, { taskQueue: 'q', workflowId: 'r2', args: fixedArgs });
+  // @ts-expect-error a readonly tuple of the wrong types is refused
+  await client.workflow.start(greet, { taskQueue: 'q', workflowId: 'r3', args: [4, 'z'] as const });
 
   const handle: WorkflowHandle<typeof count> = client.workflow.getHandle<typeof count>('d');
   expectTypeOf(await handle.result()).toEqualTypeOf<number>();
@@ -70,7 +76,9 @@ async function typed(client: Client): Promise<void> {
   expectTypeOf(signalled.signaledRunId).toEqualTypeOf<string>();
 
   const options: WorkflowStartOptions<typeof greet> = { workflowId: 'k', args: ['o', 1] };
-  expectTypeOf(options.args).toEqualTypeOf<[name: string, times: number] | undefined>();
+  expectTypeOf(options.args).toEqualTypeOf<
+    [name: string, times: number] | readonly [name: string, times: number] | undefined
+  >();
   const op = new WithStartWorkflowOperation(greet, {
     workflowId: 'l',
     args: ['w', 1],

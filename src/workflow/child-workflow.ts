@@ -39,7 +39,8 @@ export type ChildWorkflowCancellationType =
 export interface ChildWorkflowOptions {
   /** Default: a deterministic uuid4. */
   workflowId?: string;
-  args?: unknown[];
+  /** The child's arguments (a readonly tuple too, as Temporal's). */
+  args?: readonly unknown[];
   /** Default: the parent's task queue. */
   taskQueue?: string;
   workflowExecutionTimeout?: Duration;
@@ -106,7 +107,7 @@ export async function startChild<W extends AnyWorkflow>(
   );
   const [started, result] = await start({
     workflowType,
-    options: { ...options, workflowId, args: options.args ?? [] },
+    options: { ...options, workflowId, args: [...(options.args ?? [])] },
     headers: {},
     seq,
   });
