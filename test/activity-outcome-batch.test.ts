@@ -113,7 +113,11 @@ it('a batch whose outcomes are all stale writes nothing', async () => {
   const before = (await ts.client.workflow.getHandle(f.workflowId).fetchHistory()).events.length;
   const res = await complete(f.taskQueue, [
     { kind: 'activityTaskCompleted', taskToken: f.tokens[0]!.replace(/\.1$/, '.5'), result: 1 },
-    { kind: 'activityTaskFailed', taskToken: f.tokens[1]!.replace(/\.1$/, '.5'), failure: { kind: 'application', message: 'x' } },
+    {
+      kind: 'activityTaskFailed',
+      taskToken: f.tokens[1]!.replace(/\.1$/, '.5'),
+      failure: { kind: 'application', message: 'x' },
+    },
   ]);
   expect(res.results.map((r) => r.ok)).toEqual([false, false]);
   expect((await ts.client.workflow.getHandle(f.workflowId).fetchHistory()).events.length).toBe(before);
