@@ -1,10 +1,7 @@
 /** `weft store migrate`: apply the schema migrations to a database ahead of a deploy (servers also do at start). */
 import { Option, type Command } from 'commander';
-import { MigrationError } from '../store/migrations.js';
-import { PgStore } from '../store/postgres/pg-store.js';
-import { SqliteStore } from '../store/sqlite/sqlite-store.js';
-import { StoreUnavailableError } from '../store/store.js';
-import { describeDb, isPostgresUrl, sqliteFileOf } from '../server/server.js';
+import type { PgStore } from '../store/postgres/pg-store.js';
+import type { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import { addCommonOptions } from './options.js';
 import { CliError, printJson, printLine, type OutputFormat } from './output.js';
 
@@ -17,6 +14,12 @@ async function migrate(o: MigrateOptions): Promise<void> {
   const db = o.db;
   if (!db)
     throw new CliError('give the database: --db postgres://... or --db sqlite:PATH (also WEFT_DB)', 'INVALID_ARGUMENT');
+  // loaded here: the drivers and the server take a while to load, and every other command needs none of them
+  const { describeDb, isPostgresUrl, sqliteFileOf } = await import('../server/server.js');
+  const { MigrationError } = await import('../store/migrations.js');
+  const { StoreUnavailableError } = await import('../store/store.js');
+  const { PgStore } = await import('../store/postgres/pg-store.js');
+  const { SqliteStore } = await import('../store/sqlite/sqlite-store.js');
   let store: PgStore | SqliteStore;
   if (isPostgresUrl(db)) store = new PgStore({ url: db, poolSize: 1 });
   else {
