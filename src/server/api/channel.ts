@@ -7,19 +7,13 @@
 import { ServerResponse, STATUS_CODES, type IncomingMessage } from 'node:http';
 import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { setMaxListeners } from 'node:events';
 import type { FastifyInstance } from 'fastify';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ApiError } from '../../common/api-error.js';
-import type { OperationId } from '../../protocol/routes.js';
 import { CHANNEL_PATH, CHANNEL_PROTOCOLS, type ChannelAnswer, type ChannelRequest } from '../../protocol/channel.js';
 import type { ServerContext } from '../context.js';
-import { operations, type Operation } from './operations.js';
-import { failureAnswer, serveOperation } from './serve-operation.js';
-
-const byId = new Map<OperationId, Operation>(operations.map((o) => [o.id, o]));
-const NEVER_ABORTED = new AbortController().signal;
-setMaxListeners(0, NEVER_ABORTED);
+import { operationById, operations } from './operations.js';
+import { failureAnswer, NEVER_ABORTED, serveOperation } from './serve-operation.js';
 
 /** How often the server pings an idle client; one that has not answered the previous ping is cut off. */
 const PING_MS = 30_000;
@@ -179,7 +173,7 @@ function serveChannel(
     if (typeof id !== 'number' || !Number.isSafeInteger(id) || id <= 0)
       return ws.close(POLICY_VIOLATION, 'a request needs an id: a positive integer');
     if (inFlight.has(id)) return ws.close(POLICY_VIOLATION, `request id ${id} is already in flight`);
-    const op = typeof f.op === 'string' ? byId.get(f.op) : undefined;
+    const op = typeof f.op === 'string' ? operationById.get(f.op) : undefined;
     if (!op) {
       const e = new ApiError('NOT_FOUND', `no operation ${JSON.stringify(f.op)}`);
       return answer({ id, status: e.status, body: e.toJSON() });

@@ -2,7 +2,6 @@
  * The HTTP layer: Fastify mounts the operation table under /api/v1, plus /healthz, the OpenAPI document and
  * the web UI. It only parses, validates and maps errors; the services do the work.
  */
-import { setMaxListeners } from 'node:events';
 import type { ServerOptions as HttpServerOptions } from 'node:http';
 import type { ServerOptions } from 'node:https';
 import fastifySwagger from '@fastify/swagger';
@@ -10,7 +9,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { ApiError } from '../../common/api-error.js';
 import type { ServerContext } from '../context.js';
 import { operations, type Operation } from './operations.js';
-import { failureAnswer, outageLog, serveOperation } from './serve-operation.js';
+import { failureAnswer, NEVER_ABORTED, outageLog, serveOperation } from './serve-operation.js';
 import { attachChannel } from './channel.js';
 import { mayUseNamespace } from '../tenancy/access.js';
 import {
@@ -35,9 +34,6 @@ export interface HttpAppOptions {
   /** Serve HTTPS with these options of Node's https server (checked: tls-config.ts). */
   https?: ServerOptions;
 }
-
-const NEVER_ABORTED = new AbortController().signal;
-setMaxListeners(0, NEVER_ABORTED); // shared by every waiting call
 
 /** Aborted when the caller hangs up before the answer is sent (ends a long poll early). */
 function abortOnHangUp(reply: FastifyReply): AbortSignal {

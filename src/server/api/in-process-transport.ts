@@ -3,22 +3,18 @@
  * errors as over HTTP, without sockets. Values cross as JSON copies, as they would over the wire. Used by the
  * testing environment (`env.nativeConnection`) and the in-process benchmark mode.
  */
-import { setMaxListeners } from 'node:events';
 import { ApiError } from '../../common/api-error.js';
 import type { CallOptions, CallRequest, Transport } from '../../client/transport.js';
 import { withReconnect } from '../../client/transport.js';
 import { ServiceError } from '../../client/errors.js';
 import type { OperationId } from '../../protocol/routes.js';
 import type { ServerContext } from '../context.js';
-import { operations, type Operation } from './operations.js';
+import { operationById } from './operations.js';
+import { NEVER_ABORTED } from './serve-operation.js';
 import { validate } from './validate.js';
 import { toApiError } from './api-errors.js';
 import { admitOpen } from './admission.js';
 import { checkJsonDepth } from '../json-depth.js';
-
-const byId = new Map<OperationId, Operation>(operations.map((o) => [o.id, o]));
-const NEVER_ABORTED = new AbortController().signal;
-setMaxListeners(0, NEVER_ABORTED); // shared by every waiting call
 
 function copy<T>(v: T): T {
   return v === undefined ? v : (JSON.parse(JSON.stringify(v)) as T);
@@ -38,7 +34,7 @@ export class InProcessTransport implements Transport {
   }
 
   private async once<T>(op: OperationId, req: CallRequest, signal?: AbortSignal): Promise<T> {
-    const operation = byId.get(op);
+    const operation = operationById.get(op);
     if (!operation) throw new ServiceError(`no operation ${op}`, 'NOT_FOUND', 404);
     try {
       if (this.ctx.shutdown.signal.aborted) throw new ApiError('SHUTTING_DOWN', 'the server is stopping');

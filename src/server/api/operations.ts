@@ -568,4 +568,7 @@ export const operations: Operation[] = [
   ...tenancyOperations,
 ];
 
+/** An operation by its id (the in-process transport and the streaming channel look them up so). */
+export const operationById: ReadonlyMap<OperationId, Operation> = new Map(operations.map((o) => [o.id, o]));
+
 export const HealthResponse = Type.Object({ status: Type.String() });

@@ -3,12 +3,17 @@
  * streaming channel): the API key first (with keys on), then the path parameters, the role and namespace, the
  * query and the body, then the handler; errors become the API's (code, status, body).
  */
+import { setMaxListeners } from 'node:events';
 import { ApiError } from '../../common/api-error.js';
 import type { ServerContext } from '../context.js';
 import type { Operation } from './operations.js';
 import { validate, validateBody } from './validate.js';
 import { admit, admitOpen, stampCaller } from './admission.js';
 import { toApiError } from './api-errors.js';
+
+/** The signal of a call that nothing ends early (every operation but a long poll), shared by every such call. */
+export const NEVER_ABORTED: AbortSignal = new AbortController().signal;
+setMaxListeners(0, NEVER_ABORTED);
 
 export interface RawOperationRequest {
   /** The Authorization header's value (checked when the server requires API keys). */

@@ -72,10 +72,6 @@ export async function completeTasks(
   const eagerWorkflow: EagerWorkflowTask[] = [];
   const groups = activityOutcomeGroups(namespace, req.completions);
   const results: CompletionResult[] = new Array<CompletionResult>(req.completions.length);
-  const toResult = (e: unknown): CompletionResult => {
-    if (e instanceof ApiError && e.status < 500) return { ok: false, error: { code: e.code, message: e.message } };
-    throw e;
-  };
   await Promise.all(
     req.completions.map(async (c, i): Promise<void> => {
       const group = groups.get(i);
@@ -89,7 +85,7 @@ export async function completeTasks(
         const continuation = await completeOne(ctx, namespace, req, c, slots, activityTasks, eagerWorkflow);
         results[i] = continuation ? { ok: true, continuation } : { ok: true };
       } catch (e) {
-        results[i] = toResult(e);
+        results[i] = failedCompletion(e);
       }
     }),
   );
@@ -97,6 +93,12 @@ export async function completeTasks(
     eagerWorkflow.map((w) => workflowTaskOf(ctx, w.state, w.started, w.taskId, w.attempt, true)),
   );
   return { results, workflowTasks, activityTasks };
+}
+
+/** A completion refused on its own (a stale token, a payload over the limit): its answer. Anything else is thrown. */
+function failedCompletion(e: unknown): CompletionResult {
+  if (e instanceof ApiError && e.status < 500) return { ok: false, error: { code: e.code, message: e.message } };
+  throw e;
 }
 
 type ActivityOutcome = Extract<
@@ -171,8 +173,7 @@ async function completeActivityOutcomes(
       checkOutcomePayload(g.c, limit);
       valid.push(k);
     } catch (e) {
-      if (!(e instanceof ApiError) || e.status >= 500) throw e;
-      results[k] = { ok: false, error: { code: e.code, message: e.message } };
+      results[k] = failedCompletion(e);
     }
   });
   if (valid.length === 0) return results;
@@ -184,8 +185,7 @@ async function completeActivityOutcomes(
       try {
         a = getActivity(t, g.seq, g.attempt); // checks only: a stale attempt changes nothing
       } catch (e) {
-        if (!(e instanceof ApiError) || e.status >= 500) throw e;
-        results[k] = { ok: false, error: { code: e.code, message: e.message } };
+        results[k] = failedCompletion(e);
         continue;
       }
       results[k] = { ok: true };
