@@ -10,6 +10,8 @@ import type { Transport } from './transport.js';
 
 const MAX_RUNS_PER_REQUEST = 1000;
 const WAIT_MS = 50_000;
+/** The server answers within WAIT_MS: a request with no answer this long is taken as lost and sent again. */
+const GIVE_UP_MS = WAIT_MS + 30_000;
 
 interface Pending {
   workflowId: string;
@@ -68,7 +70,7 @@ export class ResultWaiter {
       res = await this.transport.call<WaitResultsResponse>(
         'waitWorkflowResults',
         { params: { namespace: this.namespace }, body: { runs, waitMs: WAIT_MS } },
-        { retryForMs: 0 },
+        { retryForMs: 0, timeoutMs: GIVE_UP_MS },
       );
     } catch (e) {
       if (e instanceof ConnectionError && attempt < 60) {

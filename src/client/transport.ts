@@ -21,6 +21,12 @@ export interface CallOptions {
   signal?: AbortSignal;
   /** Keep retrying an idempotent call this long while the server cannot be reached (default 30s). */
   retryForMs?: number;
+  /**
+   * Give up on one attempt that has had no answer this long (a ConnectionError, retried like one): a bound for
+   * long polls, whose server answers within a known time, against an answer lost on the way (a half-open
+   * connection). None by default.
+   */
+  timeoutMs?: number;
 }
 
 export interface Transport {
@@ -139,7 +145,33 @@ export class HttpTransport implements Transport {
 
   call<T>(op: OperationId, req: CallRequest, opts: CallOptions = {}): Promise<T> {
     if (op === 'startWorkflow' && this.starts.takes(req, opts)) return this.starts.add<T>(req);
+    const { timeoutMs } = opts;
+    if (timeoutMs !== undefined)
+      return withReconnect(op, () => this.onceWithin<T>(op, req, timeoutMs, opts.signal), opts);
     return withReconnect(op, () => this.once<T>(op, req, opts.signal), opts);
+  }
+
+  /** One attempt, abandoned (a ConnectionError) when no answer came within `timeoutMs`. */
+  private async onceWithin<T>(op: OperationId, req: CallRequest, timeoutMs: number, signal?: AbortSignal): Promise<T> {
+    const ac = new AbortController();
+    const onAbort = (): void => ac.abort(signal!.reason);
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      ac.abort();
+    }, timeoutMs);
+    try {
+      return await this.once<T>(op, req, ac.signal);
+    } catch (e) {
+      if (timedOut && !signal?.aborted)
+        throw new ConnectionError(`no answer from the Weft server at ${this.address} within ${timeoutMs} ms (${op})`);
+      throw e;
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    }
   }
 
   private async once<T>(op: OperationId, req: CallRequest, signal?: AbortSignal): Promise<T> {

@@ -36,6 +36,12 @@ import { WorkflowExecutor } from './workflow-executor.js';
 import { compileWorkerOptions, type CompiledWorkerOptions, type TemporalWorkerOptions } from './worker-options.js';
 import { RateLimiter } from './rate-limiter.js';
 
+/**
+ * A poll with no answer this long is taken as lost (a half-open connection) and sent again: the server answers
+ * every poll within its poll timeout (a minute), as Temporal's SDK gives up on a poll after 70 s.
+ */
+const POLL_GIVE_UP_MS = 90_000;
+
 export type WorkerState = 'INITIALIZED' | 'RUNNING' | 'STOPPING' | 'DRAINING' | 'STOPPED' | 'FAILED';
 
 /** Weft's worker options, and Temporal's (worker-options.ts; docs/api.md, "Worker options"). */
@@ -438,7 +444,7 @@ export class Worker {
               workflowTypes: this.workflowTypes,
             },
           },
-          { signal, retryForMs: 0 },
+          { signal, retryForMs: 0, timeoutMs: POLL_GIVE_UP_MS },
         );
         if (failures > 0) this.log.info({ taskQueue: this.taskQueue }, 'reconnected to the server');
         failures = 0;

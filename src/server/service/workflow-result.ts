@@ -2,6 +2,7 @@
 import { ApiError } from '../../common/api-error.js';
 import type { WaitResultsRequest, WaitResultsResponse, WorkflowResultResponse } from '../../protocol/api.js';
 import type { ServerContext } from '../context.js';
+import type { ExecutionState } from '../../engine/state.js';
 import { outcomeOf } from './describe-workflow.js';
 import { loadRun } from './resolve-run.js';
 
@@ -20,11 +21,19 @@ export async function workflowResult(
   if (waitMs > 0) await ctx.closeWaiters.wait(runId, waitMs, signal, since);
   // read again: the cache holds what the close committed (or the store does, if another server closed it)
   const after = await ctx.cache.getCommitted(runId);
-  if (after.state.status === 'Running' && waitMs > 0) {
-    ctx.cache.invalidate(runId);
-    return outcomeOf((await ctx.cache.getCommitted(runId)).state);
-  }
+  if (after.state.status === 'Running' && waitMs > 0) return outcomeOf((await storedState(ctx, runId)) ?? after.state);
   return outcomeOf(after.state);
+}
+
+/**
+ * The run's state as the store has it, after a wait that heard no close: one whose notice went unheard is found
+ * then. A stored close also replaces the cached copy; a running one leaves the cache alone (it may hold a write
+ * still being committed, newer than the store).
+ */
+async function storedState(ctx: ServerContext, runId: string): Promise<ExecutionState | undefined> {
+  const stored = await ctx.store.getExecution(runId);
+  if (stored && stored.state.status !== 'Running') ctx.cache.invalidate(runId);
+  return stored?.state;
 }
 
 /**
@@ -68,12 +77,14 @@ export async function waitWorkflowResults(
     signal,
     since,
   );
-  if (!closed) return { results };
-  await new Promise((r) => setImmediate(r)); // let runs closing in the same turn join this answer
+  if (!closed && signal?.aborted) return { results }; // the caller has gone
+  if (closed) await new Promise((r) => setImmediate(r)); // let runs closing in the same turn join this answer
   for (const r of running) {
     // a run another server closed was dropped from the cache when its notice came: read it again
     // as committed: a run whose close is still being written (in the same batch as the one heard) waits for it
-    const state = (await ctx.cache.getCommitted(r.runId).catch(() => undefined))?.state;
+    const state = closed
+      ? (await ctx.cache.getCommitted(r.runId).catch(() => undefined))?.state
+      : await storedState(ctx, r.runId);
     if (state && state.status !== 'Running')
       results.push({ workflowId: r.workflowId, ...(r.asked ? { runId: r.asked } : {}), outcome: outcomeOf(state) });
   }
