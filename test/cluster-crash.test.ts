@@ -159,6 +159,41 @@ async function checkSchedule(c: Cluster, scheduleId: string): Promise<void> {
   expect(d.info.numActions).toBe(ids.length);
 }
 
+/**
+ * What a hung test was waiting for: shortly before its timeout, prints the phase it is in and, through a server
+ * that answers, the runs still open with the last events of a few (the processes' output follows on failure).
+ */
+function watchdog(c: Cluster, timeoutMs: number): { phase(name: string): void } {
+  let phase = 'start';
+  const timer = setTimeout(() => {
+    void (async () => {
+      const lines = [`--- watchdog: still in phase "${phase}" ---`];
+      for (const client of c.clients) {
+        try {
+          const open: string[] = [];
+          for await (const e of client.workflow.list({ query: "ExecutionStatus = 'Running'" })) open.push(e.workflowId);
+          lines.push(`${open.length} open runs: ${open.slice(0, 20).join(', ')}`);
+          for (const id of open.slice(0, 5)) {
+            const { events } = await client.workflow.getHandle(id).fetchHistory();
+            lines.push(
+              `  ${id}: ${events
+                .slice(-6)
+                .map((e) => e.eventType)
+                .join(' > ')}`,
+            );
+          }
+          break;
+        } catch (e) {
+          lines.push(`(a server did not answer: ${(e as Error).message})`);
+        }
+      }
+      console.error(lines.join('\n'));
+    })();
+  }, timeoutMs - 20_000);
+  cleanups.push(() => clearTimeout(timer));
+  return { phase: (name) => void (phase = name) };
+}
+
 async function createSchedule(c: Cluster, scheduleId: string): Promise<void> {
   await c.clients[2]!.schedule.create({
     scheduleId,
@@ -171,9 +206,12 @@ async function createSchedule(c: Cluster, scheduleId: string): Promise<void> {
 await describePg('a three-server cluster under faults', () => {
   it(`${WORKFLOWS} workflows and an every-second schedule while the leading server is killed (SIGKILL) and restarted`, async () => {
     const c = await startCluster();
+    const watch = watchdog(c, 240_000);
     await createSchedule(c, 'tick-kill');
     const leader = await leaderOf(c);
+    watch.phase('starting workflows');
     const ids = await startWorkflows(c, 'kill');
+    watch.phase('killing the leader');
     await c.servers[leader]!.kill('SIGKILL');
     const killedAt = Date.now();
     // another server takes over the timers and the schedule within seconds
@@ -181,11 +219,16 @@ await describePg('a three-server cluster under faults', () => {
     expect(next).not.toBe(leader);
     expect(Date.now() - killedAt).toBeLessThan(5000);
     // the killed server's clients wait for it (their calls retry) while the others go on
+    watch.phase('signalling');
     const signalled = signalAll(c, ids);
     await new Promise((r) => setTimeout(r, 1500));
+    watch.phase('restarting the killed server');
     await c.restart(leader);
+    watch.phase('signalling (restarted)');
     await signalled;
+    watch.phase('waiting for the results');
     await checkWorkflows(c, ids);
+    watch.phase('checking the schedule');
     await checkSchedule(c, 'tick-kill');
   }, 240_000);
 
@@ -194,15 +237,22 @@ await describePg('a three-server cluster under faults', () => {
     `${WORKFLOWS} workflows and an every-second schedule while PostgreSQL restarts`,
     async () => {
       const c = await startCluster();
+      const watch = watchdog(c, 240_000);
       await createSchedule(c, 'tick-pg');
+      watch.phase('starting workflows');
       const ids = await startWorkflows(c, 'pg');
+      watch.phase('signalling');
       const signalled = signalAll(c, ids);
       await new Promise((r) => setTimeout(r, 300));
+      watch.phase('restarting PostgreSQL');
       pgCtl('restart');
       await signalled;
       // the servers reconnect by themselves: every one answers, and one leads again
+      watch.phase('waiting for a leader');
       await leaderOf(c);
+      watch.phase('waiting for the results');
       await checkWorkflows(c, ids);
+      watch.phase('checking the schedule');
       await checkSchedule(c, 'tick-pg');
     },
     240_000,
