@@ -109,6 +109,25 @@ await describePg('a cluster: three servers on one PostgreSQL database', () => {
     expect(await viaB.result()).toBe(10);
   });
 
+  it('a server whose cached copy of a run lags the store reads the run again before it drops a task as stale', async () => {
+    const workflowId = uid('lag');
+    const handle = await servers[1]!.client.workflow.start('summer', { taskQueue: TQ, workflowId, args: [1] });
+    const runId = handle.firstExecutionRunId;
+    const polled = servers[0]!.server.context;
+    // the first workflow task ran on the worker polling servers[0], so that server caches the run
+    await waitFor(
+      async () => (await handle.fetchHistory()).events.some((e) => e.eventType === 'WorkflowTaskCompleted'),
+      10_000,
+      'the first workflow task',
+    );
+    const cached = await polled.cache.getCommitted(runId);
+    // a copy the next notice cannot replace (as one whose notice was lost or is late): the signal's workflow task
+    // reaches that server's queue, but its cached run does not have the task
+    cached.version = 1e9;
+    await servers[1]!.client.workflow.getHandle(workflowId).signal(addSignal, 5);
+    expect(await servers[2]!.client.workflow.getHandle(workflowId).result()).toBe(5);
+  });
+
   it('a query through one server sees every signal acknowledged by another (neither polled by the worker)', async () => {
     const workflowId = uid('rw');
     await servers[1]!.client.workflow.start('summer', { taskQueue: TQ, workflowId, args: [1e9] });
