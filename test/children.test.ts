@@ -66,6 +66,34 @@ describe('child workflows', () => {
     expect(childStarted.parentWorkflowExecution).toEqual({ workflowId: h.workflowId, runId: h.runId });
   });
 
+  it('rootExecution: the top of the chain of parents, in describe, list items, history and workflowInfo()', async () => {
+    const h = await start('grandparent', [1]);
+    expect((await h.result()).result).toBe(2);
+    const top = { workflowId: h.workflowId, runId: h.runId };
+    const ids = [h.workflowId, `${h.workflowId}-mid`, `${h.workflowId}-mid-child`];
+    // every level has the grandparent as its root; the grandparent is its own
+    for (const id of ids) expect((await ts.client.workflow.getHandle(id).describe()).rootExecution).toEqual(top);
+    const listed = new Map<string, { rootExecution?: unknown; historySize?: number }>();
+    for await (const e of ts.client.workflow.list({ query: `WorkflowId STARTS_WITH '${h.workflowId}'` }))
+      listed.set(e.workflowId, e);
+    expect(listed.size).toBe(3);
+    for (const id of ids) {
+      expect(listed.get(id)?.rootExecution, id).toEqual(top);
+      // the size as describe gives it
+      const d = await ts.client.workflow.getHandle(id).describe();
+      expect(listed.get(id)?.historySize, id).toBe(d.historySize);
+      expect(d.historySize).toBeGreaterThan(0);
+    }
+    // the children's started events record the root; the top one's leaves it out (it is the run itself)
+    const startedOf = async (id: string): Promise<Record<string, unknown>> =>
+      (await ts.client.workflow.getHandle(id).fetchHistory()).events[0]!.attributes as Record<string, unknown>;
+    expect((await startedOf(ids[0]!)).rootWorkflowExecution).toBeUndefined();
+    expect((await startedOf(ids[2]!)).rootWorkflowExecution).toEqual(top);
+    // workflowInfo().root as Temporal's: the root for a child, undefined for a run without a parent
+    const seer = await start('parentOfRootSeer');
+    expect(await seer.result()).toEqual({ child: { root: seer.workflowId, parent: seer.workflowId }, own: null });
+  });
+
   it('a parent with 100 children gets every result', async () => {
     const h = await start('parentOfMany', [100]);
     expect(await h.result()).toBe(Array.from({ length: 100 }, (_, i) => i + 1).reduce((a, b) => a + b, 0));
@@ -89,6 +117,8 @@ describe('child workflows', () => {
     // the report names the child's last run, which continued from an earlier one
     expect((completed[0]!.attributes as { runId: string }).runId).toBe((await child.describe()).runId);
     expect(r.continuedFrom).toBeDefined();
+    // continue-as-new keeps the parent, and so the root (as Temporal)
+    expect((await child.describe()).rootExecution).toEqual({ workflowId: h.workflowId, runId: h.runId });
   });
 
   it("a child's failure reaches the parent as ChildWorkflowFailure with its cause", async () => {

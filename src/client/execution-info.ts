@@ -68,7 +68,7 @@ export interface WorkflowExecutionInfo<Raw = WireExecutionInfo> {
   taskQueue: string;
   status: WorkflowExecutionStatusInfo;
   historyLength: number;
-  /** Bytes of history (describe only). */
+  /** Bytes of history. */
   historySize?: number;
   startTime: Date;
   /** When the run's first workflow task could start; Weft reports the start time. */
@@ -80,6 +80,8 @@ export interface WorkflowExecutionInfo<Raw = WireExecutionInfo> {
   /** Temporal's typed view of the search attributes. */
   typedSearchAttributes: TypedSearchAttributes;
   parentExecution?: WorkflowExecution;
+  /** The run at the top of its chain of parents (itself for a run without a parent), as Temporal's. */
+  rootExecution?: WorkflowExecution;
   raw: Raw;
 }
 
@@ -112,6 +114,7 @@ export function executionInfoFromWire(e: WireExecutionInfo): WorkflowExecutionIn
     taskQueue: e.taskQueue,
     status: executionStatusOf(e.status),
     historyLength: e.historyLength,
+    ...(e.historySizeBytes !== undefined ? { historySize: e.historySizeBytes } : {}),
     startTime,
     executionTime: startTime,
     ...(e.closeTime ? { closeTime: new Date(e.closeTime) } : {}),
@@ -119,6 +122,12 @@ export function executionInfoFromWire(e: WireExecutionInfo): WorkflowExecutionIn
     ...(e.searchAttributes ? { searchAttributes: e.searchAttributes } : {}),
     typedSearchAttributes: new TypedSearchAttributes(e.searchAttributes ?? {}),
     ...(e.parent ? { parentExecution: { workflowId: e.parent.workflowId, runId: e.parent.runId } } : {}),
+    // a server before root was listed sends none: the run is then taken as its own root only without a parent
+    ...(e.root
+      ? { rootExecution: { workflowId: e.root.workflowId, runId: e.root.runId } }
+      : e.parent
+        ? {}
+        : { rootExecution: { workflowId: e.workflowId, runId: e.runId } }),
     raw: e,
   };
 }
@@ -130,7 +139,6 @@ export function descriptionFromWire(d: DescribeWorkflowResponse): WorkflowExecut
   const { raw: _summary, ...info } = executionInfoFromWire(e);
   return {
     ...info,
-    ...(e.historySizeBytes !== undefined ? { historySize: e.historySizeBytes } : {}),
     ...(e.memo ? { memo: e.memo } : {}),
     searchAttributes: e.searchAttributes ?? {},
     typedSearchAttributes: new TypedSearchAttributes(e.searchAttributes ?? {}),

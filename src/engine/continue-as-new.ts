@@ -38,6 +38,7 @@ function nextRun(
   if (next.memo === undefined && s.memo) next.memo = s.memo;
   if (next.searchAttributes === undefined && s.searchAttributes) next.searchAttributes = s.searchAttributes;
   if (s.parent) next.parent = s.parent;
+  if (s.root) next.root = s.root;
   if (s.scheduleRef) next.scheduleRef = s.scheduleRef;
   if (s.retryInput) next.retryInput = s.retryInput;
   return next;

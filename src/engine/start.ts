@@ -4,7 +4,7 @@ import type { Headers } from '../common/interceptors.js';
 import type { ResolvedRetryPolicy } from '../common/retry-policy.js';
 import type { EventAttributes } from '../protocol/events.js';
 import { firstCronBackoffMs } from './cron.js';
-import { keys, type ExecutionState, type ParentInfo, type ScheduleRef } from './state.js';
+import { keys, type ExecutionState, type ParentInfo, type ScheduleRef, type WorkflowExecutionRef } from './state.js';
 import { Transition } from './transition.js';
 
 export const DEFAULT_WORKFLOW_TASK_TIMEOUT_MS = 10_000;
@@ -32,6 +32,8 @@ export interface StartRunInput {
   randomnessSeed: string;
   firstWorkflowTaskBackoffMs?: number;
   parent?: ParentInfo;
+  /** A child's root run (its parent's root, or the parent when that one has none). */
+  root?: WorkflowExecutionRef;
   scheduleRef?: ScheduleRef;
   /** The input each retry of the workflow starts with (kept only when it has a retry policy). */
   retryInput?: unknown[];
@@ -89,6 +91,7 @@ export function startRun(input: StartRunInput, now: number): Transition {
   if (input.workflowRunTimeoutMs) state.runTimeoutMs = input.workflowRunTimeoutMs;
   if (input.workflowExecutionTimeoutMs) state.executionTimeoutMs = input.workflowExecutionTimeoutMs;
   if (input.parent) state.parent = input.parent;
+  if (input.root) state.root = input.root;
   if (input.scheduleRef) state.scheduleRef = input.scheduleRef;
   if (input.cronSchedule)
     state.cron = { schedule: input.cronSchedule, input: input.input, scheduledTime: now + backoffMs };
@@ -119,6 +122,8 @@ export function startRun(input: StartRunInput, now: number): Transition {
     started.parentWorkflowExecution = { workflowId: input.parent.workflowId, runId: input.parent.runId };
     started.parentInitiatedEventId = input.parent.initiatedEventId;
   }
+  // a child's root (Temporal writes a run's own ids for one without a parent; Weft leaves them out: they are the run's)
+  if (input.root) started.rootWorkflowExecution = input.root;
   if (input.scheduleRef) started.scheduledBy = input.scheduleRef.scheduleId;
   if (input.cronSchedule) started.cronSchedule = input.cronSchedule;
   if (input.lastCompletionResult !== undefined) started.lastCompletionResult = input.lastCompletionResult;

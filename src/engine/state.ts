@@ -72,6 +72,12 @@ export interface BufferedEvent {
   attributes: EventAttributes[EventType];
 }
 
+/** One run of a workflow, by ids. */
+export interface WorkflowExecutionRef {
+  workflowId: string;
+  runId: string;
+}
+
 /** The parent of a child run: where its close is reported. */
 export interface ParentInfo {
   namespace: string;
@@ -217,6 +223,11 @@ export interface ExecutionState {
   /** The input a retry of the workflow starts with (only with a retry policy). */
   retryInput?: unknown[];
   parent?: ParentInfo;
+  /**
+   * A child's root: the run at the top of its chain of parents (as Temporal's rootExecution). A run without a
+   * parent is its own root and keeps none here.
+   */
+  root?: WorkflowExecutionRef;
   scheduleRef?: ScheduleRef;
   /** Open children by seq. */
   children?: Record<string, ChildState>;

@@ -298,6 +298,13 @@ export interface WorkflowExecutionInfo {
   searchAttributes?: Record<string, unknown>;
   /** A child's parent run. */
   parent?: { workflowId: string; runId: string };
+  /**
+   * The run at the top of its chain of parents: itself for a run without a parent (as Temporal's rootExecution).
+   * Sent in list items and describes.
+   */
+  root?: { workflowId: string; runId: string };
+  /** Size of the history in bytes, as stored. */
+  historySizeBytes?: number;
 }
 export interface ListWorkflowsResponse {
   executions: WorkflowExecutionInfo[];
@@ -328,8 +335,6 @@ export interface DescribeWorkflowResponse {
     lastBuildId?: string;
     cancelRequested: boolean;
     parent?: { workflowId: string; runId: string };
-    /** Size of the history in bytes, as stored. */
-    historySizeBytes?: number;
     /**
      * Running runs only: whether a live worker of its task queue serves its workflow type. False: the run waits
      * for one (a start of a type no worker has registered is accepted, as in Temporal).

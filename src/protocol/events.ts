@@ -31,6 +31,8 @@ export interface EventAttributes {
     parentWorkflowNamespace?: string;
     parentWorkflowExecution?: { workflowId: string; runId: string };
     parentInitiatedEventId?: number;
+    /** A child's root: the run at the top of its chain of parents (left out for a run without a parent). */
+    rootWorkflowExecution?: { workflowId: string; runId: string };
     /** The schedule whose action started this run. */
     scheduledBy?: string;
     /** A cron workflow's schedule (Temporal's `cronSchedule`): each run starts at its next time. */

@@ -215,6 +215,10 @@ export interface ExecutionSummary {
   searchAttributes?: Record<string, unknown>;
   /** A child's parent run. */
   parent?: { workflowId: string; runId: string };
+  /** A child's root run (the top of its chain of parents); none for a run without a parent. */
+  root?: { workflowId: string; runId: string };
+  /** Size of the history in bytes, as stored (runs written before it was kept have none). */
+  historySizeBytes?: number;
 }
 
 /** A running run that has written no event since `lastProgressTime` (see Store.listStuckExecutions). */

@@ -20,6 +20,8 @@ export interface WorkflowInfo {
   firstExecutionRunId: string;
   continuedFromExecutionRunId?: string;
   parent?: { workflowId: string; runId: string; namespace: string };
+  /** A child's root: the run at the top of its chain of parents (undefined for a run without a parent, as Temporal's). */
+  root?: { workflowId: string; runId: string };
   memo?: Record<string, unknown>;
   searchAttributes?: Record<string, unknown>;
   /** The search attributes as Temporal's TypedSearchAttributes (`get(defineSearchAttributeKey(name, type))`). */

@@ -22,6 +22,8 @@ export function executionInfoOf(s: ExecutionState): WorkflowExecutionInfo {
     startTime: iso(s.startTime),
     ...(s.closeTime !== undefined ? { closeTime: iso(s.closeTime) } : {}),
     historyLength: s.nextEventId - 1,
+    ...(s.historySizeBytes !== undefined ? { historySizeBytes: s.historySizeBytes } : {}),
+    root: s.root ?? { workflowId: s.workflowId, runId: s.runId },
   };
 }
 
@@ -77,7 +79,6 @@ export async function describeWorkflow(
       ...(s.searchAttributes ? { searchAttributes: s.searchAttributes } : {}),
       ...(s.lastBuildId ? { lastBuildId: s.lastBuildId } : {}),
       ...(s.parent ? { parent: { workflowId: s.parent.workflowId, runId: s.parent.runId } } : {}),
-      ...(s.historySizeBytes !== undefined ? { historySizeBytes: s.historySizeBytes } : {}),
     },
     pendingActivities,
     pendingTimers: Object.values(s.timers).map((t) => ({ timerId: t.timerId, fireTime: iso(t.fireTime) })),

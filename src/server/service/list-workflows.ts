@@ -45,6 +45,8 @@ export function summaryInfo(x: ExecutionSummary): ListWorkflowsResponse['executi
     ...(x.memo ? { memo: x.memo } : {}),
     ...(x.searchAttributes ? { searchAttributes: x.searchAttributes } : {}),
     ...(x.parent ? { parent: x.parent } : {}),
+    root: x.root ?? { workflowId: x.workflowId, runId: x.runId },
+    ...(x.historySizeBytes !== undefined ? { historySizeBytes: x.historySizeBytes } : {}),
   };
 }
 

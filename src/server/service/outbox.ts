@@ -120,6 +120,7 @@ async function startChild(
           runId: parent.runId,
           initiatedEventId: effect.initiatedEventId,
         },
+        root: parent.root ?? { workflowId: parent.workflowId, runId: parent.runId },
       },
       true,
     );

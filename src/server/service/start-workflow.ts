@@ -10,7 +10,7 @@ import { InvalidDurationError, optionalMs } from '../../common/duration.js';
 import { InvalidRetryPolicyError, resolveRetryPolicy, type ResolvedRetryPolicy } from '../../common/retry-policy.js';
 import { invalidCronSchedule } from '../../engine/cron.js';
 import { startRun } from '../../engine/start.js';
-import type { ParentInfo, ScheduleRef } from '../../engine/state.js';
+import type { ParentInfo, ScheduleRef, WorkflowExecutionRef } from '../../engine/state.js';
 import { signalWorkflow as signalRun, terminateWorkflow } from '../../engine/requests.js';
 import { requestUpdate } from '../../engine/updates.js';
 import type { Transition } from '../../engine/transition.js';
@@ -91,6 +91,8 @@ export interface StartExtras {
   update?: UpdateRequestInput;
   /** A child workflow's start: its parent, and no registration needed (the parent names the task queue). */
   parent?: ParentInfo;
+  /** A child's root run. */
+  root?: WorkflowExecutionRef;
   /** A schedule's action: the schedule hears when the workflow closes. */
   scheduleRef?: ScheduleRef;
 }
@@ -268,6 +270,7 @@ export async function planStart(
       ...(r.startDelayMs ? { firstWorkflowTaskBackoffMs: r.startDelayMs } : {}),
       randomnessSeed: randomUUID(),
       ...(extras.parent ? { parent: extras.parent } : {}),
+      ...(extras.root ? { root: extras.root } : {}),
       ...(extras.scheduleRef ? { scheduleRef: extras.scheduleRef } : {}),
     },
     ctx.clock.now(),

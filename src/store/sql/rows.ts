@@ -9,14 +9,21 @@ export const DEFAULT_PAGE_SIZE = 100;
 export const SUMMARY_COLUMNS =
   'namespace, workflow_id, run_id, workflow_type, task_queue, status, start_time, close_time, history_length';
 
-/** The memo, search attributes and parent of a listed run, as JSON text out of its state (each store's syntax). */
+/**
+ * The memo, search attributes, parent, root and history size of a listed run, out of its state (each store's
+ * syntax; JSON text for the first two).
+ */
 export const SUMMARY_STATE_COLUMNS = {
   sqlite:
     "json_extract(executions.state, '$.memo') AS memo, json_extract(executions.state, '$.searchAttributes') AS search_attributes, " +
-    "json_extract(executions.state, '$.parent.workflowId') AS parent_workflow_id, json_extract(executions.state, '$.parent.runId') AS parent_run_id",
+    "json_extract(executions.state, '$.parent.workflowId') AS parent_workflow_id, json_extract(executions.state, '$.parent.runId') AS parent_run_id, " +
+    "json_extract(executions.state, '$.root.workflowId') AS root_workflow_id, json_extract(executions.state, '$.root.runId') AS root_run_id, " +
+    "json_extract(executions.state, '$.historySizeBytes') AS history_size_bytes",
   postgres:
     "(executions.state::json -> 'memo')::text AS memo, (executions.state::json -> 'searchAttributes')::text AS search_attributes, " +
-    "executions.state::json -> 'parent' ->> 'workflowId' AS parent_workflow_id, executions.state::json -> 'parent' ->> 'runId' AS parent_run_id",
+    "executions.state::json -> 'parent' ->> 'workflowId' AS parent_workflow_id, executions.state::json -> 'parent' ->> 'runId' AS parent_run_id, " +
+    "executions.state::json -> 'root' ->> 'workflowId' AS root_workflow_id, executions.state::json -> 'root' ->> 'runId' AS root_run_id, " +
+    "(executions.state::json ->> 'historySizeBytes')::bigint AS history_size_bytes",
 } as const;
 
 /** A visibility list row: SUMMARY_COLUMNS and the sort key as k0, k1, ... */
@@ -34,6 +41,10 @@ export interface SummaryRow {
   search_attributes: string | null;
   parent_workflow_id: string | null;
   parent_run_id: string | null;
+  root_workflow_id: string | null;
+  root_run_id: string | null;
+  /** A bigint from PostgreSQL (text unless parsed), a number from SQLite. */
+  history_size_bytes: number | string | null;
   [sortKey: `k${number}`]: KeyValue;
 }
 
@@ -53,6 +64,9 @@ export function toSummary(r: SummaryRow): ExecutionSummary {
   if (r.search_attributes !== null) s.searchAttributes = JSON.parse(r.search_attributes) as Record<string, unknown>;
   if (r.parent_workflow_id !== null && r.parent_run_id !== null)
     s.parent = { workflowId: r.parent_workflow_id, runId: r.parent_run_id };
+  if (r.root_workflow_id !== null && r.root_run_id !== null)
+    s.root = { workflowId: r.root_workflow_id, runId: r.root_run_id };
+  if (r.history_size_bytes !== null) s.historySizeBytes = Number(r.history_size_bytes);
   return s;
 }
 

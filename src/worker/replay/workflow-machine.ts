@@ -487,6 +487,7 @@ export class WorkflowMachine {
               },
             }
           : {}),
+        ...(started.rootWorkflowExecution ? { root: { ...started.rootWorkflowExecution } } : {}),
         ...(started.searchAttributes ? { searchAttributes: started.searchAttributes } : {}),
         ...(started.cronSchedule ? { cronSchedule: started.cronSchedule } : {}),
         ...(started.lastCompletionResult !== undefined ? { lastResult: started.lastCompletionResult } : {}),
