@@ -37,6 +37,22 @@ interface Waiter {
   resolve: (m: Matched) => void;
 }
 
+/**
+ * A waiting poll taken by sync match: every task created in the same turn of the event loop that it has room for
+ * joins it (a batch of starts, an activity's several follow-ups), and it is answered once each of them has
+ * committed (or failed), with all that committed.
+ */
+interface Collecting {
+  waiter: Waiter;
+  workflowRoom: number;
+  activityRoom: number;
+  /** Reservations not yet delivered or released. */
+  open: number;
+  /** No more joins (the turn it was taken in has ended). */
+  closed: boolean;
+  ready: PollResponse;
+}
+
 class Fifo<T> {
   private items: T[] = [];
   private head = 0;
@@ -72,6 +88,8 @@ export class Matching {
   private readonly waiters = new Map<string, Waiter[]>();
   /** The same waiters, by (namespace, identity), for sticky tasks. */
   private readonly waitersByIdentity = new Map<string, Set<Waiter>>();
+  /** Waiting polls taken by sync match in this turn, still taking tasks of the same turn. */
+  private readonly collecting = new Set<Collecting>();
   private readonly dirty = new Set<string>();
   private readonly dirtySticky = new Set<string>();
   private flushScheduled = false;
@@ -170,24 +188,71 @@ export class Matching {
   /**
    * Takes a poll that is waiting right now for a task like `row` (for a sticky workflow task, a poll of that
    * worker), so the transition that creates the task can start it at once: no task row, no second transition.
+   * A poll taken in this turn that still has room takes the task too: its answer carries them all.
    */
   reserve(row: TaskRow): Reservation | undefined {
-    let candidates: Iterable<Waiter> | undefined;
-    if (row.kind === 'workflow' && row.stickyIdentity !== undefined)
-      candidates = this.waitersByIdentity.get(qkey(row.namespace, row.stickyIdentity));
-    else candidates = this.waiters.get(qkey(row.namespace, row.taskQueue));
+    const workflow = row.kind === 'workflow';
+    const sticky = workflow && row.stickyIdentity !== undefined;
+    const fits = (want: PollWant): boolean =>
+      want.namespace === row.namespace &&
+      want.taskQueue === row.taskQueue &&
+      (!sticky || want.identity === row.stickyIdentity);
+    for (const c of this.collecting) {
+      if (c.closed || !fits(c.waiter.want) || (workflow ? c.workflowRoom : c.activityRoom) <= 0) continue;
+      return this.join(c, workflow);
+    }
+    const candidates = sticky
+      ? this.waitersByIdentity.get(qkey(row.namespace, row.stickyIdentity!))
+      : this.waiters.get(qkey(row.namespace, row.taskQueue));
     if (!candidates) return undefined;
     for (const w of candidates) {
-      if (w.want.taskQueue !== row.taskQueue || w.want.namespace !== row.namespace) continue;
-      if ((row.kind === 'workflow' ? w.want.maxWorkflowTasks : w.want.maxActivityTasks) <= 0) continue;
+      if (!fits(w.want) || (workflow ? w.want.maxWorkflowTasks : w.want.maxActivityTasks) <= 0) continue;
       if (!this.unlink(w)) continue;
-      return {
-        want: w.want,
-        deliver: (ready) => w.resolve({ workflowTasks: [], activityTasks: [], ready }),
-        release: () => w.resolve({ workflowTasks: [], activityTasks: [] }),
+      const c: Collecting = {
+        waiter: w,
+        workflowRoom: w.want.maxWorkflowTasks,
+        activityRoom: w.want.maxActivityTasks,
+        open: 0,
+        closed: false,
+        ready: { workflowTasks: [], activityTasks: [] },
       };
+      this.collecting.add(c);
+      setImmediate(() => {
+        c.closed = true;
+        this.collecting.delete(c);
+        this.answerIfDone(c);
+      });
+      return this.join(c, workflow);
     }
     return undefined;
+  }
+
+  private join(c: Collecting, workflow: boolean): Reservation {
+    if (workflow) c.workflowRoom--;
+    else c.activityRoom--;
+    c.open++;
+    let settled = false;
+    const settle = (ready?: PollResponse): void => {
+      if (settled) return;
+      settled = true;
+      c.open--;
+      if (ready) {
+        c.ready.workflowTasks.push(...ready.workflowTasks);
+        c.ready.activityTasks.push(...ready.activityTasks);
+      }
+      this.answerIfDone(c);
+    };
+    return { want: c.waiter.want, deliver: (ready) => settle(ready), release: () => settle() };
+  }
+
+  /** Answers a collecting poll once its turn has ended and every task that joined it is settled. */
+  private answerIfDone(c: Collecting): void {
+    if (!c.closed || c.open > 0) return;
+    const { ready } = c;
+    // every task failed to commit: the poll is answered empty and polls again
+    if (ready.workflowTasks.length + ready.activityTasks.length === 0)
+      c.waiter.resolve({ workflowTasks: [], activityTasks: [] });
+    else c.waiter.resolve({ workflowTasks: [], activityTasks: [], ready });
   }
 
   /** Waits until a task is available for this poller, or `signal` aborts (then resolves empty). */
