@@ -171,6 +171,14 @@ describe.skipIf(!hasChromium)(`UI with a codec endpoint in chromium (${CHROMIUM}
       // the memo, in the raw JSON of describe
       await page.click('button[role=tab]:has-text("Raw JSON")');
       await page.locator(`pre.json:has-text('"note": "${SECRET}"')`).first().waitFor();
+      // a query's answer, encoded by the worker (the closed run answers by replay); its argument went as plain JSON
+      await page.click('button[role=tab]:has-text("Query")');
+      await page.fill('input[aria-label="Query name"]', 'notes');
+      await page.fill('textarea[aria-label="Query arguments"]', '["asked from the UI"]');
+      await page.click('button:has-text("Run query")');
+      await page.locator(`pre[aria-label="Query result"]:has-text("${SECRET}")`).waitFor();
+      await page.locator('pre[aria-label="Query result"]:has-text("asked from the UI")').waitFor();
+      await page.locator('form:has(pre[aria-label="Query result"]) [data-testid=decoded]').waitFor();
       expect(await page.locator('[data-testid=decode-error]').count()).toBe(0);
       await page.screenshot({ path: path.join(artifacts, 'ui-codec-decoded.png'), fullPage: true });
 

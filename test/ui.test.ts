@@ -232,6 +232,30 @@ describe.skipIf(!hasChromium)(`UI in chromium (${CHROMIUM})`, () => {
     expect(last.attributes).toMatchObject({ reason: 'ended from the UI' });
   });
 
+  it('queries a workflow from the Query tab: the answer, a query it does not know, arguments that are not JSON', async () => {
+    const summer = await ts.client.workflow.start('summer', { taskQueue: TQ, workflowId: uid('ui-query'), args: [3] });
+    await summer.signal('add', 4);
+    await page.goto(url(`/namespaces/default/workflows/${summer.workflowId}`));
+    await page.locator('.page-head .badge:has-text("Running")').waitFor();
+    await page.click('[role=tab]:has-text("Query")');
+    const ask = async (name: string, args: string): Promise<void> => {
+      await page.fill('input[aria-label="Query name"]', name);
+      await page.fill('textarea[aria-label="Query arguments"]', args);
+      await page.click('button:has-text("Run query")');
+    };
+    await ask('total', '');
+    await page.locator('pre[aria-label="Query result"]:has-text("4")').waitFor();
+    // countTimes(n) answers the number of signals times n
+    await ask('countTimes', '[5]');
+    await page.locator('pre[aria-label="Query result"]:has-text("5")').waitFor();
+    await ask('noSuchQuery', '');
+    await page.locator('[role=alert]:has-text("noSuchQuery")').waitFor();
+    expect(await page.locator('pre[aria-label="Query result"]').count()).toBe(0);
+    await ask('total', '[1,');
+    await page.locator('[role=alert]:has-text("the arguments are not JSON")').waitFor();
+    await summer.terminate('done with it');
+  });
+
   it('shows schedules and pauses one', async () => {
     await page.goto(url('/namespaces/default/schedules'));
     const row = page.locator(`[data-testid=schedules-table] tr:has-text("${ids.schedule}")`);

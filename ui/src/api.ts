@@ -200,6 +200,12 @@ export const api = {
       args,
       requestId: newRequestId(),
     }),
+  query: (ns: string, workflowId: string, runId: string, queryType: string, args: unknown[]) =>
+    call<{ result?: unknown }>('POST', `/namespaces/${enc(ns)}/workflows/${enc(workflowId)}/query`, {
+      runId,
+      queryType,
+      args,
+    }),
   listSchedules: (ns: string, nextPageToken?: string) =>
     call<ListSchedulesResponse>('GET', `/namespaces/${enc(ns)}/schedules${qs({ pageSize: 100, nextPageToken })}`),
   describeSchedule: (ns: string, id: string) =>

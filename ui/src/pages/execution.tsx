@@ -1,6 +1,6 @@
 /**
- * One execution: summary, input and outcome, what is pending, actions, and the history as a table, a timeline
- * and raw JSON. Polls while the run is open; the history is fetched in pages of 1,000 events, appended as it grows.
+ * One execution: summary, input and outcome, what is pending, actions, the history as a table, a timeline and
+ * raw JSON, and a query to send to the run. Polls while the run is open; the history is fetched in pages of 1,000 events, appended as it grows.
  * With a codec endpoint set (codec.ts), the payloads of the describe answer and of the history show decoded.
  */
 import type { JSX } from 'preact';
@@ -12,11 +12,12 @@ import { formatDuration } from '../format.js';
 import { useLoad } from '../hooks.js';
 import { Link, navigate, paths } from '../router.js';
 import { ExecutionActions } from './execution-actions.js';
+import { QueryPanel } from './execution-query.js';
 import { HistoryTable } from './history-table.js';
 import { Timeline } from './timeline.js';
 
 const PAGE = 1000;
-type Tab = 'history' | 'timeline' | 'json';
+type Tab = 'history' | 'timeline' | 'json' | 'query';
 
 function useHistory(ns: string, workflowId: string, runId: string | undefined, historyLength: number | undefined) {
   const [events, setEvents] = useState<HistoryEvent[]>([]);
@@ -310,7 +311,7 @@ export function ExecutionPage(props: { ns: string; workflowId: string; runId?: s
           <Card
             title={
               <div class="tabs" role="tablist">
-                {(['history', 'timeline', 'json'] as const).map((t) => (
+                {(['history', 'timeline', 'json', 'query'] as const).map((t) => (
                   <button
                     key={t}
                     type="button"
@@ -323,7 +324,9 @@ export function ExecutionPage(props: { ns: string; workflowId: string; runId?: s
                       ? `History (${d.execution.historyLength})`
                       : t === 'timeline'
                         ? 'Timeline'
-                        : 'Raw JSON'}
+                        : t === 'json'
+                          ? 'Raw JSON'
+                          : 'Query'}
                   </button>
                 ))}
               </div>
@@ -332,6 +335,7 @@ export function ExecutionPage(props: { ns: string; workflowId: string; runId?: s
             <ErrorBox error={history.error} />
             {tab === 'history' ? <HistoryTable events={history.events} codec={codec} /> : null}
             {tab === 'timeline' ? <Timeline events={history.events} now={Date.now()} /> : null}
+            {tab === 'query' ? <QueryPanel ns={ns} workflowId={workflowId} runId={d.execution.runId} /> : null}
             {tab === 'json' ? (
               <div class="grid-2">
                 <div>
