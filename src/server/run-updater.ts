@@ -7,6 +7,7 @@
  * so a second operation in the same event-loop turn builds on the first and both land in the same group
  * commit. If a commit fails, the cached entries are dropped and the store is read again.
  */
+import { ApiError } from '../common/api-error.js';
 import type { Transition } from '../engine/transition.js';
 import { Transition as TransitionClass } from '../engine/transition.js';
 import type { ExecutionState } from '../engine/state.js';
@@ -61,6 +62,13 @@ export class RunUpdater {
   private limitsOf(namespace: string): HistoryLimits {
     return this.namespaceLimits(namespace) ?? this.limits;
   }
+  /**
+   * In a cluster, where the cached copy of a run may lag another server's commit whose notice has not been applied
+   * yet: a task the cached run does not know (TASK_NOT_FOUND: a task to hand out, a completion, a heartbeat) is
+   * looked for once more in the store before the caller hears it is gone. A live task dropped on a stale copy stayed
+   * in the store with no server handing it out; a completion refused on one waited for its timeout.
+   */
+  rereadStaleTasks = false;
   /** In a cluster: the notices each commit publishes to the other servers (ClusterSync). */
   noticesFor: ((items: readonly CommitItem[], schedules: readonly ScheduleWrite[]) => string[]) | undefined;
 
@@ -76,6 +84,16 @@ export class RunUpdater {
 
   beforeCommit(hook: BeforeCommitHook): void {
     this.hooks.push(hook);
+  }
+
+  /**
+   * Drops the cached copy of a run, so the next read comes from the store; a write of this server still being
+   * committed (newer than the store) is let land first.
+   */
+  private async dropCached(runId: string): Promise<void> {
+    const pending = this.cache.peek(runId)?.pending;
+    if (pending) await pending;
+    if (!this.cache.peek(runId)?.pending) this.cache.invalidate(runId);
   }
 
   /**
@@ -107,12 +125,21 @@ export class RunUpdater {
    * newest state; if it throws, nothing is written. Retried from a fresh read when another writer got there first.
    */
   async update<R>(runId: string, apply: (t: Transition) => R): Promise<R> {
+    let reread = false;
     for (let attempt = 0; ; attempt++) {
       await this.cache.get(runId);
       // from here to the commit's cache update, nothing awaits: operations on one run apply in order
       const item = this.beginLoaded(runId);
       if (!item) continue;
-      const result = apply(item.transition);
+      let result: R;
+      try {
+        result = apply(item.transition);
+      } catch (e) {
+        if (!this.rereadStaleTasks || reread || !(e instanceof ApiError && e.code === 'TASK_NOT_FOUND')) throw e;
+        reread = true;
+        await this.dropCached(runId);
+        continue;
+      }
       if (result === NO_WRITE) return result;
       try {
         await this.commit([item]);

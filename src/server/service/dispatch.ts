@@ -6,7 +6,7 @@ import { ApiError } from '../../common/api-error.js';
 import type { Headers } from '../../common/interceptors.js';
 import { getActivity, startActivityAttempt } from '../../engine/activity.js';
 import type { ActivityState, ExecutionState } from '../../engine/state.js';
-import type { TaskRow, Transition } from '../../engine/transition.js';
+import type { TaskRow } from '../../engine/transition.js';
 import { startWorkflowTask, type StartedWorkflowTask } from '../../engine/workflow-task.js';
 import type { HistoryEvent } from '../../protocol/events.js';
 import type { ActivityTask, WorkflowTask } from '../../protocol/tasks.js';
@@ -94,12 +94,17 @@ export async function dispatchWorkflowTaskRow(
   identity: string,
 ): Promise<WorkflowTask | undefined> {
   const taskId = Number(row.key.slice(row.key.indexOf(':') + 1));
-  const out = await startOnRun(ctx, row.runId, (t) => {
-    const sticky = t.state.stickyIdentity === identity;
-    const started = startWorkflowTask(t, taskId, identity);
-    return { state: t.state, started, attempt: t.state.workflowTask!.attempt, sticky };
-  });
-  if (!out) return undefined;
+  let out: { state: ExecutionState; started: StartedWorkflowTask; attempt: number; sticky: boolean } | undefined;
+  try {
+    out = await ctx.updater.update(row.runId, (t) => {
+      const sticky = t.state.stickyIdentity === identity;
+      const started = startWorkflowTask(t, taskId, identity);
+      return { state: t.state, started, attempt: t.state.workflowTask!.attempt, sticky };
+    });
+  } catch (e) {
+    if (isStale(e)) return undefined;
+    throw e;
+  }
   return workflowTaskOf(ctx, out.state, out.started, taskId, out.attempt, out.sticky);
 }
 
@@ -110,12 +115,17 @@ export async function dispatchActivityTaskRow(
   identity: string,
 ): Promise<ActivityTask | undefined> {
   const [, seqText, attemptText] = row.key.split(':');
-  const started = await startOnRun(ctx, row.runId, (t) => {
-    const a = getActivity(t, Number(seqText), Number(attemptText));
-    startActivityAttempt(t, a, identity);
-    return { state: t.state, a };
-  });
-  if (!started) return undefined;
+  let started: { state: ExecutionState; a: ActivityState };
+  try {
+    started = await ctx.updater.update(row.runId, (t) => {
+      const a = getActivity(t, Number(seqText), Number(attemptText));
+      startActivityAttempt(t, a, identity);
+      return { state: t.state, a };
+    });
+  } catch (e) {
+    if (isStale(e)) return undefined;
+    throw e;
+  }
   return activityTaskOf(started.state, started.a, await activityInput(ctx, row.runId, started.a.scheduledEventId));
 }
 
@@ -140,25 +150,4 @@ export async function activityInput(
 
 function isStale(e: unknown): boolean {
   return e instanceof ApiError && (e.code === 'TASK_NOT_FOUND' || e.code === 'WORKFLOW_NOT_FOUND');
-}
-
-/**
- * Starts a task on its run; undefined when the run no longer has it (the row is stale: handed out already, or
- * cancelled). In a cluster the cached run may lag another server's commit whose notice has not been applied yet, so
- * before a row is dropped the run is read again from the store: a live task dropped here would stay in the store
- * with no server handing it out.
- */
-async function startOnRun<R>(ctx: ServerContext, runId: string, apply: (t: Transition) => R): Promise<R | undefined> {
-  for (let reread = false; ; reread = true) {
-    try {
-      return await ctx.updater.update(runId, apply);
-    } catch (e) {
-      if (!isStale(e)) throw e;
-      if (reread || !ctx.cluster) return undefined;
-      // a write of this server still in flight is newer than the store: let it land first
-      const pending = ctx.cache.peek(runId)?.pending;
-      if (pending) await pending;
-      if (!ctx.cache.peek(runId)?.pending) ctx.cache.invalidate(runId);
-    }
-  }
 }
