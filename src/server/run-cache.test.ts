@@ -1,24 +1,12 @@
 /** The run cache: running runs and recently closed ones kept apart, the closed ones bounded and slim. */
 import { describe, expect, it } from 'vitest';
-import type { Store, StoredExecution } from '../store/store.js';
-import { makeState } from '../store/conformance-fixtures.js';
+import type { StoredExecution } from '../store/store.js';
+import { makeState, readOnlyStore } from '../store/conformance-fixtures.js';
 import { RunCache } from './run-cache.js';
-
-/** A store that only answers getExecution, from a map, counting reads. */
-function fakeStore(runs: Map<string, StoredExecution>): Store & { reads: number } {
-  const s = {
-    reads: 0,
-    getExecution(runId: string) {
-      s.reads++;
-      return Promise.resolve(runs.get(runId));
-    },
-  };
-  return s as unknown as Store & { reads: number };
-}
 
 describe('RunCache', () => {
   it('keeps closed runs apart, without their JSON copy and recent events, at most maxClosed', async () => {
-    const cache = new RunCache(fakeStore(new Map()), 100, 2);
+    const cache = new RunCache(readOnlyStore(new Map()), 100, 2);
     const running = makeState('r1');
     cache.put('r1', { state: running, version: 3, json: '{}', recent: [] });
     expect(cache.peek('r1')).toMatchObject({ version: 3, json: '{}' });
@@ -41,7 +29,7 @@ describe('RunCache', () => {
     const runs = new Map<string, StoredExecution>([
       ['c1', { state: makeState('c1', { status: 'Completed', closeTime: 1 }), version: 7 }],
     ]);
-    const store = fakeStore(runs);
+    const store = readOnlyStore(runs);
     const cache = new RunCache(store, 10, 1);
     expect((await cache.get('c1')).version).toBe(7);
     expect((await cache.get('c1')).version).toBe(7);
@@ -53,7 +41,7 @@ describe('RunCache', () => {
   });
   it('getCommitted waits for a write in flight, and reads the store again when it failed', async () => {
     const runs = new Map<string, StoredExecution>([['r1', { state: makeState('r1'), version: 1 }]]);
-    const cache = new RunCache(fakeStore(runs), 10, 10);
+    const cache = new RunCache(readOnlyStore(runs), 10, 10);
     let settle!: (durable: boolean) => void;
     const pending = new Promise<boolean>((resolve) => (settle = resolve));
     const closing = makeState('r1', { status: 'Completed', closeTime: 1 });

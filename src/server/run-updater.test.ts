@@ -1,27 +1,15 @@
 /** RunUpdater.update on a stale cached run: in a cluster, a task the copy does not know is looked for in the store. */
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../common/api-error.js';
-import type { Store, StoredExecution } from '../store/store.js';
-import { makeState } from '../store/conformance-fixtures.js';
+import type { Store } from '../store/store.js';
+import { makeState, readOnlyStore } from '../store/conformance-fixtures.js';
 import { systemClock } from './clock.js';
 import { RunCache } from './run-cache.js';
 import { NO_WRITE, RunUpdater } from './run-updater.js';
 
-/** A store that only answers getExecution, from a map, counting reads. */
-function fakeStore(runs: Map<string, StoredExecution>): Store & { reads: number } {
-  const s = {
-    reads: 0,
-    getExecution(runId: string) {
-      s.reads++;
-      return Promise.resolve(runs.get(runId));
-    },
-  };
-  return s as unknown as Store & { reads: number };
-}
-
 /** A cache holding an older copy of run r1 (attempt 1) than the store has (attempt 2, the task's). */
 async function staleSetup(): Promise<{ store: Store & { reads: number }; updater: RunUpdater }> {
-  const store = fakeStore(new Map([['r1', { state: makeState('r1', { attempt: 2 }), version: 7 }]]));
+  const store = readOnlyStore(new Map([['r1', { state: makeState('r1', { attempt: 2 }), version: 7 }]]));
   const cache = new RunCache(store);
   cache.put('r1', { state: makeState('r1', { attempt: 1 }), version: 6 });
   return { store, updater: new RunUpdater(store, cache, systemClock) };

@@ -3,7 +3,7 @@ import type { ExecutionState } from '../engine/state.js';
 import type { TaskRow, TimerRow } from '../engine/transition.js';
 import type { HistoryEvent } from '../protocol/events.js';
 import type { ExecutionStatus } from '../protocol/status.js';
-import type { CurrentRunWrite, ExecutionWrite, Mutation } from './store.js';
+import type { CurrentRunWrite, ExecutionWrite, Mutation, Store, StoredExecution } from './store.js';
 
 export const NS = 'default';
 export const T0 = Date.UTC(2025, 0, 1);
@@ -126,3 +126,15 @@ export function prng(seed: number): () => number {
 }
 
 export const CLOSED_STATUSES: ExecutionStatus[] = ['Completed', 'Failed', 'Cancelled', 'Terminated', 'TimedOut'];
+
+/** A store that only answers getExecution, from a map, counting reads (for the run cache's and updater's tests). */
+export function readOnlyStore(runs: Map<string, StoredExecution>): Store & { reads: number } {
+  const s = {
+    reads: 0,
+    getExecution(runId: string) {
+      s.reads++;
+      return Promise.resolve(runs.get(runId));
+    },
+  };
+  return s as unknown as Store & { reads: number };
+}

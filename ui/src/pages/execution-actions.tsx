@@ -17,6 +17,48 @@ export function parseSignalArgs(text: string): unknown[] {
   return Array.isArray(v) ? v : [v];
 }
 
+/** The argument list typed in a form; a text that is not JSON fails with a message that says so. */
+export function argsFromField(text: string): unknown[] {
+  try {
+    return parseSignalArgs(text);
+  } catch (e) {
+    throw new Error(`the arguments are not JSON: ${(e as Error).message}`);
+  }
+}
+
+/** A name and JSON arguments, as a signal and a query take them (labelled `<what> name`, `<what> arguments`). */
+export function NameAndArgsFields(props: {
+  what: 'Signal' | 'Query';
+  name: string;
+  args: string;
+  onName: (v: string) => void;
+  onArgs: (v: string) => void;
+}): JSX.Element {
+  return (
+    <>
+      <label class="stack">
+        {props.what} name
+        <input
+          value={props.name}
+          onInput={(e) => props.onName(e.currentTarget.value)}
+          aria-label={`${props.what} name`}
+        />
+      </label>
+      <label class="stack">
+        Arguments (JSON: an array is the argument list)
+        <textarea
+          class="mono"
+          rows={3}
+          value={props.args}
+          placeholder='["value", 42]'
+          onInput={(e) => props.onArgs(e.currentTarget.value)}
+          aria-label={`${props.what} arguments`}
+        />
+      </label>
+    </>
+  );
+}
+
 export function ExecutionActions(props: {
   ns: string;
   workflowId: string;
@@ -90,31 +132,17 @@ export function ExecutionActions(props: {
           onClose={close}
           onConfirm={async () => {
             if (!signalName.trim()) throw new Error('give the signal a name');
-            let args: unknown[];
-            try {
-              args = parseSignalArgs(signalArgs);
-            } catch (e) {
-              throw new Error(`the arguments are not JSON: ${(e as Error).message}`);
-            }
-            await api.signal(ns, workflowId, runId, signalName.trim(), args);
+            await api.signal(ns, workflowId, runId, signalName.trim(), argsFromField(signalArgs));
             props.onDone();
           }}
         >
-          <label class="stack">
-            Signal name
-            <input value={signalName} onInput={(e) => setSignalName(e.currentTarget.value)} aria-label="Signal name" />
-          </label>
-          <label class="stack">
-            Arguments (JSON: an array is the argument list)
-            <textarea
-              class="mono"
-              rows={4}
-              value={signalArgs}
-              placeholder='["value", 42]'
-              onInput={(e) => setSignalArgs(e.currentTarget.value)}
-              aria-label="Signal arguments"
-            />
-          </label>
+          <NameAndArgsFields
+            what="Signal"
+            name={signalName}
+            args={signalArgs}
+            onName={setSignalName}
+            onArgs={setSignalArgs}
+          />
         </ConfirmDialog>
       ) : null}
     </div>

@@ -9,7 +9,7 @@ import { useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { usePayloadCodec } from '../codec.js';
 import { ErrorBox, JsonBlock } from '../components/common.js';
-import { parseSignalArgs } from './execution-actions.js';
+import { argsFromField, NameAndArgsFields } from './execution-actions.js';
 
 export function QueryPanel(props: { ns: string; workflowId: string; runId: string }): JSX.Element {
   const { ns, workflowId, runId } = props;
@@ -27,11 +27,7 @@ export function QueryPanel(props: { ns: string; workflowId: string; runId: strin
     let parsed: unknown[];
     try {
       if (!name.trim()) throw new Error('give the query a name');
-      try {
-        parsed = parseSignalArgs(args);
-      } catch (err) {
-        throw new Error(`the arguments are not JSON: ${(err as Error).message}`);
-      }
+      parsed = argsFromField(args);
     } catch (err) {
       setError(err);
       return;
@@ -47,21 +43,7 @@ export function QueryPanel(props: { ns: string; workflowId: string; runId: strin
   };
   return (
     <form class="stack" onSubmit={(e) => void run(e)}>
-      <label class="stack">
-        Query name
-        <input value={name} onInput={(e) => setName(e.currentTarget.value)} aria-label="Query name" />
-      </label>
-      <label class="stack">
-        Arguments (JSON: an array is the argument list)
-        <textarea
-          class="mono"
-          rows={3}
-          value={args}
-          placeholder='["value", 42]'
-          onInput={(e) => setArgs(e.currentTarget.value)}
-          aria-label="Query arguments"
-        />
-      </label>
+      <NameAndArgsFields what="Query" name={name} args={args} onName={setName} onArgs={setArgs} />
       <div>
         <button type="submit" class="btn" disabled={busy}>
           {busy ? 'Querying…' : 'Run query'}
