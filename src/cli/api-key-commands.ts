@@ -25,7 +25,7 @@ async function against<T>(
   const { ApiError } = await import('../common/api-error.js');
   let store: Store;
   try {
-    store = openStore(o.db);
+    store = await openStore(o.db);
     await store.init();
   } catch (e) {
     throw new CliError(`cannot open ${describeDb(o.db)}: ${(e as Error).message}`, 'STORE_UNAVAILABLE', [], 1, e);

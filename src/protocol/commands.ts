@@ -187,9 +187,4 @@ export type Command = Static<typeof CommandSchema>;
 export type CommandType = Command['type'];
 export type CommandOf<T extends CommandType> = Extract<Command, { type: T }>;
 
-export const TERMINAL_COMMANDS: ReadonlySet<CommandType> = new Set<CommandType>([
-  'CompleteWorkflowExecution',
-  'FailWorkflowExecution',
-  'CancelWorkflowExecution',
-  'ContinueAsNewWorkflowExecution',
-]);
+export { TERMINAL_COMMANDS } from './terminal-commands.js';

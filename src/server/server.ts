@@ -3,7 +3,6 @@
  * `stop()` stops taking requests, ends long polls, lets pending commits land and closes the store.
  */
 import type { FastifyInstance } from 'fastify';
-import { PgStore } from '../store/postgres/pg-store.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import type { Store } from '../store/store.js';
 import { createHttpApp } from './api/http-app.js';
@@ -77,9 +76,15 @@ export function describeDb(db: string): string {
   }
 }
 
-/** The store `db` names: a SQLite file (PATH, sqlite:PATH, :memory:) or a postgres:// URL. */
-export function openStore(db: string): Store {
-  if (isPostgresUrl(db)) return new PgStore({ url: db });
+/**
+ * The store `db` names: a SQLite file (PATH, sqlite:PATH, :memory:) or a postgres:// URL. The PostgreSQL store (and
+ * its driver) is loaded only when named: a SQLite server does not carry it in memory.
+ */
+export async function openStore(db: string): Promise<Store> {
+  if (isPostgresUrl(db)) {
+    const { PgStore } = await import('../store/postgres/pg-store.js');
+    return new PgStore({ url: db });
+  }
   if (db === ':memory:' || db === 'sqlite::memory:') return new SqliteStore({ path: ':memory:' });
   const file = sqliteFileOf(db);
   if (!file)
@@ -112,7 +117,7 @@ export async function startServer(opts: StartServerOptions = {}): Promise<WeftSe
   const pidFile = file ? claimPidFile(file) : undefined;
   let store: Store;
   try {
-    store = opts.store ?? openStore(db);
+    store = opts.store ?? (await openStore(db));
     await store.init();
   } catch (e) {
     pidFile?.release();

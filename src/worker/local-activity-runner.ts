@@ -26,7 +26,8 @@ import {
 import type { Logger } from '../common/logger.js';
 import { activityLogger, logActivityFailure } from './activity-executor.js';
 import { decideRetry, resolveRetryPolicy, type ResolvedRetryPolicy } from '../common/retry-policy.js';
-import { TERMINAL_COMMANDS, type CommandOf } from '../protocol/commands.js';
+import type { CommandOf } from '../protocol/commands.js';
+import { TERMINAL_COMMANDS } from '../protocol/terminal-commands.js';
 import {
   LOCAL_ACTIVITY_MARKER,
   type LocalActivityBackoff,

@@ -6,7 +6,7 @@
  */
 import { DeterminismViolationError, encodeFailure } from '../common/failure.js';
 import type { Logger } from '../common/logger.js';
-import { TERMINAL_COMMANDS } from '../protocol/commands.js';
+import { TERMINAL_COMMANDS } from '../protocol/terminal-commands.js';
 import type { HistoryEvent } from '../protocol/events.js';
 import type { HistoryResponse } from '../protocol/api.js';
 import type { ActivityTask, QueryTask, TaskCompletion, WorkflowContinuation, WorkflowTask } from '../protocol/tasks.js';

@@ -14,7 +14,8 @@
  *    so one still pending when replay moves past a completed task means the code changed.
  */
 import type { CommandDescription, FailureInfo } from '../../common/failure.js';
-import { TERMINAL_COMMANDS, type Command, type CommandOf } from '../../protocol/commands.js';
+import type { Command, CommandOf } from '../../protocol/commands.js';
+import { TERMINAL_COMMANDS } from '../../protocol/terminal-commands.js';
 import { COMMAND_EVENT_TYPES, type HistoryEvent, type HistoryEventOf } from '../../protocol/events.js';
 import { localActivityOf, patchIdOf, type LocalActivityMarkerDetails } from '../../protocol/markers.js';
 import type { Activation, ActivationJob, ActivationResult } from '../../workflow/internal/activation.js';
