@@ -33,7 +33,8 @@
 //   BENCH_WORKER_OPTIONS='{...}': non-default Worker.create options (diagnosis only; every line then says
 //     worker_options); BENCH_CONNECTION_OPTIONS='{"channel":false}': the same for the worker's and the driver's
 //     Connection options (lines say connection_options)
-//   diagnosis: BENCH_SERVER_NODE_ARGS='--cpu-prof --cpu-prof-dir=DIR' (node flags of the server processes),
+//   diagnosis: BENCH_SERVER_NODE_ARGS='--cpu-prof --cpu-prof-dir=DIR' (node flags of the server processes;
+//     BENCH_WORKER_NODE_ARGS and BENCH_DRIVER_NODE_ARGS: of the worker processes and of the driver),
 //     BENCH_PG_TRACE=1 (server statements, pool waits, batch sizes on stderr at the end: pg-trace.mjs),
 //     BENCH_KEEP_DB=1 (keep the fresh PostgreSQL database of a step that ran, as weft_bench_kept_<pid>_<random>)
 //   WF_TIMEOUT_MS (60000): the limit for one workflow (or list query), counted as an error;
@@ -275,6 +276,7 @@ async function runDriver(workloads, { cluster, db, withWorker, lateWorkers = fal
   const driver = spawnNode(path.join(BENCH_DIR, 'driver.mjs'), [], {
     env,
     name: 'driver',
+    nodeArgs: (process.env.BENCH_DRIVER_NODE_ARGS ?? '').split(/\s+/).filter(Boolean),
     stdout: 'inherit',
     ipc: Boolean(cluster && lateWorkers),
   });
