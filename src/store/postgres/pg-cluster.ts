@@ -19,12 +19,22 @@ export const CHANNEL = 'weft_changes';
 /** Key of the session advisory lock the leader holds (MIGRATION_LOCK_KEY + 1). */
 export const LEADER_LOCK_KEY = 0x77656675;
 /**
- * Key of the transaction lock every weft_commit holds shared while it decides whether anyone listens (migration
- * 0005); a server that starts listening takes it exclusively once, so no commit that missed it is still open.
+ * Key of the transaction lock every weft_commit holds shared while it decides whether anyone listens (migrations
+ * 0005, 0007); a server that starts listening writes its weft_listeners row holding it exclusively, so no commit
+ * that missed the row is still open.
  */
 export const JOIN_LOCK_KEY = LEADER_LOCK_KEY + 1;
-/** The application name of the link's connection: how weft_commit sees that a server listens. */
+/** The application name of the link's connection: how a listener's row is told from a dead one's. */
 export const LINK_APPLICATION_NAME = 'weft-cluster';
+/**
+ * The rows of weft_listeners (migration 0007) whose link is gone: no backend of this database with that pid is a
+ * cluster link any more (a killed server, a lost connection). A live link always has its application name set
+ * before it writes its row, so it is never among them.
+ */
+const DEAD_LISTENERS = `weft_listeners l WHERE NOT EXISTS (
+  SELECT 1 FROM pg_stat_get_activity(NULL) a
+  WHERE a.pid = l.pid AND a.application_name = '${LINK_APPLICATION_NAME}'
+    AND a.datid = (SELECT oid FROM pg_database WHERE datname = current_database()))`;
 const LEADER_RETRY_MS = 1000;
 const HEARTBEAT_MS = 2000;
 const CONTROL_TIMEOUT_MS = 5000;
@@ -68,7 +78,10 @@ export class PgClusterLink implements ClusterLink {
     this.client = undefined;
     this.listenerPid = 0;
     if (this.leading) this.setLeader(false);
-    if (c) await c.end().catch(() => undefined);
+    if (!c) return;
+    // commits stop notifying this server (a row left behind would only cost needless notices until swept)
+    await c.query('DELETE FROM weft_listeners WHERE pid = pg_backend_pid()').catch(() => undefined);
+    await c.end().catch(() => undefined);
   }
 
   private async connect(): Promise<void> {
@@ -91,16 +104,24 @@ export class PgClusterLink implements ClusterLink {
       // (set again: a connection string's own application_name would win over the option above)
       await c.query(`SET application_name = '${LINK_APPLICATION_NAME}'`);
       await c.query(`LISTEN ${CHANNEL}`);
-      // every commit that looked for listeners before this one could be seen has ended once this lock is ours
-      const res = await c.query<{ pid: number }>('SELECT pg_advisory_xact_lock($1), pg_backend_pid() AS pid', [
-        JOIN_LOCK_KEY,
-      ]);
+      // the row that makes commits notify this server, written under the join lock: every commit that looked for
+      // listeners without seeing it has ended once the lock is ours, and every later one sees it (migration 0007);
+      // the rows of links that died go in the same step
+      await c.query('BEGIN');
+      await c.query('SELECT pg_advisory_xact_lock($1)', [JOIN_LOCK_KEY]);
+      await c.query(`DELETE FROM ${DEAD_LISTENERS}`);
+      const res = await c.query<{ pid: number }>(
+        `INSERT INTO weft_listeners (pid) VALUES (pg_backend_pid())
+         ON CONFLICT (pid) DO UPDATE SET joined_at = now() RETURNING pid`,
+      );
+      await c.query('COMMIT');
       pid = res.rows[0]!.pid;
     } catch (err) {
       await c.end().catch(() => undefined);
       throw err;
     }
     if (this.stopped) {
+      await c.query('DELETE FROM weft_listeners WHERE pid = pg_backend_pid()').catch(() => undefined);
       await c.end().catch(() => undefined);
       return;
     }
@@ -242,5 +263,27 @@ export class PgClusterLink implements ClusterLink {
   async sweep(before: number): Promise<void> {
     await this.options.db.query('DELETE FROM cluster_messages WHERE created_at < $1', [before]);
     await this.options.db.query('DELETE FROM cluster_pollers WHERE last_seen < $1', [before]);
+    await this.sweepListeners();
+  }
+
+  /**
+   * Deletes the rows of links that died, so commits stop notifying them. Looked for without a lock first (there
+   * are rarely any); the delete holds the join lock, as a join does, so it never races a link that is joining.
+   */
+  async sweepListeners(): Promise<number> {
+    const db = this.options.db;
+    if ((await db.query(`SELECT 1 FROM ${DEAD_LISTENERS} LIMIT 1`)).length === 0) return 0;
+    return db.session(async (s) => {
+      await s.query('BEGIN');
+      try {
+        await s.query('SELECT pg_advisory_xact_lock($1)', [JOIN_LOCK_KEY]);
+        const gone = await s.query<{ pid: number }>(`DELETE FROM ${DEAD_LISTENERS} RETURNING pid`);
+        await s.query('COMMIT');
+        return gone.length;
+      } catch (err) {
+        await s.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+    });
   }
 }

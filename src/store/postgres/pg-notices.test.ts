@@ -1,5 +1,7 @@
-// Change notices go out only while another server listens (migration 0005): a server alone on its database
-// publishes none, one that joins hears every commit it could have missed, or finds it committed when it reads.
+// Change notices go out only while another server listens (migrations 0005, 0007): a server alone on its database
+// publishes none, one that joins hears every commit it could have missed, or finds it committed when it reads. A
+// listening server is a row of weft_listeners, written when its link joins and deleted when it stops; the row of a
+// link that died is swept.
 import pg from 'pg';
 import { afterEach, expect, it } from 'vitest';
 import { startMutation } from '../conformance-fixtures.js';
@@ -45,6 +47,14 @@ async function probe(url: string): Promise<{ heard: string[]; client: pg.Client 
   return { heard, client };
 }
 
+/** The backend pids weft_listeners holds (one database per test file, so only this file's servers). */
+async function listeners(client: pg.Client): Promise<number[]> {
+  const r = await client.query<{ pid: number }>('SELECT pid FROM weft_listeners ORDER BY pid');
+  return r.rows.map((x) => x.pid);
+}
+
+const byPid = (pids: number[]): number[] => [...pids].sort((x, y) => x - y);
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
   const end = Date.now() + ms;
@@ -75,15 +85,9 @@ await describePg('PostgreSQL change notices', () => {
     expect(p.heard).toEqual(['n2']);
     expect(heardA).toEqual(['n2']); // its own link hears it too (ClusterSync drops a server's own notices)
 
+    expect(await listeners(p.client)).toEqual(byPid([a.cluster.listenerPid, b.cluster.listenerPid]));
     await b.cluster.stop();
-    await until('the second server has left', async () => {
-      const r = await p.client.query<{ n: number }>(
-        // this database's links only: other test files' servers on the same PostgreSQL have links of their own
-        "SELECT count(*)::int AS n FROM pg_stat_get_activity(NULL) WHERE application_name = 'weft-cluster' " +
-          'AND datid = (SELECT oid FROM pg_database WHERE datname = current_database())',
-      );
-      return r.rows[0]!.n === 1;
-    });
+    expect(await listeners(p.client)).toEqual([a.cluster.listenerPid]); // its row went as it stopped
     await a.commit({ ...startMutation('run-3'), notices: ['n3'] });
     await sleep(300);
     expect(p.heard).toEqual(['n2']);
@@ -145,5 +149,50 @@ await describePg('PostgreSQL change notices', () => {
     await sleep(300);
     expect(joinedAt).toBeGreaterThanOrEqual(rolledBackAt); // the join waited for the commit in flight
     expect(rows.some((r) => r.runId === 'slow') || heard.includes('slow')).toBe(true);
+  });
+
+  it('the row of a link that died is swept, by the next server that joins and by the leader', async () => {
+    const db = await createTestDatabase();
+    cleanups.push(() => db.drop());
+    const a = await openStore(db.url, []);
+    const p = await probe(db.url);
+    const admin = new pg.Client({ connectionString: db.url });
+    await admin.connect();
+    cleanups.push(() => admin.end());
+
+    // a link whose connection dies (its server was killed) leaves its row behind: a connection that joins as a
+    // link does, then is ended by the database (a real link would reconnect under a new pid and sweep it itself)
+    const ghost = new pg.Client({ connectionString: db.url, application_name: 'weft-cluster' });
+    ghost.on('error', () => undefined);
+    await ghost.connect();
+    const r = await ghost.query<{ pid: number }>(
+      'INSERT INTO weft_listeners (pid) VALUES (pg_backend_pid()) RETURNING pid',
+    );
+    const deadPid = r.rows[0]!.pid;
+    await a.commit({ ...startMutation('run-0'), notices: ['n0'] });
+    await until('the probe hears n0', () => p.heard.includes('n0'));
+    expect(await a.cluster.sweepListeners()).toBe(0); // alive: kept
+    await admin.query('SELECT pg_terminate_backend($1)', [deadPid]);
+    await until('the killed connection has gone', async () => {
+      const g = await admin.query('SELECT 1 FROM pg_stat_get_activity($1)', [deadPid]);
+      return g.rows.length === 0;
+    });
+    expect(await listeners(p.client)).toEqual(byPid([a.cluster.listenerPid, deadPid]));
+    // until it is swept, a's commits still notify (needless, never wrong)
+    await a.commit({ ...startMutation('run-1'), notices: ['n1'] });
+    await until('the probe hears n1', () => p.heard.includes('n1'));
+
+    // the leader's sweep deletes it, and a live link's row stays
+    expect(await a.cluster.sweepListeners()).toBe(1);
+    expect(await listeners(p.client)).toEqual([a.cluster.listenerPid]);
+    expect(await a.cluster.sweepListeners()).toBe(0);
+    await a.commit({ ...startMutation('run-2'), notices: ['n2'] });
+    await sleep(300);
+    expect(p.heard).toEqual(['n0', 'n1']); // alone again: nothing published
+
+    // a joining server sweeps too
+    await admin.query('INSERT INTO weft_listeners (pid) VALUES ($1)', [deadPid]);
+    const c = await openStore(db.url, []);
+    expect(await listeners(p.client)).toEqual(byPid([a.cluster.listenerPid, c.cluster.listenerPid]));
   });
 });

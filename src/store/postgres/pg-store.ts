@@ -169,7 +169,7 @@ export class PgStore implements Store {
     const order = batch.map((_, i) => i);
     const keys = batch.map(lockKey);
     order.sort((a, b) => (keys[a]! < keys[b]! ? -1 : keys[a]! > keys[b]! ? 1 : a - b));
-    // notices go out only when another server listens (migration 0005); this server's own link is not one
+    // notices go out only when another server listens (migrations 0005, 0007); this server's own link is not one
     const rows = await this.db.query<{ o: Array<string | null> }>('SELECT weft_commit($1::jsonb, $2) AS o', [
       JSON.stringify(order.map((i) => batch[i])),
       this.cluster.listenerPid,
