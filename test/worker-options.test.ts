@@ -1,6 +1,6 @@
 /**
- * Temporal's WorkerOptions in Weft, against a real server: maxActivitiesPerSecond (and the task queue's, per
- * worker), maxConcurrentLocalActivityExecutions, polls per kind, enableNonLocalActivities, a fixed-size tuner,
+ * Temporal's WorkerOptions in Weft, against a real server: maxActivitiesPerSecond (and the task queue's, applied
+ * by the server across workers), maxConcurrentLocalActivityExecutions, polls per kind, enableNonLocalActivities, a fixed-size tuner,
  * bundlerOptions.ignoreModules, the accepted-and-unused fields, and TypeErrors for bad values.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -108,7 +108,44 @@ describe('WorkerOptions from Temporal', () => {
     expect(starts.at(-1)! - starts[0]!).toBeGreaterThanOrEqual(1200);
   });
 
-  it('maxTaskQueueActivitiesPerSecond is applied per worker too (the lower of the two wins)', async () => {
+  it('maxTaskQueueActivitiesPerSecond limits the whole task queue, across its workers (the server applies it)', async () => {
+    const taskQueue = uid('tqrate');
+    const options = { taskQueue, workflowsPath, activities, bundlerOptions, maxTaskQueueActivitiesPerSecond: 4 };
+    const workers = [await startWorker(ts, options), await startWorker(ts, options)];
+    try {
+      const starts = (await ts.client.workflow.execute('manyActivities', {
+        taskQueue,
+        workflowId: uid('manyActivities'),
+        args: [12],
+      })) as number[];
+      starts.sort((a, b) => a - b);
+      // 12 at 4 a second for the queue, 4 saved up: at least (12 - 4 - 1) / 4 = 1.75 s from the first to the last.
+      // Were it applied per worker, the two would start them at 8 a second with 8 saved up: about 0.4 s.
+      expect(starts.at(-1)! - starts[0]!).toBeGreaterThanOrEqual(1600);
+    } finally {
+      for (const w of workers) await w.stop();
+    }
+  });
+
+  it('a poll carrying a bad task queue limit is refused with 400 INVALID_ARGUMENT', async () => {
+    for (const bad of [0, -1, 'x', 2_000_000]) {
+      const r = await fetch(`${ts.server.address}/api/v1/namespaces/default/task-queues/tqbad/poll`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          identity: 'w',
+          maxWorkflowTasks: 0,
+          maxActivityTasks: 1,
+          timeoutMs: 0,
+          taskQueueActivitiesPerSecond: bad,
+        }),
+      });
+      expect(r.status).toBe(400);
+      expect(((await r.json()) as { error: { code: string } }).error.code).toBe('INVALID_ARGUMENT');
+    }
+  });
+
+  it("a worker's maxActivitiesPerSecond and its queue's limit both hold (the lower wins)", async () => {
     const options = { maxActivitiesPerSecond: 100, maxTaskQueueActivitiesPerSecond: 2 };
     const starts = (await executeOn(options, 'manyActivities', [5])) as number[];
     starts.sort((a, b) => a - b);

@@ -207,6 +207,11 @@ export const PollRequestSchema = Type.Object({
   workflowTypes: Type.Optional(Type.Array(Identifier, { maxItems: 10000 })),
   maxWorkflowTasks: Type.Integer({ minimum: 0, maximum: 1000 }),
   maxActivityTasks: Type.Integer({ minimum: 0, maximum: 1000 }),
+  /**
+   * The task queue's activity dispatch limit (Temporal's maxTaskQueueActivitiesPerSecond): the server hands out
+   * at most this many activity tasks a second on the queue, to all its pollers; the latest poll carrying it sets it.
+   */
+  taskQueueActivitiesPerSecond: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1_000_000 })),
   /** Long-poll wait in ms (default 60s, at most 120s). */
   timeoutMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 120000 })),
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TaskRow } from '../engine/transition.js';
 import type { PollResponse, WorkflowTask } from '../protocol/tasks.js';
-import { Matching, type Matched, type PollWant } from './matching.js';
+import { ACTIVITY_LIMIT_TTL_MS, Matching, type Matched, type PollWant } from './matching.js';
 
 const want = (over: Partial<PollWant> = {}): PollWant => ({
   namespace: 'default',
@@ -82,5 +82,61 @@ describe('sync match: a waiting poll takes every task of the same turn it has ro
     expect(m.reserve(row('o', { taskQueue: 'other' }))).toBeUndefined();
     expect(runsOf(await w1)).toEqual(['a']);
     expect(runsOf(await w2)).toEqual(['s']);
+  });
+});
+
+describe("a task queue's activity dispatch limit (maxTaskQueueActivitiesPerSecond)", () => {
+  const act = (runId: string): TaskRow => row(runId, { kind: 'activity', key: 'at:1' });
+  const actWant = (over: Partial<PollWant> = {}): PollWant =>
+    want({ maxWorkflowTasks: 0, maxActivityTasks: 10, ...over });
+  const idsOf = (m: Matched): string[] => m.activityTasks.map((r) => r.runId);
+
+  it('hands polls no more activity tasks than there are tokens, and the rest as tokens come', async () => {
+    const m = new Matching();
+    m.setActivityLimit('default', 'q', 20); // 20 a second, 20 saved up
+    m.add(Array.from({ length: 25 }, (_, i) => act(`r${i}`)));
+    expect(idsOf(m.take(actWant()))).toHaveLength(10);
+    expect(idsOf(m.take(actWant()))).toHaveLength(10);
+    expect(idsOf(m.take(actWant()))).toHaveLength(0); // the bucket is empty; 5 wait
+    // a waiting poll gets the next ones as tokens come (one each 50 ms), without another task being added
+    const started = Date.now();
+    const next = await m.wait(actWant(), new AbortController().signal);
+    expect(idsOf(next).length).toBeGreaterThanOrEqual(1);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(30);
+    // workflow tasks are not limited
+    m.add([row('w1'), row('w2')]);
+    expect(m.take(want()).workflowTasks).toHaveLength(2);
+    // another queue is not limited
+    m.add(Array.from({ length: 15 }, (_, i) => act(`o${i}`)).map((r) => ({ ...r, taskQueue: 'other' })));
+    expect(idsOf(m.take(actWant({ taskQueue: 'other', maxActivityTasks: 100 })))).toHaveLength(15);
+  });
+
+  it('sync match takes a poll for an activity only with a token; without one the task waits in the queue', async () => {
+    const m = new Matching();
+    m.setActivityLimit('default', 'q', 1); // one a second, one saved up
+    void m.wait(actWant(), new AbortController().signal);
+    void m.wait(actWant({ identity: 'w2' }), new AbortController().signal);
+    expect(m.reserve(act('a'))).toBeDefined();
+    expect(m.reserve(act('b'))).toBeUndefined(); // a poll waits, but the token is spent
+    void m.wait(want({ identity: 'w3' }), new AbortController().signal);
+    expect(m.reserve(row('w'))).toBeDefined(); // workflow tasks are not limited
+  });
+
+  it('the latest value wins, and a limit no poll has carried for a while is dropped', async () => {
+    const m = new Matching();
+    m.setActivityLimit('default', 'q', 2);
+    expect(m.activityLimit('default', 'q')).toBe(2);
+    m.setActivityLimit('default', 'q', 50);
+    expect(m.activityLimit('default', 'q')).toBe(50);
+    m.add(Array.from({ length: 60 }, (_, i) => act(`r${i}`)));
+    expect(idsOf(m.take(actWant({ maxActivityTasks: 100 })))).toHaveLength(50);
+    const realNow = Date.now;
+    Date.now = () => realNow() + ACTIVITY_LIMIT_TTL_MS + 1000;
+    try {
+      expect(m.activityLimit('default', 'q')).toBeUndefined();
+      expect(idsOf(m.take(actWant({ maxActivityTasks: 100 })))).toHaveLength(10);
+    } finally {
+      Date.now = realNow;
+    }
   });
 });

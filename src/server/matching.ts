@@ -4,7 +4,13 @@
  * transition that made them); these queues are a fast index over them, rebuilt from the store at start-up.
  * An entry may be stale (its task was cancelled or already handed out): dispatch checks it against the run's
  * state and drops it then.
+ *
+ * A task queue's activity dispatch limit (Temporal's maxTaskQueueActivitiesPerSecond, carried by the activity polls
+ * of workers that set it) is a token bucket here: polls are handed no more activity tasks than there are tokens,
+ * sync match takes a poll only with a token, and a queue held back by the limit is handed out again when the next
+ * token is due. Each server keeps its own bucket (see docs/api.md).
  */
+import { RateLimiter } from '../common/rate-limiter.js';
 import type { TaskRow } from '../engine/transition.js';
 import type { PollResponse, QueryTask } from '../protocol/tasks.js';
 
@@ -79,6 +85,19 @@ class Fifo<T> {
 
 const qkey = (namespace: string, name: string): string => `${namespace}\u0000${name}`;
 
+/** A limit no poll has carried for this long is dropped (its workers have gone, or stopped setting it). */
+export const ACTIVITY_LIMIT_TTL_MS = 5 * 60_000;
+
+/** A task queue's activity dispatch limit, as the latest poll carrying it set it. */
+interface ActivityLimit {
+  perSecond: number;
+  bucket: RateLimiter;
+  /** When a poll last carried it. */
+  seenAt: number;
+  /** Set while tasks wait for the next token: hands them out then. */
+  wake?: NodeJS.Timeout;
+}
+
 export class Matching {
   private readonly workflowQueues = new Map<string, Fifo<TaskRow>>();
   private readonly activityQueues = new Map<string, Fifo<TaskRow>>();
@@ -93,6 +112,59 @@ export class Matching {
   private readonly dirty = new Set<string>();
   private readonly dirtySticky = new Set<string>();
   private flushScheduled = false;
+  private readonly activityLimits = new Map<string, ActivityLimit>();
+
+  /**
+   * Sets a task queue's activity dispatch limit (activity tasks handed out a second), as a poll carrying it asks;
+   * the latest value wins, as in Temporal. A new value starts a full bucket.
+   */
+  setActivityLimit(namespace: string, taskQueue: string, perSecond: number): void {
+    const key = qkey(namespace, taskQueue);
+    const now = Date.now();
+    const limit = this.activityLimits.get(key);
+    if (limit?.perSecond === perSecond) {
+      limit.seenAt = now;
+      return;
+    }
+    clearTimeout(limit?.wake);
+    this.activityLimits.set(key, { perSecond, bucket: new RateLimiter(perSecond), seenAt: now });
+    if (limit?.wake) this.markDirty(key); // what waited for the old bucket's token may go now
+  }
+
+  /** The queue's activity limit, unless none is set or no poll has carried it for ACTIVITY_LIMIT_TTL_MS. */
+  activityLimit(namespace: string, taskQueue: string): number | undefined {
+    return this.limitOf(qkey(namespace, taskQueue))?.perSecond;
+  }
+
+  private limitOf(key: string): ActivityLimit | undefined {
+    const limit = this.activityLimits.get(key);
+    if (!limit || Date.now() - limit.seenAt <= ACTIVITY_LIMIT_TTL_MS) return limit;
+    clearTimeout(limit.wake);
+    this.activityLimits.delete(key);
+    return undefined;
+  }
+
+  /** Hands the queue's tasks to waiting polls once the limit's next token is there. */
+  private wakeAtNextToken(key: string, limit: ActivityLimit): void {
+    if (limit.wake) return;
+    limit.wake = setTimeout(() => {
+      limit.wake = undefined;
+      this.markDirty(key);
+    }, limit.bucket.msUntilToken());
+    limit.wake.unref();
+  }
+
+  private markDirty(key: string): void {
+    this.dirty.add(key);
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    // hand tasks to waiting polls once per turn, so that tasks committed together leave together
+    this.flushScheduled = true;
+    setImmediate(() => this.flush());
+  }
 
   add(rows: readonly TaskRow[]): void {
     for (const row of rows) {
@@ -106,11 +178,7 @@ export class Matching {
         this.dirty.add(key);
       }
     }
-    if (rows.length > 0 && !this.flushScheduled) {
-      // hand tasks to waiting polls once per turn, so that tasks committed together leave together
-      this.flushScheduled = true;
-      setImmediate(() => this.flush());
-    }
+    if (rows.length > 0) this.scheduleFlush();
   }
 
   private queue<T>(map: Map<string, Fifo<T>>, key: string): Fifo<T> {
@@ -177,10 +245,17 @@ export class Matching {
       if (!row) break;
       out.workflowTasks.push(row);
     }
-    while (aq && out.activityTasks.length < want.maxActivityTasks) {
+    if (!aq || aq.size === 0 || want.maxActivityTasks <= 0) return out;
+    const limit = this.limitOf(key);
+    const room = limit ? limit.bucket.take(Math.min(want.maxActivityTasks, aq.size)) : want.maxActivityTasks;
+    while (out.activityTasks.length < room) {
       const row = aq.shift();
       if (!row) break;
       out.activityTasks.push(row);
+    }
+    if (limit) {
+      limit.bucket.giveBack(room - out.activityTasks.length);
+      if (aq.size > 0) this.wakeAtNextToken(key, limit);
     }
     return out;
   }
@@ -197,9 +272,16 @@ export class Matching {
       want.namespace === row.namespace &&
       want.taskQueue === row.taskQueue &&
       (!sticky || want.identity === row.stickyIdentity);
+    // a limited queue's activity goes to a poll only with a token; without one it waits in the queue
+    const limit = workflow ? undefined : this.limitOf(qkey(row.namespace, row.taskQueue));
+    if (limit && limit.bucket.msUntilToken() > 0) return undefined;
+    const taken = (r: Reservation): Reservation => {
+      limit?.bucket.take(1);
+      return r;
+    };
     for (const c of this.collecting) {
       if (c.closed || !fits(c.waiter.want) || (workflow ? c.workflowRoom : c.activityRoom) <= 0) continue;
-      return this.join(c, workflow);
+      return taken(this.join(c, workflow));
     }
     const candidates = sticky
       ? this.waitersByIdentity.get(qkey(row.namespace, row.stickyIdentity!))
@@ -222,7 +304,7 @@ export class Matching {
         this.collecting.delete(c);
         this.answerIfDone(c);
       });
-      return this.join(c, workflow);
+      return taken(this.join(c, workflow));
     }
     return undefined;
   }

@@ -98,7 +98,10 @@ export interface BundlerOptions {
 export interface TemporalWorkerOptions {
   /** Starts at most this many activities per second on this worker (not local ones). Positive. */
   maxActivitiesPerSecond?: number;
-  /** Temporal's server-side task queue limit; Weft applies it per worker, as `maxActivitiesPerSecond`. */
+  /**
+   * Activities the server hands out per second on the whole task queue, to all its workers (as Temporal's; the
+   * latest activity poll carrying it sets it). Positive.
+   */
   maxTaskQueueActivitiesPerSecond?: number;
   /** Local activity attempts running at once on this worker (default 100, as Temporal). */
   maxConcurrentLocalActivityExecutions?: number;
@@ -152,6 +155,8 @@ export interface CompiledWorkerOptions {
   activityPolls: number;
   /** Activities started per second on this worker; undefined: no limit. */
   activitiesPerSecond: number | undefined;
+  /** Activities handed out per second on the whole task queue, by the server; undefined: no limit. */
+  taskQueueActivitiesPerSecond: number | undefined;
   pollActivities: boolean;
   ignoreModules: string[];
 }
@@ -258,7 +263,6 @@ export function compileWorkerOptions(
   const activityPolls = polls(o, 'maxConcurrentActivityTaskPolls', 'activityTaskPollerBehavior', defaultPolls);
   const perWorker = rate(o, 'maxActivitiesPerSecond');
   const perQueue = rate(o, 'maxTaskQueueActivitiesPerSecond');
-  const limits = [perWorker, perQueue].filter((x): x is number => x !== undefined);
   for (const n of [
     'enableNonLocalActivities',
     'showStackTraceSources',
@@ -297,7 +301,8 @@ export function compileWorkerOptions(
     localActivitySlots: slots.local,
     workflowPolls,
     activityPolls,
-    activitiesPerSecond: limits.length > 0 ? Math.min(...limits) : undefined,
+    activitiesPerSecond: perWorker,
+    taskQueueActivitiesPerSecond: perQueue,
     pollActivities: o.enableNonLocalActivities !== false,
     ignoreModules,
   };

@@ -34,7 +34,7 @@ import { TaskCodec } from './task-codec.js';
 import { callSinks, type InjectedSinks, type Sinks, type WorkerInterceptors } from './interceptors.js';
 import { WorkflowExecutor } from './workflow-executor.js';
 import { compileWorkerOptions, type CompiledWorkerOptions, type TemporalWorkerOptions } from './worker-options.js';
-import { RateLimiter } from './rate-limiter.js';
+import { RateLimiter } from '../common/rate-limiter.js';
 
 /**
  * A poll with no answer this long is taken as lost (a half-open connection) and sent again: the server answers
@@ -182,8 +182,10 @@ export class Worker {
       identity: this.identity,
       taskQueue: this.taskQueue,
       workflowSlots: this.wfSlots,
-      // rate-limited activities all go through the poll, none is taken eagerly
-      activitySlots: this.activityRate ? new Slots(0) : this.actSlots,
+      // rate-limited activities all go through the poll, none is taken eagerly (a task queue's limit is the
+      // server's, applied where it hands out activity tasks to polls; as Temporal's, eager dispatch would bypass it)
+      activitySlots:
+        this.activityRate || compiled.taskQueueActivitiesPerSecond !== undefined ? new Slots(0) : this.actSlots,
       log,
       onTasks: (w, a) => {
         this.counters.eagerWorkflowTasks += w.length;
@@ -439,6 +441,9 @@ export class Worker {
               identity: this.identity,
               maxWorkflowTasks: workflows ? n : 0,
               maxActivityTasks: workflows ? 0 : n,
+              ...(!workflows && this.compiled.taskQueueActivitiesPerSecond !== undefined
+                ? { taskQueueActivitiesPerSecond: this.compiled.taskQueueActivitiesPerSecond }
+                : {}),
               ...(this.opts.buildId ? { buildId: this.opts.buildId } : {}),
               // which workflow types this worker serves (the server tells which running types have none)
               workflowTypes: this.workflowTypes,

@@ -38,6 +38,8 @@ async function waitForTasks(
   });
   if (ctx.pollers.shouldStop(namespace, taskQueue, req.identity))
     return { workflowTasks: [], activityTasks: [], shutdownRequested: true };
+  if (req.taskQueueActivitiesPerSecond !== undefined)
+    ctx.matching.setActivityLimit(namespace, taskQueue, req.taskQueueActivitiesPerSecond);
   const timeoutMs = Math.min(req.timeoutMs ?? ctx.config.pollTimeoutMs, ctx.config.pollTimeoutMs);
   const deadline = Date.now() + timeoutMs;
   const want = {

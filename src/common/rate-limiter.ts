@@ -1,7 +1,8 @@
 /**
- * A token bucket for `maxActivitiesPerSecond`: `perSecond` tokens a second, at most max(1, perSecond) saved up.
- * The activity poll asks for no more tasks than there are whole tokens, so the worker never receives an
- * activity it may not start yet; tokens a poll did not use are given back.
+ * A token bucket: `perSecond` tokens a second, at most max(1, perSecond) saved up. A worker's
+ * `maxActivitiesPerSecond` (its activity poll asks for no more tasks than there are whole tokens, so it never
+ * receives an activity it may not start yet; tokens a poll did not use are given back), and the server's limit of
+ * a task queue's activity dispatch (`maxTaskQueueActivitiesPerSecond`, src/server/matching.ts).
  */
 export class RateLimiter {
   private tokens: number;
