@@ -5,6 +5,7 @@
 // (sync match) against how many were queued. Uses dist/ (npm run build first), or BENCH_DIST.
 //   node bench/transitions.mjs                       # seq3, N=2000, C=100
 //   WF=latency1 C=1 N=200 node bench/transitions.mjs
+//   WF=fanout100 ARG=100 N=50 C=10 node bench/transitions.mjs   (ARG: the workflow's argument, default 1)
 //   WORKER_OPTIONS='{"maxConcurrentWorkflowTaskPolls":4}' node bench/transitions.mjs
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -59,7 +60,7 @@ await Promise.all(
   Array.from({ length: inFlight }, async () => {
     while (next < n) {
       const i = next++;
-      await client.workflow.execute(type, { taskQueue: 'transitions', workflowId: `t-${i}`, args: [1] });
+      await client.workflow.execute(type, { taskQueue: 'transitions', workflowId: `t-${i}`, args: [Number(process.env.ARG ?? 1)] });
     }
   }),
 );

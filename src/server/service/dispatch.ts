@@ -6,13 +6,14 @@ import { ApiError } from '../../common/api-error.js';
 import type { Headers } from '../../common/interceptors.js';
 import { getActivity, startActivityAttempt } from '../../engine/activity.js';
 import type { ActivityState, ExecutionState } from '../../engine/state.js';
-import type { TaskRow } from '../../engine/transition.js';
+import type { TaskRow, Transition } from '../../engine/transition.js';
 import { startWorkflowTask, type StartedWorkflowTask } from '../../engine/workflow-task.js';
 import type { HistoryEvent } from '../../protocol/events.js';
 import type { ActivityTask, WorkflowTask } from '../../protocol/tasks.js';
 import type { ServerContext } from '../context.js';
 import { requestedUpdates } from '../../engine/updates.js';
 import { encodeTaskToken } from '../task-token.js';
+import { NO_WRITE } from '../run-updater.js';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
@@ -127,6 +128,70 @@ export async function dispatchActivityTaskRow(
     throw e;
   }
   return activityTaskOf(started.state, started.a, await activityInput(ctx, row.runId, started.a.scheduledEventId));
+}
+
+/**
+ * Starts the activity attempts that task rows name, in one transition per run (a poll often takes several of one
+ * run: a fan-out's activities); the answer has each row's task in the rows' order, undefined for a stale row.
+ */
+export async function dispatchActivityTaskRows(
+  ctx: ServerContext,
+  rows: readonly TaskRow[],
+  identity: string,
+): Promise<Array<ActivityTask | undefined>> {
+  const out = new Array<ActivityTask | undefined>(rows.length);
+  const byRun = new Map<string, number[]>();
+  rows.forEach((row, i) => {
+    const of = byRun.get(row.runId);
+    if (of) of.push(i);
+    else byRun.set(row.runId, [i]);
+  });
+  await Promise.all(
+    [...byRun].map(async ([runId, of]) => {
+      if (of.length === 1) {
+        out[of[0]!] = await dispatchActivityTaskRow(ctx, rows[of[0]!]!, identity);
+        return;
+      }
+      let got: Array<[number, ActivityState]> = [];
+      let state: ExecutionState | undefined;
+      try {
+        const r = await ctx.updater.update(runId, (t) => {
+          const started: Array<[number, ActivityState]> = [];
+          for (const i of of) {
+            const [, seqText, attemptText] = rows[i]!.key.split(':');
+            const a = startableActivity(t, Number(seqText), Number(attemptText));
+            if (!a) continue;
+            startActivityAttempt(t, a, identity);
+            started.push([i, a]);
+          }
+          return started.length === 0 ? NO_WRITE : { state: t.state, started };
+        });
+        if (r !== NO_WRITE) ({ state, started: got } = r);
+      } catch (e) {
+        if (isStale(e)) return;
+        throw e;
+      }
+      const done = new Set(got.map(([i]) => i));
+      // a row not started on this copy of the run is stale, unless the copy lags the store (in a cluster): one at
+      // a time, such a row gets the updater's one re-read from the store
+      const rest = of.filter((i) => !done.has(i));
+      if (ctx.updater.rereadStaleTasks)
+        await Promise.all(rest.map(async (i) => (out[i] = await dispatchActivityTaskRow(ctx, rows[i]!, identity))));
+      await Promise.all(
+        got.map(async ([i, a]) => {
+          out[i] = activityTaskOf(state!, a, await activityInput(ctx, runId, a.scheduledEventId));
+        }),
+      );
+    }),
+  );
+  return out;
+}
+
+/** The activity attempt a task row names, if it is still waiting for a worker (the run's copy of it, to change). */
+function startableActivity(t: Transition, seq: number, attempt: number): ActivityState | undefined {
+  const a = t.state.activities[seq];
+  if (!a || a.attempt !== attempt || a.state !== 'scheduled') return undefined;
+  return t.activity(seq);
 }
 
 /** What an activity's task takes from its ActivityTaskScheduled event (the state keeps neither). */

@@ -5,7 +5,7 @@
  */
 import type { PollRequest, PollResponse } from '../../protocol/tasks.js';
 import type { ServerContext } from '../context.js';
-import { dispatchActivityTaskRow, dispatchWorkflowTaskRow } from './dispatch.js';
+import { dispatchActivityTaskRows, dispatchWorkflowTaskRow } from './dispatch.js';
 
 export async function pollTasks(
   ctx: ServerContext,
@@ -72,7 +72,7 @@ async function waitForTasks(
       }
       const [workflowTasks, activityTasks] = await Promise.all([
         Promise.all(matched.workflowTasks.map((row) => dispatchWorkflowTaskRow(ctx, row, req.identity))),
-        Promise.all(matched.activityTasks.map((row) => dispatchActivityTaskRow(ctx, row, req.identity))),
+        dispatchActivityTaskRows(ctx, matched.activityTasks, req.identity),
       ]);
       const out: PollResponse = {
         workflowTasks: workflowTasks.filter((x) => x !== undefined),
