@@ -60,7 +60,11 @@ await Promise.all(
   Array.from({ length: inFlight }, async () => {
     while (next < n) {
       const i = next++;
-      await client.workflow.execute(type, { taskQueue: 'transitions', workflowId: `t-${i}`, args: [Number(process.env.ARG ?? 1)] });
+      await client.workflow.execute(type, {
+        taskQueue: 'transitions',
+        workflowId: `t-${i}`,
+        args: [Number(process.env.ARG ?? 1)],
+      });
     }
   }),
 );
