@@ -6,9 +6,8 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Command } from '../src/protocol/commands.js';
 import type { CompleteTasksResponse, PollResponse, TaskCompletion } from '../src/protocol/tasks.js';
-import type { Mutation } from '../src/store/store.js';
 import { checkHistory } from '../src/engine/test-invariants.js';
-import { startTestServer, uid, type TestServer } from './helpers.js';
+import { countTransitions, startTestServer, uid, type TestServer } from './helpers.js';
 
 let ts: TestServer;
 beforeAll(async () => {
@@ -43,23 +42,6 @@ const stagger = (seq: number, taskQueue: string, over: Partial<Command> = {}): C
     ...over,
   }) as Command;
 
-/** Counts the store's writes of one run's state (its transitions) from now on. */
-function countTransitions(runId: () => string | undefined): { count: number; stop(): void } {
-  const store = ts.server.context.store;
-  const commit = store.commit.bind(store);
-  const counter = {
-    count: 0,
-    stop: () => {
-      store.commit = commit;
-    },
-  };
-  store.commit = (m: Mutation) => {
-    counter.count += m.executions.filter((e) => e.state.runId === runId()).length;
-    return commit(m);
-  };
-  return counter;
-}
-
 /** A fan-out whose first workflow task this raw worker completes with `commands`, none taken eagerly. */
 async function scheduled(
   commands: (taskQueue: string) => Command[],
@@ -81,7 +63,7 @@ async function scheduled(
 
 it("a poll's activity tasks of one run start in one transition, each with its own task", async () => {
   const { taskQueue, workflowId, runId } = await scheduled((q) => [1, 2, 3].map((seq) => stagger(seq, q)));
-  const transitions = countTransitions(() => runId);
+  const transitions = countTransitions(ts, () => runId);
   let polled: PollResponse;
   try {
     polled = await pollActivities(taskQueue, 3);

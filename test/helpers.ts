@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { Client, Connection } from '../src/client/index.js';
+import type { Mutation } from '../src/store/store.js';
 import { startServer, type StartServerOptions, type WeftServer } from '../src/server/index.js';
 import { Worker, type WorkerOptions } from '../src/worker/index.js';
 import { createLogger } from '../src/common/logger.js';
@@ -131,4 +132,21 @@ export async function httpRequestsDuring(fn: () => Promise<unknown>): Promise<st
     unsubscribe('undici:request:create', onCreate);
   }
   return paths;
+}
+
+/** Counts the store's writes of one run's state (its transitions) from now on. */
+export function countTransitions(ts: TestServer, runId: () => string | undefined): { count: number; stop(): void } {
+  const store = ts.server.context.store;
+  const commit = store.commit.bind(store);
+  const counter = {
+    count: 0,
+    stop: () => {
+      store.commit = commit;
+    },
+  };
+  store.commit = (m: Mutation) => {
+    counter.count += m.executions.filter((e) => e.state.runId === runId()).length;
+    return commit(m);
+  };
+  return counter;
 }

@@ -116,15 +116,18 @@ interface GroupedOutcome {
 /**
  * Activity outcomes of one run in one batch (a fan-out's activities ending together), applied as one transition
  * of that run: one state write and one workflow task for all of them, where one transition each wrote the
- * state N times and handed the first outcome's workflow task out before the others were in. Only runs whose
- * completions in the batch are all plain outcomes (no continuation, no workflow task) are grouped, so nothing
- * changes order. The map gives the group at its first completion's index, null at the others'.
+ * state N times and handed the first outcome's workflow task out before the others were in. A plain outcome (no
+ * continuation) is grouped with the run's others even when the batch also holds that run's workflow task
+ * completion or a continued activity, which are applied on their own: as before, when each outcome was its own
+ * transition, the outcomes reach the run first (those two wait for their commands to be prepared), and while
+ * the run's workflow task is running they are buffered for it. The map gives the group at its first
+ * completion's index, null at the others'.
  */
 function activityOutcomeGroups(
   namespace: string,
   completions: readonly TaskCompletion[],
 ): Map<number, GroupedOutcome[] | null> {
-  const byRun = new Map<string, GroupedOutcome[] | false>();
+  const byRun = new Map<string, GroupedOutcome[]>();
   completions.forEach((c, index) => {
     let runId: string;
     let outcome: GroupedOutcome | undefined;
@@ -142,14 +145,14 @@ function activityOutcomeGroups(
     } catch {
       return; // a malformed token: answered on its own
     }
+    if (!outcome) return;
     const group = byRun.get(runId);
-    if (!outcome) byRun.set(runId, false);
-    else if (group === undefined) byRun.set(runId, [outcome]);
-    else if (group) group.push(outcome);
+    if (group === undefined) byRun.set(runId, [outcome]);
+    else group.push(outcome);
   });
   const out = new Map<number, GroupedOutcome[] | null>();
   for (const group of byRun.values()) {
-    if (!group || group.length < 2) continue;
+    if (group.length < 2) continue;
     out.set(group[0]!.index, group);
     for (const g of group.slice(1)) out.set(g.index, null);
   }
