@@ -15,6 +15,8 @@ export type { Logger, LogLevel, LogMetadata } from '../common/temporal-logger.js
 export { CompleteAsyncError } from './complete-async.js';
 export {
   WeftFailure,
+  TemporalFailure,
+  rootCause,
   ApplicationFailure,
   ActivityFailure,
   CancelledFailure,

@@ -81,6 +81,8 @@ export {
 } from './errors.js';
 export {
   WeftFailure,
+  TemporalFailure,
+  rootCause,
   ApplicationFailure,
   ActivityFailure,
   ChildWorkflowFailure,

@@ -110,6 +110,15 @@ export class WeftFailure extends Error {
   declare cause?: Error;
 }
 brand(WeftFailure, 'WeftFailure');
+/** Temporal's name for the base class of every failure: the same class, so `instanceof TemporalFailure` ports. */
+export { WeftFailure as TemporalFailure };
+
+/** The message of the innermost cause of `error` (Temporal's `rootCause`); undefined for no error. */
+export function rootCause(error: unknown): string | undefined {
+  if (error instanceof WeftFailure) return error.cause ? rootCause(error.cause) : error.message;
+  if (error instanceof Error) return error.message;
+  return typeof error === 'string' ? error : undefined;
+}
 
 export interface ApplicationFailureOptions {
   message?: string;

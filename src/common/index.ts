@@ -5,6 +5,8 @@
  */
 export {
   WeftFailure,
+  TemporalFailure,
+  rootCause,
   ApplicationFailure,
   ActivityFailure,
   ChildWorkflowFailure,
@@ -25,6 +27,7 @@ export {
   type ActivityOptions,
 } from '../workflow/types.js';
 export { composeInterceptors, type Headers, type Next } from './interceptors.js';
+export { ValueError, PayloadConverterError, IllegalStateError, NamespaceNotFoundError } from './errors.js';
 export type { Duration } from './duration.js';
 export { METADATA_ENCODING_KEY, type Payload, type PayloadCodec, type DataConverter } from './payload-codec.js';
 export type { RetryPolicy } from './retry-policy.js';

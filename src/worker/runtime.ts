@@ -3,6 +3,7 @@
  * helpers and `NativeConnection`, so worker set-up code written for Temporal runs unchanged. Weft has no native
  * core: `telemetryOptions` are accepted and only the logger is used; `NativeConnection` is Weft's `Connection`.
  */
+import { IllegalStateError } from '../common/errors.js';
 import { createLogger, type Logger as WeftLogger } from '../common/logger.js';
 import { isWeftLogger, weftLoggerOver, type LogLevel, type Logger } from '../common/temporal-logger.js';
 
@@ -15,13 +16,8 @@ export interface RuntimeOptions {
   shutdownSignals?: NodeJS.Signals[];
 }
 
-/** Thrown when the Runtime is installed twice, or after a worker already made it (as Temporal's). */
-export class IllegalStateError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'IllegalStateError';
-  }
-}
+// Thrown when the Runtime is installed twice, or after a worker already made it (as Temporal's).
+export { IllegalStateError };
 
 let installed: Runtime | undefined;
 let instantiatedBy: 'install' | 'instance' | undefined;

@@ -9,9 +9,9 @@ import { currentActivator } from './internal/current.js';
 import type { ActivityInput } from './interceptors.js';
 import type { ActivityInterfaceFor, ActivityOptions } from './types.js';
 
-function checkOptions(options: ActivityOptions): void {
+function checkOptions(options: ActivityOptions, who = 'proxyActivities'): void {
   if (options.startToCloseTimeout === undefined && options.scheduleToCloseTimeout === undefined)
-    throw new TypeError('proxyActivities: one of startToCloseTimeout or scheduleToCloseTimeout is required');
+    throw new TypeError(`${who}: one of startToCloseTimeout or scheduleToCloseTimeout is required`);
 }
 
 export function retryToWire(r: ActivityOptions['retry']): RetryPolicyInput | undefined {
@@ -53,8 +53,21 @@ function resolveOptions(options: ActivityOptions): ResolvedOptions {
   return r;
 }
 
-/** Schedules one activity and resolves with its result (or rejects with an ActivityFailure). */
-export function scheduleActivity(activityType: string, args: unknown[], options: ActivityOptions): Promise<unknown> {
+/**
+ * Schedules one activity and resolves with its result (or rejects with an ActivityFailure): what each function of
+ * proxyActivities calls, also public as in Temporal (`scheduleActivity<R>(activityType, args, options)`).
+ */
+export function scheduleActivity<R = unknown>(
+  activityType: string,
+  args: unknown[],
+  options: ActivityOptions,
+): Promise<R> {
+  if (options === undefined) throw new TypeError('scheduleActivity: got no activity options');
+  checkOptions(options, 'scheduleActivity');
+  return scheduleWith(activityType, args, options) as Promise<R>;
+}
+
+function scheduleWith(activityType: string, args: unknown[], options: ActivityOptions): Promise<unknown> {
   const activator = currentActivator();
   const scope = CancellationScope.current();
   if (scope.consideredCancelled) return Promise.reject(new CancelledFailure('Cancellation scope cancelled'));
@@ -111,7 +124,7 @@ export function proxyActivities<A = Record<string, (...args: unknown[]) => unkno
   return new Proxy({} as ActivityInterfaceFor<A>, {
     get(_, name) {
       if (typeof name !== 'string') return undefined;
-      return (...args: unknown[]) => scheduleActivity(name, args, options);
+      return (...args: unknown[]) => scheduleWith(name, args, options);
     },
   });
 }

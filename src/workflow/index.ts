@@ -2,8 +2,27 @@
  * `weft/workflow`: the API workflow code uses. It runs inside the worker's deterministic sandbox; names
  * follow Temporal's TypeScript SDK so workflows port by changing imports.
  */
-export { proxyActivities } from './activities.js';
-export { proxyLocalActivities, type LocalActivityOptions } from './local-activities.js';
+export { proxyActivities, scheduleActivity } from './activities.js';
+export { proxyLocalActivities, scheduleLocalActivity, type LocalActivityOptions } from './local-activities.js';
+export {
+  getCurrentDetails,
+  setCurrentDetails,
+  stackTraceQuery,
+  enhancedStackTraceQuery,
+  workflowMetadataQuery,
+  setWorkflowOptions,
+  NotAnActivityMethod,
+  type WorkflowMetadata,
+  type WorkflowInteractionDefinition,
+  type WorkflowDefinitionOptions,
+} from './workflow-metadata.js';
+export {
+  ValueError,
+  PayloadConverterError,
+  IllegalStateError,
+  NamespaceNotFoundError,
+  WorkflowError,
+} from '../common/errors.js';
 export { patched, deprecatePatch } from './patching.js';
 export { sleep, condition, type TimerOptions } from './timers.js';
 export { CancellationScope, type CancellationScopeOptions } from './cancellation-scope.js';
@@ -62,6 +81,8 @@ export {
 } from './types.js';
 export {
   WeftFailure,
+  TemporalFailure,
+  rootCause,
   ApplicationFailure,
   ActivityFailure,
   ChildWorkflowFailure,

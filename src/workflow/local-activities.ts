@@ -113,6 +113,17 @@ export function executeLocalActivity(
   return run({ activityType, args, options, headers: {}, seq, attempt: 1 });
 }
 
+/** Runs one local activity (what each function of proxyLocalActivities calls), public as in Temporal. */
+export function scheduleLocalActivity<R = unknown>(
+  activityType: string,
+  args: unknown[],
+  options: LocalActivityOptions,
+): Promise<R> {
+  if (options === undefined) throw new TypeError('scheduleLocalActivity: got no activity options');
+  requireTimeout(options, 'scheduleLocalActivity');
+  return executeLocalActivity(activityType, args, options) as Promise<R>;
+}
+
 async function runLocalActivity(
   activityType: string,
   args: unknown[],
@@ -143,12 +154,16 @@ async function runLocalActivity(
 export function proxyLocalActivities<A = Record<string, (...args: unknown[]) => unknown>>(
   options: LocalActivityOptions,
 ): ActivityInterfaceFor<A> {
-  if (options.startToCloseTimeout === undefined && options.scheduleToCloseTimeout === undefined)
-    throw new TypeError('proxyLocalActivities: one of startToCloseTimeout or scheduleToCloseTimeout is required');
+  requireTimeout(options, 'proxyLocalActivities');
   return new Proxy({} as ActivityInterfaceFor<A>, {
     get(_, name) {
       if (typeof name !== 'string') return undefined;
       return (...args: unknown[]) => executeLocalActivity(name, args, options);
     },
   });
+}
+
+function requireTimeout(options: LocalActivityOptions, who: string): void {
+  if (options.startToCloseTimeout === undefined && options.scheduleToCloseTimeout === undefined)
+    throw new TypeError(`${who}: one of startToCloseTimeout or scheduleToCloseTimeout is required`);
 }

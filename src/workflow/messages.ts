@@ -125,6 +125,11 @@ export function setHandler<D extends SignalDefinition<any> | QueryDefinition<any
 ): void {
   const a = currentActivator();
   const fn = handler as ((...args: unknown[]) => unknown) | undefined;
+  a.describeHandler(
+    def.type,
+    def.name,
+    fn ? (options as { description?: string } | undefined)?.description : undefined,
+  );
   if (def.type === 'signal') a.setSignalHandler(def.name, fn);
   else if (def.type === 'query') a.setQueryHandler(def.name, fn);
   else a.setUpdateHandler(def.name, fn, (options as UpdateHandlerOptions<unknown[]> | undefined)?.validator);

@@ -6,6 +6,7 @@
  * its own script in a context with `microtaskMode: 'afterEvaluate'`); then conditions are checked until none
  * unblocks; then the commands are collected. The result depends only on the jobs, never on timing.
  */
+import { WORKFLOW_METADATA_QUERY, type WorkflowMetadata } from '../workflow-metadata.js';
 import { decodeArgs } from '../../common/payload-args.js';
 import { toMs } from '../../common/duration.js';
 import {
@@ -100,6 +101,10 @@ export class Activator implements WorkflowInstance {
     string,
     { fn: (...args: unknown[]) => unknown; validator?: (...args: unknown[]) => void }
   >();
+  /** The `description` a handler was set with, by `<kind>:<name>` (for the workflow metadata query). */
+  private readonly handlerDescriptions = new Map<string, string>();
+  /** Temporal's current details (setCurrentDetails), answered by the workflow metadata query. */
+  currentDetails = '';
   /** Signals that came before their handler, in order. */
   private bufferedSignals: Array<{ name: string; args: unknown[]; headers: Headers }> = [];
   /** The interceptors of the worker's workflowModules, made for this run. */
@@ -234,6 +239,33 @@ export class Activator implements WorkflowInstance {
     this.defaultUpdateHandler = fn;
   }
 
+  /** Keeps (or forgets) the description a handler was set with. */
+  describeHandler(kind: 'signal' | 'query' | 'update', name: string, description: string | undefined): void {
+    if (description === undefined) this.handlerDescriptions.delete(`${kind}:${name}`);
+    else this.handlerDescriptions.set(`${kind}:${name}`, description);
+  }
+
+  /**
+   * Temporal's built-in `__temporal_workflow_metadata` query: the workflow's type, the handlers it has now (with
+   * their descriptions) and its current details.
+   */
+  private metadata(): WorkflowMetadata {
+    const defs = (kind: string, names: Iterable<string>): WorkflowMetadata['definition']['queryDefinitions'] =>
+      [...names].sort().map((name) => {
+        const description = this.handlerDescriptions.get(`${kind}:${name}`);
+        return description === undefined ? { name } : { name, description };
+      });
+    return {
+      definition: {
+        type: this.info.workflowType,
+        queryDefinitions: defs('query', this.queryHandlers.keys()),
+        signalDefinitions: defs('signal', this.signalHandlers.keys()),
+        updateDefinitions: defs('update', this.updateHandlers.keys()),
+      },
+      currentDetails: this.currentDetails,
+    };
+  }
+
   setQueryHandler(name: string, fn: ((...args: unknown[]) => unknown) | undefined): void {
     if (fn) this.queryHandlers.set(name, fn);
     else this.queryHandlers.delete(name);
@@ -287,7 +319,10 @@ export class Activator implements WorkflowInstance {
   query(name: string, argsJson: string, headersJson?: string): void {
     this.querySettled = undefined;
     const fallback = this.defaultQueryHandler;
-    const fn = this.queryHandlers.get(name) ?? (fallback ? (...args: unknown[]) => fallback(name, ...args) : undefined);
+    const fn =
+      this.queryHandlers.get(name) ??
+      (name === WORKFLOW_METADATA_QUERY ? () => this.metadata() : undefined) ??
+      (fallback ? (...args: unknown[]) => fallback(name, ...args) : undefined);
     if (!fn) {
       const known = [...this.queryHandlers.keys()].join(', ') || 'none';
       this.querySettled = {

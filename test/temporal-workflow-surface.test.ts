@@ -1,0 +1,74 @@
+/**
+ * Temporal's workflow API that a port imports from `@temporalio/workflow` (now `weft/workflow`), against a real
+ * server and worker: setCurrentDetails / getCurrentDetails and the built-in workflow metadata query,
+ * scheduleActivity and scheduleLocalActivity, TemporalFailure and rootCause, Temporal's error classes,
+ * setWorkflowOptions; the stack trace queries are defined but not answered.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { QueryNotRegisteredError, rootCause, TemporalFailure, WeftFailure, ApplicationFailure } from 'weft/client';
+import { DeterminismViolationError } from 'weft/worker';
+import { WorkflowError, stackTraceQuery, workflowMetadataQuery } from 'weft/workflow';
+import { fixture, startTestServer, startWorker, uid, type TestServer } from './helpers.js';
+import { go } from './fixtures/temporal-workflow-surface.js';
+
+const taskQueue = 'temporal-workflow-surface';
+let ts: TestServer;
+let stop: (() => Promise<void>) | undefined;
+
+beforeAll(async () => {
+  ts = await startTestServer();
+  const activities = { echo: async (x: number): Promise<number> => x };
+  stop = (await startWorker(ts, { taskQueue, workflowsPath: fixture('temporal-workflow-surface.ts'), activities }))
+    .stop;
+});
+afterAll(async () => {
+  await stop?.();
+  await ts?.stop();
+});
+
+it('current details and the handlers, with their descriptions, answer the workflow metadata query', async () => {
+  const handle = await ts.client.workflow.start('surface', { taskQueue, workflowId: uid('surface'), args: [7] });
+  expect(await handle.query(workflowMetadataQuery)).toEqual({
+    definition: {
+      type: 'surface',
+      queryDefinitions: [{ name: 'details', description: 'the current details' }],
+      signalDefinitions: [{ name: 'go', description: 'go on' }],
+      updateDefinitions: [],
+    },
+    currentDetails: 'step 1 of 2',
+  });
+  expect(await handle.query<string>('details')).toBe('step 1 of 2');
+  // Weft records no stack traces: the query is defined (code naming it ports) and not answered
+  await expect(handle.query(stackTraceQuery)).rejects.toBeInstanceOf(QueryNotRegisteredError);
+
+  await handle.signal(go);
+  const result = await handle.result();
+  expect(result.a).toBe(7); // scheduleActivity('echo', [7], ...)
+  expect(result.b).toBe(8); // scheduleLocalActivity('echo', [8], ...)
+  expect(result.checks).toEqual({
+    temporalFailureIsWeftFailure: true,
+    rootCause: true,
+    valueError: true,
+    illegalState: true,
+    namespaceNotFound: true,
+    notAnActivityMethod: true,
+    noOptions: true,
+    noTimeout: true,
+  });
+  // a closed run answers from its replayed state: the details it last set
+  expect((await handle.query(workflowMetadataQuery)).currentDetails).toBe('done');
+  const { events } = await handle.fetchHistory();
+  expect(events.filter((e) => e.eventType === 'ActivityTaskScheduled')).toHaveLength(1);
+  expect(events.filter((e) => e.eventType === 'MarkerRecorded')).toHaveLength(1); // the local activity
+});
+
+it('outside workflows too: TemporalFailure is WeftFailure, rootCause, a DeterminismViolationError is a WorkflowError', () => {
+  expect(TemporalFailure).toBe(WeftFailure);
+  const failure = ApplicationFailure.create({ message: 'outer', cause: new ApplicationFailure('inner') });
+  expect(failure).toBeInstanceOf(TemporalFailure);
+  expect(rootCause(failure)).toBe('inner');
+  expect(rootCause(new Error('plain error'))).toBe('plain error');
+  expect(rootCause(42)).toBeUndefined();
+  expect(new DeterminismViolationError('x')).toBeInstanceOf(WorkflowError);
+  expect(new Error('x')).not.toBeInstanceOf(WorkflowError);
+});
