@@ -1,6 +1,7 @@
 /** MockActivityEnvironment: unit-test an activity with its context, heartbeats and cancellation, no server. */
 import { describe, expect, it } from 'vitest';
 import * as activity from 'weft/activity';
+import { Client, Connection } from 'weft/client';
 import { MockActivityEnvironment } from 'weft/testing';
 import type { LogLevel, LogMetadata } from 'weft/activity';
 
@@ -89,5 +90,15 @@ describe('MockActivityEnvironment', () => {
     const env = new MockActivityEnvironment({}, { logger });
     await env.run(async () => activity.log.info('hello', { k: 1 }));
     expect(lines).toEqual([['INFO', 'hello', { k: 1 }]]);
+  });
+
+  it("the client it is given is the activity's getClient() and Context.client; without one they throw", async () => {
+    const client = new Client({ connection: Connection.lazy({ address: 'http://127.0.0.1:9' }) });
+    const env = new MockActivityEnvironment({}, { client });
+    expect(await env.run(async () => activity.getClient())).toBe(client);
+    expect(await env.run(async () => activity.Context.current().client)).toBe(client);
+    await expect(new MockActivityEnvironment().run(async () => activity.getClient())).rejects.toThrow(
+      /not run by a worker with a connection/,
+    );
   });
 });

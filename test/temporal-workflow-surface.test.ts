@@ -2,14 +2,16 @@
  * Temporal's workflow API that a port imports from `@temporalio/workflow` (now `weft/workflow`), against a real
  * server and worker: setCurrentDetails / getCurrentDetails and the built-in workflow metadata query,
  * scheduleActivity and scheduleLocalActivity, TemporalFailure and rootCause, Temporal's error classes,
- * setWorkflowOptions; the stack trace queries are defined but not answered.
+ * setWorkflowOptions; the stack trace queries are defined but not answered; and from `@temporalio/activity`,
+ * getClient() and Context.client.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { QueryNotRegisteredError, rootCause, TemporalFailure, WeftFailure, ApplicationFailure } from 'weft/client';
 import { DeterminismViolationError } from 'weft/worker';
 import { WorkflowError, stackTraceQuery, workflowMetadataQuery } from 'weft/workflow';
 import { fixture, startTestServer, startWorker, uid, type TestServer } from './helpers.js';
-import { go } from './fixtures/temporal-workflow-surface.js';
+import { Context, getClient } from 'weft/activity';
+import { go, ping } from './fixtures/temporal-workflow-surface.js';
 
 const taskQueue = 'temporal-workflow-surface';
 let ts: TestServer;
@@ -17,7 +19,14 @@ let stop: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
   ts = await startTestServer();
-  const activities = { echo: async (x: number): Promise<number> => x };
+  const activities = {
+    echo: async (x: number): Promise<number> => x,
+    // Temporal's getClient() and Context.current().client: the worker's client, inside an activity
+    pingBack: async (workflowId: string, from: string): Promise<string> => {
+      await getClient().workflow.getHandle(workflowId).signal(ping, from);
+      return Context.current().client.namespace;
+    },
+  };
   stop = (await startWorker(ts, { taskQueue, workflowsPath: fixture('temporal-workflow-surface.ts'), activities }))
     .stop;
 });
@@ -71,4 +80,9 @@ it('outside workflows too: TemporalFailure is WeftFailure, rootCause, a Determin
   expect(rootCause(42)).toBeUndefined();
   expect(new DeterminismViolationError('x')).toBeInstanceOf(WorkflowError);
   expect(new Error('x')).not.toBeInstanceOf(WorkflowError);
+});
+
+it("an activity's client (getClient(), Context.current().client) is the worker's: it signals the workflow back", async () => {
+  const handle = await ts.client.workflow.start('pingedByActivities', { taskQueue, workflowId: uid('ping') });
+  expect(await handle.result()).toEqual({ pings: ['activity', 'local activity'], namespaces: ['default', 'default'] });
 });

@@ -7,6 +7,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { CancelledFailure } from '../common/failure.js';
 import { toMs, type Duration } from '../common/duration.js';
 import { DefaultLogger, type Logger, type LogLevel, type LogMetadata } from '../common/temporal-logger.js';
+import type { Client } from '../client/client.js';
 
 export interface ActivityInfo {
   activityId: string;
@@ -84,6 +85,8 @@ export class Context {
     private readonly onHeartbeat: (details: unknown) => void,
     /** The activity's logger (Temporal's `Context.log`): the worker's log, each line naming this activity. */
     readonly log: Logger = new DefaultLogger('INFO'),
+    /** The worker's client (made on first use), for `client`. */
+    private readonly clientOf?: () => Client,
   ) {
     this.cancellationSignal = abort.signal;
     this.cancelled = new Promise<never>((_, reject) => {
@@ -99,6 +102,15 @@ export class Context {
     const c = storage.getStore();
     if (!c) throw new Error('Context.current() is only available inside an activity run by a Weft worker');
     return c;
+  }
+
+  /**
+   * A client on the worker's connection and namespace (and its data converter), as Temporal's `Context.client`: to
+   * signal, start or query workflows from an activity.
+   */
+  get client(): Client {
+    if (!this.clientOf) throw new Error('Context.client: this activity was not run by a worker with a connection');
+    return this.clientOf();
   }
 
   /** Records progress (sent to the server, throttled) and lets cancellation reach this activity. */
@@ -139,6 +151,8 @@ export const cancellationSignal = (): AbortSignal => Context.current().cancellat
 /** Rejects with a CancelledFailure once the running activity is cancelled (Temporal's free `cancelled()`). */
 export const cancelled = (): Promise<never> => Context.current().cancelled;
 export const sleep = (duration: Duration): Promise<void> => Context.current().sleep(duration);
+/** The running activity's client (Temporal's `getClient()`): `Context.current().client`. */
+export const getClient = (): Client => Context.current().client;
 
 /**
  * The running activity's logger (as Temporal's `log` from `@temporalio/activity`): lines go to the worker's log

@@ -7,6 +7,7 @@ export {
   cancelled,
   sleep,
   log,
+  getClient,
   type ActivityInfo,
 } from './context.js';
 /** Temporal's name for the activity's info. */

@@ -7,6 +7,7 @@ import { EventEmitter } from 'node:events';
 import { CancelledFailure } from '../common/failure.js';
 import { DefaultLogger, type Logger } from '../common/temporal-logger.js';
 import { Context, runWithContext, withTemporalNames, type ActivityInfo } from '../activity/context.js';
+import type { Client } from '../client/client.js';
 
 /** Why an activity is cancelled, in Temporal's words; the `CancelledFailure`'s message. */
 export type CancelReason =
@@ -21,6 +22,8 @@ export type CancelReason =
 export interface MockActivityEnvironmentOptions {
   /** Where `Context.current().log` and `log` from `weft/activity` write (default: a `DefaultLogger`). */
   logger?: Logger;
+  /** What `Context.current().client` and `getClient()` answer (Temporal's option); without it they throw. */
+  client?: Client;
 }
 
 /** The info an activity sees in a `MockActivityEnvironment` unless the test gives its own. */
@@ -93,6 +96,7 @@ export class MockActivityEnvironment extends EventEmitter {
       this.abort,
       (details) => this.emit('heartbeat', details),
       opts.logger ?? new DefaultLogger(),
+      opts.client ? () => opts.client! : undefined,
     );
   }
 

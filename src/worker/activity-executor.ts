@@ -2,6 +2,7 @@
  * Runs activity tasks: calls the activity function inside its Context, heartbeats to the server (throttled),
  * and turns cancellation answers into an aborted `cancellationSignal`. Produces the task's completion.
  */
+import type { Client } from '../client/client.js';
 import { decodeArgs } from '../common/payload-args.js';
 import {
   ApplicationFailure,
@@ -31,6 +32,8 @@ export interface ActivityExecutorOptions {
   interceptors?: WorkerInterceptors;
   maxHeartbeatThrottleIntervalMs: number;
   defaultHeartbeatThrottleIntervalMs: number;
+  /** The worker's client, for the activities' `Context.client`. */
+  client?: () => Client;
 }
 
 function infoOf(task: ActivityTask): ActivityInfo {
@@ -177,7 +180,8 @@ export class ActivityExecutor {
       ? Math.min(task.heartbeatTimeoutMs * 0.8, opts.maxHeartbeatThrottleIntervalMs)
       : opts.defaultHeartbeatThrottleIntervalMs;
     const heartbeater = new Heartbeater(interval, (details) => this.sendHeartbeat(task, details, abort));
-    const ctx = new Context(infoOf(task), abort, (d) => heartbeater.beat(d), activityLogger(opts.log, task, false));
+    const log = activityLogger(opts.log, task, false);
+    const ctx = new Context(infoOf(task), abort, (d) => heartbeater.beat(d), log, opts.client);
     const deadline = task.startToCloseTimeoutMs
       ? setTimeout(
           () =>

@@ -15,6 +15,7 @@
  *    a timed-out attempt, retried in the same way. A local activity must therefore finish well within the
  *    workflow task timeout; longer work belongs in an ordinary activity.
  */
+import type { Client } from '../client/client.js';
 import { decodeArgs } from '../common/payload-args.js';
 import {
   CancelledFailure,
@@ -63,6 +64,8 @@ export interface LocalActivityRunnerOptions {
   interceptors?: WorkerInterceptors;
   /** Attempts running at once (`maxConcurrentLocalActivityExecutions`); unbounded without. */
   slots?: Slots;
+  /** The worker's client, for the activities' `Context.client`. */
+  client?: () => Client;
 }
 
 export class LocalActivityRunner {
@@ -231,7 +234,7 @@ export class LocalActivityRunner {
       : undefined;
     const info = infoOf(req, run, attempt, now);
     const log = activityLogger(this.opts.log, { ...info, namespace: run.namespace }, true);
-    const ctx = new Context(info, abort, () => {}, log);
+    const ctx = new Context(info, abort, () => {}, log, this.opts.client);
     try {
       let p: Promise<unknown>;
       try {

@@ -12,6 +12,7 @@ import { isWeftLogger, weftLoggerOver, type Logger as TemporalLogger } from '../
 import { Runtime } from './runtime.js';
 import { registerEagerTarget } from '../client/eager-workers.js';
 import type { ActivityTask, PollResponse, QueryTask, TaskCompletion, WorkflowTask } from '../protocol/tasks.js';
+import { Client } from '../client/client.js';
 import { Connection } from '../client/connection.js';
 import { ConnectionError, ServiceError } from '../client/errors.js';
 import { ActivityExecutor, type ActivityImplementations } from './activity-executor.js';
@@ -144,6 +145,14 @@ export class Worker {
     const codecs = codecsOf(opts.dataConverter);
     this.codec = codecs ? new TaskCodec(codecs, log) : undefined;
     const transport = this.codec ? this.codec.transport(connection.transport) : connection.transport;
+    // the activities' Context.client: on this worker's connection, namespace and data converter, made on first use
+    let client: Client | undefined;
+    const clientOf = (): Client =>
+      (client ??= new Client({
+        connection,
+        namespace: this.namespace,
+        ...(opts.dataConverter ? { dataConverter: opts.dataConverter } : {}),
+      }));
     this.wfSlots = new Slots(sandbox ? compiled.workflowSlots : 0);
     this.actSlots = new Slots(opts.activities && compiled.pollActivities ? compiled.activitySlots : 0);
     this.activityRate =
@@ -159,12 +168,14 @@ export class Worker {
         localActivitySlots: new Slots(compiled.localActivitySlots),
         ...(opts.interceptors ? { interceptors: opts.interceptors } : {}),
         log,
+        client: clientOf,
       });
     if (opts.activities)
       this.activities = new ActivityExecutor({
         transport,
         namespace: this.namespace,
         activities: opts.activities,
+        client: clientOf,
         ...(opts.interceptors ? { interceptors: opts.interceptors } : {}),
         log,
         maxHeartbeatThrottleIntervalMs: toMs(

@@ -4,6 +4,7 @@
  * its whole history. A nondeterminism error, or a bug in workflow code, fails the task (the server retries it)
  * and drops the workflow from the cache; the run itself is not touched.
  */
+import type { Client } from '../client/client.js';
 import { DeterminismViolationError, encodeFailure } from '../common/failure.js';
 import type { Logger } from '../common/logger.js';
 import { TERMINAL_COMMANDS } from '../protocol/terminal-commands.js';
@@ -31,6 +32,8 @@ export interface WorkflowExecutorOptions {
   interceptors?: WorkerInterceptors;
   /** Local activity attempts running at once (`maxConcurrentLocalActivityExecutions`). */
   localActivitySlots?: Slots;
+  /** The worker's client, for the local activities' `Context.client`. */
+  client?: () => Client;
 }
 
 export class WorkflowExecutor {
@@ -51,6 +54,7 @@ export class WorkflowExecutor {
       log: opts.log,
       ...(opts.interceptors ? { interceptors: opts.interceptors } : {}),
       ...(opts.localActivitySlots ? { slots: opts.localActivitySlots } : {}),
+      ...(opts.client ? { client: opts.client } : {}),
     });
   }
 
