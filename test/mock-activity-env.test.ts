@@ -101,4 +101,22 @@ describe('MockActivityEnvironment', () => {
       /not run by a worker with a connection/,
     );
   });
+
+  it('cancellationDetails() is undefined until cancel(), then says why (by reason, or as given)', async () => {
+    const env = new MockActivityEnvironment();
+    expect(await env.run(async () => activity.cancellationDetails())).toBeUndefined();
+    env.cancel('TIMED_OUT');
+    const details = await env.run(async () => activity.cancellationDetails());
+    expect(details).toBeInstanceOf(activity.ActivityCancellationDetails);
+    expect(details).toMatchObject({ timedOut: true, cancelRequested: false });
+    const other = new MockActivityEnvironment();
+    other.cancel();
+    expect(await other.run(async () => activity.cancellationDetails()?.cancelRequested)).toBe(true);
+    const given = new MockActivityEnvironment();
+    given.cancel('CANCELLED', { paused: true });
+    expect(await given.run(async () => activity.cancellationDetails())).toMatchObject({
+      paused: true,
+      cancelRequested: false,
+    });
+  });
 });

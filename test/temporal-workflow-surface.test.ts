@@ -10,18 +10,38 @@ import { QueryNotRegisteredError, rootCause, TemporalFailure, WeftFailure, Appli
 import { DeterminismViolationError } from 'weft/worker';
 import { WorkflowError, stackTraceQuery, workflowMetadataQuery } from 'weft/workflow';
 import { fixture, startTestServer, startWorker, uid, type TestServer } from './helpers.js';
-import { Context, getClient } from 'weft/activity';
+import {
+  Context,
+  cancellationDetails,
+  getClient,
+  heartbeat,
+  sleep,
+  type ActivityCancellationDetails,
+} from 'weft/activity';
 import { go, ping } from './fixtures/temporal-workflow-surface.js';
 
 const taskQueue = 'temporal-workflow-surface';
 let ts: TestServer;
 let stop: (() => Promise<void>) | undefined;
+const seenDetails: Array<ActivityCancellationDetails | undefined> = [];
 
 beforeAll(async () => {
   ts = await startTestServer();
   const activities = {
     echo: async (x: number): Promise<number> => x,
     // Temporal's getClient() and Context.current().client: the worker's client, inside an activity
+    // heartbeats until cancelled, and records why (cancellationDetails())
+    waitForCancel: async (): Promise<void> => {
+      for (;;) {
+        heartbeat();
+        try {
+          await sleep(50);
+        } catch (e) {
+          seenDetails.push(cancellationDetails());
+          throw e;
+        }
+      }
+    },
     pingBack: async (workflowId: string, from: string): Promise<string> => {
       await getClient().workflow.getHandle(workflowId).signal(ping, from);
       return Context.current().client.namespace;
@@ -85,4 +105,18 @@ it('outside workflows too: TemporalFailure is WeftFailure, rootCause, a Determin
 it("an activity's client (getClient(), Context.current().client) is the worker's: it signals the workflow back", async () => {
   const handle = await ts.client.workflow.start('pingedByActivities', { taskQueue, workflowId: uid('ping') });
   expect(await handle.result()).toEqual({ pings: ['activity', 'local activity'], namespaces: ['default', 'default'] });
+});
+
+it("a cancelled activity's cancellationDetails() says its cancellation was requested", async () => {
+  const handle = await ts.client.workflow.start('cancelsActivity', { taskQueue, workflowId: uid('cancel') });
+  expect(await handle.result()).toBe(true);
+  expect(seenDetails).toHaveLength(1);
+  expect({ ...seenDetails[0] }).toEqual({
+    notFound: false,
+    cancelRequested: true,
+    paused: false,
+    timedOut: false,
+    workerShutdown: false,
+    reset: false,
+  });
 });

@@ -4,7 +4,8 @@
  * aborts `cancellationSignal` when the server answers that the activity is no longer wanted.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { CancelledFailure } from '../common/failure.js';
+import { CancelledFailure, TimeoutFailure } from '../common/failure.js';
+import { ActivityCancellationDetails, cancellationDetailsOf } from '../common/activity-cancellation.js';
 import { toMs, type Duration } from '../common/duration.js';
 import { DefaultLogger, type Logger, type LogLevel, type LogMetadata } from '../common/temporal-logger.js';
 import type { Client } from '../client/client.js';
@@ -113,6 +114,22 @@ export class Context {
     return this.clientOf();
   }
 
+  /**
+   * Why the activity was cancelled (Temporal's `cancellationDetails`): undefined until it is; then whether its
+   * cancellation was requested, it timed out, the server no longer knows it (`notFound`: its workflow closed, or
+   * the attempt timed out there), or its worker is shutting down.
+   */
+  get cancellationDetails(): ActivityCancellationDetails | undefined {
+    const signal = this.cancellationSignal;
+    if (!signal.aborted) return undefined;
+    return (
+      cancellationDetailsOf(signal.reason) ??
+      new ActivityCancellationDetails(
+        signal.reason instanceof TimeoutFailure ? { timedOut: true } : { cancelRequested: true },
+      )
+    );
+  }
+
   /** Records progress (sent to the server, throttled) and lets cancellation reach this activity. */
   heartbeat(details?: unknown): void {
     this.onHeartbeat(details);
@@ -151,6 +168,8 @@ export const cancellationSignal = (): AbortSignal => Context.current().cancellat
 /** Rejects with a CancelledFailure once the running activity is cancelled (Temporal's free `cancelled()`). */
 export const cancelled = (): Promise<never> => Context.current().cancelled;
 export const sleep = (duration: Duration): Promise<void> => Context.current().sleep(duration);
+/** Why the running activity was cancelled, undefined while it is not (Temporal's `cancellationDetails()`). */
+export const cancellationDetails = (): ActivityCancellationDetails | undefined => Context.current().cancellationDetails;
 /** The running activity's client (Temporal's `getClient()`): `Context.current().client`. */
 export const getClient = (): Client => Context.current().client;
 

@@ -8,8 +8,13 @@ export {
   sleep,
   log,
   getClient,
+  cancellationDetails,
   type ActivityInfo,
 } from './context.js';
+export {
+  ActivityCancellationDetails,
+  type ActivityCancellationDetailsOptions,
+} from '../common/activity-cancellation.js';
 /** Temporal's name for the activity's info. */
 export type { ActivityInfo as Info } from './context.js';
 export type { Logger, LogLevel, LogMetadata } from '../common/temporal-logger.js';

@@ -28,6 +28,7 @@ export {
 } from '../workflow/types.js';
 export { composeInterceptors, type Headers, type Next } from './interceptors.js';
 export { ValueError, PayloadConverterError, IllegalStateError, NamespaceNotFoundError } from './errors.js';
+export { ActivityCancellationDetails, type ActivityCancellationDetailsOptions } from './activity-cancellation.js';
 export type { Duration } from './duration.js';
 export { METADATA_ENCODING_KEY, type Payload, type PayloadCodec, type DataConverter } from './payload-codec.js';
 export type { RetryPolicy } from './retry-policy.js';

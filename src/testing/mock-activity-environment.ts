@@ -8,6 +8,17 @@ import { CancelledFailure } from '../common/failure.js';
 import { DefaultLogger, type Logger } from '../common/temporal-logger.js';
 import { Context, runWithContext, withTemporalNames, type ActivityInfo } from '../activity/context.js';
 import type { Client } from '../client/client.js';
+import { withCancellationDetails, type ActivityCancellationDetailsOptions } from '../common/activity-cancellation.js';
+
+/** What `cancellationDetails()` says for each reason `cancel(reason)` names (unless `details` are given). */
+const DETAILS_OF: Record<string, ActivityCancellationDetailsOptions> = {
+  NOT_FOUND: { notFound: true },
+  CANCELLED: { cancelRequested: true },
+  TIMED_OUT: { timedOut: true },
+  WORKER_SHUTDOWN: { workerShutdown: true },
+  PAUSED: { paused: true },
+  RESET: { reset: true },
+};
 
 /** Why an activity is cancelled, in Temporal's words; the `CancelledFailure`'s message. */
 export type CancelReason =
@@ -101,8 +112,9 @@ export class MockActivityEnvironment extends EventEmitter {
   }
 
   /** Cancels the activity: its `cancellationSignal` aborts and `cancelled` / `sleep` reject with a CancelledFailure. */
-  cancel(reason: CancelReason | string = 'CANCELLED'): void {
-    if (!this.abort.signal.aborted) this.abort.abort(new CancelledFailure(reason));
+  cancel(reason: CancelReason | string = 'CANCELLED', details?: ActivityCancellationDetailsOptions): void {
+    if (this.abort.signal.aborted) return;
+    this.abort.abort(withCancellationDetails(new CancelledFailure(reason), details ?? DETAILS_OF[reason] ?? {}));
   }
 
   /** Runs `fn(...args)` as an activity with this environment's Context. */

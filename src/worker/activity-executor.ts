@@ -3,6 +3,7 @@
  * and turns cancellation answers into an aborted `cancellationSignal`. Produces the task's completion.
  */
 import type { Client } from '../client/client.js';
+import { withCancellationDetails } from '../common/activity-cancellation.js';
 import { decodeArgs } from '../common/payload-args.js';
 import {
   ApplicationFailure,
@@ -159,7 +160,8 @@ export class ActivityExecutor {
 
   /** Cancels every running activity (worker shutdown after the grace time). */
   cancelAll(reason: string): void {
-    for (const ac of this.running.values()) ac.abort(new CancelledFailure(reason));
+    for (const ac of this.running.values())
+      ac.abort(withCancellationDetails(new CancelledFailure(reason), { workerShutdown: true }));
   }
 
   /** Runs the attempt; undefined when the activity will be completed asynchronously (nothing to send). */
@@ -221,11 +223,19 @@ export class ActivityExecutor {
         params: { namespace: this.opts.namespace },
         body: { taskToken: task.taskToken, ...(details !== undefined ? { details } : {}) },
       });
-      if (r.cancelRequested) abort.abort(new CancelledFailure('Activity cancellation requested'));
+      if (r.cancelRequested)
+        abort.abort(
+          withCancellationDetails(new CancelledFailure('Activity cancellation requested'), { cancelRequested: true }),
+        );
     } catch (e) {
       if (e instanceof ServiceError && e.code === 'TASK_NOT_FOUND') {
         // timed out, or the workflow closed: nobody waits for this attempt any more
-        abort.abort(new CancelledFailure('Activity is no longer wanted (timed out, or its workflow closed)'));
+        abort.abort(
+          withCancellationDetails(
+            new CancelledFailure('Activity is no longer wanted (timed out, or its workflow closed)'),
+            { notFound: true },
+          ),
+        );
       } else {
         this.opts.log.warn({ err: e, activityType: task.activityType }, 'heartbeat failed');
       }
