@@ -7,7 +7,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Client, Connection, ScheduleAlreadyRunning, type ScheduleOptions } from '../src/client/index.js';
+import {
+  Client,
+  Connection,
+  DAYS_OF_WEEK,
+  MONTHS,
+  ScheduleAlreadyRunning,
+  ScheduleNotFoundError,
+  type ScheduleOptions,
+} from '../src/client/index.js';
 import { defineSearchAttributeKey, SearchAttributeType } from '../src/common/typed-search-attributes.js';
 import { SkippingClock } from '../src/server/clock.js';
 import { startServer, type WeftServer } from '../src/server/index.js';
@@ -327,6 +335,50 @@ describe('overlap policies (with triggers, while an action still runs)', () => {
     await waitFor(async () => (await h.describe()).state.paused);
     expect((await h.describe()).state.note).toContain('Failed');
     await h.delete();
+  });
+});
+
+describe("Temporal's schedule errors and calendar names", () => {
+  it('every handle call on a schedule that does not exist throws ScheduleNotFoundError naming it', async () => {
+    const handle = client.schedule.getHandle(uid('missing'));
+    const calls: Array<() => Promise<unknown>> = [
+      () => handle.describe(),
+      () => handle.delete(),
+      () => handle.pause(),
+      () => handle.unpause(),
+      () => handle.trigger(),
+      () => handle.backfill({ start: new Date(0), end: new Date(HOUR) }),
+      () => handle.update((d) => d),
+    ];
+    for (const call of calls) {
+      const e = await call().then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      expect(e).toBeInstanceOf(ScheduleNotFoundError);
+      expect(e).toMatchObject({ scheduleId: handle.scheduleId, code: 'SCHEDULE_NOT_FOUND', status: 404 });
+    }
+  });
+
+  it('MONTHS and DAYS_OF_WEEK name what calendar specs take', async () => {
+    expect(MONTHS).toHaveLength(12);
+    expect(DAYS_OF_WEEK[1]).toBe('MONDAY');
+    const scheduleId = uid('names');
+    const handle = await client.schedule.create({
+      scheduleId,
+      spec: { calendars: [{ month: MONTHS[0], dayOfWeek: DAYS_OF_WEEK[1], hour: 9 }] },
+      action: action(),
+    });
+    try {
+      const next = (await handle.describe()).info.nextActionTimes;
+      expect(next.length).toBeGreaterThan(0);
+      for (const t of next) {
+        expect(t.getUTCMonth()).toBe(0);
+        expect(t.getUTCDay()).toBe(1);
+      }
+    } finally {
+      await handle.delete();
+    }
   });
 });
 

@@ -85,7 +85,17 @@ export class ScheduleAlreadyRunning extends ServiceError {
     super(message, 'SCHEDULE_ALREADY_EXISTS', 409);
   }
 }
+/** The schedule is not known to the server (no such id, or deleted), as Temporal's; thrown by a ScheduleHandle. */
+export class ScheduleNotFoundError extends ServiceError {
+  constructor(
+    message: string,
+    readonly scheduleId: string,
+  ) {
+    super(message, 'SCHEDULE_NOT_FOUND', 404);
+  }
+}
 brand(ServiceError, 'ServiceError');
+brand(ScheduleNotFoundError, 'ScheduleNotFoundError');
 brand(ConnectionError, 'ConnectionError');
 brand(WorkflowNotFoundError, 'WorkflowNotFoundError');
 brand(WorkflowExecutionAlreadyStartedError, 'WorkflowExecutionAlreadyStartedError');

@@ -6,7 +6,8 @@ import type { ListSchedulesResponse, ScheduleDescription as WireDescription } fr
 import { Connection } from './connection.js';
 import { clientTransport } from './codec-transport.js';
 import type { Transport } from './transport.js';
-import { ScheduleAlreadyRunning, ServiceError } from './errors.js';
+import type { OperationId } from '../protocol/routes.js';
+import { ScheduleAlreadyRunning, ScheduleNotFoundError, ServiceError } from './errors.js';
 import {
   scheduleDescriptionFromWire,
   scheduleSummaryFromWire,
@@ -17,6 +18,10 @@ import type { Backfill, ScheduleOverlapPolicy, ScheduleOptions, ScheduleUpdateOp
 
 export {
   ScheduleOverlapPolicy,
+  MONTHS,
+  DAYS_OF_WEEK,
+  type Month,
+  type DayOfWeek,
   type Backfill,
   type CalendarField,
   type CalendarSpec,
@@ -105,9 +110,23 @@ export class ScheduleHandle {
     return { namespace: this.client.namespace, scheduleId: this.scheduleId };
   }
 
+  /** One call about this schedule; the server's SCHEDULE_NOT_FOUND becomes a ScheduleNotFoundError. */
+  private async call<T>(op: OperationId, body?: unknown): Promise<T> {
+    try {
+      return await this.client.transport.call<T>(op, {
+        params: this.params(),
+        ...(body === undefined ? {} : { body }),
+      });
+    } catch (e) {
+      if (e instanceof ServiceError && e.code === 'SCHEDULE_NOT_FOUND')
+        throw new ScheduleNotFoundError(e.message, this.scheduleId);
+      throw e;
+    }
+  }
+
   /** Temporal's ScheduleDescription; `raw` is the server's answer. */
   async describe(): Promise<ScheduleDescription> {
-    const d = await this.client.transport.call<WireDescription>('describeSchedule', { params: this.params() });
+    const d = await this.call<WireDescription>('describeSchedule');
     return scheduleDescriptionFromWire(d);
   }
 
@@ -122,10 +141,7 @@ export class ScheduleHandle {
       const d = await this.describe();
       const next = fn({ ...d, description: d });
       try {
-        await this.client.transport.call('updateSchedule', {
-          params: this.params(),
-          body: { ...toWire(next), conflictToken: d.conflictToken },
-        });
+        await this.call('updateSchedule', { ...toWire(next), conflictToken: d.conflictToken });
         return;
       } catch (e) {
         if (e instanceof ServiceError && e.code === 'CONFLICT' && attempt < 5) continue;
@@ -135,35 +151,26 @@ export class ScheduleHandle {
   }
 
   async delete(): Promise<void> {
-    await this.client.transport.call('deleteSchedule', { params: this.params() });
+    await this.call('deleteSchedule');
   }
 
   async pause(note?: string): Promise<void> {
-    await this.client.transport.call('pauseSchedule', {
-      params: this.params(),
-      body: note === undefined ? {} : { note },
-    });
+    await this.call('pauseSchedule', note === undefined ? {} : { note });
   }
 
   async unpause(note?: string): Promise<void> {
-    await this.client.transport.call('unpauseSchedule', {
-      params: this.params(),
-      body: note === undefined ? {} : { note },
-    });
+    await this.call('unpauseSchedule', note === undefined ? {} : { note });
   }
 
   /** Takes an action now (with the schedule's overlap policy, or `overlap`). */
   async trigger(overlap?: ScheduleOverlapPolicy): Promise<void> {
-    await this.client.transport.call('triggerSchedule', { params: this.params(), body: overlap ? { overlap } : {} });
+    await this.call('triggerSchedule', overlap ? { overlap } : {});
   }
 
   /** Takes the actions the spec gives over past ranges. */
   async backfill(backfills: Backfill | Backfill[]): Promise<void> {
     const list = Array.isArray(backfills) ? backfills : [backfills];
-    await this.client.transport.call('backfillSchedule', {
-      params: this.params(),
-      body: { backfills: list.map(backfillWire) },
-    });
+    await this.call('backfillSchedule', { backfills: list.map(backfillWire) });
   }
 }
 

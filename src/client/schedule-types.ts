@@ -74,3 +74,24 @@ export interface ScheduleOptions {
 export interface ScheduleUpdateOptions extends Omit<ScheduleOptions, 'scheduleId' | 'memo' | 'state'> {
   state?: ScheduleState;
 }
+
+/** Temporal's month names, for calendar specs (`month: 'JANUARY'`, ranges of them). */
+export const MONTHS = [
+  'JANUARY',
+  'FEBRUARY',
+  'MARCH',
+  'APRIL',
+  'MAY',
+  'JUNE',
+  'JULY',
+  'AUGUST',
+  'SEPTEMBER',
+  'OCTOBER',
+  'NOVEMBER',
+  'DECEMBER',
+] as const;
+export type Month = (typeof MONTHS)[number];
+
+/** Temporal's day names, for calendar specs (`dayOfWeek: 'MONDAY'`, ranges of them). */
+export const DAYS_OF_WEEK = ['SUNDAY', 'MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY'] as const;
+export type DayOfWeek = (typeof DAYS_OF_WEEK)[number];
