@@ -6,7 +6,16 @@
  * getClient() and Context.client.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { QueryNotRegisteredError, rootCause, TemporalFailure, WeftFailure, ApplicationFailure } from 'weft/client';
+import {
+  ApplicationFailure,
+  Client,
+  QueryNotRegisteredError,
+  QueryRejectCondition,
+  QueryRejectedError,
+  WeftFailure,
+  TemporalFailure,
+  rootCause,
+} from 'weft/client';
 import { DeterminismViolationError } from 'weft/worker';
 import { WorkflowError, stackTraceQuery, workflowMetadataQuery } from 'weft/workflow';
 import { fixture, startTestServer, startWorker, uid, type TestServer } from './helpers.js';
@@ -119,4 +128,42 @@ it("a cancelled activity's cancellationDetails() says its cancellation was reque
     workerShutdown: false,
     reset: false,
   });
+});
+
+it("Temporal's queryRejectCondition: NOT_OPEN turns queries away from closed runs, NOT_COMPLETED_CLEANLY from runs that did not complete", async () => {
+  const notOpen = new Client({ connection: ts.connection, workflow: { queryRejectCondition: 'NOT_OPEN' } });
+  const notClean = new Client({
+    connection: ts.connection,
+    workflow: { queryRejectCondition: QueryRejectCondition.NOT_COMPLETED_CLEANLY },
+  });
+  const completed = await ts.client.workflow.start('surface', { taskQueue, workflowId: uid('reject'), args: [1] });
+  expect(await notOpen.workflow.getHandle(completed.workflowId).query<string>('details')).toBe('step 1 of 2');
+  await completed.signal(go);
+  await completed.result();
+  const rejected = await notOpen.workflow
+    .getHandle(completed.workflowId)
+    .query<string>('details')
+    .catch((e: unknown) => e);
+  expect(rejected).toBeInstanceOf(QueryRejectedError);
+  expect((rejected as QueryRejectedError).status).toBe(2); // WORKFLOW_EXECUTION_STATUS_COMPLETED
+  expect(await notClean.workflow.getHandle(completed.workflowId).query<string>('details')).toBe('done');
+
+  const terminated = await ts.client.workflow.start('surface', { taskQueue, workflowId: uid('reject'), args: [2] });
+  await terminated.terminate('enough');
+  const e = await notClean.workflow
+    .getHandle(terminated.workflowId)
+    .query<string>('details')
+    .catch((err: unknown) => err);
+  expect(e).toMatchObject({ status: 5 }); // WORKFLOW_EXECUTION_STATUS_TERMINATED
+  expect(e).toBeInstanceOf(QueryRejectedError);
+  // without a condition the closed run still answers
+  expect(await ts.client.workflow.getHandle(terminated.workflowId).query<string>('details')).toBe('step 1 of 2');
+
+  const bad = await fetch(`${ts.server.address}/api/v1/namespaces/default/workflows/${completed.workflowId}/query`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ queryType: 'details', rejectCondition: 'SOMETIMES' }),
+  });
+  expect(bad.status).toBe(400);
+  expect(((await bad.json()) as { error: { code: string } }).error.code).toBe('INVALID_ARGUMENT');
 });

@@ -1,4 +1,5 @@
 /** `new Client()`: one object for every concern (workflows, schedules, task queues), on one connection and namespace. */
+import type { QueryRejectCondition } from './errors.js';
 import type { DataConverter } from '../common/payload-codec.js';
 import { ApiKeyClient } from './api-key-client.js';
 import { AsyncCompletionClient } from './async-completion-client.js';
@@ -25,6 +26,8 @@ export interface ClientOptions {
    * workflow, and who completed an activity asynchronously. Default: the connection's identity, if any.
    */
   identity?: string;
+  /** Temporal's workflow client options: `{ queryRejectCondition }`. */
+  workflow?: { queryRejectCondition?: QueryRejectCondition };
 }
 
 export class Client {
@@ -53,6 +56,7 @@ export class Client {
       ...coded,
       ...identity,
       ...(opts.interceptors?.workflow ? { interceptors: opts.interceptors.workflow } : {}),
+      ...(opts.workflow?.queryRejectCondition ? { queryRejectCondition: opts.workflow.queryRejectCondition } : {}),
     });
     this.taskQueue = new TaskQueueClient(shared);
     this.schedule = new ScheduleClient(coded);

@@ -61,6 +61,28 @@ export class QueryNotRegisteredError extends ServiceError {
   }
 }
 
+/**
+ * The query was not asked: the client's `queryRejectCondition` held for the run (Temporal's). `status` is the
+ * run's status as Temporal's `WorkflowExecutionStatus` number.
+ */
+export class QueryRejectedError extends WeftFailure {
+  constructor(readonly status: number) {
+    super('Query rejected');
+  }
+}
+
+/** Temporal's query reject conditions (`Client({ workflow: { queryRejectCondition } })`), with its older names. */
+export const QueryRejectCondition = {
+  NONE: 'NONE',
+  NOT_OPEN: 'NOT_OPEN',
+  NOT_COMPLETED_CLEANLY: 'NOT_COMPLETED_CLEANLY',
+  QUERY_REJECT_CONDITION_NONE: 'NONE',
+  QUERY_REJECT_CONDITION_NOT_OPEN: 'NOT_OPEN',
+  QUERY_REJECT_CONDITION_NOT_COMPLETED_CLEANLY: 'NOT_COMPLETED_CLEANLY',
+  QUERY_REJECT_CONDITION_UNSPECIFIED: undefined,
+} as const;
+export type QueryRejectCondition = (typeof QueryRejectCondition)[keyof typeof QueryRejectCondition];
+
 export class WorkflowUpdateFailedError extends WeftFailure {
   constructor(message: string, cause?: Error) {
     super(message, cause);
@@ -96,6 +118,7 @@ export class ScheduleNotFoundError extends ServiceError {
 }
 brand(ServiceError, 'ServiceError');
 brand(ScheduleNotFoundError, 'ScheduleNotFoundError');
+brand(QueryRejectedError, 'QueryRejectedError');
 brand(ConnectionError, 'ConnectionError');
 brand(WorkflowNotFoundError, 'WorkflowNotFoundError');
 brand(WorkflowExecutionAlreadyStartedError, 'WorkflowExecutionAlreadyStartedError');

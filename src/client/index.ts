@@ -80,6 +80,8 @@ export {
   WorkflowUpdateFailedError,
   ScheduleAlreadyRunning,
   ScheduleNotFoundError,
+  QueryRejectedError,
+  QueryRejectCondition,
   WorkflowContinuedAsNewError,
   isGrpcDeadlineError,
   isGrpcCancelledError,

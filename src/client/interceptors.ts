@@ -3,6 +3,7 @@
  * and set the headers the workflow's inbound interceptors receive. `new Client({ interceptors: { workflow:
  * [...] } })`, outermost first.
  */
+import type { QueryRejectCondition } from './errors.js';
 import type { Headers, Next } from '../common/interceptors.js';
 import type { DescribeWorkflowResponse, UpdateWorkflowResponse } from '../protocol/api.js';
 import type { WorkflowStartOptions } from './workflow-client.js';
@@ -39,6 +40,8 @@ export interface WorkflowQueryInput {
   readonly queryType: string;
   readonly args: unknown[];
   readonly workflowExecution: WorkflowExecution;
+  /** The client's queryRejectCondition (Temporal's; the server checks it). */
+  readonly queryRejectCondition?: QueryRejectCondition;
   readonly headers: Headers;
 }
 

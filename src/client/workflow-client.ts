@@ -19,7 +19,7 @@ import { clientTransport } from './codec-transport.js';
 import { identityTransport } from './identity-transport.js';
 import type { Transport } from './transport.js';
 import { workflowInterceptorsFor, type ClientInterceptors, type WorkflowStartInput } from './interceptors.js';
-import { ServiceError, WorkflowExecutionAlreadyStartedError } from './errors.js';
+import { ServiceError, WorkflowExecutionAlreadyStartedError, type QueryRejectCondition } from './errors.js';
 import { executionInfoFromWire, type WorkflowExecutionInfo } from './execution-info.js';
 import type { SearchAttributePair, TypedSearchAttributes } from '../common/typed-search-attributes.js';
 import { wireStartOptions } from './start-options.js';
@@ -103,6 +103,11 @@ export interface WorkflowClientOptions {
   dataConverter?: DataConverter;
   /** Who starts, signals, updates, cancels and terminates, as the history records it (Temporal's identity). */
   identity?: string;
+  /**
+   * Temporal's: queries on a run in this state are turned away with a QueryRejectedError instead of being asked
+   * (`NOT_OPEN`: closed; `NOT_COMPLETED_CLEANLY`: closed other than Completed). Default `NONE`.
+   */
+  queryRejectCondition?: QueryRejectCondition;
 }
 
 /** Temporal's GetWorkflowHandleOptions. */
@@ -120,12 +125,14 @@ export class WorkflowClient {
   private readonly interceptors: ClientInterceptors['workflow'];
   /** The connection's transport, through the payload codecs when there are any. */
   private readonly transport: Transport;
+  private readonly queryRejectCondition: QueryRejectCondition | undefined;
 
   constructor(opts: WorkflowClientOptions = {}) {
     this.connection = opts.connection ?? Connection.lazy();
     this.namespace = opts.namespace ?? 'default';
     this.interceptors = opts.interceptors;
     this.identity = opts.identity;
+    this.queryRejectCondition = opts.queryRejectCondition;
     this.transport = identityTransport(clientTransport(this.connection.transport, opts.dataConverter), opts.identity);
   }
 
@@ -144,6 +151,7 @@ export class WorkflowClient {
       firstExecutionRunId,
       interceptors,
       followRuns,
+      this.queryRejectCondition,
     );
   }
 

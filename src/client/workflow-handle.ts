@@ -19,8 +19,15 @@ import type {
 import type { History, HistoryEvent } from '../protocol/events.js';
 import { composeInterceptors } from '../common/interceptors.js';
 import type { WorkflowClientInterceptor } from './interceptors.js';
-import { QueryNotRegisteredError, ServiceError, WorkflowContinuedAsNewError, WorkflowNotFoundError } from './errors.js';
-import { descriptionFromWire, type WorkflowExecutionDescription } from './execution-info.js';
+import {
+  QueryNotRegisteredError,
+  QueryRejectedError,
+  ServiceError,
+  WorkflowContinuedAsNewError,
+  WorkflowNotFoundError,
+  type QueryRejectCondition,
+} from './errors.js';
+import { descriptionFromWire, executionStatusOf, type WorkflowExecutionDescription } from './execution-info.js';
 import { resultWaiterFor } from './result-waiter.js';
 import {
   sendUpdate,
@@ -98,6 +105,8 @@ export class WorkflowHandle<T = Workflow> {
     private readonly interceptors: WorkflowClientInterceptor[] = [],
     /** result() follows continue-as-new, retries and cron runs (Temporal's `followRuns`, default true). */
     private readonly followRuns = true,
+    /** The client's queryRejectCondition, sent with each query. */
+    private readonly queryRejectCondition?: QueryRejectCondition,
   ) {}
 
   /** True when start() handed the first workflow task to a worker in this process (requestEagerStart). */
@@ -179,13 +188,21 @@ export class WorkflowHandle<T = Workflow> {
             args: encodeArgs(input.args),
             ...(this.runId ? { runId: this.runId } : {}),
             ...(Object.keys(input.headers).length > 0 ? { header: input.headers } : {}),
+            ...(input.queryRejectCondition ? { rejectCondition: input.queryRejectCondition } : {}),
           },
         }),
       );
+      if (r.rejected) throw new QueryRejectedError(executionStatusOf(r.rejected.status).code);
       return r.result;
     });
     try {
-      return (await query({ queryType: nameOf(def), args, headers: {}, workflowExecution: this.execution() })) as R;
+      return (await query({
+        queryType: nameOf(def),
+        args,
+        headers: {},
+        workflowExecution: this.execution(),
+        ...(this.queryRejectCondition ? { queryRejectCondition: this.queryRejectCondition } : {}),
+      })) as R;
     } catch (e) {
       if (e instanceof ServiceError && e.code === 'QUERY_NOT_REGISTERED') throw new QueryNotRegisteredError(e.message);
       const failure =

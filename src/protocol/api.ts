@@ -185,6 +185,13 @@ export const QueryWorkflowRequestSchema = Type.Object(
     queryType: Identifier,
     args: Type.Optional(Payloads),
     header: Type.Optional(HeaderSchema),
+    /**
+     * Temporal's query reject condition: `NOT_OPEN` rejects the query when the run has closed,
+     * `NOT_COMPLETED_CLEANLY` when it closed other than Completed; `NONE` (the default) never.
+     */
+    rejectCondition: Type.Optional(
+      Type.Union([Type.Literal('NONE'), Type.Literal('NOT_OPEN'), Type.Literal('NOT_COMPLETED_CLEANLY')]),
+    ),
   },
   { additionalProperties: false },
 );
@@ -192,6 +199,8 @@ export type QueryWorkflowRequest = Static<typeof QueryWorkflowRequestSchema>;
 export interface QueryWorkflowResponse {
   /** Absent when the handler returned undefined. */
   result?: unknown;
+  /** Set when the reject condition held: the query was not asked, and this is the run's status. */
+  rejected?: { status: string };
 }
 
 export const UpdateStages = ['ADMITTED', 'ACCEPTED', 'COMPLETED'] as const;

@@ -57,6 +57,13 @@ async function hasRecentWorker(ctx: ServerContext, namespace: string, taskQueue:
   return ctx.cluster !== undefined && (await ctx.cluster.pollers(namespace, taskQueue, now - within)).length > 0;
 }
 
+/** Whether Temporal's query reject condition turns the query away from a run in `status`. */
+function rejects(condition: QueryWorkflowRequest['rejectCondition'], status: string): boolean {
+  if (condition === 'NOT_OPEN') return status !== 'Running';
+  if (condition === 'NOT_COMPLETED_CLEANLY') return status !== 'Running' && status !== 'Completed';
+  return false;
+}
+
 /** A waiting query rereads its run at least this often, even when no change was heard of. */
 const RECHECK_MS = 1000;
 
@@ -128,6 +135,7 @@ export async function queryWorkflow(
   checkPayload(req.args, 'args', ctx.config.payloadLimitBytes);
   const deadline = Date.now() + ctx.config.queryTimeoutMs;
   const { state: found } = await loadRun(ctx, namespace, workflowId, req.runId);
+  if (rejects(req.rejectCondition, found.status)) return { rejected: { status: found.status } };
   // as Temporal ("no poller seen for task queue recently"): with no worker to answer, fail at once
   if (!(await hasRecentWorker(ctx, namespace, found.taskQueue)))
     throw new ApiError(
@@ -136,6 +144,8 @@ export async function queryWorkflow(
       { taskQueue: found.taskQueue },
     );
   const state = await waitUntilQueryable(ctx, found.runId, deadline, signal);
+  // the run may have closed while the query waited for its workflow task
+  if (rejects(req.rejectCondition, state.status)) return { rejected: { status: state.status } };
   const task: QueryTask = {
     queryId: randomUUID(),
     namespace,
