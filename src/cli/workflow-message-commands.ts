@@ -2,8 +2,9 @@
  * `weft workflow signal`, `query` and `update`: messages to a run, through the client handle. `--input` takes
  * the arguments as `weft workflow start` does (a JSON array is the argument list, any other value the one argument).
  */
-import type { Command } from 'commander';
-import { ConnectionError, ServiceError, WorkflowUpdateFailedError } from '../client/errors.js';
+import { Option, type Command } from 'commander';
+import { ConnectionError, QueryRejectedError, ServiceError, WorkflowUpdateFailedError } from '../client/errors.js';
+import { executionStatusName } from '../client/execution-info.js';
 import { WeftFailure, encodeFailure } from '../common/failure.js';
 import { withClient } from './options.js';
 import { addCodecOptions, codecClientOptions, type CodecFlags } from './codec-flags.js';
@@ -53,33 +54,49 @@ export function addMessageCommands(wf: Command): void {
     'query',
     "ask a workflow's query handler (also after the run closed) and print its answer as JSON",
     'query name',
-  ).action(async (o: MessageOptions) => {
-    const args = parseInput(o.input);
-    let result: unknown;
-    try {
-      result = await withClient(
-        o,
-        (c) => c.workflow.getHandle(o.workflowId, o.runId).query(o.name, ...args),
-        codecClientOptions(o),
-      );
-    } catch (e) {
-      // the handler threw: the client rethrows the workflow's failure; name it as the query's
-      if (e instanceof WeftFailure && !(e instanceof ServiceError) && !(e instanceof ConnectionError)) {
-        const lines = failureLines(encodeFailure(e));
-        throw new CliError(
-          `query ${o.name} on workflow ${o.workflowId} failed: ${lines[0] ?? e.message}`,
-          'QUERY_FAILED',
-          lines.slice(1),
-          1,
-          e,
-        );
+  )
+    .addOption(
+      new Option(
+        '--reject-condition <condition>',
+        'do not ask a run that closed (not_open), or that closed other than completed (not_completed_cleanly)',
+      ).choices(['none', 'not_open', 'not_completed_cleanly']),
+    )
+    .action(async (o: MessageOptions & { rejectCondition?: string }) => {
+      const args = parseInput(o.input);
+      const queryRejectCondition = o.rejectCondition?.toUpperCase() as
+        'NONE' | 'NOT_OPEN' | 'NOT_COMPLETED_CLEANLY' | undefined;
+      let result: unknown;
+      try {
+        result = await withClient(o, (c) => c.workflow.getHandle(o.workflowId, o.runId).query(o.name, ...args), {
+          ...codecClientOptions(o),
+          ...(queryRejectCondition ? { workflow: { queryRejectCondition } } : {}),
+        });
+      } catch (e) {
+        if (e instanceof QueryRejectedError)
+          throw new CliError(
+            `query ${o.name} on workflow ${o.workflowId} rejected: the run is ${executionStatusName(e.status)} (--reject-condition ${o.rejectCondition})`,
+            'QUERY_REJECTED',
+            [],
+            1,
+            e,
+          );
+        // the handler threw: the client rethrows the workflow's failure; name it as the query's
+        if (e instanceof WeftFailure && !(e instanceof ServiceError) && !(e instanceof ConnectionError)) {
+          const lines = failureLines(encodeFailure(e));
+          throw new CliError(
+            `query ${o.name} on workflow ${o.workflowId} failed: ${lines[0] ?? e.message}`,
+            'QUERY_FAILED',
+            lines.slice(1),
+            1,
+            e,
+          );
+        }
+        throw e;
       }
-      throw e;
-    }
-    if (o.output === 'json')
-      return printJson({ workflowId: o.workflowId, ...runIds(o), query: o.name, result: result ?? null });
-    printLine(JSON.stringify(result ?? null, null, 2));
-  });
+      if (o.output === 'json')
+        return printJson({ workflowId: o.workflowId, ...runIds(o), query: o.name, result: result ?? null });
+      printLine(JSON.stringify(result ?? null, null, 2));
+    });
 
   messageCommand(
     wf,

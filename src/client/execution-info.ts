@@ -49,6 +49,11 @@ const STATUS: Record<ExecutionStatus, WorkflowExecutionStatusInfo> = {
   TimedOut: { code: 7, name: 'TIMED_OUT' },
 };
 
+/** Temporal's status name of a `WorkflowExecutionStatus` number (`2` -> `COMPLETED`; `UNKNOWN` when not known). */
+export function executionStatusName(code: number): WorkflowExecutionStatusName {
+  return Object.values(STATUS).find((s) => s.code === code)?.name ?? 'UNKNOWN';
+}
+
 /** A Weft state name (`Running`, ...) as Temporal's `{ code, name }`. */
 export function executionStatusOf(s: ExecutionStatus | string): WorkflowExecutionStatusInfo {
   const known = STATUS[s as ExecutionStatus] as WorkflowExecutionStatusInfo | undefined;
