@@ -122,7 +122,7 @@ describe('weft workflow signal / query', () => {
     // a closed run still answers queries from its final state
     expect(await weftJson(['workflow', 'query', '-w', workflowId, '--name', 'total'])).toMatchObject({ result: 12 });
     // unless --reject-condition turns the query away (Temporal's)
-    const rejected = await weft([
+    const queryTotal = (condition: string): string[] => [
       'workflow',
       'query',
       '-w',
@@ -130,26 +130,12 @@ describe('weft workflow signal / query', () => {
       '--name',
       'total',
       '--reject-condition',
-      'not_open',
-    ]);
+      condition,
+    ];
+    const rejected = await weft(queryTotal('not_open'));
     expectError(rejected, 'QUERY_REJECTED', /rejected: the run is COMPLETED \(--reject-condition not_open\)/);
-    expect(
-      await weftJson([
-        'workflow',
-        'query',
-        '-w',
-        workflowId,
-        '--name',
-        'total',
-        '--reject-condition',
-        'not_completed_cleanly',
-      ]),
-    ).toMatchObject({ result: 12 });
-    expectError(
-      await weft(['workflow', 'query', '-w', workflowId, '--name', 'total', '--reject-condition', 'sometimes']),
-      'INVALID_ARGUMENT',
-      /--reject-condition/,
-    );
+    expect(await weftJson(queryTotal('not_completed_cleanly'))).toMatchObject({ result: 12 });
+    expectError(await weft(queryTotal('sometimes')), 'INVALID_ARGUMENT', /--reject-condition/);
   }, 60_000);
 
   it('reports bad input and refused messages with a code and no stack trace', async () => {

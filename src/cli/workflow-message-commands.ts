@@ -3,7 +3,13 @@
  * the arguments as `weft workflow start` does (a JSON array is the argument list, any other value the one argument).
  */
 import { Option, type Command } from 'commander';
-import { ConnectionError, QueryRejectedError, ServiceError, WorkflowUpdateFailedError } from '../client/errors.js';
+import {
+  ConnectionError,
+  QueryRejectedError,
+  ServiceError,
+  WorkflowUpdateFailedError,
+  type QueryRejectCondition,
+} from '../client/errors.js';
 import { executionStatusName } from '../client/execution-info.js';
 import { WeftFailure, encodeFailure } from '../common/failure.js';
 import { withClient } from './options.js';
@@ -63,8 +69,7 @@ export function addMessageCommands(wf: Command): void {
     )
     .action(async (o: MessageOptions & { rejectCondition?: string }) => {
       const args = parseInput(o.input);
-      const queryRejectCondition = o.rejectCondition?.toUpperCase() as
-        'NONE' | 'NOT_OPEN' | 'NOT_COMPLETED_CLEANLY' | undefined;
+      const queryRejectCondition = o.rejectCondition?.toUpperCase() as QueryRejectCondition | undefined;
       let result: unknown;
       try {
         result = await withClient(o, (c) => c.workflow.getHandle(o.workflowId, o.runId).query(o.name, ...args), {

@@ -9,7 +9,8 @@ import { currentActivator } from './internal/current.js';
 import type { ActivityInput } from './interceptors.js';
 import type { ActivityInterfaceFor, ActivityOptions } from './types.js';
 
-function checkOptions(options: ActivityOptions, who = 'proxyActivities'): void {
+/** An activity needs a start-to-close or a schedule-to-close timeout (remote and local ones alike). */
+export function checkOptions(options: ActivityOptions, who = 'proxyActivities'): void {
   if (options.startToCloseTimeout === undefined && options.scheduleToCloseTimeout === undefined)
     throw new TypeError(`${who}: one of startToCloseTimeout or scheduleToCloseTimeout is required`);
 }

@@ -11,7 +11,7 @@ import { encodeArgs } from '../common/payload-args.js';
 import { optionalMs } from '../common/duration.js';
 import { CancelledFailure, decodeFailure } from '../common/failure.js';
 import type { RetryPolicyInput } from '../protocol/schema-common.js';
-import { retryToWire } from './activities.js';
+import { checkOptions, retryToWire } from './activities.js';
 import { CancellationScope } from './cancellation-scope.js';
 import type { ActivationJob } from './internal/activation.js';
 import { composeInterceptors } from '../common/interceptors.js';
@@ -120,7 +120,7 @@ export function scheduleLocalActivity<R = unknown>(
   options: LocalActivityOptions,
 ): Promise<R> {
   if (options === undefined) throw new TypeError('scheduleLocalActivity: got no activity options');
-  requireTimeout(options, 'scheduleLocalActivity');
+  checkOptions(options, 'scheduleLocalActivity');
   return executeLocalActivity(activityType, args, options) as Promise<R>;
 }
 
@@ -154,16 +154,11 @@ async function runLocalActivity(
 export function proxyLocalActivities<A = Record<string, (...args: unknown[]) => unknown>>(
   options: LocalActivityOptions,
 ): ActivityInterfaceFor<A> {
-  requireTimeout(options, 'proxyLocalActivities');
+  checkOptions(options, 'proxyLocalActivities');
   return new Proxy({} as ActivityInterfaceFor<A>, {
     get(_, name) {
       if (typeof name !== 'string') return undefined;
       return (...args: unknown[]) => executeLocalActivity(name, args, options);
     },
   });
-}
-
-function requireTimeout(options: LocalActivityOptions, who: string): void {
-  if (options.startToCloseTimeout === undefined && options.scheduleToCloseTimeout === undefined)
-    throw new TypeError(`${who}: one of startToCloseTimeout or scheduleToCloseTimeout is required`);
 }

@@ -148,10 +148,6 @@ export async function dispatchActivityTaskRows(
   });
   await Promise.all(
     [...byRun].map(async ([runId, of]) => {
-      if (of.length === 1) {
-        out[of[0]!] = await dispatchActivityTaskRow(ctx, rows[of[0]!]!, identity);
-        return;
-      }
       let got: Array<[number, ActivityState]> = [];
       let state: ExecutionState | undefined;
       try {
