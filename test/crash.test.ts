@@ -125,6 +125,50 @@ describe('crash: worker killed with SIGKILL mid-activity', () => {
   }, 60_000);
 });
 
+describe('crash: server and worker killed with SIGKILL mid-activity', () => {
+  // SQLite does not write a started attempt's start-to-close timer (Store.startedActivities): the restarted
+  // server rebuilds it from the activity's state, and it fires when it was due
+  it("the restarted server times the attempt out from its state, and a new worker's retry completes it", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'weft-crash-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const db = path.join(dir, 'weft.db');
+    const port = await freePort();
+    let server: Child = await spawnTs(fixture('server-main.ts'), [db, String(port)]);
+    cleanups.push(() => server.kill());
+    const address = server.ready;
+    const env = { WEFT_TEST_LEDGER_DIR: dir };
+    const first = await spawnTs(fixture('worker-main.ts'), [address, 'crash-worker'], env);
+    cleanups.push(() => first.kill());
+
+    const connection = Connection.lazy({ address });
+    cleanups.push(() => connection.close());
+    const client = new Client({ connection });
+    const workflowId = uid('server-worker-crash');
+    const handle = await client.workflow.start('survivesWorkerCrash', { taskQueue: 'crash-worker', workflowId });
+    await waitFor(() => existsSync(path.join(dir, `started-${workflowId}`)), 20_000, 'the activity to start');
+    await first.kill('SIGKILL');
+    await server.kill('SIGKILL');
+    server = await spawnTs(fixture('server-main.ts'), [db, String(port)]);
+    const second = await spawnTs(fixture('worker-main.ts'), [address, 'crash-worker'], env);
+    cleanups.push(() => second.kill());
+
+    // without the rebuilt timer the attempt is never timed out: the workflow waits forever
+    const timedOut = new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error('the first attempt was not timed out after the restart')), 20_000).unref(),
+    );
+    expect(await Promise.race([handle.result(), timedOut])).toBe(2);
+    const { events } = await handle.fetchHistory();
+    const started = events.find((e) => e.eventType === 'ActivityTaskStarted');
+    expect(started?.attributes).toMatchObject({
+      attempt: 2,
+      lastFailure: { kind: 'timeout', timeoutType: 'START_TO_CLOSE' },
+    });
+    checkHistory(events);
+    const ledger = readFileSync(path.join(dir, 'ledger.txt'), 'utf8').trim().split('\n');
+    expect(ledger).toEqual([`${workflowId} hangOnce 1`, `${workflowId} hangOnce 2`]);
+  }, 60_000);
+});
+
 describe('crash: worker killed with SIGKILL mid-stream', () => {
   // the worker takes its activities and its cached runs' next workflow tasks eagerly, in the answers to its
   // completions (the default): killed, what it held comes back by timeouts, and a new worker finishes the work

@@ -9,7 +9,7 @@ import type { FailureInfo, RetryState, TimeoutType } from '../common/failure.js'
 import { decideRetry } from '../common/retry-policy.js';
 import type { CommandOf } from '../protocol/commands.js';
 import { keys, type ActivityState } from './state.js';
-import type { Transition } from './transition.js';
+import type { TimerRow, Transition } from './transition.js';
 import { resolveActivityRetryPolicy } from './validate-commands.js';
 
 export function scheduleActivity(
@@ -92,9 +92,30 @@ export function startActivityAttempt(t: Transition, a: ActivityState, identity: 
   a.startedTime = t.now;
   a.identity = identity;
   delete a.lastHeartbeatTime;
+  for (const { key, dueAt } of attemptTimeouts(t.state.runId, t.state.namespace, a)) t.addTimer(key, dueAt);
+}
+
+/**
+ * The timeout timers of a started attempt (start-to-close, heartbeat), due when its state says. Everything they
+ * need is in the attempt's state, so a store only one server uses does not write them: the server rebuilds them
+ * from its started activities when its timers start (Store.startedActivities).
+ */
+export function attemptTimeouts(runId: string, namespace: string, a: ActivityState): TimerRow[] {
+  if (a.state !== 'started' || a.startedTime === undefined) return [];
+  const rows: TimerRow[] = [];
   if (a.startToCloseTimeoutMs !== undefined)
-    t.addTimer(keys.actStartToClose(a.seq, a.attempt), t.now + a.startToCloseTimeoutMs);
-  if (a.heartbeatTimeoutMs !== undefined) t.addTimer(keys.actHeartbeat(a.seq, a.attempt), t.now + a.heartbeatTimeoutMs);
+    rows.push({
+      runId,
+      namespace,
+      key: keys.actStartToClose(a.seq, a.attempt),
+      dueAt: a.startedTime + a.startToCloseTimeoutMs,
+    });
+  if (a.heartbeatTimeoutMs !== undefined) {
+    // a heartbeat timer that fired in time was set again from the last heartbeat (activityTimeout)
+    const last = a.lastHeartbeatTime ?? a.startedTime;
+    rows.push({ runId, namespace, key: keys.actHeartbeat(a.seq, a.attempt), dueAt: last + a.heartbeatTimeoutMs });
+  }
+  return rows;
 }
 
 function clearAttemptTimers(t: Transition, a: ActivityState): void {

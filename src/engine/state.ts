@@ -260,3 +260,6 @@ export const keys = {
   outbox: (name: string) => `x:${name}`,
   executionTimeout: () => 'execution-timeout',
 } as const;
+
+/** Whether a timer key is a started attempt's timeout (keys.actStartToClose, keys.actHeartbeat; see attemptTimeouts). */
+export const isAttemptTimeoutKey = (key: string): boolean => key.startsWith('act-stc:') || key.startsWith('act-hb:');

@@ -4,9 +4,15 @@
  * window runs out (and at start-up, which is how timers survive a restart), and fires each through the run
  * updater. Firing is idempotent: the engine ignores a timer that no longer matches the run.
  *
+ * A store only one server uses does not write the timeouts of started activity attempts (Store.startedActivities):
+ * this service keeps all of those itself, the ones due past the window too, and rebuilds them from the store's
+ * started activities whenever it starts.
+ *
  * The loop never recurses: a tick runs from the clock's callback, which never calls back synchronously, and
  * at most MAX_IN_FLIGHT fires are pending at once (a freed slot re-arms).
  */
+import { attemptTimeouts } from '../engine/activity.js';
+import { isAttemptTimeoutKey } from '../engine/state.js';
 import type { TimerRow } from '../engine/transition.js';
 import type { Store } from '../store/store.js';
 import type { Clock } from './clock.js';
@@ -74,6 +80,10 @@ export class TimerService {
   private readonly live = new Map<string, number>();
   /** Timers due after this are left in the store until the next load. */
   private windowEnd = 0;
+  /** Timers the store does not hold (see the top) due after the window, until a load's window reaches them. */
+  private readonly parked = new Map<string, TimerRow>();
+  /** Whether the store's started activities have been read since start (the first load reads them). */
+  private rebuilt = false;
   private cancelWake: (() => void) | undefined;
   private wakeAt = Infinity;
   private inFlight = 0;
@@ -109,6 +119,8 @@ export class TimerService {
     this.heap.clear();
     this.live.clear();
     this.windowEnd = 0;
+    this.parked.clear();
+    this.rebuilt = false;
     this.loading = undefined;
     this.loadGen++; // a read in flight now lands nowhere (see load)
   }
@@ -117,8 +129,14 @@ export class TimerService {
   add(rows: readonly TimerRow[]): void {
     if (this.stopped) return;
     for (const r of rows) {
-      if (r.dueAt > this.windowEnd) continue; // the next load picks it up
-      this.live.set(rowKey(r), r.dueAt);
+      const k = rowKey(r);
+      if (r.dueAt > this.windowEnd) {
+        // the next load picks it up from the store, or from here when the store does not hold it
+        if (this.keepsItself(r.key)) this.parked.set(k, r);
+        continue;
+      }
+      if (this.parked.size > 0) this.parked.delete(k);
+      this.live.set(k, r.dueAt);
       this.heap.push(r);
     }
     if (rows.length > 0) this.arm();
@@ -126,7 +144,16 @@ export class TimerService {
 
   /** Timers deleted by a transition. */
   remove(runId: string, keys: readonly string[]): void {
-    for (const key of keys) this.live.delete(rowKey({ runId, key }));
+    for (const key of keys) {
+      const k = rowKey({ runId, key });
+      this.live.delete(k);
+      if (this.parked.size > 0) this.parked.delete(k);
+    }
+  }
+
+  /** Whether this service alone holds a timer of this key (the store does not write it). */
+  private keepsItself(key: string): boolean {
+    return this.store.startedActivities !== undefined && isAttemptTimeoutKey(key);
   }
 
   /** Earliest due time of any timer, in memory or only in the store (for the time-skipping clock). */
@@ -134,8 +161,10 @@ export class TimerService {
     this.dropStale();
     const inMemory = this.heap.peek()?.dueAt;
     if (inMemory !== undefined) return inMemory;
+    let parked: number | undefined;
+    for (const r of this.parked.values()) if (parked === undefined || r.dueAt < parked) parked = r.dueAt;
     const [first] = await this.store.dueTimers(Number.MAX_SAFE_INTEGER, 1);
-    return first?.dueAt;
+    return first === undefined || (parked !== undefined && parked < first.dueAt) ? parked : first.dueAt;
   }
 
   private dropStale(): void {
@@ -147,6 +176,14 @@ export class TimerService {
     if (this.loading) return this.loading;
     const gen = ++this.loadGen;
     const loading = (async () => {
+      if (!this.rebuilt && this.store.startedActivities) {
+        const started = await this.store.startedActivities();
+        if (this.stopped || gen !== this.loadGen) return;
+        // parked for now (windowEnd is 0 until the first load): the rest of this load moves the due ones in
+        for (const { runId, namespace, activity } of started)
+          for (const r of attemptTimeouts(runId, namespace, activity)) this.parked.set(rowKey(r), r);
+        this.rebuilt = true;
+      }
       const now = this.clock.now();
       // timers committed while the read is in flight may be missing from it: keep them from now on
       const before = this.windowEnd;
@@ -166,6 +203,12 @@ export class TimerService {
       for (const r of rows) {
         const k = rowKey(r);
         if (this.live.get(k) === r.dueAt) continue;
+        this.live.set(k, r.dueAt);
+        this.heap.push(r);
+      }
+      for (const [k, r] of this.parked) {
+        if (r.dueAt > this.windowEnd) continue;
+        this.parked.delete(k);
         this.live.set(k, r.dueAt);
         this.heap.push(r);
       }

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ConformanceContext } from './conformance.js';
 import { makeState, NS, startMutation, T0, task, timer, write } from './conformance-fixtures.js';
+import type { ActivityState } from '../engine/state.js';
 import type { Store } from './store.js';
 
 export function describeTasksAndTimersConformance(ctx: ConformanceContext): void {
@@ -75,6 +76,62 @@ export function describeTasksAndTimersConformance(ctx: ConformanceContext): void
       });
       expect(await keysOf(s)).toEqual(['r2/wt:1']);
       expect((await s.dueTimers(T0 + 1_000_000, 10)).map((t) => t.runId)).toEqual(['r2']);
+    });
+
+    it("a started attempt's timeouts: written, or left out and its activity listed (startedActivities)", async () => {
+      const s = ctx.store();
+      await s.commit(startMutation('r1'));
+      const activity = (seq: number, over: Partial<ActivityState>): ActivityState => ({
+        seq,
+        activityId: String(seq),
+        activityType: 'a',
+        taskQueue: 'q',
+        scheduledEventId: 5,
+        scheduledTime: T0,
+        startToCloseTimeoutMs: 1000,
+        heartbeatTimeoutMs: 300,
+        retryPolicy: {
+          initialIntervalMs: 1000,
+          backoffCoefficient: 2,
+          maximumIntervalMs: 100_000,
+          maximumAttempts: 0,
+          nonRetryableErrorTypes: [],
+        },
+        attempt: 2,
+        state: 'started',
+        currentAttemptScheduledTime: T0,
+        startedTime: T0 + 10,
+        cancelRequested: false,
+        ...over,
+      });
+      const started = activity(1, {});
+      const waiting = activity(2, { state: 'scheduled', startedTime: undefined });
+      const state = makeState('r1', { nextEventId: 3, activities: { 1: started, 2: waiting } });
+      await s.commit({
+        executions: [
+          write(state, {
+            expectedVersion: 1,
+            activitiesChanged: [1, 2],
+            timersAdded: [
+              timer('r1', 'act-stc:1:2', T0 + 1010),
+              timer('r1', 'act-hb:1:2', T0 + 310),
+              timer('r1', 'act-s2s:2:1', T0 + 50),
+            ],
+          }),
+        ],
+      });
+      const due = (await s.dueTimers(T0 + 1_000_000, 10)).map((t) => t.key);
+      if (s.startedActivities) {
+        expect(due).toEqual(['act-s2s:2:1', 'run-timeout']);
+        expect(await s.startedActivities()).toEqual([{ runId: 'r1', namespace: NS, activity: started }]);
+      } else {
+        expect(due).toEqual(['act-s2s:2:1', 'act-hb:1:2', 'act-stc:1:2', 'run-timeout']);
+      }
+      // their removal is left out too: nothing fails, the other rows go
+      await s.commit({
+        executions: [write(state, { expectedVersion: 2, timersRemoved: ['act-stc:1:2', 'act-hb:1:2', 'act-s2s:2:1'] })],
+      });
+      expect((await s.dueTimers(T0 + 1_000_000, 10)).map((t) => t.key)).toEqual(['run-timeout']);
     });
 
     it('lists due timers earliest first, up to and including dueBefore, at most limit', async () => {

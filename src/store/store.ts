@@ -6,7 +6,7 @@
  * Writes are Mutations: the changes of one API operation to one or more runs, applied atomically. A store
  * may commit many mutations in one transaction (group commit) but each mutation succeeds or fails whole.
  */
-import type { ExecutionState } from '../engine/state.js';
+import type { ActivityState, ExecutionState } from '../engine/state.js';
 import type { ScheduleState } from '../schedules/state.js';
 import type { TaskRow, TimerRow } from '../engine/transition.js';
 import type { HistoryEvent } from '../protocol/events.js';
@@ -256,6 +256,13 @@ export interface WorkflowDefinition {
   updatedAt: number;
 }
 
+/** A started activity attempt and its run (Store.startedActivities). */
+export interface StartedActivity {
+  runId: string;
+  namespace: string;
+  activity: ActivityState;
+}
+
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
   /** Present when several servers may share this store (PostgreSQL). */
@@ -284,6 +291,14 @@ export interface Store {
   listTasks(afterRowId: number, limit: number): Promise<Array<TaskRow & { rowId: number }>>;
   /** Timer rows due at or before `dueBefore`, earliest first. */
   dueTimers(dueBefore: number, limit: number): Promise<TimerRow[]>;
+  /**
+   * Present on a store only one server uses (SQLite). Such a store does not write the timeout timers of started
+   * activity attempts (isAttemptTimeoutKey: start-to-close and heartbeat, added and removed by nearly every step,
+   * and all of them derived from the attempt's state); the server rebuilds them from these rows whenever its timers
+   * start (engine/activity.ts attemptTimeouts). A store servers share (PostgreSQL) writes them, for whichever server
+   * fires timers next. Every activity whose attempt is started, in no particular order.
+   */
+  startedActivities?(): Promise<StartedActivity[]>;
 
   getSchedule(namespace: string, scheduleId: string): Promise<StoredSchedule | undefined>;
   /** Schedules of a namespace ordered by id, after `afterScheduleId` (a page). */

@@ -15,6 +15,7 @@ import type { HistoryEvent } from '../../protocol/events.js';
 import type { ScheduleState } from '../../schedules/state.js';
 import type { ExecutionStatus } from '../../protocol/status.js';
 import type { TaskRow, TimerRow } from '../../engine/transition.js';
+import { isAttemptTimeoutKey, type ActivityState } from '../../engine/state.js';
 import type { VisibilityQuery } from '../../visibility/query-ast.js';
 import type { SearchAttributeDefinition } from '../../visibility/search-attributes.js';
 import { loadMigrations, migrationsDir, pendingMigrations, runMigrations, type MigrateResult } from '../migrations.js';
@@ -26,6 +27,7 @@ import type {
   ListExecutionsRequest,
   ListExecutionsResponse,
   Mutation,
+  StartedActivity,
   Store,
   StoredExecution,
   WorkflowDefinition,
@@ -81,6 +83,12 @@ function prepareStatements(db: Database.Database) {
       `SELECT id, run_id, task_key, namespace, task_queue, kind, sticky_identity, created_at
        FROM tasks WHERE id > ? ORDER BY id LIMIT ?`,
     ),
+    startedActivities: db
+      .prepare(
+        `SELECT a.run_id, e.namespace, a.data FROM activity_infos a JOIN executions e ON e.run_id = a.run_id
+         WHERE json_extract(a.data, '$.state') = 'started'`,
+      )
+      .raw(),
     dueTimers: db
       .prepare(
         `SELECT run_id, timer_key, namespace, due_at FROM timers WHERE due_at <= ?
@@ -248,7 +256,7 @@ export class SqliteStore implements Store {
     if (!opened) return Promise.reject(new Error(this.closed ? 'the store is closed' : 'the store is not initialised'));
     let wire: WireMutation;
     try {
-      wire = toWire(mutation);
+      wire = toWire(mutation, isAttemptTimeoutKey); // rebuilt from startedActivities() instead
     } catch (e) {
       return Promise.reject(e instanceof Error ? e : new Error(String(e)));
     }
@@ -298,6 +306,11 @@ export class SqliteStore implements Store {
   async dueTimers(dueBefore: number, limit: number): Promise<TimerRow[]> {
     const rows = this.open().statements.dueTimers.all(dueBefore, limit) as Array<[string, string, string, number]>;
     return rows.map(([runId, key, namespace, dueAt]) => ({ runId, key, namespace, dueAt }));
+  }
+
+  async startedActivities(): Promise<StartedActivity[]> {
+    const rows = this.open().statements.startedActivities.all() as Array<[string, string, string]>;
+    return rows.map(([runId, namespace, data]) => ({ runId, namespace, activity: JSON.parse(data) as ActivityState }));
   }
 
   async getSchedule(namespace: string, scheduleId: string): Promise<StoredSchedule | undefined> {

@@ -72,7 +72,11 @@ function bufferedRows(s: ExecutionState, change: ExecutionWrite['bufferedEvents'
 /** Rounded up to the second: a busy run's writes then mostly leave the column (and its index) as it was. */
 export const lastProgressColumn = (ms: number): number => Math.ceil(ms / 1000) * 1000;
 
-export function toWire(m: Mutation): WireMutation {
+/**
+ * `skipTimer`: timer keys not written (a store only one server uses leaves out isAttemptTimeoutKey's, see
+ * Store.startedActivities); their removals are left out too.
+ */
+export function toWire(m: Mutation, skipTimer?: (key: string) => boolean): WireMutation {
   return {
     executions: m.executions.map((w) => {
       const s = w.state;
@@ -110,8 +114,12 @@ export function toWire(m: Mutation): WireMutation {
           t.stickyIdentity ?? null,
           t.createdAt,
         ]),
-        timersRemoved: w.timersRemoved,
-        timersAdded: w.timersAdded.map((t) => [t.key, t.namespace, t.dueAt]),
+        timersRemoved: skipTimer ? w.timersRemoved.filter((k) => !skipTimer(k)) : w.timersRemoved,
+        timersAdded: (skipTimer ? w.timersAdded.filter((t) => !skipTimer(t.key)) : w.timersAdded).map((t) => [
+          t.key,
+          t.namespace,
+          t.dueAt,
+        ]),
         closed: w.closed,
         ...(w.searchAttributesChanged || (w.expectedVersion === 0 && s.searchAttributes)
           ? { searchAttributes: searchAttributeRows(s.searchAttributes) }
