@@ -450,3 +450,16 @@ describe('cancellation', () => {
     expectTaskNotFound(() => d.heartbeat(1, undefined, { attempt: 1 }));
   });
 });
+
+describe("a started attempt's timeouts when the run closes", () => {
+  it('are named in the closing transition, so a timer service that alone holds them drops them then', () => {
+    const d = scheduled(cmd.activity(1, { heartbeatTimeoutMs: 3000 }), cmd.activity(2));
+    d.dispatchActivity(1);
+    d.terminate();
+    expect(d.last!.timersRemoved).toEqual(
+      expect.arrayContaining([keys.actStartToClose(1, 1), keys.actHeartbeat(1, 1)]),
+    );
+    expect(d.timers.size).toBe(0);
+    checkInvariants(d);
+  });
+});
