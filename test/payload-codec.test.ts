@@ -130,6 +130,8 @@ describe('payload codecs through a real server', () => {
       expect(leaks(history)).toBe(false);
       expect(JSON.stringify(history)).toContain('"$weft":"payload"');
     }
+    // the child's user metadata went encoded through the worker's command and is decoded by describe
+    expect(await (await env.client.workflow.getHandle(`${workflowId}-child`).describe()).staticSummary()).toBe(SECRET);
     const firstRun = await raw.workflow.getHandle(workflowId, handle.firstExecutionRunId).fetchHistory();
     expect(leaks(firstRun)).toBe(false);
     expect(firstRun.events.map((e) => e.eventType)).toContain('MarkerRecorded'); // the local activity's result
@@ -144,6 +146,26 @@ describe('payload codecs through a real server', () => {
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WorkflowFailedError);
     expect(((err as WorkflowFailedError).cause as ApplicationFailure).details).toEqual([{ secret: SECRET }]);
+  });
+
+  it('staticSummary and staticDetails are payloads: stored encoded, decoded by describe', async () => {
+    const workflowId = uid('codec-metadata');
+    const handle = await env.client.workflow.start(codecFail, {
+      taskQueue: TQ,
+      workflowId,
+      args: ['x'],
+      staticSummary: `summary ${SECRET}`,
+      staticDetails: `details ${SECRET}`,
+    });
+    await handle.result().catch(() => undefined);
+    const d = await handle.describe();
+    expect(await d.staticSummary()).toBe(`summary ${SECRET}`);
+    expect(await d.staticDetails()).toBe(`details ${SECRET}`);
+    const stored = raw.workflow.getHandle(workflowId);
+    expect(leaks((await stored.describe()).raw)).toBe(false);
+    expect(leaks(await stored.fetchHistory())).toBe(false);
+    // a client without the codec does not get a summary it cannot read as text
+    expect(await (await stored.describe()).staticSummary()).toBeUndefined();
   });
 
   it('signal-with-start, update-with-start and an eager start', async () => {
@@ -193,12 +215,14 @@ describe('payload codecs through a real server', () => {
         args: [{ scheduled: SECRET }],
         memo: { m: SECRET },
         workflowId: scheduleId,
+        staticSummary: `summary ${SECRET}`,
       },
       state: { paused: true },
     });
     const described = await handle.describe();
     expect(described.action.args).toEqual([{ scheduled: SECRET }]);
     expect(described.action.memo).toEqual({ m: SECRET });
+    expect(described.action.staticSummary).toBe(`summary ${SECRET}`);
     expect(leaks((await raw.schedule.getHandle(scheduleId).describe()).raw)).toBe(false);
     await handle.trigger();
     const run = await waitFor(async () => {
@@ -207,6 +231,7 @@ describe('payload codecs through a real server', () => {
       return undefined;
     });
     const wf = env.client.workflow.getHandle(run.workflowId, run.runId);
+    expect(await (await wf.describe()).staticSummary()).toBe(`summary ${SECRET}`);
     await wf.signal(note, 'go');
     expect(await wf.result()).toEqual({ secret: { scheduled: SECRET }, received: ['go'], memo: { m: SECRET } });
     await handle.delete();

@@ -415,7 +415,7 @@ describe('bad input names the field', () => {
     expect(e?.message).toContain('NotRegistered');
   });
 
-  it("an action's typedSearchAttributes go over its plain ones; Temporal's metadata fields are accepted", async () => {
+  it("an action's typedSearchAttributes go over its plain ones; its user metadata and priority are kept", async () => {
     await client.searchAttributes.create({ name: 'SchedTier', type: SearchAttributeType.KEYWORD });
     await client.searchAttributes.create({ name: 'SchedRegion', type: SearchAttributeType.KEYWORD });
     const h = await client.schedule.create({
@@ -430,7 +430,22 @@ describe('bad input names the field', () => {
         priority: { priorityKey: 1 },
       },
     });
-    expect((await h.describe()).action.searchAttributes).toEqual({ SchedTier: 'typed', SchedRegion: 'eu' });
+    const described = await h.describe();
+    expect(described.action.searchAttributes).toEqual({ SchedTier: 'typed', SchedRegion: 'eu' });
+    // user metadata and priority are kept, described as create takes them, and given to each started run
+    expect(described.action).toMatchObject({
+      staticSummary: 'hourly',
+      staticDetails: 'details',
+      priority: { priorityKey: 1 },
+    });
+    await h.update((cur) => cur); // a described schedule sent back as it is keeps them
+    expect((await h.describe()).action).toMatchObject({ staticSummary: 'hourly', priority: { priorityKey: 1 } });
+    await h.trigger();
+    const run = await waitFor(async () => (await h.describe()).info.recentActions[0]?.action.workflow, 10_000);
+    const started = await client.workflow.getHandle(run.workflowId, run.firstExecutionRunId).describe();
+    expect(await started.staticSummary()).toBe('hourly');
+    expect(await started.staticDetails()).toBe('details');
+    expect(started.priority).toEqual({ priorityKey: 1 });
     await expect(
       client.schedule.create({
         scheduleId: uid('bad-priority'),

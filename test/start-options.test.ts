@@ -1,10 +1,12 @@
 /**
  * Temporal's newer start options against a real server: startDelay (the first workflow task waits; history
  * shows it as WorkflowExecutionStarted's firstWorkflowTaskBackoffMs; not with cron; signal-with-start records
- * the signal at once; no signal cuts the delay short, as in Temporal's server), and priority, staticSummary, staticDetails, accepted and checked.
+ * the signal at once; no signal cuts the delay short, as in Temporal's server), and priority, staticSummary and
+ * staticDetails, kept with the run: describe, history, workflowInfo(), children, continue-as-new.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ServiceError } from 'weft/client';
+import { runWeft } from './cli-runner.js';
 import { fixture, startTestServer, startWorker, uid, waitFor, type TestServer } from './helpers.js';
 import { delayedService, finish, note, ping } from './fixtures/start-options.js';
 
@@ -110,18 +112,135 @@ describe('startDelay', () => {
   });
 });
 
-describe('accepted start options', () => {
-  it('takes priority, staticSummary and staticDetails; a bad priority is a TypeError', async () => {
-    const handle = await ts.client.workflow.start('notes', {
+describe('priority, staticSummary, staticDetails (kept with the run)', () => {
+  it('describe answers them, history records them, the workflow sees its priority; a bad priority is a TypeError', async () => {
+    const priority = { priorityKey: 1, fairnessKey: 'tenant-a', fairnessWeight: 2 };
+    const handle = await ts.client.workflow.start('priorityOf', {
       taskQueue,
-      workflowId: uid('accepted'),
-      priority: { priorityKey: 1, fairnessKey: 'tenant-a', fairnessWeight: 2 },
+      workflowId: uid('kept'),
+      priority,
       staticSummary: 'a summary',
-      staticDetails: 'details',
+      staticDetails: 'details\nover two lines',
     });
-    expect(await handle.result()).toEqual([]);
+    expect(await handle.result()).toEqual(priority);
+    const d = await handle.describe();
+    expect(await d.staticSummary()).toBe('a summary');
+    expect(await d.staticDetails()).toBe('details\nover two lines');
+    expect(d.priority).toEqual(priority);
+    const [started] = (await handle.fetchHistory()).events;
+    expect(started?.attributes).toMatchObject({
+      userMetadata: { summary: 'a summary', details: 'details\nover two lines' },
+      priority,
+    });
+    // none given: none kept
+    const plain = await ts.client.workflow.start('priorityOf', { taskQueue, workflowId: uid('plain') });
+    expect(await plain.result()).toBeNull();
+    const pd = await plain.describe();
+    expect(await pd.staticSummary()).toBeUndefined();
+    expect(pd.priority).toBeUndefined();
     await expect(
       ts.client.workflow.start('notes', { taskQueue, workflowId: uid('bad'), priority: { priorityKey: 1.5 } }),
     ).rejects.toBeInstanceOf(TypeError);
+  });
+
+  it('signal-with-start keeps them too', async () => {
+    const handle = await ts.client.workflow.signalWithStart('notes', {
+      taskQueue,
+      workflowId: uid('kept-sws'),
+      signal: note,
+      signalArgs: ['x'],
+      staticSummary: 'by signal',
+      priority: { priorityKey: 2 },
+    });
+    expect(await handle.result()).toEqual(['x']);
+    const d = await handle.describe();
+    expect(await d.staticSummary()).toBe('by signal');
+    expect(await d.staticDetails()).toBeUndefined();
+    expect(d.priority).toEqual({ priorityKey: 2 });
+  });
+
+  it("continue-as-new keeps the chain's priority, not the first start's user metadata (as Temporal)", async () => {
+    const workflowId = uid('kept-can');
+    const handle = await ts.client.workflow.start('continuesOnce', {
+      taskQueue,
+      workflowId,
+      args: [true],
+      priority: { priorityKey: 4 },
+      staticSummary: 'first run',
+    });
+    expect(await handle.result()).toEqual({ priorityKey: 4 });
+    const last = await ts.client.workflow.getHandle(workflowId).describe();
+    expect(last.runId).not.toBe(handle.firstExecutionRunId);
+    expect(last.priority).toEqual({ priorityKey: 4 });
+    expect(await last.staticSummary()).toBeUndefined();
+  });
+
+  it("a child keeps its own user metadata and priority; without a priority it takes its parent's", async () => {
+    const workflowId = uid('kept-parent');
+    const handle = await ts.client.workflow.start('parentOfTwo', {
+      taskQueue,
+      workflowId,
+      priority: { priorityKey: 2 },
+    });
+    expect(await handle.result()).toEqual([{ priorityKey: 2 }, { priorityKey: 5 }]);
+    const inherits = await ts.client.workflow.getHandle(`${workflowId}-inherits`).describe();
+    expect(await inherits.staticSummary()).toBe('child summary');
+    expect(await inherits.staticDetails()).toBe('child details');
+    expect(inherits.priority).toEqual({ priorityKey: 2 });
+    const own = await ts.client.workflow.getHandle(`${workflowId}-own`).describe();
+    expect(own.priority).toEqual({ priorityKey: 5 });
+    expect(await own.staticSummary()).toBeUndefined();
+  });
+
+  it('weft workflow start --static-summary, --static-details, --priority-key ...; describe prints them', async () => {
+    const workflowId = uid('kept-cli');
+    const weft = (args: string[]) => runWeft(ts.server.address, args);
+    const started = await weft([
+      ...['workflow', 'start', '--type', 'notes', '--task-queue', taskQueue, '--workflow-id', workflowId],
+      ...['--static-summary', 'from the CLI', '--static-details', 'more', '--priority-key', '3'],
+      ...['--fairness-key', 'tenant-b', '--fairness-weight', '1.5'],
+    ]);
+    expect(started.code, started.stderr).toBe(0);
+    const d = await ts.client.workflow.getHandle(workflowId).describe();
+    expect(await d.staticSummary()).toBe('from the CLI');
+    expect(await d.staticDetails()).toBe('more');
+    expect(d.priority).toEqual({ priorityKey: 3, fairnessKey: 'tenant-b', fairnessWeight: 1.5 });
+    const described = await weft(['workflow', 'describe', '--workflow-id', workflowId]);
+    expect(described.code, described.stderr).toBe(0);
+    expect(described.stdout).toMatch(/StaticSummary\s+from the CLI/);
+    expect(described.stdout).toMatch(/StaticDetails\s+more/);
+    expect(described.stdout).toContain('"priorityKey":3');
+    for (const [flag, value] of [
+      ['--priority-key', '-1'],
+      ['--priority-key', 'high'],
+      ['--fairness-weight', '0'],
+    ] as const) {
+      const bad = await weft(['workflow', 'start', '--type', 'notes', '--task-queue', taskQueue, flag, value]);
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toContain(flag);
+      expect(bad.stderr).toContain('INVALID_ARGUMENT');
+    }
+  });
+
+  it('bad input over HTTP: a 400 naming the field, nothing started', async () => {
+    for (const [body, field] of [
+      [{ priority: { priorityKey: -1 } }, 'priority'],
+      [{ priority: { priorityKey: 1, urgent: true } }, 'priority'],
+      [{ priority: { fairnessWeight: 0 } }, 'priority'],
+      [{ userMetadata: { summary: 'x', title: 'y' } }, 'userMetadata'],
+      [{ userMetadata: 'a summary' }, 'userMetadata'],
+    ] as const) {
+      const workflowId = uid('kept-bad');
+      const res = await fetch(`${ts.server.address}/api/v1/namespaces/default/workflows`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ workflowId, workflowType: 'notes', taskQueue, ...body }),
+      });
+      expect(res.status).toBe(400);
+      const { error } = (await res.json()) as { error: { code: string; message: string } };
+      expect(error.code).toBe('INVALID_ARGUMENT');
+      expect(error.message).toContain(field);
+      await expect(ts.client.workflow.getHandle(workflowId).describe()).rejects.toBeInstanceOf(ServiceError);
+    }
   });
 });

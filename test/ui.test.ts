@@ -32,7 +32,15 @@ beforeAll(async () => {
     buildId: 'ui-build-1',
   });
   for (let i = 0; i < 3; i++) {
-    const h = await ts.client.workflow.start('sequential', { taskQueue: TQ, workflowId: uid('ui-seq'), args: [i] });
+    const h = await ts.client.workflow.start('sequential', {
+      taskQueue: TQ,
+      workflowId: uid('ui-seq'),
+      args: [i],
+      // the first one shows its user metadata and priority on its page
+      ...(i === 0
+        ? { staticSummary: 'Order **1234**', staticDetails: 'line one\nline two', priority: { priorityKey: 2 } }
+        : {}),
+    });
     ids.done.push(h.workflowId);
     await h.result();
   }
@@ -158,6 +166,10 @@ describe.skipIf(!hasChromium)(`UI in chromium (${CHROMIUM})`, () => {
     await page.click(`a:has-text("${ids.done[0]}")`);
     await expect.poll(() => page.url()).toMatch(new RegExp(`/workflows/${ids.done[0]}/[0-9a-f-]{36}$`));
     await page.locator('.page-head .badge:has-text("Completed")').waitFor();
+    // the start's staticSummary, staticDetails (its lines kept) and priority
+    await page.locator('.field:has(dt:text-is("Summary")) dd', { hasText: 'Order **1234**' }).waitFor();
+    expect(await page.locator('.field:has(dt:text-is("Details")) dd').innerText()).toBe('line one\nline two');
+    expect(await page.locator('.field:has(dt:text-is("Priority")) dd').innerText()).toBe('key 2');
     await expect.poll(() => page.locator('[data-testid=history-table] tbody tr').count()).toBeGreaterThan(10);
     // expand an event's attributes
     await page.locator('[data-testid=history-table] tbody tr:has-text("ActivityTaskScheduled")').first().click();

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { Option, type Command } from 'commander';
 import type { Client, ClientOptions } from '../client/client.js';
 import type { WorkflowStartOptions } from '../client/workflow-client.js';
+import type { Priority } from '../common/priority.js';
 import {
   WorkflowIdConflictPolicies,
   WorkflowIdReusePolicies,
@@ -47,6 +48,30 @@ interface StartOptions extends CommonOptions, TimeoutOptions, CodecFlags {
   memo?: string;
   searchAttributes?: string;
   cron?: string;
+  staticSummary?: string;
+  staticDetails?: string;
+  priorityKey?: string;
+  fairnessKey?: string;
+  fairnessWeight?: string;
+}
+
+/** Temporal CLI's --priority-key, --fairness-key, --fairness-weight as a start's priority (undefined: none given). */
+function priorityFlags(o: StartOptions): Priority | undefined {
+  if (o.priorityKey === undefined && o.fairnessKey === undefined && o.fairnessWeight === undefined) return undefined;
+  const priority: Priority = {};
+  if (o.priorityKey !== undefined) {
+    if (!/^\d+$/.test(o.priorityKey))
+      throw new CliError(`--priority-key must be a non-negative integer, not '${o.priorityKey}'`, 'INVALID_ARGUMENT');
+    priority.priorityKey = Number(o.priorityKey);
+  }
+  if (o.fairnessKey !== undefined) priority.fairnessKey = o.fairnessKey;
+  if (o.fairnessWeight !== undefined) {
+    const w = Number(o.fairnessWeight);
+    if (!(o.fairnessWeight.trim() !== '' && Number.isFinite(w) && w > 0))
+      throw new CliError(`--fairness-weight must be a positive number, not '${o.fairnessWeight}'`, 'INVALID_ARGUMENT');
+    priority.fairnessWeight = w;
+  }
+  return priority;
 }
 
 /** A flag whose value is a JSON object (memo, search attributes). */
@@ -94,7 +119,12 @@ function addStartOptions(cmd: Command): Command {
     .option(
       '--cron <schedule>',
       "run as a cron workflow: '0 * * * *' (UTC), '@daily', '@every 30m', 'CRON_TZ=Europe/Berlin 0 9 * * *'",
-    );
+    )
+    .option('--static-summary <text>', "a one-line summary kept with the run (Temporal's staticSummary)")
+    .option('--static-details <text>', "details kept with the run (Temporal's staticDetails)")
+    .option('--priority-key <n>', 'priority kept with the run (1 is the highest; not used to order tasks)')
+    .option('--fairness-key <key>', "the priority's fairness key")
+    .option('--fairness-weight <weight>', "the priority's fairness weight (a positive number)");
   addTimeoutOptions(cmd);
   cmd
     .addOption(
@@ -118,6 +148,7 @@ async function startWorkflow(
   const workflowId = o.workflowId ?? randomUUID();
   const memo = parseObjectFlag('--memo', o.memo);
   const searchAttributes = parseObjectFlag('--search-attributes', o.searchAttributes);
+  const priority = priorityFlags(o);
   const handle = await client.workflow.start(o.type, {
     workflowId,
     args,
@@ -128,6 +159,9 @@ async function startWorkflow(
     ...(memo ? { memo } : {}),
     ...(searchAttributes ? { searchAttributes } : {}),
     ...(o.cron !== undefined ? { cronSchedule: o.cron } : {}),
+    ...(o.staticSummary !== undefined ? { staticSummary: o.staticSummary } : {}),
+    ...(o.staticDetails !== undefined ? { staticDetails: o.staticDetails } : {}),
+    ...(priority ? { priority } : {}),
   });
   return { workflowId, runId: handle.runId! };
 }

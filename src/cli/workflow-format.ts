@@ -60,6 +60,12 @@ export function executionJson(e: WorkflowExecutionInfo): Record<string, unknown>
   };
 }
 
+/** A start's staticSummary / staticDetails: the text, or the payload as JSON when it stays encoded (no codec). */
+function metadataField(v: unknown): string | undefined {
+  if (v === undefined) return undefined;
+  return typeof v === 'string' ? v : shortJson(v, 200);
+}
+
 export function printDescription(d: DescribeWorkflowResponse): void {
   const e = d.execution;
   printLine('Execution:');
@@ -79,6 +85,9 @@ export function printDescription(d: DescribeWorkflowResponse): void {
     ['Parent', e.parent ? `${e.parent.workflowId} (run ${e.parent.runId})` : undefined],
     ['Memo', e.memo ? shortJson(e.memo, 200) : undefined],
     ['SearchAttributes', e.searchAttributes ? shortJson(e.searchAttributes, 200) : undefined],
+    ['StaticSummary', metadataField(e.userMetadata?.summary)],
+    ['StaticDetails', metadataField(e.userMetadata?.details)],
+    ['Priority', e.priority ? shortJson(e.priority, 200) : undefined],
   ]);
   if (d.result) {
     printLine();

@@ -6,6 +6,7 @@
 import type { DescribeWorkflowResponse, WorkflowExecutionInfo as WireExecutionInfo } from '../protocol/api.js';
 import type { ExecutionStatus } from '../protocol/status.js';
 import { TypedSearchAttributes } from '../common/typed-search-attributes.js';
+import type { Priority } from '../common/priority.js';
 
 /** Temporal's `temporal.api.enums.v1.WorkflowExecutionStatus`: the protobuf member names and numbers. */
 export const WorkflowExecutionStatus = {
@@ -87,6 +88,8 @@ export interface WorkflowExecutionInfo<Raw = WireExecutionInfo> {
   parentExecution?: WorkflowExecution;
   /** The run at the top of its chain of parents (itself for a run without a parent), as Temporal's. */
   rootExecution?: WorkflowExecution;
+  /** The start's priority (describe only: list items leave it out). */
+  priority?: Priority;
   raw: Raw;
 }
 
@@ -137,7 +140,9 @@ export function executionInfoFromWire(e: WireExecutionInfo): WorkflowExecutionIn
   };
 }
 
-const noStaticText = (): Promise<string | undefined> => Promise.resolve(undefined);
+/** A user metadata payload as Temporal's staticSummary() / staticDetails() give it: a string, or undefined. */
+const staticText = (v: unknown) => (): Promise<string | undefined> =>
+  Promise.resolve(typeof v === 'string' ? v : undefined);
 
 export function descriptionFromWire(d: DescribeWorkflowResponse): WorkflowExecutionDescription {
   const e = d.execution;
@@ -148,8 +153,9 @@ export function descriptionFromWire(d: DescribeWorkflowResponse): WorkflowExecut
     searchAttributes: e.searchAttributes ?? {},
     typedSearchAttributes: new TypedSearchAttributes(e.searchAttributes ?? {}),
     ...(e.parent ? { parentExecution: { workflowId: e.parent.workflowId, runId: e.parent.runId } } : {}),
-    staticSummary: noStaticText,
-    staticDetails: noStaticText,
+    staticSummary: staticText(e.userMetadata?.summary),
+    staticDetails: staticText(e.userMetadata?.details),
+    ...(e.priority ? { priority: { ...e.priority } } : {}),
     attempt: e.attempt,
     firstRunId: e.firstRunId,
     cancelRequested: e.cancelRequested,

@@ -50,6 +50,8 @@ const ACTION_KEYS = [
   'retry',
   'memo',
   'searchAttributes',
+  'userMetadata',
+  'priority',
 ] as const;
 
 /** Only the fields the server takes, so a described schedule (with its Weft extras) can be sent back as is. */
@@ -86,7 +88,7 @@ function toWire(o: ScheduleUpdateOptions): Record<string, unknown> {
     const v = o.spec[k];
     if (v instanceof Date) spec[k] = v.toISOString();
   }
-  // as a start's options: typed search attributes folded in, the accepted-only fields checked and left out
+  // as a start's options: typed search attributes folded in, staticSummary / staticDetails as userMetadata
   const a = wireStartOptions(o.action);
   return {
     spec,

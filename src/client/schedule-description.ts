@@ -115,16 +115,16 @@ function actionResultOf(a: WireActionResult): ScheduleExecutionResult {
 
 /** A described action in the form create and update take (timeouts back to durations). */
 function actionOf(described: Record<string, unknown>): ScheduleDescriptionAction {
-  const { workflowExecutionTimeoutMs, workflowRunTimeoutMs, workflowTaskTimeoutMs, ...rest } = described as Record<
-    string,
-    number | undefined
-  > &
-    Record<string, unknown>;
+  const { workflowExecutionTimeoutMs, workflowRunTimeoutMs, workflowTaskTimeoutMs, userMetadata, ...rest } =
+    described as Record<string, number | undefined> & { userMetadata?: { summary?: unknown; details?: unknown } };
   const action = rest as unknown as ScheduleDescriptionAction;
   return {
     ...action,
     type: 'startWorkflow',
     args: decodeArgs(action.args),
+    // as Temporal's described action: the user metadata as staticSummary / staticDetails (what create takes)
+    ...(typeof userMetadata?.summary === 'string' ? { staticSummary: userMetadata.summary } : {}),
+    ...(typeof userMetadata?.details === 'string' ? { staticDetails: userMetadata.details } : {}),
     ...(workflowExecutionTimeoutMs ? { workflowExecutionTimeout: workflowExecutionTimeoutMs } : {}),
     ...(workflowRunTimeoutMs ? { workflowRunTimeout: workflowRunTimeoutMs } : {}),
     ...(workflowTaskTimeoutMs ? { workflowTaskTimeout: workflowTaskTimeoutMs } : {}),

@@ -40,7 +40,7 @@ export interface ScheduleAction {
   searchAttributes?: Record<string, unknown>;
   /** Temporal's typed form; merged over `searchAttributes` (a name in both takes the typed value). */
   typedSearchAttributes?: SearchAttributePair[] | TypedSearchAttributes;
-  /** Accepted, unused (Weft keeps no user metadata and has no per-task priorities). */
+  /** Given to each started workflow (describe's staticSummary(), staticDetails() and priority). */
   staticSummary?: string;
   staticDetails?: string;
   priority?: Priority;

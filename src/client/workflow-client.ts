@@ -88,9 +88,12 @@ export interface WorkflowStartOptions<T extends Workflow | unknown[] = Workflow>
    * signal-with-start the signal is recorded at once and seen in that first task.
    */
   startDelay?: Duration;
-  /** Accepted, not used: Weft's task queues have no priorities. */
+  /**
+   * Kept with the run (and the runs it continues as): describe's `priority`, the workflow's
+   * `workflowInfo().priority`. Weft's task queues do not order tasks by it.
+   */
   priority?: Priority;
-  /** Accepted, not used: Weft keeps no user metadata (describe's staticSummary() resolves to undefined). */
+  /** Kept with the run (Temporal's user metadata): describe's `staticSummary()` and `staticDetails()`. */
   staticSummary?: string;
   staticDetails?: string;
 }

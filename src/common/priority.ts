@@ -1,6 +1,8 @@
 /**
- * Temporal's `Priority` and `VersioningIntent` option types. Weft accepts them on workflow starts and does not
- * use them: its task queues are first in, first out, and it has no worker versioning (docs/api.md).
+ * Temporal's `Priority` and `VersioningIntent` option types. A start's priority is kept with its run (describe,
+ * history, `workflowInfo().priority`, the runs it continues as, children without their own); Weft's task queues
+ * do not order tasks by it. Weft has no worker versioning: a versioning intent is checked and left out
+ * (docs/api.md).
  */
 export interface Priority {
   /** 1 is the highest; Temporal's default is 3 of 5. */

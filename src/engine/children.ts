@@ -55,6 +55,9 @@ export function initiateChild(
       ...request,
       ...(cmd.memo ? { memo: cmd.memo } : {}),
       ...(cmd.searchAttributes ? { searchAttributes: cmd.searchAttributes } : {}),
+      ...(cmd.userMetadata ? { userMetadata: cmd.userMetadata } : {}),
+      // as Temporal: a child without a priority of its own takes its parent's
+      ...(cmd.priority || s.priority ? { priority: cmd.priority ?? s.priority } : {}),
     },
   });
 }

@@ -37,6 +37,8 @@ function nextRun(
   if (s.retryPolicy) next.retryPolicy = s.retryPolicy;
   if (next.memo === undefined && s.memo) next.memo = s.memo;
   if (next.searchAttributes === undefined && s.searchAttributes) next.searchAttributes = s.searchAttributes;
+  // as Temporal: the chain keeps its priority; its user metadata belongs to the start that gave it
+  if (s.priority) next.priority = s.priority;
   if (s.parent) next.parent = s.parent;
   if (s.root) next.root = s.root;
   if (s.scheduleRef) next.scheduleRef = s.scheduleRef;

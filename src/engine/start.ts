@@ -1,6 +1,7 @@
 /** Starting a run: its first events, its first workflow task and its run and execution timeouts. */
 import type { FailureInfo } from '../common/failure.js';
 import type { Headers } from '../common/interceptors.js';
+import type { Priority } from '../common/priority.js';
 import type { ResolvedRetryPolicy } from '../common/retry-policy.js';
 import type { EventAttributes } from '../protocol/events.js';
 import { firstCronBackoffMs } from './cron.js';
@@ -27,6 +28,8 @@ export interface StartRunInput {
   executionDeadline?: number;
   memo?: Record<string, unknown>;
   searchAttributes?: Record<string, unknown>;
+  userMetadata?: ExecutionState['userMetadata'];
+  priority?: Priority;
   identity?: string;
   requestId?: string;
   randomnessSeed: string;
@@ -88,6 +91,8 @@ export function startRun(input: StartRunInput, now: number): Transition {
   if (input.requestId) state.startRequestId = input.requestId;
   if (input.memo) state.memo = input.memo;
   if (input.searchAttributes) state.searchAttributes = input.searchAttributes;
+  if (input.userMetadata) state.userMetadata = input.userMetadata;
+  if (input.priority) state.priority = input.priority;
   if (input.workflowRunTimeoutMs) state.runTimeoutMs = input.workflowRunTimeoutMs;
   if (input.workflowExecutionTimeoutMs) state.executionTimeoutMs = input.workflowExecutionTimeoutMs;
   if (input.parent) state.parent = input.parent;
@@ -114,6 +119,8 @@ export function startRun(input: StartRunInput, now: number): Transition {
   if (input.identity) started.identity = input.identity;
   if (input.memo) started.memo = input.memo;
   if (input.searchAttributes) started.searchAttributes = input.searchAttributes;
+  if (input.userMetadata) started.userMetadata = input.userMetadata;
+  if (input.priority) started.priority = input.priority;
   if (input.requestId) started.requestId = input.requestId;
   if (input.firstWorkflowTaskBackoffMs) started.firstWorkflowTaskBackoffMs = input.firstWorkflowTaskBackoffMs;
   if (executionDeadline !== undefined) started.executionDeadline = executionDeadline;

@@ -5,6 +5,7 @@
  */
 import type { FailureInfo, RetryState } from '../common/failure.js';
 import type { Headers } from '../common/interceptors.js';
+import type { Priority } from '../common/priority.js';
 import type { ResolvedRetryPolicy } from '../common/retry-policy.js';
 import type { ActivityCancellationTypeName, ParentClosePolicyName } from '../protocol/commands.js';
 import type { EventAttributes, EventType } from '../protocol/events.js';
@@ -111,6 +112,8 @@ export type ChildStartRequest = Omit<
 > & {
   memo?: Record<string, unknown>;
   searchAttributes?: Record<string, unknown>;
+  userMetadata?: ExecutionState['userMetadata'];
+  priority?: Priority;
 };
 
 /**
@@ -185,6 +188,10 @@ export interface ExecutionState {
   attempt: number;
   retryPolicy?: ResolvedRetryPolicy;
   startRequestId?: string;
+  /** The start's staticSummary / staticDetails (payloads), shown by describe (Temporal's user metadata). */
+  userMetadata?: EventAttributes['WorkflowExecutionStarted']['userMetadata'];
+  /** The start's priority (Temporal's; carried to the next runs of the chain, not used to order tasks). */
+  priority?: Priority;
   memo?: Record<string, unknown>;
   searchAttributes?: Record<string, unknown>;
   /**

@@ -6,7 +6,7 @@
  * Histories (`workflowHistory`) reach clients as stored, encoded, as Temporal's `fetchHistory()` gives them.
  */
 import type { Obj, PayloadBatch, Walker } from '../common/payload-batch.js';
-import { eventsIn } from './payload-fields.js';
+import { eventsIn, userMetadata } from './payload-fields.js';
 import type { OperationId } from './routes.js';
 
 export interface OperationPayloads {
@@ -27,6 +27,7 @@ const outcome: Walker = (b, r) => {
 const startFields = (b: PayloadBatch, s: Obj): void => {
   b.args(s, 'args');
   b.map(s, 'memo');
+  b.object(s, 'userMetadata', (m) => userMetadata(b, m));
 };
 
 /** An update's answer: its outcome's result or failure. */
@@ -67,7 +68,10 @@ export const CLIENT_PAYLOADS: PayloadsByOperation = {
   },
   describeWorkflow: {
     response: (b, d) => {
-      b.object(d, 'execution', (e) => b.map(e, 'memo'));
+      b.object(d, 'execution', (e) => {
+        b.map(e, 'memo');
+        b.object(e, 'userMetadata', (m) => userMetadata(b, m));
+      });
       b.objects(d, 'pendingActivities', (a) => {
         b.value(a, 'heartbeatDetails');
         b.failure(a, 'lastFailure');

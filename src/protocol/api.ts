@@ -7,7 +7,17 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FailureInfo, RetryState } from '../common/failure.js';
 import type { HistoryEvent } from './events.js';
 import type { ExecutionStatus } from './status.js';
-import { DurationInput, HeaderSchema, ID_PATTERN, Identifier, Payloads, RetryPolicySchema } from './schema-common.js';
+import {
+  DurationInput,
+  HeaderSchema,
+  ID_PATTERN,
+  Identifier,
+  Payloads,
+  PrioritySchema,
+  RetryPolicySchema,
+  UserMetadataSchema,
+} from './schema-common.js';
+import type { Priority } from '../common/priority.js';
 
 export const WorkflowIdReusePolicies = [
   'ALLOW_DUPLICATE',
@@ -51,6 +61,10 @@ export const StartWorkflowRequestSchema = Type.Object(
     workflowIdConflictPolicy: Type.Optional(Type.Union(WorkflowIdConflictPolicies.map((p) => Type.Literal(p)))),
     memo: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
     searchAttributes: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    /** Temporal's staticSummary and staticDetails (payloads), kept with the run and answered by describe. */
+    userMetadata: Type.Optional(UserMetadataSchema),
+    /** Temporal's priority: kept with the run (and the runs it continues as), answered by describe. */
+    priority: Type.Optional(PrioritySchema),
     /** Makes a retried start idempotent: the same request id returns the run it started. */
     requestId: Type.Optional(Type.String({ maxLength: 255, pattern: ID_PATTERN })),
     /**
@@ -349,6 +363,10 @@ export interface DescribeWorkflowResponse {
      * for one (a start of a type no worker has registered is accepted, as in Temporal).
      */
     typeServed?: boolean;
+    /** The start's staticSummary and staticDetails (payloads, decoded by a client's codecs), when it gave them. */
+    userMetadata?: { summary?: unknown; details?: unknown };
+    /** The start's priority, when it gave one (or the run it continued from had one). */
+    priority?: Priority;
   };
   pendingActivities: PendingActivityInfo[];
   pendingTimers: Array<{ timerId: string; fireTime: string }>;

@@ -11,7 +11,9 @@ import {
   Identifier,
   Payload,
   Payloads,
+  PrioritySchema,
   RetryPolicySchema,
+  UserMetadataSchema,
 } from './schema-common.js';
 
 const Seq = Type.Integer({ minimum: 1 });
@@ -86,6 +88,10 @@ export const StartChildWorkflowExecutionCommand = Type.Object({
   header: Type.Optional(HeaderSchema),
   /** Temporal's cron workflows (engine/cron.ts). */
   cronSchedule: Type.Optional(Type.String({ maxLength: 1000 })),
+  /** The child's staticSummary and staticDetails (Temporal's user metadata). */
+  userMetadata: Type.Optional(UserMetadataSchema),
+  /** The child's priority; without one it inherits its parent's (as in Temporal). */
+  priority: Type.Optional(PrioritySchema),
 });
 
 export const SignalExternalWorkflowExecutionCommand = Type.Object({

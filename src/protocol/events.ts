@@ -5,6 +5,7 @@
 import type { FailureInfo, RetryState, TimeoutType } from '../common/failure.js';
 import type { ResolvedRetryPolicy } from '../common/retry-policy.js';
 import type { Headers } from '../common/interceptors.js';
+import type { Priority } from '../common/priority.js';
 import type { ParentClosePolicyName } from './commands.js';
 
 export interface EventAttributes {
@@ -43,6 +44,10 @@ export interface EventAttributes {
     continuedFailure?: FailureInfo;
     /** Headers of the start (client interceptors, a parent's or the previous run's outbound interceptors). */
     header?: Headers;
+    /** Temporal's user metadata: the start's staticSummary and staticDetails (payloads). */
+    userMetadata?: { summary?: unknown; details?: unknown };
+    /** Temporal's priority of the start (kept, not used to order tasks). */
+    priority?: Priority;
   };
   WorkflowTaskScheduled: { taskQueue: string; startToCloseTimeoutMs: number; attempt: number };
   WorkflowTaskStarted: {

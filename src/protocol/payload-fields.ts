@@ -23,12 +23,18 @@ const input: Walker = (b, a) => b.args(a, 'input');
 const result: Walker = (b, a) => b.value(a, 'result');
 const details: Walker = (b, a) => b.value(a, 'details');
 const failure: Walker = (b, a) => b.failure(a, 'failure');
+/** Temporal's user metadata of a start: its summary and details payloads. */
+export const userMetadata: Walker = (b, m) => {
+  b.value(m, 'summary');
+  b.value(m, 'details');
+};
 
 /** The payload fields of each event type's attributes (types without any are not listed). */
 const EVENT_FIELDS: Partial<Record<EventType, Walker>> = {
   WorkflowExecutionStarted: (b, a) => {
     b.args(a, 'input');
     b.map(a, 'memo');
+    b.object(a, 'userMetadata', (m) => userMetadata(b, m));
     b.value(a, 'lastCompletionResult');
     b.failure(a, 'continuedFailure');
   },
@@ -82,6 +88,7 @@ const COMMAND_FIELDS: Record<string, Walker> = {
   StartChildWorkflowExecution: (b, c) => {
     b.args(c, 'input');
     b.map(c, 'memo');
+    b.object(c, 'userMetadata', (m) => userMetadata(b, m));
   },
   SignalExternalWorkflowExecution: input,
   ContinueAsNewWorkflowExecution: (b, c) => {

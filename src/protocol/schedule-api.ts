@@ -1,6 +1,13 @@
 /** The schedule operations of the HTTP API: request schemas and response shapes. */
 import { Type, type Static } from '@sinclair/typebox';
-import { DurationInput, Identifier, Payloads, RetryPolicySchema } from './schema-common.js';
+import {
+  DurationInput,
+  Identifier,
+  Payloads,
+  PrioritySchema,
+  RetryPolicySchema,
+  UserMetadataSchema,
+} from './schema-common.js';
 import type { ExecutionStatus } from './status.js';
 
 export const ScheduleParams = Type.Object({
@@ -27,6 +34,10 @@ export const ScheduleActionSchema = Type.Object(
     retry: Type.Optional(RetryPolicySchema),
     memo: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
     searchAttributes: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    /** Each started workflow's staticSummary and staticDetails (Temporal's user metadata). */
+    userMetadata: Type.Optional(UserMetadataSchema),
+    /** Each started workflow's priority. */
+    priority: Type.Optional(PrioritySchema),
   },
   { additionalProperties: false },
 );

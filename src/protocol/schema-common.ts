@@ -56,3 +56,22 @@ export const RetryPolicySchema = Type.Object(
   { additionalProperties: false },
 );
 export type RetryPolicyInput = Static<typeof RetryPolicySchema>;
+
+/** Temporal's Priority: kept with the run and shown by describe; Weft's task queues do not order by it. */
+export const PrioritySchema = Type.Object(
+  {
+    priorityKey: Type.Optional(Type.Integer({ minimum: 0 })),
+    fairnessKey: Type.Optional(Type.String({ maxLength: 255 })),
+    fairnessWeight: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+  },
+  { additionalProperties: false },
+);
+
+/**
+ * Temporal's user metadata of a start (staticSummary, staticDetails): two payloads, each a string as the client
+ * converted it (and encoded by its codecs, if any), shown by describe.
+ */
+export const UserMetadataSchema = Type.Object(
+  { summary: Type.Optional(Type.Unknown()), details: Type.Optional(Type.Unknown()) },
+  { additionalProperties: false },
+);

@@ -4,6 +4,7 @@
  * document per schedule, versioned like a run's state.
  */
 import type { ExecutionStatus } from '../protocol/status.js';
+import type { Priority } from '../common/priority.js';
 import type { ResolvedScheduleSpec } from './spec.js';
 
 export const OVERLAP_POLICIES = [
@@ -30,6 +31,9 @@ export interface ScheduleAction {
   retry?: Record<string, unknown>;
   memo?: Record<string, unknown>;
   searchAttributes?: Record<string, unknown>;
+  /** Each started workflow's staticSummary / staticDetails (payloads) and priority. */
+  userMetadata?: { summary?: unknown; details?: unknown };
+  priority?: Priority;
 }
 
 export interface SchedulePolicies {

@@ -15,7 +15,7 @@ import { currentActivator } from './internal/current.js';
 import type { SignalWorkflowInput, StartChildWorkflowExecutionInput } from './interceptors.js';
 import type { SignalDefinition } from './messages.js';
 import type { ParentClosePolicy, WorkflowIdReusePolicy } from './types.js';
-import type { Priority, VersioningIntent } from '../common/priority.js';
+import { checkPriority, type Priority, type VersioningIntent } from '../common/priority.js';
 import {
   mergeTypedSearchAttributes,
   type SearchAttributePair,
@@ -58,10 +58,12 @@ export interface ChildWorkflowOptions {
   typedSearchAttributes?: SearchAttributePair[] | TypedSearchAttributes;
   /** Runs the child as a cron workflow (Temporal's): its `result()` then never resolves, as in Temporal. */
   cronSchedule?: string;
-  /** Accepted, unused (Weft has no user metadata, per-task priorities or worker versioning). */
+  /** The child's staticSummary / staticDetails (its describe shows them). */
   staticSummary?: string;
   staticDetails?: string;
+  /** The child's priority (kept, not used to order tasks); without one it takes its parent's, as in Temporal. */
   priority?: Priority;
+  /** Accepted, unused: Weft has no worker versioning. */
   versioningIntent?: VersioningIntent;
 }
 
@@ -133,6 +135,17 @@ function startChildNext(
   const execTimeout = optionalMs(options.workflowExecutionTimeout, 'workflowExecutionTimeout');
   const runTimeout = optionalMs(options.workflowRunTimeout, 'workflowRunTimeout');
   const taskTimeout = optionalMs(options.workflowTaskTimeout, 'workflowTaskTimeout');
+  checkPriority(options.priority);
+  const userMetadata: { summary?: string; details?: string } = {};
+  for (const [field, key] of [
+    ['staticSummary', 'summary'],
+    ['staticDetails', 'details'],
+  ] as const) {
+    const v = options[field];
+    if (v === undefined) continue;
+    if (typeof v !== 'string') throw new TypeError(`${field} must be a string`);
+    userMetadata[key] = v;
+  }
   const started = new Promise<string>((resolve, reject) =>
     activator.childStarts.set(seq, { resolve: (v) => resolve(v as string), reject }),
   );
@@ -155,6 +168,8 @@ function startChildNext(
     ...(searchAttributes ? { searchAttributes } : {}),
     ...(Object.keys(headers).length > 0 ? { header: headers } : {}),
     ...(options.cronSchedule ? { cronSchedule: options.cronSchedule } : {}),
+    ...(Object.keys(userMetadata).length > 0 ? { userMetadata } : {}),
+    ...(options.priority ? { priority: { ...options.priority } } : {}),
   });
   const cancellationType = options.cancellationType ?? 'WAIT_CANCELLATION_COMPLETED';
   if (scope.cancellable) {

@@ -100,6 +100,7 @@ export {
 } from '../common/failure.js';
 export type { Duration } from '../common/duration.js';
 export type { RetryPolicy } from '../common/retry-policy.js';
+export type { Priority } from '../common/priority.js';
 export { METADATA_ENCODING_KEY, type Payload } from '../common/payload-codec.js';
 export { composeInterceptors, type Headers, type Next } from '../common/interceptors.js';
 export type * from './interceptors.js';

@@ -28,6 +28,8 @@ export interface WorkflowInfo {
   readonly typedSearchAttributes: TypedSearchAttributes;
   /** A cron workflow's schedule (the `cronSchedule` start option). */
   cronSchedule?: string;
+  /** The start's priority (Temporal's `priority` start option; Weft keeps it, its task queues do not order by it). */
+  priority?: Priority;
   /** A cron run: the result of the run before it (undefined when it failed or returned nothing). */
   lastResult?: unknown;
   /** A cron run: the failure of the run before it, when it failed. */

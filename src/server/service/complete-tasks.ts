@@ -407,8 +407,10 @@ function findOversizedPayload(commands: Command[], limit: number): string | unde
       else if (cmd.type === 'FailWorkflowExecution') checkPayload(cmd.failure, 'workflow failure', limit);
       else if (cmd.type === 'CancelWorkflowExecution') checkPayload(cmd.details, 'cancellation details', limit);
       else if (cmd.type === 'CompleteWorkflowUpdate') checkPayload(cmd.result, 'update result', limit);
-      else if (cmd.type === 'StartChildWorkflowExecution') checkPayload(cmd.input, 'child workflow input', limit);
-      else if (cmd.type === 'SignalExternalWorkflowExecution') checkPayload(cmd.input, 'signal input', limit);
+      else if (cmd.type === 'StartChildWorkflowExecution') {
+        checkPayload(cmd.input, 'child workflow input', limit);
+        checkPayload(cmd.userMetadata, 'child workflow user metadata', limit);
+      } else if (cmd.type === 'SignalExternalWorkflowExecution') checkPayload(cmd.input, 'signal input', limit);
       else if (cmd.type === 'ContinueAsNewWorkflowExecution') checkPayload(cmd.input, 'continue-as-new input', limit);
       else if (cmd.type === 'RecordMarker') checkPayload(cmd.details, `details of marker ${cmd.markerName}`, limit);
       else if (cmd.type === 'ModifyWorkflowProperties') checkPayload(cmd.upsertedMemo, 'upserted memo', limit);

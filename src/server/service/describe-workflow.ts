@@ -79,6 +79,8 @@ export async function describeWorkflow(
       ...(s.searchAttributes ? { searchAttributes: s.searchAttributes } : {}),
       ...(s.lastBuildId ? { lastBuildId: s.lastBuildId } : {}),
       ...(s.parent ? { parent: { workflowId: s.parent.workflowId, runId: s.parent.runId } } : {}),
+      ...(s.userMetadata ? { userMetadata: s.userMetadata } : {}),
+      ...(s.priority ? { priority: s.priority } : {}),
     },
     pendingActivities,
     pendingTimers: Object.values(s.timers).map((t) => ({ timerId: t.timerId, fireTime: iso(t.fireTime) })),

@@ -108,6 +108,8 @@ async function startChild(
         ...(r.workflowIdReusePolicy ? { workflowIdReusePolicy: r.workflowIdReusePolicy as 'ALLOW_DUPLICATE' } : {}),
         ...(r.memo ? { memo: r.memo } : {}),
         ...(r.searchAttributes ? { searchAttributes: r.searchAttributes } : {}),
+        ...(r.userMetadata ? { userMetadata: r.userMetadata } : {}),
+        ...(r.priority ? { priority: r.priority } : {}),
         ...(r.header ? { header: r.header } : {}),
         ...(r.cronSchedule ? { cronSchedule: r.cronSchedule } : {}),
         requestId: `${parent.runId}:child:${effect.seq}`,

@@ -140,6 +140,8 @@ async function startAction(
     ...(a.retry ? { retry: a.retry } : {}),
     ...(a.memo ? { memo: a.memo } : {}),
     ...(a.searchAttributes ? { searchAttributes: a.searchAttributes } : {}),
+    ...(a.userMetadata ? { userMetadata: a.userMetadata } : {}),
+    ...(a.priority ? { priority: a.priority } : {}),
     identity: `weft-scheduler (schedule ${s.scheduleId})`,
   };
   const terminate = await runTransitions(ctx, step.terminate, (t) =>

@@ -65,6 +65,7 @@ function resolveDefinition(
 ): Pick<ScheduleState, 'specInput' | 'spec' | 'action' | 'policies'> {
   checkPayload(req.action.args, 'action.args', ctx.payloadLimit(namespace));
   checkPayload(req.action.memo, 'action.memo', ctx.payloadLimit(namespace));
+  checkPayload(req.action.userMetadata, 'action.userMetadata', ctx.payloadLimit(namespace));
   try {
     const spec = resolveScheduleSpec(req.spec);
     const a = req.action;
@@ -87,6 +88,8 @@ function resolveDefinition(
     }
     if (a.memo) action.memo = a.memo;
     if (a.searchAttributes) action.searchAttributes = a.searchAttributes;
+    if (a.userMetadata) action.userMetadata = a.userMetadata;
+    if (a.priority) action.priority = a.priority;
     const p = req.policies ?? {};
     const catchup = optionalMs(p.catchupWindow, 'policies.catchupWindow');
     if (catchup !== undefined && catchup < 1000)

@@ -125,6 +125,7 @@ export async function startWorkflowWith(
 ): Promise<StartWorkflowResponse> {
   checkPayload(req.args, 'args', ctx.payloadLimit(namespace));
   checkPayload(req.memo, 'memo', ctx.payloadLimit(namespace));
+  checkPayload(req.userMetadata, 'userMetadata', ctx.payloadLimit(namespace));
   const badCron = req.cronSchedule === undefined ? undefined : invalidCronSchedule(req.cronSchedule);
   if (badCron) throw new ApiError('INVALID_ARGUMENT', badCron, { field: 'cronSchedule' });
   if (req.cronSchedule !== undefined && req.startDelay !== undefined)
@@ -263,6 +264,8 @@ export async function planStart(
       ...(r.retryPolicy ? { retryPolicy: r.retryPolicy } : {}),
       ...(req.memo ? { memo: req.memo } : {}),
       ...(req.searchAttributes ? { searchAttributes: req.searchAttributes } : {}),
+      ...(req.userMetadata ? { userMetadata: req.userMetadata } : {}),
+      ...(req.priority ? { priority: req.priority } : {}),
       ...(req.identity ? { identity: req.identity } : {}),
       ...(req.requestId ? { requestId: req.requestId } : {}),
       ...(req.header ? { header: req.header } : {}),

@@ -490,6 +490,7 @@ export class WorkflowMachine {
         ...(started.rootWorkflowExecution ? { root: { ...started.rootWorkflowExecution } } : {}),
         ...(started.searchAttributes ? { searchAttributes: started.searchAttributes } : {}),
         ...(started.cronSchedule ? { cronSchedule: started.cronSchedule } : {}),
+        ...(started.priority ? { priority: { ...started.priority } } : {}),
         ...(started.lastCompletionResult !== undefined ? { lastResult: started.lastCompletionResult } : {}),
         // decoded into an Error inside the sandbox (workflow/runtime.ts)
         ...(started.continuedFailure ? { lastFailure: started.continuedFailure as unknown as Error } : {}),

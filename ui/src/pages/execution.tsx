@@ -56,11 +56,36 @@ function useHistory(ns: string, workflowId: string, runId: string | undefined, h
   };
 }
 
-function Summary({ d, ns }: { d: DescribeWorkflowResponse; ns: string }): JSX.Element {
+/** A start's staticSummary / staticDetails: the text, once decoded (an encoded payload the codec could not read: a note). */
+function metadataText(codec: PayloadView, value: unknown): JSX.Element | null {
+  if (value === undefined) return null;
+  const shown = codec.show(value).value;
+  return typeof shown === 'string' ? (
+    <span class="metadata-text">{shown}</span>
+  ) : (
+    <span class="muted">encoded (set a codec endpoint to read it)</span>
+  );
+}
+
+function priorityText(p: NonNullable<DescribeWorkflowResponse['execution']['priority']>): string {
+  const parts: string[] = [];
+  if (p.priorityKey !== undefined) parts.push(`key ${p.priorityKey}`);
+  if (p.fairnessKey !== undefined) parts.push(`fairness ${p.fairnessKey}`);
+  if (p.fairnessWeight !== undefined) parts.push(`weight ${p.fairnessWeight}`);
+  return parts.join(' · ');
+}
+
+function Summary({ d, ns, codec }: { d: DescribeWorkflowResponse; ns: string; codec: PayloadView }): JSX.Element {
   const x = d.execution;
   const end = x.closeTime ? new Date(x.closeTime).getTime() : Date.now();
   return (
     <dl class="fields">
+      {x.userMetadata?.summary !== undefined ? (
+        <Field label="Summary">{metadataText(codec, x.userMetadata.summary)}</Field>
+      ) : null}
+      {x.userMetadata?.details !== undefined ? (
+        <Field label="Details">{metadataText(codec, x.userMetadata.details)}</Field>
+      ) : null}
       <Field label="Status">
         <StatusBadge status={x.status} />
         {x.cancelRequested && x.status === 'Running' ? <span class="tag tag-warn">cancel requested</span> : null}
@@ -76,6 +101,7 @@ function Summary({ d, ns }: { d: DescribeWorkflowResponse; ns: string }): JSX.El
       <Field label="Duration">{formatDuration(end - new Date(x.startTime).getTime())}</Field>
       <Field label="History length">{x.historyLength.toLocaleString()} events</Field>
       <Field label="Attempt">{x.attempt}</Field>
+      {x.priority ? <Field label="Priority">{priorityText(x.priority)}</Field> : null}
       <Field label="Build id">{x.lastBuildId ? <span class="mono">{x.lastBuildId}</span> : null}</Field>
       <Field label="Run id">
         <span class="mono small">{x.runId}</span>
@@ -292,7 +318,7 @@ export function ExecutionPage(props: { ns: string; workflowId: string; runId?: s
         <>
           <div class="grid-2">
             <Card title="Summary">
-              <Summary d={d} ns={ns} />
+              <Summary d={d} ns={ns} codec={codec} />
             </Card>
             <div class="stack-cards">
               <Card title="Input">
