@@ -122,7 +122,10 @@ function addStartOptions(cmd: Command): Command {
     )
     .option('--static-summary <text>', "a one-line summary kept with the run (Temporal's staticSummary)")
     .option('--static-details <text>', "details kept with the run (Temporal's staticDetails)")
-    .option('--priority-key <n>', 'priority kept with the run (1 is the highest; not used to order tasks)')
+    .option(
+      '--priority-key <n>',
+      "the run's priority key: a task queue hands out smaller keys first (1 first; default 3)",
+    )
     .option('--fairness-key <key>', "the priority's fairness key")
     .option('--fairness-weight <weight>', "the priority's fairness weight (a positive number)");
   addTimeoutOptions(cmd);

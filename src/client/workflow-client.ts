@@ -90,7 +90,8 @@ export interface WorkflowStartOptions<T extends Workflow | unknown[] = Workflow>
   startDelay?: Duration;
   /**
    * Kept with the run (and the runs it continues as): describe's `priority`, the workflow's
-   * `workflowInfo().priority`. Weft's task queues do not order tasks by it.
+   * `workflowInfo().priority`. Its task queue hands out tasks of a smaller `priorityKey` first (1 first; none: 3);
+   * its activities without a priority of their own take it. Fairness keys and weights are kept, not used.
    */
   priority?: Priority;
   /** Kept with the run (Temporal's user metadata): describe's `staticSummary()` and `staticDetails()`. */

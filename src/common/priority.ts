@@ -1,8 +1,9 @@
 /**
  * Temporal's `Priority` and `VersioningIntent` option types. A start's priority is kept with its run (describe,
- * history, `workflowInfo().priority`, the runs it continues as, children without their own); Weft's task queues
- * do not order tasks by it. Weft has no worker versioning: a versioning intent is checked and left out
- * (docs/api.md).
+ * history, `workflowInfo().priority`, the runs it continues as, children and activities without their own) and
+ * orders its tasks: a task queue hands out tasks of a smaller `priorityKey` first (1 first; 0 or none: the
+ * default, 3), first in, first out within a key. Fairness keys and weights are kept, not used. Weft has no worker
+ * versioning: a versioning intent is checked and left out (docs/api.md).
  */
 export interface Priority {
   /** 1 is the highest; Temporal's default is 3 of 5. */

@@ -40,6 +40,7 @@ export function scheduleActivity(
     retryPolicy,
     workflowTaskCompletedEventId,
     ...(cmd.header && Object.keys(cmd.header).length > 0 ? { header: cmd.header } : {}),
+    ...(cmd.priority ? { priority: cmd.priority } : {}),
   });
   const a: ActivityState = {
     seq: cmd.seq,
@@ -58,6 +59,7 @@ export function scheduleActivity(
   if (cmd.scheduleToStartTimeoutMs !== undefined) a.scheduleToStartTimeoutMs = cmd.scheduleToStartTimeoutMs;
   if (startToClose !== undefined) a.startToCloseTimeoutMs = startToClose;
   if (cmd.heartbeatTimeoutMs !== undefined) a.heartbeatTimeoutMs = cmd.heartbeatTimeoutMs;
+  if (cmd.priority) a.priority = cmd.priority;
   t.putActivity(a);
   if (a.scheduleToCloseTimeoutMs !== undefined)
     t.addTimer(keys.actScheduleToClose(a.seq), t.now + a.scheduleToCloseTimeoutMs);
@@ -68,7 +70,8 @@ export function scheduleActivity(
 export function enqueueActivityAttempt(t: Transition, a: ActivityState): void {
   a.state = 'scheduled';
   a.currentAttemptScheduledTime = t.now;
-  t.addTask(keys.activityTask(a.seq, a.attempt), 'activity', a.taskQueue);
+  // as Temporal: an activity without a priority of its own takes its workflow's
+  t.addTask(keys.activityTask(a.seq, a.attempt), 'activity', a.taskQueue, undefined, a.priority ?? t.state.priority);
   if (a.scheduleToStartTimeoutMs !== undefined)
     t.addTimer(keys.actScheduleToStart(a.seq, a.attempt), t.now + a.scheduleToStartTimeoutMs);
 }

@@ -47,6 +47,8 @@ export interface ActivityState {
   startToCloseTimeoutMs?: number;
   heartbeatTimeoutMs?: number;
   retryPolicy: ResolvedRetryPolicy;
+  /** Its own priority, when the command gave one (its tasks take the workflow's otherwise). */
+  priority?: Priority;
   cancellationType?: ActivityCancellationTypeName;
   attempt: number;
   state: 'scheduled' | 'started' | 'backoff';
@@ -190,7 +192,7 @@ export interface ExecutionState {
   startRequestId?: string;
   /** The start's staticSummary / staticDetails (payloads), shown by describe (Temporal's user metadata). */
   userMetadata?: EventAttributes['WorkflowExecutionStarted']['userMetadata'];
-  /** The start's priority (Temporal's; carried to the next runs of the chain, not used to order tasks). */
+  /** The start's priority (Temporal's; carried to the next runs of the chain): the priority key of its tasks. */
   priority?: Priority;
   memo?: Record<string, unknown>;
   searchAttributes?: Record<string, unknown>;

@@ -44,7 +44,19 @@ export interface TaskRow {
   /** Workflow tasks only: the worker this task is sticky to. */
   stickyIdentity?: string;
   createdAt: number;
+  /**
+   * Temporal's priority key (1 is handed out first): matching takes a queue's tasks of a smaller key before the
+   * others. Absent: the default, 3 (taskPriority).
+   */
+  priority?: number;
 }
+
+/** Temporal's default priority key (the middle of its five levels); a key of 0 means the default too. */
+export const DEFAULT_PRIORITY_KEY = 3;
+
+/** The key a task is ordered by: its priority's key, or the default. */
+export const taskPriority = (p: { priorityKey?: number } | undefined): number =>
+  p?.priorityKey ? p.priorityKey : DEFAULT_PRIORITY_KEY;
 
 export interface TimerRow {
   runId: string;
@@ -257,7 +269,14 @@ export class Transition {
     this.removeTimer(key);
   }
 
-  addTask(key: string, kind: TaskRow['kind'], taskQueue: string, stickyIdentity?: string): void {
+  /** A task row; its priority is the given one, else the run's (a row of the default priority carries none). */
+  addTask(
+    key: string,
+    kind: TaskRow['kind'],
+    taskQueue: string,
+    stickyIdentity?: string,
+    priority: { priorityKey?: number } | undefined = this.state.priority,
+  ): void {
     const row: TaskRow = {
       runId: this.state.runId,
       key,
@@ -267,6 +286,8 @@ export class Transition {
       createdAt: this.now,
     };
     if (stickyIdentity !== undefined) row.stickyIdentity = stickyIdentity;
+    const p = taskPriority(priority);
+    if (p !== DEFAULT_PRIORITY_KEY) row.priority = p;
     this.tasksAdded.push(row);
   }
 

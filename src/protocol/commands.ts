@@ -37,6 +37,8 @@ export const ScheduleActivityTaskCommand = Type.Object({
   /** Ask the server to hand this activity straight back to the completing worker. */
   eager: Type.Optional(Type.Boolean()),
   header: Type.Optional(HeaderSchema),
+  /** The activity's priority; without one it takes its workflow's (as in Temporal). */
+  priority: Type.Optional(PrioritySchema),
 });
 
 export const RequestCancelActivityTaskCommand = Type.Object({

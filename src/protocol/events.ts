@@ -46,7 +46,7 @@ export interface EventAttributes {
     header?: Headers;
     /** Temporal's user metadata: the start's staticSummary and staticDetails (payloads). */
     userMetadata?: { summary?: unknown; details?: unknown };
-    /** Temporal's priority of the start (kept, not used to order tasks). */
+    /** Temporal's priority of the start: its tasks' priority key (and its activities', unless they have one). */
     priority?: Priority;
   };
   WorkflowTaskScheduled: { taskQueue: string; startToCloseTimeoutMs: number; attempt: number };
@@ -80,6 +80,8 @@ export interface EventAttributes {
     retryPolicy: ResolvedRetryPolicy;
     workflowTaskCompletedEventId: number;
     header?: Headers;
+    /** The activity's own priority (without one, its tasks take the workflow's). */
+    priority?: Priority;
   };
   ActivityTaskStarted: { scheduledEventId: number; identity: string; attempt: number; lastFailure?: FailureInfo };
   /** No `result`: the activity returned undefined (as for every `result` below). */

@@ -57,7 +57,10 @@ export const RetryPolicySchema = Type.Object(
 );
 export type RetryPolicyInput = Static<typeof RetryPolicySchema>;
 
-/** Temporal's Priority: kept with the run and shown by describe; Weft's task queues do not order by it. */
+/**
+ * Temporal's Priority: kept with the run and shown by describe; a task queue hands out tasks of a smaller
+ * priorityKey first (1 first; 0 or none: the default, 3). Fairness keys and weights are kept, not used.
+ */
 export const PrioritySchema = Type.Object(
   {
     priorityKey: Type.Optional(Type.Integer({ minimum: 0 })),

@@ -140,3 +140,35 @@ describe("a task queue's activity dispatch limit (maxTaskQueueActivitiesPerSecon
     }
   });
 });
+
+describe('priority: a queue hands out its tasks by priority key, first in, first out within a key', () => {
+  it('takes key 1 before the default (3) before 5, each in the order it came, sticky and activity queues too', () => {
+    const m = new Matching();
+    m.add([
+      row('low-1', { priority: 5 }),
+      row('default-1'),
+      row('high-1', { priority: 1 }),
+      row('default-2'),
+      row('high-2', { priority: 1 }),
+      row('low-2', { priority: 5 }),
+    ]);
+    expect(m.take(want({ maxWorkflowTasks: 3 })).workflowTasks.map((r) => r.runId)).toEqual([
+      'high-1',
+      'high-2',
+      'default-1',
+    ]);
+    m.add([row('high-3', { priority: 1 })]);
+    expect(m.take(want()).workflowTasks.map((r) => r.runId)).toEqual(['high-3', 'default-2', 'low-1', 'low-2']);
+    expect(m.backlog('default', 'q')).toEqual({ workflowTasks: 0, activityTasks: 0 });
+
+    const act = (runId: string, priority?: number): TaskRow =>
+      row(runId, { kind: 'activity', key: 'act:1:1', ...(priority !== undefined ? { priority } : {}) });
+    m.add([act('a-default'), act('a-low', 4), act('a-high', 2)]);
+    expect(m.backlog('default', 'q')).toEqual({ workflowTasks: 0, activityTasks: 3 });
+    const taken = m.take(want({ maxWorkflowTasks: 0, maxActivityTasks: 10 })).activityTasks.map((r) => r.runId);
+    expect(taken).toEqual(['a-high', 'a-default', 'a-low']);
+
+    m.add([row('s-default', { stickyIdentity: 'w1' }), row('s-high', { stickyIdentity: 'w1', priority: 1 })]);
+    expect(m.take(want()).workflowTasks.map((r) => r.runId)).toEqual(['s-high', 's-default']);
+  });
+});

@@ -1,6 +1,7 @@
 /**
- * Task matching: in-memory FIFO queues of task rows per (namespace, task queue, kind), sticky queues per
- * worker identity, and the long-polls waiting on them. The rows live in the store (committed with the
+ * Task matching: in-memory queues of task rows per (namespace, task queue, kind), sticky queues per worker
+ * identity, and the long-polls waiting on them. A queue hands out its tasks by priority key (Temporal's: 1 first,
+ * the default 3), first in, first out within a key. The rows live in the store (committed with the
  * transition that made them); these queues are a fast index over them, rebuilt from the store at start-up.
  * An entry may be stale (its task was cancelled or already handed out): dispatch checks it against the run's
  * state and drops it then.
@@ -11,7 +12,7 @@
  * token is due. Each server keeps its own bucket (see docs/api.md).
  */
 import { RateLimiter } from '../common/rate-limiter.js';
-import type { TaskRow } from '../engine/transition.js';
+import { DEFAULT_PRIORITY_KEY, type TaskRow } from '../engine/transition.js';
 import type { PollResponse, QueryTask } from '../protocol/tasks.js';
 
 export interface PollWant {
@@ -83,6 +84,42 @@ class Fifo<T> {
   }
 }
 
+/**
+ * Task rows by priority key, smallest first, first in, first out within a key. A queue whose tasks all have one
+ * key (the usual case: no priorities) costs what a plain FIFO does.
+ */
+export class TaskQueue {
+  private readonly byKey = new Map<number, Fifo<TaskRow>>();
+  /** The keys present, ascending. */
+  private keys: number[] = [];
+  private count = 0;
+  push(row: TaskRow): void {
+    const k = row.priority ?? DEFAULT_PRIORITY_KEY;
+    let q = this.byKey.get(k);
+    if (!q) {
+      q = new Fifo();
+      this.byKey.set(k, q);
+      this.keys = [...this.keys, k].sort((a, b) => a - b);
+    }
+    q.push(row);
+    this.count++;
+  }
+  shift(): TaskRow | undefined {
+    if (this.count === 0) return undefined;
+    for (const k of this.keys) {
+      const row = this.byKey.get(k)!.shift();
+      if (row) {
+        this.count--;
+        return row;
+      }
+    }
+    return undefined;
+  }
+  get size(): number {
+    return this.count;
+  }
+}
+
 const qkey = (namespace: string, name: string): string => `${namespace}\u0000${name}`;
 
 /** A limit no poll has carried for this long is dropped (its workers have gone, or stopped setting it). */
@@ -99,9 +136,9 @@ interface ActivityLimit {
 }
 
 export class Matching {
-  private readonly workflowQueues = new Map<string, Fifo<TaskRow>>();
-  private readonly activityQueues = new Map<string, Fifo<TaskRow>>();
-  private readonly stickyQueues = new Map<string, Fifo<TaskRow>>();
+  private readonly workflowQueues = new Map<string, TaskQueue>();
+  private readonly activityQueues = new Map<string, TaskQueue>();
+  private readonly stickyQueues = new Map<string, TaskQueue>();
   /** Queries waiting for a worker of their task queue (taken before workflow tasks: a caller waits on each). */
   private readonly queryQueues = new Map<string, Fifo<QueryTask>>();
   private readonly waiters = new Map<string, Waiter[]>();
@@ -171,14 +208,23 @@ export class Matching {
       const key = qkey(row.namespace, row.taskQueue);
       if (row.kind === 'workflow' && row.stickyIdentity !== undefined) {
         const ikey = qkey(row.namespace, row.stickyIdentity);
-        this.queue(this.stickyQueues, ikey).push(row);
+        this.taskQueue(this.stickyQueues, ikey).push(row);
         this.dirtySticky.add(ikey);
       } else {
-        this.queue(row.kind === 'workflow' ? this.workflowQueues : this.activityQueues, key).push(row);
+        this.taskQueue(row.kind === 'workflow' ? this.workflowQueues : this.activityQueues, key).push(row);
         this.dirty.add(key);
       }
     }
     if (rows.length > 0) this.scheduleFlush();
+  }
+
+  private taskQueue(map: Map<string, TaskQueue>, key: string): TaskQueue {
+    let q = map.get(key);
+    if (!q) {
+      q = new TaskQueue();
+      map.set(key, q);
+    }
+    return q;
   }
 
   private queue<T>(map: Map<string, Fifo<T>>, key: string): Fifo<T> {

@@ -40,6 +40,27 @@ export function describeTasksAndTimersConformance(ctx: ConformanceContext): void
       expect(await s.dueTimers(T0 + 1_000_000, 10)).toEqual([timer('r1', 'run-timeout', T0 + 7)]);
     });
 
+    it("keeps a task's priority key (none: the default)", async () => {
+      const s = ctx.store();
+      await s.commit(startMutation('r1'));
+      const state = makeState('r1', { nextEventId: 3 });
+      await s.commit({
+        executions: [
+          write(state, {
+            expectedVersion: 1,
+            tasksAdded: [task('r1', 'act:1:1', { priority: 1 }), task('r1', 'act:2:1', { priority: 5 })],
+          }),
+        ],
+      });
+      const tasks = await s.listTasks(0, 100);
+      expect(tasks.map((t) => [t.key, t.priority])).toEqual([
+        ['wt:1', undefined],
+        ['act:1:1', 1],
+        ['act:2:1', 5],
+      ]);
+      expect('priority' in tasks[0]!).toBe(false);
+    });
+
     it('replaces a task or timer added again under the same key', async () => {
       const s = ctx.store();
       await s.commit(startMutation('r1'));

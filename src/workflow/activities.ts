@@ -2,6 +2,7 @@
 import { encodeArgs } from '../common/payload-args.js';
 import { optionalMs } from '../common/duration.js';
 import { CancelledFailure } from '../common/failure.js';
+import { checkPriority } from '../common/priority.js';
 import type { RetryPolicyInput } from '../protocol/schema-common.js';
 import { CancellationScope } from './cancellation-scope.js';
 import { composeInterceptors } from '../common/interceptors.js';
@@ -13,6 +14,7 @@ import type { ActivityInterfaceFor, ActivityOptions } from './types.js';
 export function checkOptions(options: ActivityOptions, who = 'proxyActivities'): void {
   if (options.startToCloseTimeout === undefined && options.scheduleToCloseTimeout === undefined)
     throw new TypeError(`${who}: one of startToCloseTimeout or scheduleToCloseTimeout is required`);
+  checkPriority(options.priority);
 }
 
 export function retryToWire(r: ActivityOptions['retry']): RetryPolicyInput | undefined {
@@ -102,6 +104,7 @@ function scheduleActivityNext(input: ActivityInput, scope: CancellationScope): P
     ...(retryPolicy ? { retryPolicy } : {}),
     ...(taskQueue === activator.info.taskQueue && options.allowEagerDispatch !== false ? { eager: true } : {}),
     ...(Object.keys(headers).length > 0 ? { header: headers } : {}),
+    ...(options.priority ? { priority: { ...options.priority } } : {}),
   });
   if (scope.cancellable) {
     scope.cancelRequested.catch((err: unknown) => {

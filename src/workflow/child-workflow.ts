@@ -61,7 +61,7 @@ export interface ChildWorkflowOptions {
   /** The child's staticSummary / staticDetails (its describe shows them). */
   staticSummary?: string;
   staticDetails?: string;
-  /** The child's priority (kept, not used to order tasks); without one it takes its parent's, as in Temporal. */
+  /** The child's priority (its tasks' priority key); without one it takes its parent's, as in Temporal. */
   priority?: Priority;
   /** Accepted, unused: Weft has no worker versioning. */
   versioningIntent?: VersioningIntent;

@@ -28,7 +28,7 @@ export interface WorkflowInfo {
   readonly typedSearchAttributes: TypedSearchAttributes;
   /** A cron workflow's schedule (the `cronSchedule` start option). */
   cronSchedule?: string;
-  /** The start's priority (Temporal's `priority` start option; Weft keeps it, its task queues do not order by it). */
+  /** The start's priority (Temporal's `priority` start option): its workflow tasks, and its activities by default. */
   priority?: Priority;
   /** A cron run: the result of the run before it (undefined when it failed or returned nothing). */
   lastResult?: unknown;
@@ -55,9 +55,13 @@ export interface ActivityOptions {
   cancellationType?: ActivityCancellationType;
   /** false: never handed back eagerly with the workflow task's completion, always through a poll (Temporal's). */
   allowEagerDispatch?: boolean;
-  /** Accepted, unused (Weft has no worker versioning, no per-task priorities and no user metadata). */
-  versioningIntent?: VersioningIntent;
+  /**
+   * The activity's priority: its tasks are handed out before those of a larger priority key on the same task
+   * queue (1 first; none: the workflow's, else 3). Fairness keys and weights are kept, not used.
+   */
   priority?: Priority;
+  /** Accepted, unused (Weft has no worker versioning, and keeps no activity summaries). */
+  versioningIntent?: VersioningIntent;
   summary?: string;
 }
 

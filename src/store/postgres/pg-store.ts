@@ -240,7 +240,7 @@ export class PgStore implements Store {
   async listTasks(afterRowId: number, limit: number): Promise<Array<TaskRow & { rowId: number }>> {
     this.check();
     const rows = await this.db.query<TaskDbRow>(
-      `SELECT id, run_id, task_key, namespace, task_queue, kind, sticky_identity, created_at
+      `SELECT id, run_id, task_key, namespace, task_queue, kind, sticky_identity, created_at, priority
        FROM tasks WHERE id > $1 ORDER BY id LIMIT $2`,
       [afterRowId, limit],
     );

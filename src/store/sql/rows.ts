@@ -79,6 +79,7 @@ export interface TaskDbRow {
   kind: TaskRow['kind'];
   sticky_identity: string | null;
   created_at: number;
+  priority: number | null;
 }
 
 export function toTaskRow(r: TaskDbRow): TaskRow & { rowId: number } {
@@ -92,6 +93,7 @@ export function toTaskRow(r: TaskDbRow): TaskRow & { rowId: number } {
     createdAt: r.created_at,
   };
   if (r.sticky_identity !== null) t.stickyIdentity = r.sticky_identity;
+  if (r.priority !== null) t.priority = r.priority;
   return t;
 }
 

@@ -98,8 +98,8 @@ export class MutationWriter {
     this.deleteTask = db.prepare('DELETE FROM tasks WHERE run_id = ? AND task_key = ?');
     // REPLACE deletes the old row first, so a replaced task goes to the back of the queue with a new id.
     this.upsertTask = db.prepare(
-      `INSERT OR REPLACE INTO tasks (run_id, task_key, namespace, task_queue, kind, sticky_identity, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT OR REPLACE INTO tasks (run_id, task_key, namespace, task_queue, kind, sticky_identity, created_at,
+         priority) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.deleteTimer = db.prepare('DELETE FROM timers WHERE run_id = ? AND timer_key = ?');
     this.upsertTimer = db.prepare(
@@ -333,8 +333,8 @@ export class MutationWriter {
       this.insertEvent.run(runId, eventId, eventType, eventTime, data);
 
     for (const key of w.tasksRemoved) this.deleteTask.run(runId, key);
-    for (const [key, namespace, taskQueue, kind, sticky, createdAt] of w.tasksAdded)
-      this.upsertTask.run(runId, key, namespace, taskQueue, kind, sticky, createdAt);
+    for (const [key, namespace, taskQueue, kind, sticky, createdAt, priority] of w.tasksAdded)
+      this.upsertTask.run(runId, key, namespace, taskQueue, kind, sticky, createdAt, priority ?? null);
     for (const key of w.timersRemoved) this.deleteTimer.run(runId, key);
     for (const [key, namespace, dueAt] of w.timersAdded) this.upsertTimer.run(runId, key, namespace, dueAt);
     for (const seq of w.activitiesRemoved) this.deleteActivity.run(runId, seq);

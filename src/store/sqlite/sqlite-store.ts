@@ -80,7 +80,7 @@ function prepareStatements(db: Database.Database) {
       .prepare('SELECT data FROM history_events WHERE run_id = ? AND event_id BETWEEN ? AND ? ORDER BY event_id')
       .pluck(),
     tasks: db.prepare(
-      `SELECT id, run_id, task_key, namespace, task_queue, kind, sticky_identity, created_at
+      `SELECT id, run_id, task_key, namespace, task_queue, kind, sticky_identity, created_at, priority
        FROM tasks WHERE id > ? ORDER BY id LIMIT ?`,
     ),
     startedActivities: db

@@ -35,8 +35,8 @@ export interface WireExecution {
   /** [eventId, eventType, eventTime, JSON of the whole event] */
   events: Array<[number, string, string, string]>;
   tasksRemoved: string[];
-  /** [key, namespace, taskQueue, kind, stickyIdentity, createdAt] */
-  tasksAdded: Array<[string, string, string, string, string | null, number]>;
+  /** [key, namespace, taskQueue, kind, stickyIdentity, createdAt, priority (absent: the default)] */
+  tasksAdded: Array<[string, string, string, string, string | null, number, number?]>;
   timersRemoved: string[];
   /** [key, namespace, dueAt] */
   timersAdded: Array<[string, string, number]>;
@@ -106,14 +106,11 @@ export function toWire(m: Mutation, skipTimer?: (key: string) => boolean): WireM
           w.newEventsJson?.[i] ?? JSON.stringify(e),
         ]),
         tasksRemoved: w.tasksRemoved,
-        tasksAdded: w.tasksAdded.map((t) => [
-          t.key,
-          t.namespace,
-          t.taskQueue,
-          t.kind,
-          t.stickyIdentity ?? null,
-          t.createdAt,
-        ]),
+        tasksAdded: w.tasksAdded.map((t): WireExecution['tasksAdded'][number] =>
+          t.priority === undefined
+            ? [t.key, t.namespace, t.taskQueue, t.kind, t.stickyIdentity ?? null, t.createdAt]
+            : [t.key, t.namespace, t.taskQueue, t.kind, t.stickyIdentity ?? null, t.createdAt, t.priority],
+        ),
         timersRemoved: skipTimer ? w.timersRemoved.filter((k) => !skipTimer(k)) : w.timersRemoved,
         timersAdded: (skipTimer ? w.timersAdded.filter((t) => !skipTimer(t.key)) : w.timersAdded).map((t) => [
           t.key,
