@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createLogger } from '../common/logger.js';
 import type { ActivityState } from '../engine/state.js';
 import type { TimerRow } from '../engine/transition.js';
+import { activityState } from '../store/conformance-fixtures.js';
 import type { StartedActivity, Store } from '../store/store.js';
 import { systemClock, type Clock } from './clock.js';
 import { TimerService } from './timer-service.js';
@@ -79,27 +80,8 @@ describe('TimerService', () => {
         },
       };
     };
-    const activity = (over: Partial<ActivityState>): ActivityState => ({
-      seq: 1,
-      activityId: '1',
-      activityType: 'a',
-      taskQueue: 'q',
-      scheduledEventId: 5,
-      scheduledTime: T,
-      retryPolicy: {
-        initialIntervalMs: 1000,
-        backoffCoefficient: 2,
-        maximumIntervalMs: 100_000,
-        maximumAttempts: 0,
-        nonRetryableErrorTypes: [],
-      },
-      attempt: 1,
-      state: 'started',
-      currentAttemptScheduledTime: T,
-      startedTime: T,
-      cancelRequested: false,
-      ...over,
-    });
+    const activity = (over: Partial<ActivityState>): ActivityState =>
+      activityState(1, { state: 'started', scheduledTime: T, currentAttemptScheduledTime: T, startedTime: T, ...over });
     const service = (
       started: StartedActivity[] | undefined,
     ): { svc: TimerService; clock: ReturnType<typeof manualClock>; fired: string[] } => {

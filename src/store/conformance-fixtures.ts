@@ -1,5 +1,5 @@
 /** Builders for the store conformance suite: realistic states, events and writes, with no SQL in sight. */
-import type { ExecutionState } from '../engine/state.js';
+import type { ActivityState, ExecutionState } from '../engine/state.js';
 import type { TaskRow, TimerRow } from '../engine/transition.js';
 import type { HistoryEvent } from '../protocol/events.js';
 import type { ExecutionStatus } from '../protocol/status.js';
@@ -68,6 +68,30 @@ export function makeEvents(state: ExecutionState, fromId: number, toId: number):
 
 export function task(runId: string, key: string, over: Partial<TaskRow> = {}): TaskRow {
   return { runId, key, namespace: NS, taskQueue: 'main', kind: 'activity', createdAt: T0, ...over };
+}
+
+/** An activity of a run's state: scheduled at T0, attempt 1, Temporal's default retry policy. */
+export function activityState(seq: number, over: Partial<ActivityState> = {}): ActivityState {
+  return {
+    seq,
+    activityId: String(seq),
+    activityType: 'charge',
+    taskQueue: 'main',
+    scheduledEventId: 4 + seq,
+    scheduledTime: T0,
+    retryPolicy: {
+      initialIntervalMs: 1000,
+      backoffCoefficient: 2,
+      maximumIntervalMs: 100_000,
+      maximumAttempts: 0,
+      nonRetryableErrorTypes: [],
+    },
+    attempt: 1,
+    state: 'scheduled',
+    currentAttemptScheduledTime: T0,
+    cancelRequested: false,
+    ...over,
+  };
 }
 
 export function timer(runId: string, key: string, dueAt: number): TimerRow {

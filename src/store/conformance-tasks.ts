@@ -1,7 +1,7 @@
 /** Conformance of the task and timer rows: remove-before-add, replacement, deletion on close, paging, due order. */
 import { describe, expect, it } from 'vitest';
 import type { ConformanceContext } from './conformance.js';
-import { makeState, NS, startMutation, T0, task, timer, write } from './conformance-fixtures.js';
+import { activityState, makeState, NS, startMutation, T0, task, timer, write } from './conformance-fixtures.js';
 import type { ActivityState } from '../engine/state.js';
 import type { Store } from './store.js';
 
@@ -102,29 +102,15 @@ export function describeTasksAndTimersConformance(ctx: ConformanceContext): void
     it("a started attempt's timeouts: written, or left out and its activity listed (startedActivities)", async () => {
       const s = ctx.store();
       await s.commit(startMutation('r1'));
-      const activity = (seq: number, over: Partial<ActivityState>): ActivityState => ({
-        seq,
-        activityId: String(seq),
-        activityType: 'a',
-        taskQueue: 'q',
-        scheduledEventId: 5,
-        scheduledTime: T0,
-        startToCloseTimeoutMs: 1000,
-        heartbeatTimeoutMs: 300,
-        retryPolicy: {
-          initialIntervalMs: 1000,
-          backoffCoefficient: 2,
-          maximumIntervalMs: 100_000,
-          maximumAttempts: 0,
-          nonRetryableErrorTypes: [],
-        },
-        attempt: 2,
-        state: 'started',
-        currentAttemptScheduledTime: T0,
-        startedTime: T0 + 10,
-        cancelRequested: false,
-        ...over,
-      });
+      const activity = (seq: number, over: Partial<ActivityState>): ActivityState =>
+        activityState(seq, {
+          startToCloseTimeoutMs: 1000,
+          heartbeatTimeoutMs: 300,
+          attempt: 2,
+          state: 'started',
+          startedTime: T0 + 10,
+          ...over,
+        });
       const started = activity(1, {});
       const waiting = activity(2, { state: 'scheduled', startedTime: undefined });
       const state = makeState('r1', { nextEventId: 3, activities: { 1: started, 2: waiting } });

@@ -12,6 +12,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ExecutionState } from '../engine/state.js';
 import { StoreConflictError, type Mutation, type Store } from './store.js';
 import {
+  activityState,
   currentRun,
   makeEvents,
   makeState,
@@ -211,25 +212,8 @@ function describeExecutions(ctx: ConformanceContext): void {
     it('stores activities one row each: only the changed ones are written, removed ones go, closing drops all', async () => {
       const s = ctx.store();
       await s.commit(startMutation('r1'));
-      const act = (seq: number, attempt: number): ExecutionState['activities'][string] => ({
-        seq,
-        activityId: String(seq),
-        activityType: 'charge',
-        taskQueue: 'main',
-        scheduledEventId: 4 + seq,
-        scheduledTime: T0,
-        retryPolicy: {
-          initialIntervalMs: 1000,
-          backoffCoefficient: 2,
-          maximumIntervalMs: 100_000,
-          maximumAttempts: 0,
-          nonRetryableErrorTypes: [],
-        },
-        attempt,
-        state: 'scheduled',
-        currentAttemptScheduledTime: T0,
-        cancelRequested: false,
-      });
+      const act = (seq: number, attempt: number): ExecutionState['activities'][string] =>
+        activityState(seq, { attempt });
       const v2 = makeState('r1', { nextEventId: 2, activities: { 1: act(1, 1), 2: act(2, 1), 3: act(3, 1) } });
       await s.commit({ executions: [write(v2, { expectedVersion: 1, activitiesChanged: [1, 2, 3] })] });
       expect((await s.getExecution('r1'))?.state.activities).toEqual(v2.activities);
