@@ -47,6 +47,8 @@ export class ClusterSync {
   private pendingPollers: ClusterPoller[] = [];
   private pollerFlush: Promise<void> | undefined;
   private resyncing: Promise<void> | undefined;
+  /** Link resets so far (see resync). */
+  private resets = 0;
   /** Tasks held back for FOREIGN_TASK_GRACE_MS (defer), by run and key, oldest first. */
   private readonly deferred = new Map<string, { row: TaskRow; due: number }>();
   private deferTimer: NodeJS.Timeout | undefined;
@@ -267,19 +269,24 @@ export class ClusterSync {
 
   /** After the link was down: what notices would have said is read again from the store. */
   resync(): Promise<void> {
+    const ctx = this.ctx;
+    ctx.log.info('the cluster link is back: rereading task queues and dropping cached runs');
+    // at every reset, also one that comes while an earlier resync still rereads the queues: what this server
+    // cached since that one began may have missed notices during the link's latest gap
+    ctx.cache.clear();
+    ctx.forgetDefinitions();
+    // waiters look again (from the store): a close or an update may have gone unheard
+    ctx.closeWaiters.releaseAll();
+    ctx.updateWaiters.releaseAll();
+    ctx.runWatchers.releaseAll();
+    this.resets++;
     this.resyncing ??= (async () => {
-      const ctx = this.ctx;
-      ctx.log.info('the cluster link is back: rereading task queues and dropping cached runs');
-      ctx.cache.clear();
-      ctx.forgetDefinitions();
-      // waiters look again (from the store): a close or an update may have gone unheard
-      ctx.closeWaiters.releaseAll();
-      ctx.updateWaiters.releaseAll();
-      ctx.runWatchers.releaseAll();
       for (;;) {
+        const reset = this.resets;
         try {
           await ctx.reloadTasks();
-          return;
+          // a reset while the queues were read: tasks announced in its gap may be missing, read them again
+          if (this.resets === reset) return;
         } catch (err) {
           ctx.log.warn({ err }, 'rereading task queues failed; trying again');
           await new Promise((r) => setTimeout(r, 1000));
