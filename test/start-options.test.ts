@@ -127,6 +127,9 @@ describe('priority, staticSummary, staticDetails (kept with the run)', () => {
     expect(await d.staticSummary()).toBe('a summary');
     expect(await d.staticDetails()).toBe('details\nover two lines');
     expect(d.priority).toEqual(priority);
+    const listed = [];
+    for await (const e of ts.client.workflow.list({ query: `WorkflowId = '${handle.workflowId}'` })) listed.push(e);
+    expect(listed.map((e) => e.priority)).toEqual([priority]);
     const [started] = (await handle.fetchHistory()).events;
     expect(started?.attributes).toMatchObject({
       userMetadata: { summary: 'a summary', details: 'details\nover two lines' },

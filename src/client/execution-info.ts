@@ -88,7 +88,7 @@ export interface WorkflowExecutionInfo<Raw = WireExecutionInfo> {
   parentExecution?: WorkflowExecution;
   /** The run at the top of its chain of parents (itself for a run without a parent), as Temporal's. */
   rootExecution?: WorkflowExecution;
-  /** The start's priority (describe only: list items leave it out). */
+  /** The start's priority (or the one its chain or parent gave it), when it has one. */
   priority?: Priority;
   raw: Raw;
 }
@@ -123,6 +123,7 @@ export function executionInfoFromWire(e: WireExecutionInfo): WorkflowExecutionIn
     status: executionStatusOf(e.status),
     historyLength: e.historyLength,
     ...(e.historySizeBytes !== undefined ? { historySize: e.historySizeBytes } : {}),
+    ...(e.priority ? { priority: { ...e.priority } } : {}),
     startTime,
     executionTime: startTime,
     ...(e.closeTime ? { closeTime: new Date(e.closeTime) } : {}),

@@ -328,6 +328,8 @@ export interface WorkflowExecutionInfo {
   root?: { workflowId: string; runId: string };
   /** Size of the history in bytes, as stored. */
   historySizeBytes?: number;
+  /** The start's priority, when it gave one (or the run's chain or parent did). */
+  priority?: Priority;
 }
 export interface ListWorkflowsResponse {
   executions: WorkflowExecutionInfo[];
@@ -365,8 +367,6 @@ export interface DescribeWorkflowResponse {
     typeServed?: boolean;
     /** The start's staticSummary and staticDetails (payloads, decoded by a client's codecs), when it gave them. */
     userMetadata?: { summary?: unknown; details?: unknown };
-    /** The start's priority, when it gave one (or the run it continued from had one). */
-    priority?: Priority;
   };
   pendingActivities: PendingActivityInfo[];
   pendingTimers: Array<{ timerId: string; fireTime: string }>;

@@ -8,6 +8,7 @@
  */
 import type { ActivityState, ExecutionState } from '../engine/state.js';
 import type { ScheduleState } from '../schedules/state.js';
+import type { Priority } from '../common/priority.js';
 import type { TaskRow, TimerRow } from '../engine/transition.js';
 import type { HistoryEvent } from '../protocol/events.js';
 import type { ExecutionStatus } from '../protocol/status.js';
@@ -219,6 +220,8 @@ export interface ExecutionSummary {
   root?: { workflowId: string; runId: string };
   /** Size of the history in bytes, as stored (runs written before it was kept have none). */
   historySizeBytes?: number;
+  /** The start's priority, when it gave one (or the run's chain or parent did). */
+  priority?: Priority;
 }
 
 /** A running run that has written no event since `lastProgressTime` (see Store.listStuckExecutions). */

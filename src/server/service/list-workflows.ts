@@ -47,6 +47,7 @@ export function summaryInfo(x: ExecutionSummary): ListWorkflowsResponse['executi
     ...(x.parent ? { parent: x.parent } : {}),
     root: x.root ?? { workflowId: x.workflowId, runId: x.runId },
     ...(x.historySizeBytes !== undefined ? { historySizeBytes: x.historySizeBytes } : {}),
+    ...(x.priority ? { priority: x.priority } : {}),
   };
 }
 

@@ -1,5 +1,6 @@
 /** Rows as both SQL stores read them (same tables, same column names), and what they become. */
 import type { TaskRow } from '../../engine/transition.js';
+import type { Priority } from '../../common/priority.js';
 import type { ExecutionStatus } from '../../protocol/status.js';
 import type { ExecutionSummary, WorkflowDefinition } from '../store.js';
 import type { KeyValue } from './keyset.js';
@@ -10,20 +11,22 @@ export const SUMMARY_COLUMNS =
   'namespace, workflow_id, run_id, workflow_type, task_queue, status, start_time, close_time, history_length';
 
 /**
- * The memo, search attributes, parent, root and history size of a listed run, out of its state (each store's
- * syntax; JSON text for the first two).
+ * The memo, search attributes, parent, root, history size and priority of a listed run, out of its state (each
+ * store's syntax; JSON text for the memo, the search attributes and the priority).
  */
 export const SUMMARY_STATE_COLUMNS = {
   sqlite:
     "json_extract(executions.state, '$.memo') AS memo, json_extract(executions.state, '$.searchAttributes') AS search_attributes, " +
     "json_extract(executions.state, '$.parent.workflowId') AS parent_workflow_id, json_extract(executions.state, '$.parent.runId') AS parent_run_id, " +
     "json_extract(executions.state, '$.root.workflowId') AS root_workflow_id, json_extract(executions.state, '$.root.runId') AS root_run_id, " +
-    "json_extract(executions.state, '$.historySizeBytes') AS history_size_bytes",
+    "json_extract(executions.state, '$.historySizeBytes') AS history_size_bytes, " +
+    "json_extract(executions.state, '$.priority') AS priority",
   postgres:
     "(executions.state::json -> 'memo')::text AS memo, (executions.state::json -> 'searchAttributes')::text AS search_attributes, " +
     "executions.state::json -> 'parent' ->> 'workflowId' AS parent_workflow_id, executions.state::json -> 'parent' ->> 'runId' AS parent_run_id, " +
     "executions.state::json -> 'root' ->> 'workflowId' AS root_workflow_id, executions.state::json -> 'root' ->> 'runId' AS root_run_id, " +
-    "(executions.state::json ->> 'historySizeBytes')::bigint AS history_size_bytes",
+    "(executions.state::json ->> 'historySizeBytes')::bigint AS history_size_bytes, " +
+    "(executions.state::json -> 'priority')::text AS priority",
 } as const;
 
 /** A visibility list row: SUMMARY_COLUMNS and the sort key as k0, k1, ... */
@@ -45,6 +48,7 @@ export interface SummaryRow {
   root_run_id: string | null;
   /** A bigint from PostgreSQL (text unless parsed), a number from SQLite. */
   history_size_bytes: number | string | null;
+  priority: string | null;
   [sortKey: `k${number}`]: KeyValue;
 }
 
@@ -67,6 +71,7 @@ export function toSummary(r: SummaryRow): ExecutionSummary {
   if (r.root_workflow_id !== null && r.root_run_id !== null)
     s.root = { workflowId: r.root_workflow_id, runId: r.root_run_id };
   if (r.history_size_bytes !== null) s.historySizeBytes = Number(r.history_size_bytes);
+  if (r.priority !== null) s.priority = JSON.parse(r.priority) as Priority;
   return s;
 }
 
