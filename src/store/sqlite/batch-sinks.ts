@@ -1,6 +1,7 @@
 /**
- * Where group commit sends its batches: a writer thread (file databases), or the same connection inline (an
- * in-memory database, which another connection could not see).
+ * Where group commit sends its batches: the main thread's connection (inline), a writer thread, or, for a file
+ * database, both (HybridSink: inline while writes are quick). An in-memory database is always written inline
+ * (another connection could not see it).
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -57,9 +58,11 @@ export class ThreadSink implements BatchSink<WireMutation> {
   /** Threads started (1 unless one died). */
   threadsStarted = 0;
 
-  constructor(private readonly settings: ConnectionSettings) {
-    this.start();
-  }
+  /** Told how long the thread took to write each batch (ms, measured in the thread). */
+  onWritten: ((ms: number) => void) | undefined;
+
+  /** The thread starts at the first batch sent to it, not before (a server whose writes stay inline has none). */
+  constructor(private readonly settings: ConnectionSettings) {}
 
   private start(): Worker {
     const worker = startWriterThread(this.settings);
@@ -69,6 +72,7 @@ export class ThreadSink implements BatchSink<WireMutation> {
       const w = this.waiting.get(msg.id);
       if (!w) return;
       this.waiting.delete(msg.id);
+      this.onWritten?.(msg.ms);
       if ('error' in msg) w.reject(revive(msg.error));
       else w.resolve(msg.outcome.map((e) => (e ? revive(e) : undefined)));
     });
@@ -113,21 +117,60 @@ export class ThreadSink implements BatchSink<WireMutation> {
   }
 }
 
+/** How the hybrid sink chooses between the main thread's connection and the writer thread. */
+export interface HybridRouting {
+  /** Batches of at most this many commits are always written inline. */
+  inlineMax: number;
+  /**
+   * Larger batches are written inline too while writes have taken less than this on average (ms, a moving
+   * average over every batch, whichever connection wrote it); 0: larger batches always go to the thread.
+   */
+  slowWriteMs: number;
+  /** The clock the inline writes are timed with (tests move it by hand). */
+  now?: () => number;
+}
+
 /**
- * Small batches (a quiet server: one workflow's commit at a time) are written inline, on the main thread's
- * connection: the hop to the writer thread and back costs more than the fsync holds the event loop. Larger ones (a
- * busy server) go to the writer thread, so the event loop gathers the next batch while one is made durable. The
- * group committer writes one batch at a time, so the two connections never write at once.
+ * Batches are written on the main thread's connection while writes are quick, and on the writer thread once
+ * they are slow. Inline, a batch holds the event loop for its statements and its fsync, and nothing else: on a
+ * fast disk that costs less than the hop to the thread and back (the batch's copy into the thread, the thread's
+ * wake-up, the answer's), measured in docs/speed-plan.md. On a slow disk, or with batches so large that their
+ * writes take long, the thread lets the event loop gather the next batch while one is made durable; small
+ * batches (a quiet server: one workflow's step) stay inline whatever the time. The group committer writes one
+ * batch at a time, so the two connections never write at once.
  */
 export class HybridSink implements BatchSink<WireMutation> {
-  constructor(
-    private readonly inline: InlineSink,
-    readonly thread: ThreadSink,
-    private readonly inlineMax: number,
-  ) {}
+  /** Moving average of the time a batch takes to write, ms. */
+  private writeMs = 0;
+  private readonly now: () => number;
 
-  write(batch: WireMutation[]): Promise<BatchOutcome> {
-    return batch.length <= this.inlineMax ? this.inline.write(batch) : this.thread.write(batch);
+  constructor(
+    private readonly inline: BatchSink<WireMutation>,
+    readonly thread: ThreadSink,
+    private readonly routing: HybridRouting,
+  ) {
+    this.now = routing.now ?? (() => performance.now());
+    thread.onWritten = (ms) => this.observe(ms);
+  }
+
+  /** The moving average the next large batch is routed by (ms). */
+  get averageWriteMs(): number {
+    return this.writeMs;
+  }
+
+  async write(batch: WireMutation[]): Promise<BatchOutcome> {
+    if (batch.length > this.routing.inlineMax && this.writeMs >= this.routing.slowWriteMs)
+      return this.thread.write(batch);
+    const start = this.now();
+    try {
+      return await this.inline.write(batch);
+    } finally {
+      this.observe(this.now() - start);
+    }
+  }
+
+  private observe(ms: number): void {
+    this.writeMs += (ms - this.writeMs) / 4;
   }
 
   close(): Promise<void> {

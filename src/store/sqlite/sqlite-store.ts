@@ -50,14 +50,19 @@ export interface SqliteStoreOptions {
   synchronous?: 'FULL' | 'NORMAL' | 'OFF';
   /** How long a write waits for another connection's lock before failing (ms). */
   busyTimeoutMs?: number;
-  /** Write on a separate thread (default: yes, for a file). */
+  /** Write slow batches on a separate thread (default: yes, for a file); false: every batch inline. */
   writerThread?: boolean;
   /**
-   * With a writer thread: batches of at most this many commits are written on the main thread instead (a quiet
+   * With a writer thread: batches of at most this many commits are always written on the main thread (a quiet
    * server's commits: the hop to the thread and back costs more than the fsync holds the event loop); default 4,
    * 0: every batch on the thread.
    */
   inlineBatchMax?: number;
+  /**
+   * With a writer thread: larger batches are written on the main thread too while writes take less than this
+   * on average (ms); default 4; 0: larger batches always on the thread. See HybridSink.
+   */
+  slowWriteMs?: number;
 }
 
 /**
@@ -65,6 +70,12 @@ export interface SqliteStoreOptions {
  * almost half against every batch on the thread; seq3, whose batches are larger, unchanged.
  */
 const DEFAULT_INLINE_BATCH_MAX = 4;
+/**
+ * Measured (docs/speed-plan.md, 2026-12-07): with every batch inline on this machine's disk (seq3's batches of
+ * about 43 commits take 1.9 ms p50, 4.8 ms p90), seq3 gained about a sixth against larger batches on the thread,
+ * with less CPU; a disk whose writes average past this sends them to the thread again.
+ */
+const DEFAULT_SLOW_WRITE_MS = 4;
 
 /** Statements outside group commit (reads, definitions), prepared once after the migrations. */
 function prepareStatements(db: Database.Database) {
@@ -196,11 +207,12 @@ export class SqliteStore implements Store {
       await runMigrations(new SqliteMigrationDriver(db), this.migrations);
       if (!isMemory(file)) fsyncDirectory(file);
       const inlineMax = this.options.inlineBatchMax ?? DEFAULT_INLINE_BATCH_MAX;
+      const slowWriteMs = this.options.slowWriteMs ?? DEFAULT_SLOW_WRITE_MS;
       const sink =
         isMemory(file) || this.options.writerThread === false
           ? new InlineSink(db)
           : inlineMax > 0
-            ? new HybridSink(new InlineSink(db), new ThreadSink(settings), inlineMax)
+            ? new HybridSink(new InlineSink(db), new ThreadSink(settings), { inlineMax, slowWriteMs })
             : new ThreadSink(settings);
       this.opened = {
         db,

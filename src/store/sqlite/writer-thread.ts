@@ -1,7 +1,7 @@
 /**
  * The SQLite writer thread: owns the write connection and writes batches of mutations, so the fsync of each
  * commit does not hold the server's event loop. Messages in: { id, batch } and { close: true }; out:
- * { id, outcome } (per mutation: null or the error) or { id, error } (the whole batch failed).
+ * { id, outcome, ms } (per mutation: null or the error; the write's time) or { id, error, ms } (the whole batch failed).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
@@ -13,7 +13,8 @@ import { toWriteFault } from './write-faults.js';
 export type WriterRequest = { id: number; batch: WireMutation[] } | { close: true };
 export type SerialisedError = { name: string; message: string };
 export type WriterResponse =
-  { id: number; outcome: Array<SerialisedError | null> } | { id: number; error: SerialisedError };
+  | { id: number; outcome: Array<SerialisedError | null>; ms: number }
+  | { id: number; error: SerialisedError; ms: number };
 
 const port = parentPort;
 if (port) {
@@ -30,12 +31,14 @@ if (port) {
       return;
     }
     let reply: WriterResponse;
+    const start = performance.now();
     try {
       opened ??= openWriter(settings);
       const outcome = opened.writer.writeBatch(msg.batch);
-      reply = { id: msg.id, outcome: Array.from(outcome, (e) => (e ? serialise(e) : null)) };
+      const ms = performance.now() - start;
+      reply = { id: msg.id, outcome: Array.from(outcome, (e) => (e ? serialise(e) : null)), ms };
     } catch (e) {
-      reply = { id: msg.id, error: serialise(e) };
+      reply = { id: msg.id, error: serialise(e), ms: performance.now() - start };
     }
     port.postMessage(reply);
   });
