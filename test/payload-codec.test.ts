@@ -17,6 +17,7 @@ import {
 } from 'weft/client';
 import { TestWorkflowEnvironment } from 'weft/testing';
 import { Worker } from 'weft/worker';
+import { decodeEvents } from '../src/worker/task-codec.js';
 import { EncryptionCodec } from '../examples/encryption/codec.js';
 import * as activities from './fixtures/codec-activities.js';
 import { waiting } from './fixtures/codec-inbox.js';
@@ -130,6 +131,15 @@ describe('payload codecs through a real server', () => {
       expect(leaks(history)).toBe(false);
       expect(JSON.stringify(history)).toContain('"$weft":"payload"');
     }
+    // an activity's and a timer's summaries went encoded through the worker's commands (the leak check above);
+    // the codec decodes them where it decodes history (as a worker replaying it does)
+    const stored = (await raw.workflow.getHandle(workflowId, handle.firstExecutionRunId).fetchHistory()).events;
+    const decoded = await decodeEvents(dataConverter.payloadCodecs ?? [], stored);
+    const summaryOf = (type: string) =>
+      (decoded.find((e) => e.eventType === type)?.attributes as { userMetadata?: { summary?: unknown } }).userMetadata
+        ?.summary;
+    expect(summaryOf('ActivityTaskScheduled')).toBe(SECRET);
+    expect(summaryOf('TimerStarted')).toBe(SECRET);
     // the child's user metadata went encoded through the worker's command and is decoded by describe
     expect(await (await env.client.workflow.getHandle(`${workflowId}-child`).describe()).staticSummary()).toBe(SECRET);
     const firstRun = await raw.workflow.getHandle(workflowId, handle.firstExecutionRunId).fetchHistory();

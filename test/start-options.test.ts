@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ServiceError } from 'weft/client';
+import { Worker } from 'weft/worker';
 import { runWeft } from './cli-runner.js';
 import { fixture, startTestServer, startWorker, uid, waitFor, type TestServer } from './helpers.js';
 import { delayedService, finish, note, ping } from './fixtures/start-options.js';
@@ -16,7 +17,13 @@ let stop: () => Promise<void>;
 
 beforeAll(async () => {
   ts = await startTestServer();
-  stop = (await startWorker(ts, { taskQueue, workflowsPath: fixture('start-options.ts') })).stop;
+  stop = (
+    await startWorker(ts, {
+      taskQueue,
+      workflowsPath: fixture('start-options.ts'),
+      activities: { shout: async (s: string) => `${s}!` },
+    })
+  ).stop;
 });
 afterAll(async () => {
   await stop?.();
@@ -245,5 +252,29 @@ describe('priority, staticSummary, staticDetails (kept with the run)', () => {
       expect(error.message).toContain(field);
       await expect(ts.client.workflow.getHandle(workflowId).describe()).rejects.toBeInstanceOf(ServiceError);
     }
+  });
+});
+
+describe("activity and timer summaries (Temporal's user metadata)", () => {
+  it('are kept on ActivityTaskScheduled and TimerStarted; none given, none kept; not a string: a TypeError', async () => {
+    const handle = await ts.client.workflow.start('summaries', { taskQueue, workflowId: uid('summaries') });
+    const out = await handle.result();
+    expect(out.result).toBe('hi!');
+    expect(out.refused).toEqual([
+      'sleep: summary must be a string',
+      'condition: summary must be a string',
+      'proxyActivities: summary must be a string',
+    ]);
+    const { events } = await handle.fetchHistory();
+    const timers = events.filter((e) => e.eventType === 'TimerStarted').map((e) => e.attributes);
+    expect(timers.map((a) => (a as { userMetadata?: unknown }).userMetadata)).toEqual([
+      { summary: 'a short nap' },
+      { summary: 'waits for nothing' },
+      undefined,
+    ]);
+    const scheduled = events.find((e) => e.eventType === 'ActivityTaskScheduled');
+    expect(scheduled?.attributes).toMatchObject({ activityType: 'shout', userMetadata: { summary: 'shout it' } });
+    // the history replays (a summary is for people: replay does not compare it)
+    await Worker.runReplayHistory({ workflowsPath: fixture('start-options.ts') }, { events });
   });
 });

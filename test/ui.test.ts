@@ -54,7 +54,8 @@ beforeAll(async () => {
     const h = await ts.client.workflow.start('sleeper', {
       taskQueue: TQ,
       workflowId: uid('ui-sleep'),
-      args: [600_000],
+      // the second one's timer has a summary, which its timeline and history show
+      args: i === 1 ? [600_000, 'waits for approval'] : [600_000],
     });
     ids.sleeping.push(h.workflowId);
   }
@@ -184,6 +185,21 @@ describe.skipIf(!hasChromium)(`UI in chromium (${CHROMIUM})`, () => {
     await page.click('button[role=tab]:has-text("Raw JSON")');
     await page.locator('pre.json', { hasText: '"eventType": "WorkflowExecutionCompleted"' }).waitFor();
     await page.locator('pre.json', { hasText: '"workflowType": "sequential"' }).first().waitFor();
+  });
+
+  it("labels a timer by its summary in the timeline, and shows it in the history's line", async () => {
+    await page.goto(url(`/namespaces/default/workflows/${ids.sleeping[1]!}`));
+    await page
+      .locator('[data-testid=history-table] tbody tr:has-text("TimerStarted")', {
+        hasText: 'summary: waits for approval',
+      })
+      .waitFor();
+    await page.click('button[role=tab]:has-text("Timeline")');
+    await page.locator('.tl-kind-timer .tl-label-text', { hasText: 'waits for approval' }).waitFor();
+    // a timer without one keeps its duration as its label
+    await page.goto(url(`/namespaces/default/workflows/${ids.sleeping[0]!}`));
+    await page.click('button[role=tab]:has-text("Timeline")');
+    await page.locator('.tl-kind-timer .tl-label-text', { hasText: 'timer' }).waitFor();
   });
 
   it('cancels a running workflow after confirmation and shows the new state', async () => {

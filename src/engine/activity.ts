@@ -41,6 +41,7 @@ export function scheduleActivity(
     workflowTaskCompletedEventId,
     ...(cmd.header && Object.keys(cmd.header).length > 0 ? { header: cmd.header } : {}),
     ...(cmd.priority ? { priority: cmd.priority } : {}),
+    ...(cmd.userMetadata ? { userMetadata: cmd.userMetadata } : {}),
   });
   const a: ActivityState = {
     seq: cmd.seq,

@@ -218,6 +218,7 @@ export function completeWorkflowTask(t: Transition, input: CompleteWorkflowTaskI
           seq: cmd.seq,
           startToFireTimeoutMs: cmd.startToFireTimeoutMs,
           workflowTaskCompletedEventId: completedEventId,
+          ...(cmd.userMetadata ? { userMetadata: cmd.userMetadata } : {}),
         });
         s.timers[cmd.seq] = {
           seq: cmd.seq,

@@ -39,13 +39,21 @@ export const ScheduleActivityTaskCommand = Type.Object({
   header: Type.Optional(HeaderSchema),
   /** The activity's priority; without one it takes its workflow's (as in Temporal). */
   priority: Type.Optional(PrioritySchema),
+  /** Temporal's activity `summary`, for people: a payload, kept on ActivityTaskScheduled. */
+  userMetadata: Type.Optional(UserMetadataSchema),
 });
 
 export const RequestCancelActivityTaskCommand = Type.Object({
   type: Type.Literal('RequestCancelActivityTask'),
   seq: Seq,
 });
-export const StartTimerCommand = Type.Object({ type: Type.Literal('StartTimer'), seq: Seq, startToFireTimeoutMs: Ms });
+export const StartTimerCommand = Type.Object({
+  type: Type.Literal('StartTimer'),
+  seq: Seq,
+  startToFireTimeoutMs: Ms,
+  /** Temporal's timer `summary`, for people: a payload, kept on TimerStarted. */
+  userMetadata: Type.Optional(UserMetadataSchema),
+});
 export const CancelTimerCommand = Type.Object({ type: Type.Literal('CancelTimer'), seq: Seq });
 export const CompleteWorkflowExecutionCommand = Type.Object({
   type: Type.Literal('CompleteWorkflowExecution'),

@@ -82,6 +82,8 @@ export interface EventAttributes {
     header?: Headers;
     /** The activity's own priority (without one, its tasks take the workflow's). */
     priority?: Priority;
+    /** Temporal's user metadata of the activity: its `summary` (a payload), for people. */
+    userMetadata?: { summary?: unknown };
   };
   ActivityTaskStarted: { scheduledEventId: number; identity: string; attempt: number; lastFailure?: FailureInfo };
   /** No `result`: the activity returned undefined (as for every `result` below). */
@@ -107,7 +109,14 @@ export interface EventAttributes {
     details?: unknown;
     identity?: string;
   };
-  TimerStarted: { timerId: string; seq: number; startToFireTimeoutMs: number; workflowTaskCompletedEventId: number };
+  TimerStarted: {
+    timerId: string;
+    seq: number;
+    startToFireTimeoutMs: number;
+    workflowTaskCompletedEventId: number;
+    /** Temporal's user metadata of the timer: its `summary` (a payload), for people. */
+    userMetadata?: { summary?: unknown };
+  };
   TimerFired: { timerId: string; startedEventId: number };
   TimerCanceled: { timerId: string; startedEventId: number; workflowTaskCompletedEventId: number };
   /** A patch marker or a local activity's outcome (see src/protocol/markers.ts). */

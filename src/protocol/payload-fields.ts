@@ -28,6 +28,12 @@ export const userMetadata: Walker = (b, m) => {
   b.value(m, 'summary');
   b.value(m, 'details');
 };
+/** An activity's or a timer's user metadata (its summary). */
+const metadata: Walker = (b, a) => b.object(a, 'userMetadata', (m) => userMetadata(b, m));
+const inputAndMetadata: Walker = (b, a) => {
+  input(b, a);
+  metadata(b, a);
+};
 
 /** The payload fields of each event type's attributes (types without any are not listed). */
 const EVENT_FIELDS: Partial<Record<EventType, Walker>> = {
@@ -39,7 +45,8 @@ const EVENT_FIELDS: Partial<Record<EventType, Walker>> = {
     b.failure(a, 'continuedFailure');
   },
   WorkflowTaskFailed: failure,
-  ActivityTaskScheduled: input,
+  ActivityTaskScheduled: inputAndMetadata,
+  TimerStarted: metadata,
   ActivityTaskStarted: (b, a) => b.failure(a, 'lastFailure'),
   ActivityTaskCompleted: result,
   ActivityTaskFailed: failure,
@@ -81,7 +88,8 @@ export const eventsIn =
     b.objects(o, key, (e) => eventFields(b, e));
 
 const COMMAND_FIELDS: Record<string, Walker> = {
-  ScheduleActivityTask: input,
+  ScheduleActivityTask: inputAndMetadata,
+  StartTimer: metadata,
   CompleteWorkflowExecution: result,
   FailWorkflowExecution: failure,
   CancelWorkflowExecution: details,

@@ -15,6 +15,8 @@ export function checkOptions(options: ActivityOptions, who = 'proxyActivities'):
   if (options.startToCloseTimeout === undefined && options.scheduleToCloseTimeout === undefined)
     throw new TypeError(`${who}: one of startToCloseTimeout or scheduleToCloseTimeout is required`);
   checkPriority(options.priority);
+  if (options.summary !== undefined && typeof options.summary !== 'string')
+    throw new TypeError(`${who}: summary must be a string`);
 }
 
 export function retryToWire(r: ActivityOptions['retry']): RetryPolicyInput | undefined {
@@ -105,6 +107,7 @@ function scheduleActivityNext(input: ActivityInput, scope: CancellationScope): P
     ...(taskQueue === activator.info.taskQueue && options.allowEagerDispatch !== false ? { eager: true } : {}),
     ...(Object.keys(headers).length > 0 ? { header: headers } : {}),
     ...(options.priority ? { priority: { ...options.priority } } : {}),
+    ...(options.summary !== undefined ? { userMetadata: { summary: options.summary } } : {}),
   });
   if (scope.cancellable) {
     scope.cancelRequested.catch((err: unknown) => {

@@ -9,6 +9,7 @@ import type { ChildWorkflowOptions } from './child-workflow.js';
 import type { ContinueAsNewOptions } from './continue-as-new.js';
 import type { Activation } from './internal/activation.js';
 import type { LocalActivityOptions } from './local-activities.js';
+import type { TimerOptions } from './timers.js';
 import type { ActivityOptions } from './types.js';
 
 export type { Headers, Next };
@@ -122,6 +123,8 @@ export interface ContinueAsNewInput {
 export interface TimerInput {
   readonly durationMs: number;
   readonly seq: number;
+  /** The options `sleep` was called with (Temporal's; its `summary` is kept on TimerStarted). */
+  readonly options?: TimerOptions;
 }
 export type GetLogAttributesInput = Record<string, unknown>;
 

@@ -6,14 +6,23 @@ import { CancellationScope } from './cancellation-scope.js';
 import { composeInterceptors } from '../common/interceptors.js';
 import { currentActivator } from './internal/current.js';
 
-/** Temporal's timer options: `summary` is for people (Weft does not show it yet). */
+/** Temporal's timer options: `summary` is for people, kept on the TimerStarted event as user metadata. */
 export interface TimerOptions {
   summary?: string;
 }
 
+function checkTimerOptions(options: TimerOptions | undefined, who: string): TimerOptions | undefined {
+  if (options === undefined) return undefined;
+  if (typeof options !== 'object' || options === null) throw new TypeError(`${who}: options must be an object`);
+  if (options.summary !== undefined && typeof options.summary !== 'string')
+    throw new TypeError(`${who}: summary must be a string`);
+  return options.summary === undefined ? undefined : { summary: options.summary };
+}
+
 /** A durable timer: the workflow sleeps on the server, across worker and server restarts. */
-export function sleep(duration: Duration, _options?: TimerOptions): Promise<void> {
+export function sleep(duration: Duration, options?: TimerOptions): Promise<void> {
   const ms = toMs(duration, 'sleep duration');
+  const timerOptions = checkTimerOptions(options, 'sleep');
   const scope = CancellationScope.current();
   if (scope.consideredCancelled) return Promise.reject(new CancelledFailure('Cancellation scope cancelled'));
   const activator = currentActivator();
@@ -21,16 +30,17 @@ export function sleep(duration: Duration, _options?: TimerOptions): Promise<void
   const start = composeInterceptors(
     activator.interceptors.outbound,
     'startTimer',
-    (input) => activator.startTimer(input.durationMs, scope, input.seq).promise,
+    (input) => activator.startTimer(input.durationMs, scope, input.seq, input.options).promise,
   );
-  return start({ durationMs: ms, seq });
+  return start({ durationMs: ms, seq, ...(timerOptions ? { options: timerOptions } : {}) });
 }
 
 /**
  * Waits until fn() returns true (checked after every change of workflow state). With a timeout, resolves
  * false if it passes first.
  */
-export function condition(fn: () => boolean, timeout?: Duration, _options?: TimerOptions): Promise<boolean> {
+export function condition(fn: () => boolean, timeout?: Duration, options?: TimerOptions): Promise<boolean> {
+  const timerOptions = checkTimerOptions(options, 'condition');
   const activator = currentActivator();
   const scope = CancellationScope.current();
   if (scope.consideredCancelled) return Promise.reject(new CancelledFailure('Cancellation scope cancelled'));
@@ -38,7 +48,7 @@ export function condition(fn: () => boolean, timeout?: Duration, _options?: Time
   const ms = toMs(timeout, 'condition timeout');
   return CancellationScope.cancellable(async () => {
     const inner = CancellationScope.current();
-    const timer = activator.startTimer(ms, inner);
+    const timer = activator.startTimer(ms, inner, undefined, timerOptions);
     try {
       return await Promise.race([activator.addCondition(fn, inner).then(() => true), timer.promise.then(() => false)]);
     } finally {

@@ -60,8 +60,12 @@ export interface ActivityOptions {
    * queue (1 first; none: the workflow's, else 3). Fairness keys and weights are kept, not used.
    */
   priority?: Priority;
-  /** Accepted, unused (Weft has no worker versioning, and keeps no activity summaries). */
+  /** Accepted, unused (Weft has no worker versioning). */
   versioningIntent?: VersioningIntent;
+  /**
+   * A one-line summary for people (Temporal's): kept on the activity's ActivityTaskScheduled event as user
+   * metadata (a payload, encoded by the worker's codecs). Local activities accept it and keep none.
+   */
   summary?: string;
 }
 

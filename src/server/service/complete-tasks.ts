@@ -402,7 +402,10 @@ const CANCELLED_BY_WORKER: FailureInfo = {
 function findOversizedPayload(commands: Command[], limit: number): string | undefined {
   for (const cmd of commands) {
     try {
-      if (cmd.type === 'ScheduleActivityTask') checkPayload(cmd.input, `input of activity ${cmd.activityType}`, limit);
+      if (cmd.type === 'ScheduleActivityTask') {
+        checkPayload(cmd.input, `input of activity ${cmd.activityType}`, limit);
+        checkPayload(cmd.userMetadata, `summary of activity ${cmd.activityType}`, limit);
+      } else if (cmd.type === 'StartTimer') checkPayload(cmd.userMetadata, 'timer summary', limit);
       else if (cmd.type === 'CompleteWorkflowExecution') checkPayload(cmd.result, 'workflow result', limit);
       else if (cmd.type === 'FailWorkflowExecution') checkPayload(cmd.failure, 'workflow failure', limit);
       else if (cmd.type === 'CancelWorkflowExecution') checkPayload(cmd.details, 'cancellation details', limit);

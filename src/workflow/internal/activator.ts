@@ -608,7 +608,7 @@ export class Activator implements WorkflowInstance {
     return this.seq.timer++;
   }
 
-  startTimer(ms: number, scope: CancellationScope, timerSeq?: number): StartedTimer {
+  startTimer(ms: number, scope: CancellationScope, timerSeq?: number, options?: { summary?: string }): StartedTimer {
     const seq = timerSeq ?? this.seq.timer++;
     let settled = false;
     let rejectFn: (e: unknown) => void = () => {};
@@ -629,7 +629,12 @@ export class Activator implements WorkflowInstance {
       this.pushCommand({ type: 'CancelTimer', seq });
       rejectFn(err ?? new CancelledFailure('Timer cancelled'));
     };
-    this.pushCommand({ type: 'StartTimer', seq, startToFireTimeoutMs: Math.max(0, Math.round(ms)) });
+    this.pushCommand({
+      type: 'StartTimer',
+      seq,
+      startToFireTimeoutMs: Math.max(0, Math.round(ms)),
+      ...(options?.summary !== undefined ? { userMetadata: { summary: options.summary } } : {}),
+    });
     if (scope.cancellable) scope.cancelRequested.catch((e: unknown) => cancel(e));
     return { seq, promise, cancel: () => cancel() };
   }

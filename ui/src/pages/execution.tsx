@@ -56,11 +56,17 @@ function useHistory(ns: string, workflowId: string, runId: string | undefined, h
   };
 }
 
+/** A summary's text (Temporal's user metadata), once decoded; undefined while the codec cannot read it. */
+function readableText(codec: PayloadView, value: unknown): string | undefined {
+  const shown = codec.show(value).value;
+  return typeof shown === 'string' ? shown : undefined;
+}
+
 /** A start's staticSummary / staticDetails: the text, once decoded (an encoded payload the codec could not read: a note). */
 function metadataText(codec: PayloadView, value: unknown): JSX.Element | null {
   if (value === undefined) return null;
-  const shown = codec.show(value).value;
-  return typeof shown === 'string' ? (
+  const shown = readableText(codec, value);
+  return shown !== undefined ? (
     <span class="metadata-text">{shown}</span>
   ) : (
     <span class="muted">encoded (set a codec endpoint to read it)</span>
@@ -360,7 +366,9 @@ export function ExecutionPage(props: { ns: string; workflowId: string; runId?: s
           >
             <ErrorBox error={history.error} />
             {tab === 'history' ? <HistoryTable events={history.events} codec={codec} /> : null}
-            {tab === 'timeline' ? <Timeline events={history.events} now={Date.now()} /> : null}
+            {tab === 'timeline' ? (
+              <Timeline events={history.events} now={Date.now()} summaryText={(v) => readableText(codec, v)} />
+            ) : null}
             {tab === 'query' ? <QueryPanel ns={ns} workflowId={workflowId} runId={d.execution.runId} /> : null}
             {tab === 'json' ? (
               <div class="grid-2">

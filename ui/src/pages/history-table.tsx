@@ -20,11 +20,14 @@ function category(type: string): string {
   return 'other';
 }
 
-/** The attribute worth seeing first for each kind of event. */
+/** The attribute worth seeing first for each kind of event (an activity's or a timer's summary first). */
 function summary(a: Record<string, unknown>): string {
   const failure = a.failure as { message?: string } | undefined;
   if (failure?.message) return `failure: ${failure.message}`;
   const parts: string[] = [];
+  // the attributes as the codec shows them: a summary it could not decode is not a string
+  const text = (a.userMetadata as { summary?: unknown } | undefined)?.summary;
+  if (typeof text === 'string') parts.push(`summary: ${text.length > 80 ? `${text.slice(0, 79)}…` : text}`);
   for (const k of [
     'activityType',
     'activityId',

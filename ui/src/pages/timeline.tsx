@@ -21,8 +21,22 @@ export interface TimelineBar {
 const t = (e: HistoryEvent): number => new Date(e.eventTime).getTime();
 const attr = (e: HistoryEvent): Record<string, unknown> => e.attributes as unknown as Record<string, unknown>;
 
-/** Bars from the events, in the order things were scheduled. */
-export function buildTimeline(events: HistoryEvent[]): {
+/** An activity's or a timer's summary (Temporal's user metadata) as text, when it can be read. */
+export type SummaryText = (value: unknown) => string | undefined;
+
+const summaryOf = (a: Record<string, unknown>, text: SummaryText | undefined): string | undefined => {
+  const value = (a.userMetadata as { summary?: unknown } | undefined)?.summary;
+  return value === undefined || !text ? undefined : text(value);
+};
+
+/**
+ * Bars from the events, in the order things were scheduled. An activity or a timer with a summary is labelled
+ * by it, as in Temporal's UI (the type or duration goes to the bar's detail).
+ */
+export function buildTimeline(
+  events: HistoryEvent[],
+  summaryText?: SummaryText,
+): {
   bars: TimelineBar[];
   marks: Array<{ at: number; label: string }>;
 } {
@@ -46,10 +60,11 @@ export function buildTimeline(events: HistoryEvent[]): {
     const ref = (a.scheduledEventId ?? a.initiatedEventId) as number | undefined;
     switch (e.eventType) {
       case 'ActivityTaskScheduled': {
+        const summary = summaryOf(a, summaryText);
         const b: TimelineBar = {
           key: `a${e.eventId}`,
           kind: 'activity',
-          label: `${String(a.activityType)} #${String(a.activityId)}`,
+          label: summary ?? `${String(a.activityType)} #${String(a.activityId)}`,
           start: t(e),
           state: 'open',
           detail: `activity ${String(a.activityType)} (id ${String(a.activityId)})`,
@@ -78,13 +93,14 @@ export function buildTimeline(events: HistoryEvent[]): {
         break;
       }
       case 'TimerStarted': {
+        const summary = summaryOf(a, summaryText);
         const b: TimelineBar = {
           key: `t${e.eventId}`,
           kind: 'timer',
-          label: `timer ${formatDuration(Number(a.startToFireTimeoutMs))}`,
+          label: summary ?? `timer ${formatDuration(Number(a.startToFireTimeoutMs))}`,
           start: t(e),
           state: 'open',
-          detail: `timer ${String(a.timerId)}`,
+          detail: `timer ${String(a.timerId)} (${formatDuration(Number(a.startToFireTimeoutMs))})`,
         };
         timers.set(String(a.timerId), b);
         bars.push(b);
@@ -163,8 +179,16 @@ export function buildTimeline(events: HistoryEvent[]): {
 
 const MAX_BARS = 500;
 
-export function Timeline({ events, now }: { events: HistoryEvent[]; now: number }): JSX.Element {
-  const { bars, marks } = buildTimeline(events);
+export function Timeline({
+  events,
+  now,
+  summaryText,
+}: {
+  events: HistoryEvent[];
+  now: number;
+  summaryText?: SummaryText;
+}): JSX.Element {
+  const { bars, marks } = buildTimeline(events, summaryText);
   if (bars.length === 0) return <div class="empty-row">No events yet.</div>;
   const start = bars[0]!.start;
   const last = events[events.length - 1];
