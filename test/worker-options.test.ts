@@ -247,7 +247,7 @@ describe('WorkerOptions from Temporal', () => {
         /cannot set both tuner and maxConcurrentActivityTaskExecutions/,
       ],
       [{ tuner: { tunerOptions: { targetMemoryUsage: 0.8, targetCpuUsage: 0.9 } } }, /resource-based tuner/],
-      [{ workflowFailureErrorTypes: { '*': ['Error'] } }, /workflowFailureErrorTypes is not supported/],
+      [{ workflowFailureErrorTypes: { '*': 'Error' as unknown as string[] } }, /workflowFailureErrorTypes/],
     ];
     for (const [opts, message] of bad) {
       const err = await Worker.create({ ...base, ...opts }).catch((e: unknown) => e);

@@ -6,6 +6,7 @@
  * so an async iterable that fetches histories one by one keeps one in memory at a time.
  */
 import { DeterminismViolationError } from '../common/failure.js';
+import { checkFailureErrorTypes } from './worker-options.js';
 import { codecsOf, type DataConverter } from '../common/payload-codec.js';
 import { decodeEvents } from './task-codec.js';
 import type { History } from '../protocol/events.js';
@@ -20,6 +21,8 @@ export interface ReplayOptions {
   workflowBundle?: WorkflowBundleOption;
   /** The payload codecs the workflows' workers use: an encoded history is decoded before it is replayed. */
   dataConverter?: DataConverter;
+  /** The workers' `workflowFailureErrorTypes`, so runs that failed by them replay (checked as Worker.create does). */
+  workflowFailureErrorTypes?: Record<string, string[]>;
 }
 
 export interface ReplayResult {
@@ -58,7 +61,10 @@ export async function sandboxFor(opts: ReplayOptions): Promise<WorkflowSandbox> 
     (opts.workflowBundle ? await loadWorkflowBundle(opts.workflowBundle) : undefined) ??
     (opts.workflowsPath ? await bundleWorkflowCode({ workflowsPath: opts.workflowsPath }) : undefined);
   if (!bundle) throw new TypeError('give workflowsPath or workflowBundle');
-  return new WorkflowSandbox(bundle, () => {});
+  checkFailureErrorTypes(opts.workflowFailureErrorTypes);
+  const sandbox = new WorkflowSandbox(bundle, () => {});
+  sandbox.failureErrorTypes = opts.workflowFailureErrorTypes;
+  return sandbox;
 }
 
 /** Replays one history in a given sandbox; throws on a mismatch. */

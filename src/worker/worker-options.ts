@@ -142,7 +142,13 @@ export interface TemporalWorkerOptions {
   nexusServices?: unknown[];
   /** Not supported: a non-empty list is a TypeError. */
   plugins?: unknown[];
-  /** Not supported (Weft fails the workflow task on a non-Temporal error): set, it is a TypeError. */
+  /**
+   * Temporal's: by workflow type (`'*'`: every type), the error type names that, thrown by the workflow function,
+   * a signal handler or an update handler, fail the workflow execution (or the update) instead of the workflow
+   * task (which is retried). A name matches the error's class or any class it extends; `'Error'` matches every
+   * error, non-determinism included; `'NondeterminismError'` (or `'DeterminismViolationError'`) fails the
+   * execution on a non-determinism error instead of retrying the task.
+   */
   workflowFailureErrorTypes?: Record<string, string[]>;
 }
 
@@ -290,8 +296,7 @@ export function compileWorkerOptions(
   if (o.nexusServices?.length)
     throw new TypeError('Worker.create: nexusServices are not supported (Weft has no Nexus)');
   if (o.plugins?.length) throw new TypeError('Worker.create: worker plugins are not supported by Weft');
-  if (o.workflowFailureErrorTypes !== undefined)
-    throw new TypeError('Worker.create: workflowFailureErrorTypes is not supported by Weft');
+  checkFailureErrorTypes(o.workflowFailureErrorTypes);
   const ignoreModules = o.bundlerOptions?.ignoreModules ?? [];
   if (!Array.isArray(ignoreModules) || ignoreModules.some((m) => typeof m !== 'string' || m === ''))
     throw new TypeError('Worker.create: bundlerOptions.ignoreModules must be an array of module names');
@@ -307,3 +312,31 @@ export function compileWorkerOptions(
     ignoreModules,
   };
 }
+
+/** `workflowFailureErrorTypes`: an object of workflow type (or '*') to a list of error type names. */
+export function checkFailureErrorTypes(types: unknown): void {
+  if (types === undefined) return;
+  const bad = (why: string) => new TypeError(`Worker.create: workflowFailureErrorTypes ${why}`);
+  if (typeof types !== 'object' || types === null || Array.isArray(types))
+    throw bad('must be an object of workflow type (or "*") to a list of error type names');
+  for (const [workflowType, names] of Object.entries(types)) {
+    if (!Array.isArray(names) || names.some((n) => typeof n !== 'string' || n === ''))
+      throw bad(`[${JSON.stringify(workflowType)}] must be a list of error type names`);
+  }
+}
+
+/** The error type names that fail a workflow of this type (its own and those of '*'), or none. */
+export function failureErrorTypesOf(
+  types: Record<string, string[]> | undefined,
+  workflowType: string,
+): string[] | undefined {
+  if (!types) return undefined;
+  const names = [...new Set([...(types['*'] ?? []), ...(types[workflowType] ?? [])])];
+  return names.length > 0 ? names : undefined;
+}
+
+/** Whether the names make a non-determinism error fail the execution (Temporal's three spellings). */
+export function failsOnNondeterminism(names: readonly string[] | undefined): boolean {
+  return !!names?.some((n) => n === 'Error' || n === 'NondeterminismError' || n === 'DeterminismViolationError');
+}
+

@@ -247,6 +247,7 @@ export class Worker {
           (calls) => callSinks(sinks, calls, log),
         )
       : undefined;
+    if (sandbox) sandbox.failureErrorTypes = opts.workflowFailureErrorTypes;
     const connection = opts.connection ?? Connection.lazy();
     const worker = new Worker(opts, compiled, connection, !opts.connection, sandbox, log);
     if (sandbox && opts.registerWorkflows !== false) {

@@ -15,6 +15,7 @@ import type { Transport } from '../client/transport.js';
 import { StaleWorkflowError, WorkflowMachine } from './replay/workflow-machine.js';
 import type { ActivationResult } from '../workflow/internal/activation.js';
 import type { HeldEffects, WorkflowSandbox } from './sandbox/vm-sandbox.js';
+import { failsOnNondeterminism, failureErrorTypesOf } from './worker-options.js';
 import type { ActivityImplementations } from './activity-executor.js';
 import { LocalActivityRunner } from './local-activity-runner.js';
 import type { Slots } from './slots.js';
@@ -242,6 +243,23 @@ export class WorkflowExecutor {
       };
     } catch (e) {
       machine?.dispose();
+      if (
+        e instanceof DeterminismViolationError &&
+        failsOnNondeterminism(failureErrorTypesOf(this.opts.sandbox.failureErrorTypes, task.workflowType))
+      ) {
+        // workflowFailureErrorTypes names it: the execution fails, not the task (Temporal's)
+        this.opts.log.error(
+          { workflowId: task.workflowId, runId: task.runId, error: e.message },
+          'non-determinism: the workflow execution fails (workflowFailureErrorTypes)',
+        );
+        return {
+          kind: 'workflowTaskCompleted',
+          taskToken: task.taskToken,
+          commands: [{ type: 'FailWorkflowExecution', failure: encodeFailure(e) }],
+          sticky: false,
+          ...(this.opts.buildId ? { buildId: this.opts.buildId } : {}),
+        };
+      }
       const cause = e instanceof DeterminismViolationError ? 'NON_DETERMINISTIC' : 'WORKFLOW_ERROR';
       this.opts.log.error(
         { workflowId: task.workflowId, runId: task.runId, cause, error: (e as Error).message },

@@ -42,8 +42,9 @@ export function setCurrentDetails(details: string): void {
 }
 
 /**
- * Temporal's per-workflow definition options (`versioningBehavior`), attached to the function as Temporal does.
- * Weft has no worker deployment versioning: the options are kept on the function and not used.
+ * Temporal's per-workflow definition options, attached to the function as Temporal does: `failureExceptionTypes`
+ * is used (errors of those classes fail the execution or the update instead of the workflow task);
+ * `versioningBehavior` is kept and not used (Weft has no worker deployment versioning).
  */
 export function setWorkflowOptions<A extends unknown[], R>(
   options: WorkflowDefinitionOptions | (() => WorkflowDefinitionOptions),
@@ -52,9 +53,17 @@ export function setWorkflowOptions<A extends unknown[], R>(
   Object.assign(fn, { workflowDefinitionOptions: options });
 }
 
-/** Temporal's workflow definition options; accepted, not used by Weft. */
+/** Temporal's workflow definition options. */
 export interface WorkflowDefinitionOptions {
+  /** Accepted, not used (Weft has no worker deployment versioning). */
   versioningBehavior?: 'PINNED' | 'AUTO_UPGRADE' | string;
+  /**
+   * Error classes that, thrown by the workflow function, a signal handler or an update handler, fail the
+   * workflow execution (or the update) instead of the workflow task; matched by `instanceof`, `Error` matches
+   * every error (not non-determinism: that takes the worker's `workflowFailureErrorTypes`).
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  failureExceptionTypes?: Array<new (...args: any[]) => Error>;
 }
 
 /** Temporal's marker type for what is not an activity function on an activity interface (typing only). */

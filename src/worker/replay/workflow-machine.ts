@@ -9,6 +9,7 @@
  * and events that arrived while a task ran come after its command events.
  */
 import { DeterminismViolationError, type CommandDescription, type FailureInfo } from '../../common/failure.js';
+import { failureErrorTypesOf } from '../worker-options.js';
 import type { Command, CommandOf } from '../../protocol/commands.js';
 import { localActivityOf } from '../../protocol/markers.js';
 import type { UpdateRequest } from '../../protocol/tasks.js';
@@ -465,7 +466,9 @@ export class WorkflowMachine {
   private create(started: EventAttributes['WorkflowExecutionStarted'], time: number): void {
     if (this.created) return;
     this.markers.workflowTaskTimeoutMs = started.workflowTaskTimeoutMs;
+    const failureErrorTypes = failureErrorTypesOf(this.sandbox.failureErrorTypes, started.workflowType);
     const init: InstanceInit = {
+      ...(failureErrorTypes ? { failureErrorTypes } : {}),
       randomnessSeed: started.randomnessSeed,
       info: {
         workflowId: this.run.workflowId,

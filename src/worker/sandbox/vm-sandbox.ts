@@ -89,6 +89,8 @@ export class WorkflowSandbox {
   private readonly context: vm.Context;
   private readonly args: { runId: string; input: string; now: number; name: string; headers?: string | undefined };
   readonly workflowTypes: string[];
+  /** The worker's `workflowFailureErrorTypes` (by workflow type, '*' for all), read when a run is created. */
+  failureErrorTypes: Record<string, string[]> | undefined;
 
   /** Set while an activation's effects are held back. */
   private holding: HeldEffects | undefined;

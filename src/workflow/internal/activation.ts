@@ -74,6 +74,11 @@ export interface InstanceInit {
   /** typedSearchAttributes is made by the instance, from searchAttributes. */
   info: Omit<WorkflowInfo, 'typedSearchAttributes'>;
   randomnessSeed: string;
+  /**
+   * The worker's `workflowFailureErrorTypes` for this workflow type: errors of these type names (or extending
+   * them) fail the execution or the update instead of the workflow task.
+   */
+  failureErrorTypes?: string[];
 }
 
 /** Hooks the context's deterministic globals call into, for the instance being activated. */

@@ -6,7 +6,11 @@
  * its own script in a context with `microtaskMode: 'afterEvaluate'`); then conditions are checked until none
  * unblocks; then the commands are collected. The result depends only on the jobs, never on timing.
  */
-import { WORKFLOW_METADATA_QUERY, type WorkflowMetadata } from '../workflow-metadata.js';
+import {
+  WORKFLOW_METADATA_QUERY,
+  type WorkflowDefinitionOptions,
+  type WorkflowMetadata,
+} from '../workflow-metadata.js';
 import { decodeArgs } from '../../common/payload-args.js';
 import { toMs } from '../../common/duration.js';
 import {
@@ -121,6 +125,10 @@ export class Activator implements WorkflowInstance {
   /** Updates rejected by their validators in this activation. */
   private updateRejections: Array<{ updateId: string; failure: FailureInfo }> = [];
   readonly rootScope: CancellationScope;
+  /** The worker's workflowFailureErrorTypes for this type: error type names that fail the execution. */
+  private readonly failureErrorTypes: readonly string[];
+  /** The workflow function's own `failureExceptionTypes` (setWorkflowOptions): classes that fail it. */
+  private failureExceptionTypes: ReadonlyArray<abstract new (...args: never[]) => unknown> = [];
 
   constructor(
     init: InstanceInit,
@@ -129,6 +137,7 @@ export class Activator implements WorkflowInstance {
     interceptorModules: unknown[] = [],
   ) {
     this.info = init.info as WorkflowInfo;
+    this.failureErrorTypes = init.failureErrorTypes ?? [];
     // Temporal's typed view, always of the current values (upserts change searchAttributes)
     Object.defineProperty(this.info, 'typedSearchAttributes', {
       get: () => new TypedSearchAttributes(this.info.searchAttributes ?? {}),
@@ -465,6 +474,11 @@ export class Activator implements WorkflowInstance {
       );
       return;
     }
+    const definition = (fn as { workflowDefinitionOptions?: unknown }).workflowDefinitionOptions;
+    const options = (typeof definition === 'function' ? (definition as () => unknown)() : definition) as
+      | WorkflowDefinitionOptions
+      | undefined;
+    if (Array.isArray(options?.failureExceptionTypes)) this.failureExceptionTypes = options.failureExceptionTypes;
     const execute = composeInterceptors(this.interceptors.inbound, 'execute', (input) =>
       (fn as WorkflowFunction)(...input.args),
     );
@@ -495,11 +509,31 @@ export class Activator implements WorkflowInstance {
       this.complete(err.command);
     } else if (isCancellation(err) && this.cancelRequested) {
       this.complete({ type: 'CancelWorkflowExecution' });
-    } else if (err instanceof WeftFailure) {
+    } else if (err instanceof WeftFailure || this.isConfiguredFailure(err)) {
       this.complete({ type: 'FailWorkflowExecution', failure: encodeFailure(err) });
     } else {
       this.taskFailure = encodeFailure(err);
     }
+  }
+
+  /**
+   * Whether an error fails the execution (or the update) rather than the workflow task, by the worker's
+   * `workflowFailureErrorTypes` (names: the error's class or any it extends; 'Error': every error) or the
+   * workflow's own `failureExceptionTypes` (classes, by instanceof; Error: every error). As in Temporal.
+   */
+  private isConfiguredFailure(err: unknown): boolean {
+    for (const type of this.failureExceptionTypes) {
+      if (type === Error) return true;
+      if (err instanceof type) return true;
+    }
+    if (this.failureErrorTypes.length === 0) return false;
+    if (this.failureErrorTypes.includes('Error')) return true;
+    if (typeof err !== 'object' || err === null) return false;
+    for (let ctor: unknown = err.constructor; typeof ctor === 'function'; ctor = Object.getPrototypeOf(ctor)) {
+      const name = (ctor as { name?: unknown }).name;
+      if (typeof name === 'string' && name !== '' && this.failureErrorTypes.includes(name)) return true;
+    }
+    return false;
   }
 
   unblockConditions(): boolean {
@@ -574,7 +608,7 @@ export class Activator implements WorkflowInstance {
             ...(value === undefined ? {} : { result: value }),
           }),
         (err: unknown) => {
-          if (err instanceof WeftFailure)
+          if (err instanceof WeftFailure || this.isConfiguredFailure(err))
             this.pushCommand({ type: 'CompleteWorkflowUpdate', updateId, failure: encodeFailure(err) });
           else this.taskFailure = encodeFailure(err);
         },
