@@ -328,4 +328,20 @@ describe('continued workflow tasks on the wire', () => {
     }).catch((e: unknown) => e);
     expect(err).toMatchObject({ status: 400, code: 'INVALID_ARGUMENT' });
   });
+
+  it('a sticky schedule-to-start timeout out of range (1 ms to a day) is refused with 400', async () => {
+    const taskQueue = uid('raw');
+    await ts.client.workflow.start('steps', { taskQueue, workflowId: uid('raw'), args: [1] });
+    const wt = (await poll(taskQueue)).workflowTasks[0]!;
+    for (const ms of [0, 86_400_001, 1.5]) {
+      const err = await complete(taskQueue, {
+        kind: 'workflowTaskCompleted',
+        taskToken: wt.taskToken,
+        commands: [],
+        sticky: true,
+        stickyScheduleToStartTimeoutMs: ms,
+      }).catch((e: unknown) => e);
+      expect(err, String(ms)).toMatchObject({ status: 400, code: 'INVALID_ARGUMENT' });
+    }
+  });
 });

@@ -232,6 +232,8 @@ describe('WorkerOptions from Temporal', () => {
         /not both/,
       ],
       [{ stickyQueueScheduleToStartTimeout: 'soon' }, /stickyQueueScheduleToStartTimeout/],
+      [{ stickyQueueScheduleToStartTimeout: 0 }, /stickyQueueScheduleToStartTimeout must be from 1 ms to 1 day/],
+      [{ stickyQueueScheduleToStartTimeout: '2 days' }, /stickyQueueScheduleToStartTimeout must be from 1 ms/],
       [{ bundlerOptions: { ignoreModules: [''] } }, /ignoreModules/],
       [{ enableNonLocalActivities: 'no' as unknown as boolean }, /enableNonLocalActivities must be a boolean/],
       [{ workflowThreadPoolSize: 0 }, /workflowThreadPoolSize/],

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Worker } from '../src/worker/index.js';
 import * as activities from './fixtures/activities.js';
-import { fixture, startTestServer, startWorker, uid, type TestServer } from './helpers.js';
+import { fixture, startTestServer, startWorker, uid, waitFor, type TestServer } from './helpers.js';
 
 const TQ = 'it-workflows';
 let ts: TestServer;
@@ -75,6 +75,30 @@ describe('workflows over HTTP on SQLite', () => {
     const completed = history.events.at(-1);
     expect(completed?.eventType).toBe('WorkflowExecutionCompleted');
     expect((completed?.attributes as { result: unknown }).result).toEqual(first);
+  });
+
+  it("a task sticky to a worker that left goes to another after that worker's stickyQueueScheduleToStartTimeout", async () => {
+    const queue = `${TQ}-sticky`;
+    const a = await startWorker(ts, {
+      taskQueue: queue,
+      workflowsPath: fixture('workflows.ts'),
+      identity: 'sticky-a',
+      stickyQueueScheduleToStartTimeout: '300ms',
+    });
+    const t0 = Date.now();
+    const handle = await ts.client.workflow.start('sleeper', { taskQueue: queue, workflowId: uid(), args: [1500] });
+    await waitFor(async () => (await handle.describe()).pendingTimers.length === 1, 10_000, 'the timer');
+    await a.stop(); // it held the run: the task after the timer is sticky to it
+    const b = await startWorker(ts, { taskQueue: queue, workflowsPath: fixture('workflows.ts'), identity: 'sticky-b' });
+    try {
+      expect(await handle.result()).toBe('woke');
+      // the timer's 1.5 s, then 300 ms for worker a (the default would be 5 s)
+      expect(Date.now() - t0).toBeLessThan(5000);
+      const completed = (await handle.fetchHistory()).events.filter((e) => e.eventType === 'WorkflowTaskCompleted');
+      expect(completed.map((e) => (e.attributes as { identity: string }).identity)).toEqual(['sticky-a', 'sticky-b']);
+    } finally {
+      await b.stop();
+    }
   });
 
   it('replays the same values when every workflow task rebuilds the workflow (no sticky cache)', async () => {

@@ -210,6 +210,8 @@ export interface ExecutionState {
   lastCommandEventId?: number;
   /** Worker that completed the last workflow task and keeps the workflow cached. */
   stickyIdentity?: string;
+  /** How long a task sticky to that worker waits for it before any worker may take it (none: 5 s). */
+  stickyScheduleToStartMs?: number;
   /** Set when an event the workflow must see was written after the last workflow task started. */
   needsWorkflowTask: boolean;
   /** Events that arrived while a workflow task ran; written after it completes. */

@@ -76,6 +76,8 @@ export interface DispatchedWorkflowTask extends StartedWorkflowTask {
 }
 
 export interface CompleteOptions {
+  /** With sticky: the worker's sticky schedule-to-start timeout (ms). */
+  stickyScheduleToStartMs?: number;
   identity?: string;
   sticky?: boolean;
   buildId?: string;
@@ -287,6 +289,7 @@ export class EngineDriver {
       commands,
       identity: opts.identity ?? wt?.identity ?? 'worker-1',
       sticky: opts.sticky ?? false,
+      ...(opts.stickyScheduleToStartMs !== undefined ? { stickyScheduleToStartMs: opts.stickyScheduleToStartMs } : {}),
       ...(opts.buildId !== undefined ? { buildId: opts.buildId } : {}),
       ...(opts.eager !== undefined ? { eager: opts.eager } : {}),
     };

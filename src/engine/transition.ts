@@ -363,6 +363,9 @@ export class Transition {
     if (!wt) return;
     this.addTask(keys.workflowTask(wt.id), 'workflow', this.state.taskQueue, wt.stickyIdentity);
     if (wt.stickyIdentity !== undefined)
-      this.addTimer(keys.wtStickyScheduleToStart(wt.id), this.now + DEFAULT_STICKY_SCHEDULE_TO_START_MS);
+      this.addTimer(
+        keys.wtStickyScheduleToStart(wt.id),
+        this.now + (this.state.stickyScheduleToStartMs ?? DEFAULT_STICKY_SCHEDULE_TO_START_MS),
+      );
   }
 }

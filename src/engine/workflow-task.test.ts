@@ -387,6 +387,22 @@ describe('sticky routing', () => {
     checkInvariants(d);
   });
 
+  it("waits the worker's own sticky schedule-to-start timeout when its completion gives one", () => {
+    const d = started();
+    d.dispatchWorkflowTask('w1');
+    d.completeWorkflowTask([cmd.timer(1, 1000)], { sticky: true, stickyScheduleToStartMs: 300 });
+    d.advanceBy(1000);
+    expect(d.timers.get(keys.wtStickyScheduleToStart(2))?.dueAt).toBe(d.now + 300);
+    d.advanceBy(300);
+    expect(d.workflowTaskRow()?.stickyIdentity).toBeUndefined(); // any worker may take it now
+    d.dispatchWorkflowTask('w2');
+    // a later sticky completion without one goes back to the default
+    d.completeWorkflowTask([cmd.timer(2, 10)], { sticky: true, identity: 'w2' });
+    d.advanceBy(10);
+    expect(d.timers.get(keys.wtStickyScheduleToStart(3))?.dueAt).toBe(d.now + DEFAULT_STICKY_SCHEDULE_TO_START_MS);
+    checkInvariants(d);
+  });
+
   it('is dropped when a task fails, and when a completion does not ask for it', () => {
     const d = stickyRun();
     d.dispatchWorkflowTask('w1');

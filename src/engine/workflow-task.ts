@@ -121,6 +121,8 @@ export interface CompleteWorkflowTaskInput {
   identity: string;
   buildId?: string;
   sticky: boolean;
+  /** With `sticky`: the worker's sticky schedule-to-start timeout (ms). */
+  stickyScheduleToStartMs?: number;
   /** Task queue the completing worker polls, and how many activities it takes back at once. */
   eager?: { taskQueue: string; activitySlots: number };
   /** Updates the workflow's validators rejected. */
@@ -179,6 +181,9 @@ export function completeWorkflowTask(t: Transition, input: CompleteWorkflowTaskI
   if (input.buildId) s.lastBuildId = input.buildId;
   if (input.sticky) s.stickyIdentity = input.identity;
   else delete s.stickyIdentity;
+  if (input.sticky && input.stickyScheduleToStartMs !== undefined)
+    s.stickyScheduleToStartMs = input.stickyScheduleToStartMs;
+  else delete s.stickyScheduleToStartMs;
 
   // The task stays 'started' while its commands apply, so that events they cause (an activity cancelled
   // before it ran) are buffered behind the command events, as replay expects.

@@ -78,6 +78,9 @@ export interface QueryTask {
   header?: Headers;
 }
 
+/** A sticky schedule-to-start timeout: 1 ms to a day. */
+const StickyTimeoutMs = Type.Integer({ minimum: 1, maximum: 86_400_000 });
+
 export const WorkflowTaskCompletionSchema = Type.Object({
   kind: Type.Literal('workflowTaskCompleted'),
   taskToken: Identifier,
@@ -85,6 +88,11 @@ export const WorkflowTaskCompletionSchema = Type.Object({
   buildId: Type.Optional(Type.String({ maxLength: 255, pattern: ID_PATTERN })),
   /** The worker keeps this workflow cached: send it only new events next time. */
   sticky: Type.Optional(Type.Boolean()),
+  /**
+   * With `sticky`: how long the next task may wait for this worker before any worker of the queue may take it
+   * (the worker's `stickyQueueScheduleToStartTimeout`; default 5 s).
+   */
+  stickyScheduleToStartTimeoutMs: Type.Optional(StickyTimeoutMs),
   /** Updates of this task that the workflow's validators rejected: nothing about them goes into history. */
   updateRejections: Type.Optional(
     Type.Array(
@@ -131,6 +139,7 @@ export const WorkflowContinuationSchema = Type.Object({
   commands: Type.Array(CommandSchema, { maxItems: 100000 }),
   buildId: Type.Optional(Type.String({ maxLength: 255, pattern: ID_PATTERN })),
   sticky: Type.Optional(Type.Boolean()),
+  stickyScheduleToStartTimeoutMs: Type.Optional(StickyTimeoutMs),
 });
 export type WorkflowContinuation = Static<typeof WorkflowContinuationSchema>;
 

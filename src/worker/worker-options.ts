@@ -115,7 +115,10 @@ export interface TemporalWorkerOptions {
   enableNonLocalActivities?: boolean;
   /** A fixed-size TunerHolder sets the slot counts; other tuners are a TypeError. */
   tuner?: WorkerTuner;
-  /** Accepted, unused: Weft's server moves a sticky task to the shared queue after a fixed 5 s. */
+  /**
+   * How long a workflow task sticky to this worker (it holds the workflow cached) waits for it before any worker
+   * of the queue may take it (Temporal's; 1 ms to 1 day; default 5 s, Temporal's is 10 s).
+   */
   stickyQueueScheduleToStartTimeout?: Duration;
   bundlerOptions?: BundlerOptions;
   /** Accepted, unused (Weft has no enhanced stack trace query). */
@@ -165,6 +168,8 @@ export interface CompiledWorkerOptions {
   taskQueueActivitiesPerSecond: number | undefined;
   pollActivities: boolean;
   ignoreModules: string[];
+  /** `stickyQueueScheduleToStartTimeout` in ms; undefined: the server's default (5 s). */
+  stickyScheduleToStartMs: number | undefined;
 }
 
 const isPositiveInt = (n: unknown): n is number => typeof n === 'number' && Number.isInteger(n) && n > 0;
@@ -278,12 +283,16 @@ export function compileWorkerOptions(
     'disablePayloadErrorLimit',
   ])
     boolean(o, n);
+  let stickyScheduleToStartMs: number | undefined;
   if (o.stickyQueueScheduleToStartTimeout !== undefined) {
     try {
-      toMs(o.stickyQueueScheduleToStartTimeout, 'stickyQueueScheduleToStartTimeout');
+      stickyScheduleToStartMs = toMs(o.stickyQueueScheduleToStartTimeout, 'stickyQueueScheduleToStartTimeout');
     } catch (e) {
       throw new TypeError(`Worker.create: ${(e as Error).message}`);
     }
+    if (!(stickyScheduleToStartMs >= 1 && stickyScheduleToStartMs <= 86_400_000))
+      throw new TypeError('Worker.create: stickyQueueScheduleToStartTimeout must be from 1 ms to 1 day');
+    stickyScheduleToStartMs = Math.round(stickyScheduleToStartMs);
   }
   positiveInt(o, 'workflowThreadPoolSize', 1);
   optionalInt(o, 'maxEagerActivityReservationsPerWorkflowTask', 0);
@@ -310,6 +319,7 @@ export function compileWorkerOptions(
     taskQueueActivitiesPerSecond: perQueue,
     pollActivities: o.enableNonLocalActivities !== false,
     ignoreModules,
+    stickyScheduleToStartMs,
   };
 }
 

@@ -163,6 +163,9 @@ export class Worker {
         namespace: this.namespace,
         sandbox,
         maxCachedWorkflows: opts.maxCachedWorkflows ?? 1000,
+        ...(compiled.stickyScheduleToStartMs !== undefined
+          ? { stickyScheduleToStartMs: compiled.stickyScheduleToStartMs }
+          : {}),
         ...(opts.buildId ? { buildId: opts.buildId } : {}),
         ...(opts.activities ? { activities: opts.activities } : {}),
         localActivitySlots: new Slots(compiled.localActivitySlots),

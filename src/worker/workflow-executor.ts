@@ -26,6 +26,8 @@ export interface WorkflowExecutorOptions {
   namespace: string;
   sandbox: WorkflowSandbox;
   maxCachedWorkflows: number;
+  /** The worker's sticky schedule-to-start timeout (ms), sent with sticky completions; none: the server's. */
+  stickyScheduleToStartMs?: number;
   buildId?: string;
   log: Logger;
   /** The worker's activities, which also serve as its local activities. */
@@ -110,7 +112,7 @@ export class WorkflowExecutor {
       const continuation: WorkflowContinuation = {
         ...claim,
         commands: result.commands,
-        sticky,
+        ...this.stickyFields(sticky),
         ...(this.opts.buildId ? { buildId: this.opts.buildId } : {}),
       };
       this.continued.set(continuation, { runId: task.runId, machine, held });
@@ -237,7 +239,7 @@ export class WorkflowExecutor {
         kind: 'workflowTaskCompleted',
         taskToken: task.taskToken,
         commands: result.commands,
-        sticky,
+        ...this.stickyFields(sticky),
         ...(result.updateRejections?.length ? { updateRejections: result.updateRejections } : {}),
         ...(this.opts.buildId ? { buildId: this.opts.buildId } : {}),
       };
@@ -267,6 +269,12 @@ export class WorkflowExecutor {
       );
       return { kind: 'workflowTaskFailed', taskToken: task.taskToken, cause, failure: encodeFailure(e) };
     }
+  }
+
+  /** `sticky`, and with it the worker's sticky schedule-to-start timeout when it has one. */
+  private stickyFields(sticky: boolean): { sticky: boolean; stickyScheduleToStartTimeoutMs?: number } {
+    const ms = this.opts.stickyScheduleToStartMs;
+    return sticky && ms !== undefined ? { sticky, stickyScheduleToStartTimeoutMs: ms } : { sticky };
   }
 
   private take(runId: string): WorkflowMachine | undefined {

@@ -313,6 +313,7 @@ interface PreparedCompletion {
   oversized: string | undefined;
   checkSearchAttributes: SearchAttributeChecker | undefined;
   sticky: boolean;
+  stickyScheduleToStartMs: number | undefined;
   buildId: string | undefined;
   updateRejections: Array<{ updateId: string; failure: FailureInfo }> | undefined;
 }
@@ -320,7 +321,10 @@ interface PreparedCompletion {
 async function prepareCompletion(
   ctx: ServerContext,
   namespace: string,
-  c: Pick<WorkflowTaskCompletion, 'commands' | 'sticky' | 'buildId' | 'updateRejections'>,
+  c: Pick<
+    WorkflowTaskCompletion,
+    'commands' | 'sticky' | 'stickyScheduleToStartTimeoutMs' | 'buildId' | 'updateRejections'
+  >,
   limit: number,
 ): Promise<PreparedCompletion> {
   const commands = c.commands.map((cmd) =>
@@ -338,6 +342,7 @@ async function prepareCompletion(
       ? await searchAttributeCheckerFor(ctx, namespace)
       : undefined,
     sticky: c.sticky ?? false,
+    stickyScheduleToStartMs: c.stickyScheduleToStartTimeoutMs,
     buildId: c.buildId,
     updateRejections: c.updateRejections?.map((r) => ({ ...r, failure: sanitizeFailure(r.failure) })),
   };
@@ -373,6 +378,7 @@ function applyCompletion(
     identity,
     ...(p.buildId ? { buildId: p.buildId } : {}),
     sticky: p.sticky,
+    ...(p.stickyScheduleToStartMs !== undefined ? { stickyScheduleToStartMs: p.stickyScheduleToStartMs } : {}),
     ...(taskQueue ? { eager: { taskQueue, activitySlots: slots.activity } } : {}),
     ...(p.checkSearchAttributes ? { checkSearchAttributes: p.checkSearchAttributes } : {}),
     ...(p.updateRejections ? { updateRejections: p.updateRejections } : {}),
