@@ -349,4 +349,3 @@ export function failureErrorTypesOf(
 export function failsOnNondeterminism(names: readonly string[] | undefined): boolean {
   return !!names?.some((n) => n === 'Error' || n === 'NondeterminismError' || n === 'DeterminismViolationError');
 }
-

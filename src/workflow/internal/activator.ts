@@ -476,8 +476,7 @@ export class Activator implements WorkflowInstance {
     }
     const definition = (fn as { workflowDefinitionOptions?: unknown }).workflowDefinitionOptions;
     const options = (typeof definition === 'function' ? (definition as () => unknown)() : definition) as
-      | WorkflowDefinitionOptions
-      | undefined;
+      WorkflowDefinitionOptions | undefined;
     if (Array.isArray(options?.failureExceptionTypes)) this.failureExceptionTypes = options.failureExceptionTypes;
     const execute = composeInterceptors(this.interceptors.inbound, 'execute', (input) =>
       (fn as WorkflowFunction)(...input.args),
