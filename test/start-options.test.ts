@@ -47,6 +47,17 @@ describe('startDelay', () => {
       eventType: 'WorkflowExecutionStarted',
       attributes: { firstWorkflowTaskBackoffMs: 1500 },
     });
+    // Temporal's executionTime: when the first workflow task may run, in describe and in list items
+    const d = await handle.describe();
+    expect(d.executionTime!.getTime() - d.startTime.getTime()).toBe(1500);
+    const listed = [];
+    for await (const e of ts.client.workflow.list({ query: `WorkflowId = '${handle.workflowId}'` })) listed.push(e);
+    expect(listed.map((e) => e.executionTime!.getTime() - e.startTime.getTime())).toEqual([1500]);
+    // without a delay it is the start time
+    const plain = await ts.client.workflow.start('notes', { taskQueue, workflowId: uid('no-delay') });
+    await plain.result();
+    const pd = await plain.describe();
+    expect(pd.executionTime).toEqual(pd.startTime);
   });
 
   it('signal-with-start records the signal at once; the workflow sees it in its first task, after the delay', async () => {
@@ -208,7 +219,7 @@ describe('priority, staticSummary, staticDetails (kept with the run)', () => {
     const started = await weft([
       ...['workflow', 'start', '--type', 'notes', '--task-queue', taskQueue, '--workflow-id', workflowId],
       ...['--static-summary', 'from the CLI', '--static-details', 'more', '--priority-key', '3'],
-      ...['--fairness-key', 'tenant-b', '--fairness-weight', '1.5'],
+      ...['--fairness-key', 'tenant-b', '--fairness-weight', '1.5', '--start-delay', '100ms'],
     ]);
     expect(started.code, started.stderr).toBe(0);
     const d = await ts.client.workflow.getHandle(workflowId).describe();
@@ -220,6 +231,9 @@ describe('priority, staticSummary, staticDetails (kept with the run)', () => {
     expect(described.stdout).toMatch(/StaticSummary\s+from the CLI/);
     expect(described.stdout).toMatch(/StaticDetails\s+more/);
     expect(described.stdout).toContain('"priorityKey":3');
+    // --start-delay: the execution time is 100 ms after the start
+    expect(d.executionTime!.getTime() - d.startTime.getTime()).toBe(100);
+    expect(described.stdout).toMatch(/ExecutionTime\s+\d{4}-/);
     for (const [flag, value] of [
       ['--priority-key', '-1'],
       ['--priority-key', 'high'],
@@ -230,6 +244,11 @@ describe('priority, staticSummary, staticDetails (kept with the run)', () => {
       expect(bad.stderr).toContain(flag);
       expect(bad.stderr).toContain('INVALID_ARGUMENT');
     }
+    const badDelay = await weft([
+      ...['workflow', 'start', '--type', 'notes', '--task-queue', taskQueue, '--start-delay', 'later'],
+    ]);
+    expect(badDelay.code).toBe(1);
+    expect(badDelay.stderr).toMatch(/startDelay: invalid duration "later".*\(INVALID_DURATION\)/);
   });
 
   it('bad input over HTTP: a 400 naming the field, nothing started', async () => {

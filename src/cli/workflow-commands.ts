@@ -48,6 +48,7 @@ interface StartOptions extends CommonOptions, TimeoutOptions, CodecFlags {
   memo?: string;
   searchAttributes?: string;
   cron?: string;
+  startDelay?: string;
   staticSummary?: string;
   staticDetails?: string;
   priorityKey?: string;
@@ -120,6 +121,7 @@ function addStartOptions(cmd: Command): Command {
       '--cron <schedule>',
       "run as a cron workflow: '0 * * * *' (UTC), '@daily', '@every 30m', 'CRON_TZ=Europe/Berlin 0 9 * * *'",
     )
+    .option('--start-delay <duration>', "wait this long before the first workflow task ('10s', '5m', ms)")
     .option('--static-summary <text>', "a one-line summary kept with the run (Temporal's staticSummary)")
     .option('--static-details <text>', "details kept with the run (Temporal's staticDetails)")
     .option(
@@ -162,6 +164,7 @@ async function startWorkflow(
     ...(memo ? { memo } : {}),
     ...(searchAttributes ? { searchAttributes } : {}),
     ...(o.cron !== undefined ? { cronSchedule: o.cron } : {}),
+    ...(o.startDelay !== undefined ? { startDelay: o.startDelay } : {}),
     ...(o.staticSummary !== undefined ? { staticSummary: o.staticSummary } : {}),
     ...(o.staticDetails !== undefined ? { staticDetails: o.staticDetails } : {}),
     ...(priority ? { priority } : {}),

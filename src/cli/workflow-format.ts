@@ -76,6 +76,7 @@ export function printDescription(d: DescribeWorkflowResponse): void {
     ['TaskQueue', e.taskQueue],
     ['Status', e.status],
     ['StartTime', isoTime(e.startTime)],
+    ['ExecutionTime', e.executionTime ? isoTime(e.executionTime) : undefined],
     ['CloseTime', e.closeTime ? isoTime(e.closeTime) : undefined],
     ['HistoryLength', e.historyLength],
     ['Attempt', e.attempt],

@@ -125,7 +125,8 @@ export function executionInfoFromWire(e: WireExecutionInfo): WorkflowExecutionIn
     ...(e.historySizeBytes !== undefined ? { historySize: e.historySizeBytes } : {}),
     ...(e.priority ? { priority: { ...e.priority } } : {}),
     startTime,
-    executionTime: startTime,
+    // when the first workflow task may run: later than the start after a start delay, a cron or retry backoff
+    executionTime: e.executionTime ? new Date(e.executionTime) : startTime,
     ...(e.closeTime ? { closeTime: new Date(e.closeTime) } : {}),
     ...(e.memo ? { memo: e.memo } : {}),
     ...(e.searchAttributes ? { searchAttributes: e.searchAttributes } : {}),

@@ -93,6 +93,7 @@ export function startRun(input: StartRunInput, now: number): Transition {
   if (input.searchAttributes) state.searchAttributes = input.searchAttributes;
   if (input.userMetadata) state.userMetadata = input.userMetadata;
   if (input.priority) state.priority = input.priority;
+  if (backoffMs > 0) state.executionTime = now + backoffMs;
   if (input.workflowRunTimeoutMs) state.runTimeoutMs = input.workflowRunTimeoutMs;
   if (input.workflowExecutionTimeoutMs) state.executionTimeoutMs = input.workflowExecutionTimeoutMs;
   if (input.parent) state.parent = input.parent;

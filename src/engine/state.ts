@@ -251,6 +251,11 @@ export interface ExecutionState {
   nextUpdateOrder?: number;
   /** Size of the history in bytes: its events as stored (JSON), counted by the server's write path. */
   historySizeBytes?: number;
+  /**
+   * Temporal's execution time: when the first workflow task may run (the start time plus a start delay, a cron
+   * or retry backoff); none: the start time.
+   */
+  executionTime?: number;
 }
 
 /** Stable keys of the rows a run keeps in the tasks and timers tables. */

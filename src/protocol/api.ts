@@ -330,6 +330,8 @@ export interface WorkflowExecutionInfo {
   historySizeBytes?: number;
   /** The start's priority, when it gave one (or the run's chain or parent did). */
   priority?: Priority;
+  /** Temporal's execution time, when later than startTime: when the first workflow task may run (ISO 8601). */
+  executionTime?: string;
 }
 export interface ListWorkflowsResponse {
   executions: WorkflowExecutionInfo[];

@@ -59,6 +59,7 @@ function summaryOf(s: ExecutionState): ExecutionSummary {
   if (s.searchAttributes !== undefined) e.searchAttributes = s.searchAttributes;
   if (s.parent !== undefined) e.parent = { workflowId: s.parent.workflowId, runId: s.parent.runId };
   if (s.priority !== undefined) e.priority = s.priority;
+  if (s.executionTime !== undefined) e.executionTime = s.executionTime;
   return e;
 }
 
@@ -88,6 +89,8 @@ async function seed(store: Store): Promise<ExecutionSummary[]> {
         ? { parent: { namespace: NS, workflowId: `parent-${i}`, runId: `parent-run-${i}`, initiatedEventId: 5 } }
         : {}),
       ...(i % 7 === 4 ? { priority: { priorityKey: 1 + (i % 5), fairnessKey: `t${i}` } } : {}),
+      // a start delay or a backoff: the first workflow task may run later than the start
+      ...(i % 8 === 5 ? { executionTime: T0 + 3_600_000 + i } : {}),
     }),
   );
   await Promise.all(states.map((s) => store.commit({ executions: [write(s)] })));
@@ -185,18 +188,20 @@ export function describeVisibilityConformance(ctx: ConformanceContext): void {
       });
     }
 
-    it('list items carry the memo, search attributes, parent and priority of their run', async () => {
+    it('list items carry the memo, search attributes, parent, priority and execution time of their run', async () => {
       const listed = await walk(ctx.store(), '', 50);
       expect(listed.filter((e) => e.memo !== undefined).length).toBeGreaterThan(5);
       expect(listed.filter((e) => e.searchAttributes !== undefined).length).toBeGreaterThan(5);
       expect(listed.filter((e) => e.parent !== undefined).length).toBeGreaterThan(5);
       expect(listed.filter((e) => e.priority !== undefined).length).toBeGreaterThan(5);
+      expect(listed.filter((e) => e.executionTime !== undefined).length).toBeGreaterThan(5);
       const byRun = new Map(rows.map((r) => [r.runId, r]));
       for (const e of listed) {
         expect(e.memo).toEqual(byRun.get(e.runId)!.memo);
         expect(e.searchAttributes).toEqual(byRun.get(e.runId)!.searchAttributes);
         expect(e.parent).toEqual(byRun.get(e.runId)!.parent);
         expect(e.priority).toEqual(byRun.get(e.runId)!.priority);
+        expect(e.executionTime).toBe(byRun.get(e.runId)!.executionTime);
       }
     });
 

@@ -222,6 +222,8 @@ export interface ExecutionSummary {
   historySizeBytes?: number;
   /** The start's priority, when it gave one (or the run's chain or parent did). */
   priority?: Priority;
+  /** When its first workflow task may run, when later than its start (a start delay, a cron or retry backoff). */
+  executionTime?: number;
 }
 
 /** A running run that has written no event since `lastProgressTime` (see Store.listStuckExecutions). */

@@ -23,6 +23,7 @@ export function executionInfoOf(s: ExecutionState): WorkflowExecutionInfo {
     ...(s.closeTime !== undefined ? { closeTime: iso(s.closeTime) } : {}),
     historyLength: s.nextEventId - 1,
     ...(s.historySizeBytes !== undefined ? { historySizeBytes: s.historySizeBytes } : {}),
+    ...(s.executionTime !== undefined ? { executionTime: iso(s.executionTime) } : {}),
     root: s.root ?? { workflowId: s.workflowId, runId: s.runId },
   };
 }

@@ -48,6 +48,7 @@ export function summaryInfo(x: ExecutionSummary): ListWorkflowsResponse['executi
     root: x.root ?? { workflowId: x.workflowId, runId: x.runId },
     ...(x.historySizeBytes !== undefined ? { historySizeBytes: x.historySizeBytes } : {}),
     ...(x.priority ? { priority: x.priority } : {}),
+    ...(x.executionTime !== undefined ? { executionTime: iso(x.executionTime) } : {}),
   };
 }
 

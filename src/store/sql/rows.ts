@@ -20,13 +20,15 @@ export const SUMMARY_STATE_COLUMNS = {
     "json_extract(executions.state, '$.parent.workflowId') AS parent_workflow_id, json_extract(executions.state, '$.parent.runId') AS parent_run_id, " +
     "json_extract(executions.state, '$.root.workflowId') AS root_workflow_id, json_extract(executions.state, '$.root.runId') AS root_run_id, " +
     "json_extract(executions.state, '$.historySizeBytes') AS history_size_bytes, " +
-    "json_extract(executions.state, '$.priority') AS priority",
+    "json_extract(executions.state, '$.priority') AS priority, " +
+    "json_extract(executions.state, '$.executionTime') AS execution_time",
   postgres:
     "(executions.state::json -> 'memo')::text AS memo, (executions.state::json -> 'searchAttributes')::text AS search_attributes, " +
     "executions.state::json -> 'parent' ->> 'workflowId' AS parent_workflow_id, executions.state::json -> 'parent' ->> 'runId' AS parent_run_id, " +
     "executions.state::json -> 'root' ->> 'workflowId' AS root_workflow_id, executions.state::json -> 'root' ->> 'runId' AS root_run_id, " +
     "(executions.state::json ->> 'historySizeBytes')::bigint AS history_size_bytes, " +
-    "(executions.state::json -> 'priority')::text AS priority",
+    "(executions.state::json -> 'priority')::text AS priority, " +
+    "(executions.state::json ->> 'executionTime')::bigint AS execution_time",
 } as const;
 
 /** A visibility list row: SUMMARY_COLUMNS and the sort key as k0, k1, ... */
@@ -49,6 +51,8 @@ export interface SummaryRow {
   /** A bigint from PostgreSQL (text unless parsed), a number from SQLite. */
   history_size_bytes: number | string | null;
   priority: string | null;
+  /** As history_size_bytes. */
+  execution_time: number | string | null;
   [sortKey: `k${number}`]: KeyValue;
 }
 
@@ -72,6 +76,7 @@ export function toSummary(r: SummaryRow): ExecutionSummary {
     s.root = { workflowId: r.root_workflow_id, runId: r.root_run_id };
   if (r.history_size_bytes !== null) s.historySizeBytes = Number(r.history_size_bytes);
   if (r.priority !== null) s.priority = JSON.parse(r.priority) as Priority;
+  if (r.execution_time !== null) s.executionTime = Number(r.execution_time);
   return s;
 }
 
