@@ -54,8 +54,9 @@ beforeAll(async () => {
     const h = await ts.client.workflow.start('sleeper', {
       taskQueue: TQ,
       workflowId: uid('ui-sleep'),
-      // the second one's timer has a summary, which its timeline and history show
+      // the second one's timer has a summary, which its timeline and history show, and it starts after a delay
       args: i === 1 ? [600_000, 'waits for approval'] : [600_000],
+      ...(i === 1 ? { startDelay: '100ms' } : {}),
     });
     ids.sleeping.push(h.workflowId);
   }
@@ -196,10 +197,13 @@ describe.skipIf(!hasChromium)(`UI in chromium (${CHROMIUM})`, () => {
       .waitFor();
     await page.click('button[role=tab]:has-text("Timeline")');
     await page.locator('.tl-kind-timer .tl-label-text', { hasText: 'waits for approval' }).waitFor();
-    // a timer without one keeps its duration as its label
+    // its start delay: when its first workflow task could run (Temporal's execution time)
+    expect(await page.locator('.field:has(dt:text-is("First task from"))').count()).toBe(1);
+    // a timer without one keeps its duration as its label; a run without a delay shows no such field
     await page.goto(url(`/namespaces/default/workflows/${ids.sleeping[0]!}`));
     await page.click('button[role=tab]:has-text("Timeline")');
     await page.locator('.tl-kind-timer .tl-label-text', { hasText: 'timer' }).waitFor();
+    expect(await page.locator('.field:has(dt:text-is("First task from"))').count()).toBe(0);
   });
 
   it('cancels a running workflow after confirmation and shows the new state', async () => {

@@ -103,6 +103,11 @@ function Summary({ d, ns, codec }: { d: DescribeWorkflowResponse; ns: string; co
       <Field label="Started">
         <Time value={x.startTime} relative />
       </Field>
+      {x.executionTime ? (
+        <Field label="First task from">
+          <Time value={x.executionTime} relative />
+        </Field>
+      ) : null}
       <Field label="Closed">{x.closeTime ? <Time value={x.closeTime} relative /> : null}</Field>
       <Field label="Duration">{formatDuration(end - new Date(x.startTime).getTime())}</Field>
       <Field label="History length">{x.historyLength.toLocaleString()} events</Field>
