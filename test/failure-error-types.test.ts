@@ -56,6 +56,17 @@ describe('workflowFailureErrorTypes and failureExceptionTypes', () => {
     await expect(Worker.runReplayHistory({ workflowsPath }, history)).rejects.toThrow(/out of range/);
   });
 
+  it('options whose getter throws fail the workflow task; a list entry that is not a class is left out', async () => {
+    const handle = await ts.client.workflow.start('badOptions', { taskQueue, workflowId: uid('bad-options') });
+    const d = await waitFor(async () => {
+      const x = await handle.describe();
+      return x.pendingWorkflowTask?.lastFailure ? x : undefined;
+    });
+    expect(d.pendingWorkflowTask?.lastFailure?.message).toContain('the options getter failed');
+    await handle.terminate('done');
+    expect(await failureOf('oddList')).toEqual({ message: 'odd list', type: 'RangeError' });
+  });
+
   it('an unlisted error fails the workflow task (retried), as without the option', async () => {
     const handle = await ts.client.workflow.start('notListed', { taskQueue, workflowId: uid('not-listed') });
     const d = await waitFor(async () => {

@@ -475,9 +475,16 @@ export class Activator implements WorkflowInstance {
       return;
     }
     const definition = (fn as { workflowDefinitionOptions?: unknown }).workflowDefinitionOptions;
-    const options = (typeof definition === 'function' ? (definition as () => unknown)() : definition) as
-      WorkflowDefinitionOptions | undefined;
-    if (Array.isArray(options?.failureExceptionTypes)) this.failureExceptionTypes = options.failureExceptionTypes;
+    let options: WorkflowDefinitionOptions | undefined;
+    try {
+      options = (typeof definition === 'function' ? (definition as () => unknown)() : definition) as
+        WorkflowDefinitionOptions | undefined;
+    } catch (e) {
+      this.taskFailure = encodeFailure(e); // a getter that throws is a bug in workflow code: the task fails
+      return;
+    }
+    if (Array.isArray(options?.failureExceptionTypes))
+      this.failureExceptionTypes = options.failureExceptionTypes.filter((t) => typeof t === 'function');
     const execute = composeInterceptors(this.interceptors.inbound, 'execute', (input) =>
       (fn as WorkflowFunction)(...input.args),
     );
