@@ -160,6 +160,24 @@ function describeExecutions(ctx: ConformanceContext): void {
       expect((await s.dueTimers(T0 + 10_000_000, 100)).map((t) => t.key)).toEqual(['run-timeout']);
     });
 
+    it('rejects events whose ids the run already has as a conflict (a stale copy), and writes nothing of it', async () => {
+      const s = ctx.store();
+      await s.commit(startMutation('r1'));
+      const state = makeState('r1', { nextEventId: 4 });
+      // the version matches, but event 2 is stored already: whoever wrote this worked from a stale copy of the run
+      const stale = makeState('r1', { nextEventId: 4, status: 'Completed', closeTime: T0 + 9 });
+      await expectConflict(
+        s.commit({
+          executions: [
+            write(stale, { expectedVersion: 1, newEvents: makeEvents(state, 2, 3), tasksAdded: [task('r1', 'x:1')] }),
+          ],
+        }),
+      );
+      expect((await s.getExecution('r1'))?.version).toBe(1);
+      expect((await s.readEvents('r1', 1, 100)).map((e) => e.eventId)).toEqual([1, 2]);
+      expect((await s.listTasks(0, 100)).map((t) => t.key)).toEqual(['wt:1']);
+    });
+
     it('closing a run deletes its task and timer rows but keeps its outbox rows (x:...)', async () => {
       const s = ctx.store();
       await s.commit(startMutation('r1'));

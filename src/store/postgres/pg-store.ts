@@ -61,9 +61,17 @@ function lockKey(m: WireMutation): string {
 const RETRYABLE = /^e:40(P01|001):/;
 const DEADLOCK_RETRIES = 5;
 
+/**
+ * A unique violation on a run's history events: the mutation was built from a stale copy of the run (its version
+ * check passed, but the events are there already). A conflict, as a failed version check: the caller reloads.
+ */
+const STALE_EVENTS = /^e:23505:.*history_events/;
+
 function toOutcome(entry: string | null): Error | undefined {
   if (entry === null) return undefined;
   if (entry.startsWith('c:')) return new StoreConflictError(entry.slice(2));
+  if (STALE_EVENTS.test(entry))
+    return new StoreConflictError(`a run already has events with these ids (a stale copy of it): ${entry.slice(8)}`);
   return new Error(`the store refused the change: ${entry.slice(2)}`);
 }
 

@@ -329,8 +329,12 @@ export class MutationWriter {
     this.writeExecutionRow(w);
     this.wrote = true;
 
-    for (const [eventId, eventType, eventTime, data] of w.events)
-      this.insertEvent.run(runId, eventId, eventType, eventTime, data);
+    try {
+      for (const [eventId, eventType, eventTime, data] of w.events)
+        this.insertEvent.run(runId, eventId, eventType, eventTime, data);
+    } catch (err) {
+      throw isUniqueViolation(err) ? staleEventsConflict(runId) : err;
+    }
 
     for (const key of w.tasksRemoved) this.deleteTask.run(runId, key);
     for (const [key, namespace, taskQueue, kind, sticky, createdAt, priority] of w.tasksAdded)
@@ -396,4 +400,17 @@ export class MutationWriter {
     )
       throw new StoreConflictError(`run ${w.runId} is no longer at version ${w.expectedVersion}`);
   }
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+/**
+ * Events whose ids the run already has: whoever built the mutation worked from a stale copy of the run (the
+ * version check should have caught it; this is the second line). A conflict: the caller reloads and retries.
+ */
+export function staleEventsConflict(runId: string): StoreConflictError {
+  return new StoreConflictError(`run ${runId} already has events with these ids (a stale copy of it)`);
 }
