@@ -188,7 +188,6 @@ export class WorkflowMachine {
           seq: c.seq,
           startToFireTimeoutMs: c.startToFireTimeoutMs,
           workflowTaskCompletedEventId: completedEventId,
-          ...(c.userMetadata ? { userMetadata: c.userMetadata } : {}),
         });
       } else if (c.type === 'ScheduleActivityTask') {
         const id = add('ActivityTaskScheduled', {
