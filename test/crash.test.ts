@@ -195,7 +195,9 @@ describe('crash: worker killed with SIGKILL mid-stream', () => {
       'activities to run',
     );
     // the worker was taking the fast paths: eager tasks and workflow tasks continued after their activity, over
-    // the streaming channel (the test's client and the worker: two channels)
+    // the streaming channel (the test's client and the worker: two channels). The worker prints its count every
+    // 50 ms, and under load the ledger can fill before the first continued task is answered: wait for the line
+    await waitFor(() => /CONTINUED [1-9]/.test(first.output()), 10_000, 'a continued workflow task');
     expect(first.output()).toMatch(/CONTINUED [1-9]/);
     expect(await metric(ts.server.address, 'weft_channels_open')).toBeGreaterThanOrEqual(2);
     await first.kill('SIGKILL');
