@@ -36,7 +36,8 @@ export type CommittedListener = (transitions: Transition[], schedules: ScheduleW
 
 /** What a before-commit hook wants to hear about the commit it saw coming. */
 export interface CommitOutcomeHandler {
-  committed(): void;
+  /** A promise delays the commit's caller until it settles (tasks handed out before the caller is answered). */
+  committed(): void | Promise<unknown>;
   failed(): void;
 }
 
@@ -192,7 +193,12 @@ export class RunUpdater {
       for (const h of handlers) h.failed();
       throw e;
     }
-    for (const h of handlers) h.committed();
+    let handedOut: Array<Promise<unknown>> | undefined;
+    for (const h of handlers) {
+      const p = h.committed();
+      if (p) (handedOut ??= []).push(p);
+    }
+    if (handedOut) await Promise.all(handedOut);
   }
 
   private async write(items: CommitItem[], currentRuns: CurrentRunWrite[], schedules: ScheduleWrite[]): Promise<void> {

@@ -60,9 +60,9 @@ export function syncMatch(ctx: ServerContext, t: Transition): CommitOutcomeHandl
   }
   if (handoffs.length === 0) return undefined;
   return {
-    committed: () => {
-      for (const h of handoffs) void deliver(ctx, h);
-    },
+    // the tasks go out before the transition's caller is answered: a new run's first task reaches its worker
+    // first, and the starter's answer follows (the worker's task is what the run's progress waits for)
+    committed: () => Promise.all(handoffs.map((h) => deliver(ctx, h))),
     failed: () => {
       for (const h of handoffs) h.r.release();
     },

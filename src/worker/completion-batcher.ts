@@ -43,6 +43,7 @@ export class CompletionBatcher {
   private inFlight = 0;
   private inFlightCompletions = 0;
   private idleWaiters: Array<() => void> = [];
+  private flushWaiters: Array<() => void> = [];
 
   constructor(private readonly opts: CompletionBatcherOptions) {}
 
@@ -57,6 +58,16 @@ export class CompletionBatcher {
       this.scheduled = true;
       setImmediate(() => this.flush());
     }
+  }
+
+  /**
+   * Resolves once the completions submitted so far are on their way (their request sent), at once when none
+   * waits. A poll sent after this does not overtake them: the server handles the completion, which its caller
+   * is waiting for, before the poll, which only waits for more work.
+   */
+  sent(): Promise<void> {
+    if (!this.scheduled) return Promise.resolve();
+    return new Promise<void>((r) => this.flushWaiters.push(r));
   }
 
   /** Resolves once every submitted completion has been delivered (or dropped). */
@@ -83,6 +94,9 @@ export class CompletionBatcher {
           this.notifyIdle();
         });
     }
+    const sent = this.flushWaiters;
+    this.flushWaiters = [];
+    for (const r of sent) r();
     this.notifyIdle();
   }
 

@@ -489,12 +489,21 @@ export class Worker {
       this.counters.polledWorkflowTasks += res.workflowTasks.length;
       this.counters.polledActivityTasks += res.activityTasks.length;
       this.dispatch(res.workflowTasks, res.activityTasks);
+      // the next poll goes after the completions of the tasks just run (an activation is synchronous: they are
+      // submitted by the next turn), so the server commits those first rather than registering this poll
+      if (res.workflowTasks.length > 0) await this.afterTurnCompletions();
       for (const q of queries) this.track(this.runQuery(q), this.wfSlots);
       if (res.shutdownRequested && this.state === 'RUNNING') {
         this.log.info({ taskQueue: this.taskQueue }, 'the server asked this worker to stop');
         this.shutdown();
       }
     }
+  }
+
+  /** Waits for the rest of this turn, then until the completions it submitted are sent. */
+  private async afterTurnCompletions(): Promise<void> {
+    await new Promise<void>((r) => setImmediate(r));
+    await this.batcher.sent();
   }
 
   /** Runs tasks whose slots are already taken. */
