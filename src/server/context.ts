@@ -99,6 +99,7 @@ export class ServerContext {
       const cluster = this.cluster;
       this.updater.noticesFor = (items, schedules) => cluster.noticesFor(items, schedules);
       this.updater.rereadStaleTasks = true;
+      this.updater.buildOnCommittedOnly = true;
     }
     this.updater.beforeCommit((t) => syncMatch(this, t));
     this.metrics = new ServerMetrics({ matching: this.matching, store, clock, stuckAfterMs: config.stuckAfterMs });

@@ -70,6 +70,16 @@ export class RunUpdater {
    * in the store with no server handing it out; a completion refused on one waited for its timeout.
    */
   rereadStaleTasks = false;
+  /**
+   * In a cluster: a transition is built only on a committed copy of its run, never on one of this server's writes
+   * still being committed. Alone on its store a server may build on such a write (the next operation of a run
+   * goes in the same group commit): if that write fails, the store is still at the version it replaced, so
+   * whatever was built on it fails its version check too. With other writers that no longer holds: another
+   * server may have moved the run to exactly the version the failed write would have made, and what was built on
+   * that write would then pass the version check with the wrong run under it (a history with gaps, a state that
+   * counts what was never written).
+   */
+  buildOnCommittedOnly = false;
   /** In a cluster: the notices each commit publishes to the other servers (ClusterSync). */
   noticesFor: ((items: readonly CommitItem[], schedules: readonly ScheduleWrite[]) => string[]) | undefined;
 
@@ -103,15 +113,29 @@ export class RunUpdater {
    */
   async begin(runId: string): Promise<CommitItem> {
     for (;;) {
-      await this.cache.get(runId);
+      await this.loadBase(runId);
       const item = this.beginLoaded(runId);
       if (item) return item;
+    }
+  }
+
+  /**
+   * Loads the run into the cache; with buildOnCommittedOnly, also waits out this server's writes of it in flight
+   * (beginLoaded checks again: one may begin between this and the build).
+   */
+  private async loadBase(runId: string): Promise<void> {
+    for (;;) {
+      await this.cache.get(runId);
+      const pending = this.buildOnCommittedOnly ? this.cache.peek(runId)?.pending : undefined;
+      if (!pending) return;
+      await pending;
     }
   }
 
   private beginLoaded(runId: string): CommitItem | undefined {
     const cached = this.cache.peek(runId);
     if (!cached) return undefined; // evicted meanwhile
+    if (this.buildOnCommittedOnly && cached.pending) return undefined; // a write of ours began meanwhile
     // the core is copied; activity objects are shared, and copied by the engine before it changes one
     const copy = cached.json !== undefined ? (JSON.parse(cached.json) as ExecutionState) : cloneCore(cached.state);
     copy.activities = { ...cached.state.activities };
@@ -127,8 +151,9 @@ export class RunUpdater {
    */
   async update<R>(runId: string, apply: (t: Transition) => R): Promise<R> {
     let reread = false;
-    for (let attempt = 0; ; attempt++) {
-      await this.cache.get(runId);
+    let conflicts = 0;
+    for (;;) {
+      await this.loadBase(runId);
       // from here to the commit's cache update, nothing awaits: operations on one run apply in order
       const item = this.beginLoaded(runId);
       if (!item) continue;
@@ -146,7 +171,7 @@ export class RunUpdater {
         await this.commit([item]);
         return result;
       } catch (e) {
-        if (e instanceof StoreConflictError && attempt < MAX_CONFLICT_RETRIES) continue;
+        if (e instanceof StoreConflictError && conflicts++ < MAX_CONFLICT_RETRIES) continue;
         throw e;
       }
     }
