@@ -86,7 +86,7 @@ describe('a transition built on one that is not committed yet', () => {
         runId,
         workflowType: 'w',
         taskQueue: 'q',
-        args: [],
+        input: [],
         randomnessSeed: 'seed',
       },
       systemClock.now(),
