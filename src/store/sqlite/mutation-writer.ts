@@ -411,6 +411,6 @@ function isUniqueViolation(err: unknown): boolean {
  * Events whose ids the run already has: whoever built the mutation worked from a stale copy of the run (the
  * version check should have caught it; this is the second line). A conflict: the caller reloads and retries.
  */
-export function staleEventsConflict(runId: string): StoreConflictError {
+function staleEventsConflict(runId: string): StoreConflictError {
   return new StoreConflictError(`run ${runId} already has events with these ids (a stale copy of it)`);
 }
