@@ -41,6 +41,7 @@ import {
 import { toDefinition, toTaskRow, type DefinitionDbRow, type TaskDbRow } from '../sql/rows.js';
 import { openPgDb, type PgDb, type PgSession } from './pg-db.js';
 import { PgClusterLink } from './pg-cluster.js';
+import { setBatchJson } from './commit-set.js';
 import { MIGRATION_LOCK_KEY, PgMigrationDriver } from './pg-migration-driver.js';
 import { PgVisibilityReader } from './pg-visibility-reader.js';
 
@@ -49,11 +50,30 @@ export interface PgStoreOptions {
   url: string;
   /** Connections in the pool (default 10). */
   poolSize?: number;
+  /**
+   * Batches of at least this many mutations are written set-based (weft_commit_set, commit-set.ts) when they
+   * allow it; default 16 (smaller ones gain nothing, measured); Infinity: never. Tests set 1 to put every batch
+   * through it.
+   */
+  setBatchMin?: number;
 }
+
+const DEFAULT_SET_BATCH_MIN = 16;
 
 /** The run whose rows a mutation locks first (executions; else the current-run pointer; else the schedule). */
 function lockKey(m: WireMutation): string {
   return m.executions[0]?.runId ?? m.currentRuns[0]?.[2] ?? m.schedules?.[0]?.[1] ?? '';
+}
+
+/**
+ * The order a batch is written in: that of the runs its mutations lock (same-run mutations keep their order).
+ * Every server then takes row locks in one order, and two servers' batches wait for each other instead of
+ * deadlocking, which PostgreSQL detects only after deadlock_timeout (1 s), stalling both.
+ */
+function lockOrder(batch: readonly WireMutation[]): number[] {
+  const order = batch.map((_, i) => i);
+  const keys = batch.map(lockKey);
+  return order.sort((a, b) => (keys[a]! < keys[b]! ? -1 : keys[a]! > keys[b]! ? 1 : a - b));
 }
 
 /** weft_commit's answer for one mutation: NULL (applied), 'c:<message>' (conflict), 'e:<sqlstate>:<message>'. */
@@ -98,8 +118,12 @@ export class PgStore implements Store {
   private closed = false;
   /** This build's migrations, read once. */
   private readonly migrations = loadMigrations(migrationsDir('postgres'));
+  private readonly setBatchMin: number;
+  /** Batches written set-based, and those that fell back to weft_commit (a check failed: tests, diagnosis). */
+  readonly setBatchStats = { applied: 0, fellBack: 0 };
 
   constructor(options: PgStoreOptions) {
+    this.setBatchMin = options.setBatchMin ?? DEFAULT_SET_BATCH_MIN;
     this.db = openPgDb(options.url, { poolSize: options.poolSize ?? 10 });
     this.visibility = new PgVisibilityReader(this.db);
     this.cluster = new PgClusterLink({ url: options.url, db: this.db });
@@ -157,6 +181,7 @@ export class PgStore implements Store {
   }
 
   private async writeBatch(batch: WireMutation[]): Promise<BatchOutcome> {
+    if (batch.length >= this.setBatchMin && (await this.commitSet(batch))) return batch.map(() => undefined);
     const entries = await this.callCommit(batch);
     // servers committing the same runs in another order may deadlock (40P01): PostgreSQL undid the loser's
     // mutation alone (its subtransaction), so it is sent again, with the others that lost, a few times
@@ -170,13 +195,25 @@ export class PgStore implements Store {
     return batch.map((_, i) => toOutcome(entries[i] ?? null));
   }
 
+  /**
+   * The whole batch set-based (weft_commit_set); false when it did not apply (it does not allow it, or a check
+   * failed), and then nothing of it was written.
+   */
+  private async commitSet(batch: WireMutation[]): Promise<boolean> {
+    const json = setBatchJson(lockOrder(batch).map((i) => batch[i]!));
+    if (json === undefined) return false;
+    const rows = await this.db.query<{ o: boolean }>('SELECT weft_commit_set($1::jsonb, $2) AS o', [
+      json,
+      this.cluster.listenerPid,
+    ]);
+    const applied = rows[0]?.o === true;
+    if (applied) this.setBatchStats.applied++;
+    else this.setBatchStats.fellBack++;
+    return applied;
+  }
+
   private async callCommit(batch: WireMutation[]): Promise<Array<string | null>> {
-    // written in the order of the runs they lock (same-run mutations keep their order): every server then takes
-    // row locks in one order, and two servers' batches wait for each other instead of deadlocking, which
-    // PostgreSQL detects only after deadlock_timeout (1 s), stalling both
-    const order = batch.map((_, i) => i);
-    const keys = batch.map(lockKey);
-    order.sort((a, b) => (keys[a]! < keys[b]! ? -1 : keys[a]! > keys[b]! ? 1 : a - b));
+    const order = lockOrder(batch);
     // notices go out only when another server listens (migrations 0005, 0007); this server's own link is not one
     const rows = await this.db.query<{ o: Array<string | null> }>('SELECT weft_commit($1::jsonb, $2) AS o', [
       JSON.stringify(order.map((i) => batch[i])),
