@@ -176,11 +176,22 @@ await describePg('PostgreSQL: set-based batches (weft_commit_set)', () => {
   });
 
   it('writes, batch for batch, exactly the rows weft_commit writes', async () => {
+    // another "server" listens on the set-based store's database: its batches lock rows in order first and
+    // publish their notices (migrations 0007, 0009)
+    const listener = new pg.Client({ connectionString: setWay.url });
+    await listener.connect();
+    const heard: string[] = [];
+    listener.on('notification', (n) => heard.push(n.payload ?? ''));
+    await listener.query('LISTEN weft_changes');
+    await listener.query('INSERT INTO weft_listeners (pid) VALUES (pg_backend_pid())');
     for (const store of [setWay.store, oneByOne.store])
       for (const round of rounds())
         // one event-loop turn: one batch of RUNS mutations
         await Promise.all(Array.from({ length: RUNS }, (_, i) => store.commit(round(i))));
     expect(setWay.store.setBatchStats).toEqual({ applied: 3, fellBack: 0 });
+    await listener.query('SELECT 1'); // notifications arrive before the answer of a later query
+    await listener.end();
+    expect(heard.sort()).toEqual(Array.from({ length: RUNS }, (_, i) => `notice ${i}`).sort());
     expect(oneByOne.store.setBatchStats).toEqual({ applied: 0, fellBack: 0 });
     const [got, want] = [await dump(setWay.url), await dump(oneByOne.url)];
     expect(got).toEqual(want);

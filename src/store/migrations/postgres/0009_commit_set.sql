@@ -13,14 +13,17 @@
 -- history events, td/ta tasks removed/added, md/ma timers removed/added, ad/aa activities removed/upserted,
 -- br/ba buffered events rewritten (runs)/written, sd/sa search attribute values replaced (runs)/written, cl
 -- closed runs, no notices. Within a run the order is weft_apply's: removals before additions, a close's sweeps
--- last. Rows of executions are locked in run id order first, as weft_commit's callers order their mutations,
--- so servers writing the same runs wait for each other instead of deadlocking.
+-- last. While other servers listen (a cluster; see migration 0007), rows of executions are locked in run id
+-- order first, as weft_commit's callers order their mutations, so servers writing the same runs wait for each
+-- other instead of deadlocking; a server alone on its database skips that (13 % of a batch's time).
 
 CREATE FUNCTION weft_commit_set(b jsonb, self_pid integer) RETURNS boolean LANGUAGE plpgsql AS $fn$
 DECLARE
   n integer;
+  tell boolean;
 BEGIN
   PERFORM pg_advisory_xact_lock_shared(2003134070);
+  tell := EXISTS (SELECT 1 FROM weft_listeners WHERE pid <> self_pid);
   BEGIN
     IF b ? 'ci' THEN
       INSERT INTO current_executions (namespace, workflow_id, run_id, status)
@@ -47,8 +50,11 @@ BEGIN
       IF n <> jsonb_array_length(b -> 'ei') THEN RAISE EXCEPTION USING ERRCODE = 'WF409'; END IF;
     END IF;
     IF b ? 'eu' THEN
-      PERFORM 1 FROM executions WHERE run_id IN (SELECT v ->> 0 FROM jsonb_array_elements(b -> 'eu') v)
-      ORDER BY run_id FOR UPDATE;
+      -- with other servers on the database, lock in run id order first (no other server: nobody to deadlock with)
+      IF tell THEN
+        PERFORM 1 FROM executions WHERE run_id IN (SELECT v ->> 0 FROM jsonb_array_elements(b -> 'eu') v)
+        ORDER BY run_id FOR UPDATE;
+      END IF;
       UPDATE executions e SET status = v ->> 2, close_time = (v ->> 3)::bigint, last_progress = (v ->> 4)::bigint,
         history_length = (v ->> 5)::integer, version = (v ->> 1)::integer + 1, state = v ->> 6
       FROM jsonb_array_elements(b -> 'eu') v
@@ -113,7 +119,7 @@ BEGIN
       UPDATE current_executions c SET status = v ->> 1 FROM jsonb_array_elements(b -> 'cl') v
       WHERE c.namespace = v ->> 2 AND c.workflow_id = v ->> 3 AND c.run_id = v ->> 0;
     END IF;
-    IF b ? 'no' AND EXISTS (SELECT 1 FROM weft_listeners WHERE pid <> self_pid) THEN
+    IF tell AND b ? 'no' THEN
       PERFORM pg_notify('weft_changes', x) FROM jsonb_array_elements_text(b -> 'no') AS x;
     END IF;
     RETURN true;
