@@ -149,5 +149,7 @@ export function report(who) {
 
 function storeStats() {
   const c = storeRef?.commitStats;
-  return c ? ` (commitStats: ${c.mutations} mutations in ${c.batches} batches)` : '';
+  const set = storeRef?.setBatchStats;
+  const setText = set ? `; set-based: ${set.applied} applied, ${set.fellBack} fell back to weft_commit` : '';
+  return c ? ` (commitStats: ${c.mutations} mutations in ${c.batches} batches${setText})` : '';
 }
