@@ -42,6 +42,8 @@ import { RateLimiter } from '../common/rate-limiter.js';
  * every poll within its poll timeout (a minute), as Temporal's SDK gives up on a poll after 70 s.
  */
 const POLL_GIVE_UP_MS = 90_000;
+/** Tasks a poll asks for at most while the queue has no backlog (it holds those slots while it waits). */
+const POLL_BATCH = 16;
 
 export type WorkerState = 'INITIALIZED' | 'RUNNING' | 'STOPPING' | 'DRAINING' | 'STOPPED' | 'FAILED';
 
@@ -430,6 +432,8 @@ export class Worker {
     const signal = this.stopPolling.signal;
     const workflows = slots === this.wfSlots;
     let failures = 0;
+    // the last poll came back with all it asked for: the queue likely has more, and a poll does not wait
+    let backlog = false;
     while (!signal.aborted && this.state === 'RUNNING') {
       await waitForFreeSlot([slots], signal);
       if (signal.aborted || this.state !== 'RUNNING') break;
@@ -440,8 +444,9 @@ export class Worker {
         await delay(wait, signal);
         continue;
       }
-      // a waiting poll holds its slots: keep most of them free for tasks handed back eagerly
-      const want = Math.min(slots.free, 16);
+      // a waiting poll holds its slots: keep most of them free for tasks handed back eagerly; with a backlog
+      // the poll does not wait, so it takes what is free (larger batches: fewer, larger transitions per run)
+      const want = backlog ? slots.free : Math.min(slots.free, POLL_BATCH);
       const tokens = rate ? rate.take(want) : want;
       const n = slots.take(tokens);
       rate?.giveBack(tokens - n);
@@ -484,6 +489,9 @@ export class Worker {
       }
       if (res.continuations) this.serverTakesContinuations = true;
       const queries = res.queryTasks ?? [];
+      // activities only: a workflow poll that took every free slot would leave none for the sticky tasks of runs
+      // already in the cache, which wait behind it (timers' lateness)
+      backlog = !workflows && res.activityTasks.length >= n;
       slots.release(n - res.workflowTasks.length - res.activityTasks.length - queries.length);
       rate?.giveBack(n - res.activityTasks.length);
       this.counters.polledWorkflowTasks += res.workflowTasks.length;
