@@ -3,7 +3,9 @@
  * With the batch the worker offers free slots, and the server hands back at once what the completions
  * produced for this worker (eager activities, the next workflow task of a cached workflow). While the server
  * cannot be reached, batches are retried with backoff; a completion the server rejects (its task timed out
- * meanwhile) is logged and dropped.
+ * meanwhile) is logged and dropped. An internal error of the server (500) is retried too, for a shorter while,
+ * as Temporal's SDK retries INTERNAL: whatever of the batch the server had applied answers TASK_NOT_FOUND the
+ * second time (a task completes once), and the rest is not lost to the task's timeout.
  */
 import type { Logger } from '../common/logger.js';
 import type { Command } from '../protocol/commands.js';
@@ -14,12 +16,14 @@ import type {
   TaskCompletion,
   WorkflowTask,
 } from '../protocol/tasks.js';
-import { isTransient } from '../client/errors.js';
+import { ServiceError, isTransient } from '../client/errors.js';
 import type { Transport } from '../client/transport.js';
 import type { Slots } from './slots.js';
 
 const MAX_BATCH = 200;
 const RETRY_FOR_MS = 120_000;
+/** How long a batch the server failed with an internal error (500) is retried: a bug does not go away. */
+const INTERNAL_RETRY_FOR_MS = 10_000;
 
 export interface CompletionBatcherOptions {
   transport: Transport;
@@ -152,7 +156,7 @@ export class CompletionBatcher {
     eagerActivitySlots: number,
   ): Promise<CompleteTasksResponse> {
     const { opts } = this;
-    const deadline = Date.now() + RETRY_FOR_MS;
+    const start = Date.now();
     for (let attempt = 0; ; attempt++) {
       try {
         return await opts.transport.call<CompleteTasksResponse>(
@@ -170,11 +174,15 @@ export class CompletionBatcher {
           { retryForMs: 0 },
         );
       } catch (e) {
-        if (!isTransient(e) || Date.now() > deadline) throw e;
+        const internal = e instanceof ServiceError && e.status === 500;
+        const retryFor = isTransient(e) ? RETRY_FOR_MS : internal ? INTERNAL_RETRY_FOR_MS : -1;
+        if (Date.now() - start > retryFor) throw e;
         if (attempt === 0)
           opts.log.warn(
             { error: (e as Error).message },
-            'server (or its store) unavailable; retrying task completions',
+            internal
+              ? 'the server failed task completions (internal error); retrying them'
+              : 'server (or its store) unavailable; retrying task completions',
           );
         await new Promise((r) => setTimeout(r, Math.min(200 * 2 ** attempt, 5000) * (0.5 + Math.random() / 2)));
       }
