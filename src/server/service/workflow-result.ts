@@ -40,12 +40,6 @@ async function storedState(ctx: ServerContext, runId: string): Promise<Execution
  * Waits for the first of many runs to close and answers every one that has closed by then (a client waits for
  * all its results over one request instead of one connection per workflow).
  */
-/** The run as committed when the cache holds it so, without waiting a turn (the common case after its close). */
-function committedNow(ctx: ServerContext, runId: string): { state: ExecutionState } | undefined {
-  const entry = ctx.cache.peek(runId);
-  return entry && !entry.pending ? entry : undefined;
-}
-
 export async function waitWorkflowResults(
   ctx: ServerContext,
   namespace: string,
@@ -90,7 +84,7 @@ export async function waitWorkflowResults(
     // a run another server closed was dropped from the cache when its notice came: read it again
     // as committed: a run whose close is still being written (in the same batch as the one heard) waits for it
     const state = closed
-      ? (committedNow(ctx, r.runId) ?? (await ctx.cache.getCommitted(r.runId).catch(() => undefined)))?.state
+      ? (await ctx.cache.getCommitted(r.runId).catch(() => undefined))?.state
       : await storedState(ctx, r.runId);
     if (state && state.status !== 'Running')
       results.push({ workflowId: r.workflowId, ...(r.asked ? { runId: r.asked } : {}), outcome: outcomeOf(state) });
