@@ -9,7 +9,8 @@ import { Client, Connection } from '../src/client/index.js';
 import { describeSmallDisk, mountSmallDisk, type SmallDisk } from '../src/store/sqlite/test-tmpfs.js';
 import * as activities from './fixtures/activities.js';
 import { spawnWeft, type CliProcess } from './cli-runner.js';
-import { fixture, startWorker, uid } from './helpers.js';
+import { Worker } from '../src/worker/index.js';
+import { fixture, quietLogger, startWorker, uid } from './helpers.js';
 
 const TQ = 'it-disk-full';
 const LISTENING = /listening on (http:\/\/[\d.]+:\d+)/;
@@ -93,4 +94,43 @@ describeSmallDisk('disk full (SQLite)', () => {
     for (const e of early) expect(await client.workflow.getHandle(e.workflowId).result()).toBe((e.x + 1) * 2 + 1);
     expect(server.running).toBe(true);
   }, 30_000);
+
+  it('hands out again the tasks a poll took while their start could not be written', async () => {
+    // runs queued with no worker on their queue; then the disk fills and a worker arrives: its polls take the
+    // queued tasks from the server's queues, and writing their start fails
+    const tq = `${TQ}-backlog`;
+    const ids = [1, 2, 3].map(() => uid('backlog'));
+    await Promise.all(
+      ids.map((workflowId, i) => client.workflow.start('sequential', { taskQueue: tq, workflowId, args: [i] })),
+    );
+    // the worker is made (its workflow types registered: a write) before the disk fills, and polls after
+    const worker = await Worker.create({
+      connection,
+      handleSignals: false,
+      logger: quietLogger,
+      shutdownGraceTime: '2s',
+      taskQueue: tq,
+      workflowsPath: fixture('workflows.ts'),
+      activities,
+    });
+    expect(disk.fill()).toBeGreaterThan(0);
+    const running = worker.run();
+    try {
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(server.running).toBe(true);
+      disk.free();
+      // once space returns the same tasks go out again (a task lost from the queues would wait for ever: a
+      // workflow task that was never started has no timeout)
+      const results = await Promise.race([
+        Promise.all(ids.map((workflowId) => client.workflow.getHandle(workflowId).result())),
+        new Promise((_, reject) =>
+          setTimeout(() => reject(new Error('runs still waiting 15 s after the disk freed')), 15_000),
+        ),
+      ]);
+      expect(results).toEqual([0, 1, 2].map((x) => (x + 1) * 2 + 1));
+    } finally {
+      worker.shutdown();
+      await running;
+    }
+  }, 60_000);
 });

@@ -3,6 +3,7 @@
  * requested number of each kind, and answers with them. Stale queue entries are skipped; an empty answer
  * after the wait means "poll again".
  */
+import type { TaskRow } from '../../engine/transition.js';
 import type { PollRequest, PollResponse } from '../../protocol/tasks.js';
 import type { ServerContext } from '../context.js';
 import { dispatchActivityTaskRows, dispatchWorkflowTaskRow } from './dispatch.js';
@@ -70,18 +71,50 @@ async function waitForTasks(
         ctx.matching.add([...matched.workflowTasks, ...matched.activityTasks]);
         return { workflowTasks: [], activityTasks: [], shutdownRequested: true };
       }
+      // a task whose start could not be written (the store unavailable) goes back to the queues: its row is
+      // still in the store, and no other poll or restart would hand it out again
+      const failed: TaskRow[] = [];
+      let error: unknown;
+      const giveBackOnFailure = <T>(rows: TaskRow[], p: Promise<T>): Promise<T | undefined> =>
+        p.catch((e: unknown) => {
+          failed.push(...rows);
+          error ??= e;
+          return undefined;
+        });
       const [workflowTasks, activityTasks] = await Promise.all([
-        Promise.all(matched.workflowTasks.map((row) => dispatchWorkflowTaskRow(ctx, row, req.identity))),
-        dispatchActivityTaskRows(ctx, matched.activityTasks, req.identity),
+        Promise.all(
+          matched.workflowTasks.map((row) => giveBackOnFailure([row], dispatchWorkflowTaskRow(ctx, row, req.identity))),
+        ),
+        Promise.all(
+          byRun(matched.activityTasks).map((rows) =>
+            giveBackOnFailure(rows, dispatchActivityTaskRows(ctx, rows, req.identity)),
+          ),
+        ),
       ]);
       const out: PollResponse = {
         workflowTasks: workflowTasks.filter((x) => x !== undefined),
-        activityTasks: activityTasks.filter((x) => x !== undefined),
+        activityTasks: activityTasks.flatMap((x) => x ?? []).filter((x) => x !== undefined),
       };
+      if (failed.length > 0) {
+        ctx.matching.add(failed);
+        // nothing to hand out: the poll fails as the store did (503 STORE_UNAVAILABLE); the worker backs off
+        if (out.workflowTasks.length + out.activityTasks.length === 0) throw error;
+      }
       if (out.workflowTasks.length + out.activityTasks.length > 0 || signal?.aborted) return out;
     }
   } finally {
     poller.activePolls--;
     poller.lastAccessTime = ctx.clock.now();
   }
+}
+
+/** Task rows grouped by run, in their order (one run's activities start in one transition). */
+function byRun(rows: readonly TaskRow[]): TaskRow[][] {
+  const groups = new Map<string, TaskRow[]>();
+  for (const row of rows) {
+    const group = groups.get(row.runId);
+    if (group) group.push(row);
+    else groups.set(row.runId, [row]);
+  }
+  return [...groups.values()];
 }
