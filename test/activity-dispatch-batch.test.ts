@@ -1,5 +1,5 @@
 /**
- * A poll that takes several activity tasks of one run starts them in one transition (dispatchActivityTaskRows in
+ * A poll that takes several activity tasks of one run starts them in one transition (dispatchRunActivityTaskRows in
  * src/server/service/dispatch.ts): each row gets its own task, a stale row is left out alone, and the history is
  * the one a transition per task would write.
  */

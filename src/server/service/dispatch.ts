@@ -131,53 +131,47 @@ export async function dispatchActivityTaskRow(
 }
 
 /**
- * Starts the activity attempts that task rows name, in one transition per run (a poll often takes several of one
- * run: a fan-out's activities); the answer has each row's task in the rows' order, undefined for a stale row.
+ * Starts the activity attempts that task rows of one run name, in one transition (a poll often takes several of
+ * one run: a fan-out's activities); the answer has each row's task in the rows' order, undefined for a stale row.
  */
-export async function dispatchActivityTaskRows(
+export async function dispatchRunActivityTaskRows(
   ctx: ServerContext,
+  runId: string,
   rows: readonly TaskRow[],
   identity: string,
 ): Promise<Array<ActivityTask | undefined>> {
   const out = new Array<ActivityTask | undefined>(rows.length);
-  const byRun = new Map<string, number[]>();
-  rows.forEach((row, i) => {
-    const of = byRun.get(row.runId);
-    if (of) of.push(i);
-    else byRun.set(row.runId, [i]);
-  });
+  let got: Array<[number, ActivityState]> = [];
+  let state: ExecutionState | undefined;
+  try {
+    const r = await ctx.updater.update(runId, (t) => {
+      const started: Array<[number, ActivityState]> = [];
+      rows.forEach((row, i) => {
+        const [, seqText, attemptText] = row.key.split(':');
+        const a = startableActivity(t, Number(seqText), Number(attemptText));
+        if (!a) return;
+        startActivityAttempt(t, a, identity);
+        started.push([i, a]);
+      });
+      return started.length === 0 ? NO_WRITE : { state: t.state, started };
+    });
+    if (r !== NO_WRITE) ({ state, started: got } = r);
+  } catch (e) {
+    if (isStale(e)) return out;
+    throw e;
+  }
+  const done = new Set(got.map(([i]) => i));
+  // a row not started on this copy of the run is stale, unless the copy lags the store (in a cluster): one at a
+  // time, such a row gets the updater's one re-read from the store
+  if (ctx.updater.rereadStaleTasks)
+    await Promise.all(
+      rows.map(async (row, i) => {
+        if (!done.has(i)) out[i] = await dispatchActivityTaskRow(ctx, row, identity);
+      }),
+    );
   await Promise.all(
-    [...byRun].map(async ([runId, of]) => {
-      let got: Array<[number, ActivityState]> = [];
-      let state: ExecutionState | undefined;
-      try {
-        const r = await ctx.updater.update(runId, (t) => {
-          const started: Array<[number, ActivityState]> = [];
-          for (const i of of) {
-            const [, seqText, attemptText] = rows[i]!.key.split(':');
-            const a = startableActivity(t, Number(seqText), Number(attemptText));
-            if (!a) continue;
-            startActivityAttempt(t, a, identity);
-            started.push([i, a]);
-          }
-          return started.length === 0 ? NO_WRITE : { state: t.state, started };
-        });
-        if (r !== NO_WRITE) ({ state, started: got } = r);
-      } catch (e) {
-        if (isStale(e)) return;
-        throw e;
-      }
-      const done = new Set(got.map(([i]) => i));
-      // a row not started on this copy of the run is stale, unless the copy lags the store (in a cluster): one at
-      // a time, such a row gets the updater's one re-read from the store
-      const rest = of.filter((i) => !done.has(i));
-      if (ctx.updater.rereadStaleTasks)
-        await Promise.all(rest.map(async (i) => (out[i] = await dispatchActivityTaskRow(ctx, rows[i]!, identity))));
-      await Promise.all(
-        got.map(async ([i, a]) => {
-          out[i] = activityTaskOf(state!, a, await activityInput(ctx, runId, a.scheduledEventId));
-        }),
-      );
+    got.map(async ([i, a]) => {
+      out[i] = activityTaskOf(state!, a, await activityInput(ctx, runId, a.scheduledEventId));
     }),
   );
   return out;

@@ -6,7 +6,7 @@
 import type { TaskRow } from '../../engine/transition.js';
 import type { PollRequest, PollResponse } from '../../protocol/tasks.js';
 import type { ServerContext } from '../context.js';
-import { dispatchActivityTaskRows, dispatchWorkflowTaskRow } from './dispatch.js';
+import { dispatchRunActivityTaskRows, dispatchWorkflowTaskRow } from './dispatch.js';
 
 export async function pollTasks(
   ctx: ServerContext,
@@ -87,7 +87,7 @@ async function waitForTasks(
         ),
         Promise.all(
           byRun(matched.activityTasks).map((rows) =>
-            giveBackOnFailure(rows, dispatchActivityTaskRows(ctx, rows, req.identity)),
+            giveBackOnFailure(rows, dispatchRunActivityTaskRows(ctx, rows[0]!.runId, rows, req.identity)),
           ),
         ),
       ]);
@@ -108,7 +108,7 @@ async function waitForTasks(
   }
 }
 
-/** Task rows grouped by run, in their order (one run's activities start in one transition). */
+/** Task rows grouped by run, in their order (a run's activity rows of one poll start in one transition). */
 function byRun(rows: readonly TaskRow[]): TaskRow[][] {
   const groups = new Map<string, TaskRow[]>();
   for (const row of rows) {
