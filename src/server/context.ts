@@ -136,17 +136,24 @@ export class ServerContext {
     this.retention.start();
   }
 
-  /** Rebuilds the task queues from the store's task rows. */
+  /**
+   * Rebuilds the task queues from the store's task rows. Rows queued while they are read (this server's commits,
+   * other servers' notices) are kept: the read may have passed them.
+   */
   async reloadTasks(): Promise<void> {
-    const all: TaskRow[] = [];
-    for (let after = 0; ;) {
-      const rows = await this.store.listTasks(after, 5000);
-      if (rows.length === 0) break;
-      all.push(...rows);
-      after = rows[rows.length - 1]!.rowId;
+    const reload = this.matching.beginReload();
+    try {
+      const all: TaskRow[] = [];
+      for (let after = 0; ;) {
+        const rows = await this.store.listTasks(after, 5000);
+        if (rows.length === 0) break;
+        all.push(...rows);
+        after = rows[rows.length - 1]!.rowId;
+      }
+      this.matching.replaceQueues(reload, all);
+    } finally {
+      this.matching.endReload(reload);
     }
-    this.matching.clearQueues();
-    this.matching.add(all);
   }
 
   stop(): void {

@@ -172,3 +172,19 @@ describe('priority: a queue hands out its tasks by priority key, first in, first
     expect(m.take(want()).workflowTasks.map((r) => r.runId)).toEqual(['s-high', 's-default']);
   });
 });
+
+describe('rereading the queues from the store (reloadTasks)', () => {
+  it('keeps a row queued while the store was read that the read passed, and queues a task read twice once', () => {
+    const m = new Matching();
+    m.add([row('old')]);
+    const reload = m.beginReload();
+    // committed while the read runs: one after the read passed its row id, one before
+    m.add([row('missed'), row('both')]);
+    m.replaceQueues(reload, [row('read'), row('both')]);
+    expect(m.take(want()).workflowTasks.map((r) => r.runId)).toEqual(['read', 'both', 'missed']);
+    // after the reread, rows are queued as usual and no longer remembered
+    m.add([row('after')]);
+    expect(m.take(want()).workflowTasks.map((r) => r.runId)).toEqual(['after']);
+    expect(reload.map((r) => r.runId)).toEqual(['missed', 'both']);
+  });
+});

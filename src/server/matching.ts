@@ -150,6 +150,8 @@ export class Matching {
   private readonly dirtySticky = new Set<string>();
   private flushScheduled = false;
   private readonly activityLimits = new Map<string, ActivityLimit>();
+  /** Rereads of the queues in progress (beginReload): the rows queued since each began. */
+  private readonly reloads = new Set<TaskRow[]>();
 
   /**
    * Sets a task queue's activity dispatch limit (activity tasks handed out a second), as a poll carrying it asks;
@@ -204,6 +206,7 @@ export class Matching {
   }
 
   add(rows: readonly TaskRow[]): void {
+    for (const reload of this.reloads) reload.push(...rows);
     for (const row of rows) {
       const key = qkey(row.namespace, row.taskQueue);
       if (row.kind === 'workflow' && row.stickyIdentity !== undefined) {
@@ -260,6 +263,37 @@ export class Matching {
   /** Forgets a queued query nobody waits for any more. */
   dropQuery(q: QueryTask): void {
     this.queryQueues.get(qkey(q.namespace, q.taskQueue))?.remove(q);
+  }
+
+  /**
+   * Starts a reread of the task queues from the store: the rows queued from now on are remembered, so that
+   * replaceQueues keeps them (the read may have passed a row committed while it ran). End it with endReload.
+   */
+  beginReload(): TaskRow[] {
+    const queuedMeanwhile: TaskRow[] = [];
+    this.reloads.add(queuedMeanwhile);
+    return queuedMeanwhile;
+  }
+
+  endReload(reload: TaskRow[]): void {
+    this.reloads.delete(reload);
+  }
+
+  /**
+   * The queues become the rows read from the store plus those queued since beginReload (a task in both is
+   * queued once; a row of a task that started meanwhile is dropped as stale when a poll takes it).
+   */
+  replaceQueues(reload: TaskRow[], rows: readonly TaskRow[]): void {
+    const seen = new Set<string>();
+    const keep = [...rows, ...reload].filter((row) => {
+      const id = `${row.runId}\u0000${row.key}`;
+      if (seen.has(id)) return false;
+      seen.add(id);
+      return true;
+    });
+    this.endReload(reload);
+    this.clearQueues();
+    this.add(keep);
   }
 
   /** Empties the task queues (before they are read again from the store); waiting polls stay. */

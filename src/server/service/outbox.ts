@@ -133,13 +133,12 @@ async function startChild(
     await done((t) => childStartFailed(t, effect.seq, cause, e.message));
     return;
   }
-  let parentClosed = false;
   await done((t) => {
-    if (!childStarted(t, effect.seq, runId)) parentClosed = t.state.status !== 'Running';
+    if (childStarted(t, effect.seq, runId) || t.state.status === 'Running' || policy === 'ABANDON') return;
+    // the parent closed while its child was starting (its close could not apply the policy: the child had no
+    // run yet): the policy becomes an effect of its own in this same transition, retried until it is applied
+    t.addOutbox(`close-child:${effect.seq}`, { kind: 'closeChild', workflowId: r.workflowId, runId, policy });
   });
-  // the parent closed while its child was starting: the child gets the parent close policy now
-  if (parentClosed && policy !== 'ABANDON')
-    await closeChild(ctx, runId, policy, `parent ${parent.workflowId} closed before its child started`);
 }
 
 async function requestExternal(
