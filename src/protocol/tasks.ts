@@ -191,6 +191,12 @@ export const CompleteTasksRequestSchema = Type.Object({
   eagerActivitySlots: Type.Optional(Type.Integer({ minimum: 0, maximum: 10000 })),
   /** Free slots for workflow tasks of workflows this worker has cached (eager workflow task dispatch). */
   eagerWorkflowSlots: Type.Optional(Type.Integer({ minimum: 0, maximum: 10000 })),
+  /**
+   * The worker sends again, on its own, a completion answered `STORE_UNAVAILABLE` or `CONFLICT`: the server then
+   * answers each completion of the batch for itself (the others applied, with their eager tasks) instead of failing
+   * the whole request with 503 when one of them could not be written. When none could, the request fails as before.
+   */
+  retriesUnavailable: Type.Optional(Type.Boolean()),
 });
 export type CompleteTasksRequest = Static<typeof CompleteTasksRequestSchema>;
 

@@ -5,7 +5,10 @@
  * cannot be reached, batches are retried with backoff; a completion the server rejects (its task timed out
  * meanwhile) is logged and dropped. An internal error of the server (500) is retried too, for a shorter while,
  * as Temporal's SDK retries INTERNAL: whatever of the batch the server had applied answers TASK_NOT_FOUND the
- * second time (a task completes once), and the rest is not lost to the task's timeout.
+ * second time (a task completes once), and the rest is not lost to the task's timeout. A completion the server
+ * could not write while the rest of its batch was applied (STORE_UNAVAILABLE or CONFLICT for it alone: the
+ * worker says it handles those, `retriesUnavailable`) is sent again on its own, with backoff, for as long as a
+ * batch would be; the others, and the tasks they handed back, are not sent or lost again.
  */
 import type { Logger } from '../common/logger.js';
 import type { Command } from '../protocol/commands.js';
@@ -24,6 +27,8 @@ const MAX_BATCH = 200;
 const RETRY_FOR_MS = 120_000;
 /** How long a batch the server failed with an internal error (500) is retried: a bug does not go away. */
 const INTERNAL_RETRY_FOR_MS = 10_000;
+/** Completions the server answers this way alone were not written, and are sent again (retriesUnavailable). */
+const SENT_AGAIN = new Set(['STORE_UNAVAILABLE', 'CONFLICT']);
 
 export interface CompletionBatcherOptions {
   transport: Transport;
@@ -48,12 +53,16 @@ export class CompletionBatcher {
   private inFlightCompletions = 0;
   private idleWaiters: Array<() => void> = [];
   private flushWaiters: Array<() => void> = [];
+  /** When each completion sent again was first sent, and how often it has been (backoff). */
+  private readonly tries = new WeakMap<TaskCompletion, { first: number; count: number }>();
+  /** Completions waiting out their backoff before they are sent again. */
+  private waitingToRetry = 0;
 
   constructor(private readonly opts: CompletionBatcherOptions) {}
 
   /** Completions not yet answered by the server. */
   get pending(): number {
-    return this.queue.length + this.inFlightCompletions;
+    return this.queue.length + this.inFlightCompletions + this.waitingToRetry;
   }
 
   submit(c: TaskCompletion): void {
@@ -76,7 +85,7 @@ export class CompletionBatcher {
 
   /** Resolves once every submitted completion has been delivered (or dropped). */
   async drain(): Promise<void> {
-    while (this.queue.length > 0 || this.inFlight > 0 || this.scheduled) {
+    while (this.queue.length > 0 || this.inFlight > 0 || this.scheduled || this.waitingToRetry > 0) {
       await new Promise<void>((r) => this.idleWaiters.push(r));
     }
   }
@@ -105,7 +114,7 @@ export class CompletionBatcher {
   }
 
   private notifyIdle(): void {
-    if (this.queue.length === 0 && this.inFlight === 0 && !this.scheduled) {
+    if (this.queue.length === 0 && this.inFlight === 0 && !this.scheduled && this.waitingToRetry === 0) {
       const w = this.idleWaiters;
       this.idleWaiters = [];
       for (const r of w) r();
@@ -138,7 +147,9 @@ export class CompletionBatcher {
       throw e;
     }
     res.results.forEach((r, i) => {
-      if (opts.onSettled && batch[i]) opts.onSettled(batch[i], r);
+      const c = batch[i];
+      if (!c || (!r.ok && SENT_AGAIN.has(r.error?.code ?? '') && this.sendAgain(c))) return;
+      opts.onSettled?.(c, r);
       if (!r.ok)
         opts.log.warn(
           { code: r.error?.code, error: r.error?.message, kind: batch[i]?.kind },
@@ -148,6 +159,30 @@ export class CompletionBatcher {
     opts.workflowSlots.release(wSlots - res.workflowTasks.length);
     opts.activitySlots.release(aSlots - res.activityTasks.length);
     if (res.workflowTasks.length + res.activityTasks.length > 0) opts.onTasks(res.workflowTasks, res.activityTasks);
+  }
+
+  /**
+   * Sends a completion the server could not write again after a backoff, unless it has been tried for longer
+   * than a batch is; false when it is given up (then it is settled and logged as rejected).
+   */
+  private sendAgain(c: TaskCompletion): boolean {
+    const now = Date.now();
+    const t = this.tries.get(c) ?? { first: now, count: 0 };
+    if (now - t.first > RETRY_FOR_MS) return false;
+    t.count++;
+    this.tries.set(c, t);
+    if (t.count === 1)
+      this.opts.log.warn(
+        { kind: c.kind },
+        'the server could not write a task completion (store unavailable); retrying it',
+      );
+    this.waitingToRetry++;
+    const backoff = Math.min(200 * 2 ** (t.count - 1), 5000) * (0.5 + Math.random() / 2);
+    setTimeout(() => {
+      this.waitingToRetry--;
+      this.submit(c);
+    }, backoff);
+    return true;
   }
 
   private async deliver(
@@ -169,6 +204,7 @@ export class CompletionBatcher {
               completions: batch,
               eagerWorkflowSlots,
               eagerActivitySlots,
+              retriesUnavailable: true,
             },
           },
           { retryForMs: 0 },

@@ -37,6 +37,7 @@ import type { ServerContext } from '../context.js';
 import { checkJsonDepth } from '../json-depth.js';
 import { checkPayload as checkPayloadSize } from '../payload-limit.js';
 import { decodeTaskToken } from '../task-token.js';
+import { StoreConflictError, StoreUnavailableError } from '../../store/store.js';
 import { activityTaskOf, workflowTaskOf } from './dispatch.js';
 
 /**
@@ -72,12 +73,26 @@ export async function completeTasks(
   const eagerWorkflow: EagerWorkflowTask[] = [];
   const groups = activityOutcomeGroups(namespace, req.completions);
   const results: CompletionResult[] = new Array<CompletionResult>(req.completions.length);
+  // a worker that sends again what the store could not take gets each completion answered for itself: a batch
+  // failed whole would make it send again those that were applied, and lose the tasks they handed out eagerly
+  let unwritten: unknown;
+  const failed = (e: unknown): CompletionResult => {
+    const code =
+      e instanceof StoreUnavailableError
+        ? 'STORE_UNAVAILABLE'
+        : e instanceof StoreConflictError
+          ? 'CONFLICT'
+          : undefined;
+    if (!req.retriesUnavailable || !code) return failedCompletion(e);
+    unwritten ??= e;
+    return { ok: false, error: { code, message: (e as Error).message } };
+  };
   await Promise.all(
     req.completions.map(async (c, i): Promise<void> => {
       const group = groups.get(i);
       if (group === null) return; // answered with its group
       if (group) {
-        const outcomes = await completeActivityOutcomes(ctx, namespace, req, group, slots, eagerWorkflow);
+        const outcomes = await completeActivityOutcomes(ctx, namespace, req, group, slots, eagerWorkflow, failed);
         group.forEach((g, k) => (results[g.index] = outcomes[k]!));
         return;
       }
@@ -85,15 +100,20 @@ export async function completeTasks(
         const continuation = await completeOne(ctx, namespace, req, c, slots, activityTasks, eagerWorkflow);
         results[i] = continuation ? { ok: true, continuation } : { ok: true };
       } catch (e) {
-        results[i] = failedCompletion(e);
+        results[i] = failed(e);
       }
     }),
   );
+  // nothing of the batch applied: the request fails as the store did
+  if (unwritten !== undefined && results.every((r) => !r.ok && RETRIED_BY_WORKER.has(r.error!.code))) throw unwritten;
   const workflowTasks: WorkflowTask[] = await Promise.all(
     eagerWorkflow.map((w) => workflowTaskOf(ctx, w.state, w.started, w.taskId, w.attempt, true)),
   );
   return { results, workflowTasks, activityTasks };
 }
+
+/** Error codes of completions a worker sends again itself (CompleteTasksRequest.retriesUnavailable). */
+const RETRIED_BY_WORKER = new Set(['STORE_UNAVAILABLE', 'CONFLICT']);
 
 /** A completion refused on its own (a stale token, a payload over the limit): its answer. Anything else is thrown. */
 function failedCompletion(e: unknown): CompletionResult {
@@ -167,6 +187,7 @@ async function completeActivityOutcomes(
   group: GroupedOutcome[],
   slots: Slots,
   eagerWorkflow: EagerWorkflowTask[],
+  failed: (e: unknown) => CompletionResult,
 ): Promise<CompletionResult[]> {
   const limit = ctx.payloadLimit(namespace);
   const results: CompletionResult[] = group.map(() => ({ ok: true }));
@@ -176,7 +197,7 @@ async function completeActivityOutcomes(
       checkOutcomePayload(g.c, limit);
       valid.push(k);
     } catch (e) {
-      results[k] = failedCompletion(e);
+      results[k] = failed(e);
     }
   });
   if (valid.length === 0) return results;
@@ -188,7 +209,7 @@ async function completeActivityOutcomes(
       try {
         a = getActivity(t, g.seq, g.attempt); // checks only: a stale attempt changes nothing
       } catch (e) {
-        results[k] = failedCompletion(e);
+        results[k] = failed(e);
         continue;
       }
       results[k] = { ok: true };
