@@ -29,23 +29,30 @@ function fakeServer(answers: Array<Record<string, CompletionResult>>) {
   return { transport, calls };
 }
 
+function batcherOn(
+  transport: Transport,
+  onSettled: (c: TaskCompletion, r: CompletionResult | undefined) => void,
+): CompletionBatcher {
+  return new CompletionBatcher({
+    transport,
+    namespace: 'default',
+    identity: 'w',
+    taskQueue: 'q',
+    workflowSlots: new Slots(0),
+    activitySlots: new Slots(0),
+    log: createLogger('silent'),
+    onTasks: () => undefined,
+    acceptEager: () => true,
+    onSettled,
+  });
+}
+
 describe('CompletionBatcher: a completion the server could not write while the rest of its batch was applied', () => {
   it('is sent again alone, and each completion is settled once, with its final answer', async () => {
     const unavailable: CompletionResult = { ok: false, error: { code: 'STORE_UNAVAILABLE', message: 'disk full' } };
     const { transport, calls } = fakeServer([{ b: unavailable }, { b: unavailable }, {}]);
     const settled: Array<[string, CompletionResult | undefined]> = [];
-    const batcher = new CompletionBatcher({
-      transport,
-      namespace: 'default',
-      identity: 'w',
-      taskQueue: 'q',
-      workflowSlots: new Slots(0),
-      activitySlots: new Slots(0),
-      log: createLogger('silent'),
-      onTasks: () => undefined,
-      acceptEager: () => true,
-      onSettled: (c, r) => settled.push([c.taskToken, r]),
-    });
+    const batcher = batcherOn(transport, (c, r) => settled.push([c.taskToken, r]));
     batcher.submit(completion('a'));
     batcher.submit(completion('b'));
     batcher.submit(completion('c'));
@@ -64,18 +71,7 @@ describe('CompletionBatcher: a completion the server could not write while the r
     const gone: CompletionResult = { ok: false, error: { code: 'TASK_NOT_FOUND', message: 'timed out' } };
     const { transport, calls } = fakeServer([{ a: gone }]);
     const settled: string[] = [];
-    const batcher = new CompletionBatcher({
-      transport,
-      namespace: 'default',
-      identity: 'w',
-      taskQueue: 'q',
-      workflowSlots: new Slots(0),
-      activitySlots: new Slots(0),
-      log: createLogger('silent'),
-      onTasks: () => undefined,
-      acceptEager: () => true,
-      onSettled: (c, r) => settled.push(`${c.taskToken}:${r?.error?.code ?? 'ok'}`),
-    });
+    const batcher = batcherOn(transport, (c, r) => settled.push(`${c.taskToken}:${r?.error?.code ?? 'ok'}`));
     batcher.submit(completion('a'));
     await batcher.drain();
     expect(calls).toHaveLength(1);
