@@ -50,6 +50,9 @@ function namespaceHistoryLimits(
   };
 }
 
+/** How long after a commit of unknown outcome the store is read again (the store's trouble may be brief). */
+const RESYNC_DELAY_MS = 250;
+
 export class ServerContext {
   readonly cache: RunCache;
   readonly updater: RunUpdater;
@@ -66,6 +69,9 @@ export class ServerContext {
   readonly cluster: ClusterSync | undefined;
   /** Workflow definitions by namespace and type; the store is the truth, this saves a read per start. */
   private readonly definitions = new Map<string, WorkflowDefinition>();
+  /** A resync in progress (resyncSoon), and whether another is wanted after it. */
+  private resyncing: Promise<void> | undefined;
+  private resyncWanted = false;
   /** Aborted when the server stops: ends long polls. */
   readonly shutdown = new AbortController();
   /** Deletes closed runs past the retention period. */
@@ -102,6 +108,7 @@ export class ServerContext {
       this.updater.buildOnCommittedOnly = true;
     }
     this.updater.beforeCommit((t) => syncMatch(this, t));
+    this.updater.onUncertainCommit = (e) => this.resyncSoon(e);
     this.metrics = new ServerMetrics({ matching: this.matching, store, clock, stuckAfterMs: config.stuckAfterMs });
     this.updater.onCommitted((transitions) => this.metrics.recordCommitted(transitions));
     this.updater.onCommitted((transitions, schedules) => {
@@ -134,6 +141,36 @@ export class ServerContext {
     // in a cluster only the leader fires timers (ClusterSync starts them when this server becomes it)
     if (!this.cluster) await this.timers.start();
     this.retention.start();
+  }
+
+  /**
+   * After a commit whose outcome is unknown: reads the task queues and the timers again from the store (merging
+   * with what is held), once the store answers, so that whatever that commit wrote is handed out and fired. One
+   * resync at a time; a request while one runs (or a failed one) makes another follow.
+   */
+  resyncSoon(cause: unknown): void {
+    this.resyncWanted = true;
+    if (this.resyncing || this.shutdown.signal.aborted) return;
+    this.log.warn({ err: cause }, 'a commit failed without saying whether it was written; rereading tasks and timers');
+    this.resyncing = (async () => {
+      let delayMs = RESYNC_DELAY_MS;
+      let failures = 0;
+      while (this.resyncWanted && !this.shutdown.signal.aborted) {
+        this.resyncWanted = false;
+        await new Promise((r) => setTimeout(r, delayMs).unref());
+        if (this.shutdown.signal.aborted) return;
+        try {
+          await this.reloadTasks();
+          await this.timers.resync();
+          delayMs = RESYNC_DELAY_MS;
+        } catch (e) {
+          // the store is still away: try again, less and less often (up to every 5 s), logging the first failure
+          if (failures++ === 0) this.log.warn({ err: e }, 'rereading tasks and timers failed; trying again');
+          this.resyncWanted = true;
+          delayMs = Math.min(delayMs * 2, 5000);
+        }
+      }
+    })().finally(() => (this.resyncing = undefined));
   }
 
   /**

@@ -17,6 +17,7 @@ import { DEFAULT_HISTORY_LIMITS, type HistoryLimits } from '../engine/transition
 import { coreJson } from '../store/state-json.js';
 import {
   StoreConflictError,
+  StoreUnavailableError,
   type CurrentRunWrite,
   type ExecutionWrite,
   type ScheduleWrite,
@@ -80,6 +81,12 @@ export class RunUpdater {
    * counts what was never written).
    */
   buildOnCommittedOnly = false;
+  /**
+   * Told of a commit that failed without saying whether it was written (its answer lost: the SQLite writer thread
+   * died, a PostgreSQL connection broke while it ran). If it was written, what it added to the task queues and
+   * the timers is known to the store alone: the server reads those again (ServerContext.resyncSoon).
+   */
+  onUncertainCommit: ((e: unknown) => void) | undefined;
   /** In a cluster: the notices each commit publishes to the other servers (ClusterSync). */
   noticesFor: ((items: readonly CommitItem[], schedules: readonly ScheduleWrite[]) => string[]) | undefined;
 
@@ -280,6 +287,8 @@ export class RunUpdater {
     } catch (e) {
       for (const { transition: t } of items) this.cache.invalidate(t.state.runId);
       settle(false);
+      const notWritten = e instanceof StoreConflictError || (e instanceof StoreUnavailableError && !e.outcomeUnknown);
+      if (!notWritten) this.onUncertainCommit?.(e);
       throw e;
     }
     for (const entry of entries) if (entry.pending === pending) delete entry.pending;

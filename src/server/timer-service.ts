@@ -125,6 +125,18 @@ export class TimerService {
     this.loadGen++; // a read in flight now lands nowhere (see load)
   }
 
+  /**
+   * Reads the store's timers again, and rebuilds the attempt timeouts this service keeps, merging with what it
+   * holds: a commit whose outcome is unknown may have written timers nobody told it of. A stopped service (not
+   * the cluster's leader) stays stopped.
+   */
+  async resync(): Promise<void> {
+    if (this.stopped) return;
+    await this.loading?.catch(() => undefined);
+    this.rebuilt = false;
+    await this.load();
+  }
+
   /** Timers committed by a transition. */
   add(rows: readonly TimerRow[]): void {
     if (this.stopped) return;
@@ -209,6 +221,7 @@ export class TimerService {
       for (const [k, r] of this.parked) {
         if (r.dueAt > this.windowEnd) continue;
         this.parked.delete(k);
+        if (this.live.get(k) === r.dueAt) continue; // held already (a resync rebuilds what it holds)
         this.live.set(k, r.dueAt);
         this.heap.push(r);
       }

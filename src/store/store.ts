@@ -191,12 +191,15 @@ export class StoreConflictError extends Error {
 /**
  * The database cannot be reached or cannot write now (connection refused or lost, shutting down, disk full):
  * nothing of the failed call was committed, and the same call may succeed later. The API answers 503
- * STORE_UNAVAILABLE.
+ * STORE_UNAVAILABLE. `outcomeUnknown`: a commit whose answer was lost (the connection broke while it ran), which
+ * the database may have committed after all.
  */
 export class StoreUnavailableError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
+  readonly outcomeUnknown: boolean;
+  constructor(message: string, options?: { cause?: unknown; outcomeUnknown?: boolean }) {
     super(message, options);
     this.name = 'StoreUnavailableError';
+    this.outcomeUnknown = options?.outcomeUnknown ?? false;
   }
 }
 

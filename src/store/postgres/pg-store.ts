@@ -23,6 +23,7 @@ import { GroupCommitter, type BatchOutcome } from '../sqlite/group-commit.js';
 import { toWire, type WireMutation } from '../sqlite/wire-mutation.js';
 import {
   StoreConflictError,
+  StoreUnavailableError,
   controlConflictMessage,
   type ControlRecord,
   type ControlRecordKind,
@@ -181,6 +182,17 @@ export class PgStore implements Store {
   }
 
   private async writeBatch(batch: WireMutation[]): Promise<BatchOutcome> {
+    try {
+      return await this.writeBatchOnce(batch);
+    } catch (e) {
+      // the connection broke while the commit ran: PostgreSQL may have committed it all the same
+      if (e instanceof StoreUnavailableError && !e.outcomeUnknown)
+        throw new StoreUnavailableError(e.message, { cause: e, outcomeUnknown: true });
+      throw e;
+    }
+  }
+
+  private async writeBatchOnce(batch: WireMutation[]): Promise<BatchOutcome> {
     if (batch.length >= this.setBatchMin && (await this.commitSet(batch))) return batch.map(() => undefined);
     const entries = await this.callCommit(batch);
     // servers committing the same runs in another order may deadlock (40P01): PostgreSQL undid the loser's

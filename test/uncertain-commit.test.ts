@@ -1,0 +1,81 @@
+/**
+ * A commit that was written but whose answer was lost (as when the SQLite writer thread dies after its COMMIT, or
+ * a PostgreSQL connection breaks while the commit runs): the server cannot know what it added to its task queues
+ * and timers, so it reads them again from the store. Here a wrapper around the server's real SQLite store writes
+ * a mutation, then throws as if its answer were lost: once for a start (its first workflow task), once for the
+ * workflow task that starts a timer. Without the reread the first run waits for ever (no queue holds its task)
+ * and the second for the timer service's next window (up to 60 s).
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Mutation } from '../src/store/store.js';
+import * as activities from './fixtures/activities.js';
+import { fixture, startTestServer, startWorker, uid, type TestServer } from './helpers.js';
+
+const TQ = 'it-uncertain-commit';
+let ts: TestServer;
+let stopWorker: () => Promise<void>;
+beforeAll(async () => {
+  ts = await startTestServer();
+  ({ stop: stopWorker } = await startWorker(ts, { taskQueue: TQ, workflowsPath: fixture('workflows.ts'), activities }));
+});
+afterAll(async () => {
+  await stopWorker?.();
+  await ts?.stop();
+});
+
+/** The first mutation `pick` matches is written, and then its commit throws as if the answer were lost. */
+function loseAnswerOf(pick: (m: Mutation) => boolean): { restore(): void; lost(): boolean } {
+  const store = ts.server.context.store;
+  const commit = store.commit.bind(store);
+  let lost = false;
+  store.commit = async (m: Mutation) => {
+    await commit(m);
+    if (!lost && pick(m)) {
+      lost = true;
+      throw new Error('injected: the answer of a written commit was lost');
+    }
+  };
+  return { restore: () => (store.commit = commit), lost: () => lost };
+}
+
+const within = <T>(ms: number, p: Promise<T>, what: string): Promise<T> =>
+  Promise.race([
+    p,
+    new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms)),
+  ]);
+
+it('a start whose answer was lost: its first workflow task is handed out all the same', async () => {
+  // no worker polls this queue yet: the task is queued, not handed to a waiting poll in the start's own commit
+  const taskQueue = uid('lost-start');
+  const workflowId = uid('lost-start');
+  const fault = loseAnswerOf((m) =>
+    m.executions.some((e) => e.state.workflowId === workflowId && e.expectedVersion === 0),
+  );
+  let worker: { stop(): Promise<void> } | undefined;
+  try {
+    // the client hears of a failure (or, sent again, of the run the first attempt started)
+    await ts.client.workflow.start('sequential', { taskQueue, workflowId, args: [1] }).catch(() => undefined);
+    expect(fault.lost()).toBe(true);
+    worker = await startWorker(ts, { taskQueue, workflowsPath: fixture('workflows.ts'), activities });
+    expect(await within(10_000, ts.client.workflow.getHandle(workflowId).result(), 'the run')).toBe((1 + 1) * 2 + 1);
+  } finally {
+    fault.restore();
+    await worker?.stop();
+  }
+});
+
+it('a workflow task completion that started a timer, whose answer was lost: the timer fires on time', async () => {
+  const workflowId = uid('lost-timer');
+  const fault = loseAnswerOf((m) =>
+    m.executions.some(
+      (e) => e.state.workflowId === workflowId && e.timersAdded.some((t) => t.key.startsWith('timer:')),
+    ),
+  );
+  try {
+    const h = await ts.client.workflow.start('sleeper', { taskQueue: TQ, workflowId, args: [1000] });
+    expect(await within(10_000, h.result(), 'the run')).toBeDefined();
+    expect(fault.lost()).toBe(true);
+  } finally {
+    fault.restore();
+  }
+});
