@@ -334,7 +334,8 @@ export function describeVisibilityBruteForce(
       expect(outcome.matched).toBeGreaterThan(75);
       // ... and many of them sorted by a custom attribute over more than one page
       expect(outcome.customOrderPaged).toBeGreaterThan(40);
-    });
+      // 400 fixed queries, each paged to the end: 58.8 and 60.0 s on PostgreSQL in two CI runs of a slow hour
+    }, 180_000);
 
     it('orders by custom attributes as documented: NULL last ascending and first descending, ties by RunId', async () => {
       const all = async (text: string): Promise<string[]> => {
