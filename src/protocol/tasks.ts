@@ -200,6 +200,9 @@ export const CompleteTasksRequestSchema = Type.Object({
 });
 export type CompleteTasksRequest = Static<typeof CompleteTasksRequestSchema>;
 
+/** Error codes of a completion the server could not write, which a worker that says `retriesUnavailable` sends again. */
+export const UNWRITTEN_COMPLETION_CODES: ReadonlySet<string> = new Set(['STORE_UNAVAILABLE', 'CONFLICT']);
+
 export interface CompletionResult {
   ok: boolean;
   error?: { code: string; message: string };

@@ -25,6 +25,7 @@ import { TimerService } from './timer-service.js';
 import { ServerMetrics } from './metrics.js';
 import { ClusterSync } from './cluster/cluster-sync.js';
 import { RetentionSweeper } from './retention-sweeper.js';
+import { StoreReread } from './store-reread.js';
 import { NamespaceRegistry } from './tenancy/namespace-registry.js';
 import type { Callers } from './tenancy/callers.js';
 
@@ -50,9 +51,6 @@ function namespaceHistoryLimits(
   };
 }
 
-/** How long after a commit of unknown outcome the store is read again (the store's trouble may be brief). */
-const RESYNC_DELAY_MS = 250;
-
 export class ServerContext {
   readonly cache: RunCache;
   readonly updater: RunUpdater;
@@ -69,11 +67,10 @@ export class ServerContext {
   readonly cluster: ClusterSync | undefined;
   /** Workflow definitions by namespace and type; the store is the truth, this saves a read per start. */
   private readonly definitions = new Map<string, WorkflowDefinition>();
-  /** A resync in progress (resyncSoon), and whether another is wanted after it. */
-  private resyncing: Promise<void> | undefined;
-  private resyncWanted = false;
   /** Aborted when the server stops: ends long polls. */
   readonly shutdown = new AbortController();
+  /** Rereads the task queues and timers from the store (the cluster link's gaps, commits of unknown outcome). */
+  readonly reread: StoreReread;
   /** Deletes closed runs past the retention period. */
   readonly retention = new RetentionSweeper(this);
   /** The namespaces (records in the store, held here). */
@@ -108,7 +105,13 @@ export class ServerContext {
       this.updater.buildOnCommittedOnly = true;
     }
     this.updater.beforeCommit((t) => syncMatch(this, t));
-    this.updater.onUncertainCommit = (e) => this.resyncSoon(e);
+    this.reread = new StoreReread(() => this.rereadTasksAndTimers(), log, this.shutdown.signal);
+    // a commit that may have been written after all: what it added to the queues and timers is in the store alone
+    this.updater.onUncertainCommit = (err) => {
+      if (!this.reread.busy && !this.shutdown.signal.aborted)
+        log.warn({ err }, 'a commit failed without saying whether it was written; rereading task queues and timers');
+      void this.reread.request();
+    };
     this.metrics = new ServerMetrics({ matching: this.matching, store, clock, stuckAfterMs: config.stuckAfterMs });
     this.updater.onCommitted((transitions) => this.metrics.recordCommitted(transitions));
     this.updater.onCommitted((transitions, schedules) => {
@@ -143,34 +146,10 @@ export class ServerContext {
     this.retention.start();
   }
 
-  /**
-   * After a commit whose outcome is unknown: reads the task queues and the timers again from the store (merging
-   * with what is held), once the store answers, so that whatever that commit wrote is handed out and fired. One
-   * resync at a time; a request while one runs (or a failed one) makes another follow.
-   */
-  resyncSoon(cause: unknown): void {
-    this.resyncWanted = true;
-    if (this.resyncing || this.shutdown.signal.aborted) return;
-    this.log.warn({ err: cause }, 'a commit failed without saying whether it was written; rereading tasks and timers');
-    this.resyncing = (async () => {
-      let delayMs = RESYNC_DELAY_MS;
-      let failures = 0;
-      while (this.resyncWanted && !this.shutdown.signal.aborted) {
-        this.resyncWanted = false;
-        await new Promise((r) => setTimeout(r, delayMs).unref());
-        if (this.shutdown.signal.aborted) return;
-        try {
-          await this.reloadTasks();
-          await this.timers.resync();
-          delayMs = RESYNC_DELAY_MS;
-        } catch (e) {
-          // the store is still away: try again, less and less often (up to every 5 s), logging the first failure
-          if (failures++ === 0) this.log.warn({ err: e }, 'rereading tasks and timers failed; trying again');
-          this.resyncWanted = true;
-          delayMs = Math.min(delayMs * 2, 5000);
-        }
-      }
-    })().finally(() => (this.resyncing = undefined));
+  /** The task queues, then the timers (merging: timers held stay; a stopped timer service stays stopped). */
+  private async rereadTasksAndTimers(): Promise<void> {
+    await this.reloadTasks();
+    await this.timers.resync();
   }
 
   /**

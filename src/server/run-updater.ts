@@ -84,7 +84,7 @@ export class RunUpdater {
   /**
    * Told of a commit that failed without saying whether it was written (its answer lost: the SQLite writer thread
    * died, a PostgreSQL connection broke while it ran). If it was written, what it added to the task queues and
-   * the timers is known to the store alone: the server reads those again (ServerContext.resyncSoon).
+   * the timers is known to the store alone: the server reads those again (ServerContext.reread).
    */
   onUncertainCommit: ((e: unknown) => void) | undefined;
   /** In a cluster: the notices each commit publishes to the other servers (ClusterSync). */

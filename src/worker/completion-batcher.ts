@@ -19,6 +19,7 @@ import type {
   TaskCompletion,
   WorkflowTask,
 } from '../protocol/tasks.js';
+import { UNWRITTEN_COMPLETION_CODES } from '../protocol/tasks.js';
 import { ServiceError, isTransient } from '../client/errors.js';
 import type { Transport } from '../client/transport.js';
 import type { Slots } from './slots.js';
@@ -27,8 +28,6 @@ const MAX_BATCH = 200;
 const RETRY_FOR_MS = 120_000;
 /** How long a batch the server failed with an internal error (500) is retried: a bug does not go away. */
 const INTERNAL_RETRY_FOR_MS = 10_000;
-/** Completions the server answers this way alone were not written, and are sent again (retriesUnavailable). */
-const SENT_AGAIN = new Set(['STORE_UNAVAILABLE', 'CONFLICT']);
 
 export interface CompletionBatcherOptions {
   transport: Transport;
@@ -148,7 +147,7 @@ export class CompletionBatcher {
     }
     res.results.forEach((r, i) => {
       const c = batch[i];
-      if (!c || (!r.ok && SENT_AGAIN.has(r.error?.code ?? '') && this.sendAgain(c))) return;
+      if (!c || (!r.ok && UNWRITTEN_COMPLETION_CODES.has(r.error?.code ?? '') && this.sendAgain(c))) return;
       opts.onSettled?.(c, r);
       if (!r.ok)
         opts.log.warn(

@@ -5,6 +5,7 @@ import type { ClusterLink, Store } from '../../store/store.js';
 import type { ServerContext } from '../context.js';
 import { RunCache } from '../run-cache.js';
 import { makeState } from '../../store/conformance-fixtures.js';
+import { StoreReread } from '../store-reread.js';
 import { ClusterSync } from './cluster-sync.js';
 
 describe('ClusterSync.resync', () => {
@@ -12,15 +13,17 @@ describe('ClusterSync.resync', () => {
     const cache = new RunCache({} as Store);
     const reloads: Array<() => void> = [];
     const releaseAll = (): void => {};
+    const log = createLogger('silent');
+    const shutdown = new AbortController();
     const ctx = {
-      log: createLogger('silent'),
+      log,
       cache,
       forgetDefinitions: () => {},
       closeWaiters: { releaseAll },
       updateWaiters: { releaseAll },
       runWatchers: { releaseAll },
-      shutdown: new AbortController(),
-      reloadTasks: () => new Promise<void>((r) => reloads.push(r)),
+      shutdown,
+      reread: new StoreReread(() => new Promise<void>((r) => reloads.push(r)), log, shutdown.signal),
     } as unknown as ServerContext;
     const sync = new ClusterSync(ctx, {} as ClusterLink);
     const cached = (runId: string): void => cache.put(runId, { state: makeState(runId), version: 1 });

@@ -46,9 +46,6 @@ export class ClusterSync {
   private readonly pollerWrites = new Map<string, number>();
   private pendingPollers: ClusterPoller[] = [];
   private pollerFlush: Promise<void> | undefined;
-  private resyncing: Promise<void> | undefined;
-  /** Link resets so far (see resync). */
-  private resets = 0;
   /** Tasks held back for FOREIGN_TASK_GRACE_MS (defer), by run and key, oldest first. */
   private readonly deferred = new Map<string, { row: TaskRow; due: number }>();
   private deferTimer: NodeJS.Timeout | undefined;
@@ -279,23 +276,7 @@ export class ClusterSync {
     ctx.closeWaiters.releaseAll();
     ctx.updateWaiters.releaseAll();
     ctx.runWatchers.releaseAll();
-    this.resets++;
-    this.resyncing ??= (async () => {
-      for (;;) {
-        const reset = this.resets;
-        try {
-          await ctx.reloadTasks();
-          // a reset while the queues were read: tasks announced in its gap may be missing, read them again
-          if (this.resets === reset) return;
-        } catch (err) {
-          ctx.log.warn({ err }, 'rereading task queues failed; trying again');
-          await new Promise((r) => setTimeout(r, 1000));
-          if (ctx.shutdown.signal.aborted) return;
-        }
-      }
-    })().finally(() => {
-      this.resyncing = undefined;
-    });
-    return this.resyncing;
+    // a reset while the queues are reread makes them read again: tasks announced in its gap may be missing
+    return ctx.reread.request();
   }
 }

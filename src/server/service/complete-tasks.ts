@@ -30,6 +30,7 @@ import type {
   WorkflowTask,
   WorkflowTaskCompletion,
 } from '../../protocol/tasks.js';
+import { UNWRITTEN_COMPLETION_CODES } from '../../protocol/tasks.js';
 import type { ActivityState, ExecutionState } from '../../engine/state.js';
 import { NO_WRITE } from '../run-updater.js';
 import { sanitizeFailure, type FailureInfo } from '../../common/failure.js';
@@ -105,15 +106,13 @@ export async function completeTasks(
     }),
   );
   // nothing of the batch applied: the request fails as the store did
-  if (unwritten !== undefined && results.every((r) => !r.ok && RETRIED_BY_WORKER.has(r.error!.code))) throw unwritten;
+  if (unwritten !== undefined && results.every((r) => !r.ok && UNWRITTEN_COMPLETION_CODES.has(r.error!.code)))
+    throw unwritten;
   const workflowTasks: WorkflowTask[] = await Promise.all(
     eagerWorkflow.map((w) => workflowTaskOf(ctx, w.state, w.started, w.taskId, w.attempt, true)),
   );
   return { results, workflowTasks, activityTasks };
 }
-
-/** Error codes of completions a worker sends again itself (CompleteTasksRequest.retriesUnavailable). */
-const RETRIED_BY_WORKER = new Set(['STORE_UNAVAILABLE', 'CONFLICT']);
 
 /** A completion refused on its own (a stale token, a payload over the limit): its answer. Anything else is thrown. */
 function failedCompletion(e: unknown): CompletionResult {
