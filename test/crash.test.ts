@@ -64,10 +64,11 @@ describe('crash: server killed with SIGKILL', () => {
       'activities to run',
     );
     // the worker was continuing workflow tasks after their activities when the server died, and its calls were
-    // frames of the streaming channel
+    // frames of the streaming channel (many: completions and polls are batched, so not one per activity; a slow
+    // CI machine batched 150 activities into 49 frames)
     expect(worker.getStatus().tasks.continuedWorkflowTasks).toBeGreaterThan(0);
     expect(await metric(address, 'weft_channels_open')).toBeGreaterThanOrEqual(1);
-    expect(await metric(address, 'weft_channel_requests_total')).toBeGreaterThan(50);
+    expect(await metric(address, 'weft_channel_requests_total')).toBeGreaterThan(20);
     await server.kill('SIGKILL');
     await new Promise((r) => setTimeout(r, 300));
     server = await spawnTs(fixture('server-main.ts'), [db, String(port)]);
