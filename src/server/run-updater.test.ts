@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { newRunId } from '../common/ids.js';
 import { signalWorkflow } from '../engine/requests.js';
 import { startRun } from '../engine/start.js';
+import { startInput } from '../engine/test-driver.js';
 import type { Transition } from '../engine/transition.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import { ApiError } from '../common/api-error.js';
@@ -133,5 +134,24 @@ describe('a transition built on one that is not committed yet', () => {
     } finally {
       await done();
     }
+  });
+});
+
+describe('RunUpdater.commit when a before-commit hook throws', () => {
+  it('tells the hooks that already answered that the commit failed, and writes nothing', async () => {
+    const { store, updater } = await staleSetup();
+    const told: string[] = [];
+    updater.beforeCommit(() => ({
+      committed: () => void told.push('committed'),
+      failed: () => void told.push('failed'),
+    }));
+    updater.beforeCommit(() => {
+      throw new TypeError('a bug in a hook');
+    });
+    await expect(
+      updater.commit([{ transition: startRun(startInput({ runId: 'r2' }), Date.now()), baseVersion: 0 }]),
+    ).rejects.toThrow('a bug in a hook');
+    expect(told).toEqual(['failed']);
+    expect(store.reads).toBe(0);
   });
 });

@@ -214,12 +214,12 @@ export class RunUpdater {
       ];
     }
     const handlers: CommitOutcomeHandler[] = [];
-    for (const { transition } of items)
-      for (const hook of this.hooks) {
-        const h = hook(transition);
-        if (h) handlers.push(h);
-      }
     try {
+      for (const { transition } of items)
+        for (const hook of this.hooks) {
+          const h = hook(transition);
+          if (h) handlers.push(h);
+        }
       await this.write(items, currentRuns, schedules);
     } catch (e) {
       for (const h of handlers) h.failed();

@@ -55,7 +55,11 @@ export function syncMatch(ctx: ServerContext, t: Transition): CommitOutcomeHandl
       }
     } catch (e) {
       r.release();
-      if (!(e instanceof ApiError)) throw e;
+      if (!(e instanceof ApiError)) {
+        // the transition is abandoned: every poll taken for it goes on waiting, none is left hanging
+        for (const h of handoffs) h.r.release();
+        throw e;
+      }
     }
   }
   if (handoffs.length === 0) return undefined;
