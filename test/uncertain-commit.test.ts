@@ -79,3 +79,50 @@ it('a workflow task completion that started a timer, whose answer was lost: the 
     fault.restore();
   }
 });
+
+/** The run's history, event types with attributes. */
+async function historyOf(
+  workflowId: string,
+): Promise<Array<{ eventType: string; attributes: Record<string, unknown> }>> {
+  const { events } = await ts.client.workflow.getHandle(workflowId).fetchHistory();
+  return events as Array<{ eventType: string; attributes: Record<string, unknown> }>;
+}
+
+it('a start that handed its first workflow task to a waiting poll, whose answer was lost: the task is retried at once', async () => {
+  // the worker of TQ waits in its polls: the start's commit starts the first workflow task for one of them
+  const workflowId = uid('lost-handed-task');
+  const fault = loseAnswerOf((m) =>
+    m.executions.some((e) => e.state.workflowId === workflowId && e.state.workflowTask?.state === 'started'),
+  );
+  try {
+    const started = Date.now();
+    await ts.client.workflow.start('sequential', { taskQueue: TQ, workflowId, args: [1] }).catch(() => undefined);
+    expect(fault.lost()).toBe(true);
+    // not after the workflow task's 10 s timeout: no worker ever had that task
+    expect(await within(6_000, ts.client.workflow.getHandle(workflowId).result(), 'the run')).toBe((1 + 1) * 2 + 1);
+    expect(Date.now() - started).toBeLessThan(6_000);
+    expect((await historyOf(workflowId)).some((e) => e.eventType === 'WorkflowTaskTimedOut')).toBe(true);
+  } finally {
+    fault.restore();
+  }
+});
+
+it('a workflow task completion that started its activity eagerly, whose answer was lost: the activity is retried at once', async () => {
+  const workflowId = uid('lost-eager-activity');
+  const fault = loseAnswerOf((m) =>
+    m.executions.some(
+      (e) => e.state.workflowId === workflowId && Object.values(e.state.activities).some((a) => a.state === 'started'),
+    ),
+  );
+  try {
+    const h = await ts.client.workflow.start('sequential', { taskQueue: TQ, workflowId, args: [1] });
+    // not after the activity's 10 s start-to-close timeout: its second attempt follows the first's loss at once
+    // (1 s of retry backoff)
+    expect(await within(6_000, h.result(), 'the run')).toBe((1 + 1) * 2 + 1);
+    expect(fault.lost()).toBe(true);
+    const started = (await historyOf(workflowId)).filter((e) => e.eventType === 'ActivityTaskStarted');
+    expect(started[0]?.attributes.attempt).toBe(2);
+  } finally {
+    fault.restore();
+  }
+});

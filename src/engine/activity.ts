@@ -89,7 +89,14 @@ export function getActivity(t: Transition, seq: number, attempt?: number): Activ
 export function startActivityAttempt(t: Transition, a: ActivityState, identity: string): void {
   if (a.state !== 'scheduled') throw new ApiError('TASK_NOT_FOUND', `activity ${a.seq} is not waiting for a worker`);
   const waitedMs = t.now - a.currentAttemptScheduledTime;
-  t.note({ kind: 'activityStarted', activityType: a.activityType, taskQueue: a.taskQueue, waitedMs });
+  t.note({
+    kind: 'activityStarted',
+    activityType: a.activityType,
+    taskQueue: a.taskQueue,
+    waitedMs,
+    seq: a.seq,
+    attempt: a.attempt,
+  });
   t.removeTask(keys.activityTask(a.seq, a.attempt));
   if (a.scheduleToStartTimeoutMs !== undefined) t.removeTimer(keys.actScheduleToStart(a.seq, a.attempt));
   a.state = 'started';

@@ -105,9 +105,9 @@ export const DEFAULT_STICKY_SCHEDULE_TO_START_MS = 5000;
  * metrics after the commit. `waitedMs` is the task's schedule-to-start time.
  */
 export type TransitionNote =
-  | { kind: 'activityStarted'; activityType: string; taskQueue: string; waitedMs: number }
+  | { kind: 'activityStarted'; activityType: string; taskQueue: string; waitedMs: number; seq: number; attempt: number }
   | { kind: 'activityFailed'; activityType: string; taskQueue: string; timeoutType?: string }
-  | { kind: 'workflowTaskStarted'; taskQueue: string; attempt: number; waitedMs: number }
+  | { kind: 'workflowTaskStarted'; taskQueue: string; attempt: number; waitedMs: number; id: number }
   | { kind: 'workflowTaskFailed'; cause: string }
   | { kind: 'workflowTaskTimedOut' };
 

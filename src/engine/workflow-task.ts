@@ -57,7 +57,7 @@ export function startWorkflowTask(
   if (wt.stickyIdentity !== undefined) t.removeTimer(keys.wtStickyScheduleToStart(id));
   s.needsWorkflowTask = false;
   const waitedMs = t.now - wt.scheduledTime;
-  t.note({ kind: 'workflowTaskStarted', taskQueue: s.taskQueue, attempt: wt.attempt, waitedMs });
+  t.note({ kind: 'workflowTaskStarted', taskQueue: s.taskQueue, attempt: wt.attempt, waitedMs, id });
   wt.startedTime = t.now;
   wt.identity = identity;
   let transientEvents: HistoryEvent[] = [];

@@ -18,6 +18,7 @@ import { Matching } from './matching.js';
 import { PollerRegistry } from './pollers.js';
 import { RunCache } from './run-cache.js';
 import { syncMatch } from './sync-match.js';
+import { timeOutLostStarts } from './lost-starts.js';
 import { PendingQueries } from './service/query-workflow.js';
 import { runOutboxEffect } from './service/outbox.js';
 import { NO_WRITE, RunUpdater } from './run-updater.js';
@@ -107,10 +108,11 @@ export class ServerContext {
     this.updater.beforeCommit((t) => syncMatch(this, t));
     this.reread = new StoreReread(() => this.rereadTasksAndTimers(), log, this.shutdown.signal);
     // a commit that may have been written after all: what it added to the queues and timers is in the store alone
-    this.updater.onUncertainCommit = (err) => {
+    this.updater.onUncertainCommit = (err, transitions) => {
       if (!this.reread.busy && !this.shutdown.signal.aborted)
         log.warn({ err }, 'a commit failed without saying whether it was written; rereading task queues and timers');
       void this.reread.request();
+      timeOutLostStarts(this, transitions);
     };
     this.metrics = new ServerMetrics({ matching: this.matching, store, clock, stuckAfterMs: config.stuckAfterMs });
     this.updater.onCommitted((transitions) => this.metrics.recordCommitted(transitions));

@@ -84,9 +84,10 @@ export class RunUpdater {
   /**
    * Told of a commit that failed without saying whether it was written (its answer lost: the SQLite writer thread
    * died, a PostgreSQL connection broke while it ran). If it was written, what it added to the task queues and
-   * the timers is known to the store alone: the server reads those again (ServerContext.reread).
+   * the timers is known to the store alone: the server reads those again (ServerContext.reread), and the tasks
+   * it started reached no worker (server/lost-starts.ts).
    */
-  onUncertainCommit: ((e: unknown) => void) | undefined;
+  onUncertainCommit: ((e: unknown, transitions: readonly Transition[]) => void) | undefined;
   /** In a cluster: the notices each commit publishes to the other servers (ClusterSync). */
   noticesFor: ((items: readonly CommitItem[], schedules: readonly ScheduleWrite[]) => string[]) | undefined;
 
@@ -288,7 +289,11 @@ export class RunUpdater {
       for (const { transition: t } of items) this.cache.invalidate(t.state.runId);
       settle(false);
       const notWritten = e instanceof StoreConflictError || (e instanceof StoreUnavailableError && !e.outcomeUnknown);
-      if (!notWritten) this.onUncertainCommit?.(e);
+      if (!notWritten)
+        this.onUncertainCommit?.(
+          e,
+          items.map((i) => i.transition),
+        );
       throw e;
     }
     for (const entry of entries) if (entry.pending === pending) delete entry.pending;

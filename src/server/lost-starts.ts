@@ -1,0 +1,74 @@
+/**
+ * Tasks started by a commit whose answer was lost (the SQLite writer thread died after its COMMIT, a PostgreSQL
+ * connection broke while the commit ran). Whoever was to get them (a poll, a worker's completion taking its
+ * next tasks eagerly) heard of a failure instead. If the commit was written after all, the store holds them
+ * started by a worker that never had them, and only their start-to-close timeout would bring them back: 10 s
+ * for a workflow task, minutes or hours for an activity. So each one the store shows started by that commit
+ * (its worker's identity, the commit's time) is timed out at once, and retried as after a worker's crash.
+ */
+import { keys, type ExecutionState } from '../engine/state.js';
+import { fireTimer } from '../engine/timers.js';
+import type { Transition } from '../engine/transition.js';
+import { StoreUnavailableError } from '../store/store.js';
+import type { ServerContext } from './context.js';
+import { NO_WRITE } from './run-updater.js';
+
+/** A task a transition started: a workflow task (by its id) or an activity's attempt. */
+type Started = { kind: 'workflow'; id: number } | { kind: 'activity'; seq: number; attempt: number };
+
+const TRIES = 6;
+const FIRST_RETRY_MS = 250;
+
+/** Times out, in the store, the tasks these transitions started, where their commit was written after all. */
+export function timeOutLostStarts(ctx: ServerContext, transitions: readonly Transition[]): void {
+  for (const t of transitions) {
+    for (const n of t.notes ?? []) {
+      if (n.kind === 'workflowTaskStarted') void timeOutIfWritten(ctx, t, { kind: 'workflow', id: n.id });
+      else if (n.kind === 'activityStarted')
+        void timeOutIfWritten(ctx, t, { kind: 'activity', seq: n.seq, attempt: n.attempt });
+    }
+  }
+}
+
+/** The task in a run's state, when it is still that one (that workflow task, that attempt). */
+function taskOf(
+  s: ExecutionState,
+  task: Started,
+): { state: string; startedTime?: number; identity?: string } | undefined {
+  if (task.kind === 'workflow') return s.workflowTask?.id === task.id ? s.workflowTask : undefined;
+  const a = s.activities[task.seq];
+  return a?.attempt === task.attempt ? a : undefined;
+}
+
+async function timeOutIfWritten(ctx: ServerContext, t: Transition, task: Started): Promise<void> {
+  const runId = t.state.runId;
+  // what the lost commit would have written (a task it also ended, as a continued workflow task, is not lost)
+  const given = taskOf(t.state, task);
+  if (given?.state !== 'started' || given.startedTime === undefined) return;
+  const { identity, startedTime } = given;
+  // still started by that worker at that time: nobody has touched it since
+  const startedBy = (s: ExecutionState): boolean => {
+    const now = s.status === 'Running' ? taskOf(s, task) : undefined;
+    return now?.state === 'started' && now.startedTime === startedTime && now.identity === identity;
+  };
+  const key = task.kind === 'workflow' ? keys.wtStartToClose(task.id) : keys.actStartToClose(task.seq, task.attempt);
+  for (let i = 0, waitMs = FIRST_RETRY_MS; i < TRIES; i++, waitMs *= 2) {
+    try {
+      await ctx.updater.update(runId, (u) => {
+        if (!startedBy(u.state)) return NO_WRITE;
+        u.removeTimer(key);
+        fireTimer(u, key);
+        return undefined;
+      });
+      return;
+    } catch (e) {
+      if (ctx.shutdown.signal.aborted) return;
+      // the store still away is tried again a few times; after that, the task's own timeout brings it back
+      if (!(e instanceof StoreUnavailableError) || i === TRIES - 1) {
+        ctx.log.warn({ err: e, runId, key }, 'could not time out a task whose start was written unanswered');
+        return;
+      }
+      await new Promise((r) => setTimeout(r, waitMs).unref());
+    }
+  }
+}
