@@ -4,10 +4,12 @@
  * and timers, so it reads them again from the store. Here a wrapper around the server's real SQLite store writes
  * a mutation, then throws as if its answer were lost: once for a start (its first workflow task), once for the
  * workflow task that starts a timer. Without the reread the first run waits for ever (no queue holds its task)
- * and the second for the timer service's next window (up to 60 s).
+ * and the second for the timer service's next window (up to 60 s). The tasks such a commit started, and tasks
+ * whose events or input could not be read once started, reached no worker: they are timed out at once
+ * (server/lost-starts.ts), not at their start-to-close timeout.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Mutation } from '../src/store/store.js';
+import { StoreUnavailableError, type Mutation } from '../src/store/store.js';
 import * as activities from './fixtures/activities.js';
 import { fixture, startTestServer, startWorker, uid, type TestServer } from './helpers.js';
 
@@ -122,6 +124,71 @@ it('a workflow task completion that started its activity eagerly, whose answer w
     expect(fault.lost()).toBe(true);
     const started = (await historyOf(workflowId)).filter((e) => e.eventType === 'ActivityTaskStarted');
     expect(started[0]?.attributes.attempt).toBe(2);
+  } finally {
+    fault.restore();
+  }
+});
+
+/** The first read of events `pick` matches fails as if the store went away (after the task's start committed). */
+function failReadOnce(pick: (from: number, to: number) => boolean): { restore(): void; failed(): boolean } {
+  const updater = ts.server.context.updater;
+  const read = updater.readEvents.bind(updater);
+  let failed = false;
+  updater.readEvents = async (runId: string, from: number, to: number) => {
+    if (!failed && pick(from, to)) {
+      failed = true;
+      throw new StoreUnavailableError('injected: the store went away');
+    }
+    return read(runId, from, to);
+  };
+  return { restore: () => (updater.readEvents = read), failed: () => failed };
+}
+
+it('a workflow task started for a poll whose events could not be read then: retried at once', async () => {
+  const workflowId = uid('unread-task');
+  // a new run's first task reads its history from event 1 (a sticky one reads only what is new)
+  const fault = failReadOnce((from) => from === 1);
+  try {
+    const started = Date.now();
+    const h = await ts.client.workflow.start('sequential', { taskQueue: TQ, workflowId, args: [1] });
+    // not after the workflow task's 10 s timeout
+    expect(await within(6_000, h.result(), 'the run')).toBe((1 + 1) * 2 + 1);
+    expect(Date.now() - started).toBeLessThan(6_000);
+    expect(fault.failed()).toBe(true);
+    expect((await historyOf(workflowId)).some((e) => e.eventType === 'WorkflowTaskTimedOut')).toBe(true);
+  } finally {
+    fault.restore();
+  }
+});
+
+it('an activity attempt started for a poll whose input could not be read then: retried at once', async () => {
+  const workflowId = uid('unread-input');
+  const key = uid('unread-input-key');
+  const h = await ts.client.workflow.start('retrying', { taskQueue: TQ, workflowId, args: [key, 2] });
+  // attempt 1 goes out eagerly with the workflow task's answer (its input from the command) and fails; attempt 2
+  // reads its input from its ActivityTaskScheduled event (the only reads of one event), and that read fails
+  const fault = failReadOnce((from, to) => from === to);
+  try {
+    // attempt 3 follows at once (200 ms of backoff), not after attempt 2's 5 s start-to-close timeout
+    expect(await within(3_000, h.result(), 'the run')).toBe(3);
+    expect(fault.failed()).toBe(true);
+  } finally {
+    fault.restore();
+  }
+  expect(await activities.attemptsOf(key)).toEqual([1, 3]);
+});
+
+it('a workflow task handed back eagerly with a completion, whose events could not be read then: retried at once', async () => {
+  const workflowId = uid('unread-eager');
+  // the run's first task reads from event 1; the next one, started for this worker with its activities'
+  // completions, reads only what is new since its last task
+  const fault = failReadOnce((from, to) => from > 1 && to > from);
+  try {
+    const started = Date.now();
+    const h = await ts.client.workflow.start('parallel', { taskQueue: TQ, workflowId, args: [2] });
+    expect(await within(6_000, h.result(), 'the run')).toBe(1);
+    expect(Date.now() - started).toBeLessThan(6_000);
+    expect(fault.failed()).toBe(true);
   } finally {
     fault.restore();
   }

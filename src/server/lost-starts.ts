@@ -1,10 +1,12 @@
 /**
- * Tasks started by a commit whose answer was lost (the SQLite writer thread died after its COMMIT, a PostgreSQL
- * connection broke while the commit ran). Whoever was to get them (a poll, a worker's completion taking its
- * next tasks eagerly) heard of a failure instead. If the commit was written after all, the store holds them
- * started by a worker that never had them, and only their start-to-close timeout would bring them back: 10 s
- * for a workflow task, minutes or hours for an activity. So each one the store shows started by that commit
- * (its worker's identity, the commit's time) is timed out at once, and retried as after a worker's crash.
+ * Tasks started by a commit whose answer reached nobody. Either the commit's answer was lost (the SQLite writer
+ * thread died after its COMMIT, a PostgreSQL connection broke while the commit ran), so whoever was to get them
+ * (a poll, a worker's completion taking its next tasks eagerly, an eager start) heard of a failure; or the commit
+ * was answered but what the task carries could not be read afterwards (its events, an activity's input: the
+ * store went away), so it was never handed over. The store then holds them started by a worker that never had
+ * them, and only their start-to-close timeout would bring them back: 10 s for a workflow task, minutes or hours
+ * for an activity. So each one still started as that commit left it (its worker's identity, its start time) is
+ * timed out at once, and retried as after a worker's crash.
  */
 import { keys, type ExecutionState } from '../engine/state.js';
 import { fireTimer } from '../engine/timers.js';
@@ -14,18 +16,18 @@ import type { ServerContext } from './context.js';
 import { NO_WRITE } from './run-updater.js';
 
 /** A task a transition started: a workflow task (by its id) or an activity's attempt. */
-type Started = { kind: 'workflow'; id: number } | { kind: 'activity'; seq: number; attempt: number };
+export type StartedTask = { kind: 'workflow'; id: number } | { kind: 'activity'; seq: number; attempt: number };
 
 const TRIES = 6;
 const FIRST_RETRY_MS = 250;
 
-/** Times out, in the store, the tasks these transitions started, where their commit was written after all. */
+/** Times out the tasks these transitions started, where the commit of unknown outcome was written after all. */
 export function timeOutLostStarts(ctx: ServerContext, transitions: readonly Transition[]): void {
   for (const t of transitions) {
     for (const n of t.notes ?? []) {
-      if (n.kind === 'workflowTaskStarted') void timeOutIfWritten(ctx, t, { kind: 'workflow', id: n.id });
+      if (n.kind === 'workflowTaskStarted') void timeOutIfStillStarted(ctx, t.state, { kind: 'workflow', id: n.id });
       else if (n.kind === 'activityStarted')
-        void timeOutIfWritten(ctx, t, { kind: 'activity', seq: n.seq, attempt: n.attempt });
+        void timeOutIfStillStarted(ctx, t.state, { kind: 'activity', seq: n.seq, attempt: n.attempt });
     }
   }
 }
@@ -33,19 +35,27 @@ export function timeOutLostStarts(ctx: ServerContext, transitions: readonly Tran
 /** The task in a run's state, when it is still that one (that workflow task, that attempt). */
 function taskOf(
   s: ExecutionState,
-  task: Started,
+  task: StartedTask,
 ): { state: string; startedTime?: number; identity?: string } | undefined {
   if (task.kind === 'workflow') return s.workflowTask?.id === task.id ? s.workflowTask : undefined;
   const a = s.activities[task.seq];
   return a?.attempt === task.attempt ? a : undefined;
 }
 
-async function timeOutIfWritten(ctx: ServerContext, t: Transition, task: Started): Promise<void> {
-  const runId = t.state.runId;
-  // what the lost commit would have written (a task it also ended, as a continued workflow task, is not lost)
-  const given = taskOf(t.state, task);
-  if (given?.state !== 'started' || given.startedTime === undefined) return;
-  const { identity, startedTime } = given;
+/**
+ * Times out `task` if the store still shows it as `given` (the state its starting transition left) has it;
+ * never throws (a store still away is tried again a few times, then left to the task's own timeout).
+ */
+export async function timeOutIfStillStarted(
+  ctx: ServerContext,
+  given: ExecutionState,
+  task: StartedTask,
+): Promise<void> {
+  const runId = given.runId;
+  // a task the same transition also ended (as a continued workflow task) is not lost
+  const started = taskOf(given, task);
+  if (started?.state !== 'started' || started.startedTime === undefined) return;
+  const { identity, startedTime } = started;
   // still started by that worker at that time: nobody has touched it since
   const startedBy = (s: ExecutionState): boolean => {
     const now = s.status === 'Running' ? taskOf(s, task) : undefined;
@@ -70,5 +80,20 @@ async function timeOutIfWritten(ctx: ServerContext, t: Transition, task: Started
       }
       await new Promise((r) => setTimeout(r, waitMs).unref());
     }
+  }
+}
+
+/** Awaits what a started task's hand-over needs; when that fails, the task is timed out (nobody will get it). */
+export async function orTimeOut<T>(
+  ctx: ServerContext,
+  state: ExecutionState,
+  task: StartedTask,
+  p: Promise<T>,
+): Promise<T> {
+  try {
+    return await p;
+  } catch (e) {
+    void timeOutIfStillStarted(ctx, state, task);
+    throw e;
   }
 }

@@ -12,7 +12,7 @@ import { startWorkflowTask, type StartedWorkflowTask } from '../engine/workflow-
 import type { ServerContext } from './context.js';
 import type { Reservation } from './matching.js';
 import type { CommitOutcomeHandler } from './run-updater.js';
-import { activityInput, activityTaskOf, workflowTaskOf } from './service/dispatch.js';
+import { activityTaskOf, startedActivityInput, workflowTaskOf } from './service/dispatch.js';
 
 type Handoff =
   | {
@@ -79,11 +79,11 @@ async function deliver(ctx: ServerContext, h: Handoff): Promise<void> {
       const task = await workflowTaskOf(ctx, h.state, h.started, h.taskId, h.attempt, h.sticky);
       h.r.deliver({ workflowTasks: [task], activityTasks: [] });
     } else {
-      const scheduled = await activityInput(ctx, h.state.runId, h.a.scheduledEventId);
+      const scheduled = await startedActivityInput(ctx, h.state, h.a);
       h.r.deliver({ workflowTasks: [], activityTasks: [activityTaskOf(h.state, h.a, scheduled)] });
     }
   } catch (e) {
-    // started but not handed over: its start-to-close timeout brings it back
+    // started but not handed over: timed out at once (startedActivityInput, workflowTaskOf)
     ctx.log.error({ err: e, runId: h.state.runId }, 'could not hand a started task to its poll');
     h.r.release();
   }

@@ -108,9 +108,16 @@ export async function completeTasks(
   // nothing of the batch applied: the request fails as the store did
   if (unwritten !== undefined && results.every((r) => !r.ok && UNWRITTEN_COMPLETION_CODES.has(r.error!.code)))
     throw unwritten;
-  const workflowTasks: WorkflowTask[] = await Promise.all(
+  // an eager workflow task whose events cannot be read is left out (and timed out at once, by workflowTaskOf):
+  // the rest of the answer, the completions' results and the activities started for this worker, still goes
+  const built = await Promise.allSettled(
     eagerWorkflow.map((w) => workflowTaskOf(ctx, w.state, w.started, w.taskId, w.attempt, true)),
   );
+  const workflowTasks: WorkflowTask[] = [];
+  for (const [i, b] of built.entries()) {
+    if (b.status === 'fulfilled') workflowTasks.push(b.value);
+    else ctx.log.warn({ err: b.reason, runId: eagerWorkflow[i]!.state.runId }, 'could not hand out a workflow task');
+  }
   return { results, workflowTasks, activityTasks };
 }
 

@@ -14,6 +14,7 @@ import type { ServerContext } from '../context.js';
 import { requestedUpdates } from '../../engine/updates.js';
 import { encodeTaskToken } from '../task-token.js';
 import { NO_WRITE } from '../run-updater.js';
+import { orTimeOut } from '../lost-starts.js';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
@@ -68,8 +69,18 @@ export async function workflowTaskOf(
 ): Promise<WorkflowTask> {
   const from = sticky ? s.lastCompletedStartedEventId + 1 : 1;
   const lastStored = started.transientEvents.length > 0 ? started.startedEventId - 2 : started.startedEventId;
+  // a task whose events cannot be read reaches nobody: it is timed out at once
   const events: HistoryEvent[] =
-    lastStored >= from ? [...(await ctx.updater.readEvents(s.runId, from, lastStored))] : [];
+    lastStored >= from
+      ? [
+          ...(await orTimeOut(
+            ctx,
+            s,
+            { kind: 'workflow', id: taskId },
+            ctx.updater.readEvents(s.runId, from, lastStored),
+          )),
+        ]
+      : [];
   events.push(...started.transientEvents);
   const updates = s.updates ? requestedUpdates(s) : [];
   return {
@@ -127,7 +138,7 @@ export async function dispatchActivityTaskRow(
     if (isStale(e)) return undefined;
     throw e;
   }
-  return activityTaskOf(started.state, started.a, await activityInput(ctx, row.runId, started.a.scheduledEventId));
+  return activityTaskOf(started.state, started.a, await startedActivityInput(ctx, started.state, started.a));
 }
 
 /**
@@ -171,7 +182,7 @@ export async function dispatchRunActivityTaskRows(
     );
   await Promise.all(
     got.map(async ([i, a]) => {
-      out[i] = activityTaskOf(state!, a, await activityInput(ctx, runId, a.scheduledEventId));
+      out[i] = activityTaskOf(state!, a, await startedActivityInput(ctx, state!, a));
     }),
   );
   return out;
@@ -190,12 +201,21 @@ export interface ScheduledActivity {
   header?: Headers;
 }
 
-/** An activity's input and headers, from its ActivityTaskScheduled event. */
-export async function activityInput(
+/**
+ * The input of an attempt just started for a worker (`s`: the state its transition left); if it cannot be read,
+ * nobody gets the attempt, and it is timed out at once.
+ */
+export function startedActivityInput(
   ctx: ServerContext,
-  runId: string,
-  scheduledEventId: number,
+  s: ExecutionState,
+  a: Readonly<ActivityState>,
 ): Promise<ScheduledActivity> {
+  const task = { kind: 'activity', seq: a.seq, attempt: a.attempt } as const;
+  return orTimeOut(ctx, s, task, activityInput(ctx, s.runId, a.scheduledEventId));
+}
+
+/** An activity's input and headers, from its ActivityTaskScheduled event. */
+async function activityInput(ctx: ServerContext, runId: string, scheduledEventId: number): Promise<ScheduledActivity> {
   const [ev] = await ctx.updater.readEvents(runId, scheduledEventId, scheduledEventId);
   if (ev?.eventType !== 'ActivityTaskScheduled')
     throw new Error(`run ${runId}: event ${scheduledEventId} is not ActivityTaskScheduled`);
