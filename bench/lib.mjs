@@ -257,6 +257,20 @@ export async function createBenchWorker(connection, { logLevel = 'warn', handleS
 }
 
 /** What the store says about durability (checked at run time, as the peers' scripts do). */
+/**
+ * The V8 heap policy the CLI applies to a process it runs (`weft server start`, `weft worker start`:
+ * src/common/heap-tuning.ts; WEFT_HEAP_GROWING_PERCENT as for the CLI), so the bench's processes run as those
+ * commands would. A BENCH_DIST build from before a command applied it applies none for that command: the server's
+ * lived in server/heap-tuning.js before the worker's came (`older`).
+ */
+export async function applyCliHeapPolicy(older) {
+  const heap =
+    (await distImport('common/heap-tuning.js').catch(() => undefined)) ??
+    (older ? await distImport(older).catch(() => undefined) : undefined);
+  const percent = process.env.WEFT_HEAP_GROWING_PERCENT;
+  heap?.applyHeapGrowingPercent(percent === undefined ? undefined : Number(percent));
+}
+
 export function sqliteSettings(store) {
   const db = store?.database;
   if (!db) return {};

@@ -7,16 +7,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { distImport, onParentGone, sqliteSettings } from './lib.mjs';
+import { applyCliHeapPolicy, distImport, onParentGone, sqliteSettings } from './lib.mjs';
 
 const trace = process.env.BENCH_PG_TRACE === '1' ? await import('./pg-trace.mjs') : undefined;
 await trace?.install();
 const { startServer } = await distImport('server/index.js');
-// the V8 heap policy `weft server start` applies (src/server/heap-tuning.ts; WEFT_HEAP_GROWING_PERCENT as for the
-// CLI); a BENCH_DIST build from before it has none
-const heap = await distImport('server/heap-tuning.js').catch(() => undefined);
-const heapPercent = process.env.WEFT_HEAP_GROWING_PERCENT;
-heap?.applyHeapGrowingPercent(heapPercent === undefined ? undefined : Number(heapPercent));
+// the V8 heap policy `weft server start` applies
+await applyCliHeapPolicy('server/heap-tuning.js');
 let tempDir;
 let db = process.env.WEFT_BENCH_DB;
 if (!db) {

@@ -1,7 +1,10 @@
 // Bench worker process: Worker.create with the bench workflows and activities (default maxCachedWorkflows and
-// concurrency), connected to WEFT_ADDRESS. Prints {ready:'worker'} once registered and polling; shuts down
+// concurrency), connected to WEFT_ADDRESS, with the heap policy of `weft worker start`. Prints {ready:'worker'} once registered and polling; shuts down
 // gracefully on SIGTERM/SIGINT or when the parent closes stdin.
-import { createBenchWorker, distImport, extraConnectionOptions, onParentGone } from './lib.mjs';
+import { applyCliHeapPolicy, createBenchWorker, distImport, extraConnectionOptions, onParentGone } from './lib.mjs';
+
+// the V8 heap policy `weft worker start` applies
+await applyCliHeapPolicy();
 
 const { Connection } = await distImport('client/index.js');
 const connection = await Connection.connect({ address: process.env.WEFT_ADDRESS, ...extraConnectionOptions() });

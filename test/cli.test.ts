@@ -378,6 +378,7 @@ describe('weft CLI', () => {
       badFlag,
       missingFlag,
       noCode,
+      badHeap,
     ] = await Promise.all([
       weft(['workflow', 'start', '--type', 'greeting', '-t', QUEUE, '--input', '{not json']),
       weft(['workflow', 'describe', '--workflow-id', 'no-such-workflow']),
@@ -389,6 +390,7 @@ describe('weft CLI', () => {
       weft(['workflow', 'list', '--bogus']),
       weft(['worker', 'start', '--task-queue', QUEUE]),
       weft(['workflow', 'result', '-w', 'no-such-workflow']),
+      weft(['worker', 'start', '-t', QUEUE, '--activities', ACTIVITIES, '--heap-growing-percent', '1001']),
     ]);
     expectError(badJson, 'INVALID_JSON', /--input is not valid JSON/);
     expectError(notFound, 'WORKFLOW_NOT_FOUND', /no-such-workflow/);
@@ -400,6 +402,7 @@ describe('weft CLI', () => {
     expectError(badFlag, 'INVALID_ARGUMENT', /unknown option '--bogus'/);
     expectError(missingFlag, 'INVALID_ARGUMENT', /--workflows PATH, --activities PATH, or both/);
     expectError(noCode, 'WORKFLOW_NOT_FOUND');
+    expectError(badHeap, 'INVALID_ARGUMENT', /--heap-growing-percent.*from 0 to 1000/);
     // nothing was started by the rejected commands
     expect(await weftJson(['workflow', 'count', '-q', `TaskQueue = '${QUEUE}' AND WorkflowType = 'greeting'`])).toEqual(
       { count: 4 },

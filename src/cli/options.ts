@@ -8,6 +8,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { Client, ClientOptions } from '../client/client.js';
 import type { Connection } from '../client/connection.js';
 import { clientTlsOptions, TlsConfigError, type OptionNamer, type TLSConfig } from '../common/tls-config.js';
+import { DEFAULT_HEAP_GROWING_PERCENT } from '../common/heap-tuning.js';
 import { CliError, type OutputFormat } from './output.js';
 
 /** Without a scheme: http://, or https:// when a --tls-* flag is given. */
@@ -234,4 +235,21 @@ export function parsePort(value: string): number {
   const n = /^\d+$/.test(value.trim()) ? Number(value) : NaN;
   if (!(n >= 0 && n <= 65535)) throw new InvalidArgumentError('expected a port number (0-65535; 0 picks a free port).');
   return n;
+}
+
+function parseHeapGrowingPercent(value: string): number {
+  const n = parseNonNegativeInt(value);
+  if (n > 1000) throw new InvalidArgumentError('expected an integer from 0 to 1000 (0: V8 decides).');
+  return n;
+}
+
+/** `--heap-growing-percent` of the commands that run a server or a worker (common/heap-tuning.ts). */
+export function heapGrowingPercentOption(): Option {
+  return new Option(
+    '--heap-growing-percent <n>',
+    "how far V8's heap may grow past what survives a full collection before the next (0: V8's default policy)",
+  )
+    .env('WEFT_HEAP_GROWING_PERCENT')
+    .argParser(parseHeapGrowingPercent)
+    .default(DEFAULT_HEAP_GROWING_PERCENT);
 }

@@ -8,7 +8,6 @@ import { StoreUnavailableError } from '../store/store.js';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { ServerTlsOptions, WeftServer } from '../server/index.js';
 import type { LogFormat, LogLevel } from '../common/logger.js';
-import { DEFAULT_HEAP_GROWING_PERCENT } from '../server/heap-tuning.js';
 import { DEFAULT_RETENTION_MS } from '../server/retention-sweeper.js';
 import { toMs } from '../common/duration.js';
 import {
@@ -16,6 +15,7 @@ import {
   addLogOptions,
   flagNamer,
   hasTlsFlags,
+  heapGrowingPercentOption,
   lazyConnection,
   notWeftServer,
   parseNonNegativeInt,
@@ -73,12 +73,6 @@ function parseRequestTimeout(value: string): number {
   }
   if (ms < 100) throw new InvalidArgumentError('expected at least 100ms.');
   return ms;
-}
-
-function parseHeapGrowingPercent(value: string): number {
-  const n = parseNonNegativeInt(value);
-  if (n > 1000) throw new InvalidArgumentError('expected an integer from 0 to 1000 (0: V8 decides).');
-  return n;
 }
 
 /** A boolean flag's variable (WEFT_HEADLESS, WEFT_CHANNEL): 1/true/yes or 0/false/no; unset: `absent`. */
@@ -163,7 +157,7 @@ async function serve(given: ServeOptions, mode: 'start' | 'start-dev'): Promise<
     throw new CliError(`--db: the folder ${path.dirname(db)} does not exist`, 'INVALID_ARGUMENT');
   const { startServer } = await import('../server/index.js');
   const { createLogger } = await import('../common/logger.js');
-  const { applyHeapGrowingPercent } = await import('../server/heap-tuning.js');
+  const { applyHeapGrowingPercent } = await import('../common/heap-tuning.js');
   applyHeapGrowingPercent(o.heapGrowingPercent);
   let server: WeftServer;
   try {
@@ -336,15 +330,7 @@ function serveOptions(cmd: Command, dbDefault: string | undefined): Command {
           .argParser(parseRetention)
           .default(DEFAULT_RETENTION_MS, '7d'),
       )
-      .addOption(
-        new Option(
-          '--heap-growing-percent <n>',
-          "how far V8's heap may grow past what survives a full collection before the next (0: V8's default policy)",
-        )
-          .env('WEFT_HEAP_GROWING_PERCENT')
-          .argParser(parseHeapGrowingPercent)
-          .default(DEFAULT_HEAP_GROWING_PERCENT),
-      )
+      .addOption(heapGrowingPercentOption())
       .addOption(
         new Option(
           '--namespace <name>',

@@ -9,6 +9,7 @@ import type { LogFormat, LogLevel } from '../common/logger.js';
 import {
   addCommonOptions,
   addLogOptions,
+  heapGrowingPercentOption,
   lazyConnection,
   parseNonNegativeInt,
   parsePositiveInt,
@@ -30,6 +31,7 @@ interface StartOptions extends CommonOptions {
   maxConcurrentWorkflowTasks?: number;
   maxCachedWorkflows?: number;
   shutdownGraceTime?: string;
+  heapGrowingPercent: number;
   logLevel: LogLevel;
   logFormat?: LogFormat;
 }
@@ -45,6 +47,8 @@ async function startWorker(o: StartOptions): Promise<void> {
     : undefined;
   const { Worker } = await import('../worker/index.js');
   const { createLogger } = await import('../common/logger.js');
+  const { applyHeapGrowingPercent } = await import('../common/heap-tuning.js');
+  applyHeapGrowingPercent(o.heapGrowingPercent);
 
   // lazy: a worker may start before its server, and waits for it; its polls and completions go over the channel
   const connection = await lazyConnection(o, undefined, true);
@@ -179,7 +183,8 @@ export function addWorkerCommands(program: Command): void {
         .option(
           '--shutdown-grace-time <duration>',
           'how long stopping waits for running activities before cancelling them (default 0, as Temporal)',
-        ),
+        )
+        .addOption(heapGrowingPercentOption()),
       'worker',
     ),
   ).action((o: StartOptions) => startWorker(o));
