@@ -101,6 +101,7 @@ export function startActivityAttempt(t: Transition, a: ActivityState, identity: 
   if (a.scheduleToStartTimeoutMs !== undefined) t.removeTimer(keys.actScheduleToStart(a.seq, a.attempt));
   a.state = 'started';
   a.startedTime = t.now;
+  a.startId = t.startId;
   a.identity = identity;
   delete a.lastHeartbeatTime;
   for (const { key, dueAt } of attemptTimeouts(t.state.runId, t.state.namespace, a)) t.addTimer(key, dueAt);
@@ -213,6 +214,7 @@ function retryAttempt(t: Transition, a: ActivityState, failure: FailureInfo): bo
   a.attempt += 1;
   a.state = 'backoff';
   delete a.startedTime;
+  delete a.startId;
   delete a.identity;
   t.addTimer(keys.actRetry(a.seq, a.attempt), t.now + d.delayMs);
   return true;

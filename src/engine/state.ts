@@ -23,6 +23,11 @@ export interface WorkflowTaskState {
   scheduledEventId: number;
   startedEventId?: number;
   startedTime?: number;
+  /**
+   * The transition that started it (Transition.startId): a start written by a commit whose answer was lost is told
+   * apart from the same start written again when its request is sent again (server/lost-starts.ts).
+   */
+  startId?: string;
   identity?: string;
   /** A retried task whose Scheduled/Started events are written only when it completes. */
   transient: boolean;
@@ -54,6 +59,11 @@ export interface ActivityState {
   state: 'scheduled' | 'started' | 'backoff';
   currentAttemptScheduledTime: number;
   startedTime?: number;
+  /**
+   * The transition that started it (Transition.startId): a start written by a commit whose answer was lost is told
+   * apart from the same start written again when its request is sent again (server/lost-starts.ts).
+   */
+  startId?: string;
   identity?: string;
   lastHeartbeatTime?: number;
   heartbeatDetails?: unknown;

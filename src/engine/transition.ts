@@ -7,6 +7,7 @@
  * not belong to it (an activity completing, a timer firing, a cancel request) are buffered in the state and
  * written after the task's WorkflowTaskCompleted and the events of its commands.
  */
+import { randomBytes } from 'node:crypto';
 import type { FailureInfo } from '../common/failure.js';
 import {
   CLOSE_EVENT_TYPES,
@@ -111,6 +112,9 @@ export type TransitionNote =
   | { kind: 'workflowTaskFailed'; cause: string }
   | { kind: 'workflowTaskTimedOut' };
 
+const START_ID_PREFIX = `${randomBytes(4).toString('hex')}.`;
+let startIds = 0;
+
 export class Transition {
   readonly events: HistoryEvent[] = [];
   readonly tasksAdded: TaskRow[] = [];
@@ -151,6 +155,13 @@ export class Transition {
      */
     public now: number,
   ) {}
+
+  private ownStartId: string | undefined;
+
+  /** Unique to this transition (in this process and, with its random prefix, among servers); made on first use. */
+  get startId(): string {
+    return (this.ownStartId ??= `${START_ID_PREFIX}${(++startIds).toString(36)}`);
+  }
 
   note(n: TransitionNote): void {
     (this.notes ??= []).push(n);

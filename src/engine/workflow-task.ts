@@ -59,6 +59,7 @@ export function startWorkflowTask(
   const waitedMs = t.now - wt.scheduledTime;
   t.note({ kind: 'workflowTaskStarted', taskQueue: s.taskQueue, attempt: wt.attempt, waitedMs, id });
   wt.startedTime = t.now;
+  wt.startId = t.startId;
   wt.identity = identity;
   let transientEvents: HistoryEvent[] = [];
   if (wt.transient) {

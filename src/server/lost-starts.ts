@@ -5,8 +5,8 @@
  * was answered but what the task carries could not be read afterwards (its events, an activity's input: the
  * store went away), so it was never handed over. The store then holds them started by a worker that never had
  * them, and only their start-to-close timeout would bring them back: 10 s for a workflow task, minutes or hours
- * for an activity. So each one still started as that commit left it (its worker's identity, its start time) is
- * timed out at once, and retried as after a worker's crash.
+ * for an activity. So each one still started by that commit's transition (its `startId`: the same request sent
+ * again and written makes another) is timed out at once, and retried as after a worker's crash.
  */
 import { keys, type ExecutionState } from '../engine/state.js';
 import { fireTimer } from '../engine/timers.js';
@@ -36,7 +36,7 @@ export function timeOutLostStarts(ctx: ServerContext, transitions: readonly Tran
 function taskOf(
   s: ExecutionState,
   task: StartedTask,
-): { state: string; startedTime?: number; identity?: string } | undefined {
+): { state: string; startId?: string } | undefined {
   if (task.kind === 'workflow') return s.workflowTask?.id === task.id ? s.workflowTask : undefined;
   const a = s.activities[task.seq];
   return a?.attempt === task.attempt ? a : undefined;
@@ -54,12 +54,13 @@ export async function timeOutIfStillStarted(
   const runId = given.runId;
   // a task the same transition also ended (as a continued workflow task) is not lost
   const started = taskOf(given, task);
-  if (started?.state !== 'started' || started.startedTime === undefined) return;
-  const { identity, startedTime } = started;
-  // still started by that worker at that time: nobody has touched it since
+  if (started?.state !== 'started' || started.startId === undefined) return;
+  const { startId } = started;
+  // still started by that very transition: not by the same request sent again (same worker, same time), and
+  // nobody has touched it since
   const startedBy = (s: ExecutionState): boolean => {
     const now = s.status === 'Running' ? taskOf(s, task) : undefined;
-    return now?.state === 'started' && now.startedTime === startedTime && now.identity === identity;
+    return now?.state === 'started' && now.startId === startId;
   };
   const key = task.kind === 'workflow' ? keys.wtStartToClose(task.id) : keys.actStartToClose(task.seq, task.attempt);
   for (let i = 0, waitMs = FIRST_RETRY_MS; i < TRIES; i++, waitMs *= 2) {

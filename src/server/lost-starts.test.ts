@@ -1,0 +1,90 @@
+/**
+ * timeOutIfStillStarted: a task is timed out only when the store shows it started by the very transition whose
+ * commit's answer was lost, not by the same request sent again and written (same worker, maybe the same time).
+ */
+import { describe, expect, it } from 'vitest';
+import { createLogger } from '../common/logger.js';
+import type { ActivityState, ExecutionState } from '../engine/state.js';
+import { makeState } from '../store/conformance-fixtures.js';
+import type { Mutation, Store } from '../store/store.js';
+import { systemClock } from './clock.js';
+import type { ServerContext } from './context.js';
+import { timeOutIfStillStarted } from './lost-starts.js';
+import { RunCache } from './run-cache.js';
+import { RunUpdater } from './run-updater.js';
+
+const T = Date.UTC(2026, 0, 1);
+
+function startedActivity(startId: string): ActivityState {
+  return {
+    seq: 2,
+    activityId: '2',
+    activityType: 'double',
+    taskQueue: 'main',
+    scheduledEventId: 5,
+    scheduledTime: T,
+    startToCloseTimeoutMs: 60_000,
+    retryPolicy: {
+      initialIntervalMs: 1000,
+      backoffCoefficient: 2,
+      maximumIntervalMs: 100_000,
+      maximumAttempts: 0,
+      nonRetryableErrorTypes: [],
+    },
+    attempt: 1,
+    state: 'started',
+    currentAttemptScheduledTime: T,
+    startedTime: T,
+    identity: 'worker-1',
+    startId,
+    cancelRequested: false,
+  };
+}
+
+const runWith = (startId: string): ExecutionState =>
+  makeState('r1', { nextEventId: 7, needsWorkflowTask: false, activities: { 2: startedActivity(startId) } });
+
+/** A context over a store holding `stored` (version 4), recording what is committed. */
+function contextOver(stored: ExecutionState): { ctx: ServerContext; commits: Mutation[] } {
+  const commits: Mutation[] = [];
+  const store = {
+    getExecution: (runId: string) =>
+      Promise.resolve(runId === 'r1' ? { state: structuredClone(stored), version: 4 } : undefined),
+    commit: (m: Mutation) => {
+      commits.push(m);
+      return Promise.resolve();
+    },
+  } as unknown as Store;
+  const ctx = {
+    updater: new RunUpdater(store, new RunCache(store), systemClock),
+    shutdown: new AbortController(),
+    log: createLogger('silent', 'test'),
+  } as unknown as ServerContext;
+  return { ctx, commits };
+}
+
+describe('timeOutIfStillStarted', () => {
+  const task = { kind: 'activity', seq: 2, attempt: 1 } as const;
+
+  it('times out the attempt the lost commit started, when the store holds that start', async () => {
+    const { ctx, commits } = contextOver(runWith('a.1'));
+    await timeOutIfStillStarted(ctx, runWith('a.1'), task);
+    expect(commits).toHaveLength(1);
+    const written = commits[0]!.executions[0]!;
+    // attempt 1 timed out (start-to-close): attempt 2 waits out its retry backoff
+    expect(written.state.activities[2]).toMatchObject({ attempt: 2, state: 'backoff' });
+  });
+
+  it('leaves alone the same start written by the request sent again (another transition)', async () => {
+    const { ctx, commits } = contextOver(runWith('b.7'));
+    await timeOutIfStillStarted(ctx, runWith('a.1'), task);
+    expect(commits).toEqual([]);
+  });
+
+  it('leaves alone a task the store does not hold started (the commit was not written)', async () => {
+    const stored = makeState('r1', { nextEventId: 6, needsWorkflowTask: false });
+    const { ctx, commits } = contextOver(stored);
+    await timeOutIfStillStarted(ctx, runWith('a.1'), task);
+    expect(commits).toEqual([]);
+  });
+});
