@@ -18,7 +18,7 @@ import { Matching } from './matching.js';
 import { PollerRegistry } from './pollers.js';
 import { RunCache } from './run-cache.js';
 import { syncMatch } from './sync-match.js';
-import { timeOutLostStarts } from './lost-starts.js';
+import { LostStarts } from './lost-starts.js';
 import { PendingQueries } from './service/query-workflow.js';
 import { runOutboxEffect } from './service/outbox.js';
 import { NO_WRITE, RunUpdater } from './run-updater.js';
@@ -72,6 +72,8 @@ export class ServerContext {
   readonly shutdown = new AbortController();
   /** Rereads the task queues and timers from the store (the cluster link's gaps, commits of unknown outcome). */
   readonly reread: StoreReread;
+  /** Started tasks nobody received (commits of unknown outcome, hand-overs that failed): timed out with the reread. */
+  readonly lostStarts = new LostStarts(this);
   /** Deletes closed runs past the retention period. */
   readonly retention = new RetentionSweeper(this);
   /** The namespaces (records in the store, held here). */
@@ -112,7 +114,7 @@ export class ServerContext {
       if (!this.reread.busy && !this.shutdown.signal.aborted)
         log.warn({ err }, 'a commit failed without saying whether it was written; rereading task queues and timers');
       void this.reread.request();
-      timeOutLostStarts(this, transitions);
+      this.lostStarts.addTransitions(transitions);
     };
     this.metrics = new ServerMetrics({ matching: this.matching, store, clock, stuckAfterMs: config.stuckAfterMs });
     this.updater.onCommitted((transitions) => this.metrics.recordCommitted(transitions));
@@ -152,6 +154,7 @@ export class ServerContext {
   private async rereadTasksAndTimers(): Promise<void> {
     await this.reloadTasks();
     await this.timers.resync();
+    await this.lostStarts.run();
   }
 
   /**

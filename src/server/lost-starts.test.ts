@@ -6,10 +6,10 @@ import { describe, expect, it } from 'vitest';
 import { createLogger } from '../common/logger.js';
 import type { ActivityState, ExecutionState } from '../engine/state.js';
 import { makeState } from '../store/conformance-fixtures.js';
-import type { Mutation, Store } from '../store/store.js';
+import { StoreUnavailableError, type Mutation, type Store } from '../store/store.js';
 import { systemClock } from './clock.js';
 import type { ServerContext } from './context.js';
-import { timeOutIfStillStarted } from './lost-starts.js';
+import { LostStarts, timeOutIfStillStarted } from './lost-starts.js';
 import { RunCache } from './run-cache.js';
 import { RunUpdater } from './run-updater.js';
 
@@ -45,11 +45,18 @@ const runWith = (startId: string): ExecutionState =>
   makeState('r1', { nextEventId: 7, needsWorkflowTask: false, activities: { 2: startedActivity(startId) } });
 
 /** A context over a store holding `stored` (version 4), recording what is committed. */
-function contextOver(stored: ExecutionState): { ctx: ServerContext; commits: Mutation[] } {
+function contextOver(
+  stored: ExecutionState,
+  readFailures = 0,
+): { ctx: ServerContext; commits: Mutation[]; rereads: () => number } {
   const commits: Mutation[] = [];
+  let failures = readFailures;
+  let rereads = 0;
   const store = {
-    getExecution: (runId: string) =>
-      Promise.resolve(runId === 'r1' ? { state: structuredClone(stored), version: 4 } : undefined),
+    getExecution: (runId: string) => {
+      if (failures-- > 0) return Promise.reject(new StoreUnavailableError('injected: the store is away'));
+      return Promise.resolve(runId === 'r1' ? { state: structuredClone(stored), version: 4 } : undefined);
+    },
     commit: (m: Mutation) => {
       commits.push(m);
       return Promise.resolve();
@@ -59,8 +66,9 @@ function contextOver(stored: ExecutionState): { ctx: ServerContext; commits: Mut
     updater: new RunUpdater(store, new RunCache(store), systemClock),
     shutdown: new AbortController(),
     log: createLogger('silent', 'test'),
+    reread: { request: () => void rereads++ },
   } as unknown as ServerContext;
-  return { ctx, commits };
+  return { ctx, commits, rereads: () => rereads };
 }
 
 describe('timeOutIfStillStarted', () => {
@@ -86,5 +94,26 @@ describe('timeOutIfStillStarted', () => {
     const { ctx, commits } = contextOver(stored);
     await timeOutIfStillStarted(ctx, runWith('a.1'), task);
     expect(commits).toEqual([]);
+  });
+
+  it('LostStarts: a check the store does not answer stays, and is made by a later reread', async () => {
+    const { ctx, commits, rereads } = contextOver(runWith('a.1'), 2);
+    const lost = new LostStarts(ctx);
+    lost.add(runWith('a.1'), task);
+    expect(rereads()).toBe(1); // the reread that makes the check is asked for
+    await expect(lost.run()).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(lost.run()).rejects.toBeInstanceOf(StoreUnavailableError);
+    expect(commits).toEqual([]);
+    await lost.run(); // the store answers again
+    expect(commits).toHaveLength(1);
+    await lost.run(); // done: nothing left to check
+    expect(commits).toHaveLength(1);
+  });
+
+  it('LostStarts: a task its own transition also ended is not checked', () => {
+    const { ctx, rereads } = contextOver(runWith('a.1'));
+    const ended = makeState('r1', { nextEventId: 9, needsWorkflowTask: false });
+    new LostStarts(ctx).add(ended, task);
+    expect(rereads()).toBe(0);
   });
 });
