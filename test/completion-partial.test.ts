@@ -138,3 +138,47 @@ it('fails the whole request (503) when no completion of it could be written, or 
     fault.restore();
   }
 });
+
+it('a run whose activity outcomes (grouped in one transition) cannot be written fails alone, not the batch', async () => {
+  const taskQueue = uid('partial');
+  const [a, b] = await twoFirstTasks(taskQueue);
+  // a schedules two activities (queued), and a poll takes both
+  const twoActivities: TaskCompletion = {
+    ...scheduling(a, taskQueue),
+    commands: [1, 2].map((seq) => ({
+      type: 'ScheduleActivityTask' as const,
+      seq,
+      activityId: String(seq),
+      activityType: 'step',
+      taskQueue,
+      input: [seq],
+      startToCloseTimeoutMs: 3_600_000,
+    })),
+  };
+  expect((await complete(taskQueue, [twoActivities], true)).results).toEqual([{ ok: true }]);
+  const p = await ts.connection.transport.call<PollResponse>('pollTasks', {
+    params: { namespace, taskQueue },
+    body: { identity, maxWorkflowTasks: 0, maxActivityTasks: 2, timeoutMs: 5000 },
+  });
+  expect(p.activityTasks).toHaveLength(2);
+  const done = p.activityTasks.map((t): TaskCompletion => ({
+    kind: 'activityTaskCompleted',
+    taskToken: t.taskToken,
+    result: 1,
+  }));
+  // both outcomes of a go in one transition, whose write fails; b's completion is applied
+  const fault = failFirstWriteOf(a.runId);
+  try {
+    const res = await complete(taskQueue, [...done, scheduling(b, taskQueue)], true);
+    expect(fault.failed()).toBe(true);
+    expect(res.results[0]).toMatchObject({ ok: false, error: { code: 'STORE_UNAVAILABLE' } });
+    expect(res.results[1]).toMatchObject({ ok: false, error: { code: 'STORE_UNAVAILABLE' } });
+    expect(res.results[2]).toEqual({ ok: true });
+    // the activity b's completion started for this worker is handed over now
+    expect(res.activityTasks.map((t) => t.workflowId)).toEqual([b.workflowId]);
+    // a's outcomes sent again are applied
+    expect((await complete(taskQueue, done, true)).results).toEqual([{ ok: true }, { ok: true }]);
+  } finally {
+    fault.restore();
+  }
+});

@@ -207,23 +207,31 @@ async function completeActivityOutcomes(
     }
   });
   if (valid.length === 0) return results;
-  const wt = await ctx.updater.update(group[0]!.runId, (t) => {
-    let applied = 0;
-    for (const k of valid) {
-      const g = group[k]!;
-      let a: ActivityState;
-      try {
-        a = getActivity(t, g.seq, g.attempt); // checks only: a stale attempt changes nothing
-      } catch (e) {
-        results[k] = failed(e);
-        continue;
+  let wt: EagerWorkflowTask | undefined | typeof NO_WRITE;
+  try {
+    wt = await ctx.updater.update(group[0]!.runId, (t) => {
+      let applied = 0;
+      for (const k of valid) {
+        const g = group[k]!;
+        let a: ActivityState;
+        try {
+          a = getActivity(t, g.seq, g.attempt); // checks only: a stale attempt changes nothing
+        } catch (e) {
+          results[k] = failed(e);
+          continue;
+        }
+        results[k] = { ok: true };
+        applyActivityOutcome(t, a, g.c);
+        applied++;
       }
-      results[k] = { ok: true };
-      applyActivityOutcome(t, a, g.c);
-      applied++;
-    }
-    return applied === 0 ? NO_WRITE : takeEagerWorkflowTask(t, slots, req.identity);
-  });
+      return applied === 0 ? NO_WRITE : takeEagerWorkflowTask(t, slots, req.identity);
+    });
+  } catch (e) {
+    // nothing of the group was written: each of its completions is answered so (the batch's others stand)
+    const r = failed(e);
+    for (const k of valid) results[k] = r;
+    return results;
+  }
   if (wt !== NO_WRITE && wt) eagerWorkflow.push(wt);
   return results;
 }
