@@ -182,3 +182,49 @@ it('a run whose activity outcomes (grouped in one transition) cannot be written 
     fault.restore();
   }
 });
+
+it('a poll that starts two activities of one run, one of whose input cannot be read: the other is handed over', async () => {
+  const taskQueue = uid('partial');
+  const [a] = await twoFirstTasks(taskQueue);
+  const twoActivities: TaskCompletion = {
+    ...scheduling(a, taskQueue),
+    commands: [1, 2].map((seq) => ({
+      type: 'ScheduleActivityTask' as const,
+      seq,
+      activityId: String(seq),
+      activityType: 'step',
+      taskQueue,
+      input: [seq],
+      startToCloseTimeoutMs: 3_600_000,
+    })),
+  };
+  expect((await complete(taskQueue, [twoActivities], true)).results).toEqual([{ ok: true }]);
+  // the first read of an activity's input (its ActivityTaskScheduled event) fails, as if the store went away
+  const updater = ts.server.context.updater;
+  const read = updater.readEvents.bind(updater);
+  let failedRead = false;
+  updater.readEvents = async (runId: string, from: number, to: number) => {
+    if (!failedRead && runId === a.runId && from === to) {
+      failedRead = true;
+      throw new StoreUnavailableError('injected: the store went away');
+    }
+    return read(runId, from, to);
+  };
+  try {
+    const p = await ts.connection.transport.call<PollResponse>('pollTasks', {
+      params: { namespace, taskQueue },
+      body: { identity, maxWorkflowTasks: 0, maxActivityTasks: 2, timeoutMs: 5000 },
+    });
+    expect(failedRead).toBe(true);
+    expect(p.activityTasks).toHaveLength(1);
+    // the other was started and reached nobody: it is timed out at once, its next attempt waiting out its backoff
+    const other = p.activityTasks[0]!.activityId === '1' ? 2 : 1;
+    await expect
+      .poll(async () => (await ts.server.context.store.getExecution(a.runId))?.state.activities[other]?.attempt, {
+        timeout: 5000,
+      })
+      .toBe(2);
+  } finally {
+    updater.readEvents = read;
+  }
+});

@@ -143,13 +143,17 @@ export async function dispatchActivityTaskRow(
 
 /**
  * Starts the activity attempts that task rows of one run name, in one transition (a poll often takes several of
- * one run: a fan-out's activities); the answer has each row's task in the rows' order, undefined for a stale row.
+ * one run: a fan-out's activities); the answer has each row's task in the rows' order, undefined for a stale row
+ * or one that could not be handed over. Throws when the transition could not be written (no row was started);
+ * after it, a row whose own start failed (in a cluster, one started by a read of the store) goes to `unstarted`,
+ * and an attempt started whose input could not be read is timed out (startedActivityInput): the rest still go.
  */
 export async function dispatchRunActivityTaskRows(
   ctx: ServerContext,
   runId: string,
   rows: readonly TaskRow[],
   identity: string,
+  unstarted: (row: TaskRow, e: unknown) => void,
 ): Promise<Array<ActivityTask | undefined>> {
   const out = new Array<ActivityTask | undefined>(rows.length);
   let got: Array<[number, ActivityState]> = [];
@@ -177,12 +181,21 @@ export async function dispatchRunActivityTaskRows(
   if (ctx.updater.rereadStaleTasks)
     await Promise.all(
       rows.map(async (row, i) => {
-        if (!done.has(i)) out[i] = await dispatchActivityTaskRow(ctx, row, identity);
+        if (done.has(i)) return;
+        try {
+          out[i] = await dispatchActivityTaskRow(ctx, row, identity);
+        } catch (e) {
+          unstarted(row, e);
+        }
       }),
     );
   await Promise.all(
     got.map(async ([i, a]) => {
-      out[i] = activityTaskOf(state!, a, await startedActivityInput(ctx, state!, a));
+      // one that fails is timed out (nobody gets it); the others are handed over
+      out[i] = await startedActivityInput(ctx, state!, a).then(
+        (input) => activityTaskOf(state!, a, input),
+        () => undefined,
+      );
     }),
   );
   return out;

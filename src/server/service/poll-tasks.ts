@@ -87,7 +87,13 @@ async function waitForTasks(
         ),
         Promise.all(
           byRun(matched.activityTasks).map((rows) =>
-            giveBackOnFailure(rows, dispatchRunActivityTaskRows(ctx, rows[0]!.runId, rows, req.identity)),
+            giveBackOnFailure(
+              rows,
+              dispatchRunActivityTaskRows(ctx, rows[0]!.runId, rows, req.identity, (row, e) => {
+                failed.push(row);
+                error ??= e;
+              }),
+            ),
           ),
         ),
       ]);
