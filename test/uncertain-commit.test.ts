@@ -193,3 +193,38 @@ it('a workflow task handed back eagerly with a completion, whose events could no
     fault.restore();
   }
 });
+
+it('a start whose commit lands only after its failure was reported (a statement that ran on): handed out all the same', async () => {
+  // as PostgreSQL does with a statement whose connection broke: it runs on, and commits, after the caller heard of
+  // the failure and the server reread its queues. Here the store says such a commit settles within 400 ms.
+  const taskQueue = uid('late-start');
+  const workflowId = uid('late-start');
+  const store = ts.server.context.store as typeof ts.server.context.store & { unknownOutcomeSettlesWithinMs?: number };
+  const commit = store.commit.bind(store);
+  let late: Promise<void> | undefined;
+  store.unknownOutcomeSettlesWithinMs = 400;
+  store.commit = async (m: Mutation) => {
+    if (!late && m.executions.some((e) => e.state.workflowId === workflowId && e.expectedVersion === 0)) {
+      late = new Promise((r) => setTimeout(r, 150)).then(() => commit(m));
+      throw new StoreUnavailableError('injected: the connection broke while the commit ran', { outcomeUnknown: true });
+    }
+    await commit(m);
+  };
+  let worker: { stop(): Promise<void> } | undefined;
+  try {
+    // sent once (a client would send it again, and its second start would find or make the run)
+    const sent = ts.connection.transport.call(
+      'startWorkflow',
+      { params: { namespace: 'default' }, body: { workflowId, workflowType: 'sequential', taskQueue, args: [1] } },
+      { retryForMs: 0 },
+    );
+    await expect(sent).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+    await late;
+    worker = await startWorker(ts, { taskQueue, workflowsPath: fixture('workflows.ts'), activities });
+    expect(await within(5_000, ts.client.workflow.getHandle(workflowId).result(), 'the run')).toBe((1 + 1) * 2 + 1);
+  } finally {
+    store.commit = commit;
+    delete store.unknownOutcomeSettlesWithinMs;
+    await worker?.stop();
+  }
+});

@@ -115,6 +115,15 @@ export class ServerContext {
         log.warn({ err }, 'a commit failed without saying whether it was written; rereading task queues and timers');
       void this.reread.request();
       this.lostStarts.addTransitions(transitions);
+      // on PostgreSQL the commit may still be running, and land after that reread: once it has surely settled,
+      // the same again
+      const settlesWithinMs = store.unknownOutcomeSettlesWithinMs;
+      if (settlesWithinMs !== undefined)
+        setTimeout(() => {
+          if (this.shutdown.signal.aborted) return;
+          void this.reread.request();
+          this.lostStarts.addTransitions(transitions);
+        }, settlesWithinMs).unref();
     };
     this.metrics = new ServerMetrics({ matching: this.matching, store, clock, stuckAfterMs: config.stuckAfterMs });
     this.updater.onCommitted((transitions) => this.metrics.recordCommitted(transitions));

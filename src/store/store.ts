@@ -275,6 +275,13 @@ export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
   /** Present when several servers may share this store (PostgreSQL). */
   readonly cluster?: ClusterLink;
+  /**
+   * How long a commit that failed with an unknown outcome (StoreUnavailableError.outcomeUnknown) may still be
+   * written after its caller heard of the failure: PostgreSQL runs a statement whose connection broke on to its
+   * end (at most its statement_timeout) and commits it. Absent: settled when it fails (SQLite: the writer thread
+   * that held it is gone).
+   */
+  readonly unknownOutcomeSettlesWithinMs?: number;
   /** Applies pending migrations. */
   init(): Promise<void>;
   /** Flushes pending commits and closes. */

@@ -89,13 +89,16 @@ async function run<R>(client: pg.Pool | pg.PoolClient, text: string, params?: un
   }
 }
 
+/** PostgreSQL's statement_timeout for the store's connections, unless PgDbOptions says otherwise. */
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 30_000;
+
 export function openPgDb(url: string, options: PgDbOptions): PgDb {
   const pool = new pg.Pool({
     connectionString: url,
     max: options.poolSize,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
-    statement_timeout: options.statementTimeoutMs ?? 30_000,
-    query_timeout: (options.statementTimeoutMs ?? 30_000) + 5000,
+    statement_timeout: options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS,
+    query_timeout: (options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS) + 5000,
     idleTimeoutMillis: 30_000,
     keepAlive: true,
     application_name: options.applicationName ?? 'weft',

@@ -40,7 +40,7 @@ import {
   type WorkflowDefinition,
 } from '../store.js';
 import { toDefinition, toTaskRow, type DefinitionDbRow, type TaskDbRow } from '../sql/rows.js';
-import { openPgDb, type PgDb, type PgSession } from './pg-db.js';
+import { DEFAULT_STATEMENT_TIMEOUT_MS, openPgDb, type PgDb, type PgSession } from './pg-db.js';
 import { PgClusterLink } from './pg-cluster.js';
 import { setBatchJson } from './commit-set.js';
 import { MIGRATION_LOCK_KEY, PgMigrationDriver } from './pg-migration-driver.js';
@@ -115,6 +115,8 @@ export class PgStore implements Store {
   private readonly committer: GroupCommitter<WireMutation>;
   /** How the servers sharing this database hear each other (started by the server, not by the store). */
   readonly cluster: PgClusterLink;
+  /** A commit whose connection broke runs on to its statement_timeout at most; a margin for its COMMIT. */
+  readonly unknownOutcomeSettlesWithinMs = DEFAULT_STATEMENT_TIMEOUT_MS + 5000;
   private initialised = false;
   private closed = false;
   /** This build's migrations, read once. */
