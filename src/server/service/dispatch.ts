@@ -194,7 +194,10 @@ export async function dispatchRunActivityTaskRows(
       // one that fails is timed out (nobody gets it); the others are handed over
       out[i] = await startedActivityInput(ctx, state!, a).then(
         (input) => activityTaskOf(state!, a, input),
-        () => undefined,
+        (err: unknown) => {
+          ctx.log.warn({ err, runId, seq: a.seq }, 'could not hand out a started activity task');
+          return undefined;
+        },
       );
     }),
   );
