@@ -85,6 +85,19 @@ const scheduling = (t: WorkflowTask, taskQueue: string): TaskCompletion => ({
   ],
   sticky: false,
 });
+/** Schedules two activities (not eagerly: they are queued for a poll). */
+const schedulingTwo = (t: WorkflowTask, taskQueue: string): TaskCompletion => ({
+  ...scheduling(t, taskQueue),
+  commands: [1, 2].map((seq) => ({
+    type: 'ScheduleActivityTask' as const,
+    seq,
+    activityId: String(seq),
+    activityType: 'step',
+    taskQueue,
+    input: [seq],
+    startToCloseTimeoutMs: 3_600_000,
+  })),
+});
 const closing = (t: WorkflowTask): TaskCompletion => ({
   kind: 'workflowTaskCompleted',
   taskToken: t.taskToken,
@@ -143,19 +156,7 @@ it('a run whose activity outcomes (grouped in one transition) cannot be written 
   const taskQueue = uid('partial');
   const [a, b] = await twoFirstTasks(taskQueue);
   // a schedules two activities (queued), and a poll takes both
-  const twoActivities: TaskCompletion = {
-    ...scheduling(a, taskQueue),
-    commands: [1, 2].map((seq) => ({
-      type: 'ScheduleActivityTask' as const,
-      seq,
-      activityId: String(seq),
-      activityType: 'step',
-      taskQueue,
-      input: [seq],
-      startToCloseTimeoutMs: 3_600_000,
-    })),
-  };
-  expect((await complete(taskQueue, [twoActivities], true)).results).toEqual([{ ok: true }]);
+  expect((await complete(taskQueue, [schedulingTwo(a, taskQueue)], true)).results).toEqual([{ ok: true }]);
   const p = await ts.connection.transport.call<PollResponse>('pollTasks', {
     params: { namespace, taskQueue },
     body: { identity, maxWorkflowTasks: 0, maxActivityTasks: 2, timeoutMs: 5000 },
@@ -186,19 +187,7 @@ it('a run whose activity outcomes (grouped in one transition) cannot be written 
 it('a poll that starts two activities of one run, one of whose input cannot be read: the other is handed over', async () => {
   const taskQueue = uid('partial');
   const [a] = await twoFirstTasks(taskQueue);
-  const twoActivities: TaskCompletion = {
-    ...scheduling(a, taskQueue),
-    commands: [1, 2].map((seq) => ({
-      type: 'ScheduleActivityTask' as const,
-      seq,
-      activityId: String(seq),
-      activityType: 'step',
-      taskQueue,
-      input: [seq],
-      startToCloseTimeoutMs: 3_600_000,
-    })),
-  };
-  expect((await complete(taskQueue, [twoActivities], true)).results).toEqual([{ ok: true }]);
+  expect((await complete(taskQueue, [schedulingTwo(a, taskQueue)], true)).results).toEqual([{ ok: true }]);
   // the first read of an activity's input (its ActivityTaskScheduled event) fails, as if the store went away
   const updater = ts.server.context.updater;
   const read = updater.readEvents.bind(updater);

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../common/logger.js';
 import type { ActivityState, ExecutionState } from '../engine/state.js';
-import { makeState } from '../store/conformance-fixtures.js';
+import { activityState, makeState } from '../store/conformance-fixtures.js';
 import { StoreUnavailableError, type Mutation, type Store } from '../store/store.js';
 import { systemClock } from './clock.js';
 import type { ServerContext } from './context.js';
@@ -15,31 +15,15 @@ import { RunUpdater } from './run-updater.js';
 
 const T = Date.UTC(2026, 0, 1);
 
-function startedActivity(startId: string): ActivityState {
-  return {
-    seq: 2,
-    activityId: '2',
+const startedActivity = (startId: string): ActivityState =>
+  activityState(2, {
     activityType: 'double',
-    taskQueue: 'main',
-    scheduledEventId: 5,
-    scheduledTime: T,
     startToCloseTimeoutMs: 60_000,
-    retryPolicy: {
-      initialIntervalMs: 1000,
-      backoffCoefficient: 2,
-      maximumIntervalMs: 100_000,
-      maximumAttempts: 0,
-      nonRetryableErrorTypes: [],
-    },
-    attempt: 1,
     state: 'started',
-    currentAttemptScheduledTime: T,
     startedTime: T,
     identity: 'worker-1',
     startId,
-    cancelRequested: false,
-  };
-}
+  });
 
 const runWith = (startId: string): ExecutionState =>
   makeState('r1', { nextEventId: 7, needsWorkflowTask: false, activities: { 2: startedActivity(startId) } });
