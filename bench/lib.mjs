@@ -256,7 +256,6 @@ export async function createBenchWorker(connection, { logLevel = 'warn', handleS
   });
 }
 
-/** What the store says about durability (checked at run time, as the peers' scripts do). */
 /**
  * The V8 heap policy the CLI applies to a process it runs (`weft server start`, `weft worker start`:
  * src/common/heap-tuning.ts; WEFT_HEAP_GROWING_PERCENT as for the CLI), so the bench's processes run as those
@@ -271,6 +270,7 @@ export async function applyCliHeapPolicy(older) {
   heap?.applyHeapGrowingPercent(percent === undefined ? undefined : Number(percent));
 }
 
+/** What the store says about durability (checked at run time, as the peers' scripts do). */
 export function sqliteSettings(store) {
   const db = store?.database;
   if (!db) return {};

@@ -113,16 +113,17 @@ export class ServerContext {
     this.updater.onUncertainCommit = (err, transitions) => {
       if (!this.reread.busy && !this.shutdown.signal.aborted)
         log.warn({ err }, 'a commit failed without saying whether it was written; rereading task queues and timers');
+      const lost = LostStarts.of(transitions);
+      this.lostStarts.add(lost);
       void this.reread.request();
-      this.lostStarts.addTransitions(transitions);
       // on PostgreSQL the commit may still be running, and land after that reread: once it has surely settled,
       // the same again
       const settlesWithinMs = store.unknownOutcomeSettlesWithinMs;
       if (settlesWithinMs !== undefined)
         setTimeout(() => {
           if (this.shutdown.signal.aborted) return;
+          this.lostStarts.add(lost);
           void this.reread.request();
-          this.lostStarts.addTransitions(transitions);
         }, settlesWithinMs).unref();
     };
     this.metrics = new ServerMetrics({ matching: this.matching, store, clock, stuckAfterMs: config.stuckAfterMs });

@@ -9,9 +9,9 @@ import { activityState, makeState } from '../store/conformance-fixtures.js';
 import { StoreUnavailableError, type Mutation, type Store } from '../store/store.js';
 import { systemClock } from './clock.js';
 import type { ServerContext } from './context.js';
-import { LostStarts, timeOutIfStillStarted } from './lost-starts.js';
+import { LostStarts, lostStartOf, orTimeOut, timeOutIfStillStarted, type LostStart } from './lost-starts.js';
 import { RunCache } from './run-cache.js';
-import { RunUpdater } from './run-updater.js';
+import { NO_WRITE, RunUpdater } from './run-updater.js';
 
 const T = Date.UTC(2026, 0, 1);
 
@@ -57,10 +57,12 @@ function contextOver(
 
 describe('timeOutIfStillStarted', () => {
   const task = { kind: 'activity', seq: 2, attempt: 1 } as const;
+  /** The check for the attempt a lost commit (transition a.1) started. */
+  const lostA1: LostStart = { runId: 'r1', task, startId: 'a.1' };
 
   it('times out the attempt the lost commit started, when the store holds that start', async () => {
     const { ctx, commits } = contextOver(runWith('a.1'));
-    await timeOutIfStillStarted(ctx, runWith('a.1'), task);
+    await timeOutIfStillStarted(ctx, lostA1);
     expect(commits).toHaveLength(1);
     const written = commits[0]!.executions[0]!;
     // attempt 1 timed out (start-to-close): attempt 2 waits out its retry backoff
@@ -69,22 +71,33 @@ describe('timeOutIfStillStarted', () => {
 
   it('leaves alone the same start written by the request sent again (another transition)', async () => {
     const { ctx, commits } = contextOver(runWith('b.7'));
-    await timeOutIfStillStarted(ctx, runWith('a.1'), task);
+    await timeOutIfStillStarted(ctx, lostA1);
     expect(commits).toEqual([]);
   });
 
   it('leaves alone a task the store does not hold started (the commit was not written)', async () => {
     const stored = makeState('r1', { nextEventId: 6, needsWorkflowTask: false });
     const { ctx, commits } = contextOver(stored);
-    await timeOutIfStillStarted(ctx, runWith('a.1'), task);
+    await timeOutIfStillStarted(ctx, lostA1);
     expect(commits).toEqual([]);
   });
 
+  it('reads the run from the store, not from a cached copy older than the commit', async () => {
+    const { ctx, commits } = contextOver(runWith('a.1'));
+    // this server's cache holds the run as it was before the lost commit landed (the attempt not started)
+    await ctx.updater.update('r1', () => NO_WRITE);
+    ctx.updater['cache'].put('r1', {
+      state: makeState('r1', { nextEventId: 6, needsWorkflowTask: false }),
+      version: 3,
+    });
+    await timeOutIfStillStarted(ctx, lostA1);
+    expect(commits).toHaveLength(1);
+  });
+
   it('LostStarts: a check the store does not answer stays, and is made by a later reread', async () => {
-    const { ctx, commits, rereads } = contextOver(runWith('a.1'), 2);
+    const { ctx, commits } = contextOver(runWith('a.1'), 2);
     const lost = new LostStarts(ctx);
-    lost.add(runWith('a.1'), task);
-    expect(rereads()).toBe(1); // the reread that makes the check is asked for
+    lost.add([lostA1, lostA1]); // the same start added twice is checked once
     await expect(lost.run()).rejects.toBeInstanceOf(StoreUnavailableError);
     await expect(lost.run()).rejects.toBeInstanceOf(StoreUnavailableError);
     expect(commits).toEqual([]);
@@ -94,10 +107,27 @@ describe('timeOutIfStillStarted', () => {
     expect(commits).toHaveLength(1);
   });
 
-  it('LostStarts: a task its own transition also ended is not checked', () => {
-    const { ctx, rereads } = contextOver(runWith('a.1'));
-    const ended = makeState('r1', { nextEventId: 9, needsWorkflowTask: false });
-    new LostStarts(ctx).add(ended, task);
-    expect(rereads()).toBe(0);
+  it('a task its own transition also ended (a continued workflow task) gives no check', () => {
+    expect(lostStartOf(makeState('r1', { nextEventId: 9, needsWorkflowTask: false }), task)).toBeUndefined();
+    expect(lostStartOf(runWith('a.1'), task)).toEqual(lostA1);
+  });
+
+  it('orTimeOut: a hand-over the store failed is checked; any other failure is left to the timeout', async () => {
+    const added: LostStart[][] = [];
+    let rereads = 0;
+    const ctx = {
+      lostStarts: { add: (c: LostStart[]) => void added.push(c) },
+      reread: { request: () => void rereads++ },
+    } as unknown as ServerContext;
+    const away = new StoreUnavailableError('injected: the store is away');
+    await expect(orTimeOut(ctx, runWith('a.1'), task, Promise.reject(away))).rejects.toBe(away);
+    expect(added).toEqual([[lostA1]]);
+    expect(rereads).toBe(1);
+    // an error that would come back every time (a missing event): timing out at once would start it again and
+    // again without a pause
+    const broken = new Error('event 5 is not ActivityTaskScheduled');
+    await expect(orTimeOut(ctx, runWith('a.1'), task, Promise.reject(broken))).rejects.toBe(broken);
+    expect(added).toHaveLength(1);
+    expect(await orTimeOut(ctx, runWith('a.1'), task, Promise.resolve(7))).toBe(7);
   });
 });

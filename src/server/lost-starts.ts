@@ -19,54 +19,63 @@ import { NO_WRITE } from './run-updater.js';
 /** A task a transition started: a workflow task (by its id) or an activity's attempt. */
 export type StartedTask = { kind: 'workflow'; id: number } | { kind: 'activity'; seq: number; attempt: number };
 
-/** A check to make: `given` is the state the starting transition left. */
-interface Check {
-  given: ExecutionState;
+/** A check to make: the task, in its run, as started by the transition `startId`. */
+export interface LostStart {
+  runId: string;
   task: StartedTask;
+  startId: string;
 }
 
 /**
- * The checks still to make. They run with the server's reread of its task queues and timers (ServerContext.reread),
- * which is asked for with each one: a store that does not answer fails the reread, which is tried again with
- * backoff for as long as it takes, so no check is given up while the store is away.
+ * The checks still to make (one per task and start, however often it is added). They run with the server's
+ * reread of its task queues and timers (ServerContext.reread): a store that does not answer fails the reread,
+ * which is tried again with backoff for as long as it takes, so no check is given up while the store is away.
  */
 export class LostStarts {
-  private pending: Check[] = [];
+  private pending = new Map<string, LostStart>();
 
   constructor(private readonly ctx: ServerContext) {}
 
-  /** Checks the tasks these transitions started (their commit's outcome is unknown). */
-  addTransitions(transitions: readonly Transition[]): void {
+  /** The checks for the tasks these transitions started (the caller adds them, and asks for the reread). */
+  static of(transitions: readonly Transition[]): LostStart[] {
+    const out: LostStart[] = [];
     for (const t of transitions) {
       for (const n of t.notes ?? []) {
-        if (n.kind === 'workflowTaskStarted') this.add(t.state, { kind: 'workflow', id: n.id });
-        else if (n.kind === 'activityStarted') this.add(t.state, { kind: 'activity', seq: n.seq, attempt: n.attempt });
+        const task: StartedTask | undefined =
+          n.kind === 'workflowTaskStarted'
+            ? { kind: 'workflow', id: n.id }
+            : n.kind === 'activityStarted'
+              ? { kind: 'activity', seq: n.seq, attempt: n.attempt }
+              : undefined;
+        const check = task && lostStartOf(t.state, task);
+        if (check) out.push(check);
       }
     }
+    return out;
   }
 
-  /** Checks `task`, started in `given` (a task that the same transition also ended is not lost). */
-  add(given: ExecutionState, task: StartedTask): void {
-    const started = taskOf(given, task);
-    if (started?.state !== 'started' || started.startId === undefined) return;
-    this.pending.push({ given, task });
-    void this.ctx.reread.request();
+  /** Adds checks; they are made by the next reread (which the caller asks for). */
+  add(checks: readonly LostStart[]): void {
+    for (const c of checks) {
+      const id = c.task.kind === 'workflow' ? `w${c.task.id}` : `a${c.task.seq}:${c.task.attempt}`;
+      this.pending.set(`${c.runId}\u0000${id}\u0000${c.startId}`, c);
+    }
   }
 
   /** Makes the pending checks; throws (after trying them all) when the store did not answer one: it stays. */
   async run(): Promise<void> {
-    const checks = this.pending;
-    this.pending = [];
+    const checks = [...this.pending];
+    this.pending.clear();
     let unavailable: unknown;
-    for (const c of checks) {
+    for (const [key, c] of checks) {
       try {
-        await timeOutIfStillStarted(this.ctx, c.given, c.task);
+        await timeOutIfStillStarted(this.ctx, c);
       } catch (e) {
         if (!(e instanceof StoreUnavailableError)) {
-          this.ctx.log.warn({ err: e, runId: c.given.runId }, 'could not time out a task no worker received');
+          this.ctx.log.warn({ err: e, runId: c.runId }, 'could not time out a task no worker received');
           continue;
         }
-        this.pending.push(c);
+        this.pending.set(key, c);
         unavailable ??= e;
       }
     }
@@ -81,19 +90,22 @@ function taskOf(s: ExecutionState, task: StartedTask): { state: string; startId?
   return a?.attempt === task.attempt ? a : undefined;
 }
 
-/**
- * Times out `task` if the store still shows it started by the transition that left `given`: not by the same
- * request sent again and written (another transition, maybe the same worker and time), and untouched since.
- */
-export async function timeOutIfStillStarted(
-  ctx: ServerContext,
-  given: ExecutionState,
-  task: StartedTask,
-): Promise<void> {
+/** The check for `task` as `given` (the state its starting transition left) has it started; none if it is not. */
+export function lostStartOf(given: ExecutionState, task: StartedTask): LostStart | undefined {
+  // a task the same transition also ended (a continued workflow task) is not lost
   const startId = taskOf(given, task)?.startId;
-  if (startId === undefined) return;
+  return startId === undefined ? undefined : { runId: given.runId, task, startId };
+}
+
+/**
+ * Times out the task if the store still shows it started by transition `startId`: not by the same request sent
+ * again and written (another transition, maybe the same worker and time), and untouched since. Reads the run
+ * from the store, not from this server's cache: the commit in question may have landed unheard.
+ */
+export async function timeOutIfStillStarted(ctx: ServerContext, { runId, task, startId }: LostStart): Promise<void> {
   const key = task.kind === 'workflow' ? keys.wtStartToClose(task.id) : keys.actStartToClose(task.seq, task.attempt);
-  await ctx.updater.update(given.runId, (u) => {
+  await ctx.updater.dropCached(runId);
+  await ctx.updater.update(runId, (u) => {
     const now = u.state.status === 'Running' ? taskOf(u.state, task) : undefined;
     if (now?.state !== 'started' || now.startId !== startId) return NO_WRITE;
     u.removeTimer(key);
@@ -102,7 +114,11 @@ export async function timeOutIfStillStarted(
   });
 }
 
-/** Awaits what a started task's hand-over needs; when that fails, the task is timed out (nobody will get it). */
+/**
+ * Awaits what a started task's hand-over needs. When the store is away for it, nobody will get the task: it is
+ * timed out (with the next reread). Any other failure (one that would come back every time) is left to the
+ * task's own timeout, so a task that cannot be handed over is not started again and again without a pause.
+ */
 export async function orTimeOut<T>(
   ctx: ServerContext,
   state: ExecutionState,
@@ -112,7 +128,11 @@ export async function orTimeOut<T>(
   try {
     return await p;
   } catch (e) {
-    ctx.lostStarts.add(state, task);
+    const check = e instanceof StoreUnavailableError ? lostStartOf(state, task) : undefined;
+    if (check) {
+      ctx.lostStarts.add([check]);
+      void ctx.reread.request();
+    }
     throw e;
   }
 }

@@ -109,7 +109,7 @@ export class RunUpdater {
    * Drops the cached copy of a run, so the next read comes from the store; a write of this server still being
    * committed (newer than the store) is let land first.
    */
-  private async dropCached(runId: string): Promise<void> {
+  async dropCached(runId: string): Promise<void> {
     const pending = this.cache.peek(runId)?.pending;
     if (pending) await pending;
     if (!this.cache.peek(runId)?.pending) this.cache.invalidate(runId);

@@ -74,6 +74,27 @@ export function isUnavailable(err: unknown): boolean {
   );
 }
 
+/** Codes of a connection that could not be made: nothing was sent on it. */
+const CONNECT_FAILURE_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  '57P03', // cannot_connect_now
+  '53300', // too_many_connections
+]);
+
+/**
+ * True when the error says no connection could be had (refused, unknown host, the database starting up, too
+ * many connections, the pool's connect timeout): a statement that fails so was never sent, and did nothing.
+ */
+export function failedToConnect(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  if (typeof e?.code === 'string' && CONNECT_FAILURE_CODES.has(e.code)) return true;
+  return typeof e?.message === 'string' && /timeout exceeded when trying to connect/i.test(e.message);
+}
+
 function translate(err: unknown): Error {
   if (isUnavailable(err))
     return new StoreUnavailableError(`PostgreSQL is unavailable: ${(err as Error).message}`, { cause: err });

@@ -40,7 +40,7 @@ import {
   type WorkflowDefinition,
 } from '../store.js';
 import { toDefinition, toTaskRow, type DefinitionDbRow, type TaskDbRow } from '../sql/rows.js';
-import { DEFAULT_STATEMENT_TIMEOUT_MS, openPgDb, type PgDb, type PgSession } from './pg-db.js';
+import { DEFAULT_STATEMENT_TIMEOUT_MS, failedToConnect, openPgDb, type PgDb, type PgSession } from './pg-db.js';
 import { PgClusterLink } from './pg-cluster.js';
 import { setBatchJson } from './commit-set.js';
 import { MIGRATION_LOCK_KEY, PgMigrationDriver } from './pg-migration-driver.js';
@@ -187,8 +187,9 @@ export class PgStore implements Store {
     try {
       return await this.writeBatchOnce(batch);
     } catch (e) {
-      // the connection broke while the commit ran: PostgreSQL may have committed it all the same
-      if (e instanceof StoreUnavailableError && !e.outcomeUnknown)
+      // the connection broke while the commit ran: PostgreSQL may have committed it all the same (unless no
+      // connection could be had at all: then nothing was sent)
+      if (e instanceof StoreUnavailableError && !e.outcomeUnknown && !failedToConnect(e.cause))
         throw new StoreUnavailableError(e.message, { cause: e, outcomeUnknown: true });
       throw e;
     }
