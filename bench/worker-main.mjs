@@ -1,6 +1,6 @@
 // Bench worker process: Worker.create with the bench workflows and activities (default maxCachedWorkflows and
-// concurrency), connected to WEFT_ADDRESS, with the heap policy of `weft worker start`. Prints {ready:'worker'} once registered and polling; shuts down
-// gracefully on SIGTERM/SIGINT or when the parent closes stdin.
+// concurrency), connected to WEFT_ADDRESS, with the heap policy of `weft worker start`. Prints {ready:'worker'}
+// once registered and polling; shuts down gracefully on SIGTERM/SIGINT or when the parent closes stdin.
 import { applyCliHeapPolicy, createBenchWorker, distImport, extraConnectionOptions, onParentGone } from './lib.mjs';
 
 // the V8 heap policy `weft worker start` applies

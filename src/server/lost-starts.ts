@@ -115,24 +115,14 @@ export async function timeOutIfStillStarted(ctx: ServerContext, { runId, task, s
 }
 
 /**
- * Awaits what a started task's hand-over needs. When the store is away for it, nobody will get the task: it is
- * timed out (with the next reread). Any other failure (one that would come back every time) is left to the
- * task's own timeout, so a task that cannot be handed over is not started again and again without a pause.
+ * A started task's hand-over failed (`e`, already thrown on to its caller). When the store was away for it,
+ * nobody will get the task: it is timed out, with the next reread. Any other failure would come back every time,
+ * and is left to the task's own timeout, so a task that cannot be handed over is not started again and again
+ * without a pause.
  */
-export async function orTimeOut<T>(
-  ctx: ServerContext,
-  state: ExecutionState,
-  task: StartedTask,
-  p: Promise<T>,
-): Promise<T> {
-  try {
-    return await p;
-  } catch (e) {
-    const check = e instanceof StoreUnavailableError ? lostStartOf(state, task) : undefined;
-    if (check) {
-      ctx.lostStarts.add([check]);
-      void ctx.reread.request();
-    }
-    throw e;
-  }
+export function handOverFailed(ctx: ServerContext, state: ExecutionState, task: StartedTask, e: unknown): void {
+  const check = e instanceof StoreUnavailableError ? lostStartOf(state, task) : undefined;
+  if (!check) return;
+  ctx.lostStarts.add([check]);
+  void ctx.reread.request();
 }

@@ -14,7 +14,7 @@ import type { ServerContext } from '../context.js';
 import { requestedUpdates } from '../../engine/updates.js';
 import { encodeTaskToken } from '../task-token.js';
 import { NO_WRITE } from '../run-updater.js';
-import { orTimeOut } from '../lost-starts.js';
+import { handOverFailed } from '../lost-starts.js';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
@@ -69,18 +69,16 @@ export async function workflowTaskOf(
 ): Promise<WorkflowTask> {
   const from = sticky ? s.lastCompletedStartedEventId + 1 : 1;
   const lastStored = started.transientEvents.length > 0 ? started.startedEventId - 2 : started.startedEventId;
-  // a task whose events cannot be read reaches nobody: it is timed out at once
-  const events: HistoryEvent[] =
-    lastStored >= from
-      ? [
-          ...(await orTimeOut(
-            ctx,
-            s,
-            { kind: 'workflow', id: taskId },
-            ctx.updater.readEvents(s.runId, from, lastStored),
-          )),
-        ]
-      : [];
+  const events: HistoryEvent[] = [];
+  if (lastStored >= from) {
+    try {
+      events.push(...(await ctx.updater.readEvents(s.runId, from, lastStored)));
+    } catch (e) {
+      // a task whose events cannot be read reaches nobody
+      handOverFailed(ctx, s, { kind: 'workflow', id: taskId }, e);
+      throw e;
+    }
+  }
   events.push(...started.transientEvents);
   const updates = s.updates ? requestedUpdates(s) : [];
   return {
@@ -218,23 +216,24 @@ export interface ScheduledActivity {
 }
 
 /**
- * The input of an attempt just started for a worker (`s`: the state its transition left); if it cannot be read,
- * nobody gets the attempt, and it is timed out at once.
+ * An activity's input and headers, from its ActivityTaskScheduled event, for an attempt just started for a worker
+ * (`s`: the state its transition left). If the store is away for it, nobody gets the attempt: it is timed out.
  */
-export function startedActivityInput(
+export async function startedActivityInput(
   ctx: ServerContext,
   s: ExecutionState,
   a: Readonly<ActivityState>,
 ): Promise<ScheduledActivity> {
-  const task = { kind: 'activity', seq: a.seq, attempt: a.attempt } as const;
-  return orTimeOut(ctx, s, task, activityInput(ctx, s.runId, a.scheduledEventId));
-}
-
-/** An activity's input and headers, from its ActivityTaskScheduled event. */
-async function activityInput(ctx: ServerContext, runId: string, scheduledEventId: number): Promise<ScheduledActivity> {
-  const [ev] = await ctx.updater.readEvents(runId, scheduledEventId, scheduledEventId);
+  const id = a.scheduledEventId;
+  let ev: HistoryEvent | undefined;
+  try {
+    [ev] = await ctx.updater.readEvents(s.runId, id, id);
+  } catch (e) {
+    handOverFailed(ctx, s, { kind: 'activity', seq: a.seq, attempt: a.attempt }, e);
+    throw e;
+  }
   if (ev?.eventType !== 'ActivityTaskScheduled')
-    throw new Error(`run ${runId}: event ${scheduledEventId} is not ActivityTaskScheduled`);
+    throw new Error(`run ${s.runId}: event ${id} is not ActivityTaskScheduled`);
   const { input, header } = ev.attributes;
   return header ? { input, header } : { input };
 }
