@@ -8,6 +8,11 @@
  * for an activity. So each one still started by that commit's transition (its `startId`: the same request sent
  * again and written makes another) is timed out at once, and retried as after a worker's crash. The checks run
  * with the server's reread of its queues and timers, and are tried again with it while the store is away.
+ *
+ * The same holds for an answer that was built but reached nobody: its caller hung up or cancelled the request
+ * (a worker that crashed with a poll waiting on the server's commit). The tasks it carries are timed out at once
+ * (undelivered()). An answer lost after it was sent (the caller dies as it arrives) is not seen: its tasks wait
+ * for their start-to-close timeouts, as in Temporal.
  */
 import { keys, type ExecutionState } from '../engine/state.js';
 import { fireTimer } from '../engine/timers.js';
@@ -112,6 +117,48 @@ export async function timeOutIfStillStarted(ctx: ServerContext, { runId, task, s
     fireTimer(u, key);
     return undefined;
   });
+}
+
+/** The start each task handed out stands for (by the object sent), to time it out if its answer reaches nobody. */
+const handedOut = new WeakMap<object, LostStart>();
+
+/** Marks `sent` (a WorkflowTask or ActivityTask built for a worker) as the hand-over of `task` started in `state`. */
+export function handingOut<T extends object>(sent: T, state: ExecutionState, task: StartedTask): T {
+  const check = lostStartOf(state, task);
+  if (check) handedOut.set(sent, check);
+  return sent;
+}
+
+/** The started tasks an answer carries (a poll's, a completion's eager tasks, an eager start's first task). */
+export function startsIn(answer: unknown): LostStart[] {
+  if (typeof answer !== 'object' || answer === null) return [];
+  const a = answer as { workflowTasks?: unknown; activityTasks?: unknown; eagerWorkflowTask?: unknown };
+  const out: LostStart[] = [];
+  const add = (t: unknown): void => {
+    const check = typeof t === 'object' && t !== null ? handedOut.get(t) : undefined;
+    if (check) out.push(check);
+  };
+  if (Array.isArray(a.workflowTasks)) a.workflowTasks.forEach(add);
+  if (Array.isArray(a.activityTasks)) a.activityTasks.forEach(add);
+  add(a.eagerWorkflowTask);
+  return out;
+}
+
+/**
+ * An answer that will reach nobody (its caller hung up, or cancelled the request): the tasks it started for
+ * that caller are timed out now, not after their start-to-close timeouts.
+ */
+export function undelivered(ctx: ServerContext, answer: unknown): void {
+  const checks = startsIn(answer);
+  if (checks.length === 0) return;
+  ctx.log.info({ tasks: checks.length }, 'an answer carrying started tasks reached nobody: timing them out');
+  for (const c of checks)
+    timeOutIfStillStarted(ctx, c).catch((e: unknown) => {
+      if (e instanceof StoreUnavailableError) {
+        ctx.lostStarts.add([c]);
+        void ctx.reread.request();
+      } else ctx.log.warn({ err: e, runId: c.runId }, 'could not time out a task no worker received');
+    });
 }
 
 /**

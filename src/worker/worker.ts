@@ -44,6 +44,12 @@ import { RateLimiter } from '../common/rate-limiter.js';
 const POLL_GIVE_UP_MS = 90_000;
 /** Tasks a poll asks for at most while the queue has no backlog (it holds those slots while it waits). */
 const POLL_BATCH = 16;
+/**
+ * At shutdown, once the server has answered this worker's waiting polls, how long a poll still in flight is
+ * waited for: its tasks are being started for this worker, and an answer dropped would leave them to their
+ * start-to-close timeouts.
+ */
+const POLL_ANSWER_GRACE_MS = 5000;
 
 export type WorkerState = 'INITIALIZED' | 'RUNNING' | 'STOPPING' | 'DRAINING' | 'STOPPED' | 'FAILED';
 
@@ -108,7 +114,10 @@ export class Worker {
   private readonly batcher: CompletionBatcher;
   /** The payload codecs, task by task; undefined without codecs (tasks then run as they come). */
   private readonly codec: TaskCodec | undefined;
+  /** Shutdown: no new polls; waits for a free slot or a retry end. */
   private readonly stopPolling = new AbortController();
+  /** Cancels the polls still in flight (after stopPolling, once their answers have had their chance). */
+  private readonly cancelPolls = new AbortController();
   /** The workflow types this worker serves (none without workflows). */
   private readonly workflowTypes: string[];
   private readonly running = new Set<Promise<unknown>>();
@@ -350,9 +359,14 @@ export class Worker {
       await this.shutdownSignal;
       unregisterEager?.();
       this.state = 'DRAINING';
-      await this.releaseServerPolls();
+      const released = await this.releaseServerPolls();
       this.stopPolling.abort();
-      await Promise.all(polls);
+      // the server has answered the polls that were waiting: one still in flight carries tasks being started
+      // for this worker, which it runs before it stops (without the server's answer, the polls are cut now)
+      const polled = Promise.all(polls);
+      if (released) await withinMs(polled, POLL_ANSWER_GRACE_MS);
+      this.cancelPolls.abort();
+      await polled;
       await this.drain();
       this.state = 'STOPPED';
       this.log.info({ taskQueue: this.taskQueue, identity: this.identity }, 'worker stopped');
@@ -392,18 +406,22 @@ export class Worker {
     this.shutdownRequested?.();
   }
 
-  /** Asks the server to answer this worker's waiting polls now, so no task is handed to a poll being dropped. */
-  private async releaseServerPolls(): Promise<void> {
+  /**
+   * Asks the server to answer this worker's waiting polls now and to start no more tasks for it; true when it
+   * did (within 2 s).
+   */
+  private async releaseServerPolls(): Promise<boolean> {
     const call = this.connection.transport
       .call(
         'stopWorkers',
         { params: { namespace: this.namespace, taskQueue: this.taskQueue }, body: { identity: this.identity } },
         { retryForMs: 0 },
       )
-      .catch(() => undefined);
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([call, new Promise((r) => (timer = setTimeout(r, 2000)))]);
-    clearTimeout(timer);
+      .then(
+        () => true,
+        () => false,
+      );
+    return (await withinMs(call, 2000)) ?? false;
   }
 
   private async drain(): Promise<void> {
@@ -469,7 +487,7 @@ export class Worker {
               workflowTypes: this.workflowTypes,
             },
           },
-          { signal, retryForMs: 0, timeoutMs: POLL_GIVE_UP_MS },
+          { signal: this.cancelPolls.signal, retryForMs: 0, timeoutMs: POLL_GIVE_UP_MS },
         );
         if (failures > 0) this.log.info({ taskQueue: this.taskQueue }, 'reconnected to the server');
         failures = 0;
@@ -558,6 +576,16 @@ export class Worker {
     );
     this.running.add(done);
     void done.finally(() => this.running.delete(done));
+  }
+}
+
+/** The promise's value, or undefined when it has not settled within `ms`. */
+async function withinMs<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([p, new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), ms)))]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -14,6 +14,7 @@ import { CHANNEL_PATH, CHANNEL_PROTOCOLS, type ChannelAnswer, type ChannelReques
 import type { ServerContext } from '../context.js';
 import { operationById, operations } from './operations.js';
 import { failureAnswer, NEVER_ABORTED, serveOperation } from './serve-operation.js';
+import { startsIn, undelivered } from '../lost-starts.js';
 
 /** How often the server pings an idle client; one that has not answered the previous ping is cut off. */
 const PING_MS = 30_000;
@@ -150,7 +151,10 @@ function serveChannel(
   ws.on('error', (err) => ctx.log.debug({ err: err.message }, 'channel error'));
 
   const answer = (a: ChannelAnswer): void => {
-    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(a));
+    if (ws.readyState !== ws.OPEN) return undelivered(ctx, a.body);
+    // an answer that carries started tasks and cannot be written: they are timed out at once
+    if (startsIn(a.body).length === 0) ws.send(JSON.stringify(a));
+    else ws.send(JSON.stringify(a), (err) => err && undelivered(ctx, a.body));
   };
 
   ws.on('message', (data, isBinary) => {
@@ -197,7 +201,8 @@ function serveChannel(
           body: f.body,
           signal: ac?.signal ?? NEVER_ABORTED,
         });
-        if (!inFlight.delete(id)) return; // the channel closed meanwhile
+        // the channel closed, or the caller cancelled the request, meanwhile: nobody reads the answer
+        if (!inFlight.delete(id) || ac?.signal.aborted) return undelivered(ctx, result);
         answer(result === undefined ? { id, status: 200 } : { id, status: 200, body: result });
       } catch (e) {
         if (!inFlight.delete(id)) return;

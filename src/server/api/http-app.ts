@@ -10,6 +10,7 @@ import { ApiError } from '../../common/api-error.js';
 import type { ServerContext } from '../context.js';
 import { operations, type Operation } from './operations.js';
 import { failureAnswer, NEVER_ABORTED, outageLog, serveOperation } from './serve-operation.js';
+import { undelivered } from '../lost-starts.js';
 import { attachChannel } from './channel.js';
 import { mayUseNamespace } from '../tenancy/access.js';
 import {
@@ -190,7 +191,7 @@ function mount(app: FastifyInstance, ctx: ServerContext, op: Operation): void {
     ...(op.bodyLimit ? { bodyLimit: op.bodyLimit(ctx) } : {}),
     handler: async (req, reply) => {
       const identity = req.headers['x-weft-identity'];
-      return serveOperation(ctx, op, {
+      const result = await serveOperation(ctx, op, {
         authorization: req.headers.authorization,
         identity: typeof identity === 'string' ? identity : undefined,
         params: req.params,
@@ -198,6 +199,9 @@ function mount(app: FastifyInstance, ctx: ServerContext, op: Operation): void {
         body: req.body,
         signal: op.longPoll ? abortOnHangUp(reply) : NEVER_ABORTED,
       });
+      // the caller hung up meanwhile: nobody reads the answer
+      if (reply.raw.destroyed) undelivered(ctx, result);
+      return result;
     },
   });
 }

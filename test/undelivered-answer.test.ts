@@ -1,0 +1,106 @@
+/**
+ * An answer that carries started tasks but reaches nobody (server/lost-starts.ts, undelivered()): the worker's
+ * poll was cancelled, its channel closed, or its HTTP request hung up while the server was committing the start
+ * of the task it had matched to that poll. The task is timed out at once and runs on another worker, instead of
+ * waiting out its start-to-close timeout (10 s for a workflow task). A wrapper around the server's real store
+ * holds that commit until the poll is gone.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { Connection } from 'weft/client';
+import type { Mutation } from '../src/store/store.js';
+import type { PollResponse } from '../src/protocol/tasks.js';
+import * as activities from './fixtures/activities.js';
+import { fixture, startTestServer, startWorker, uid, type TestServer } from './helpers.js';
+
+let ts: TestServer;
+beforeAll(async () => {
+  ts = await startTestServer();
+});
+afterAll(async () => {
+  await ts?.stop();
+});
+
+const namespace = 'default';
+
+/** Holds the first commit `pick` matches until released. */
+function holdCommitOf(pick: (m: Mutation) => boolean): { reached: Promise<void>; release(): void; restore(): void } {
+  const store = ts.server.context.store;
+  const commit = store.commit.bind(store);
+  let reached!: () => void;
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  let held = false;
+  store.commit = async (m: Mutation) => {
+    if (!held && pick(m)) {
+      held = true;
+      reached();
+      await gate;
+    }
+    return commit(m);
+  };
+  return {
+    reached: new Promise<void>((r) => (reached = r)),
+    release: () => release(),
+    restore: () => (store.commit = commit),
+  };
+}
+
+const within = <T>(ms: number, p: Promise<T>, what: string): Promise<T> =>
+  Promise.race([
+    p,
+    new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms)),
+  ]);
+
+const cases: Array<{ name: string; channel: boolean; close?: boolean }> = [
+  { name: 'a poll cancelled on the channel', channel: true },
+  { name: 'a channel closed', channel: true, close: true },
+  { name: 'an HTTP poll whose caller hung up', channel: false },
+];
+
+for (const c of cases)
+  it(`${c.name} while its task's start commits: the task is timed out at once`, async () => {
+    const taskQueue = uid('undelivered');
+    const workflowId = uid('undelivered');
+    const gone = await Connection.connect({ address: ts.server.address, channel: c.channel });
+    const ac = new AbortController();
+    // a poll waits on the queue: the start hands it its first workflow task in the start's own commit
+    const poll = gone.transport
+      .call<PollResponse>(
+        'pollTasks',
+        {
+          params: { namespace, taskQueue },
+          body: { identity: 'gone', maxWorkflowTasks: 1, maxActivityTasks: 0, timeoutMs: 10_000 },
+        },
+        { signal: ac.signal, retryForMs: 0 },
+      )
+      .catch((e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 200));
+    const hold = holdCommitOf((m) =>
+      m.executions.some(
+        (e) => e.state.workflowId === workflowId && e.newEvents.some((ev) => ev.eventType === 'WorkflowTaskStarted'),
+      ),
+    );
+    let worker: { stop(): Promise<void> } | undefined;
+    try {
+      const started = ts.client.workflow.start('sequential', { taskQueue, workflowId, args: [1] });
+      await hold.reached;
+      if (c.close) await gone.close();
+      else ac.abort();
+      await poll;
+      await new Promise((r) => setTimeout(r, 200)); // the cancel or the hang-up reaches the server
+      hold.release();
+      await started;
+      worker = await startWorker(ts, { taskQueue, workflowsPath: fixture('workflows.ts'), activities });
+      // without the timeout at once, the task would wait for its start-to-close timeout (10 s)
+      expect(await within(5000, ts.client.workflow.getHandle(workflowId).result(), 'the run')).toBe(5);
+      const { events } = await ts.client.workflow.getHandle(workflowId).fetchHistory();
+      const types = events.map((e) => e.eventType);
+      expect(types.filter((t) => t === 'WorkflowTaskTimedOut')).toHaveLength(1);
+      expect(types.indexOf('WorkflowTaskTimedOut')).toBe(types.indexOf('WorkflowTaskStarted') + 1);
+    } finally {
+      hold.restore();
+      hold.release();
+      await worker?.stop();
+      if (!c.close) await gone.close();
+    }
+  });

@@ -1,0 +1,103 @@
+/**
+ * A worker shutting down while one of its polls is in flight (src/worker/worker.ts, run): the server has already
+ * started that poll's tasks for this worker, so the worker waits for the answer and runs them, rather than
+ * cutting the poll and leaving them to their start-to-close timeouts (here a minute).
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { Connection } from 'weft/client';
+import { Worker } from 'weft/worker';
+import type { Command } from '../src/protocol/commands.js';
+import type { PollResponse } from '../src/protocol/tasks.js';
+import type { CallOptions, CallRequest, Transport } from '../src/client/transport.js';
+import type { OperationId } from '../src/protocol/routes.js';
+import { quietLogger, startTestServer, uid, type TestServer } from './helpers.js';
+
+let ts: TestServer;
+beforeAll(async () => {
+  ts = await startTestServer();
+});
+afterAll(async () => {
+  await ts?.stop();
+});
+
+const namespace = 'default';
+
+/**
+ * A transport whose poll answers with tasks arrive late: after the worker has asked the server to stop it. An
+ * answer whose poll was cancelled meanwhile is dropped, as the channel's client drops it.
+ */
+function lateAnswers(inner: Transport): Transport {
+  let stopAsked!: () => void;
+  const asked = new Promise<void>((r) => (stopAsked = r));
+  return {
+    async call<T>(op: OperationId, req: CallRequest, opts?: CallOptions): Promise<T> {
+      if (op === 'stopWorkers') stopAsked();
+      const { signal, ...rest } = opts ?? {};
+      const res = await inner.call<T>(op, req, rest);
+      if (op === 'pollTasks' && (res as unknown as PollResponse).activityTasks.length > 0) {
+        await asked;
+        await new Promise((r) => setTimeout(r, 100));
+        if (signal?.aborted) throw new Error('the poll was cancelled: its answer is dropped');
+      }
+      return res;
+    },
+    health: () => inner.health(),
+    close: async () => {},
+  };
+}
+
+it('runs the tasks of a poll answered after its shutdown began', async () => {
+  const taskQueue = uid('shutdown-poll');
+  const handle = await ts.client.workflow.start('fanout', { taskQueue, workflowId: uid('shutdown-poll'), args: [] });
+  // one activity, queued (not eager), with a minute to run once started
+  const p = await ts.connection.transport.call<PollResponse>('pollTasks', {
+    params: { namespace, taskQueue },
+    body: { identity: 'raw', maxWorkflowTasks: 1, maxActivityTasks: 0, timeoutMs: 5000 },
+  });
+  const commands: Command[] = [
+    {
+      type: 'ScheduleActivityTask',
+      seq: 1,
+      activityId: '1',
+      activityType: 'echo',
+      taskQueue,
+      input: [7],
+      startToCloseTimeoutMs: 60_000,
+    },
+  ];
+  await ts.connection.transport.call('completeTasks', {
+    params: { namespace },
+    body: {
+      identity: 'raw',
+      taskQueue,
+      completions: [{ kind: 'workflowTaskCompleted', taskToken: p.workflowTasks[0]!.taskToken, commands }],
+      eagerActivitySlots: 0,
+    },
+  });
+
+  const ran: number[] = [];
+  const worker = await Worker.create({
+    connection: Connection.fromTransport(lateAnswers(ts.connection.transport)),
+    taskQueue,
+    activities: {
+      echo: async (x: number) => {
+        ran.push(x);
+        return x;
+      },
+    },
+    handleSignals: false,
+    logger: quietLogger,
+    maxConcurrentActivityTaskPolls: 1,
+  });
+  const running = worker.run();
+  // the poll has its task (started on the server) and waits to be answered: stop the worker now
+  await new Promise((r) => setTimeout(r, 300));
+  worker.shutdown();
+  await running;
+
+  expect(ran).toEqual([7]);
+  const { events } = await handle.fetchHistory();
+  const types = events.map((e) => e.eventType);
+  expect(types).toContain('ActivityTaskCompleted');
+  expect(types).not.toContain('ActivityTaskTimedOut');
+});
