@@ -104,3 +104,96 @@ for (const c of cases)
       if (!c.close) await gone.close();
     }
   });
+
+it('an activity poll cancelled while its attempt starts: the attempt is timed out at once and retried', async () => {
+  const taskQueue = uid('undelivered-act');
+  const workflowId = uid('undelivered-act');
+  const handle = await ts.client.workflow.start('fanout', { taskQueue, workflowId, args: [] });
+  const p = await ts.connection.transport.call<PollResponse>('pollTasks', {
+    params: { namespace, taskQueue },
+    body: { identity: 'raw', maxWorkflowTasks: 1, maxActivityTasks: 0, timeoutMs: 5000 },
+  });
+  const gone = await Connection.connect({ address: ts.server.address });
+  const ac = new AbortController();
+  const poll = gone.transport
+    .call<PollResponse>(
+      'pollTasks',
+      {
+        params: { namespace, taskQueue },
+        body: { identity: 'gone', maxWorkflowTasks: 0, maxActivityTasks: 1, timeoutMs: 10_000 },
+      },
+      { signal: ac.signal, retryForMs: 0 },
+    )
+    .catch((e: unknown) => e);
+  await new Promise((r) => setTimeout(r, 200));
+  const hold = holdCommitOf((m) =>
+    m.executions.some(
+      (e) => e.state.workflowId === workflowId && Object.values(e.state.activities).some((a) => a.state === 'started'),
+    ),
+  );
+  let worker: { stop(): Promise<void> } | undefined;
+  try {
+    // one activity with a minute to run once started; the waiting poll takes it as the completion commits
+    const completed = ts.connection.transport.call('completeTasks', {
+      params: { namespace },
+      body: {
+        identity: 'raw',
+        taskQueue,
+        eagerActivitySlots: 0,
+        completions: [
+          {
+            kind: 'workflowTaskCompleted',
+            taskToken: p.workflowTasks[0]!.taskToken,
+            commands: [
+              {
+                type: 'ScheduleActivityTask',
+                seq: 1,
+                activityId: '1',
+                activityType: 'echo',
+                taskQueue,
+                input: [7],
+                startToCloseTimeoutMs: 60_000,
+              },
+            ],
+          },
+        ],
+      },
+    });
+    await hold.reached;
+    ac.abort();
+    await poll;
+    await new Promise((r) => setTimeout(r, 200));
+    hold.release();
+    await completed;
+    const attempts: number[] = [];
+    worker = await startWorker(ts, {
+      taskQueue,
+      activities: {
+        echo: async (x: number) => {
+          attempts.push(x);
+          return x;
+        },
+      },
+    });
+    await within(
+      5000,
+      (async () => {
+        for (;;) {
+          const { events } = await handle.fetchHistory();
+          if (events.some((e) => e.eventType === 'ActivityTaskCompleted')) return;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      })(),
+      'the activity',
+    );
+    expect(attempts).toEqual([7]);
+    const { events } = await handle.fetchHistory();
+    const started = events.find((e) => e.eventType === 'ActivityTaskStarted');
+    expect((started?.attributes as { attempt?: number } | undefined)?.attempt).toBe(2);
+  } finally {
+    hold.restore();
+    hold.release();
+    await worker?.stop();
+    await gone.close();
+  }
+});

@@ -20,6 +20,8 @@ import type { Transition } from '../engine/transition.js';
 import { StoreUnavailableError } from '../store/store.js';
 import type { ServerContext } from './context.js';
 import { NO_WRITE } from './run-updater.js';
+import { decodeTaskToken } from './task-token.js';
+import type { ActivityTask, WorkflowTask } from '../protocol/tasks.js';
 
 /** A task a transition started: a workflow task (by its id) or an activity's attempt. */
 export type StartedTask = { kind: 'workflow'; id: number } | { kind: 'activity'; seq: number; attempt: number };
@@ -89,7 +91,15 @@ export class LostStarts {
 }
 
 /** The task in a run's state, when it is still that one (that workflow task, that attempt). */
-function taskOf(s: ExecutionState, task: StartedTask): { state: string; startId?: string } | undefined {
+/** What a started task's state tells of its start. */
+interface StartedTaskState {
+  state: string;
+  startId?: string;
+  startedEventId?: number;
+  startedTime?: number;
+}
+
+function taskOf(s: ExecutionState, task: StartedTask): StartedTaskState | undefined {
   if (task.kind === 'workflow') return s.workflowTask?.id === task.id ? s.workflowTask : undefined;
   const a = s.activities[task.seq];
   return a?.attempt === task.attempt ? a : undefined;
@@ -119,24 +129,37 @@ export async function timeOutIfStillStarted(ctx: ServerContext, { runId, task, s
   });
 }
 
-/** The start each task handed out stands for (by the object sent), to time it out if its answer reaches nobody. */
-const handedOut = new WeakMap<object, LostStart>();
-
-/** Marks `sent` (a WorkflowTask or ActivityTask built for a worker) as the hand-over of `task` started in `state`. */
-export function handingOut<T extends object>(sent: T, state: ExecutionState, task: StartedTask): T {
-  const check = lostStartOf(state, task);
-  if (check) handedOut.set(sent, check);
-  return sent;
+/** A task an answer carries, and what tells its start apart: a workflow task's started event, an attempt's time. */
+interface SentTask {
+  runId: string;
+  task: StartedTask;
+  isThatStart: (t: StartedTaskState) => boolean;
 }
 
 /** The started tasks an answer carries (a poll's, a completion's eager tasks, an eager start's first task). */
-export function startsIn(answer: unknown): LostStart[] {
+export function tasksIn(answer: unknown): SentTask[] {
   if (typeof answer !== 'object' || answer === null) return [];
   const a = answer as { workflowTasks?: unknown; activityTasks?: unknown; eagerWorkflowTask?: unknown };
-  const out: LostStart[] = [];
+  const out: SentTask[] = [];
   const add = (t: unknown): void => {
-    const check = typeof t === 'object' && t !== null ? handedOut.get(t) : undefined;
-    if (check) out.push(check);
+    const sent = typeof t === 'object' && t !== null ? (t as Partial<WorkflowTask & ActivityTask>) : undefined;
+    if (typeof sent?.taskToken !== 'string') return;
+    const token = decodeTaskToken(sent.taskToken);
+    if (token.kind === 'workflow') {
+      const startedEventId = sent.startedEventId;
+      out.push({
+        runId: token.runId,
+        task: { kind: 'workflow', id: token.taskId },
+        isThatStart: (w) => w.startedEventId === startedEventId,
+      });
+    } else {
+      const startedTime = Date.parse(sent.startedTime ?? '');
+      out.push({
+        runId: token.runId,
+        task: { kind: 'activity', seq: token.seq, attempt: token.attempt },
+        isThatStart: (x) => x.startedTime === startedTime,
+      });
+    }
   };
   if (Array.isArray(a.workflowTasks)) a.workflowTasks.forEach(add);
   if (Array.isArray(a.activityTasks)) a.activityTasks.forEach(add);
@@ -145,20 +168,33 @@ export function startsIn(answer: unknown): LostStart[] {
 }
 
 /**
- * An answer that will reach nobody (its caller hung up, or cancelled the request): the tasks it started for
- * that caller are timed out now, not after their start-to-close timeouts.
+ * An answer that will reach nobody (its caller hung up, or cancelled the request, or its channel closed): each
+ * task it carries that its run still shows started by that hand-over is timed out now, not after its
+ * start-to-close timeout. Found from the answer itself (the tasks' tokens and start marks), so handing tasks out
+ * costs nothing more.
  */
 export function undelivered(ctx: ServerContext, answer: unknown): void {
-  const checks = startsIn(answer);
-  if (checks.length === 0) return;
-  ctx.log.info({ tasks: checks.length }, 'an answer carrying started tasks reached nobody: timing them out');
-  for (const c of checks)
-    timeOutIfStillStarted(ctx, c).catch((e: unknown) => {
-      if (e instanceof StoreUnavailableError) {
-        ctx.lostStarts.add([c]);
-        void ctx.reread.request();
-      } else ctx.log.warn({ err: e, runId: c.runId }, 'could not time out a task no worker received');
-    });
+  const sent = tasksIn(answer);
+  if (sent.length === 0) return;
+  ctx.log.info({ tasks: sent.length }, 'an answer carrying started tasks reached nobody: timing them out');
+  for (const t of sent)
+    timeOutUndelivered(ctx, t).catch((e: unknown) =>
+      ctx.log.warn({ err: e, runId: t.runId }, 'could not time out a task no worker received'),
+    );
+}
+
+async function timeOutUndelivered(ctx: ServerContext, { runId, task, isThatStart }: SentTask): Promise<void> {
+  const { state } = (await ctx.updater.begin(runId)).transition;
+  const now = state.status === 'Running' ? taskOf(state, task) : undefined;
+  const check = now?.state === 'started' && isThatStart(now) ? lostStartOf(state, task) : undefined;
+  if (!check) return;
+  try {
+    await timeOutIfStillStarted(ctx, check);
+  } catch (e) {
+    if (!(e instanceof StoreUnavailableError)) throw e;
+    ctx.lostStarts.add([check]); // made with the reread, once the store answers
+    void ctx.reread.request();
+  }
 }
 
 /**

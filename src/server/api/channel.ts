@@ -14,7 +14,7 @@ import { CHANNEL_PATH, CHANNEL_PROTOCOLS, type ChannelAnswer, type ChannelReques
 import type { ServerContext } from '../context.js';
 import { operationById, operations } from './operations.js';
 import { failureAnswer, NEVER_ABORTED, serveOperation } from './serve-operation.js';
-import { startsIn, undelivered } from '../lost-starts.js';
+import { undelivered } from '../lost-starts.js';
 
 /** How often the server pings an idle client; one that has not answered the previous ping is cut off. */
 const PING_MS = 30_000;
@@ -151,10 +151,9 @@ function serveChannel(
   ws.on('error', (err) => ctx.log.debug({ err: err.message }, 'channel error'));
 
   const answer = (a: ChannelAnswer): void => {
+    // an answer that carries started tasks and cannot be sent: they are timed out at once
     if (ws.readyState !== ws.OPEN) return undelivered(ctx, a.body);
-    // an answer that carries started tasks and cannot be written: they are timed out at once
-    if (startsIn(a.body).length === 0) ws.send(JSON.stringify(a));
-    else ws.send(JSON.stringify(a), (err) => err && undelivered(ctx, a.body));
+    ws.send(JSON.stringify(a));
   };
 
   ws.on('message', (data, isBinary) => {

@@ -14,7 +14,7 @@ import type { ServerContext } from '../context.js';
 import { requestedUpdates } from '../../engine/updates.js';
 import { encodeTaskToken } from '../task-token.js';
 import { NO_WRITE } from '../run-updater.js';
-import { handingOut, handOverFailed } from '../lost-starts.js';
+import { handOverFailed } from '../lost-starts.js';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
@@ -52,7 +52,7 @@ export function activityTaskOf(
   if (a.heartbeatTimeoutMs !== undefined) task.heartbeatTimeoutMs = a.heartbeatTimeoutMs;
   if (a.heartbeatDetails !== undefined) task.heartbeatDetails = a.heartbeatDetails;
   if (scheduled.header) task.header = scheduled.header;
-  return handingOut(task, s, { kind: 'activity', seq: a.seq, attempt: a.attempt });
+  return task;
 }
 
 /**
@@ -81,7 +81,7 @@ export async function workflowTaskOf(
   }
   events.push(...started.transientEvents);
   const updates = s.updates ? requestedUpdates(s) : [];
-  const task: WorkflowTask = {
+  return {
     taskToken: encodeTaskToken({ kind: 'workflow', namespace: s.namespace, runId: s.runId, taskId }),
     namespace: s.namespace,
     workflowId: s.workflowId,
@@ -95,7 +95,6 @@ export async function workflowTaskOf(
     ...(updates.length > 0 ? { updates } : {}),
     ...(s.historySizeBytes !== undefined ? { historySizeBytes: s.historySizeBytes } : {}),
   };
-  return handingOut(task, s, { kind: 'workflow', id: taskId });
 }
 
 /** Starts the workflow task a task row names; undefined if the row is stale. */
