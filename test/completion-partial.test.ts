@@ -4,7 +4,8 @@
  * again itself (`retriesUnavailable`, as Weft's worker does) gets each completion answered for itself, so the
  * others are applied once and the activities they handed back eagerly reach it. Without the flag the request
  * fails whole (503), as before: the worker sends the batch again, and what had been applied answers
- * TASK_NOT_FOUND, its eager tasks left to their timeouts.
+ * TASK_NOT_FOUND; the tasks it started eagerly reached nobody, and are timed out at once (retried), as they are
+ * when the request fails on a bug (500).
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ServiceError } from '../src/client/errors.js';
@@ -137,6 +138,8 @@ it('fails the whole request (503) when no completion of it could be written, or 
   } finally {
     fault.restore();
   }
+  // the activity a's completion started for this worker reached nobody: timed out at once, retried after 1 s
+  expect(await retriedActivity(taskQueue)).toEqual([a.workflowId, 2]);
   // sent again whole: a was applied before (TASK_NOT_FOUND now), b is applied
   const again = await complete(taskQueue, [scheduling(a, taskQueue), closing(b)], true);
   expect(again.results[0]).toMatchObject({ ok: false, error: { code: 'TASK_NOT_FOUND' } });
@@ -151,6 +154,36 @@ it('fails the whole request (503) when no completion of it could be written, or 
     fault.restore();
   }
 });
+
+it('a completion that fails on a bug fails the request (500); the eager tasks of the others are timed out at once', async () => {
+  const taskQueue = uid('partial');
+  const [a, b] = await twoFirstTasks(taskQueue);
+  // b's completion throws what no store or check throws: a bug
+  const updater = ts.server.context.updater;
+  const update = updater.update.bind(updater);
+  updater.update = (async (runId: string, apply: never) => {
+    if (runId === b.runId) throw new Error('injected: a bug');
+    return update(runId, apply);
+  }) as typeof updater.update;
+  try {
+    const e = await complete(taskQueue, [scheduling(a, taskQueue), closing(b)], true).catch((x: unknown) => x);
+    expect((e as ServiceError).status).toBe(500);
+  } finally {
+    updater.update = update;
+  }
+  // a's completion was applied and started its activity for this worker, which never heard of it
+  expect(await retriedActivity(taskQueue)).toEqual([a.workflowId, 2]);
+});
+
+/** The next activity task of the queue a poll gets within 5 s: its workflow id and attempt. */
+async function retriedActivity(taskQueue: string): Promise<[string, number] | undefined> {
+  const p = await ts.connection.transport.call<PollResponse>('pollTasks', {
+    params: { namespace, taskQueue },
+    body: { identity, maxWorkflowTasks: 0, maxActivityTasks: 1, timeoutMs: 5000 },
+  });
+  const t = p.activityTasks[0];
+  return t && [t.workflowId, t.attempt];
+}
 
 it('a run whose activity outcomes (grouped in one transition) cannot be written fails alone, not the batch', async () => {
   const taskQueue = uid('partial');

@@ -187,14 +187,21 @@ async function timeOutUndelivered(ctx: ServerContext, { runId, task, isThatStart
   const { state } = (await ctx.updater.begin(runId)).transition;
   const now = state.status === 'Running' ? taskOf(state, task) : undefined;
   const check = now?.state === 'started' && isThatStart(now) ? lostStartOf(state, task) : undefined;
-  if (!check) return;
-  try {
-    await timeOutIfStillStarted(ctx, check);
-  } catch (e) {
-    if (!(e instanceof StoreUnavailableError)) throw e;
-    ctx.lostStarts.add([check]); // made with the reread, once the store answers
-    void ctx.reread.request();
-  }
+  if (check) timeOutNow(ctx, [check]);
+}
+
+/**
+ * Times out these started tasks now, each if its run still shows it started that way; while the store is away,
+ * with the reread, once it answers.
+ */
+export function timeOutNow(ctx: ServerContext, checks: readonly LostStart[]): void {
+  for (const c of checks)
+    timeOutIfStillStarted(ctx, c).catch((e: unknown) => {
+      if (e instanceof StoreUnavailableError) {
+        ctx.lostStarts.add([c]);
+        void ctx.reread.request();
+      } else ctx.log.warn({ err: e, runId: c.runId }, 'could not time out a task no worker received');
+    });
 }
 
 /**

@@ -40,6 +40,7 @@ import { checkPayload as checkPayloadSize } from '../payload-limit.js';
 import { decodeTaskToken } from '../task-token.js';
 import { StoreConflictError, StoreUnavailableError } from '../../store/store.js';
 import { activityTaskOf, workflowTaskOf } from './dispatch.js';
+import { lostStartOf, timeOutNow, undelivered } from '../lost-starts.js';
 
 /**
  * A payload of the completion batch, checked on its own: the batch's edge allows an envelope's worth of extra
@@ -88,7 +89,7 @@ export async function completeTasks(
     unwritten ??= e;
     return { ok: false, error: { code, message: (e as Error).message } };
   };
-  await Promise.all(
+  const settled = await Promise.allSettled(
     req.completions.map(async (c, i): Promise<void> => {
       const group = groups.get(i);
       if (group === null) return; // answered with its group
@@ -105,6 +106,17 @@ export async function completeTasks(
       }
     }),
   );
+  const thrown = settled.find((r) => r.status === 'rejected');
+  if (thrown) {
+    // the request fails whole (a bug, or a store fault for a worker that does not send completions again): the
+    // tasks the applied completions started for this worker reach nobody, and are timed out at once
+    undelivered(ctx, { activityTasks });
+    timeOutNow(
+      ctx,
+      eagerWorkflow.flatMap((w) => lostStartOf(w.state, { kind: 'workflow', id: w.taskId }) ?? []),
+    );
+    throw thrown.reason;
+  }
   // nothing of the batch applied: the request fails as the store did
   if (unwritten !== undefined && results.every((r) => !r.ok && UNWRITTEN_COMPLETION_CODES.has(r.error!.code)))
     throw unwritten;
