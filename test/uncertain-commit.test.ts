@@ -228,3 +228,20 @@ it('a start whose commit lands only after its failure was reported (a statement 
     await worker?.stop();
   }
 });
+
+it('a closing commit whose answer was lost: a caller waiting for the result hears of the close at once', async () => {
+  const workflowId = uid('lost-close');
+  const fault = loseAnswerOf((m) =>
+    m.executions.some((e) => e.state.workflowId === workflowId && e.state.status !== 'Running'),
+  );
+  try {
+    const h = await ts.client.workflow.start('sequential', { taskQueue: TQ, workflowId, args: [1] });
+    // the result's long-poll waits (up to 60 s) for the close's notice, which the lost answer never gives
+    const started = Date.now();
+    expect(await within(6_000, h.result(), 'the result')).toBe((1 + 1) * 2 + 1);
+    expect(fault.lost()).toBe(true);
+    expect(Date.now() - started).toBeLessThan(6_000);
+  } finally {
+    fault.restore();
+  }
+});

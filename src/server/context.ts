@@ -165,6 +165,11 @@ export class ServerContext {
     await this.reloadTasks();
     await this.timers.resync();
     await this.lostStarts.run();
+    // a commit whose answer was lost may have closed a run or settled an update unheard: the waiters look again
+    // (what they read comes from the store: the cache dropped what that commit held)
+    this.closeWaiters.releaseAll();
+    this.updateWaiters.releaseAll();
+    this.runWatchers.releaseAll();
   }
 
   /**
