@@ -87,7 +87,7 @@ for (const c of cases)
       if (c.close) await gone.close();
       else ac.abort();
       await poll;
-      await new Promise((r) => setTimeout(r, 200)); // the cancel or the hang-up reaches the server
+      await new Promise((r) => setTimeout(r, 500)); // the cancel or the hang-up reaches the server
       hold.release();
       await started;
       worker = await startWorker(ts, { taskQueue, workflowsPath: fixture('workflows.ts'), activities });
@@ -162,7 +162,7 @@ it('an activity poll cancelled while its attempt starts: the attempt is timed ou
     await hold.reached;
     ac.abort();
     await poll;
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 500));
     hold.release();
     await completed;
     const attempts: number[] = [];

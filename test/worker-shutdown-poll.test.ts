@@ -26,15 +26,19 @@ const namespace = 'default';
  * A transport whose poll answers with tasks arrive late: after the worker has asked the server to stop it. An
  * answer whose poll was cancelled meanwhile is dropped, as the channel's client drops it.
  */
-function lateAnswers(inner: Transport): Transport {
+function lateAnswers(inner: Transport): Transport & { tasksTaken: Promise<void> } {
   let stopAsked!: () => void;
   const asked = new Promise<void>((r) => (stopAsked = r));
+  let taken!: () => void;
+  const tasksTaken = new Promise<void>((r) => (taken = r));
   return {
+    tasksTaken,
     async call<T>(op: OperationId, req: CallRequest, opts?: CallOptions): Promise<T> {
       if (op === 'stopWorkers') stopAsked();
       const { signal, ...rest } = opts ?? {};
       const res = await inner.call<T>(op, req, rest);
       if (op === 'pollTasks' && (res as unknown as PollResponse).activityTasks.length > 0) {
+        taken();
         await asked;
         await new Promise((r) => setTimeout(r, 100));
         if (signal?.aborted) throw new Error('the poll was cancelled: its answer is dropped');
@@ -76,8 +80,9 @@ it('runs the tasks of a poll answered after its shutdown began', async () => {
   });
 
   const ran: number[] = [];
+  const transport = lateAnswers(ts.connection.transport);
   const worker = await Worker.create({
-    connection: Connection.fromTransport(lateAnswers(ts.connection.transport)),
+    connection: Connection.fromTransport(transport),
     taskQueue,
     activities: {
       echo: async (x: number) => {
@@ -91,7 +96,7 @@ it('runs the tasks of a poll answered after its shutdown began', async () => {
   });
   const running = worker.run();
   // the poll has its task (started on the server) and waits to be answered: stop the worker now
-  await new Promise((r) => setTimeout(r, 300));
+  await transport.tasksTaken;
   worker.shutdown();
   await running;
 

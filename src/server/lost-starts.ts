@@ -136,6 +136,13 @@ interface SentTask {
   isThatStart: (t: StartedTaskState) => boolean;
 }
 
+/** Whether an answer carries tasks (a cheap look, for every answer sent). */
+export function carriesTasks(answer: unknown): boolean {
+  if (typeof answer !== 'object' || answer === null) return false;
+  const a = answer as { workflowTasks?: unknown[]; activityTasks?: unknown[]; eagerWorkflowTask?: unknown };
+  return (a.workflowTasks?.length ?? 0) > 0 || (a.activityTasks?.length ?? 0) > 0 || a.eagerWorkflowTask !== undefined;
+}
+
 /** The started tasks an answer carries (a poll's, a completion's eager tasks, an eager start's first task). */
 export function tasksIn(answer: unknown): SentTask[] {
   if (typeof answer !== 'object' || answer === null) return [];
@@ -144,7 +151,12 @@ export function tasksIn(answer: unknown): SentTask[] {
   const add = (t: unknown): void => {
     const sent = typeof t === 'object' && t !== null ? (t as Partial<WorkflowTask & ActivityTask>) : undefined;
     if (typeof sent?.taskToken !== 'string') return;
-    const token = decodeTaskToken(sent.taskToken);
+    let token: ReturnType<typeof decodeTaskToken>;
+    try {
+      token = decodeTaskToken(sent.taskToken);
+    } catch {
+      return; // not a token this server made
+    }
     if (token.kind === 'workflow') {
       const startedEventId = sent.startedEventId;
       out.push({

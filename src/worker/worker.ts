@@ -374,6 +374,9 @@ export class Worker {
       this.state = 'FAILED';
       throw e;
     } finally {
+      // a poll loop that failed ends run() here: the polls still in flight go too
+      this.stopPolling.abort();
+      this.cancelPolls.abort();
       unregisterEager?.();
       if (handleSignals) {
         process.off('SIGINT', onSignal);

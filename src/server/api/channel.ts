@@ -14,7 +14,7 @@ import { CHANNEL_PATH, CHANNEL_PROTOCOLS, type ChannelAnswer, type ChannelReques
 import type { ServerContext } from '../context.js';
 import { operationById, operations } from './operations.js';
 import { failureAnswer, NEVER_ABORTED, serveOperation } from './serve-operation.js';
-import { undelivered } from '../lost-starts.js';
+import { carriesTasks, undelivered } from '../lost-starts.js';
 
 /** How often the server pings an idle client; one that has not answered the previous ping is cut off. */
 const PING_MS = 30_000;
@@ -153,7 +153,8 @@ function serveChannel(
   const answer = (a: ChannelAnswer): void => {
     // an answer that carries started tasks and cannot be sent: they are timed out at once
     if (ws.readyState !== ws.OPEN) return undelivered(ctx, a.body);
-    ws.send(JSON.stringify(a));
+    if (carriesTasks(a.body)) ws.send(JSON.stringify(a), (err) => err && undelivered(ctx, a.body));
+    else ws.send(JSON.stringify(a));
   };
 
   ws.on('message', (data, isBinary) => {
