@@ -36,6 +36,7 @@ export const EXPECTED: Record<string, string[]> = {
   listTaskQueues: R,
   describeTaskQueue: R,
   stopWorkers: ['admin'],
+  shutdownWorker: K,
   pollTasks: K,
   completeTasks: K,
   heartbeatActivity: K,

@@ -34,7 +34,7 @@ function lateAnswers(inner: Transport): Transport & { tasksTaken: Promise<void> 
   return {
     tasksTaken,
     async call<T>(op: OperationId, req: CallRequest, opts?: CallOptions): Promise<T> {
-      if (op === 'stopWorkers') stopAsked();
+      if (op === 'shutdownWorker') stopAsked();
       const { signal, ...rest } = opts ?? {};
       const res = await inner.call<T>(op, req, rest);
       if (op === 'pollTasks' && (res as unknown as PollResponse).activityTasks.length > 0) {
@@ -105,4 +105,71 @@ it('runs the tasks of a poll answered after its shutdown began', async () => {
   const types = events.map((e) => e.eventType);
   expect(types).toContain('ActivityTaskCompleted');
   expect(types).not.toContain('ActivityTaskTimedOut');
+});
+
+it('a worker started again with the identity of one that stopped polls on (a container restarted: pid 1 again)', async () => {
+  const taskQueue = uid('same-identity');
+  const ran: string[] = [];
+  const make = (name: string) =>
+    Worker.create({
+      connection: ts.connection,
+      taskQueue,
+      identity: '1@pod-0',
+      activities: {
+        echo: async (x: string) => {
+          ran.push(`${name}:${x}`);
+          return x;
+        },
+      },
+      handleSignals: false,
+      logger: quietLogger,
+    });
+  const first = await make('first');
+  const running = first.run();
+  await new Promise((r) => setTimeout(r, 200));
+  first.shutdown();
+  await running;
+
+  const second = await make('second');
+  const again = second.run();
+  try {
+    // an activity for the queue: the second worker takes it (a stop asked for the first does not stop it)
+    const handle = await ts.client.workflow.start('fanout', { taskQueue, workflowId: uid('same-identity'), args: [] });
+    const p = await ts.connection.transport.call<PollResponse>('pollTasks', {
+      params: { namespace, taskQueue },
+      body: { identity: 'raw', maxWorkflowTasks: 1, maxActivityTasks: 0, timeoutMs: 5000 },
+    });
+    await ts.connection.transport.call('completeTasks', {
+      params: { namespace },
+      body: {
+        identity: 'raw',
+        taskQueue,
+        eagerActivitySlots: 0,
+        completions: [
+          {
+            kind: 'workflowTaskCompleted',
+            taskToken: p.workflowTasks[0]!.taskToken,
+            commands: [
+              {
+                type: 'ScheduleActivityTask',
+                seq: 1,
+                activityId: '1',
+                activityType: 'echo',
+                taskQueue,
+                input: ['x'],
+                startToCloseTimeoutMs: 60_000,
+              },
+            ],
+          },
+        ],
+      },
+    });
+    for (let i = 0; i < 100 && ran.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(ran).toEqual(['second:x']);
+    expect(second.getState()).toBe('RUNNING');
+    expect(handle.workflowId).toBeTruthy();
+  } finally {
+    second.shutdown();
+    await again;
+  }
 });

@@ -441,6 +441,19 @@ export const StopWorkersRequestSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * A worker stopping itself (Temporal's ShutdownWorker): its waiting polls are answered now, and the server starts
+ * no more tasks for that worker object (its identity and instance key; a worker started again gets a new key).
+ */
+export const ShutdownWorkerRequestSchema = Type.Object(
+  {
+    identity: Type.String({ minLength: 1, maxLength: 255, pattern: ID_PATTERN }),
+    instanceKey: Type.String({ minLength: 1, maxLength: 64, pattern: ID_PATTERN }),
+  },
+  { additionalProperties: false },
+);
+export type ShutdownWorkerRequest = Static<typeof ShutdownWorkerRequestSchema>;
+
 export interface ListTaskQueuesResponse {
   taskQueues: DescribeTaskQueueResponse[];
 }

@@ -32,6 +32,7 @@ export const ROUTES = {
   listTaskQueues: { method: 'GET', path: '/namespaces/:namespace/task-queues' },
   describeTaskQueue: { method: 'GET', path: '/namespaces/:namespace/task-queues/:taskQueue' },
   stopWorkers: { method: 'POST', path: '/namespaces/:namespace/task-queues/:taskQueue/stop-workers' },
+  shutdownWorker: { method: 'POST', path: '/namespaces/:namespace/task-queues/:taskQueue/shutdown-worker' },
   pollTasks: { method: 'POST', path: '/namespaces/:namespace/task-queues/:taskQueue/poll' },
   completeTasks: { method: 'POST', path: '/namespaces/:namespace/tasks/complete' },
   heartbeatActivity: { method: 'POST', path: '/namespaces/:namespace/activity-tasks/heartbeat' },

@@ -220,6 +220,11 @@ export interface CompleteTasksResponse {
 
 export const PollRequestSchema = Type.Object({
   identity: Identifier,
+  /**
+   * Random, one per worker object (Temporal's worker instance key): tells a worker started again with the same
+   * identity from the one that stopped, so a stop asked for the old one does not stop the new one.
+   */
+  instanceKey: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: ID_PATTERN })),
   buildId: Type.Optional(Type.String({ maxLength: 255, pattern: ID_PATTERN })),
   /** The workflow types this worker serves (so the server can tell which running types have no worker). */
   workflowTypes: Type.Optional(Type.Array(Identifier, { maxItems: 10000 })),

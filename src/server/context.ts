@@ -242,11 +242,20 @@ export class ServerContext {
   }
 
   /** Workers of a task queue (one, or all seen until `at`) are asked to stop; their waiting polls answer now. */
-  applyWorkerStop(namespace: string, taskQueue: string, identity: string | undefined, at: number): void {
-    this.pollers.requestStop(namespace, taskQueue, identity, at);
+  applyWorkerStop(
+    namespace: string,
+    taskQueue: string,
+    identity: string | undefined,
+    at: number,
+    instanceKey?: string,
+  ): void {
+    this.pollers.requestStop(namespace, taskQueue, identity, at, instanceKey);
     this.matching.releaseWaiters(
       (w) =>
-        w.namespace === namespace && w.taskQueue === taskQueue && (identity === undefined || w.identity === identity),
+        w.namespace === namespace &&
+        w.taskQueue === taskQueue &&
+        (identity === undefined || w.identity === identity) &&
+        (instanceKey === undefined || w.instanceKey === undefined || w.instanceKey === instanceKey),
     );
   }
 }

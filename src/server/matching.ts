@@ -19,6 +19,8 @@ export interface PollWant {
   namespace: string;
   taskQueue: string;
   identity: string;
+  /** The polling worker object's key (PollRequest.instanceKey), when it sent one. */
+  instanceKey?: string;
   maxWorkflowTasks: number;
   maxActivityTasks: number;
 }

@@ -118,6 +118,8 @@ export class Worker {
   private readonly stopPolling = new AbortController();
   /** Cancels the polls still in flight (after stopPolling, once their answers have had their chance). */
   private readonly cancelPolls = new AbortController();
+  /** Random, one per worker object: a worker started again with the same identity is told apart by it. */
+  private readonly instanceKey = randomBytes(12).toString('hex');
   /** The workflow types this worker serves (none without workflows). */
   private readonly workflowTypes: string[];
   private readonly running = new Set<Promise<unknown>>();
@@ -411,15 +413,18 @@ export class Worker {
 
   /**
    * Asks the server to answer this worker's waiting polls now and to start no more tasks for it; true when it
-   * did (within 2 s).
+   * did (within 2 s). A server from before `shutdownWorker` is asked with `stopWorkers` (which takes an admin key
+   * when keys are on).
    */
   private async releaseServerPolls(): Promise<boolean> {
+    const params = { namespace: this.namespace, taskQueue: this.taskQueue };
+    const opts = { retryForMs: 0 };
     const call = this.connection.transport
-      .call(
-        'stopWorkers',
-        { params: { namespace: this.namespace, taskQueue: this.taskQueue }, body: { identity: this.identity } },
-        { retryForMs: 0 },
-      )
+      .call('shutdownWorker', { params, body: { identity: this.identity, instanceKey: this.instanceKey } }, opts)
+      .catch((e: unknown) => {
+        if (!(e instanceof ServiceError) || e.code !== 'NOT_FOUND') throw e;
+        return this.connection.transport.call('stopWorkers', { params, body: { identity: this.identity } }, opts);
+      })
       .then(
         () => true,
         () => false,
@@ -480,6 +485,7 @@ export class Worker {
             params: { namespace: this.namespace, taskQueue: this.taskQueue },
             body: {
               identity: this.identity,
+              instanceKey: this.instanceKey,
               maxWorkflowTasks: workflows ? n : 0,
               maxActivityTasks: workflows ? 0 : n,
               ...(!workflows && this.compiled.taskQueueActivitiesPerSecond !== undefined

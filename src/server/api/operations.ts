@@ -16,6 +16,8 @@ import {
   StartWorkflowRequestSchema,
   StartWorkflowsRequestSchema,
   StopWorkersRequestSchema,
+  ShutdownWorkerRequestSchema,
+  type ShutdownWorkerRequest,
   TaskQueueParams,
   TerminateWorkflowRequestSchema,
   SignalWorkflowRequestSchema,
@@ -58,7 +60,7 @@ import { createSearchAttribute, listSearchAttributes } from '../service/search-a
 import { CreateSearchAttributeRequestSchema } from '../../protocol/search-attribute-api.js';
 import { startWorkflow } from '../service/start-workflow.js';
 import { startWorkflows } from '../service/start-workflows.js';
-import { describeTaskQueue, stopWorkers } from '../service/task-queues.js';
+import { describeTaskQueue, shutdownWorker, stopWorkers } from '../service/task-queues.js';
 import { listTaskQueues } from '../service/list-task-queues.js';
 import { workflowHistory } from '../service/workflow-history.js';
 import { cancelWorkflow, terminateWorkflowRun } from '../service/workflow-requests.js';
@@ -466,6 +468,19 @@ export const operations: Operation[] = [
     params: TaskQueueParams,
     body: StopWorkersRequestSchema,
     handler: (ctx, r) => stopWorkers(ctx, p(r).namespace!, p(r).taskQueue!, (b(r) ?? {}).identity),
+  },
+  {
+    id: 'shutdownWorker',
+    ...ROUTES.shutdownWorker,
+    access: 'work',
+    summary: 'A worker stopping itself: its polls are answered now, and no more tasks are started for it',
+    tags: ['task queues'],
+    params: TaskQueueParams,
+    body: ShutdownWorkerRequestSchema,
+    handler: (ctx, r) => {
+      const { identity, instanceKey } = b(r) as ShutdownWorkerRequest;
+      return shutdownWorker(ctx, p(r).namespace!, p(r).taskQueue!, identity, instanceKey);
+    },
   },
   {
     id: 'pollTasks',

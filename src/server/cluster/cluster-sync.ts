@@ -187,8 +187,8 @@ export class ClusterSync {
           ctx.queries.answer(item[1], item[2]);
           break;
         case 'ws': {
-          const [, namespace, taskQueue, identity, at] = item;
-          ctx.applyWorkerStop(namespace, taskQueue, identity ?? undefined, at);
+          const [, namespace, taskQueue, identity, at, instanceKey] = item;
+          ctx.applyWorkerStop(namespace, taskQueue, identity ?? undefined, at, instanceKey);
           break;
         }
         case 'm':

@@ -33,8 +33,11 @@ export type NoticeItem =
   | ['q', QueryTask, string | null]
   /** A query's answer, for the server whose caller waits for it. */
   | ['qa', string, QueryAnswer]
-  /** Workers were asked to stop: namespace, taskQueue, identity (null: all seen until `at`), at. */
-  | ['ws', string, string, string | null, number]
+  /**
+   * Workers were asked to stop: namespace, taskQueue, identity (null: all seen until `at`), at, and the worker
+   * object's instance key when one stopped itself (absent from servers before it).
+   */
+  | ['ws', string, string, string | null, number, string?]
   /** The item is in a cluster message (too large for a notice): its id. */
   | ['m', string];
 

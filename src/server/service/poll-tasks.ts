@@ -27,7 +27,15 @@ async function waitForTasks(
   signal?: AbortSignal,
 ): Promise<PollResponse> {
   const now = ctx.clock.now();
-  const poller = ctx.pollers.touch(namespace, taskQueue, req.identity, now, req.buildId, req.workflowTypes);
+  const poller = ctx.pollers.touch(
+    namespace,
+    taskQueue,
+    req.identity,
+    now,
+    req.buildId,
+    req.workflowTypes,
+    req.instanceKey,
+  );
   ctx.cluster?.touchPoller({
     namespace,
     taskQueue,
@@ -37,7 +45,7 @@ async function waitForTasks(
     firstSeenTime: poller.firstSeenTime,
     lastAccessTime: now,
   });
-  if (ctx.pollers.shouldStop(namespace, taskQueue, req.identity))
+  if (ctx.pollers.shouldStop(namespace, taskQueue, req.identity, req.instanceKey))
     return { workflowTasks: [], activityTasks: [], shutdownRequested: true };
   if (req.taskQueueActivitiesPerSecond !== undefined)
     ctx.matching.setActivityLimit(namespace, taskQueue, req.taskQueueActivitiesPerSecond);
@@ -47,6 +55,7 @@ async function waitForTasks(
     namespace,
     taskQueue,
     identity: req.identity,
+    ...(req.instanceKey !== undefined ? { instanceKey: req.instanceKey } : {}),
     maxWorkflowTasks: req.maxWorkflowTasks,
     maxActivityTasks: req.maxActivityTasks,
   };
@@ -66,7 +75,7 @@ async function waitForTasks(
         ctx.shutdown.signal.removeEventListener('abort', onAbort);
       });
       if (matched.ready) return matched.ready;
-      if (ctx.pollers.shouldStop(namespace, taskQueue, req.identity)) {
+      if (ctx.pollers.shouldStop(namespace, taskQueue, req.identity, req.instanceKey)) {
         // give back what was taken: the rows are still in the store and in no other queue
         ctx.matching.add([...matched.workflowTasks, ...matched.activityTasks]);
         return { workflowTasks: [], activityTasks: [], shutdownRequested: true };

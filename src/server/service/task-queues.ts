@@ -43,6 +43,24 @@ export async function describeTaskQueue(
   };
 }
 
+/**
+ * A worker stopping itself: its waiting polls are answered now (with `shutdownRequested`), and later polls of that
+ * worker object too, so the server starts no more tasks for it. Any key of the worker role may call it: the
+ * instance key, random per worker object, limits it to the caller's own worker.
+ */
+export async function shutdownWorker(
+  ctx: ServerContext,
+  namespace: string,
+  taskQueue: string,
+  identity: string,
+  instanceKey: string,
+): Promise<Record<string, never>> {
+  const now = ctx.clock.now();
+  ctx.applyWorkerStop(namespace, taskQueue, identity, now, instanceKey);
+  await ctx.cluster?.publish([['ws', namespace, taskQueue, identity, now, instanceKey]]);
+  return {};
+}
+
 /** `weft worker stop`: the named worker (or every worker now polling the queue) drains and exits. */
 export async function stopWorkers(
   ctx: ServerContext,
