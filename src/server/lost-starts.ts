@@ -90,7 +90,6 @@ export class LostStarts {
   }
 }
 
-/** The task in a run's state, when it is still that one (that workflow task, that attempt). */
 /** What a started task's state tells of its start. */
 interface StartedTaskState {
   state: string;
@@ -99,6 +98,7 @@ interface StartedTaskState {
   startedTime?: number;
 }
 
+/** The task in a run's state, when it is still that one (that workflow task, that attempt). */
 function taskOf(s: ExecutionState, task: StartedTask): StartedTaskState | undefined {
   if (task.kind === 'workflow') return s.workflowTask?.id === task.id ? s.workflowTask : undefined;
   const a = s.activities[task.seq];
