@@ -173,3 +173,26 @@ it('a worker started again with the identity of one that stopped polls on (a con
     await again;
   }
 });
+
+it('a poll loop that fails on a bug fails the worker: run() rejects, and its other polls end', async () => {
+  const inner = ts.connection.transport;
+  let polls = 0;
+  const worker = await Worker.create({
+    connection: Connection.fromTransport({
+      async call<T>(op: OperationId, req: CallRequest, opts?: CallOptions): Promise<T> {
+        // the second poll fails on what is neither a connection nor a service error
+        if (op === 'pollTasks' && ++polls === 2) throw new TypeError('injected: a bug');
+        return inner.call<T>(op, req, opts);
+      },
+      health: () => inner.health(),
+      close: async () => {},
+    }),
+    taskQueue: uid('poll-bug'),
+    activities: { echo: async (x: number) => x },
+    handleSignals: false,
+    logger: quietLogger,
+    maxConcurrentActivityTaskPolls: 2,
+  });
+  await expect(worker.run()).rejects.toThrow('injected: a bug');
+  expect(worker.getState()).toBe('FAILED');
+});

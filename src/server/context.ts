@@ -241,7 +241,10 @@ export class ServerContext {
     this.definitions.clear();
   }
 
-  /** Workers of a task queue (one, or all seen until `at`) are asked to stop; their waiting polls answer now. */
+  /**
+   * Workers of a task queue (one, or all seen until `at`) are asked to stop; their waiting polls answer now. With
+   * `instanceKey`, a worker object stopping itself: only the polls carrying that key.
+   */
   applyWorkerStop(
     namespace: string,
     taskQueue: string,
@@ -249,13 +252,12 @@ export class ServerContext {
     at: number,
     instanceKey?: string,
   ): void {
-    this.pollers.requestStop(namespace, taskQueue, identity, at, instanceKey);
-    this.matching.releaseWaiters(
-      (w) =>
-        w.namespace === namespace &&
-        w.taskQueue === taskQueue &&
-        (identity === undefined || w.identity === identity) &&
-        (instanceKey === undefined || w.instanceKey === undefined || w.instanceKey === instanceKey),
+    if (instanceKey !== undefined) this.pollers.requestStopOf(instanceKey, at);
+    else this.pollers.requestStop(namespace, taskQueue, identity, at);
+    this.matching.releaseWaiters((w) =>
+      instanceKey !== undefined
+        ? w.instanceKey === instanceKey
+        : w.namespace === namespace && w.taskQueue === taskQueue && (identity === undefined || w.identity === identity),
     );
   }
 }

@@ -24,45 +24,28 @@ it('a stop of every worker seen so far spares workers that start later', () => {
   expect(r.shouldStop('default', 'q', 'new')).toBe(false);
 });
 
-it('a worker that stopped itself is told so on every poll; one started again with its identity is not', () => {
+it('a worker object that stopped itself is told so on every poll; one started again with its identity is not', () => {
   const r = new PollerRegistry();
-  r.touch('default', 'q', 'pod-0', 1000, undefined, undefined, 'key-a').activePolls += 2;
-  r.requestStop('default', 'q', 'pod-0', 2000, 'key-a');
+  r.touch('default', 'q', 'pod-0', 1000).activePolls += 2;
+  r.requestStopOf('key-a', 2000);
   expect(r.shouldStop('default', 'q', 'pod-0', 'key-a')).toBe(true);
   expect(r.shouldStop('default', 'q', 'pod-0', 'key-a')).toBe(true); // its other poll
   // the container restarts: the same identity (pid 1 on the same host name), a new worker object
-  r.touch('default', 'q', 'pod-0', 3000, undefined, undefined, 'key-b');
+  r.touch('default', 'q', 'pod-0', 3000);
   expect(r.shouldStop('default', 'q', 'pod-0', 'key-b')).toBe(false);
-  // a late poll of the old one is still told
-  expect(r.shouldStop('default', 'q', 'pod-0', 'key-a')).toBe(true);
+  // a late poll of the old one, on any queue, is still told; another object sharing the identity is not
+  expect(r.shouldStop('default', 'other', 'pod-0', 'key-a')).toBe(true);
+  expect(r.shouldStop('default', 'q', 'pod-0', 'key-c')).toBe(false);
+  // forgotten after 10 minutes
+  r.requestStopOf('key-z', 2000 + 10 * 60_000 + 1);
+  expect(r.shouldStop('default', 'q', 'pod-0', 'key-a')).toBe(false);
 });
 
-it('`weft worker stop --identity` stops the worker object polling then, not one started again later', () => {
+it("a worker object's stop does not undo an operator's stop by identity", () => {
   const r = new PollerRegistry();
-  r.touch('default', 'q', 'pod-0', 1000, undefined, undefined, 'key-a');
-  r.requestStop('default', 'q', 'pod-0', 2000); // no key given: the one polling now
-  expect(r.shouldStop('default', 'q', 'pod-0', 'key-a')).toBe(true);
-  r.touch('default', 'q', 'pod-0', 3000, undefined, undefined, 'key-b');
-  expect(r.shouldStop('default', 'q', 'pod-0', 'key-b')).toBe(false);
-  // a worker without a key (an older one) is stopped by identity, as before
-  r.requestStop('default', 'q', 'old-worker', 4000);
-  expect(r.shouldStop('default', 'q', 'old-worker')).toBe(true);
-});
-
-it('a stop of every worker seen so far spares a worker started again with an identity seen before', () => {
-  const r = new PollerRegistry();
-  r.touch('default', 'q', 'pod-0', 1000, undefined, undefined, 'key-a');
-  r.requestStop('default', 'q', undefined, 2000);
-  expect(r.shouldStop('default', 'q', 'pod-0', 'key-a')).toBe(true);
-  r.touch('default', 'q', 'pod-0', 3000, undefined, undefined, 'key-b');
-  expect(r.shouldStop('default', 'q', 'pod-0', 'key-b')).toBe(false);
-});
-
-it('a stop by identity heard from another server (no key) spares a worker object first seen after it', () => {
-  const r = new PollerRegistry();
-  r.requestStop('default', 'q', 'pod-0', 2000); // this server had not seen pod-0 yet
-  r.touch('default', 'q', 'pod-0', 1500, undefined, undefined, 'key-a'); // the old one, polling since before
-  expect(r.shouldStop('default', 'q', 'pod-0', 'key-a')).toBe(true);
-  r.touch('default', 'q', 'pod-0', 3000, undefined, undefined, 'key-b'); // started again after the stop
-  expect(r.shouldStop('default', 'q', 'pod-0', 'key-b')).toBe(false);
+  r.touch('default', 'q', 'w1', 1000);
+  r.requestStop('default', 'q', 'w1', 2000); // `weft worker stop --identity w1`
+  r.requestStopOf('made-up', 2100); // any worker key may call shutdownWorker, with any key
+  expect(r.shouldStop('default', 'q', 'w1', 'key-w1')).toBe(true);
+  expect(r.shouldStop('default', 'q', 'w2', 'key-w2')).toBe(false);
 });

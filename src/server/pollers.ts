@@ -8,18 +8,14 @@ export interface PollerInfo {
   activePolls: number;
   /** The workflow types the worker said it serves (absent: it did not say, e.g. an older worker). */
   workflowTypes?: string[];
-  /** The worker object's random key (absent: an older worker, which does not send one). */
-  instanceKey?: string;
 }
 
 const key = (namespace: string, taskQueue: string): string => `${namespace}\u0000${taskQueue}`;
 
-/**
- * How long a worker asked to stop by identity is still told to stop. A worker that sends its instance key is told
- * only while it is that worker object: one started again with the same identity (a container's `1@hostname`) has
- * a new key, and polls on.
- */
+/** How long a worker asked to stop by identity is still told to stop (identities are unique per worker run). */
 const STOP_REMEMBERED_MS = 10 * 60_000;
+/** Worker objects that stopped themselves, remembered at most (oldest forgotten first). */
+const MAX_STOPPED_OBJECTS = 100_000;
 
 export class PollerRegistry {
   private readonly byQueue = new Map<string, Map<string, PollerInfo>>();
@@ -27,10 +23,13 @@ export class PollerRegistry {
    * Stop requests (`weft worker stop`, a worker's own shutdown) per queue: identities (with when they were asked)
    * and "every worker seen before" a time.
    */
-  private readonly stopRequests = new Map<
-    string,
-    { identities: Map<string, { at: number; instanceKey?: string }>; allSeenBefore?: number }
-  >();
+  private readonly stopRequests = new Map<string, { identities: Map<string, number>; allSeenBefore?: number }>();
+  /**
+   * Worker objects that stopped themselves (`shutdownWorker`), by their instance key (random per object), with
+   * when: their later polls are told to stop too. Only the polls carrying that key: another object with the same
+   * identity (one started again, a container's `1@hostname`) polls on.
+   */
+  private readonly stoppedObjects = new Map<string, number>();
 
   touch(
     namespace: string,
@@ -39,7 +38,6 @@ export class PollerRegistry {
     now: number,
     buildId?: string,
     workflowTypes?: string[],
-    instanceKey?: string,
   ): PollerInfo {
     let q = this.byQueue.get(key(namespace, taskQueue));
     if (!q) {
@@ -50,13 +48,7 @@ export class PollerRegistry {
     if (!p) {
       p = { identity, lastAccessTime: now, firstSeenTime: now, activePolls: 0 };
       q.set(identity, p);
-    } else if (instanceKey !== undefined && p.instanceKey !== undefined && p.instanceKey !== instanceKey) {
-      // another worker object with the same identity (started again): a new worker from now on
-      p.firstSeenTime = now;
-      delete p.buildId;
-      delete p.workflowTypes;
     }
-    if (instanceKey !== undefined) p.instanceKey = instanceKey;
     p.lastAccessTime = now;
     if (buildId !== undefined) p.buildId = buildId;
     if (workflowTypes !== undefined) p.workflowTypes = workflowTypes;
@@ -100,17 +92,7 @@ export class PollerRegistry {
     return out;
   }
 
-  /**
-   * Asks a worker (by identity; with `instanceKey`, only that worker object; without, the worker objects with
-   * that identity seen until now) or every worker seen until now to stop.
-   */
-  requestStop(
-    namespace: string,
-    taskQueue: string,
-    identity: string | undefined,
-    now: number,
-    instanceKey?: string,
-  ): void {
+  requestStop(namespace: string, taskQueue: string, identity: string | undefined, now: number): void {
     const k = key(namespace, taskQueue);
     let r = this.stopRequests.get(k);
     if (!r) {
@@ -120,28 +102,33 @@ export class PollerRegistry {
     if (identity === undefined) r.allSeenBefore = now;
     else {
       // every poll of that worker is answered "stop" (it may have several waiting), until it is long gone
-      for (const [id, s] of r.identities) if (now - s.at > STOP_REMEMBERED_MS) r.identities.delete(id);
-      r.identities.set(identity, instanceKey === undefined ? { at: now } : { at: now, instanceKey });
+      for (const [id, at] of r.identities) if (now - at > STOP_REMEMBERED_MS) r.identities.delete(id);
+      r.identities.set(identity, now);
     }
+  }
+
+  /** A worker object stopping itself: the polls that carry its instance key are told to stop. */
+  requestStopOf(instanceKey: string, now: number): void {
+    for (const [k, at] of this.stoppedObjects) {
+      if (now - at <= STOP_REMEMBERED_MS && this.stoppedObjects.size < MAX_STOPPED_OBJECTS) break;
+      this.stoppedObjects.delete(k); // oldest first (a Map keeps insertion order)
+    }
+    this.stoppedObjects.delete(instanceKey);
+    this.stoppedObjects.set(instanceKey, now);
   }
 
   /** Whether this worker was asked to stop. A worker that starts after a stop-all request is not. */
   shouldStop(namespace: string, taskQueue: string, identity: string, instanceKey?: string): boolean {
+    if (instanceKey !== undefined && this.stoppedObjects.has(instanceKey)) return true;
     const r = this.stopRequests.get(key(namespace, taskQueue));
     if (!r) return false;
     const q = this.byQueue.get(key(namespace, taskQueue));
     const p = q?.get(identity);
-    const asked = r.identities.get(identity);
     const stop =
-      (asked !== undefined &&
-        (asked.instanceKey !== undefined
-          ? asked.instanceKey === instanceKey // a worker object that stopped itself: that object only
-          : // by identity: a worker without a key (an older one) whenever; one with a key if seen by then
-            instanceKey === undefined || (p !== undefined && p.firstSeenTime <= asked.at))) ||
+      r.identities.has(identity) ||
       (r.allSeenBefore !== undefined && p !== undefined && p.firstSeenTime <= r.allSeenBefore);
-    // a worker without a key is forgotten once stopped, so one started again with its identity counts as new
-    // for a stop of every worker (its key tells that apart otherwise)
-    if (stop && p && p.instanceKey === undefined && p.activePolls <= 1) q?.delete(identity);
+    // forget the stopped worker: one restarted with the same identity is a new worker
+    if (stop && p && p.activePolls <= 1) q?.delete(identity);
     return stop;
   }
 }

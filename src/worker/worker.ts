@@ -358,14 +358,15 @@ export class Worker {
           ? Array.from({ length: activityPolls }, () => this.pollLoop(this.actSlots))
           : []),
       ];
-      await this.shutdownSignal;
+      const polled = Promise.all(polls);
+      // a poll loop that fails (on what is neither a connection nor a service error: a bug) fails the worker
+      await Promise.race([this.shutdownSignal, polled]);
       unregisterEager?.();
       this.state = 'DRAINING';
       const released = await this.releaseServerPolls();
       this.stopPolling.abort();
       // the server has answered the polls that were waiting: one still in flight carries tasks being started
       // for this worker, which it runs before it stops (without the server's answer, the polls are cut now)
-      const polled = Promise.all(polls);
       if (released) await withinMs(polled, POLL_ANSWER_GRACE_MS);
       this.cancelPolls.abort();
       await polled;
@@ -376,7 +377,7 @@ export class Worker {
       this.state = 'FAILED';
       throw e;
     } finally {
-      // a poll loop that failed ends run() here: the polls still in flight go too
+      // a failed worker's other polls end too, those in flight included
       this.stopPolling.abort();
       this.cancelPolls.abort();
       unregisterEager?.();

@@ -27,15 +27,7 @@ async function waitForTasks(
   signal?: AbortSignal,
 ): Promise<PollResponse> {
   const now = ctx.clock.now();
-  const poller = ctx.pollers.touch(
-    namespace,
-    taskQueue,
-    req.identity,
-    now,
-    req.buildId,
-    req.workflowTypes,
-    req.instanceKey,
-  );
+  const poller = ctx.pollers.touch(namespace, taskQueue, req.identity, now, req.buildId, req.workflowTypes);
   ctx.cluster?.touchPoller({
     namespace,
     taskQueue,

@@ -45,8 +45,8 @@ export async function describeTaskQueue(
 
 /**
  * A worker stopping itself: its waiting polls are answered now (with `shutdownRequested`), and later polls of that
- * worker object too, so the server starts no more tasks for it. Any key of the worker role may call it: the
- * instance key, random per worker object, limits it to the caller's own worker.
+ * worker object too, so the server starts no more tasks for it. It acts only on the polls that carry the given
+ * instance key (random per worker object): a worker key can stop no other worker with it, nor undo a stop.
  */
 export async function shutdownWorker(
   ctx: ServerContext,
