@@ -24,3 +24,14 @@ describe('CloseWaiters', () => {
     expect(await w.wait('r3', 20)).toBe(false);
   });
 });
+
+describe('CloseWaiters.releaseAll', () => {
+  it('ends every wait with false: the caller looks again itself (from the store)', async () => {
+    const w = new CloseWaiters();
+    const one = w.wait('r4', 10_000);
+    const many = w.waitAny(['r5', 'r6'], 10_000);
+    w.releaseAll();
+    expect(await one).toBe(false);
+    expect(await many).toBe(false);
+  });
+});

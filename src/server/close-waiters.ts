@@ -3,7 +3,8 @@
 const RECENT_CLOSES = 10_000;
 
 export class CloseWaiters {
-  private readonly waiters = new Map<string, Set<() => void>>();
+  /** Each waiting caller's end: true when its run closed, false when it is to look again itself. */
+  private readonly waiters = new Map<string, Set<(closed: boolean) => void>>();
   /**
    * Closes heard lately, by run, with their sequence number: a caller that was still reading its runs when one
    * of them closed (on another server, say) would otherwise wait for a wake-up that already came.
@@ -21,7 +22,10 @@ export class CloseWaiters {
     return this.waitAny([runId], timeoutMs, signal, since);
   }
 
-  /** Resolves when any of the runs closes (true), or false when `timeoutMs` passes or `signal` aborts first. */
+  /**
+   * Resolves when any of the runs closes (true), or false when `timeoutMs` passes or `signal` aborts first, or the
+   * waiters are released to look again (releaseAll).
+   */
   waitAny(runIds: readonly string[], timeoutMs: number, signal?: AbortSignal, since?: number): Promise<boolean> {
     if (since !== undefined && runIds.some((id) => (this.recent.get(id) ?? -1) > since)) return Promise.resolve(true);
     return new Promise((resolve) => {
@@ -30,12 +34,11 @@ export class CloseWaiters {
         signal?.removeEventListener('abort', onAbort);
         for (const runId of runIds) {
           const s = this.waiters.get(runId);
-          s?.delete(wake);
+          s?.delete(done);
           if (s?.size === 0) this.waiters.delete(runId);
         }
         resolve(closed);
       };
-      const wake = (): void => done(true);
       const onAbort = (): void => done(false);
       const timer = setTimeout(() => done(false), timeoutMs);
       for (const runId of runIds) {
@@ -44,7 +47,7 @@ export class CloseWaiters {
           set = new Set();
           this.waiters.set(runId, set);
         }
-        set.add(wake);
+        set.add(done);
       }
       signal?.addEventListener('abort', onAbort, { once: true });
     });
@@ -56,10 +59,14 @@ export class CloseWaiters {
     if (this.recent.size > RECENT_CLOSES) this.recent.delete(this.recent.keys().next().value!);
     const set = this.waiters.get(runId);
     if (!set) return;
-    for (const wake of [...set]) wake();
+    for (const done of [...set]) done(true);
   }
 
+  /**
+   * Every waiter ends now, told to look for itself (false): after a notice may have gone unheard (a commit of
+   * unknown outcome, a cluster link that was down), it reads the store, not the cache; or at shutdown.
+   */
   releaseAll(): void {
-    for (const set of [...this.waiters.values()]) for (const wake of [...set]) wake();
+    for (const set of [...this.waiters.values()]) for (const done of [...set]) done(false);
   }
 }

@@ -85,7 +85,7 @@ export async function waitWorkflowResults(
     // as committed: a run whose close is still being written (in the same batch as the one heard) waits for it
     const state = closed
       ? (await ctx.cache.getCommitted(r.runId).catch(() => undefined))?.state
-      : await storedState(ctx, r.runId);
+      : await storedState(ctx, r.runId).catch(() => undefined);
     if (state && state.status !== 'Running')
       results.push({ workflowId: r.workflowId, ...(r.asked ? { runId: r.asked } : {}), outcome: outcomeOf(state) });
   }
