@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
-import { Client, Connection } from '../src/client/index.js';
+import { Client, Connection, type WorkflowHandle } from '../src/client/index.js';
+import type { PollResponse } from '../src/protocol/tasks.js';
 import type { Mutation } from '../src/store/store.js';
 import { startServer, type StartServerOptions, type WeftServer } from '../src/server/index.js';
 import { Worker, type WorkerOptions } from '../src/worker/index.js';
@@ -149,4 +150,56 @@ export function countTransitions(ts: TestServer, runId: () => string | undefined
     return commit(m);
   };
   return counter;
+}
+
+/**
+ * A `fanout` run whose first workflow task a raw worker ('raw') has taken: its handle and that task's token, for
+ * tests that drive the protocol by hand.
+ */
+export async function rawFirstWorkflowTask(
+  ts: TestServer,
+  taskQueue: string,
+  workflowId = uid('raw'),
+): Promise<{ handle: WorkflowHandle; taskToken: string }> {
+  const handle = await ts.client.workflow.start('fanout', { taskQueue, workflowId, args: [] });
+  const p = await ts.connection.transport.call<PollResponse>('pollTasks', {
+    params: { namespace: 'default', taskQueue },
+    body: { identity: 'raw', maxWorkflowTasks: 1, maxActivityTasks: 0, timeoutMs: 5000 },
+  });
+  return { handle, taskToken: p.workflowTasks[0]!.taskToken };
+}
+
+/** The raw worker completes its workflow task scheduling one activity (queued for a poll: none eagerly). */
+export function scheduleOneActivity(
+  ts: TestServer,
+  taskQueue: string,
+  taskToken: string,
+  activityType: string,
+  input: unknown[],
+): Promise<unknown> {
+  return ts.connection.transport.call('completeTasks', {
+    params: { namespace: 'default' },
+    body: {
+      identity: 'raw',
+      taskQueue,
+      eagerActivitySlots: 0,
+      completions: [
+        {
+          kind: 'workflowTaskCompleted',
+          taskToken,
+          commands: [
+            {
+              type: 'ScheduleActivityTask',
+              seq: 1,
+              activityId: '1',
+              activityType,
+              taskQueue,
+              input,
+              startToCloseTimeoutMs: 60_000,
+            },
+          ],
+        },
+      ],
+    },
+  });
 }

@@ -10,7 +10,15 @@ import { Connection } from 'weft/client';
 import type { Mutation } from '../src/store/store.js';
 import type { PollResponse } from '../src/protocol/tasks.js';
 import * as activities from './fixtures/activities.js';
-import { fixture, startTestServer, startWorker, uid, type TestServer } from './helpers.js';
+import {
+  fixture,
+  rawFirstWorkflowTask,
+  scheduleOneActivity,
+  startTestServer,
+  startWorker,
+  uid,
+  type TestServer,
+} from './helpers.js';
 
 let ts: TestServer;
 beforeAll(async () => {
@@ -108,11 +116,7 @@ for (const c of cases)
 it('an activity poll cancelled while its attempt starts: the attempt is timed out at once and retried', async () => {
   const taskQueue = uid('undelivered-act');
   const workflowId = uid('undelivered-act');
-  const handle = await ts.client.workflow.start('fanout', { taskQueue, workflowId, args: [] });
-  const p = await ts.connection.transport.call<PollResponse>('pollTasks', {
-    params: { namespace, taskQueue },
-    body: { identity: 'raw', maxWorkflowTasks: 1, maxActivityTasks: 0, timeoutMs: 5000 },
-  });
+  const { handle, taskToken } = await rawFirstWorkflowTask(ts, taskQueue, workflowId);
   const gone = await Connection.connect({ address: ts.server.address });
   const ac = new AbortController();
   const poll = gone.transport
@@ -134,31 +138,7 @@ it('an activity poll cancelled while its attempt starts: the attempt is timed ou
   let worker: { stop(): Promise<void> } | undefined;
   try {
     // one activity with a minute to run once started; the waiting poll takes it as the completion commits
-    const completed = ts.connection.transport.call('completeTasks', {
-      params: { namespace },
-      body: {
-        identity: 'raw',
-        taskQueue,
-        eagerActivitySlots: 0,
-        completions: [
-          {
-            kind: 'workflowTaskCompleted',
-            taskToken: p.workflowTasks[0]!.taskToken,
-            commands: [
-              {
-                type: 'ScheduleActivityTask',
-                seq: 1,
-                activityId: '1',
-                activityType: 'echo',
-                taskQueue,
-                input: [7],
-                startToCloseTimeoutMs: 60_000,
-              },
-            ],
-          },
-        ],
-      },
-    });
+    const completed = scheduleOneActivity(ts, taskQueue, taskToken, 'echo', [7]);
     await hold.reached;
     ac.abort();
     await poll;

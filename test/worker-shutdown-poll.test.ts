@@ -6,11 +6,17 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Connection } from 'weft/client';
 import { Worker } from 'weft/worker';
-import type { Command } from '../src/protocol/commands.js';
 import type { PollResponse } from '../src/protocol/tasks.js';
 import type { CallOptions, CallRequest, Transport } from '../src/client/transport.js';
 import type { OperationId } from '../src/protocol/routes.js';
-import { quietLogger, startTestServer, uid, type TestServer } from './helpers.js';
+import {
+  quietLogger,
+  rawFirstWorkflowTask,
+  scheduleOneActivity,
+  startTestServer,
+  uid,
+  type TestServer,
+} from './helpers.js';
 
 let ts: TestServer;
 beforeAll(async () => {
@@ -19,8 +25,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await ts?.stop();
 });
-
-const namespace = 'default';
 
 /**
  * A transport whose poll answers with tasks arrive late: after the worker has asked the server to stop it. An
@@ -52,32 +56,9 @@ function lateAnswers(inner: Transport): Transport & { tasksTaken: Promise<void> 
 
 it('runs the tasks of a poll answered after its shutdown began', async () => {
   const taskQueue = uid('shutdown-poll');
-  const handle = await ts.client.workflow.start('fanout', { taskQueue, workflowId: uid('shutdown-poll'), args: [] });
   // one activity, queued (not eager), with a minute to run once started
-  const p = await ts.connection.transport.call<PollResponse>('pollTasks', {
-    params: { namespace, taskQueue },
-    body: { identity: 'raw', maxWorkflowTasks: 1, maxActivityTasks: 0, timeoutMs: 5000 },
-  });
-  const commands: Command[] = [
-    {
-      type: 'ScheduleActivityTask',
-      seq: 1,
-      activityId: '1',
-      activityType: 'echo',
-      taskQueue,
-      input: [7],
-      startToCloseTimeoutMs: 60_000,
-    },
-  ];
-  await ts.connection.transport.call('completeTasks', {
-    params: { namespace },
-    body: {
-      identity: 'raw',
-      taskQueue,
-      completions: [{ kind: 'workflowTaskCompleted', taskToken: p.workflowTasks[0]!.taskToken, commands }],
-      eagerActivitySlots: 0,
-    },
-  });
+  const { handle, taskToken } = await rawFirstWorkflowTask(ts, taskQueue);
+  await scheduleOneActivity(ts, taskQueue, taskToken, 'echo', [7]);
 
   const ran: number[] = [];
   const transport = lateAnswers(ts.connection.transport);
@@ -134,36 +115,8 @@ it('a worker started again with the identity of one that stopped polls on (a con
   const again = second.run();
   try {
     // an activity for the queue: the second worker takes it (a stop asked for the first does not stop it)
-    const handle = await ts.client.workflow.start('fanout', { taskQueue, workflowId: uid('same-identity'), args: [] });
-    const p = await ts.connection.transport.call<PollResponse>('pollTasks', {
-      params: { namespace, taskQueue },
-      body: { identity: 'raw', maxWorkflowTasks: 1, maxActivityTasks: 0, timeoutMs: 5000 },
-    });
-    await ts.connection.transport.call('completeTasks', {
-      params: { namespace },
-      body: {
-        identity: 'raw',
-        taskQueue,
-        eagerActivitySlots: 0,
-        completions: [
-          {
-            kind: 'workflowTaskCompleted',
-            taskToken: p.workflowTasks[0]!.taskToken,
-            commands: [
-              {
-                type: 'ScheduleActivityTask',
-                seq: 1,
-                activityId: '1',
-                activityType: 'echo',
-                taskQueue,
-                input: ['x'],
-                startToCloseTimeoutMs: 60_000,
-              },
-            ],
-          },
-        ],
-      },
-    });
+    const { handle, taskToken } = await rawFirstWorkflowTask(ts, taskQueue);
+    await scheduleOneActivity(ts, taskQueue, taskToken, 'echo', ['x']);
     for (let i = 0; i < 100 && ran.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
     expect(ran).toEqual(['second:x']);
     expect(second.getState()).toBe('RUNNING');
