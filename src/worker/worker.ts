@@ -360,7 +360,7 @@ export class Worker {
       ];
       const polled = Promise.all(polls);
       // a poll loop that fails (on what is neither a connection nor a service error: a bug) fails the worker
-      await Promise.race([this.shutdownSignal, polled]);
+      await Promise.race([this.shutdownSignal, polled.then(() => this.shutdownSignal)]);
       unregisterEager?.();
       this.state = 'DRAINING';
       const released = await this.releaseServerPolls();
