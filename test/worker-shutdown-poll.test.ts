@@ -127,13 +127,13 @@ it('a worker started again with the identity of one that stopped polls on (a con
   }
 });
 
-it('a poll loop that fails on a bug fails the worker: run() rejects, and its other polls end', async () => {
+/** A worker whose second poll fails on what is neither a connection nor a service error (a bug). */
+async function workerWithFailingPoll(): Promise<Worker> {
   const inner = ts.connection.transport;
   let polls = 0;
-  const worker = await Worker.create({
+  return Worker.create({
     connection: Connection.fromTransport({
       async call<T>(op: OperationId, req: CallRequest, opts?: CallOptions): Promise<T> {
-        // the second poll fails on what is neither a connection nor a service error
         if (op === 'pollTasks' && ++polls === 2) throw new TypeError('injected: a bug');
         return inner.call<T>(op, req, opts);
       },
@@ -146,6 +146,16 @@ it('a poll loop that fails on a bug fails the worker: run() rejects, and its oth
     logger: quietLogger,
     maxConcurrentActivityTaskPolls: 2,
   });
+}
+
+it('a poll loop that fails on a bug fails the worker: run() rejects, and its other polls end', async () => {
+  const worker = await workerWithFailingPoll();
   await expect(worker.run()).rejects.toThrow('injected: a bug');
+  expect(worker.getState()).toBe('FAILED');
+});
+
+it('runUntil ends with the error of a worker that failed meanwhile', async () => {
+  const worker = await workerWithFailingPoll();
+  await expect(worker.runUntil(new Promise<never>(() => {}))).rejects.toThrow('injected: a bug');
   expect(worker.getState()).toBe('FAILED');
 });

@@ -252,7 +252,8 @@ export class ServerContext {
     at: number,
     instanceKey?: string,
   ): void {
-    if (instanceKey !== undefined) this.pollers.requestStopOf(instanceKey, at);
+    if (instanceKey !== undefined && identity !== undefined)
+      this.pollers.requestStopOf(namespace, taskQueue, identity, instanceKey, at);
     else this.pollers.requestStop(namespace, taskQueue, identity, at);
     this.matching.releaseWaiters((w) =>
       instanceKey !== undefined

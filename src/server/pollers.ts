@@ -8,11 +8,16 @@ export interface PollerInfo {
   activePolls: number;
   /** The workflow types the worker said it serves (absent: it did not say, e.g. an older worker). */
   workflowTypes?: string[];
+  /** The instance key of the worker object that polled last with this identity (absent: an older worker). */
+  instanceKey?: string;
 }
 
 const key = (namespace: string, taskQueue: string): string => `${namespace}\u0000${taskQueue}`;
 
-/** How long a worker asked to stop by identity is still told to stop (identities are unique per worker run). */
+/**
+ * How long a worker asked to stop is still told to stop: by identity (`weft worker stop --identity`), or by
+ * instance key (a worker object that stopped itself).
+ */
 const STOP_REMEMBERED_MS = 10 * 60_000;
 /** Worker objects that stopped themselves, remembered at most (oldest forgotten first). */
 const MAX_STOPPED_OBJECTS = 100_000;
@@ -38,6 +43,7 @@ export class PollerRegistry {
     now: number,
     buildId?: string,
     workflowTypes?: string[],
+    instanceKey?: string,
   ): PollerInfo {
     let q = this.byQueue.get(key(namespace, taskQueue));
     if (!q) {
@@ -52,6 +58,7 @@ export class PollerRegistry {
     p.lastAccessTime = now;
     if (buildId !== undefined) p.buildId = buildId;
     if (workflowTypes !== undefined) p.workflowTypes = workflowTypes;
+    if (instanceKey !== undefined) p.instanceKey = instanceKey;
     return p;
   }
 
@@ -107,8 +114,14 @@ export class PollerRegistry {
     }
   }
 
-  /** A worker object stopping itself: the polls that carry its instance key are told to stop. */
-  requestStopOf(instanceKey: string, now: number): void {
+  /**
+   * A worker object stopping itself: the polls that carry its instance key are told to stop, and its entry goes
+   * when that object polled last (one started again with its identity is a new worker, for a later stop of every
+   * worker too; a key that is not the entry's changes nothing of it).
+   */
+  requestStopOf(namespace: string, taskQueue: string, identity: string, instanceKey: string, now: number): void {
+    const q = this.byQueue.get(key(namespace, taskQueue));
+    if (q?.get(identity)?.instanceKey === instanceKey) q.delete(identity);
     for (const [k, at] of this.stoppedObjects) {
       if (now - at <= STOP_REMEMBERED_MS && this.stoppedObjects.size < MAX_STOPPED_OBJECTS) break;
       this.stoppedObjects.delete(k); // oldest first (a Map keeps insertion order)
@@ -119,14 +132,14 @@ export class PollerRegistry {
 
   /** Whether this worker was asked to stop. A worker that starts after a stop-all request is not. */
   shouldStop(namespace: string, taskQueue: string, identity: string, instanceKey?: string): boolean {
-    if (instanceKey !== undefined && this.stoppedObjects.has(instanceKey)) return true;
     const r = this.stopRequests.get(key(namespace, taskQueue));
-    if (!r) return false;
     const q = this.byQueue.get(key(namespace, taskQueue));
     const p = q?.get(identity);
     const stop =
-      r.identities.has(identity) ||
-      (r.allSeenBefore !== undefined && p !== undefined && p.firstSeenTime <= r.allSeenBefore);
+      (instanceKey !== undefined && this.stoppedObjects.has(instanceKey)) ||
+      (r !== undefined &&
+        (r.identities.has(identity) ||
+          (r.allSeenBefore !== undefined && p !== undefined && p.firstSeenTime <= r.allSeenBefore)));
     // forget the stopped worker: one restarted with the same identity is a new worker
     if (stop && p && p.activePolls <= 1) q?.delete(identity);
     return stop;

@@ -375,6 +375,8 @@ export class Worker {
       this.log.info({ taskQueue: this.taskQueue, identity: this.identity }, 'worker stopped');
     } catch (e) {
       this.state = 'FAILED';
+      // a failed worker's running activities are cancelled, not left running on a closed connection
+      this.activities?.cancelAll('Worker failed');
       throw e;
     } finally {
       // a failed worker's other polls end too, those in flight included
@@ -390,11 +392,17 @@ export class Worker {
     }
   }
 
-  /** Runs the worker until `fnOrPromise` settles, then shuts it down; returns its result. */
+  /**
+   * Runs the worker until `fnOrPromise` settles, then shuts it down; returns its result. A worker that fails
+   * meanwhile ends it at once, with the worker's error (as Temporal's does).
+   */
   async runUntil<R>(fnOrPromise: Promise<R> | (() => Promise<R>)): Promise<R> {
     const running = this.run();
+    // rejects when the worker fails; never settles otherwise (the error is thrown by `await running` below)
+    const failed = running.then(() => new Promise<never>(() => {}));
+    failed.catch(() => {});
     try {
-      return await (typeof fnOrPromise === 'function' ? fnOrPromise() : fnOrPromise);
+      return await Promise.race([typeof fnOrPromise === 'function' ? fnOrPromise() : fnOrPromise, failed]);
     } finally {
       this.shutdown();
       await running;

@@ -27,7 +27,15 @@ async function waitForTasks(
   signal?: AbortSignal,
 ): Promise<PollResponse> {
   const now = ctx.clock.now();
-  const poller = ctx.pollers.touch(namespace, taskQueue, req.identity, now, req.buildId, req.workflowTypes);
+  const poller = ctx.pollers.touch(
+    namespace,
+    taskQueue,
+    req.identity,
+    now,
+    req.buildId,
+    req.workflowTypes,
+    req.instanceKey,
+  );
   ctx.cluster?.touchPoller({
     namespace,
     taskQueue,
