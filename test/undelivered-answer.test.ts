@@ -59,6 +59,36 @@ const within = <T>(ms: number, p: Promise<T>, what: string): Promise<T> =>
     new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms)),
   ]);
 
+/**
+ * A poll for one task of `kind` by a worker ('gone') on a connection of its own, waiting on the server by the time
+ * this resolves; `ac` cancels it. The poll's outcome is whatever it ended with (an answer or an error).
+ */
+async function waitingPoll(
+  taskQueue: string,
+  kind: 'workflow' | 'activity',
+  channel: boolean,
+): Promise<{ gone: Connection; ac: AbortController; poll: Promise<unknown> }> {
+  const gone = await Connection.connect({ address: ts.server.address, channel });
+  const ac = new AbortController();
+  const poll = gone.transport
+    .call<PollResponse>(
+      'pollTasks',
+      {
+        params: { namespace, taskQueue },
+        body: {
+          identity: 'gone',
+          maxWorkflowTasks: kind === 'workflow' ? 1 : 0,
+          maxActivityTasks: kind === 'activity' ? 1 : 0,
+          timeoutMs: 10_000,
+        },
+      },
+      { signal: ac.signal, retryForMs: 0 },
+    )
+    .catch((e: unknown) => e);
+  await new Promise((r) => setTimeout(r, 200));
+  return { gone, ac, poll };
+}
+
 const cases: Array<{ name: string; channel: boolean; close?: boolean }> = [
   { name: 'a poll cancelled on the channel', channel: true },
   { name: 'a channel closed', channel: true, close: true },
@@ -69,20 +99,8 @@ for (const c of cases)
   it(`${c.name} while its task's start commits: the task is timed out at once`, async () => {
     const taskQueue = uid('undelivered');
     const workflowId = uid('undelivered');
-    const gone = await Connection.connect({ address: ts.server.address, channel: c.channel });
-    const ac = new AbortController();
     // a poll waits on the queue: the start hands it its first workflow task in the start's own commit
-    const poll = gone.transport
-      .call<PollResponse>(
-        'pollTasks',
-        {
-          params: { namespace, taskQueue },
-          body: { identity: 'gone', maxWorkflowTasks: 1, maxActivityTasks: 0, timeoutMs: 10_000 },
-        },
-        { signal: ac.signal, retryForMs: 0 },
-      )
-      .catch((e: unknown) => e);
-    await new Promise((r) => setTimeout(r, 200));
+    const { gone, ac, poll } = await waitingPoll(taskQueue, 'workflow', c.channel);
     const hold = holdCommitOf((m) =>
       m.executions.some(
         (e) => e.state.workflowId === workflowId && e.newEvents.some((ev) => ev.eventType === 'WorkflowTaskStarted'),
@@ -117,19 +135,7 @@ it('an activity poll cancelled while its attempt starts: the attempt is timed ou
   const taskQueue = uid('undelivered-act');
   const workflowId = uid('undelivered-act');
   const { handle, taskToken } = await rawFirstWorkflowTask(ts, taskQueue, workflowId);
-  const gone = await Connection.connect({ address: ts.server.address });
-  const ac = new AbortController();
-  const poll = gone.transport
-    .call<PollResponse>(
-      'pollTasks',
-      {
-        params: { namespace, taskQueue },
-        body: { identity: 'gone', maxWorkflowTasks: 0, maxActivityTasks: 1, timeoutMs: 10_000 },
-      },
-      { signal: ac.signal, retryForMs: 0 },
-    )
-    .catch((e: unknown) => e);
-  await new Promise((r) => setTimeout(r, 200));
+  const { gone, ac, poll } = await waitingPoll(taskQueue, 'activity', true);
   const hold = holdCommitOf((m) =>
     m.executions.some(
       (e) => e.state.workflowId === workflowId && Object.values(e.state.activities).some((a) => a.state === 'started'),

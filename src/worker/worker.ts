@@ -444,13 +444,7 @@ export class Worker {
   private async drain(): Promise<void> {
     const grace = toMs(this.opts.shutdownGraceTime ?? 0, 'shutdownGraceTime');
     const all = (): Promise<unknown> => Promise.allSettled([...this.running]);
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = await Promise.race([
-      all().then(() => false),
-      new Promise<boolean>((r) => (timer = setTimeout(() => r(true), grace))),
-    ]);
-    clearTimeout(timer);
-    if (timedOut) {
+    if ((await withinMs(all(), grace)) === undefined) {
       this.log.warn({ running: this.running.size }, 'shutdown grace time passed: cancelling running activities');
       this.activities?.cancelAll('Worker shutdown');
       await all();

@@ -12,16 +12,12 @@ describe('ClusterSync.resync', () => {
   it('a reset while an earlier resync still rereads the queues drops the cache again and rereads them', async () => {
     const cache = new RunCache({} as Store);
     const reloads: Array<() => void> = [];
-    const releaseAll = (): void => {};
     const log = createLogger('silent');
     const shutdown = new AbortController();
     const ctx = {
       log,
       cache,
       forgetDefinitions: () => {},
-      closeWaiters: { releaseAll },
-      updateWaiters: { releaseAll },
-      runWatchers: { releaseAll },
       shutdown,
       reread: new StoreReread(() => new Promise<void>((r) => reloads.push(r)), log, shutdown.signal),
     } as unknown as ServerContext;

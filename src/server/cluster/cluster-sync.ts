@@ -272,11 +272,8 @@ export class ClusterSync {
     // cached since that one began may have missed notices during the link's latest gap
     ctx.cache.clear();
     ctx.forgetDefinitions();
-    // waiters look again (from the store): a close or an update may have gone unheard
-    ctx.closeWaiters.releaseAll();
-    ctx.updateWaiters.releaseAll();
-    ctx.runWatchers.releaseAll();
-    // a reset while the queues are reread makes them read again: tasks announced in its gap may be missing
+    // a reset while the queues are reread makes them read again: tasks announced in its gap may be missing; the
+    // reread then has the waiters look again (from the store), as a close or an update may have gone unheard
     return ctx.reread.request();
   }
 }
