@@ -427,7 +427,10 @@ describe('weft schedule update / delete', () => {
     expect(await ok(['describe', '-s', scheduleId])).toMatch(field('State', 'active, 2 actions left'));
 
     await ok(['update', '-s', scheduleId, '--no-pause-on-failure', '--type', 'untilReleased', '--timezone', 'UTC']);
+    // a note alone sends the state: the limit goes with it (a state without remainingActions lifts it)
+    await ok(['update', '-s', scheduleId, '--note', 'noted']);
     const fourth = await describeJson(scheduleId);
+    expect(fourth.state).toMatchObject({ note: 'noted', limitedActions: true, remainingActions: 2 });
     expect(fourth.policies.pauseOnFailure).toBe(false);
     expect(fourth.action).toMatchObject({ workflowType: 'untilReleased', args: ['eight'], workflowId: prefix });
     expect(fourth.spec).toEqual({ intervals: [{ every: '2h' }], timezone: 'UTC' });
@@ -561,7 +564,7 @@ describe('weft schedule: bad input', () => {
       [
         ['schedule', 'backfill', '-s', existing, '--start', 'yesterday', '--end', '2026-01-01T00:00:00Z'],
         'INVALID_ARGUMENT',
-        /--start: backfills\[0\]\.start: not a time: "yesterday"/,
+        /--start: backfills\[0\]\.start: invalid time "yesterday"/,
       ],
       [
         ['schedule', 'backfill', '-s', existing, '--start', '2026-01-02T00:00:00Z', '--end', '2026-01-01T00:00:00Z'],

@@ -312,6 +312,10 @@ describe('overlap policies (with triggers, while an action still runs)', () => {
       const w = await workflowsOf(scheduleId);
       return w.length === 2 && w.some((x) => x.status === 'TERMINATED') && w.some((x) => x.status === 'RUNNING');
     });
+    // the terminated one shows so in the recent actions (its close came after the schedule let go of it)
+    const terminated = (await workflowsOf(scheduleId)).find((x) => x.status === 'TERMINATED')!;
+    const recent = (await h.describe()).info.recentActions.find((a) => a.workflowId === terminated.workflowId);
+    expect(recent?.status.name).toBe('TERMINATED');
     await release((await h.describe()).info.runningWorkflows[0]!.workflowId);
     await h.delete();
   });
@@ -465,6 +469,91 @@ describe('bad input names the field', () => {
       details: { field: 'backfills[0].start' },
     });
     await expect(client.schedule.getHandle('nope').pause()).rejects.toMatchObject({ code: 'SCHEDULE_NOT_FOUND' });
+    await h.delete();
+  });
+
+  it('times outside the range of dates are refused, and the server stays up', async () => {
+    const scheduleId = uid('bad-times');
+    const h = await client.schedule.create({ scheduleId, spec: { intervals: [{ every: '1s' }] }, action: action() });
+    // a backfill this far out once spun the event loop for good (the interval's next time stopped moving)
+    const far = AbortSignal.timeout(5000);
+    const res = await fetch(`${server.address}/api/v1/namespaces/default/schedules/${scheduleId}/backfill`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ backfills: [{ start: 1e19, end: 2e19 }] }),
+      signal: far,
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({
+      error: { code: 'INVALID_ARGUMENT', details: { field: 'backfills[0].start' } },
+    });
+    await expect(h.backfill([{ start: 8.7e15, end: 8.7e15 + 5000 }])).rejects.toMatchObject({
+      status: 400,
+      details: { field: 'backfills[0].start' },
+    });
+    // no zone: refused rather than read in the server's own time zone
+    await expect(h.backfill([{ start: '2026-03-01T00:00:00', end: '2026-03-02T00:00:00Z' }])).rejects.toMatchObject({
+      status: 400,
+      details: { field: 'backfills[0].start' },
+    });
+    const bad = await client.schedule
+      .create({ scheduleId: uid('bad-end'), spec: { intervals: [{ every: '1h' }], endAt: 1e16 }, action: action() })
+      .then(
+        () => undefined,
+        (e: unknown) => e as { status: number; details?: { field?: string } },
+      );
+    expect(bad).toMatchObject({ status: 400, details: { field: 'spec.endAt' } });
+    // an interval whose first time is past the range of dates: no next times, and describe and list still answer
+    const huge = uid('sch-huge');
+    const hh = await client.schedule.create({
+      scheduleId: huge,
+      spec: { intervals: [{ every: 8.7e15 }] },
+      action: action(),
+    });
+    expect((await hh.describe()).info.nextActionTimes).toEqual([]);
+    for await (const _ of client.schedule.list()) void _;
+    expect((await fetch(`${server.address}/healthz`)).status).toBe(200);
+    await hh.delete();
+    await h.delete();
+  });
+});
+
+describe('action limits, as Temporal', () => {
+  it('an update whose state has no remainingActions lifts the limit', async () => {
+    const h = await client.schedule.create({
+      scheduleId: uid('sch-unlimit'),
+      spec: { intervals: [{ every: '1h' }] },
+      action: action(),
+      state: { remainingActions: 2 },
+    });
+    await h.update((cur) => cur);
+    expect((await h.describe()).state).toMatchObject({ limitedActions: true, remainingActions: 2 });
+    await h.update((cur) => ({ ...cur, state: { paused: false } }));
+    expect((await h.describe()).state).toMatchObject({ limitedActions: false });
+    expect((await h.describe()).info.nextActionTimes).toHaveLength(10);
+    await h.delete();
+  });
+
+  it('more actions given to a schedule that used up its own do not catch up the time since', async () => {
+    const scheduleId = uid('sch-more');
+    const h = await client.schedule.create({
+      scheduleId,
+      spec: { intervals: [{ every: '1h' }] },
+      action: action(),
+      policies: { overlap: 'ALLOW_ALL' },
+      state: { remainingActions: 1 },
+    });
+    skipPastHour();
+    await waitFor(async () => (await workflowsOf(scheduleId)).length === 1, 10_000, 'the one action');
+    for (let i = 0; i < 5; i++) skipPastHour();
+    await h.update((cur) => ({ ...cur, state: { ...cur.state, remainingActions: 3 } }));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await workflowsOf(scheduleId)).toHaveLength(1);
+    const d = await h.describe();
+    expect(d.state).toMatchObject({ limitedActions: true, remainingActions: 3 });
+    expect(new Date(d.info.nextActionTimes[0]!).getTime()).toBeGreaterThan(clock.now());
+    skipPastHour();
+    await waitFor(async () => (await workflowsOf(scheduleId)).length === 2, 10_000, 'the next action');
     await h.delete();
   });
 });

@@ -243,8 +243,18 @@ export function updateFunction(
       spec: { ...spec, ...specFields },
       action: { ...actionFromDescription(current.description.action), ...actionFields },
       policies: { ...current.policies, ...policies },
-      // the state is sent only when changed: the client's current state would overwrite a pause made meanwhile
-      ...(state ? { state } : {}),
+      // the state is sent only when changed: the client's current state would overwrite a pause made meanwhile;
+      // a state sent without remainingActions lifts the limit (as Temporal's), so the current one goes with it
+      ...(state
+        ? {
+            state: {
+              ...(current.state?.remainingActions !== undefined
+                ? { remainingActions: current.state.remainingActions }
+                : {}),
+              ...state,
+            },
+          }
+        : {}),
     };
   };
 }

@@ -17,7 +17,8 @@ export const ScheduleOverlapPolicy = {
 } as const;
 export type ScheduleOverlapPolicy = NonNullable<(typeof ScheduleOverlapPolicy)[keyof typeof ScheduleOverlapPolicy]>;
 
-/** The spec: cron expressions (five fields, six with seconds, or `@hourly`-style names), intervals, calendars,
+/** The spec: cron expressions (Temporal's: five fields, six with a year, seven with a second first and a year,
+ * `@hourly`-style names, `CRON_TZ=` prefixes, `@every`), intervals, calendars,
  * `skip` (calendars whose matching times are skipped, Temporal's), startAt/endAt, jitter, and the IANA time zone
  * cron and calendars are read in (default UTC). */
 export type { CalendarField, CalendarSpecInput as CalendarSpec, ScheduleSpecInput as ScheduleSpec };

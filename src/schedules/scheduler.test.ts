@@ -1,7 +1,15 @@
 /** The schedule's decisions when much is due at once: a long catch-up is bounded, backfills count down. */
 import { describe, expect, it } from 'vitest';
-import { nextStep, pendingManualActions, recordStart, type ScheduleLimits } from './scheduler.js';
-import { resolveScheduleSpec } from './spec.js';
+import {
+  nextStep,
+  nextWake,
+  pendingManualActions,
+  recordStart,
+  upcomingActionTimes,
+  workflowClosed,
+  type ScheduleLimits,
+} from './scheduler.js';
+import { jitterOf, resolveScheduleSpec } from './spec.js';
 import { DEFAULT_CATCHUP_WINDOW_MS, freshProgress, type OverlapPolicy, type ScheduleState } from './state.js';
 
 const HOUR = 3_600_000;
@@ -68,5 +76,89 @@ describe('nextStep', () => {
     const { s: after, starts } = drain(s, now, limits);
     expect(starts).toBe(300);
     expect(pendingManualActions(after)).toBe(0);
+  });
+});
+
+describe('a schedule that can take no action', () => {
+  const now = Date.UTC(2026, 11, 5, 12);
+  const limits = { maxCatchupActions: 50, maxBackfillActions: 1_000 };
+
+  it('paused for 30 days on a 1 s interval: one jump to now, nothing counted', () => {
+    const s = schedule('1s', now - 30 * 24 * HOUR);
+    s.paused = true;
+    const started = performance.now();
+    expect(nextStep(s, now, limits)).toEqual({ kind: 'idle' });
+    expect(performance.now() - started).toBeLessThan(50);
+    expect(s.lastProcessedTime).toBeGreaterThanOrEqual(now - 1000);
+    expect(s.counters.missedCatchupWindow).toBe(0);
+    expect(s.counters.skippedOverlap).toBe(0);
+  });
+
+  it('with its actions used up, the same', () => {
+    const s = schedule('1s', now - 30 * 24 * HOUR);
+    s.limitedActions = true;
+    s.remainingActions = 0;
+    const started = performance.now();
+    expect(nextStep(s, now, limits)).toEqual({ kind: 'idle' });
+    expect(performance.now() - started).toBeLessThan(50);
+    expect(s.lastProcessedTime).toBeGreaterThanOrEqual(now - 1000);
+    expect(nextWake(s, now)).toBeUndefined();
+  });
+
+  it('BUFFER_ALL starts from its buffer only the actions it has left, and drops the rest (as Temporal)', () => {
+    let s = schedule('1h', now - 3 * HOUR - 1, 'BUFFER_ALL');
+    s.limitedActions = true;
+    s.remainingActions = 2;
+    // the first due time starts; the next three wait behind it in the buffer
+    const first = nextStep(s, now, limits);
+    expect(first.kind).toBe('start');
+    if (first.kind !== 'start') return;
+    recordStart(s, first, 'run-a', now);
+    expect(nextStep(s, now, limits)).toEqual({ kind: 'idle' });
+    expect(s.buffered).toHaveLength(3);
+    let started = 1;
+    for (let i = 0; i < 5; i++) {
+      s = JSON.parse(JSON.stringify(s)) as ScheduleState;
+      for (const r of [...s.running]) workflowClosed(s, r.workflowId, 'Completed');
+      const step = nextStep(s, now, limits);
+      if (step.kind !== 'start') break;
+      recordStart(s, step, `run-${i}`, now);
+      started++;
+    }
+    expect(started).toBe(2);
+    expect(s.buffered).toHaveLength(0);
+    expect(s.remainingActions).toBe(0);
+  });
+
+  it('TERMINATE_OTHER shows the workflow it terminated as Terminated in its recent actions', () => {
+    const s = schedule('1h', now - 2 * HOUR - 1, 'TERMINATE_OTHER');
+    const first = nextStep(s, now - HOUR, limits);
+    if (first.kind !== 'start') throw new Error('expected a start');
+    recordStart(s, first, 'run-a', now - HOUR);
+    const second = nextStep(s, now, limits);
+    if (second.kind !== 'start') throw new Error('expected a start');
+    expect(second.terminate.map((r) => r.runId)).toEqual(['run-a']);
+    recordStart(s, second, 'run-b', now);
+    expect(s.recentActions.map((a) => [a.runId, a.status])).toEqual([
+      ['run-a', 'Terminated'],
+      ['run-b', 'Running'],
+    ]);
+  });
+});
+
+describe('upcomingActionTimes', () => {
+  it('shows an action that is due but still waiting out its jitter', () => {
+    const base = Date.UTC(2026, 11, 5, 12);
+    const specInput = { intervals: [{ every: '1h' }], jitter: '59m' };
+    // an id whose jitter for the nominal time `base` is over 10 minutes
+    let id = 0;
+    const spec = resolveScheduleSpec(specInput);
+    while (jitterOf(spec, `s${id}`, base) < 600_000) id++;
+    const s = { ...schedule('1h', base - 1), scheduleId: `s${id}`, specInput, spec };
+    const now = base + 60_000;
+    const times = upcomingActionTimes(s, now, 3);
+    expect(times[0]).toBe(base + jitterOf(spec, s.scheduleId, base));
+    expect(times[1]).toBe(base + HOUR + jitterOf(spec, s.scheduleId, base + HOUR));
+    expect(times).toHaveLength(3);
   });
 });

@@ -48,9 +48,11 @@ export function nextStep(
   limits: ScheduleLimits = DEFAULT_SCHEDULE_LIMITS,
 ): ScheduleStep {
   for (;;) {
-    // 1. a buffered action whose turn has come
+    // 1. a buffered action whose turn has come; one from the spec only while actions remain (as Temporal, which
+    // checks the limit again when it starts a buffered action and drops it when none remain)
     if (s.buffered.length > 0 && s.running.length === 0 && !s.paused) {
       const action = s.buffered.shift()!;
+      if (!action.manual && actionsUsedUp(s)) continue;
       return startStep(s, action, []);
     }
     // 2. triggers and backfills (also while paused, as Temporal)
@@ -64,8 +66,10 @@ export function nextStep(
     // 3. the spec's next time, once it (and its jitter) is due
     const next = nextNominalTime(s.spec, s.lastProcessedTime);
     if (next === undefined || next + jitterOf(s.spec, s.scheduleId, next) > now) return { kind: 'idle' };
-    if (s.paused || (s.limitedActions && s.remainingActions <= 0)) {
-      s.lastProcessedTime = next;
+    if (s.paused || actionsUsedUp(s)) {
+      // nothing is taken while paused or used up, nor counted: jump to now in one step, however long it has
+      // been (times still inside the jitter before now stay, their actual times may not have come)
+      s.lastProcessedTime = Math.max(next, now - s.spec.jitterMs);
       continue;
     }
     const windowStart = now - s.policies.catchupWindowMs;
@@ -79,6 +83,9 @@ export function nextStep(
     if (step) return step;
   }
 }
+
+/** A schedule limited to a number of actions from its spec that took them all. */
+const actionsUsedUp = (s: ScheduleState): boolean => s.limitedActions && s.remainingActions <= 0;
 
 /** Counts (up to a limit) and skips the nominal times older than the catch-up window. */
 function skipMissed(s: ScheduleState, windowStart: number): void {
@@ -148,6 +155,11 @@ function applyOverlap(s: ScheduleState, action: PendingAction): ScheduleStep | u
     case 'TERMINATE_OTHER': {
       const terminate = [...s.running];
       s.running = [];
+      // terminated in the same write as this start: their close will not find them running
+      for (const r of terminate) {
+        const recent = s.recentActions.find((a) => a.workflowId === r.workflowId && a.runId === r.runId);
+        if (recent) recent.status = 'Terminated';
+      }
       return startStep(s, action, terminate);
     }
   }
@@ -206,16 +218,30 @@ export function workflowClosed(s: ScheduleState, workflowId: string, status: Exe
 export function nextWake(s: ScheduleState, now: number): number | undefined {
   if (s.manual.length > 0 || s.backfills.length > 0) return now;
   if (s.buffered.length > 0 && s.running.length === 0 && !s.paused) return now;
-  if (s.paused || (s.limitedActions && s.remainingActions <= 0)) return undefined;
+  if (s.paused || actionsUsedUp(s)) return undefined;
   const next = nextNominalTime(s.spec, s.lastProcessedTime);
   return next === undefined ? undefined : next + jitterOf(s.spec, s.scheduleId, next);
 }
 
-/** The next `count` action times from `now` (for describe): nominal time plus jitter. */
+/**
+ * The next `count` action times from `now` (for describe): nominal time plus jitter, an action still waiting out
+ * its jitter included.
+ */
 export function upcomingActionTimes(s: ScheduleState, now: number, count: number): number[] {
-  if (s.paused || (s.limitedActions && s.remainingActions <= 0)) return [];
-  const from = Math.max(s.lastProcessedTime, now - 1);
-  const times = nominalTimesBetween(s.spec, from, Number.MAX_SAFE_INTEGER, count);
-  const left = s.limitedActions ? s.remainingActions : count;
-  return times.slice(0, left).map((t) => t + jitterOf(s.spec, s.scheduleId, t));
+  if (s.paused || actionsUsedUp(s)) return [];
+  const want = Math.min(count, s.limitedActions ? s.remainingActions : count);
+  const out: number[] = [];
+  let after = Math.max(s.lastProcessedTime, now - 1 - s.spec.jitterMs);
+  // bounded: the times inside the jitter before now whose actions already started are passed over
+  for (let looked = 0; out.length < want && looked < want + UPCOMING_LOOK_LIMIT; looked++) {
+    const t = nextNominalTime(s.spec, after);
+    if (t === undefined) break;
+    after = t;
+    const actual = t + jitterOf(s.spec, s.scheduleId, t);
+    if (actual >= now) out.push(actual);
+  }
+  return out;
 }
+
+/** Nominal times upcomingActionTimes passes over at most before the ones it shows. */
+const UPCOMING_LOOK_LIMIT = 1000;

@@ -95,21 +95,80 @@ describe('resolveScheduleSpec', () => {
 });
 
 describe('cron expressions', () => {
-  it('reads 5 fields minute first and 6 fields second first', () => {
+  it("reads Temporal's forms: 5 fields minute first, 6 with a year last, 7 with a second first", () => {
     expect(times({ cronExpressions: ['*/15 * * * *'] }, '2026-01-01T00:07:00Z', '2026-01-01T01:00:00Z')).toEqual([
       '2026-01-01T00:15:00.000Z',
       '2026-01-01T00:30:00.000Z',
       '2026-01-01T00:45:00.000Z',
       '2026-01-01T01:00:00.000Z',
     ]);
-    expect(times({ cronExpressions: ['*/20 * * * * *'] }, '2026-01-01T00:00:00Z', '2026-01-01T00:01:00Z')).toEqual([
+    expect(times({ cronExpressions: ['*/20 * * * * * *'] }, '2026-01-01T00:00:00Z', '2026-01-01T00:01:00Z')).toEqual([
       '2026-01-01T00:00:20.000Z',
       '2026-01-01T00:00:40.000Z',
       '2026-01-01T00:01:00.000Z',
     ]);
-    expect(times({ cronExpressions: ['30 15 10 * * *'] }, '2026-01-01T00:00:00Z', '2026-01-02T23:00:00Z')).toEqual([
+    expect(times({ cronExpressions: ['30 15 10 * * * *'] }, '2026-01-01T00:00:00Z', '2026-01-02T23:00:00Z')).toEqual([
       '2026-01-01T10:15:30.000Z',
       '2026-01-02T10:15:30.000Z',
+    ]);
+    // 6 fields: minute, hour, day of month, month, day of week, year (noon every day of 2027; not second first)
+    expect(times({ cronExpressions: ['0 12 * * * 2027'] }, '2026-06-01T00:00:00Z', '2027-01-02T23:00:00Z')).toEqual([
+      '2027-01-01T12:00:00.000Z',
+      '2027-01-02T12:00:00.000Z',
+    ]);
+    expect(times({ cronExpressions: ['0 0 12 * * *'] }, '2026-01-01T00:00:00Z', '2026-03-31T00:00:00Z')).toEqual([
+      '2026-01-12T00:00:00.000Z',
+      '2026-02-12T00:00:00.000Z',
+      '2026-03-12T00:00:00.000Z',
+    ]);
+    // stored with 7 fields, as they are matched
+    expect(resolveScheduleSpec({ cronExpressions: ['0 12 * * * 2027'] }).cronExpressions).toEqual([
+      '0 0 12 * * * 2027',
+    ]);
+  });
+
+  it('still reads a 6-field string stored before (second first)', () => {
+    const stored: ResolvedScheduleSpec = {
+      cronExpressions: ['*/20 * * * * *'],
+      intervals: [],
+      calendars: [],
+      jitterMs: 0,
+      timezone: 'UTC',
+    };
+    expect(nominalTimesBetween(stored, at('2026-01-01T00:00:00Z'), at('2026-01-01T00:01:00Z'), 10)).toEqual([
+      at('2026-01-01T00:00:20Z'),
+      at('2026-01-01T00:00:40Z'),
+      at('2026-01-01T00:01:00Z'),
+    ]);
+  });
+
+  it("takes a CRON_TZ= or TZ= prefix as the spec's time zone, and a comment after #", () => {
+    const spec = resolveScheduleSpec({ cronExpressions: ['CRON_TZ=America/New_York 0 9 * * * # nine in New York'] });
+    expect(spec.timezone).toBe('America/New_York');
+    expect(spec.cronExpressions).toEqual(['0 9 * * *']);
+    expect(nextNominalTime(spec, at('2026-01-05T00:00:00Z'))).toBe(at('2026-01-05T14:00:00Z'));
+    expect(resolveScheduleSpec({ cronExpressions: ['TZ=Europe/Berlin 0 9 * * *', '0 18 * * *'] }).timezone).toBe(
+      'Europe/Berlin',
+    );
+    // croner's nth weekday is a field, not a comment
+    expect(resolveScheduleSpec({ cronExpressions: ['0 9 * * MON#2'] }).cronExpressions).toEqual(['0 9 * * MON#2']);
+  });
+
+  it('deals in times within the range of dates only: far out, an interval gives nothing (and ends)', () => {
+    const spec = resolveScheduleSpec({ intervals: [{ every: '1s' }] });
+    expect(nominalTimesBetween(spec, 1e19 - 1, 2e19, 10)).toEqual([]);
+    expect(nominalTimesBetween(spec, 8.64e15 - 2000, 9e15, 10)).toEqual([8.64e15 - 1000, 8.64e15]);
+    expect(nextNominalTime(resolveScheduleSpec({ intervals: [{ every: 8.7e15 }] }), Date.UTC(2026, 0, 1))).toBe(
+      undefined,
+    );
+  });
+
+  it('turns @every <interval>[/<phase>] into an interval, as Temporal', () => {
+    const spec = resolveScheduleSpec({ cronExpressions: ['@every 1h/15m', '0 0 * * *'] });
+    expect(spec.cronExpressions).toEqual(['0 0 * * *']);
+    expect(spec.intervals).toEqual([{ everyMs: 3_600_000, offsetMs: 900_000 }]);
+    expect(resolveScheduleSpec({ cronExpressions: ['@every 30s'] }).intervals).toEqual([
+      { everyMs: 30_000, offsetMs: 0 },
     ]);
   });
 
@@ -134,7 +193,7 @@ describe('cron expressions', () => {
   });
 
   it('is strictly after afterMs, also with milliseconds', () => {
-    const spec = resolveScheduleSpec({ cronExpressions: ['* * * * * *'] });
+    const spec = resolveScheduleSpec({ cronExpressions: ['* * * * * * *'] });
     expect(nextNominalTime(spec, at('2026-01-01T00:00:00Z'))).toBe(at('2026-01-01T00:00:01Z'));
     expect(nextNominalTime(spec, at('2026-01-01T00:00:00.999Z'))).toBe(at('2026-01-01T00:00:01Z'));
     expect(nextNominalTime(spec, at('2026-01-01T00:00:00.999Z') - 1000)).toBe(at('2026-01-01T00:00:00Z'));
@@ -487,7 +546,27 @@ describe('bad input', () => {
     ['cron not a string', { cronExpressions: [42] }, 'spec.cronExpressions[0]', '42'],
     ['cron out of range', { cronExpressions: ['61 * * * *'] }, 'spec.cronExpressions[0]', '"61 * * * *"'],
     ['cron garbage', { cronExpressions: ['0 * * * *', 'every day'] }, 'spec.cronExpressions[1]', '"every day"'],
-    ['cron 7 fields', { cronExpressions: ['0 0 0 1 1 * 2027'] }, 'spec.cronExpressions[0]', '"0 0 0 1 1 * 2027"'],
+    ['cron 8 fields', { cronExpressions: ['0 0 0 1 1 * 2027 1'] }, 'spec.cronExpressions[0]', '8 fields'],
+    ['cron 4 fields', { cronExpressions: ['0 0 1 1'] }, 'spec.cronExpressions[0]', '4 fields'],
+    ['cron comment only', { cronExpressions: ['# nothing'] }, 'spec.cronExpressions[0]', 'only a comment'],
+    ['cron @every bad', { cronExpressions: ['@every 1w'] }, 'spec.cronExpressions[0]', '@every <n>'],
+    ['cron @every short', { cronExpressions: ['@every 0s'] }, 'spec.cronExpressions[0]', 'shorter than'],
+    ['cron @every phase', { cronExpressions: ['@every 1h/2h'] }, 'spec.cronExpressions[0]', 'phase must be'],
+    [
+      'cron zone and timezone',
+      { cronExpressions: ['TZ=Europe/Berlin 0 9 * * *'], timezone: 'UTC' },
+      'spec.cronExpressions[0]',
+      'spec.timezone too',
+    ],
+    [
+      'cron zones differ',
+      { cronExpressions: ['TZ=Europe/Berlin 0 9 * * *', 'TZ=Europe/Paris 0 9 * * *'] },
+      'spec.cronExpressions[1]',
+      'a spec has one zone',
+    ],
+    ['cron zone unknown', { cronExpressions: ['TZ=Mars/Base 0 9 * * *'] }, 'spec.cronExpressions[0]', '"Mars/Base"'],
+    ['startAt out of range', { ...cron, startAt: -9e15 }, 'spec.startAt', 'outside the range of dates'],
+    ['endAt out of range', { ...cron, endAt: 1e16 }, 'spec.endAt', 'outside the range of dates'],
     ['cron nickname', { cronExpressions: ['@fortnightly'] }, 'spec.cronExpressions[0]', '"@fortnightly"'],
     ['cron never', { cronExpressions: ['0 0 30 2 *'] }, 'spec.cronExpressions[0]', 'never matches'],
     ['timezone unknown', { ...cron, timezone: 'Mars/Olympus_Mons' }, 'spec.timezone', '"Mars/Olympus_Mons"'],

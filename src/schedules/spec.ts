@@ -6,9 +6,13 @@
  * (shared with croner-rust). cron-parser 5 would do too, but pulls in luxon and has no year field, which calendars need.
  *
  * Semantics, Temporal's where it has one:
- * - cron: 5 fields (minute first), 6 (second first) or a nickname, read in `timezone`. As in Temporal (which reads a
- *   cron string as a calendar), day-of-month and day-of-week must BOTH match (`0 0 1-7 * MON`: the first Monday),
- *   not either one as in Vixie cron.
+ * - cron: Temporal's cron string. 5 fields (minute, hour, day of month, month, day of week), 6 (the same and a
+ *   year) or 7 (a second first, then the 6), or a nickname; optionally led by `CRON_TZ=<zone>` or `TZ=<zone>` (the
+ *   spec's time zone, which must not be given too) and ended by `# comment`; `@every <n><s|m|h|d>[/<phase>]` is an
+ *   interval. Read in `timezone`. As in Temporal (which reads a cron string as a calendar), day-of-month and
+ *   day-of-week must BOTH match (`0 0 1-7 * MON`: the first Monday), not either one as in Vixie cron. Stored
+ *   with 5 fields, or with 7 (second .. year); a stored 6-field string is one written before Weft read 6 fields
+ *   as Temporal does (second first, no year), and is still read that way.
  * - calendars: Temporal's calendar spec (unset second/minute/hour are 0, the rest any), stored as croner field
  *   strings and matched as a 7-part croner pattern (second .. year), every field ANDed.
  * - intervals: epoch-aligned, fire at every t with (t - offset) % every === 0.
@@ -91,6 +95,8 @@ export class InvalidScheduleSpecError extends Error {
 
 /** The smallest interval, as Temporal's. */
 export const MIN_INTERVAL_MS = 1000;
+/** The latest (and, negated, the earliest) time a schedule deals in: JavaScript's Date range. */
+export const MAX_TIME_MS = 8.64e15;
 
 const SPEC_KEYS = ['cronExpressions', 'intervals', 'calendars', 'skip', 'startAt', 'endAt', 'jitter', 'timezone'];
 const CALENDAR_FIELDS = ['second', 'minute', 'hour', 'dayOfMonth', 'month', 'dayOfWeek', 'year'] as const;
@@ -124,12 +130,15 @@ const isRecord = (v: unknown): v is Record<string, unknown> =>
 
 const croner = (e: unknown): string => (e instanceof Error ? e.message : String(e)).replace(/^Cron\w*: /, '');
 
-function cronOptions(timezone: string, calendar: boolean): CronOptions {
+/** A stored cron string of 7 fields (second .. year) is matched as a calendar's pattern is. */
+const sevenFields = (pattern: string): boolean => pattern.split(' ').length === 7;
+
+function cronOptions(timezone: string, calendar: boolean, pattern: string): CronOptions {
   return {
     timezone,
     paused: true,
     domAndDow: true,
-    mode: calendar ? '7-part' : '5-or-6-parts',
+    mode: calendar || sevenFields(pattern) ? '7-part' : '5-or-6-parts',
     sloppyRanges: calendar,
   };
 }
@@ -140,12 +149,23 @@ export function resolveScheduleSpec(input: unknown): ResolvedScheduleSpec {
   if (!isRecord(input)) return fail('spec', `expected an object, got ${show(input)}`);
   for (const key of Object.keys(input))
     if (!SPEC_KEYS.includes(key)) fail(`spec.${key}`, `unknown field (the spec takes ${SPEC_KEYS.join(', ')})`);
-  const timezone = resolveTimezone(input.timezone);
+  const crons = listOf(input.cronExpressions, 'spec.cronExpressions').map((v, i) =>
+    splitCron(v, `spec.cronExpressions[${i}]`),
+  );
+  const cronZone = cronTimezone(crons, input.timezone);
+  const timezone = cronZone ? resolveTimezone(cronZone.zone, cronZone.field) : resolveTimezone(input.timezone);
+  const cronExpressions: string[] = [];
+  const cronIntervals: ResolvedScheduleSpec['intervals'] = [];
+  for (const c of crons) {
+    if (c.every) cronIntervals.push(c.every);
+    else cronExpressions.push(resolveCron(c, timezone));
+  }
   const spec: ResolvedScheduleSpec = {
-    cronExpressions: listOf(input.cronExpressions, 'spec.cronExpressions').map((v, i) =>
-      resolveCron(v, `spec.cronExpressions[${i}]`, timezone),
-    ),
-    intervals: listOf(input.intervals, 'spec.intervals').map((v, i) => resolveInterval(v, `spec.intervals[${i}]`)),
+    cronExpressions,
+    intervals: [
+      ...listOf(input.intervals, 'spec.intervals').map((v, i) => resolveInterval(v, `spec.intervals[${i}]`)),
+      ...cronIntervals,
+    ],
     calendars: listOf(input.calendars, 'spec.calendars').map((v, i) =>
       resolveCalendar(v, `spec.calendars[${i}]`, timezone),
     ),
@@ -171,37 +191,95 @@ function listOf(value: unknown, field: string): unknown[] {
   return value;
 }
 
-function resolveTimezone(value: unknown): string {
+function resolveTimezone(value: unknown, field = 'spec.timezone'): string {
   if (value == null) return 'UTC';
   if (typeof value !== 'string' || value.trim() === '')
-    return fail('spec.timezone', `expected an IANA time zone name like 'Europe/Berlin', got ${show(value)}`);
+    return fail(field, `expected an IANA time zone name like 'Europe/Berlin', got ${show(value)}`);
   const name = value.trim();
   let canonical: string;
   try {
     canonical = new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
   } catch {
-    return fail('spec.timezone', `unknown time zone ${show(value)} (use an IANA name like 'America/New_York')`);
+    return fail(field, `unknown time zone ${show(value)} (use an IANA name like 'America/New_York')`);
   }
   // Fix the case ('utc', 'europe/berlin'), but keep an alias as written (ICU turns Asia/Kolkata into Asia/Calcutta).
   return canonical.toLowerCase() === name.toLowerCase() ? canonical : name;
 }
 
-function resolveCron(value: unknown, field: string, timezone: string): string {
+/** A cron string taken apart as Temporal reads it: its zone prefix, its fields (or nickname), or an `@every`. */
+interface CronParts {
+  field: string;
+  given: unknown;
+  /** The fields (or a nickname), one space apart, without the zone prefix and the comment. */
+  expression: string;
+  zone?: string;
+  every?: { everyMs: number; offsetMs: number };
+}
+
+const CRON_TZ = /^(?:CRON_TZ|TZ)=(\S+)\s+/;
+const CRON_EVERY = /^@every\s+(\d+)([smhd])(?:\/(\d+)([smhd]))?$/i;
+const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+function splitCron(value: unknown, field: string): CronParts {
   if (typeof value !== 'string' || value.trim() === '')
     return fail(field, `expected a cron expression string, got ${show(value)}`);
-  const expression = value.trim().replace(/\s+/g, ' ');
-  try {
-    new CronPattern(expression, timezone, { mode: '5-or-6-parts' });
-  } catch (e) {
-    fail(
-      field,
-      `invalid cron expression ${show(value)}: ${croner(e)} (use 5 fields, minute first; 6 fields, second first; ` +
-        `or @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly)`,
-    );
+  // a comment starts at a '#' after a space (croner's 'MON#2', the second Monday, stays a field)
+  let text = value.trim();
+  const hash = text.search(/(^|\s)#/);
+  if (hash >= 0) text = text.slice(0, hash).trim();
+  if (text === '') return fail(field, `expected a cron expression, got only a comment: ${show(value)}`);
+  const tz = CRON_TZ.exec(text);
+  if (tz) text = text.slice(tz[0].length);
+  const expression = text.replace(/\s+/g, ' ');
+  const parts: CronParts = { field, given: value, expression, ...(tz ? { zone: tz[1]! } : {}) };
+  const every = CRON_EVERY.exec(expression);
+  if (every) {
+    const everyMs = Number(every[1]) * UNIT_MS[every[2]!.toLowerCase()]!;
+    const offsetMs = every[3] === undefined ? 0 : Number(every[3]) * UNIT_MS[every[4]!.toLowerCase()]!;
+    if (everyMs < MIN_INTERVAL_MS) fail(field, `${show(value)}: the interval is shorter than ${MIN_INTERVAL_MS}ms`);
+    if (offsetMs >= everyMs) fail(field, `${show(value)}: the phase must be shorter than the interval`);
+    parts.every = { everyMs, offsetMs };
+  } else if (/^@every\b/i.test(expression))
+    fail(field, `invalid cron expression ${show(value)}: use @every <n><s|m|h|d>, optionally /<phase> (@every 1h/15m)`);
+  return parts;
+}
+
+/** The time zone the cron strings' `CRON_TZ=` / `TZ=` prefixes give (they must agree, and the spec gives none). */
+function cronTimezone(crons: CronParts[], specZone: unknown): { zone: string; field: string } | undefined {
+  let found: { zone: string; field: string } | undefined;
+  for (const c of crons) {
+    if (c.zone === undefined) continue;
+    if (specZone != null)
+      fail(c.field, `${show(c.given)} names a time zone and so does spec.timezone too: give it in one place`);
+    if (found && found.zone !== c.zone)
+      fail(
+        c.field,
+        `${show(c.given)} names time zone ${c.zone}, another cron string ${found.zone}: a spec has one zone`,
+      );
+    found ??= { zone: c.zone, field: c.field };
   }
-  if (entryNext({ kind: 'cron', pattern: expression }, timezone, -1) === undefined)
-    fail(field, `cron expression ${show(value)} never matches`);
-  return expression;
+  return found;
+}
+
+/** Checked and stored as matched: 5 fields or a nickname as given; 6 (year last) and 7 as 7 (second .. year). */
+function resolveCron(c: CronParts, timezone: string): string {
+  const fields = c.expression.split(' ');
+  const expression =
+    fields.length === 6 ? `0 ${c.expression}` : fields.length === 7 || fields.length === 5 ? c.expression : undefined;
+  const explain =
+    '(use 5 fields: minute, hour, day of month, month, day of week; 6: the same and a year; 7: a second, then the ' +
+    '6; or @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly, or @every <interval>[/<phase>])';
+  if (expression === undefined && !c.expression.startsWith('@'))
+    fail(c.field, `invalid cron expression ${show(c.given)}: ${fields.length} fields ${explain}`);
+  const pattern = expression ?? c.expression;
+  try {
+    new CronPattern(pattern, timezone, { mode: sevenFields(pattern) ? '7-part' : '5-or-6-parts' });
+  } catch (e) {
+    fail(c.field, `invalid cron expression ${show(c.given)}: ${croner(e)} ${explain}`);
+  }
+  if (entryNext({ kind: 'cron', pattern }, timezone, -1) === undefined)
+    fail(c.field, `cron expression ${show(c.given)} never matches`);
+  return pattern;
 }
 
 function resolveInterval(value: unknown, field: string): { everyMs: number; offsetMs: number } {
@@ -239,7 +317,14 @@ function instant(value: unknown, field: string): number | undefined {
       field,
       `invalid time ${show(value)} (use an ISO 8601 string with a zone, like '2026-01-01T09:00:00Z', or epoch ms)`,
     );
+  if (Math.abs(ms) > MAX_TIME_MS) fail(field, `time ${show(value)} is outside the range of dates (±${MAX_TIME_MS} ms)`);
   return ms;
+}
+
+/** A time given to a schedule (a backfill's start or end): ISO 8601 with a zone, a Date, or epoch ms in range. */
+export function parseScheduleTime(value: unknown, field: string): number {
+  const ms = instant(value, field);
+  return ms === undefined ? fail(field, 'is required') : ms;
 }
 
 /** Date.parse rolls '2026-02-30' over to March 2nd; we refuse it. */
@@ -345,7 +430,7 @@ function cronOf(pattern: string, timezone: string, calendar: boolean): Cron {
   const key = `${calendar ? 'calendar' : 'cron'}\u0000${timezone}\u0000${pattern}`;
   let cron = compiled.get(key);
   if (!cron) {
-    cron = new Cron(pattern, cronOptions(timezone, calendar));
+    cron = new Cron(pattern, cronOptions(timezone, calendar, pattern));
     if (compiled.size >= COMPILED_KEPT) compiled.delete(compiled.keys().next().value as string);
     compiled.set(key, cron);
   }
@@ -394,8 +479,8 @@ export function nominalTimesBetween(
   limit: number,
 ): number[] {
   if (Number.isNaN(afterMs) || Number.isNaN(untilMs)) throw new RangeError('nominalTimesBetween: a time is NaN');
-  const until = Math.min(untilMs, spec.endAt ?? Infinity);
-  const from = Math.max(lowerBound(spec, afterMs), -8.64e15);
+  const until = Math.min(untilMs, spec.endAt ?? Infinity, MAX_TIME_MS);
+  const from = Math.max(lowerBound(spec, afterMs), -MAX_TIME_MS);
   const out: number[] = [];
   if (limit <= 0 || from >= until) return out;
   // A k-way merge: each entry keeps its next time; take the earliest, advance that entry. At most `limit` plus
@@ -413,7 +498,9 @@ export function nominalTimesBetween(
     if (time === undefined || time > until) break;
     if (spec.skip && skipped(spec, time)) skips++;
     else if (out[out.length - 1] !== time) out.push(time);
-    cursors[best] = entryNext(entries[best]!, spec.timezone, time);
+    const following = entryNext(entries[best]!, spec.timezone, time);
+    // an entry that cannot move past `time` (it never should) ends, rather than spinning here
+    cursors[best] = following !== undefined && following > time ? following : undefined;
   }
   return out;
 }
@@ -432,6 +519,7 @@ export function jitterOf(spec: ResolvedScheduleSpec, scheduleId: string, nominal
     const following = entryNext(entry, spec.timezone, nominalMs);
     if (following !== undefined) max = Math.min(max, following - nominalMs);
   }
+  max = Math.min(max, MAX_TIME_MS - nominalMs);
   return Math.floor(hashToUnit(`${scheduleId}\u0000${nominalMs}`) * max);
 }
 

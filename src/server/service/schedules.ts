@@ -19,6 +19,7 @@ import {
   describeSpec,
   InvalidScheduleSpecError,
   nominalTimesBetween,
+  parseScheduleTime,
   resolveScheduleSpec,
 } from '../../schedules/spec.js';
 import {
@@ -51,10 +52,14 @@ export function parseOverlap(value: unknown, field: string): OverlapPolicy {
   );
 }
 
+/** ISO 8601 with a zone, or epoch ms, within the range of dates (as the spec's startAt and endAt). */
 function parseTime(value: string | number, field: string): number {
-  const ms = typeof value === 'number' ? value : Date.parse(value);
-  if (!Number.isFinite(ms)) throw invalid(field, `${field}: not a time: ${JSON.stringify(value)} (use ISO 8601)`);
-  return ms;
+  try {
+    return parseScheduleTime(value, field);
+  } catch (e) {
+    if (e instanceof InvalidScheduleSpecError) throw invalid(field, e.message);
+    throw e;
+  }
 }
 
 /** The parts of a schedule a create or an update gives, checked and resolved. */
@@ -280,10 +285,13 @@ export async function updateSchedule(
         s.paused = req.state.paused;
       }
       if (req.state.note !== undefined) s.note = req.state.note;
-      if (req.state.remainingActions !== undefined) {
-        s.limitedActions = true;
-        s.remainingActions = req.state.remainingActions;
-      }
+      // as Temporal: a state without remainingActions lifts the limit; the time spent without actions left is
+      // not caught up (nothing moved the schedule on meanwhile)
+      const usedUp = s.limitedActions && s.remainingActions <= 0;
+      s.limitedActions = req.state.remainingActions !== undefined;
+      s.remainingActions = req.state.remainingActions ?? 0;
+      if (usedUp && !(s.limitedActions && s.remainingActions <= 0))
+        s.lastProcessedTime = Math.max(s.lastProcessedTime, now);
     }
   });
   return {};
