@@ -19,6 +19,7 @@ import {
 import { defineSearchAttributeKey, SearchAttributeType } from '../src/common/typed-search-attributes.js';
 import { SkippingClock } from '../src/server/clock.js';
 import { startServer, type WeftServer } from '../src/server/index.js';
+import { changeSchedule } from '../src/server/service/schedule-runner.js';
 import { fixture, startWorker, uid, waitFor } from './helpers.js';
 
 const TQ = 'it-schedules';
@@ -514,6 +515,29 @@ describe('bad input names the field', () => {
     for await (const _ of client.schedule.list()) void _;
     expect((await fetch(`${server.address}/healthz`)).status).toBe(200);
     await hh.delete();
+    await h.delete();
+  });
+});
+
+describe('a schedule stored before 6-field cron strings were read as Temporal reads them', () => {
+  it('keeps its old reading (second first) through an update that gives the string again', async () => {
+    const scheduleId = uid('sch-legacy');
+    const h = await client.schedule.create({
+      scheduleId,
+      spec: { cronExpressions: ['0 0 * * *'] },
+      action: action(),
+      state: { paused: true },
+    });
+    // as a schedule written by the older version: the 6-field string stored as given, read second first
+    await changeSchedule(server.context, 'default', scheduleId, (s) => {
+      s.specInput = { cronExpressions: ['*/20 * * * * *'] };
+      s.spec = { ...s.spec, cronExpressions: ['*/20 * * * * *'] };
+    });
+    await h.update((cur) => ({ ...cur, state: { paused: false } }));
+    const d = await h.describe();
+    expect(d.spec.cronExpressions).toEqual(['*/20 * * * * * *']);
+    const [a, b] = d.info.nextActionTimes.map((t) => new Date(t).getTime());
+    expect(b! - a!).toBe(20_000);
     await h.delete();
   });
 });

@@ -4,6 +4,7 @@ import {
   describeSpec,
   formatMs,
   jitterOf,
+  keepStoredCronReading,
   nextNominalTime,
   nominalTimesBetween,
   resolveScheduleSpec,
@@ -140,6 +141,28 @@ describe('cron expressions', () => {
       at('2026-01-01T00:00:40Z'),
       at('2026-01-01T00:01:00Z'),
     ]);
+  });
+
+  it('an update that gives a stored 6-field string again keeps its old reading (a 7th field, any year)', () => {
+    const stored: ResolvedScheduleSpec = {
+      cronExpressions: ['*/20 * * * * *', '0 9 * * *'],
+      intervals: [],
+      calendars: [],
+      jitterMs: 0,
+      timezone: 'UTC',
+    };
+    const kept = keepStoredCronReading(
+      { cronExpressions: ['*/20  * * * * *', '0 9 * * *', '0 12 * * * 2027'] },
+      stored,
+    );
+    expect(kept).toEqual({ cronExpressions: ['*/20 * * * * * *', '0 9 * * *', '0 12 * * * 2027'] });
+    const again = resolveScheduleSpec(kept);
+    const from = at('2026-01-01T00:00:00Z');
+    expect(nominalTimesBetween(again, from, from + 60_000, 3)).toEqual(
+      nominalTimesBetween(stored, from, from + 60_000, 3),
+    );
+    expect(keepStoredCronReading({ cronExpressions: ['0 9 * * *'] }, stored)).toBeUndefined();
+    expect(keepStoredCronReading({ intervals: [{ every: '1h' }] }, stored)).toBeUndefined();
   });
 
   it("takes a CRON_TZ= or TZ= prefix as the spec's time zone, and a comment after #", () => {

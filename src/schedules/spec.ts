@@ -321,6 +321,28 @@ function instant(value: unknown, field: string): number | undefined {
   return ms;
 }
 
+/**
+ * A spec input whose cron strings read as `stored` read them. Before Weft read 6 fields as Temporal does, a 6-field
+ * string was stored as given and read second first (and still is); an update that gives it again (describe shows
+ * the input as given) would read it the new way. Such strings get a 7th field (any year), the same times written
+ * the way the new reading takes them. Undefined when nothing changes.
+ */
+export function keepStoredCronReading(
+  input: unknown,
+  stored: ResolvedScheduleSpec,
+): Record<string, unknown> | undefined {
+  const legacy = new Set(stored.cronExpressions.filter((c) => c.split(' ').length === 6));
+  if (legacy.size === 0 || !isRecord(input) || !Array.isArray(input.cronExpressions)) return undefined;
+  let changed = false;
+  const cronExpressions = input.cronExpressions.map((c: unknown) => {
+    const text = typeof c === 'string' ? c.trim().replace(/\s+/g, ' ') : undefined;
+    if (text === undefined || !legacy.has(text)) return c;
+    changed = true;
+    return `${text} *`;
+  });
+  return changed ? { ...input, cronExpressions } : undefined;
+}
+
 /** A time given to a schedule (a backfill's start or end): ISO 8601 with a zone, a Date, or epoch ms in range. */
 export function parseScheduleTime(value: unknown, field: string): number {
   const ms = instant(value, field);

@@ -18,6 +18,7 @@ import { pendingManualActions, upcomingActionTimes } from '../../schedules/sched
 import {
   describeSpec,
   InvalidScheduleSpecError,
+  keepStoredCronReading,
   nominalTimesBetween,
   parseScheduleTime,
   resolveScheduleSpec,
@@ -269,11 +270,14 @@ export async function updateSchedule(
   scheduleId: string,
   req: UpdateScheduleRequest,
 ): Promise<Record<string, never>> {
-  const def = resolveDefinition(ctx, namespace, req);
-  await checkStartSearchAttributes(ctx, namespace, def.action.searchAttributes);
+  const given = resolveDefinition(ctx, namespace, req);
+  await checkStartSearchAttributes(ctx, namespace, given.action.searchAttributes);
   await change(ctx, namespace, scheduleId, (s, version, now) => {
     if (req.conflictToken !== undefined && req.conflictToken !== String(version))
       throw new ApiError('CONFLICT', `schedule ${scheduleId} changed since conflict token ${req.conflictToken}`);
+    // a 6-field cron string stored before Weft read 6 fields as Temporal does keeps its reading
+    const kept = keepStoredCronReading(req.spec, s.spec);
+    const def = kept ? resolveDefinition(ctx, namespace, { ...req, spec: kept }) : given;
     const specChanged = JSON.stringify(s.spec) !== JSON.stringify(def.spec);
     Object.assign(s, def);
     // a new spec counts from now: times of the old spec that are past are not caught up under the new one
