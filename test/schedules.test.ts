@@ -315,8 +315,9 @@ describe('overlap policies (with triggers, while an action still runs)', () => {
     });
     // the terminated one shows so in the recent actions (its close came after the schedule let go of it)
     const terminated = (await workflowsOf(scheduleId)).find((x) => x.status === 'TERMINATED')!;
-    const recent = (await h.describe()).info.recentActions.find((a) => a.workflowId === terminated.workflowId);
-    expect(recent?.status.name).toBe('TERMINATED');
+    const recentOf = async () =>
+      (await h.describe()).info.recentActions.find((a) => a.workflowId === terminated.workflowId);
+    await waitFor(async () => (await recentOf())?.status.name === 'TERMINATED', 10_000, 'the recent action');
     await release((await h.describe()).info.runningWorkflows[0]!.workflowId);
     await h.delete();
   });
@@ -538,6 +539,15 @@ describe('a schedule stored before 6-field cron strings were read as Temporal re
     expect(d.spec.cronExpressions).toEqual(['*/20 * * * * * *']);
     const [a, b] = d.info.nextActionTimes.map((t) => new Date(t).getTime());
     expect(b! - a!).toBe(20_000);
+    // one that is not even valid the new way (hour 30): the update still goes through, read the old way
+    await changeSchedule(server.context, 'default', scheduleId, (s) => {
+      s.specInput = { cronExpressions: ['0 30 9 * * *'] };
+      s.spec = { ...s.spec, cronExpressions: ['0 30 9 * * *'] };
+    });
+    await h.update((cur) => ({ ...cur, policies: { ...cur.policies, overlap: 'ALLOW_ALL' } }));
+    const again = await h.describe();
+    expect(again.spec.cronExpressions).toEqual(['0 30 9 * * * *']);
+    for (const t of again.info.nextActionTimes) expect(new Date(t).toISOString()).toMatch(/T09:30:00\.000Z$/);
     await h.delete();
   });
 });

@@ -32,3 +32,27 @@ export function toMs(value: Duration, field = 'duration'): number {
 export function optionalMs(value: Duration | undefined | null, field: string): number | undefined {
   return value === undefined || value === null ? undefined : toMs(value, field);
 }
+
+const GO_UNITS: Record<string, number> = {
+  ns: 1e-6,
+  us: 1e-3,
+  µs: 1e-3,
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+};
+
+/**
+ * A Go duration (`1h30m`, `90s`, `1.5h`) in milliseconds, rounded; `days` also takes `d` (Temporal's schedules'
+ * `@every 1d`). Undefined when it is not one, or not finite.
+ */
+export function goDurationMs(text: string, days = false): number | undefined {
+  const units = days ? 'ns|us|µs|ms|s|m|h|d' : 'ns|us|µs|ms|s|m|h';
+  if (!new RegExp(`^(?:\\d+(?:\\.\\d+)?(?:${units}))+$`).test(text)) return undefined;
+  let ms = 0;
+  for (const [, n, unit] of text.matchAll(new RegExp(`(\\d+(?:\\.\\d+)?)(${units})`, 'g')))
+    ms += Number(n) * GO_UNITS[unit!]!;
+  return Number.isFinite(ms) ? Math.round(ms) : undefined;
+}

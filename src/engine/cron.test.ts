@@ -24,6 +24,14 @@ describe('cron schedules (Temporal syntax)', () => {
     expect(parseCronSchedule('@every 1m30s')).toEqual({ kind: 'every', everyMs: 90_000 });
   });
 
+  it('reads six fields second first, as before (the schedules read six as Temporal does; this keeps its own)', () => {
+    const t = at('2026-03-01T10:00:00Z');
+    expect(nextCronBackoffMs('*/30 * * * * *', t, t)).toBe(30_000);
+    expect(invalidCronSchedule('0 30 9 * * *')).toBeUndefined();
+    expect(nextCronTime('0 30 9 * * *', 0, t)).toBe(at('2026-03-02T09:30:00Z'));
+    expect(nextCronTime('0 0 9 * * MON-FRI', 0, at('2026-03-07T10:00:00Z'))).toBe(at('2026-03-09T09:00:00Z'));
+  });
+
   it('the first run waits for the first time after the start', () => {
     expect(firstCronBackoffMs('0 * * * *', at('2026-03-01T10:15:00Z'))).toBe(45 * 60_000);
     expect(firstCronBackoffMs('0 * * * *', at('2026-03-01T10:00:00Z'))).toBe(60 * 60_000);

@@ -10,6 +10,7 @@
  * `@hourly`-style names, `@every <Go duration>` (`@every 1h30m`), and a `CRON_TZ=<IANA zone>` prefix; times are
  * UTC unless the prefix says otherwise. Pure: no I/O, no clock reads.
  */
+import { goDurationMs } from '../common/duration.js';
 import {
   InvalidScheduleSpecError,
   nextNominalTime,
@@ -25,16 +26,6 @@ export class InvalidCronScheduleError extends Error {
 }
 
 type ParsedCron = { kind: 'every'; everyMs: number } | { kind: 'spec'; spec: ResolvedScheduleSpec };
-
-const GO_UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-const GO_DURATION = /^(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+$/;
-
-function goDurationMs(text: string): number | undefined {
-  if (!GO_DURATION.test(text)) return undefined;
-  let ms = 0;
-  for (const [, n, unit] of text.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)) ms += Number(n) * GO_UNITS[unit!]!;
-  return Math.round(ms);
-}
 
 const parsed = new Map<string, ParsedCron>();
 const PARSED_KEPT = 1000;
@@ -61,8 +52,12 @@ export function parseCronSchedule(schedule: string): ParsedCron {
     result = { kind: 'every', everyMs };
   } else {
     if (text === '') throw new InvalidCronScheduleError('invalid cron schedule: it is empty');
+    // six fields are second first here (Weft's reading for cronSchedule, kept): the schedules' cron strings read
+    // six as Temporal's minute .. year, so they get a seventh, any year
+    const fields = text.split(/\s+/);
+    const expression = fields.length === 6 ? `${fields.join(' ')} *` : text;
     try {
-      result = { kind: 'spec', spec: resolveScheduleSpec({ cronExpressions: [text], timezone }) };
+      result = { kind: 'spec', spec: resolveScheduleSpec({ cronExpressions: [expression], timezone }) };
     } catch (e) {
       if (!(e instanceof InvalidScheduleSpecError)) throw e;
       const why = e.message

@@ -130,7 +130,7 @@ describe('a schedule that can take no action', () => {
     expect(s.remainingActions).toBe(0);
   });
 
-  it('TERMINATE_OTHER shows the workflow it terminated as Terminated in its recent actions', () => {
+  it('a workflow TERMINATE_OTHER let go of shows how it closed in the recent actions', () => {
     const s = schedule('1h', now - 2 * HOUR - 1, 'TERMINATE_OTHER');
     const first = nextStep(s, now - HOUR, limits);
     if (first.kind !== 'start') throw new Error('expected a start');
@@ -139,10 +139,13 @@ describe('a schedule that can take no action', () => {
     if (second.kind !== 'start') throw new Error('expected a start');
     expect(second.terminate.map((r) => r.runId)).toEqual(['run-a']);
     recordStart(s, second, 'run-b', now);
+    // the schedule let go of it; its close, when it comes, still shows in the recent actions (and is written)
+    expect(workflowClosed(s, first.workflowId, 'Terminated')).toBe(true);
     expect(s.recentActions.map((a) => [a.runId, a.status])).toEqual([
       ['run-a', 'Terminated'],
       ['run-b', 'Running'],
     ]);
+    expect(workflowClosed(s, first.workflowId, 'Terminated')).toBe(false);
   });
 });
 

@@ -68,8 +68,8 @@ export function nextStep(
     if (next === undefined || next + jitterOf(s.spec, s.scheduleId, next) > now) return { kind: 'idle' };
     if (s.paused || actionsUsedUp(s)) {
       // nothing is taken while paused or used up, nor counted: jump to now in one step, however long it has
-      // been (times still inside the jitter before now stay, their actual times may not have come)
-      s.lastProcessedTime = Math.max(next, now - s.spec.jitterMs);
+      // been (every way out of it, unpause or more actions, goes on from now too)
+      s.lastProcessedTime = Math.max(next, now);
       continue;
     }
     const windowStart = now - s.policies.catchupWindowMs;
@@ -155,11 +155,6 @@ function applyOverlap(s: ScheduleState, action: PendingAction): ScheduleStep | u
     case 'TERMINATE_OTHER': {
       const terminate = [...s.running];
       s.running = [];
-      // terminated in the same write as this start: their close will not find them running
-      for (const r of terminate) {
-        const recent = s.recentActions.find((a) => a.workflowId === r.workflowId && a.runId === r.runId);
-        if (recent) recent.status = 'Terminated';
-      }
       return startStep(s, action, terminate);
     }
   }
@@ -200,13 +195,18 @@ function pushRecent(s: ScheduleState, a: ScheduleState['recentActions'][number])
     s.recentActions.splice(0, s.recentActions.length - RECENT_ACTIONS_KEPT);
 }
 
-/** A workflow the schedule started has closed. Returns false when the schedule did not know it as running. */
+/**
+ * A workflow the schedule started has closed. Its recent action shows how it ended, also when the schedule had let
+ * go of it (TERMINATE_OTHER terminates the running ones, or finds one closed whose close had not come yet). Returns
+ * false when nothing changed.
+ */
 export function workflowClosed(s: ScheduleState, workflowId: string, status: ExecutionStatus): boolean {
-  const i = s.running.findIndex((r) => r.workflowId === workflowId);
-  if (i < 0) return false;
-  s.running.splice(i, 1);
   const recent = s.recentActions.find((a) => a.workflowId === workflowId);
+  const shown = recent !== undefined && recent.status !== status;
   if (recent) recent.status = status;
+  const i = s.running.findIndex((r) => r.workflowId === workflowId);
+  if (i < 0) return shown;
+  s.running.splice(i, 1);
   if (s.policies.pauseOnFailure && (status === 'Failed' || status === 'TimedOut')) {
     s.paused = true;
     s.note = `paused because workflow ${workflowId} ended ${status} (pauseOnFailure)`;

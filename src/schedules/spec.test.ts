@@ -170,11 +170,24 @@ describe('cron expressions', () => {
     expect(spec.timezone).toBe('America/New_York');
     expect(spec.cronExpressions).toEqual(['0 9 * * *']);
     expect(nextNominalTime(spec, at('2026-01-05T00:00:00Z'))).toBe(at('2026-01-05T14:00:00Z'));
-    expect(resolveScheduleSpec({ cronExpressions: ['TZ=Europe/Berlin 0 9 * * *', '0 18 * * *'] }).timezone).toBe(
-      'Europe/Berlin',
-    );
+    expect(
+      resolveScheduleSpec({ cronExpressions: ['TZ=Europe/Berlin 0 9 * * *', 'CRON_TZ=europe/berlin 0 18 * * *'] })
+        .timezone,
+    ).toBe('Europe/Berlin');
+    // the same zone in spec.timezone too is fine (as Temporal); an @every's prefix says nothing
+    expect(
+      resolveScheduleSpec({ cronExpressions: ['TZ=Europe/Berlin 0 9 * * *'], timezone: 'Europe/Berlin' }).timezone,
+    ).toBe('Europe/Berlin');
+    expect(resolveScheduleSpec({ cronExpressions: ['TZ=Asia/Tokyo @every 1h', '0 9 * * *'] }).timezone).toBe('UTC');
     // croner's nth weekday is a field, not a comment
     expect(resolveScheduleSpec({ cronExpressions: ['0 9 * * MON#2'] }).cronExpressions).toEqual(['0 9 * * MON#2']);
+  });
+
+  it('at the lower end of the range of dates a cron entry gives no time rather than throwing', () => {
+    const spec = resolveScheduleSpec({ cronExpressions: ['0 * * * *'] });
+    expect(() => nominalTimesBetween(spec, -8.64e15 - 1, -8.64e15 + 7.2e6, 5)).not.toThrow();
+    const old: ResolvedScheduleSpec = { ...spec, endAt: 1e16 }; // stored before times were bounded
+    expect(describeSpec(old)).toContain('until 10000000000000000 ms');
   });
 
   it('deals in times within the range of dates only: far out, an interval gives nothing (and ends)', () => {
@@ -192,6 +205,13 @@ describe('cron expressions', () => {
     expect(spec.intervals).toEqual([{ everyMs: 3_600_000, offsetMs: 900_000 }]);
     expect(resolveScheduleSpec({ cronExpressions: ['@every 30s'] }).intervals).toEqual([
       { everyMs: 30_000, offsetMs: 0 },
+    ]);
+    // Go durations, and days
+    expect(resolveScheduleSpec({ cronExpressions: ['@every 1h30m'] }).intervals).toEqual([
+      { everyMs: 5_400_000, offsetMs: 0 },
+    ]);
+    expect(resolveScheduleSpec({ cronExpressions: ['@every 2d/12h'] }).intervals).toEqual([
+      { everyMs: 172_800_000, offsetMs: 43_200_000 },
     ]);
   });
 
@@ -572,20 +592,27 @@ describe('bad input', () => {
     ['cron 8 fields', { cronExpressions: ['0 0 0 1 1 * 2027 1'] }, 'spec.cronExpressions[0]', '8 fields'],
     ['cron 4 fields', { cronExpressions: ['0 0 1 1'] }, 'spec.cronExpressions[0]', '4 fields'],
     ['cron comment only', { cronExpressions: ['# nothing'] }, 'spec.cronExpressions[0]', 'only a comment'],
-    ['cron @every bad', { cronExpressions: ['@every 1w'] }, 'spec.cronExpressions[0]', '@every <n>'],
+    ['cron @every bad', { cronExpressions: ['@every 1w'] }, 'spec.cronExpressions[0]', '@every <interval>'],
+    ['cron @every huge', { cronExpressions: [`@every ${'9'.repeat(400)}s`] }, 'spec.cronExpressions[0]', '@every'],
     ['cron @every short', { cronExpressions: ['@every 0s'] }, 'spec.cronExpressions[0]', 'shorter than'],
     ['cron @every phase', { cronExpressions: ['@every 1h/2h'] }, 'spec.cronExpressions[0]', 'phase must be'],
     [
       'cron zone and timezone',
       { cronExpressions: ['TZ=Europe/Berlin 0 9 * * *'], timezone: 'UTC' },
       'spec.cronExpressions[0]',
-      'spec.timezone too',
+      'spec.timezone is "UTC"',
     ],
     [
       'cron zones differ',
       { cronExpressions: ['TZ=Europe/Berlin 0 9 * * *', 'TZ=Europe/Paris 0 9 * * *'] },
       'spec.cronExpressions[1]',
       'a spec has one zone',
+    ],
+    [
+      'cron zone on some only',
+      { cronExpressions: ['TZ=Europe/Berlin 0 9 * * *', '0 18 * * *'] },
+      'spec.cronExpressions[1]',
+      'all or none must',
     ],
     ['cron zone unknown', { cronExpressions: ['TZ=Mars/Base 0 9 * * *'] }, 'spec.cronExpressions[0]', '"Mars/Base"'],
     ['startAt out of range', { ...cron, startAt: -9e15 }, 'spec.startAt', 'outside the range of dates'],

@@ -26,7 +26,7 @@
  *   occurrence of a fixed time too; we follow croner (and Vixie cron) there.
  */
 import { Cron, CronPattern, type CronOptions } from 'croner';
-import { InvalidDurationError, toMs, type Duration } from '../common/duration.js';
+import { goDurationMs, InvalidDurationError, toMs, type Duration } from '../common/duration.js';
 
 export type { Duration };
 
@@ -217,8 +217,7 @@ interface CronParts {
 }
 
 const CRON_TZ = /^(?:CRON_TZ|TZ)=(\S+)\s+/;
-const CRON_EVERY = /^@every\s+(\d+)([smhd])(?:\/(\d+)([smhd]))?$/i;
-const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const CRON_EVERY = /^@every\s+([^/\s]+)(?:\/([^/\s]+))?$/i;
 
 function splitCron(value: unknown, field: string): CronParts {
   if (typeof value !== 'string' || value.trim() === '')
@@ -233,32 +232,42 @@ function splitCron(value: unknown, field: string): CronParts {
   const expression = text.replace(/\s+/g, ' ');
   const parts: CronParts = { field, given: value, expression, ...(tz ? { zone: tz[1]! } : {}) };
   const every = CRON_EVERY.exec(expression);
-  if (every) {
-    const everyMs = Number(every[1]) * UNIT_MS[every[2]!.toLowerCase()]!;
-    const offsetMs = every[3] === undefined ? 0 : Number(every[3]) * UNIT_MS[every[4]!.toLowerCase()]!;
+  const everyMs = every ? goDurationMs(every[1]!, true) : undefined;
+  const offsetMs = every?.[2] === undefined ? 0 : goDurationMs(every[2], true);
+  if (every && everyMs !== undefined && offsetMs !== undefined && everyMs <= MAX_TIME_MS) {
     if (everyMs < MIN_INTERVAL_MS) fail(field, `${show(value)}: the interval is shorter than ${MIN_INTERVAL_MS}ms`);
     if (offsetMs >= everyMs) fail(field, `${show(value)}: the phase must be shorter than the interval`);
+    // an interval is an instant: a zone prefix says nothing about it
+    delete parts.zone;
     parts.every = { everyMs, offsetMs };
   } else if (/^@every\b/i.test(expression))
-    fail(field, `invalid cron expression ${show(value)}: use @every <n><s|m|h|d>, optionally /<phase> (@every 1h/15m)`);
+    fail(
+      field,
+      `invalid cron expression ${show(value)}: use @every <interval>[/<phase>], each a duration like 90s, 15m, 1h30m ` +
+        'or 1d',
+    );
   return parts;
 }
 
 /** The time zone the cron strings' `CRON_TZ=` / `TZ=` prefixes give (they must agree, and the spec gives none). */
 function cronTimezone(crons: CronParts[], specZone: unknown): { zone: string; field: string } | undefined {
-  let found: { zone: string; field: string } | undefined;
-  for (const c of crons) {
-    if (c.zone === undefined) continue;
-    if (specZone != null)
-      fail(c.field, `${show(c.given)} names a time zone and so does spec.timezone too: give it in one place`);
-    if (found && found.zone !== c.zone)
+  const timed = crons.filter((c) => !c.every);
+  const first = timed.find((c) => c.zone !== undefined);
+  if (!first) return undefined;
+  // as Temporal: every cron string names the same zone (or none does), and spec.timezone, if given, is that zone
+  const zone = resolveTimezone(first.zone, first.field);
+  for (const c of timed) {
+    if (c.zone === undefined)
+      fail(c.field, `${show(c.given)} names no time zone and ${show(first.given)} does: all or none must`);
+    if (resolveTimezone(c.zone, c.field) !== zone)
       fail(
         c.field,
-        `${show(c.given)} names time zone ${c.zone}, another cron string ${found.zone}: a spec has one zone`,
+        `${show(c.given)} names time zone ${c.zone}, another cron string ${first.zone}: a spec has one zone`,
       );
-    found ??= { zone: c.zone, field: c.field };
   }
-  return found;
+  if (specZone != null && resolveTimezone(specZone) !== zone)
+    fail(first.field, `${show(first.given)} names time zone ${first.zone} and spec.timezone is ${show(specZone)}`);
+  return { zone, field: first.field };
 }
 
 /** Checked and stored as matched: 5 fields or a nickname as given; 6 (year last) and 7 as 7 (second .. year). */
@@ -468,8 +477,15 @@ function entryNext(entry: Entry, timezone: string, afterMs: number): number | un
   const cron = cronOf(entry.pattern, timezone, entry.kind === 'calendar');
   let ref = afterMs;
   for (;;) {
-    // croner looks from the whole second at or before `ref`, strictly after it.
-    const next = cron.nextRun(new Date(ref))?.getTime();
+    // croner looks from the whole second at or before `ref`, strictly after it; at the ends of the range of dates
+    // it throws (its time zone arithmetic leaves the range): no time there
+    let next: number | undefined;
+    try {
+      next = cron.nextRun(new Date(ref))?.getTime();
+    } catch (e) {
+      if (e instanceof RangeError) return undefined;
+      throw e;
+    }
     if (next === undefined) return undefined;
     // A run moved out of a DST gap no longer matches its pattern: skipped, as Temporal does.
     if (next > afterMs && cron.match(new Date(next))) return next;
@@ -570,8 +586,10 @@ export function describeSpec(spec: ResolvedScheduleSpec): string {
     ...spec.intervals.map((i) => `every ${formatMs(i.everyMs)}${i.offsetMs ? ` offset ${formatMs(i.offsetMs)}` : ''}`),
     ...(spec.skip ?? []).map((c) => `skip ${calendarText(c)}`),
   ];
-  if (spec.startAt !== undefined) parts.push(`from ${new Date(spec.startAt).toISOString()}`);
-  if (spec.endAt !== undefined) parts.push(`until ${new Date(spec.endAt).toISOString()}`);
+  // (a spec stored before times were bounded may hold one outside the range of dates)
+  const iso = (ms: number): string => (Math.abs(ms) <= MAX_TIME_MS ? new Date(ms).toISOString() : `${ms} ms`);
+  if (spec.startAt !== undefined) parts.push(`from ${iso(spec.startAt)}`);
+  if (spec.endAt !== undefined) parts.push(`until ${iso(spec.endAt)}`);
   if (spec.jitterMs > 0) parts.push(`jitter ${formatMs(spec.jitterMs)}`);
   return parts.join('; ');
 }

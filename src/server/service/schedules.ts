@@ -270,14 +270,23 @@ export async function updateSchedule(
   scheduleId: string,
   req: UpdateScheduleRequest,
 ): Promise<Record<string, never>> {
-  const given = resolveDefinition(ctx, namespace, req);
+  // a 6-field cron string stored before Weft read 6 fields as Temporal does keeps its reading (given again, it
+  // may not even be valid the new way): the stored spec decides how the request's spec is read
+  const read = (spec: ScheduleState['spec'] | undefined) => {
+    const kept = spec && keepStoredCronReading(req.spec, spec);
+    return {
+      key: JSON.stringify(kept ?? null),
+      def: () => resolveDefinition(ctx, namespace, kept ? { ...req, spec: kept } : req),
+    };
+  };
+  const first = read((await ctx.store.getSchedule(namespace, scheduleId))?.state.spec);
+  const given = first.def();
   await checkStartSearchAttributes(ctx, namespace, given.action.searchAttributes);
   await change(ctx, namespace, scheduleId, (s, version, now) => {
     if (req.conflictToken !== undefined && req.conflictToken !== String(version))
       throw new ApiError('CONFLICT', `schedule ${scheduleId} changed since conflict token ${req.conflictToken}`);
-    // a 6-field cron string stored before Weft read 6 fields as Temporal does keeps its reading
-    const kept = keepStoredCronReading(req.spec, s.spec);
-    const def = kept ? resolveDefinition(ctx, namespace, { ...req, spec: kept }) : given;
+    const current = read(s.spec);
+    const def = current.key === first.key ? given : current.def();
     const specChanged = JSON.stringify(s.spec) !== JSON.stringify(def.spec);
     Object.assign(s, def);
     // a new spec counts from now: times of the old spec that are past are not caught up under the new one
