@@ -190,6 +190,23 @@ describe('child workflows', () => {
     expect(await ts.client.workflow.getHandle(ids.ABANDON).result()).toEqual([]);
   });
 
+  it('parent close policy reaches a child that continued as new (its newest run), as Temporal', async () => {
+    const ids = { TERMINATE: uid('pc-can-term'), REQUEST_CANCEL: uid('pc-can-cancel') };
+    for (const [policy, childId] of Object.entries(ids)) {
+      const h = await start('parentLeavesContinuingChild', [policy, childId]);
+      expect(await h.result()).toBe('parent done');
+    }
+    const describe = (id: string) => ts.client.workflow.getHandle(id).describe();
+    for (const [policy, childId] of Object.entries(ids)) {
+      const want = policy === 'TERMINATE' ? 'TERMINATED' : 'CANCELLED';
+      await waitFor(async () => (await describe(childId)).status.name === want, 10_000, `${policy} to apply`);
+      // the newest run of the chain; the first one had continued as new
+      const runs: string[] = [];
+      for await (const e of ts.client.workflow.list({ query: `WorkflowId = '${childId}'` })) runs.push(e.status.name);
+      expect(runs.sort()).toEqual(['CONTINUED_AS_NEW', want].sort());
+    }
+  });
+
   it('describe shows the pending child while the parent waits on it, and none once it closed', async () => {
     const childId = uid('pending-child');
     const h = await start('parentWaitsOnChild', [childId]);

@@ -71,7 +71,7 @@ export async function runOutboxEffect(ctx: ServerContext, row: TimerRow): Promis
       return;
     }
     case 'closeChild': {
-      await closeChild(ctx, effect.runId, effect.policy, `parent ${source.workflowId} closed`);
+      await closeChild(ctx, source.namespace, effect, `parent ${source.workflowId} closed`);
       await done();
       return;
     }
@@ -177,20 +177,46 @@ function notFound(workflowId: string, why: string): { cause: string; message: st
   };
 }
 
-/** Terminates or asks to cancel a child run; a child that closed already is left alone. */
+/**
+ * Terminates or asks to cancel a child: the run its chain is at now (it may have continued as new, been retried, or
+ * be a cron child's later run), as Temporal applies the policy across runs; a chain that closed is left alone.
+ */
 async function closeChild(
   ctx: ServerContext,
-  runId: string,
-  policy: 'TERMINATE' | 'REQUEST_CANCEL',
+  namespace: string,
+  child: { workflowId: string; runId: string; policy: 'TERMINATE' | 'REQUEST_CANCEL' },
   why: string,
 ): Promise<void> {
-  await updateIfExists(ctx, runId, (t) => {
-    if (t.state.status !== 'Running') return NO_WRITE;
-    if (policy === 'TERMINATE')
-      terminateWorkflow(t, { reason: `${why} (parent close policy TERMINATE)`, identity: IDENTITY });
-    else requestCancelWorkflow(t, { reason: `${why} (parent close policy REQUEST_CANCEL)`, identity: IDENTITY });
-    return undefined;
-  });
+  const { policy } = child;
+  // the chain's newest run: the workflow id's current run when it descends from the child's first run
+  const newest = async (): Promise<string | undefined> => {
+    const current = await ctx.store.getCurrentRun(namespace, child.workflowId);
+    if (!current || current.runId === child.runId) return current?.runId;
+    const run = await ctx.cache.getCommitted(current.runId).catch((e: unknown) => {
+      if (e instanceof ApiError && e.code === 'WORKFLOW_NOT_FOUND') return undefined;
+      throw e;
+    });
+    return run?.state.firstExecutionRunId === child.runId ? current.runId : undefined;
+  };
+  let runId = (await newest()) ?? child.runId;
+  // a run that continues (as new, or to a retry) while this applies: the next one, a few times at most
+  for (let attempt = 0; attempt < 5; attempt++) {
+    let closed = false;
+    await updateIfExists(ctx, runId, (t) => {
+      if (t.state.status !== 'Running') {
+        closed = true;
+        return NO_WRITE;
+      }
+      if (policy === 'TERMINATE')
+        terminateWorkflow(t, { reason: `${why} (parent close policy TERMINATE)`, identity: IDENTITY });
+      else requestCancelWorkflow(t, { reason: `${why} (parent close policy REQUEST_CANCEL)`, identity: IDENTITY });
+      return undefined;
+    });
+    if (!closed) return;
+    const next = await newest();
+    if (next === undefined || next === runId) return;
+    runId = next;
+  }
 }
 
 async function updateIfExists(
