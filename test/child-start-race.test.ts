@@ -62,3 +62,38 @@ it('a child started as its parent closes gets the close policy, even when applyi
     store.commit = commit;
   }
 }, 30_000);
+
+it('a child start repeated after the child went on to later runs starts nothing new and fails nothing', async () => {
+  const parentId = uid('repeat-parent');
+  const childId = `${parentId}-child`;
+  const store = ts.server.context.store;
+  const commit = store.commit.bind(store);
+  let failedOnce = false;
+  store.commit = async (m: Mutation) => {
+    // the parent's record of its child's start (the outbox entry removed with it) fails once: the effect repeats
+    // about a second later, when the child chain has continued as new and closed
+    const parent = m.executions.find((e) => e.state.workflowId === parentId);
+    if (parent && !failedOnce && parent.newEvents.some((e) => e.eventType === 'ChildWorkflowExecutionStarted')) {
+      failedOnce = true;
+      throw new StoreUnavailableError('injected: the store is unavailable');
+    }
+    await commit(m);
+  };
+  try {
+    const parent = await ts.client.workflow.start('parentOfContinuingChildThenWaits', {
+      taskQueue: TQ,
+      workflowId: parentId,
+    });
+    expect(await parent.result()).toMatchObject({ n: 2 });
+    expect(failedOnce).toBe(true);
+    const runs: string[] = [];
+    for await (const e of ts.client.workflow.list({ query: `WorkflowId = '${childId}'` })) runs.push(e.status.name);
+    // one chain of three runs: no second child started by the repeat
+    expect(runs.sort()).toEqual(['COMPLETED', 'CONTINUED_AS_NEW', 'CONTINUED_AS_NEW']);
+    const types = (await parent.fetchHistory()).events.map((e) => e.eventType);
+    expect(types).not.toContain('StartChildWorkflowExecutionFailed');
+    expect(types.filter((t) => t === 'ChildWorkflowExecutionStarted')).toHaveLength(1);
+  } finally {
+    store.commit = commit;
+  }
+}, 30_000);

@@ -89,6 +89,10 @@ async function startChild(
     await done(); // the parent closed before its child started: nothing to start
     return;
   }
+  if (parent.children?.[effect.seq]?.runId !== undefined) {
+    await done(); // a repeat of an effect carried out already: the child's start is recorded
+    return;
+  }
   const r = effect.request;
   let runId: string;
   try {

@@ -212,6 +212,17 @@ export async function planStart(
     const existing = await ctx.cache.get(current.runId);
     if (req.requestId && existing.state.startRequestId === req.requestId)
       return { kind: 'existing', response: { runId: current.runId, started: false } };
+    // the same request again after the run it started went on to a later run (continued as new, retried, cron):
+    // that chain is this request's start (a parent's child start repeated, say), not a conflict
+    const first = existing.state.firstExecutionRunId;
+    if (req.requestId && first !== current.runId) {
+      const firstRun = await ctx.cache.get(first).catch((e: unknown) => {
+        if (e instanceof ApiError && e.code === 'WORKFLOW_NOT_FOUND') return undefined;
+        throw e;
+      });
+      if (firstRun?.state.startRequestId === req.requestId)
+        return { kind: 'existing', response: { runId: first, started: false } };
+    }
     if (existing.state.status === 'Running') {
       const conflict =
         req.workflowIdConflictPolicy ??
