@@ -477,12 +477,12 @@ function applyOne(d: EngineDriver, a: Action): string | undefined {
       if (wt?.state !== 'started') return undefined;
       const built = buildCommands(workflowView(d.events), a.cmds, a.terminal, a.invalid);
       const { cmds } = built;
-      // invalid commands are rejected; so is closing the run while a signal waits behind the task (it is redone)
+      // invalid commands are rejected; so is closing the run while any event waits behind the task (it is redone)
       const closing = cmds.some((c) =>
         ['CompleteWorkflowExecution', 'FailWorkflowExecution', 'CancelWorkflowExecution'].includes(c.type),
       );
-      const signalWaits = s.bufferedEvents.some((b) => b.eventType === 'WorkflowExecutionSignaled');
-      const rejected = built.invalid || (closing && signalWaits);
+      const eventsWait = s.bufferedEvents.length > 0;
+      const rejected = built.invalid || (closing && eventsWait);
       const transient = wt.transient;
       const expectedIds = transient ? { scheduled: s.nextEventId, started: s.nextEventId + 1 } : undefined;
       const who = wt.identity!;

@@ -69,6 +69,31 @@ describe('signals', () => {
     expect(d.state.status).toBe('Completed');
   });
 
+  it("any event that came in while a closing task ran redoes it, as Temporal: a child's close, a timer", () => {
+    const d = started();
+    d.dispatchWorkflowTask();
+    d.completeWorkflowTask([cmd.timer(1, 1000), cmd.activity(1)]);
+    d.advanceBy(1000); // the timer fires: a workflow task
+    d.dispatchWorkflowTask();
+    // while it runs, the activity completes: buffered
+    d.dispatchActivity(1);
+    d.completeActivity(1, 'late');
+    const r = d.completeWorkflowTask([cmd.complete('done')]);
+    expect(r.rejected).toContain('redone');
+    expect(d.state.status).toBe('Running');
+    expect(d.lastEventTypes()).toEqual([
+      'WorkflowTaskFailed',
+      'ActivityTaskStarted',
+      'ActivityTaskCompleted',
+      'WorkflowTaskScheduled',
+    ]);
+    d.dispatchWorkflowTask();
+    d.completeWorkflowTask([cmd.complete('done')]);
+    expect(d.state.status).toBe('Completed');
+    expect(d.eventTypes()).toContain('ActivityTaskCompleted');
+    checkInvariants(d);
+  });
+
   it('is refused on a closed run', () => {
     const d = started();
     d.terminate();

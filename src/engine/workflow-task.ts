@@ -152,14 +152,13 @@ export function completeWorkflowTask(t: Transition, input: CompleteWorkflowTaskI
     });
     return { eagerActivitySeqs: [], rejected: invalid };
   }
-  // A signal arrived while this task ran, and the task closes the run: the workflow has not seen the signal.
-  // The task is failed and redone at once, with the signal in it (Temporal's "unhandled command").
-  if (
-    input.commands.some((c) => TERMINAL_COMMANDS.has(c.type)) &&
-    s.bufferedEvents.some((b) => b.eventType === 'WorkflowExecutionSignaled')
-  ) {
+  // Events arrived while this task ran (a signal, an activity's or a child's outcome, a timer), and the task closes
+  // the run: the workflow has not seen them, and closing would drop them. The task is failed and redone at once,
+  // with them in it (Temporal's "unhandled command", for any buffered event).
+  if (input.commands.some((c) => TERMINAL_COMMANDS.has(c.type)) && s.bufferedEvents.length > 0) {
     const message =
-      'a signal arrived while the workflow task that closes the run was running: the task is redone so the workflow sees it';
+      'new events (a signal, an activity or child outcome, a timer) arrived while the workflow task that closes the ' +
+      'run was running: the task is redone so the workflow sees them';
     failWorkflowTask(t, {
       id: input.id,
       cause: 'UNHANDLED_COMMAND',
