@@ -151,24 +151,6 @@ describe('child workflows', () => {
     expect(t).toContain('ChildWorkflowExecutionCanceled');
   });
 
-  it.each(['TRY_CANCEL', 'ABANDON', 'WAIT_CANCELLATION_REQUESTED'] as const)(
-    '%s: the parent stops waiting with a ChildWorkflowFailure caused by cancellation; the child is asked to cancel unless ABANDON',
-    async (cancellationType) => {
-      const h = await start('parentCancelsChild', [cancellationType, 1000]);
-      expect(await h.result()).toBe('child cancelled');
-      const child = ts.client.workflow.getHandle(`${h.workflowId}-child`);
-      const t = types((await h.fetchHistory()).events);
-      if (cancellationType === 'ABANDON') {
-        expect(t).not.toContain('RequestCancelExternalWorkflowExecutionInitiated');
-        expect((await child.describe()).status.name).toBe('RUNNING');
-        await child.terminate('test over');
-      } else {
-        expect(t).toContain('RequestCancelExternalWorkflowExecutionInitiated');
-        await waitFor(async () => (await child.describe()).status.name === 'CANCELLED', 10_000, 'the child cancelled');
-      }
-    },
-  );
-
   it('parent close policy: TERMINATE (default) ends the child, REQUEST_CANCEL cancels it, ABANDON leaves it running', async () => {
     const ids = { TERMINATE: uid('pc-term'), REQUEST_CANCEL: uid('pc-cancel'), ABANDON: uid('pc-abandon') };
     for (const [policy, childId] of Object.entries(ids)) {

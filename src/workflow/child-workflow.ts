@@ -6,7 +6,7 @@
  */
 import { encodeArgs } from '../common/payload-args.js';
 import { optionalMs, type Duration } from '../common/duration.js';
-import { CancelledFailure, ChildWorkflowFailure } from '../common/failure.js';
+import { CancelledFailure } from '../common/failure.js';
 import type { RetryPolicy } from '../common/retry-policy.js';
 import { CancellationScope } from './cancellation-scope.js';
 import { retryToWire } from './activities.js';
@@ -149,23 +149,7 @@ function startChildNext(
   const started = new Promise<string>((resolve, reject) =>
     activator.childStarts.set(seq, { resolve: (v) => resolve(v as string), reject }),
   );
-  // `closed`: the child's outcome (or its failed start) reached this run; a cancel that stops waiting settles
-  // `result` without it, and the request to cancel the child still goes
-  let closed = false;
-  let rejectRaw!: (err: unknown) => void;
-  const result = new Promise<unknown>((resolve, reject) => {
-    rejectRaw = reject;
-    activator.childResults.set(seq, {
-      resolve: (v) => {
-        closed = true;
-        resolve(v);
-      },
-      reject: (e) => {
-        closed = true;
-        reject(e);
-      },
-    });
-  });
+  const result = new Promise<unknown>((resolve, reject) => activator.childResults.set(seq, { resolve, reject }));
   result.catch(() => undefined); // a child whose result nobody awaits must not be an unhandled rejection
   activator.pushCommand({
     type: 'StartChildWorkflowExecution',
@@ -190,34 +174,21 @@ function startChildNext(
   const cancellationType = options.cancellationType ?? 'WAIT_CANCELLATION_COMPLETED';
   if (scope.cancellable) {
     scope.cancelRequested.catch((err: unknown) => {
-      if (closed) return;
+      if (!activator.childResults.has(seq)) return; // closed already
       const cancelled = err instanceof CancelledFailure ? err : new CancelledFailure('Child workflow cancelled');
-      // as Temporal: the result of a child the parent stopped waiting for is a ChildWorkflowFailure caused by the
-      // cancellation
       const rejectResult = (): void => {
-        if (!activator.childResults.delete(seq)) return;
-        rejectRaw(
-          new ChildWorkflowFailure(
-            activator.info.namespace,
-            { workflowId },
-            workflowType,
-            'NON_RETRYABLE_FAILURE',
-            cancelled,
-          ),
-        );
+        const c = activator.childResults.get(seq);
+        activator.childResults.delete(seq);
+        c?.reject(cancelled);
       };
       if (cancellationType !== 'ABANDON') {
         // a child is cancelled once it exists; one that fails to start needs nothing
         started.then(
           () => {
             // the child's current run: it may have continued as new since it started
-            if (closed) return;
+            if (!activator.childResults.has(seq)) return;
             const requested = requestCancel(workflowId, undefined, true);
-            if (cancellationType === 'WAIT_CANCELLATION_REQUESTED')
-              requested.then(
-                () => rejectResult(),
-                () => undefined,
-              );
+            if (cancellationType === 'WAIT_CANCELLATION_REQUESTED') requested.then(rejectResult, () => undefined);
             else void requested.catch(() => undefined);
           },
           () => undefined,
