@@ -97,3 +97,35 @@ it('a child start repeated after the child went on to later runs starts nothing 
     store.commit = commit;
   }
 }, 30_000);
+
+it('a child start repeated after the child closed (reported to the parent) and its id was reused starts nothing', async () => {
+  const parentId = uid('reuse-parent');
+  const childId = uid('reuse-child');
+  const store = ts.server.context.store;
+  const commit = store.commit.bind(store);
+  let failedOnce = false;
+  store.commit = async (m: Mutation) => {
+    // the parent's record of its first child's start fails once: the effect repeats about a second later, when
+    // that child has closed (its close recorded the start too) and a second child took the same id
+    const parent = m.executions.find((e) => e.state.workflowId === parentId);
+    if (parent && !failedOnce && parent.newEvents.some((e) => e.eventType === 'ChildWorkflowExecutionStarted')) {
+      failedOnce = true;
+      throw new StoreUnavailableError('injected: the store is unavailable');
+    }
+    await commit(m);
+  };
+  try {
+    const parent = await ts.client.workflow.start('parentOfTwoChildrenSameId', {
+      taskQueue: TQ,
+      workflowId: parentId,
+      args: [childId],
+    });
+    expect(await parent.result()).toEqual([2, 3]);
+    expect(failedOnce).toBe(true);
+    const runs: string[] = [];
+    for await (const e of ts.client.workflow.list({ query: `WorkflowId = '${childId}'` })) runs.push(e.status.name);
+    expect(runs).toEqual(['COMPLETED', 'COMPLETED']);
+  } finally {
+    store.commit = commit;
+  }
+}, 30_000);

@@ -89,8 +89,11 @@ async function startChild(
     await done(); // the parent closed before its child started: nothing to start
     return;
   }
-  if (parent.children?.[effect.seq]?.runId !== undefined) {
-    await done(); // a repeat of an effect carried out already: the child's start is recorded
+  const entry = parent.children?.[effect.seq];
+  if (!entry || entry.runId !== undefined) {
+    // a repeat of an effect carried out already: the child's start is recorded, or the child is gone from the
+    // parent (its close, or its failed start, was recorded: the only ways an entry made with this effect goes)
+    await done();
     return;
   }
   const r = effect.request;
