@@ -63,15 +63,15 @@ it('a child started as its parent closes gets the close policy, even when applyi
   }
 }, 30_000);
 
-it('a child start repeated after the child went on to later runs starts nothing new and fails nothing', async () => {
-  const parentId = uid('repeat-parent');
-  const childId = `${parentId}-child`;
+/**
+ * Makes the parent's record of its child's start (the outbox entry removed with it) fail once, so the start effect
+ * repeats about a second later; `failed()` tells whether it did. `restore()` puts the store's commit back.
+ */
+function failStartRecordOnce(parentId: string): { failed: () => boolean; restore: () => void } {
   const store = ts.server.context.store;
   const commit = store.commit.bind(store);
   let failedOnce = false;
   store.commit = async (m: Mutation) => {
-    // the parent's record of its child's start (the outbox entry removed with it) fails once: the effect repeats
-    // about a second later, when the child chain has continued as new and closed
     const parent = m.executions.find((e) => e.state.workflowId === parentId);
     if (parent && !failedOnce && parent.newEvents.some((e) => e.eventType === 'ChildWorkflowExecutionStarted')) {
       failedOnce = true;
@@ -79,41 +79,41 @@ it('a child start repeated after the child went on to later runs starts nothing 
     }
     await commit(m);
   };
+  return { failed: () => failedOnce, restore: () => void (store.commit = commit) };
+}
+
+const runsOf = async (workflowId: string): Promise<string[]> => {
+  const runs: string[] = [];
+  for await (const e of ts.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) runs.push(e.status.name);
+  return runs.sort();
+};
+
+it('a child start repeated after the child went on to later runs starts nothing new and fails nothing', async () => {
+  const parentId = uid('repeat-parent');
+  // the repeat comes when the child chain has continued as new and closed
+  const injected = failStartRecordOnce(parentId);
   try {
     const parent = await ts.client.workflow.start('parentOfContinuingChildThenWaits', {
       taskQueue: TQ,
       workflowId: parentId,
     });
     expect(await parent.result()).toMatchObject({ n: 2 });
-    expect(failedOnce).toBe(true);
-    const runs: string[] = [];
-    for await (const e of ts.client.workflow.list({ query: `WorkflowId = '${childId}'` })) runs.push(e.status.name);
+    expect(injected.failed()).toBe(true);
     // one chain of three runs: no second child started by the repeat
-    expect(runs.sort()).toEqual(['COMPLETED', 'CONTINUED_AS_NEW', 'CONTINUED_AS_NEW']);
+    expect(await runsOf(`${parentId}-child`)).toEqual(['COMPLETED', 'CONTINUED_AS_NEW', 'CONTINUED_AS_NEW']);
     const types = (await parent.fetchHistory()).events.map((e) => e.eventType);
     expect(types).not.toContain('StartChildWorkflowExecutionFailed');
     expect(types.filter((t) => t === 'ChildWorkflowExecutionStarted')).toHaveLength(1);
   } finally {
-    store.commit = commit;
+    injected.restore();
   }
 }, 30_000);
 
 it('a child start repeated after the child closed (reported to the parent) and its id was reused starts nothing', async () => {
   const parentId = uid('reuse-parent');
   const childId = uid('reuse-child');
-  const store = ts.server.context.store;
-  const commit = store.commit.bind(store);
-  let failedOnce = false;
-  store.commit = async (m: Mutation) => {
-    // the parent's record of its first child's start fails once: the effect repeats about a second later, when
-    // that child has closed (its close recorded the start too) and a second child took the same id
-    const parent = m.executions.find((e) => e.state.workflowId === parentId);
-    if (parent && !failedOnce && parent.newEvents.some((e) => e.eventType === 'ChildWorkflowExecutionStarted')) {
-      failedOnce = true;
-      throw new StoreUnavailableError('injected: the store is unavailable');
-    }
-    await commit(m);
-  };
+  // the repeat comes when the first child has closed (its close recorded the start too) and a second took its id
+  const injected = failStartRecordOnce(parentId);
   try {
     const parent = await ts.client.workflow.start('parentOfTwoChildrenSameId', {
       taskQueue: TQ,
@@ -121,11 +121,9 @@ it('a child start repeated after the child closed (reported to the parent) and i
       args: [childId],
     });
     expect(await parent.result()).toEqual([2, 3]);
-    expect(failedOnce).toBe(true);
-    const runs: string[] = [];
-    for await (const e of ts.client.workflow.list({ query: `WorkflowId = '${childId}'` })) runs.push(e.status.name);
-    expect(runs).toEqual(['COMPLETED', 'COMPLETED']);
+    expect(injected.failed()).toBe(true);
+    expect(await runsOf(childId)).toEqual(['COMPLETED', 'COMPLETED']);
   } finally {
-    store.commit = commit;
+    injected.restore();
   }
 }, 30_000);
