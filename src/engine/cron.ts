@@ -15,6 +15,7 @@ import {
   InvalidScheduleSpecError,
   nextNominalTime,
   resolveScheduleSpec,
+  stripCronString,
   type ResolvedScheduleSpec,
 } from '../schedules/spec.js';
 
@@ -34,13 +35,8 @@ const PARSED_KEPT = 1000;
 export function parseCronSchedule(schedule: string): ParsedCron {
   const known = parsed.get(schedule);
   if (known) return known;
-  let text = schedule.trim();
-  let timezone = 'UTC';
-  const tz = /^(?:CRON_TZ|TZ)=(\S+)\s+(.*)$/.exec(text);
-  if (tz) {
-    timezone = tz[1]!;
-    text = tz[2]!.trim();
-  }
+  // the prefix and a comment as the schedules' cron strings take them
+  const { expression: text, zone: timezone = 'UTC' } = stripCronString(schedule);
   let result: ParsedCron;
   const every = /^@every\s+(\S+)$/.exec(text);
   if (every) {
@@ -54,8 +50,7 @@ export function parseCronSchedule(schedule: string): ParsedCron {
     if (text === '') throw new InvalidCronScheduleError('invalid cron schedule: it is empty');
     // six fields are second first here (Weft's reading for cronSchedule, kept): the schedules' cron strings read
     // six as Temporal's minute .. year, so they get a seventh, any year
-    const fields = text.split(/\s+/);
-    const expression = fields.length === 6 ? `${fields.join(' ')} *` : text;
+    const expression = text.split(' ').length === 6 ? `${text} *` : text;
     try {
       result = { kind: 'spec', spec: resolveScheduleSpec({ cronExpressions: [expression], timezone }) };
     } catch (e) {

@@ -219,18 +219,26 @@ interface CronParts {
 const CRON_TZ = /^(?:CRON_TZ|TZ)=(\S+)\s+/;
 const CRON_EVERY = /^@every\s+([^/\s]+)(?:\/([^/\s]+))?$/i;
 
+/**
+ * A cron string without its `# comment` and its `CRON_TZ=` / `TZ=` prefix: its fields (or nickname), one space
+ * apart, and the zone the prefix names. A comment starts at a '#' after a space (croner's 'MON#2', the second
+ * Monday, stays a field).
+ */
+export function stripCronString(text: string): { expression: string; zone?: string } {
+  let rest = text.trim();
+  const hash = rest.search(/(^|\s)#/);
+  if (hash >= 0) rest = rest.slice(0, hash).trim();
+  const tz = CRON_TZ.exec(rest);
+  if (tz) rest = rest.slice(tz[0].length);
+  return { expression: rest.replace(/\s+/g, ' '), ...(tz ? { zone: tz[1]! } : {}) };
+}
+
 function splitCron(value: unknown, field: string): CronParts {
   if (typeof value !== 'string' || value.trim() === '')
     return fail(field, `expected a cron expression string, got ${show(value)}`);
-  // a comment starts at a '#' after a space (croner's 'MON#2', the second Monday, stays a field)
-  let text = value.trim();
-  const hash = text.search(/(^|\s)#/);
-  if (hash >= 0) text = text.slice(0, hash).trim();
-  if (text === '') return fail(field, `expected a cron expression, got only a comment: ${show(value)}`);
-  const tz = CRON_TZ.exec(text);
-  if (tz) text = text.slice(tz[0].length);
-  const expression = text.replace(/\s+/g, ' ');
-  const parts: CronParts = { field, given: value, expression, ...(tz ? { zone: tz[1]! } : {}) };
+  const { expression, zone } = stripCronString(value);
+  if (expression === '') return fail(field, `expected a cron expression, got only a comment: ${show(value)}`);
+  const parts: CronParts = { field, given: value, expression, ...(zone !== undefined ? { zone } : {}) };
   const every = CRON_EVERY.exec(expression);
   const everyMs = every ? goDurationMs(every[1]!, true) : undefined;
   const offsetMs = every?.[2] === undefined ? 0 : goDurationMs(every[2], true);
