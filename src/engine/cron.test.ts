@@ -30,6 +30,8 @@ describe('cron schedules (Temporal syntax)', () => {
     expect(invalidCronSchedule('0 30 9 * * *')).toBeUndefined();
     expect(nextCronTime('0 30 9 * * *', 0, t)).toBe(at('2026-03-02T09:30:00Z'));
     expect(nextCronTime('0 0 9 * * MON-FRI', 0, at('2026-03-07T10:00:00Z'))).toBe(at('2026-03-09T09:00:00Z'));
+    // a comment and a zone prefix are taken off first: still six fields, second first
+    expect(nextCronTime('CRON_TZ=UTC 0 30 9 * * * # daily', 0, t)).toBe(at('2026-03-02T09:30:00Z'));
   });
 
   it('the first run waits for the first time after the start', () => {
