@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkflowFailedError } from '../src/client/index.js';
 import type { HistoryEvent } from '../src/protocol/events.js';
+import { Worker } from '../src/worker/index.js';
 import * as activities from './fixtures/activities.js';
 import { fixture, startTestServer, startWorker, uid, waitFor, type TestServer } from './helpers.js';
 
@@ -149,6 +150,41 @@ describe('child workflows', () => {
     expect(t).toContain('RequestCancelExternalWorkflowExecutionInitiated');
     expect(t).toContain('ExternalWorkflowExecutionCancelRequested');
     expect(t).toContain('ChildWorkflowExecutionCanceled');
+  });
+
+  it.each(['TRY_CANCEL', 'ABANDON', 'WAIT_CANCELLATION_REQUESTED'] as const)(
+    '%s: the parent stops waiting with a ChildWorkflowFailure caused by cancellation; the child is asked to cancel unless ABANDON',
+    async (cancellationType) => {
+      const h = await start('parentCancelsChild', [cancellationType, 1000]);
+      expect(await h.result()).toBe('child cancelled');
+      const child = ts.client.workflow.getHandle(`${h.workflowId}-child`);
+      const { events } = await h.fetchHistory();
+      const t = types(events);
+      if (cancellationType === 'ABANDON') {
+        expect(t).not.toContain('RequestCancelExternalWorkflowExecutionInitiated');
+        expect((await child.describe()).status.name).toBe('RUNNING');
+        await child.terminate('test over');
+      } else {
+        expect(t).toContain('RequestCancelExternalWorkflowExecutionInitiated');
+        await waitFor(async () => (await child.describe()).status.name === 'CANCELLED', 10_000, 'the child cancelled');
+      }
+      // the task that cancelled recorded the SDK flag it used (and no other task did)
+      const flagged = events.filter((e) => e.eventType === 'WorkflowTaskCompleted' && e.attributes.sdkFlags);
+      expect(flagged.map((e) => (e.attributes as { sdkFlags?: number[] }).sdkFlags)).toEqual([[1]]);
+      await expect(
+        Worker.runReplayHistory({ workflowsPath: fixture('children.ts') }, { events }),
+      ).resolves.toBeUndefined();
+    },
+  );
+
+  it('a child cancelled in the workflow task that starts it is never started; its start rejects with a ChildWorkflowFailure', async () => {
+    const h = await start('parentCancelsChildAtOnce');
+    expect(await h.result()).toBe('child cancelled');
+    const t = types((await h.fetchHistory()).events);
+    expect(t).not.toContain('StartChildWorkflowExecutionInitiated');
+    await expect(ts.client.workflow.getHandle(`${h.workflowId}-child`).describe()).rejects.toMatchObject({
+      name: 'WorkflowNotFoundError',
+    });
   });
 
   it('parent close policy: TERMINATE (default) ends the child, REQUEST_CANCEL cancels it, ABANDON leaves it running', async () => {

@@ -121,6 +121,8 @@ export interface CompleteWorkflowTaskInput {
   commands: Command[];
   identity: string;
   buildId?: string;
+  /** SDK flags the task consulted first, recorded in its WorkflowTaskCompleted. */
+  sdkFlags?: number[];
   sticky: boolean;
   /** With `sticky`: the worker's sticky schedule-to-start timeout (ms). */
   stickyScheduleToStartMs?: number;
@@ -175,6 +177,7 @@ export function completeWorkflowTask(t: Transition, input: CompleteWorkflowTaskI
     startedEventId: wt.startedEventId!,
     identity: input.identity,
     ...(input.buildId ? { buildId: input.buildId } : {}),
+    ...(input.sdkFlags?.length ? { sdkFlags: input.sdkFlags } : {}),
   });
   t.removeTimer(keys.wtStartToClose(wt.id));
   s.lastCompletedStartedEventId = wt.startedEventId!;

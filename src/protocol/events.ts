@@ -58,7 +58,14 @@ export interface EventAttributes {
     /** History is long enough that the workflow should continue as new (workflowInfo().continueAsNewSuggested). */
     suggestContinueAsNew?: boolean;
   };
-  WorkflowTaskCompleted: { scheduledEventId: number; startedEventId: number; identity: string; buildId?: string };
+  WorkflowTaskCompleted: {
+    scheduledEventId: number;
+    startedEventId: number;
+    identity: string;
+    buildId?: string;
+    /** SDK flags the task consulted first (the worker's; src/workflow/internal/sdk-flags.ts). */
+    sdkFlags?: number[];
+  };
   WorkflowTaskFailed: {
     scheduledEventId: number;
     startedEventId: number;

@@ -78,6 +78,13 @@ export interface QueryTask {
   header?: Headers;
 }
 
+/**
+ * SDK flags a workflow task consulted first (recorded in its WorkflowTaskCompleted; see
+ * src/workflow/internal/sdk-flags.ts). Small positive integers; a newer worker may send flags this server does
+ * not know, which it records all the same.
+ */
+const SdkFlagsSchema = Type.Array(Type.Integer({ minimum: 1, maximum: 1_000_000 }), { maxItems: 64 });
+
 /** A sticky schedule-to-start timeout: 1 ms to a day. */
 const StickyTimeoutMs = Type.Integer({ minimum: 1, maximum: 86_400_000 });
 
@@ -93,6 +100,7 @@ export const WorkflowTaskCompletionSchema = Type.Object({
    * (the worker's `stickyQueueScheduleToStartTimeout`; default 5 s).
    */
   stickyScheduleToStartTimeoutMs: Type.Optional(StickyTimeoutMs),
+  sdkFlags: Type.Optional(SdkFlagsSchema),
   /** Updates of this task that the workflow's validators rejected: nothing about them goes into history. */
   updateRejections: Type.Optional(
     Type.Array(
@@ -140,6 +148,7 @@ export const WorkflowContinuationSchema = Type.Object({
   buildId: Type.Optional(Type.String({ maxLength: 255, pattern: ID_PATTERN })),
   sticky: Type.Optional(Type.Boolean()),
   stickyScheduleToStartTimeoutMs: Type.Optional(StickyTimeoutMs),
+  sdkFlags: Type.Optional(SdkFlagsSchema),
 });
 export type WorkflowContinuation = Static<typeof WorkflowContinuationSchema>;
 

@@ -113,6 +113,7 @@ export class WorkflowExecutor {
         ...claim,
         commands: result.commands,
         ...this.stickyFields(sticky),
+        ...(machine.sdkFlags ? { sdkFlags: machine.sdkFlags } : {}),
         ...(this.opts.buildId ? { buildId: this.opts.buildId } : {}),
       };
       this.continued.set(continuation, { runId: task.runId, machine, held });
@@ -240,6 +241,7 @@ export class WorkflowExecutor {
         taskToken: task.taskToken,
         commands: result.commands,
         ...this.stickyFields(sticky),
+        ...(machine.sdkFlags ? { sdkFlags: machine.sdkFlags } : {}),
         ...(result.updateRejections?.length ? { updateRejections: result.updateRejections } : {}),
         ...(this.opts.buildId ? { buildId: this.opts.buildId } : {}),
       };

@@ -6,7 +6,10 @@
  */
 import { encodeArgs } from '../common/payload-args.js';
 import { optionalMs, type Duration } from '../common/duration.js';
-import { CancelledFailure } from '../common/failure.js';
+import { CancelledFailure, ChildWorkflowFailure } from '../common/failure.js';
+import type { Command } from '../protocol/commands.js';
+import type { Activator } from './internal/activator.js';
+import { SdkFlags } from './internal/sdk-flags.js';
 import type { RetryPolicy } from '../common/retry-policy.js';
 import { CancellationScope } from './cancellation-scope.js';
 import { retryToWire } from './activities.js';
@@ -149,9 +152,25 @@ function startChildNext(
   const started = new Promise<string>((resolve, reject) =>
     activator.childStarts.set(seq, { resolve: (v) => resolve(v as string), reject }),
   );
-  const result = new Promise<unknown>((resolve, reject) => activator.childResults.set(seq, { resolve, reject }));
+  // `closed`: the child's outcome (or its failed start) reached this run; a cancel that stops waiting settles
+  // `result` without it, and the request to cancel the child still goes
+  let closed = false;
+  let rejectRaw!: (err: unknown) => void;
+  const result = new Promise<unknown>((resolve, reject) => {
+    rejectRaw = reject;
+    activator.childResults.set(seq, {
+      resolve: (v) => {
+        closed = true;
+        resolve(v);
+      },
+      reject: (e) => {
+        closed = true;
+        reject(e);
+      },
+    });
+  });
   result.catch(() => undefined); // a child whose result nobody awaits must not be an unhandled rejection
-  activator.pushCommand({
+  const command: Command = {
     type: 'StartChildWorkflowExecution',
     seq,
     workflowId,
@@ -170,34 +189,89 @@ function startChildNext(
     ...(options.cronSchedule ? { cronSchedule: options.cronSchedule } : {}),
     ...(Object.keys(userMetadata).length > 0 ? { userMetadata } : {}),
     ...(options.priority ? { priority: { ...options.priority } } : {}),
-  });
+  };
+  activator.pushCommand(command);
   const cancellationType = options.cancellationType ?? 'WAIT_CANCELLATION_COMPLETED';
   if (scope.cancellable) {
     scope.cancelRequested.catch((err: unknown) => {
       if (!activator.childResults.has(seq)) return; // closed already
       const cancelled = err instanceof CancelledFailure ? err : new CancelledFailure('Child workflow cancelled');
-      const rejectResult = (): void => {
-        const c = activator.childResults.get(seq);
-        activator.childResults.delete(seq);
-        c?.reject(cancelled);
-      };
-      if (cancellationType !== 'ABANDON') {
-        // a child is cancelled once it exists; one that fails to start needs nothing
-        started.then(
-          () => {
-            // the child's current run: it may have continued as new since it started
-            if (!activator.childResults.has(seq)) return;
-            const requested = requestCancel(workflowId, undefined, true);
-            if (cancellationType === 'WAIT_CANCELLATION_REQUESTED') requested.then(rejectResult, () => undefined);
-            else void requested.catch(() => undefined);
-          },
-          () => undefined,
-        );
-      }
-      if (cancellationType === 'ABANDON' || cancellationType === 'TRY_CANCEL') rejectResult();
+      if (activator.hasFlag(SdkFlags.ChildCancellationAsTemporal)) cancelAsTemporal(cancelled);
+      else cancelAsBefore(activator, { seq, workflowId, started, cancellationType, cancelled });
     });
   }
   return [started, result];
+
+  /** Temporal's way (SdkFlags.ChildCancellationAsTemporal). */
+  function cancelAsTemporal(cancelled: CancelledFailure): void {
+    const failure = new ChildWorkflowFailure(
+      activator.info.namespace,
+      { workflowId },
+      workflowType,
+      'NON_RETRYABLE_FAILURE',
+      cancelled,
+    );
+    if (activator.withdrawCommand(command)) {
+      // not sent yet: the child is never started
+      const start = activator.childStarts.get(seq);
+      activator.childStarts.delete(seq);
+      activator.childResults.delete(seq);
+      start?.reject(failure);
+      rejectRaw(failure);
+      return;
+    }
+    // the result of a child the parent stopped waiting for is a ChildWorkflowFailure caused by the cancellation
+    const rejectResult = (): void => {
+      if (activator.childResults.delete(seq)) rejectRaw(failure);
+    };
+    if (cancellationType !== 'ABANDON') {
+      // a child is cancelled once it exists; one that fails to start needs nothing
+      started.then(
+        () => {
+          // the child's current run: it may have continued as new since it started
+          if (closed) return;
+          const requested = requestCancel(workflowId, undefined, true);
+          if (cancellationType === 'WAIT_CANCELLATION_REQUESTED') requested.then(rejectResult, () => undefined);
+          else void requested.catch(() => undefined);
+        },
+        () => undefined,
+      );
+    }
+    if (cancellationType === 'ABANDON' || cancellationType === 'TRY_CANCEL') rejectResult();
+  }
+}
+
+/**
+ * Before SdkFlags.ChildCancellationAsTemporal (kept for histories recorded then): TRY_CANCEL does not ask the
+ * child to cancel, and a result given up on rejects with the bare CancelledFailure.
+ */
+function cancelAsBefore(
+  activator: Activator,
+  c: {
+    seq: number;
+    workflowId: string;
+    started: Promise<string>;
+    cancellationType: ChildWorkflowCancellationType;
+    cancelled: CancelledFailure;
+  },
+): void {
+  const rejectResult = (): void => {
+    const r = activator.childResults.get(c.seq);
+    activator.childResults.delete(c.seq);
+    r?.reject(c.cancelled);
+  };
+  if (c.cancellationType !== 'ABANDON') {
+    c.started.then(
+      () => {
+        if (!activator.childResults.has(c.seq)) return;
+        const requested = requestCancel(c.workflowId, undefined, true);
+        if (c.cancellationType === 'WAIT_CANCELLATION_REQUESTED') requested.then(rejectResult, () => undefined);
+        else void requested.catch(() => undefined);
+      },
+      () => undefined,
+    );
+  }
+  if (c.cancellationType === 'ABANDON' || c.cancellationType === 'TRY_CANCEL') rejectResult();
 }
 
 /** Starts a child workflow and waits for its result. */

@@ -362,6 +362,7 @@ interface PreparedCompletion {
   sticky: boolean;
   stickyScheduleToStartMs: number | undefined;
   buildId: string | undefined;
+  sdkFlags: number[] | undefined;
   updateRejections: Array<{ updateId: string; failure: FailureInfo }> | undefined;
 }
 
@@ -370,7 +371,7 @@ async function prepareCompletion(
   namespace: string,
   c: Pick<
     WorkflowTaskCompletion,
-    'commands' | 'sticky' | 'stickyScheduleToStartTimeoutMs' | 'buildId' | 'updateRejections'
+    'commands' | 'sticky' | 'stickyScheduleToStartTimeoutMs' | 'buildId' | 'sdkFlags' | 'updateRejections'
   >,
   limit: number,
 ): Promise<PreparedCompletion> {
@@ -391,6 +392,7 @@ async function prepareCompletion(
     sticky: c.sticky ?? false,
     stickyScheduleToStartMs: c.stickyScheduleToStartTimeoutMs,
     buildId: c.buildId,
+    sdkFlags: c.sdkFlags?.length ? [...new Set(c.sdkFlags)] : undefined,
     updateRejections: c.updateRejections?.map((r) => ({ ...r, failure: sanitizeFailure(r.failure) })),
   };
 }
@@ -424,6 +426,7 @@ function applyCompletion(
     commands: p.commands,
     identity,
     ...(p.buildId ? { buildId: p.buildId } : {}),
+    ...(p.sdkFlags ? { sdkFlags: p.sdkFlags } : {}),
     sticky: p.sticky,
     ...(p.stickyScheduleToStartMs !== undefined ? { stickyScheduleToStartMs: p.stickyScheduleToStartMs } : {}),
     ...(taskQueue ? { eager: { taskQueue, activitySlots: slots.activity } } : {}),

@@ -81,6 +81,8 @@ export class WorkflowMachine {
   /** Where a continued task's logs and sink calls wait for the server's answer. */
   private holding: HeldEffects | undefined;
   private suggestContinueAsNew = false;
+  /** SDK flags the task being answered consulted first (all its activations, local activities' included). */
+  private taskFlags: number[] = [];
   /** Patch look-ahead and local activities (src/worker/replay/markers.ts). */
   readonly markers = new MarkerReplay();
 
@@ -137,7 +139,7 @@ export class WorkflowMachine {
         } else if (next.eventType === 'WorkflowTaskCompleted') {
           this.updatesAcceptedBy(events, i + 2);
           this.markers.lookAhead(events, i + 2);
-          const r = this.activate(ev, true);
+          const r = this.activate(ev, true, next.attributes.sdkFlags);
           if (r.failure) throw failureError(r.failure);
           this.expected = r.commands;
         }
@@ -261,6 +263,11 @@ export class WorkflowMachine {
     if (unresolved) throw this.violation(undefined, undefined, undefined, describeLocalRequest(unresolved));
   }
 
+  /** The SDK flags the task being answered consulted first (what its completion records), if any. */
+  get sdkFlags(): number[] | undefined {
+    return this.taskFlags.length > 0 ? [...this.taskFlags] : undefined;
+  }
+
   /** The commands of the task being answered, local activity markers included (what the worker sends). */
   get commands(): readonly Command[] {
     return this.expected;
@@ -279,6 +286,7 @@ export class WorkflowMachine {
       this.sandbox.activate(this.run.runId, this.markers.activationFor(resolutionJob(local, marker.failure), false)),
     );
     this.expected.push(...r.commands);
+    this.taskFlags.push(...(r.sdkFlags ?? []));
     return r;
   }
 
@@ -291,12 +299,13 @@ export class WorkflowMachine {
     if (this.created) this.sandbox.dispose(this.run.runId);
   }
 
-  private activate(ev: HistoryEvent, isReplaying: boolean): ActivationResult {
+  private activate(ev: HistoryEvent, isReplaying: boolean, sdkFlags?: number[]): ActivationResult {
     const activation: Activation = {
       jobs: this.jobs,
       now: Date.parse(ev.eventTime),
       isReplaying,
       historyLength: ev.eventId,
+      ...(sdkFlags?.length ? { sdkFlags } : {}),
       ...(ev.eventType === 'WorkflowTaskStarted' && typeof ev.attributes.historySizeBytes === 'number'
         ? { historySize: ev.attributes.historySizeBytes }
         : {}),
@@ -309,7 +318,9 @@ export class WorkflowMachine {
     if (!this.created)
       throw new Error(`history of ${this.run.workflowId} does not start with WorkflowExecutionStarted`);
     this.markers.beginTask(activation);
-    return this.markers.track(this.sandbox.activate(this.run.runId, activation, this.holding));
+    const r = this.markers.track(this.sandbox.activate(this.run.runId, activation, this.holding));
+    if (!isReplaying) this.taskFlags = [...(r.sdkFlags ?? [])];
+    return r;
   }
 
   private toJobs(ev: HistoryEvent): void {

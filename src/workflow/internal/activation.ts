@@ -44,6 +44,8 @@ export interface Activation {
   continueAsNewSuggested?: boolean;
   /** Replaying: the patch ids of the Patch markers among this task's command events (what patched() answers). */
   patches?: string[];
+  /** Replaying: the SDK flags this task's WorkflowTaskCompleted recorded (src/workflow/internal/sdk-flags.ts). */
+  sdkFlags?: number[];
 }
 
 export interface ActivationResult {
@@ -57,6 +59,8 @@ export interface ActivationResult {
   updateRejections?: Array<{ updateId: string; failure: FailureInfo }>;
   /** Calls the workflow made to the worker's sinks (proxySinks), for the worker to make after the activation. */
   sinkCalls?: SinkCall[];
+  /** Live: the SDK flags this activation consulted for the first time in the run (for the task's completion). */
+  sdkFlags?: number[];
 }
 
 /** A call to an injected sink function, made by the worker (not during replay unless the sink asks). */

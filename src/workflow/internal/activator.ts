@@ -49,6 +49,7 @@ import type { LocalActivityCancel, LocalActivityRequest } from './local-activati
 import { seededRandom, uuid4From } from './prng.js';
 import { ContinueAsNew } from '../continue-as-new.js';
 import { updateScope } from '../update-info.js';
+import { SdkFlagSet, type SdkFlag } from './sdk-flags.js';
 
 /** Settles the completion waiting under `key`, if any still waits. */
 function settle<K>(map: Map<K, Completion>, key: K, failure: FailureInfo | undefined, value: unknown): void {
@@ -90,6 +91,8 @@ export class Activator implements WorkflowInstance {
   readonly patchAnswers = new Map<string, boolean>();
   /** Replaying: the patch ids recorded by the task being replayed (src/workflow/patching.ts). */
   replayPatches: ReadonlySet<string> = new Set();
+  /** SDK flags this run knows (src/workflow/internal/sdk-flags.ts). */
+  private readonly sdkFlags = new SdkFlagSet();
   private localRequests: LocalActivityRequest[] = [];
   private localCancels: LocalActivityCancel[] = [];
   /** Children by seq: waiting to start, and waiting for their result. */
@@ -199,6 +202,19 @@ export class Activator implements WorkflowInstance {
     const calls = this.sinkCalls;
     this.sinkCalls = [];
     return calls;
+  }
+
+  /** Whether the behaviour under an SDK flag applies in this activation (recorded when live). */
+  hasFlag(flag: SdkFlag): boolean {
+    return this.sdkFlags.has(flag, this.isReplaying);
+  }
+
+  /** Takes back a command of this activation that has not gone out (false: it has, or never was). */
+  withdrawCommand(cmd: Command): boolean {
+    const i = this.commands.indexOf(cmd);
+    if (i < 0) return false;
+    this.commands.splice(i, 1);
+    return true;
   }
 
   pushCommand(cmd: Command): void {
@@ -409,6 +425,7 @@ export class Activator implements WorkflowInstance {
     this.info.continueAsNewSuggested = a.continueAsNewSuggested === true;
     this.info.unsafe.isReplaying = a.isReplaying;
     this.replayPatches = new Set(a.patches ?? []);
+    this.sdkFlags.addRecorded(a.sdkFlags);
     composeInterceptors(this.interceptors.internals, 'activate', (input) => {
       for (const job of input.activation.jobs) this.applyJob(job);
     })({ activation: a, batchIndex: 0 });
@@ -633,6 +650,8 @@ export class Activator implements WorkflowInstance {
       this.updateRejections = [];
     }
     if (this.taskFailure) out.failure = this.taskFailure;
+    const sdkFlags = this.sdkFlags.take();
+    if (sdkFlags) out.sdkFlags = sdkFlags;
     if (this.localRequests.length > 0) out.localActivities = this.localRequests;
     if (this.localCancels.length > 0) out.localActivityCancels = this.localCancels;
     this.commands = [];
