@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ActivityFailure, ApplicationFailure, TimeoutFailure, WorkflowFailedError } from '../src/client/index.js';
 import type { HistoryEvent } from '../src/client/index.js';
 import * as activities from './fixtures/activities.js';
-import { fixture, startTestServer, startWorker, uid, type TestServer } from './helpers.js';
+import { activityInfo } from '../src/activity/index.js';
+import { fixture, startTestServer, startWorker, uid, waitFor, type TestServer } from './helpers.js';
 
 const TQ = 'it-retries';
 let ts: TestServer;
@@ -81,6 +82,84 @@ describe('activity retries', () => {
     expect(err.cause).toMatchObject({ retryState: 'NON_RETRYABLE_FAILURE' });
     const { events } = await handle.fetchHistory();
     expect(byType(events, 'ActivityTaskStarted')[0]?.attributes).toMatchObject({ attempt: 1 });
+  });
+
+  it('an error class of its own is typed by its class name, so nonRetryableErrorTypes can name it (as Temporal)', async () => {
+    const handle = await ts.client.workflow.start('nonRetryableByClass', { taskQueue: TQ, workflowId: uid() });
+    const err = await failureOf(handle.result());
+    expect(err.cause).toMatchObject({ retryState: 'NON_RETRYABLE_FAILURE' });
+    expect(err.cause?.cause).toBeInstanceOf(ApplicationFailure);
+    expect(err.cause?.cause).toMatchObject({ message: 'not enough money', type: 'InsufficientFunds' });
+    const { events } = await handle.fetchHistory();
+    expect(byType(events, 'ActivityTaskStarted')[0]?.attributes).toMatchObject({ attempt: 1 });
+  });
+
+  it('a CancelledFailure the activity throws itself is a retryable application failure, not a cancellation', async () => {
+    const handle = await ts.client.workflow.start('ownCancelledFailure', { taskQueue: TQ, workflowId: uid() });
+    const err = await failureOf(handle.result());
+    expect(err.cause).toMatchObject({ retryState: 'MAXIMUM_ATTEMPTS_REACHED' });
+    expect(err.cause?.cause).toBeInstanceOf(ApplicationFailure);
+    expect(err.cause?.cause).toMatchObject({ type: 'CancelledFailure', nonRetryable: false });
+    expect((await handle.describe()).status.name).toBe('FAILED');
+  });
+
+  it('maximumAttempts: Infinity means unlimited (Temporal spells it so)', async () => {
+    const key = uid('inf');
+    const handle = await ts.client.workflow.start('infiniteAttempts', {
+      taskQueue: TQ,
+      workflowId: uid(),
+      args: [key],
+    });
+    expect(await handle.result()).toBe(2);
+    const { events } = await handle.fetchHistory();
+    expect(byType(events, 'ActivityTaskScheduled')[0]?.attributes).toMatchObject({
+      retryPolicy: { maximumAttempts: 0 },
+    });
+    // the client's start options take it as well
+    const h2 = await ts.client.workflow.start('sequential', {
+      taskQueue: TQ,
+      workflowId: uid(),
+      args: [1],
+      retry: { maximumAttempts: Infinity },
+    });
+    expect(await h2.result()).toBe(5);
+  });
+
+  it('a retry policy the server would refuse fails the workflow task with the reason, and other work goes on', async () => {
+    const bad = await ts.client.workflow.start('badRetryPolicy', { taskQueue: TQ, workflowId: uid() });
+    const good = await ts.client.workflow.start('sequential', { taskQueue: TQ, workflowId: uid(), args: [1] });
+    expect(await good.result()).toBe(5);
+    await waitFor(
+      async () => (await bad.fetchHistory()).events.some((e) => e.eventType === 'WorkflowTaskFailed'),
+      10_000,
+      'the bad task failed',
+    );
+    const failed = byType((await bad.fetchHistory()).events, 'WorkflowTaskFailed')[0]!;
+    expect(JSON.stringify(failed.attributes)).toContain('backoffCoefficient');
+    await bad.terminate('test over');
+  });
+
+  it('an activity that ends with AbortError after a cancel request is cancelled (ActivityTaskCanceled)', async () => {
+    const handle = await ts.client.workflow.start('cancelAbortingActivity', { taskQueue: TQ, workflowId: uid() });
+    expect(await handle.result()).toBe('cancelled');
+    const { events } = await handle.fetchHistory();
+    expect(byType(events, 'ActivityTaskCanceled')).toHaveLength(1);
+    expect(byType(events, 'ActivityTaskFailed')).toHaveLength(0);
+  });
+
+  it("a worker's `default` activity runs types nothing else is registered for, and sees the type it runs as", async () => {
+    const queue = uid('dyn');
+    const { stop } = await startWorker(ts, {
+      taskQueue: queue,
+      workflowsPath: fixture('workflows.ts'),
+      activities: { default: async (x: string) => `${activityInfo().activityType}(${x})` },
+    });
+    try {
+      const r = await ts.client.workflow.execute('dynamicActivity', { taskQueue: queue, workflowId: uid() });
+      expect(r).toBe('someUnknownType(x)');
+    } finally {
+      await stop();
+    }
   });
 });
 

@@ -5,6 +5,7 @@ import {
   type TypedSearchAttributes,
 } from '../common/typed-search-attributes.js';
 import { checkPriority, type Priority, type VersioningIntent } from '../common/priority.js';
+import { wireRetryPolicy, type RetryPolicy } from '../common/retry-policy.js';
 
 /** Temporal's start options Weft takes in another shape on the wire, or only checks (docs/api.md). */
 interface TemporalStartOptions {
@@ -32,6 +33,8 @@ export function wireStartOptions<O extends { searchAttributes?: Record<string, u
   priority?: Priority;
 } {
   const { typedSearchAttributes, priority, staticSummary, staticDetails, versioningIntent, ...rest } = options;
+  const { retry } = rest as { retry?: RetryPolicy };
+  if (retry) Object.assign(rest, { retry: wireRetryPolicy(retry) });
   checkPriority(priority);
   for (const [name, v] of Object.entries({ staticSummary, staticDetails }))
     if (v !== undefined && typeof v !== 'string') throw new TypeError(`${name} must be a string`);

@@ -352,10 +352,34 @@ export function encodeFailure(err: unknown): FailureInfo {
   }
   if (err instanceof Error) {
     const f = base('application', err);
-    f.type = err.name;
+    f.type = errorTypeName(err);
     return f;
   }
   return { kind: 'application', message: typeof err === 'string' ? err : safeString(err), type: 'Error' };
+}
+
+/** A plain error's failure type: its class's name, as Temporal's (`class InsufficientFunds extends Error`). */
+function errorTypeName(err: Error): string {
+  const ctor = (err as { constructor?: { name?: unknown } }).constructor;
+  return typeof ctor?.name === 'string' && ctor.name !== '' ? ctor.name : err.name;
+}
+
+/**
+ * What an activity's error is reported as (Temporal's `ensureApplicationFailure`): an `ApplicationFailure` as it
+ * is; anything else a retryable application failure typed by its class name, a `CancelledFailure` or
+ * `TimeoutFailure` the activity threw itself included (one that ends a cancelled attempt is reported apart).
+ */
+export function encodeActivityFailure(err: unknown): FailureInfo {
+  const f = encodeFailure(err);
+  if (f.kind === 'application') return f;
+  const out: FailureInfo = {
+    kind: 'application',
+    message: f.message,
+    type: err instanceof Error ? errorTypeName(err) : 'Error',
+  };
+  if (f.stack) out.stack = f.stack;
+  if (f.cause) out.cause = f.cause;
+  return out;
 }
 
 function safeString(v: unknown): string {

@@ -9,7 +9,7 @@ export interface RetryPolicy {
   initialInterval?: Duration;
   backoffCoefficient?: number;
   maximumInterval?: Duration;
-  /** 0 (the default) means unlimited. */
+  /** 0 (the default) or `Infinity` (Temporal's spelling) means unlimited. */
   maximumAttempts?: number;
   nonRetryableErrorTypes?: string[];
 }
@@ -28,6 +28,16 @@ export class InvalidRetryPolicyError extends Error {
     super(message);
     this.name = 'InvalidRetryPolicyError';
   }
+}
+
+/**
+ * The policy as it goes on the wire: Temporal's `maximumAttempts: Infinity` (unlimited, which JSON cannot carry)
+ * is left out, which means the same.
+ */
+export function wireRetryPolicy<P extends { maximumAttempts?: number }>(p: P): P {
+  if (p.maximumAttempts !== Number.POSITIVE_INFINITY) return p;
+  const { maximumAttempts: _unlimited, ...rest } = p;
+  return rest as P;
 }
 
 export function resolveRetryPolicy(p: RetryPolicy | undefined, field = 'retry'): ResolvedRetryPolicy {

@@ -10,6 +10,7 @@ import {
   ApplicationFailureCategory,
   CancelledFailure,
   TimeoutFailure,
+  encodeActivityFailure,
   encodeFailure,
   isCancellation,
 } from '../common/failure.js';
@@ -106,6 +107,25 @@ export function logActivityFailure(
 }
 
 /** Sends heartbeats at most once per interval, always with the latest details. */
+
+/**
+ * The function registered for an activity type, or the one registered as `default` (Temporal's dynamic
+ * activity, which reads the type it runs as from `activityInfo().activityType`). Own properties only.
+ */
+export function activityFunction(
+  activities: Record<string, unknown>,
+  activityType: string,
+): ((...args: unknown[]) => unknown) | undefined {
+  const own = (name: string): unknown => (Object.hasOwn(activities, name) ? activities[name] : undefined);
+  const fn = own(activityType) ?? own('default');
+  return typeof fn === 'function' ? (fn as (...args: unknown[]) => unknown) : undefined;
+}
+
+/** Node's error for an aborted operation (`timers/promises`, `events.once`, `fs` with a signal). */
+function isAbortError(err: unknown): boolean {
+  return err instanceof Error && err.name === 'AbortError';
+}
+
 class Heartbeater {
   private lastSent = 0;
   private pending: { details: unknown } | undefined;
@@ -167,7 +187,7 @@ export class ActivityExecutor {
   /** Runs the attempt; undefined when the activity will be completed asynchronously (nothing to send). */
   async run(task: ActivityTask): Promise<TaskCompletion | undefined> {
     const { opts } = this;
-    const fn = opts.activities[task.activityType];
+    const fn = activityFunction(opts.activities, task.activityType);
     if (typeof fn !== 'function') {
       const known = Object.keys(opts.activities).join(', ') || 'none';
       const failure = ApplicationFailure.create({
@@ -200,14 +220,18 @@ export class ActivityExecutor {
       return { kind: 'activityTaskCompleted', taskToken: task.taskToken, ...(result !== undefined ? { result } : {}) };
     } catch (err) {
       if (err instanceof CompleteAsyncError) return undefined;
-      if (abort.signal.aborted && abort.signal.reason instanceof CancelledFailure && isCancellation(err)) {
+      if (
+        abort.signal.aborted &&
+        abort.signal.reason instanceof CancelledFailure &&
+        (isCancellation(err) || isAbortError(err))
+      ) {
         return { kind: 'activityTaskCanceled', taskToken: task.taskToken };
       }
       logActivityFailure(opts.log, task, err);
       return {
         kind: 'activityTaskFailed',
         taskToken: task.taskToken,
-        failure: encodeFailure(err),
+        failure: encodeActivityFailure(err),
         ...(heartbeater.lastDetails !== undefined ? { lastHeartbeatDetails: heartbeater.lastDetails } : {}),
       };
     } finally {

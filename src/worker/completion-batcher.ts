@@ -96,10 +96,7 @@ export class CompletionBatcher {
       this.inFlight++;
       this.inFlightCompletions += batch.length;
       this.send(batch)
-        .catch((e: unknown) => {
-          this.opts.log.error({ err: e, completions: batch.length }, 'task completions lost');
-          for (const c of batch) this.opts.onSettled?.(c, undefined);
-        })
+        .catch((e: unknown) => this.undelivered(batch, e))
         .finally(() => {
           this.inFlight--;
           this.inFlightCompletions -= batch.length;
@@ -110,6 +107,38 @@ export class CompletionBatcher {
     this.flushWaiters = [];
     for (const r of sent) r();
     this.notifyIdle();
+  }
+
+  /**
+   * A batch the server did not take. When it refused the request's shape (400), one bad completion must not
+   * take the others with it: each goes again alone, and a workflow task whose completion is refused is failed
+   * with the server's reason (it shows in history, and the task is retried), not left to time out.
+   */
+  private async undelivered(batch: TaskCompletion[], e: unknown): Promise<void> {
+    const refused = e instanceof ServiceError && e.status === 400;
+    if (refused && batch.length > 1) {
+      await Promise.all(batch.map((c) => this.send([c]).catch((err: unknown) => this.undelivered([c], err))));
+      return;
+    }
+    const c = batch[0];
+    if (refused && c?.kind === 'workflowTaskCompleted') {
+      this.opts.log.error({ error: (e as Error).message }, 'the server refused a workflow task completion');
+      const failed: TaskCompletion = {
+        kind: 'workflowTaskFailed',
+        taskToken: c.taskToken,
+        cause: 'BAD_COMMAND',
+        failure: {
+          kind: 'application',
+          message: `the server refused this workflow task's completion: ${(e as Error).message}`.slice(0, 4000),
+          type: 'BadCompletion',
+        },
+      };
+      await this.send([failed]).catch((err: unknown) => this.undelivered([failed], err));
+      this.opts.onSettled?.(c, undefined);
+      return;
+    }
+    this.opts.log.error({ err: e, completions: batch.length }, 'task completions lost');
+    for (const x of batch) this.opts.onSettled?.(x, undefined);
   }
 
   private notifyIdle(): void {

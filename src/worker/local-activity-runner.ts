@@ -20,12 +20,13 @@ import { decodeArgs } from '../common/payload-args.js';
 import {
   CancelledFailure,
   TimeoutFailure,
+  encodeActivityFailure,
   encodeFailure,
   type FailureInfo,
   type RetryState,
 } from '../common/failure.js';
 import type { Logger } from '../common/logger.js';
-import { activityLogger, logActivityFailure } from './activity-executor.js';
+import { activityFunction, activityLogger, logActivityFailure } from './activity-executor.js';
 import { decideRetry, resolveRetryPolicy, type ResolvedRetryPolicy } from '../common/retry-policy.js';
 import type { CommandOf } from '../protocol/commands.js';
 import { TERMINAL_COMMANDS } from '../protocol/terminal-commands.js';
@@ -66,6 +67,15 @@ export interface LocalActivityRunnerOptions {
   slots?: Slots;
   /** The worker's client, for the activities' `Context.client`. */
   client?: () => Client;
+}
+
+/** Timeouts the runner ends an attempt with (not errors the activity threw). */
+const runnerTimeouts = new WeakSet<object>();
+
+function runnerTimeout(message: string, type: 'START_TO_CLOSE' | 'SCHEDULE_TO_CLOSE'): TimeoutFailure {
+  const t = new TimeoutFailure(message, undefined, type);
+  runnerTimeouts.add(t);
+  return t;
 }
 
 export class LocalActivityRunner {
@@ -118,8 +128,8 @@ export class LocalActivityRunner {
   }
 
   private start(req: LocalActivityRequest, run: RunIdentity, budget: AbortSignal, budgetEnd: number): Running {
-    const fn = this.opts.activities?.[req.activityType];
-    if (typeof fn !== 'function') {
+    const fn = activityFunction(this.opts.activities ?? {}, req.activityType);
+    if (!fn) {
       const known = Object.keys(this.opts.activities ?? {}).join(', ') || 'none';
       throw new Error(
         `local activity type ${JSON.stringify(req.activityType)} is not registered on this worker (it has: ${known}); local activities run in the worker that runs the workflow`,
@@ -166,7 +176,8 @@ export class LocalActivityRunner {
         const result = await this.attemptOnce(fn, req, run, attempt, cancel, budget, s2cDeadline);
         return { kind: 'completed', attempt, result };
       } catch (e) {
-        lastFailure = encodeFailure(e);
+        // the runner's own timeouts stay timeouts; what the activity threw is reported as Temporal's SDK does
+        lastFailure = runnerTimeouts.has(e as object) ? encodeFailure(e) : encodeActivityFailure(e);
         const ids = { activityId: req.activityId, activityType: req.activityType, attempt };
         if (!cancel.aborted)
           logActivityFailure(this.opts.log, { ...ids, workflowId: run.workflowId, runId: run.runId }, e, true);
@@ -212,9 +223,8 @@ export class LocalActivityRunner {
     const onCancel = (): void => abort.abort(cancel.reason);
     const onBudget = (): void =>
       abort.abort(
-        new TimeoutFailure(
+        runnerTimeout(
           'local activity attempt did not finish within the workflow task (80% of the workflow task timeout)',
-          undefined,
           'START_TO_CLOSE',
         ),
       );
@@ -228,7 +238,7 @@ export class LocalActivityRunner {
     const limit = limits.sort((a, b) => a.at - b.at)[0];
     const timer = limit
       ? setTimeout(
-          () => abort.abort(new TimeoutFailure(`local activity ${limit.type} timeout passed`, undefined, limit.type)),
+          () => abort.abort(runnerTimeout(`local activity ${limit.type} timeout passed`, limit.type)),
           Math.max(0, limit.at - now),
         )
       : undefined;

@@ -3,6 +3,7 @@ import { encodeArgs } from '../common/payload-args.js';
 import { optionalMs } from '../common/duration.js';
 import { CancelledFailure } from '../common/failure.js';
 import { checkPriority } from '../common/priority.js';
+import { resolveRetryPolicy, wireRetryPolicy } from '../common/retry-policy.js';
 import type { RetryPolicyInput } from '../protocol/schema-common.js';
 import { CancellationScope } from './cancellation-scope.js';
 import { composeInterceptors } from '../common/interceptors.js';
@@ -19,6 +20,11 @@ export function checkOptions(options: ActivityOptions, who = 'proxyActivities'):
     throw new TypeError(`${who}: summary must be a string`);
 }
 
+/**
+ * A retry policy as the command carries it, checked here as the server would check it, so that a bad one fails
+ * this workflow task with a clear message (as Temporal's SDK does) instead of a whole batch of completions at
+ * the server.
+ */
 export function retryToWire(r: ActivityOptions['retry']): RetryPolicyInput | undefined {
   if (!r) return undefined;
   const out: RetryPolicyInput = {};
@@ -29,7 +35,9 @@ export function retryToWire(r: ActivityOptions['retry']): RetryPolicyInput | und
   if (r.backoffCoefficient !== undefined) out.backoffCoefficient = r.backoffCoefficient;
   if (r.maximumAttempts !== undefined) out.maximumAttempts = r.maximumAttempts;
   if (r.nonRetryableErrorTypes !== undefined) out.nonRetryableErrorTypes = [...r.nonRetryableErrorTypes];
-  return out;
+  const wire = wireRetryPolicy(out);
+  resolveRetryPolicy(wire, 'retry');
+  return wire;
 }
 
 interface ResolvedOptions {
