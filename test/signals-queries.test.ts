@@ -1,6 +1,6 @@
 /** Signals (in order, once) and queries (from a live or closed workflow, never changing it), over HTTP. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { QueryNotRegisteredError, WorkflowFailedError } from '../src/client/index.js';
+import { QueryNotRegisteredError, WorkflowFailedError, WorkflowNotFoundError } from '../src/client/index.js';
 import * as activities from './fixtures/activities.js';
 import { addSignal, badQuery, countQuery, finishSignal, totalQuery } from './fixtures/messages.js';
 import { fixture, startTestServer, startWorker, uid, waitFor, type TestServer } from './helpers.js';
@@ -67,7 +67,31 @@ describe('signals', () => {
     const handle = await ts.client.workflow.start('summer', { taskQueue: TQ, workflowId: uid('closed'), args: [1] });
     await handle.signal(addSignal, 1);
     await handle.result();
-    await expect(handle.signal(addSignal, 1)).rejects.toMatchObject({ code: 'WORKFLOW_NOT_RUNNING' });
+    const err = await handle.signal(addSignal, 1).catch((e: unknown) => e);
+    // as Temporal: WorkflowNotFoundError; Weft's code says why
+    expect(err).toBeInstanceOf(WorkflowNotFoundError);
+    expect(err).toMatchObject({ code: 'WORKFLOW_NOT_RUNNING' });
+  });
+
+  it("a handle from start follows the workflow's current run across continue-as-new (as Temporal's)", async () => {
+    const handle = await ts.client.workflow.start('entity', { taskQueue: TQ, workflowId: uid('entity') });
+    for (let i = 1; i <= 5; i++) await handle.signal(addSignal, i); // continues as new after the 2nd and 4th
+    await waitFor(async () => (await handle.query(totalQuery)) === 15, 10_000, 'all five signals counted');
+    const d = await handle.describe();
+    expect(d.runId).not.toBe(handle.runId); // the current run, not the first
+    expect(d.status.name).toBe('RUNNING');
+    expect(handle.runId).toBe(handle.firstExecutionRunId);
+    // cancel and terminate name the chain: a new chain under the same workflow id is not theirs
+    await handle.terminate('first chain over');
+    const next = await ts.client.workflow.start('entity', { taskQueue: TQ, workflowId: handle.workflowId });
+    await expect(handle.terminate()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+    await expect(handle.cancel()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+    expect((await next.describe()).status.name).toBe('RUNNING');
+    // a handle for one run stays on that run
+    const pinned = ts.client.workflow.getHandle(handle.workflowId, handle.runId);
+    expect((await pinned.describe()).status.name).toBe('CONTINUED_AS_NEW');
+    await next.signal(finishSignal);
+    expect(await next.result()).toBe(0);
   });
 });
 
@@ -91,7 +115,7 @@ describe('queries', () => {
     const handle = await ts.client.workflow.start('summer', { taskQueue: TQ, workflowId: uid('qerr'), args: [1] });
     await expect(handle.query('nope')).rejects.toBeInstanceOf(QueryNotRegisteredError);
     const err = await handle.query(badQuery).catch((e: unknown) => e);
-    expect((err as Error).message).toContain('a query handler cannot change the workflow');
+    expect((err as Error).message).toContain('a query handler or update validator cannot change the workflow');
     const d = await handle.describe();
     expect(d.pendingActivities).toEqual([]);
     await handle.signal(finishSignal);

@@ -1,11 +1,11 @@
 /** Workflow updates over HTTP: validation, results, failures, deduplication by update id, replay. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WorkflowUpdateFailedError, WorkflowUpdateStage } from '../src/client/index.js';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateStage } from '../src/client/index.js';
 import { ApplicationFailure } from '../src/common/failure.js';
 import * as activities from './fixtures/activities.js';
-import { addItem, done, failingUpdate, slowAdd } from './fixtures/updates.js';
+import { addItem, done, failingUpdate, guarded, ping, restart, slowAdd } from './fixtures/updates.js';
 import { runWeft } from './cli-runner.js';
-import { fixture, startTestServer, startWorker, uid, type TestServer } from './helpers.js';
+import { fixture, startTestServer, startWorker, uid, waitFor, type TestServer } from './helpers.js';
 
 const TQ = 'it-updates';
 let ts: TestServer;
@@ -102,10 +102,49 @@ describe('updates', () => {
     const h = await startCart();
     await h.signal(done);
     await h.result();
-    await expect(h.executeUpdate(addItem, { args: ['late'] })).rejects.toMatchObject({ code: 'WORKFLOW_NOT_RUNNING' });
+    const late = await h.executeUpdate(addItem, { args: ['late'] }).catch((e: unknown) => e);
+    expect(late).toBeInstanceOf(WorkflowNotFoundError); // as Temporal; Weft's code says why
+    expect(late).toMatchObject({ code: 'WORKFLOW_NOT_RUNNING' });
     await expect(h.getUpdateHandle('no-such-update', h.runId).result()).rejects.toMatchObject({
       code: 'UPDATE_NOT_FOUND',
     });
+  });
+
+  it('update ids are any string: ones that name members of Object.prototype are ordinary ids', async () => {
+    const h = await startCart();
+    for (const updateId of ['constructor', 'toString', '__proto__', 'hasOwnProperty'])
+      expect(await h.executeUpdate(addItem, { args: [updateId], updateId })).toBeGreaterThan(0);
+    expect(await h.executeUpdate(addItem, { args: ['again'], updateId: 'constructor' })).toBe(1); // deduplicated
+    await expect(h.getUpdateHandle('valueOf', h.runId).result()).rejects.toMatchObject({ code: 'UPDATE_NOT_FOUND' });
+    await h.signal(done);
+    expect(await h.result()).toEqual(['constructor', 'toString', '__proto__', 'hasOwnProperty']);
+  });
+
+  it('continueAsNew from an update handler continues the run; the start handle follows it', async () => {
+    const h = await ts.client.workflow.start('restartable', { taskQueue: TQ, workflowId: uid('restart') });
+    await h.startUpdate(restart, { args: [1] }).catch(() => undefined); // its run closes before it completes
+    await waitFor(async () => (await h.describe()).runId !== h.runId, 10_000, 'the next run');
+    expect((await ts.client.workflow.getHandle(h.workflowId, h.runId).describe()).status.name).toBe('CONTINUED_AS_NEW');
+    await h.signal(done);
+    expect(await h.result()).toEqual({ round: 1, pinged: [], v2: true });
+  });
+
+  it('patched() in a validator is refused before it records anything, so the run replays', async () => {
+    const h = await ts.client.workflow.start('restartable', { taskQueue: TQ, workflowId: uid('guard') });
+    const err = await h.executeUpdate(guarded, { args: [5] }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
+    expect(String((err as WorkflowUpdateFailedError).cause?.message)).toContain('update validator');
+    expect(await h.executeUpdate(guarded, { args: [1] })).toBe('guarded 1');
+    // signals that wait for a handler: one that removes itself leaves the rest buffered (no task failure)
+    await h.signal(ping, 'a');
+    await h.signal(ping, 'b');
+    await h.signal(done);
+    expect(await h.result()).toEqual({ round: 0, pinged: ['a'], v2: true });
+    const history = await h.fetchHistory();
+    expect(history.events.filter((e) => e.eventType === 'WorkflowTaskFailed')).toHaveLength(0);
+    expect(history.events.filter((e) => e.eventType === 'MarkerRecorded')).toHaveLength(1); // the main code's
+    const { Worker } = await import('../src/worker/index.js');
+    await Worker.runReplayHistory({ workflowsPath: fixture('updates.ts') }, history);
   });
 });
 

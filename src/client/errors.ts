@@ -35,13 +35,18 @@ export function isTransient(e: unknown): boolean {
   return (e instanceof ConnectionError && e.retryable) || (e instanceof ServiceError && e.status === 503);
 }
 
+/**
+ * The workflow (or its run) does not exist, or, as in Temporal, has closed for a call that needs it running
+ * (signal, update, cancel, terminate): then `code` stays the server's `WORKFLOW_NOT_RUNNING` (409).
+ */
 export class WorkflowNotFoundError extends ServiceError {
   constructor(
     message: string,
     readonly workflowId: string,
     readonly runId: string | undefined,
+    code: 'WORKFLOW_NOT_FOUND' | 'WORKFLOW_NOT_RUNNING' = 'WORKFLOW_NOT_FOUND',
   ) {
-    super(message, 'WORKFLOW_NOT_FOUND', 404);
+    super(message, code, code === 'WORKFLOW_NOT_FOUND' ? 404 : 409);
   }
 }
 

@@ -145,8 +145,9 @@ export class WorkflowClient {
     runId?: string,
     firstExecutionRunId?: string,
     followRuns = true,
+    followsCurrentRun = false,
   ): WorkflowHandle<R> {
-    const interceptors = workflowInterceptorsFor(this.interceptors, workflowId, runId);
+    const interceptors = workflowInterceptorsFor(this.interceptors, workflowId, followsCurrentRun ? undefined : runId);
     return new WorkflowHandle<R>(
       this.transport,
       this.namespace,
@@ -156,7 +157,13 @@ export class WorkflowClient {
       interceptors,
       followRuns,
       this.queryRejectCondition,
+      followsCurrentRun,
     );
+  }
+
+  /** The handle `start`, `signalWithStart` and update-with-start return: it follows the workflow's current run. */
+  private startedHandle<R>(workflowId: string, runId: string): WorkflowHandle<R> {
+    return this.handle<R>(workflowId, runId, runId, true, true);
   }
 
   /** Starts a run: `start(myWorkflow, ...)` or `start<typeof myWorkflow>('myWorkflow', ...)` types its handle. */
@@ -173,7 +180,7 @@ export class WorkflowClient {
       return r.runId;
     });
     const runId = await start({ workflowType, headers: {}, options: { ...options, args: [...(options.args ?? [])] } });
-    const handle = this.handle<T>(options.workflowId, runId, runId);
+    const handle = this.startedHandle<T>(options.workflowId, runId);
     handle.eagerlyStarted = eagerlyStarted;
     return handle as WorkflowHandleWithStartDetails<T>;
   }
@@ -242,11 +249,17 @@ export class WorkflowClient {
         signalArgs: encodeArgs(input.signalArgs),
         ...(Object.keys(input.headers).length > 0 ? { header: input.headers } : {}),
       };
-      const res = await this.transport.call<StartWorkflowResponse>('signalWithStart', {
-        params: { namespace: this.namespace },
-        body,
-      });
-      return res.runId;
+      try {
+        const res = await this.transport.call<StartWorkflowResponse>('signalWithStart', {
+          params: { namespace: this.namespace },
+          body,
+        });
+        return res.runId;
+      } catch (e) {
+        if (e instanceof ServiceError && e.code === 'WORKFLOW_ALREADY_STARTED')
+          throw new WorkflowExecutionAlreadyStartedError(e.message, input.options.workflowId, input.workflowType);
+        throw e;
+      }
     });
     const runId = await signalWithStart({
       workflowType,
@@ -255,7 +268,7 @@ export class WorkflowClient {
       headers: {},
       options: { ...startOptions, args: [...(startOptions.args ?? [])] },
     });
-    const handle = this.handle<T>(options.workflowId, runId, runId);
+    const handle = this.startedHandle<T>(options.workflowId, runId);
     handle.signaledRunId = runId;
     return handle as WorkflowHandleWithSignaledRunId<T>;
   }
@@ -342,7 +355,7 @@ export class WorkflowClient {
           ...(out.updateOutcome ? { outcome: out.updateOutcome } : {}),
         },
       };
-      op.resolve(this.handle(op.options.workflowId, res.runId, res.runId));
+      op.resolve(this.startedHandle(op.options.workflowId, res.runId));
       return res;
     } catch (e) {
       op.reject(e);

@@ -47,13 +47,16 @@ export type Workflow = (...args: any[]) => Promise<any>;
  */
 export type HandleResult<T> = T extends Workflow ? (ReturnType<T> extends Promise<infer R> ? R : never) : T;
 
-/** Maps the server's not-found answer to WorkflowNotFoundError. */
+/**
+ * Maps the server's not-found answer, and its not-running one (a signal, update, cancel or terminate for a
+ * closed run: Temporal answers those "not found" too), to WorkflowNotFoundError.
+ */
 export async function mapNotFound<T>(workflowId: string, runId: string | undefined, p: Promise<T>): Promise<T> {
   try {
     return await p;
   } catch (e) {
-    if (e instanceof ServiceError && e.code === 'WORKFLOW_NOT_FOUND')
-      throw new WorkflowNotFoundError(e.message, workflowId, runId);
+    if (e instanceof ServiceError && (e.code === 'WORKFLOW_NOT_FOUND' || e.code === 'WORKFLOW_NOT_RUNNING'))
+      throw new WorkflowNotFoundError(e.message, workflowId, runId, e.code);
     throw e;
   }
 }
@@ -107,7 +110,18 @@ export class WorkflowHandle<T = Workflow> {
     private readonly followRuns = true,
     /** The client's queryRejectCondition, sent with each query. */
     private readonly queryRejectCondition?: QueryRejectCondition,
+    /**
+     * A handle from `start`, `signalWithStart` or update-with-start (Temporal's): its calls mean the workflow's
+     * current run, so that they reach the run after a continue-as-new, a retry or a cron run; cancel and
+     * terminate also name the chain (`firstExecutionRunId`). `runId` is still the run that was started.
+     */
+    private readonly followsCurrentRun = false,
   ) {}
+
+  /** The run the handle's calls name: none (the current one) for a handle from start. */
+  private get target(): string | undefined {
+    return this.followsCurrentRun ? undefined : this.runId;
+  }
 
   /** True when start() handed the first workflow task to a worker in this process (requestEagerStart). */
   eagerlyStarted = false;
@@ -140,10 +154,10 @@ export class WorkflowHandle<T = Workflow> {
     const describe = composeInterceptors(this.interceptors, 'describe', () =>
       mapNotFound(
         this.workflowId,
-        this.runId,
+        this.target,
         this.transport.call<DescribeWorkflowResponse>('describeWorkflow', {
           params: this.params(),
-          query: { runId: this.runId },
+          query: { runId: this.target },
         }),
       ),
     );
@@ -155,14 +169,14 @@ export class WorkflowHandle<T = Workflow> {
     const signal = composeInterceptors(this.interceptors, 'signal', async (input) => {
       await mapNotFound(
         this.workflowId,
-        this.runId,
+        this.target,
         this.transport.call('signalWorkflow', {
           params: this.params(),
           body: {
             signalName: input.signalName,
             args: encodeArgs(input.args),
             requestId: newRequestId(),
-            ...(this.runId ? { runId: this.runId } : {}),
+            ...(this.target ? { runId: this.target } : {}),
             ...(Object.keys(input.headers).length > 0 ? { header: input.headers } : {}),
           },
         }),
@@ -171,8 +185,13 @@ export class WorkflowHandle<T = Workflow> {
     await signal({ signalName: nameOf(def), args, headers: {}, workflowExecution: this.execution() });
   }
 
+  /** For cancel and terminate from a handle that follows the current run: the chain it means. */
+  private chain(): { firstExecutionRunId?: string } {
+    return this.followsCurrentRun && this.firstExecutionRunId ? { firstExecutionRunId: this.firstExecutionRunId } : {};
+  }
+
   private execution(): { workflowId: string; runId?: string } {
-    return { workflowId: this.workflowId, ...(this.runId ? { runId: this.runId } : {}) };
+    return { workflowId: this.workflowId, ...(this.target ? { runId: this.target } : {}) };
   }
 
   /** Asks a query; a worker answers from the workflow's state (also once it has closed). */
@@ -180,13 +199,13 @@ export class WorkflowHandle<T = Workflow> {
     const query = composeInterceptors(this.interceptors, 'query', async (input) => {
       const r = await mapNotFound(
         this.workflowId,
-        this.runId,
+        this.target,
         this.transport.call<QueryWorkflowResponse>('queryWorkflow', {
           params: this.params(),
           body: {
             queryType: input.queryType,
             args: encodeArgs(input.args),
-            ...(this.runId ? { runId: this.runId } : {}),
+            ...(this.target ? { runId: this.target } : {}),
             ...(Object.keys(input.headers).length > 0 ? { header: input.headers } : {}),
             ...(input.queryRejectCondition ? { rejectCondition: input.queryRejectCondition } : {}),
           },
@@ -237,12 +256,12 @@ export class WorkflowHandle<T = Workflow> {
     const startUpdate = composeInterceptors(this.interceptors, 'startUpdate', async (input) => {
       const r = await mapNotFound(
         this.workflowId,
-        this.runId,
+        this.target,
         sendUpdate(
           this.transport,
           this.namespace,
           this.workflowId,
-          this.runId,
+          this.target,
           input.updateName,
           { args: input.args, ...(input.options.updateId ? { updateId: input.options.updateId } : {}) },
           input.options.waitForStage,
@@ -288,7 +307,7 @@ export class WorkflowHandle<T = Workflow> {
       this.transport,
       this.namespace,
       this.workflowId,
-      run ?? this.runId ?? '',
+      run ?? this.target ?? '',
       updateId,
     );
   }
@@ -298,10 +317,14 @@ export class WorkflowHandle<T = Workflow> {
     const cancel = composeInterceptors(this.interceptors, 'cancel', async () => {
       await mapNotFound(
         this.workflowId,
-        this.runId,
+        this.target,
         this.transport.call('cancelWorkflow', {
           params: this.params(),
-          body: { ...(this.runId ? { runId: this.runId } : {}), ...(reason !== undefined ? { reason } : {}) },
+          body: {
+            ...(this.target ? { runId: this.target } : {}),
+            ...this.chain(),
+            ...(reason !== undefined ? { reason } : {}),
+          },
         }),
       );
     });
@@ -316,11 +339,12 @@ export class WorkflowHandle<T = Workflow> {
     const terminate = composeInterceptors(this.interceptors, 'terminate', async (input) => {
       await mapNotFound(
         this.workflowId,
-        this.runId,
+        this.target,
         this.transport.call('terminateWorkflow', {
           params: this.params(),
           body: {
-            ...(this.runId ? { runId: this.runId } : {}),
+            ...(this.target ? { runId: this.target } : {}),
+            ...this.chain(),
             ...(input.reason !== undefined ? { reason: input.reason } : {}),
           },
         }),
@@ -340,10 +364,10 @@ export class WorkflowHandle<T = Workflow> {
     while (fromEventId !== undefined) {
       const page: HistoryResponse = await mapNotFound(
         this.workflowId,
-        this.runId,
+        this.target,
         this.transport.call<HistoryResponse>('workflowHistory', {
           params: this.params(),
-          query: { runId: this.runId, fromEventId },
+          query: { runId: this.target, fromEventId },
         }),
       );
       events.push(...page.events);

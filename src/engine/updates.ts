@@ -9,7 +9,7 @@ import { ApiError } from '../common/api-error.js';
 import type { FailureInfo } from '../common/failure.js';
 import type { Headers } from '../common/interceptors.js';
 import type { CommandOf } from '../protocol/commands.js';
-import type { UpdateState } from './state.js';
+import type { ExecutionState, UpdateState } from './state.js';
 import type { Transition } from './transition.js';
 
 /** Finished updates kept for deduplication (their outcomes): the newest ones. */
@@ -20,7 +20,7 @@ export function requestUpdate(
   input: { updateId: string; name: string; args: unknown[]; identity?: string; header?: Headers },
 ): UpdateState {
   const s = t.state;
-  const known = s.updates?.[input.updateId];
+  const known = updateOf(s, input.updateId);
   if (known) return known;
   if (s.status !== 'Running')
     throw new ApiError('WORKFLOW_NOT_RUNNING', `workflow ${s.workflowId} (run ${s.runId}) is ${s.status}`);
@@ -99,7 +99,7 @@ export function completeUpdate(
 
 /** The validator said no: the caller hears why; history holds nothing of it. */
 export function rejectUpdate(t: Transition, updateId: string, failure: FailureInfo): void {
-  const u = t.state.updates?.[updateId];
+  const u = updateOf(t.state, updateId);
   if (!u || u.status !== 'requested') return;
   change(t, updateId, { name: u.name, status: 'rejected', order: u.order, outcome: { failure } });
   pruneFinished(t);
@@ -112,4 +112,9 @@ function pruneFinished(t: Transition): void {
   finished.sort(([, a], [, b]) => a.order - b.order);
   const drop = new Set(finished.slice(0, finished.length - FINISHED_UPDATES_KEPT).map(([id]) => id));
   t.state.updates = Object.fromEntries(all.filter(([id]) => !drop.has(id)));
+}
+
+/** A run's update by id (own entries only: an id such as `constructor` names no update). */
+export function updateOf(s: ExecutionState, updateId: string): UpdateState | undefined {
+  return s.updates && Object.hasOwn(s.updates, updateId) ? s.updates[updateId] : undefined;
 }

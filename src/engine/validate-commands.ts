@@ -5,6 +5,7 @@ import { invalidCronSchedule } from './cron.js';
 import { invalidMarker } from './markers.js';
 import { invalidMemoUpsert } from './memo.js';
 import type { ExecutionState } from './state.js';
+import { updateOf } from './updates.js';
 import type { SearchAttributeChecker } from '../visibility/search-attributes.js';
 
 export function resolveActivityRetryPolicy(cmd: CommandOf<'ScheduleActivityTask'>): ResolvedRetryPolicy {
@@ -97,13 +98,13 @@ export function findInvalidCommand(
         break;
       }
       case 'AcceptWorkflowUpdate': {
-        if (state.updates?.[c.updateId]?.status !== 'requested' || accepted.has(c.updateId))
+        if (updateOf(state, c.updateId)?.status !== 'requested' || accepted.has(c.updateId))
           return `update ${c.updateId} is not waiting to be accepted`;
         accepted.add(c.updateId);
         break;
       }
       case 'CompleteWorkflowUpdate': {
-        const known = state.updates?.[c.updateId]?.status === 'accepted' || accepted.has(c.updateId);
+        const known = updateOf(state, c.updateId)?.status === 'accepted' || accepted.has(c.updateId);
         if (!known || completed.has(c.updateId)) return `update ${c.updateId} is not accepted (or already completed)`;
         completed.add(c.updateId);
         break;

@@ -282,6 +282,8 @@ export interface UpdateWorkflowResponse {
 export const CancelWorkflowRequestSchema = Type.Object(
   {
     runId: Type.Optional(Type.String({ maxLength: 255, pattern: ID_PATTERN })),
+    /** The chain the request means (its first run; Temporal's): a run of another chain answers not found. */
+    firstExecutionRunId: Type.Optional(Type.String({ maxLength: 255, pattern: ID_PATTERN })),
     reason: Type.Optional(Type.String({ maxLength: 10_000 })),
     identity: Type.Optional(Type.String({ maxLength: 255, pattern: ID_PATTERN })),
   },
@@ -292,6 +294,8 @@ export type CancelWorkflowRequest = Static<typeof CancelWorkflowRequestSchema>;
 export const TerminateWorkflowRequestSchema = Type.Object(
   {
     runId: Type.Optional(Type.String({ maxLength: 255, pattern: ID_PATTERN })),
+    /** The chain the request means (its first run; Temporal's): a run of another chain answers not found. */
+    firstExecutionRunId: Type.Optional(Type.String({ maxLength: 255, pattern: ID_PATTERN })),
     reason: Type.Optional(Type.String({ maxLength: 10_000 })),
     details: Type.Optional(Type.Unknown()),
     identity: Type.Optional(Type.String({ maxLength: 255, pattern: ID_PATTERN })),

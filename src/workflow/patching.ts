@@ -21,6 +21,7 @@ function patch(patchId: string, deprecated: boolean): boolean {
   const activator = currentActivator();
   const known = activator.patchAnswers.get(patchId);
   if (known !== undefined) return known;
+  activator.checkMayCommand(); // a first answer records a marker: not from a query or a validator
   const use = !activator.isReplaying || activator.replayPatches.has(patchId);
   activator.patchAnswers.set(patchId, use);
   if (use) activator.pushCommand(patchMarker(patchId, deprecated));

@@ -1,6 +1,8 @@
 /** Finds the run an API call means: the given run id, or the workflow id's current run. */
 import { ApiError } from '../../common/api-error.js';
 import type { CachedRun } from '../run-cache.js';
+import type { ExecutionState } from '../../engine/state.js';
+import type { Transition } from '../../engine/transition.js';
 import type { ServerContext } from '../context.js';
 
 export async function resolveRunId(
@@ -20,6 +22,48 @@ export async function resolveRunId(
       `workflow ${JSON.stringify(workflowId)} not found in namespace ${namespace}`,
     );
   return current.runId;
+}
+
+/**
+ * Applies a request from outside to the run it means and returns that run's id. Without a run id, that is the
+ * workflow id's current run when the request is written: if the run found first closed in between (it
+ * continued as new, was retried, or a cron run followed), the request goes to the run after it, as Temporal
+ * applies such requests to whatever run is current.
+ */
+export async function updateRequestedRun<R>(
+  ctx: ServerContext,
+  namespace: string,
+  workflowId: string,
+  runId: string | undefined,
+  apply: (t: Transition) => R,
+  /** A retry of a request this run has seen already (its request or update id) stays here, to be deduplicated. */
+  seenHere?: (s: ExecutionState) => boolean,
+): Promise<{ runId: string; result: R }> {
+  let id = await resolveRunId(ctx, namespace, workflowId, runId);
+  for (let hops = 0; ; hops++) {
+    let next: string | undefined;
+    const result = await ctx.updater.update(id, (t) => {
+      const s = t.state;
+      // the run found closed and handed over (in a commit that may still be in flight): the next run is meant
+      if (!runId && hops < 5 && s.status !== 'Running' && s.outcome?.newExecutionRunId && !seenHere?.(s))
+        next = s.outcome.newExecutionRunId;
+      return next === undefined ? apply(t) : undefined;
+    });
+    if (next === undefined) return { runId: id, result: result as R };
+    id = next;
+  }
+}
+
+/**
+ * A request that names the chain it means (Temporal's `firstExecutionRunId`, sent by a handle from `start`):
+ * a run of another chain under the same workflow id is not it.
+ */
+export function checkChain(t: Transition, workflowId: string, firstExecutionRunId: string | undefined): void {
+  if (firstExecutionRunId !== undefined && t.state.firstExecutionRunId !== firstExecutionRunId)
+    throw new ApiError(
+      'WORKFLOW_NOT_FOUND',
+      `workflow ${JSON.stringify(workflowId)} has no run in the chain that began with run ${firstExecutionRunId}`,
+    );
 }
 
 /**

@@ -4,7 +4,7 @@ import { signalWorkflow as signalRun } from '../../engine/requests.js';
 import type { SignalWithStartRequest, SignalWorkflowRequest, StartWorkflowResponse } from '../../protocol/api.js';
 import type { ServerContext } from '../context.js';
 import { checkPayload } from '../payload-limit.js';
-import { resolveRunId } from './resolve-run.js';
+import { updateRequestedRun } from './resolve-run.js';
 import { startWorkflowWith } from './start-workflow.js';
 
 export async function signalWorkflow(
@@ -14,15 +14,20 @@ export async function signalWorkflow(
   req: SignalWorkflowRequest,
 ): Promise<{ runId: string }> {
   checkPayload(req.args, 'args', ctx.config.payloadLimitBytes);
-  const runId = await resolveRunId(ctx, namespace, workflowId, req.runId);
-  await ctx.updater.update(runId, (t) =>
-    signalRun(t, {
-      signalName: req.signalName,
-      args: req.args ?? [],
-      ...(req.identity !== undefined ? { identity: req.identity } : {}),
-      ...(req.requestId !== undefined ? { requestId: req.requestId } : {}),
-      ...(req.header ? { header: req.header } : {}),
-    }),
+  const { runId } = await updateRequestedRun(
+    ctx,
+    namespace,
+    workflowId,
+    req.runId,
+    (t) =>
+      signalRun(t, {
+        signalName: req.signalName,
+        args: req.args ?? [],
+        ...(req.identity !== undefined ? { identity: req.identity } : {}),
+        ...(req.requestId !== undefined ? { requestId: req.requestId } : {}),
+        ...(req.header ? { header: req.header } : {}),
+      }),
+    (s) => req.requestId !== undefined && (s.signalRequestIds?.includes(req.requestId) ?? false),
   );
   return { runId };
 }

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ApiError } from '../../common/api-error.js';
-import { requestUpdate } from '../../engine/updates.js';
+import { requestUpdate, updateOf } from '../../engine/updates.js';
 import type { UpdateState } from '../../engine/state.js';
 import type {
   UpdateStage,
@@ -18,7 +18,7 @@ import { checkStartSearchAttributes } from './search-attributes.js';
 import { startWorkflowWith } from './start-workflow.js';
 import type { ServerContext } from '../context.js';
 import { checkPayload } from '../payload-limit.js';
-import { loadRun, resolveRunId } from './resolve-run.js';
+import { loadRun, updateRequestedRun } from './resolve-run.js';
 
 export async function updateWorkflow(
   ctx: ServerContext,
@@ -28,16 +28,21 @@ export async function updateWorkflow(
   signal?: AbortSignal,
 ): Promise<UpdateWorkflowResponse> {
   checkPayload(req.args, 'args', ctx.payloadLimit(namespace));
-  const runId = await resolveRunId(ctx, namespace, workflowId, req.runId);
   const updateId = req.updateId ?? randomUUID();
-  await ctx.updater.update(runId, (t) =>
-    requestUpdate(t, {
-      updateId,
-      name: req.updateName,
-      args: req.args ?? [],
-      ...(req.identity !== undefined ? { identity: req.identity } : {}),
-      ...(req.header ? { header: req.header } : {}),
-    }),
+  const { runId } = await updateRequestedRun(
+    ctx,
+    namespace,
+    workflowId,
+    req.runId,
+    (t) =>
+      requestUpdate(t, {
+        updateId,
+        name: req.updateName,
+        args: req.args ?? [],
+        ...(req.identity !== undefined ? { identity: req.identity } : {}),
+        ...(req.header ? { header: req.header } : {}),
+      }),
+    (s) => s.updates !== undefined && Object.hasOwn(s.updates, updateId),
   );
   return waitForUpdate(ctx, runId, updateId, req.waitForStage ?? 'COMPLETED', waitMsOf(ctx, req.waitMs), signal);
 }
@@ -128,7 +133,7 @@ async function waitForUpdate(
   const deadline = Date.now() + waitMs;
   for (;;) {
     const { state } = await ctx.cache.getCommitted(runId);
-    const u = state.updates?.[updateId];
+    const u = updateOf(state, updateId);
     if (!u)
       throw new ApiError('UPDATE_NOT_FOUND', `update ${JSON.stringify(updateId)} of run ${runId} is not known`, {
         updateId,

@@ -3,7 +3,7 @@ import { requestCancelWorkflow, terminateWorkflow } from '../../engine/requests.
 import type { CancelWorkflowRequest, TerminateWorkflowRequest } from '../../protocol/api.js';
 import type { ServerContext } from '../context.js';
 import { checkPayload } from '../payload-limit.js';
-import { resolveRunId } from './resolve-run.js';
+import { checkChain, updateRequestedRun } from './resolve-run.js';
 
 export async function cancelWorkflow(
   ctx: ServerContext,
@@ -11,13 +11,13 @@ export async function cancelWorkflow(
   workflowId: string,
   req: CancelWorkflowRequest,
 ): Promise<{ runId: string }> {
-  const runId = await resolveRunId(ctx, namespace, workflowId, req.runId);
-  await ctx.updater.update(runId, (t) =>
+  const { runId } = await updateRequestedRun(ctx, namespace, workflowId, req.runId, (t) => {
+    checkChain(t, workflowId, req.firstExecutionRunId);
     requestCancelWorkflow(t, {
       ...(req.reason !== undefined ? { reason: req.reason } : {}),
       ...(req.identity !== undefined ? { identity: req.identity } : {}),
-    }),
-  );
+    });
+  });
   return { runId };
 }
 
@@ -28,13 +28,13 @@ export async function terminateWorkflowRun(
   req: TerminateWorkflowRequest,
 ): Promise<{ runId: string }> {
   checkPayload(req.details, 'details', ctx.payloadLimit(namespace));
-  const runId = await resolveRunId(ctx, namespace, workflowId, req.runId);
-  await ctx.updater.update(runId, (t) =>
+  const { runId } = await updateRequestedRun(ctx, namespace, workflowId, req.runId, (t) => {
+    checkChain(t, workflowId, req.firstExecutionRunId);
     terminateWorkflow(t, {
       ...(req.reason !== undefined ? { reason: req.reason } : {}),
       ...(req.identity !== undefined ? { identity: req.identity } : {}),
       ...(req.details !== undefined ? { details: req.details } : {}),
-    }),
-  );
+    });
+  });
   return { runId };
 }

@@ -218,11 +218,19 @@ export class Activator implements WorkflowInstance {
   }
 
   pushCommand(cmd: Command): void {
+    this.checkMayCommand();
+    if (!this.closed) this.commands.push(cmd);
+  }
+
+  /**
+   * Throws in a query handler or an update validator, before anything of the run changes (a sequence number
+   * taken, a patch answered), so that the refusal leaves nothing behind that replay would not redo.
+   */
+  checkMayCommand(): void {
     if (this.inQuery)
       throw new TypeError(
-        'a query handler cannot change the workflow: no activities, timers, signals or other commands from queries',
+        'a query handler or update validator cannot change the workflow: no activities, timers, signals, patches or other commands there',
       );
-    if (!this.closed) this.commands.push(cmd);
   }
 
   // ---- messages ----
@@ -233,10 +241,14 @@ export class Activator implements WorkflowInstance {
       return;
     }
     this.signalHandlers.set(name, fn);
-    const waiting = this.bufferedSignals.filter((b) => b.name === name);
-    if (waiting.length === 0) return;
-    this.bufferedSignals = this.bufferedSignals.filter((b) => b.name !== name);
-    for (const b of waiting) this.runSignal(b.name, b.args, b.headers);
+    // one at a time, while the name has a handler: a handler that removes itself leaves the rest buffered
+    for (;;) {
+      if (!this.signalHandlers.has(name)) return;
+      const i = this.bufferedSignals.findIndex((b) => b.name === name);
+      if (i < 0) return;
+      const [b] = this.bufferedSignals.splice(i, 1);
+      this.runSignal(b!.name, b!.args, b!.headers);
+    }
   }
 
   /** Temporal's default signal handler: signals of any name without a handler of their own (name first). */
@@ -397,10 +409,12 @@ export class Activator implements WorkflowInstance {
   }
 
   nextActivitySeq(): number {
+    this.checkMayCommand();
     return this.seq.activity++;
   }
 
   nextSeq(kind: 'child' | 'signalExternal' | 'cancelExternal'): number {
+    this.checkMayCommand();
     return this.seq[kind]++;
   }
 
@@ -633,6 +647,8 @@ export class Activator implements WorkflowInstance {
         (err: unknown) => {
           if (err instanceof WeftFailure || this.isConfiguredFailure(err))
             this.pushCommand({ type: 'CompleteWorkflowUpdate', updateId, failure: encodeFailure(err) });
+          else if (err instanceof ContinueAsNew)
+            this.fail(err); // as from a signal handler (Temporal's)
           else this.taskFailure = encodeFailure(err);
         },
       );
@@ -664,10 +680,12 @@ export class Activator implements WorkflowInstance {
   // ---- primitives used by the public API ----
 
   nextTimerSeq(): number {
+    this.checkMayCommand();
     return this.seq.timer++;
   }
 
   startTimer(ms: number, scope: CancellationScope, timerSeq?: number, options?: { summary?: string }): StartedTimer {
+    this.checkMayCommand();
     const seq = timerSeq ?? this.seq.timer++;
     let settled = false;
     let rejectFn: (e: unknown) => void = () => {};
