@@ -90,6 +90,10 @@ describe('asynchronous activity completion', () => {
 
   it('heartbeat throws ActivityCancelledError once the workflow is cancelled; reportCancellation ends it', async () => {
     const a = await startApproval([], 'cancellableApproval');
+    // not asked to cancel yet: it cannot report that it did (as Temporal)
+    await expect(ts.client.activity.reportCancellation(a.first.taskToken)).rejects.toMatchObject({
+      message: expect.stringContaining('was not asked to cancel'),
+    });
     await a.handle.cancel();
     await waitFor(
       async () => {

@@ -182,6 +182,14 @@ describe('timeouts', () => {
     expect(err.cause).toMatchObject({ retryState: 'TIMEOUT' });
   });
 
+  it("a timeout's cause is the failure of the attempt before it (as Temporal)", async () => {
+    const handle = await ts.client.workflow.start('timeoutAfterFailure', { taskQueue: TQ, workflowId: uid() });
+    const err = await failureOf(handle.result());
+    expect(err.cause?.cause).toBeInstanceOf(TimeoutFailure);
+    expect(err.cause?.cause).toMatchObject({ timeoutType: 'SCHEDULE_TO_CLOSE' });
+    expect(err.cause?.cause?.cause).toMatchObject({ message: 'upstream refused', type: 'Refused' });
+  });
+
   it('schedule-to-close: no retry is started that would end after the deadline', async () => {
     const handle = await ts.client.workflow.start('retriesPastScheduleToClose', { taskQueue: TQ, workflowId: uid() });
     const err = await failureOf(handle.result());

@@ -220,8 +220,10 @@ export class TimeoutFailure extends WeftFailure {
     message: string | undefined,
     public readonly lastHeartbeatDetails: unknown,
     public readonly timeoutType: TimeoutType,
+    /** An activity's timeout: the failure of the attempt before it, when there was one (history records it). */
+    cause?: Error,
   ) {
-    super(message ?? `Timeout (${timeoutType})`);
+    super(message ?? `Timeout (${timeoutType})`, cause);
   }
 }
 brand(TimeoutFailure, 'TimeoutFailure');
@@ -399,7 +401,7 @@ export function decodeFailure(f: FailureInfo): WeftFailure {
       err = new CancelledFailure(f.message, f.details ?? [], cause);
       break;
     case 'timeout':
-      err = new TimeoutFailure(f.message, f.lastHeartbeatDetails, f.timeoutType ?? 'START_TO_CLOSE');
+      err = new TimeoutFailure(f.message, f.lastHeartbeatDetails, f.timeoutType ?? 'START_TO_CLOSE', cause);
       break;
     case 'terminated':
       err = new TerminatedFailure(f.message, cause);

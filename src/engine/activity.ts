@@ -26,7 +26,16 @@ export function scheduleActivity(
     startToCloseTimeoutMs: cmd.startToCloseTimeoutMs || undefined,
     heartbeatTimeoutMs: cmd.heartbeatTimeoutMs || undefined,
   };
+  // as Temporal's server: an attempt never outlasts the whole activity, a heartbeat timeout never an attempt
+  if (
+    cmd.scheduleToCloseTimeoutMs !== undefined &&
+    cmd.startToCloseTimeoutMs !== undefined &&
+    cmd.startToCloseTimeoutMs > cmd.scheduleToCloseTimeoutMs
+  )
+    cmd = { ...cmd, startToCloseTimeoutMs: cmd.scheduleToCloseTimeoutMs };
   const startToClose = cmd.startToCloseTimeoutMs ?? cmd.scheduleToCloseTimeoutMs;
+  if (cmd.heartbeatTimeoutMs !== undefined && startToClose !== undefined && cmd.heartbeatTimeoutMs > startToClose)
+    cmd = { ...cmd, heartbeatTimeoutMs: startToClose };
   const scheduledEventId = t.writeNow('ActivityTaskScheduled', {
     activityId: cmd.activityId,
     seq: cmd.seq,
@@ -292,6 +301,8 @@ export function activityTimeout(t: Transition, a: ActivityState, timeoutType: Ti
   const retryable = timeoutType === 'START_TO_CLOSE' || timeoutType === 'HEARTBEAT';
   if (retryable && retryAttempt(t, a, failure)) return;
   const retryState: RetryState = retryable ? lastRetryState(t, a, failure) : 'TIMEOUT';
+  // as Temporal: the failure of the attempt before (what the retries were about) is the timeout's cause
+  if (a.lastFailure && !failure.cause) failure.cause = a.lastFailure;
   // an attempt that timed out was started; write ActivityTaskStarted only then
   const startedEventId = finish(t, a);
   t.event('ActivityTaskTimedOut', {

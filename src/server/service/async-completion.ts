@@ -97,7 +97,16 @@ export async function reportActivityCancellation(
 ): Promise<Record<string, never>> {
   checkPayload(req.details, 'details', ctx.payloadLimit(namespace));
   const located = await locate(ctx, namespace, req);
-  await ctx.updater.update(located.runId, (t) => activityCanceled(t, located.pick(t), req.details));
+  await ctx.updater.update(located.runId, (t) => {
+    const a = located.pick(t);
+    // as Temporal: only an activity asked to cancel can report that it did
+    if (!a.cancelRequested)
+      throw new ApiError(
+        'INVALID_ARGUMENT',
+        `activity ${a.activityId} was not asked to cancel: complete or fail it instead`,
+      );
+    activityCanceled(t, a, req.details);
+  });
   logFinish(ctx, 'cancelled', located, req);
   return {};
 }
