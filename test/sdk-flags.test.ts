@@ -1,8 +1,8 @@
 /**
  * SDK flags: a behaviour change made under a flag keeps histories recorded before it replaying. The histories
- * in fixtures/histories were recorded by the build before the flag existed (a TRY_CANCEL child given up on; a
- * child cancelled in the task that starts it): they replay with today's code, and the same histories claiming
- * the flag do not, which shows the flag is what picks the old behaviour.
+ * in fixtures/histories were recorded by the build before the flags existed (a TRY_CANCEL child given up on; a
+ * child cancelled in the task that starts it; a signal-with-start): they replay with today's code, and the same
+ * histories claiming the flag do not, which shows the flag is what picks the old behaviour.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -15,24 +15,27 @@ const recorded = (name: string): { events: HistoryEvent[] } =>
   JSON.parse(readFileSync(fixture(`histories/${name}`), 'utf8')) as { events: HistoryEvent[] };
 
 /** The same history, every workflow task claiming the flag. */
-const withFlag = (h: { events: HistoryEvent[] }): { events: HistoryEvent[] } => ({
+const withFlag = (h: { events: HistoryEvent[] }, flag: number): { events: HistoryEvent[] } => ({
   events: h.events.map((e) =>
     e.eventType === 'WorkflowTaskCompleted'
-      ? ({ ...e, attributes: { ...e.attributes, sdkFlags: [SdkFlags.ChildCancellationAsTemporal] } } as HistoryEvent)
+      ? ({ ...e, attributes: { ...e.attributes, sdkFlags: [flag] } } as HistoryEvent)
       : e,
   ),
 });
 
 describe('SDK flags', () => {
-  it.each(['child-try-cancel-before-sdk-flags.json', 'child-cancelled-at-once-before-sdk-flags.json'])(
-    '%s replays with the behaviour it was recorded with; claiming the flag, it does not',
-    async (name) => {
-      const history = recorded(name);
-      const opts = { workflowsPath: fixture('children.ts') };
-      await expect(Worker.runReplayHistory(opts, history)).resolves.toBeUndefined();
-      await expect(Worker.runReplayHistory(opts, withFlag(history))).rejects.toBeInstanceOf(DeterminismViolationError);
-    },
-  );
+  it.each([
+    ['child-try-cancel-before-sdk-flags.json', 'children.ts', SdkFlags.ChildCancellationAsTemporal],
+    ['child-cancelled-at-once-before-sdk-flags.json', 'children.ts', SdkFlags.ChildCancellationAsTemporal],
+    ['signal-with-start-before-sdk-flags.json', 'workflows.ts', SdkFlags.SignalsBeforeStart],
+  ])('%s replays with the behaviour it was recorded with; claiming the flag, it does not', async (name, file, flag) => {
+    const history = recorded(name);
+    const opts = { workflowsPath: fixture(file) };
+    await expect(Worker.runReplayHistory(opts, history)).resolves.toBeUndefined();
+    await expect(Worker.runReplayHistory(opts, withFlag(history, flag))).rejects.toBeInstanceOf(
+      DeterminismViolationError,
+    );
+  });
 
   it('a live task uses a flag and reports it once; a replayed task uses only the flags recorded so far', () => {
     const live = new SdkFlagSet();

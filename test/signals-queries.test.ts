@@ -63,6 +63,20 @@ describe('signals', () => {
     expect(events.filter((e) => e.eventType === 'WorkflowExecutionSignaled')).toHaveLength(2);
   });
 
+  it("signalWithStart: the signal reaches a handler set at the top before the code after it runs (Temporal's order)", async () => {
+    const handle = await ts.client.workflow.signalWithStart('signalledAtStart', {
+      taskQueue: TQ,
+      workflowId: uid('sws-order'),
+      signal: finishSignal,
+      signalArgs: [],
+    });
+    expect(await handle.result()).toBe('saw the signal first');
+    const { events } = await handle.fetchHistory();
+    expect(events.some((e) => e.eventType === 'TimerStarted')).toBe(false);
+    const flags = events.flatMap((e) => (e.eventType === 'WorkflowTaskCompleted' ? (e.attributes.sdkFlags ?? []) : []));
+    expect(flags).toEqual([2]);
+  });
+
   it('a signal to a closed workflow is refused with WORKFLOW_NOT_RUNNING', async () => {
     const handle = await ts.client.workflow.start('summer', { taskQueue: TQ, workflowId: uid('closed'), args: [1] });
     await handle.signal(addSignal, 1);

@@ -49,7 +49,7 @@ import type { LocalActivityCancel, LocalActivityRequest } from './local-activati
 import { seededRandom, uuid4From } from './prng.js';
 import { ContinueAsNew } from '../continue-as-new.js';
 import { updateScope } from '../update-info.js';
-import { SdkFlagSet, type SdkFlag } from './sdk-flags.js';
+import { SdkFlagSet, SdkFlags, type SdkFlag } from './sdk-flags.js';
 
 /** Settles the completion waiting under `key`, if any still waits. */
 function settle<K>(map: Map<K, Completion>, key: K, failure: FailureInfo | undefined, value: unknown): void {
@@ -441,8 +441,21 @@ export class Activator implements WorkflowInstance {
     this.replayPatches = new Set(a.patches ?? []);
     this.sdkFlags.addRecorded(a.sdkFlags);
     composeInterceptors(this.interceptors.internals, 'activate', (input) => {
-      for (const job of input.activation.jobs) this.applyJob(job);
+      for (const job of this.ordered(input.activation.jobs)) this.applyJob(job);
     })({ activation: a, batchIndex: 0 });
+  }
+
+  /**
+   * The first activation's jobs in Temporal's order (SdkFlags.SignalsBeforeStart): its signals and a cancel
+   * request are applied before the workflow function starts (signals wait for their handlers, so a handler set
+   * at the top of the function sees them before the code after it runs); its updates after the start, as Weft
+   * rejects an update that finds no handler.
+   */
+  private ordered(jobs: ActivationJob[]): ActivationJob[] {
+    const start = jobs.findIndex((j) => j.type === 'start');
+    const isEarly = (j: ActivationJob): boolean => j.type === 'signal' || j.type === 'cancelWorkflow';
+    if (start < 0 || !jobs.some(isEarly) || !this.hasFlag(SdkFlags.SignalsBeforeStart)) return jobs;
+    return [...jobs.filter(isEarly), jobs[start]!, ...jobs.filter((j, i) => i !== start && !isEarly(j))];
   }
 
   private applyJob(job: ActivationJob): void {

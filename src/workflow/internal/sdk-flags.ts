@@ -14,6 +14,12 @@ export const SdkFlags = {
    * `CancelledFailure`, and the child started anyway.
    */
   ChildCancellationAsTemporal: 1,
+  /**
+   * The first workflow task applies its signals and a cancel request before the workflow function starts, as
+   * Temporal does (a signal-with-start's signal reaches its handler as soon as the handler is set). Before it:
+   * the function ran up to its first await, then the signals were applied.
+   */
+  SignalsBeforeStart: 2,
 } as const;
 
 export type SdkFlag = (typeof SdkFlags)[keyof typeof SdkFlags];
