@@ -1,8 +1,9 @@
 /**
  * SDK flags: a behaviour change made under a flag keeps histories recorded before it replaying. The histories
  * in fixtures/histories were recorded by the build before the flags existed (a TRY_CANCEL child given up on; a
- * child cancelled in the task that starts it; a signal-with-start): they replay with today's code, and the same
- * histories claiming the flag do not, which shows the flag is what picks the old behaviour.
+ * child cancelled in the task that starts it; a signal-with-start; a scope timeout of 0): they replay with
+ * today's code, and the same histories claiming the flag do not, which shows the flag is what picks the old
+ * behaviour.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -28,6 +29,7 @@ describe('SDK flags', () => {
     ['child-try-cancel-before-sdk-flags.json', 'children.ts', SdkFlags.ChildCancellationAsTemporal],
     ['child-cancelled-at-once-before-sdk-flags.json', 'children.ts', SdkFlags.ChildCancellationAsTemporal],
     ['signal-with-start-before-sdk-flags.json', 'workflows.ts', SdkFlags.SignalsBeforeStart],
+    ['zero-scope-timeout-before-sdk-flags.json', 'workflows.ts', SdkFlags.TimerDurationsAsTemporal],
   ])('%s replays with the behaviour it was recorded with; claiming the flag, it does not', async (name, file, flag) => {
     const history = recorded(name);
     const opts = { workflowsPath: fixture(file) };
@@ -44,6 +46,11 @@ describe('SDK flags', () => {
     expect(live.take()).toEqual([SdkFlags.ChildCancellationAsTemporal]);
     expect(live.take()).toBeUndefined();
     expect(live.has(SdkFlags.ChildCancellationAsTemporal, true)).toBe(true); // known to the run from then on
+
+    // live on a server that would not record the flag: the old behaviour, and nothing to report
+    const oldServer = new SdkFlagSet();
+    expect(oldServer.has(SdkFlags.ChildCancellationAsTemporal, false, false)).toBe(false);
+    expect(oldServer.take()).toBeUndefined();
 
     const replay = new SdkFlagSet();
     expect(replay.has(SdkFlags.ChildCancellationAsTemporal, true)).toBe(false);

@@ -95,8 +95,17 @@ describe('signals', () => {
     expect(d.runId).not.toBe(handle.runId); // the current run, not the first
     expect(d.status.name).toBe('RUNNING');
     expect(handle.runId).toBe(handle.firstExecutionRunId);
-    // cancel and terminate name the chain: a new chain under the same workflow id is not theirs
-    await handle.terminate('first chain over');
+    // signalWithStart on the running workflow returns its current run, which is not its chain's first: its
+    // handle's terminate does not name a chain (as Temporal's), and works
+    const sws = await ts.client.workflow.signalWithStart('entity', {
+      taskQueue: TQ,
+      workflowId: handle.workflowId,
+      signal: addSignal,
+      signalArgs: [0],
+    });
+    expect(sws.signaledRunId).toBe(d.runId);
+    await sws.terminate('first chain over');
+    // cancel and terminate of the start handle name the chain: a new chain under the same workflow id is not theirs
     const next = await ts.client.workflow.start('entity', { taskQueue: TQ, workflowId: handle.workflowId });
     await expect(handle.terminate()).rejects.toBeInstanceOf(WorkflowNotFoundError);
     await expect(handle.cancel()).rejects.toBeInstanceOf(WorkflowNotFoundError);

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateStage } from '../src/client/index.js';
 import { ApplicationFailure } from '../src/common/failure.js';
 import * as activities from './fixtures/activities.js';
-import { addItem, done, failingUpdate, guarded, ping, restart, slowAdd } from './fixtures/updates.js';
+import { addItem, bump, done, failingUpdate, go, guarded, ping, restart, slowAdd } from './fixtures/updates.js';
 import { runWeft } from './cli-runner.js';
 import { fixture, startTestServer, startWorker, uid, waitFor, type TestServer } from './helpers.js';
 
@@ -127,6 +127,16 @@ describe('updates', () => {
     expect((await ts.client.workflow.getHandle(h.workflowId, h.runId).describe()).status.name).toBe('CONTINUED_AS_NEW');
     await h.signal(done);
     expect(await h.result()).toEqual({ round: 1, pinged: [], v2: true });
+  });
+
+  it('an update its run closed on without taking (continue-as-new) goes to the next run, as in Temporal', async () => {
+    const h = await ts.client.workflow.start('busyContinuer', { taskQueue: TQ, workflowId: uid('busy') });
+    await h.signal(go);
+    await new Promise((r) => setTimeout(r, 150)); // the long task that continues as new is running now
+    expect(await h.executeUpdate(bump)).toBe(101);
+    expect(await h.result()).toBe(1);
+    const first = await ts.client.workflow.getHandle(h.workflowId, h.runId).fetchHistory();
+    expect(first.events.some((e) => e.eventType === 'WorkflowExecutionUpdateAccepted')).toBe(false);
   });
 
   it('patched() in a validator is refused before it records anything, so the run replays', async () => {

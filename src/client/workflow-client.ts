@@ -145,7 +145,7 @@ export class WorkflowClient {
     runId?: string,
     firstExecutionRunId?: string,
     followRuns = true,
-    followsCurrentRun = false,
+    followsCurrentRun: boolean | 'chain' = false,
   ): WorkflowHandle<R> {
     const interceptors = workflowInterceptorsFor(this.interceptors, workflowId, followsCurrentRun ? undefined : runId);
     return new WorkflowHandle<R>(
@@ -161,9 +161,13 @@ export class WorkflowClient {
     );
   }
 
-  /** The handle `start`, `signalWithStart` and update-with-start return: it follows the workflow's current run. */
-  private startedHandle<R>(workflowId: string, runId: string): WorkflowHandle<R> {
-    return this.handle<R>(workflowId, runId, runId, true, true);
+  /**
+   * The handle `start`, `signalWithStart` and update-with-start return: it follows the workflow's current run.
+   * `startedChain`: the run was started by this call, so it is its chain's first and cancel and terminate may
+   * name the chain (a run returned under USE_EXISTING, or signalled, may be a later one; Temporal names none).
+   */
+  private startedHandle<R>(workflowId: string, runId: string, startedChain: boolean): WorkflowHandle<R> {
+    return this.handle<R>(workflowId, runId, runId, true, startedChain ? 'chain' : true);
   }
 
   /** Starts a run: `start(myWorkflow, ...)` or `start<typeof myWorkflow>('myWorkflow', ...)` types its handle. */
@@ -174,13 +178,15 @@ export class WorkflowClient {
     const workflowType = typeof workflowTypeOrFunc === 'string' ? workflowTypeOrFunc : workflowTypeOrFunc.name;
     const interceptors = workflowInterceptorsFor(this.interceptors, options.workflowId);
     let eagerlyStarted = false;
+    let started = false;
     const start = composeInterceptors(interceptors, 'start', async (input) => {
       const r = await this.startNext(input);
       eagerlyStarted = r.eagerlyStarted;
+      started = r.started;
       return r.runId;
     });
     const runId = await start({ workflowType, headers: {}, options: { ...options, args: [...(options.args ?? [])] } });
-    const handle = this.startedHandle<T>(options.workflowId, runId);
+    const handle = this.startedHandle<T>(options.workflowId, runId, started);
     handle.eagerlyStarted = eagerlyStarted;
     return handle as WorkflowHandleWithStartDetails<T>;
   }
@@ -189,7 +195,7 @@ export class WorkflowClient {
     workflowType,
     headers,
     options,
-  }: WorkflowStartInput): Promise<{ runId: string; eagerlyStarted: boolean }> {
+  }: WorkflowStartInput): Promise<{ runId: string; eagerlyStarted: boolean; started: boolean }> {
     const { args, requestEagerStart, ...rest } = wireStartOptions(options);
     // eager start: a worker of this queue on this connection, with a slot held for the task
     const eager =
@@ -218,10 +224,10 @@ export class WorkflowClient {
     }
     if (eager && res.eagerWorkflowTask) {
       eager.runEager(res.eagerWorkflowTask);
-      return { runId: res.runId, eagerlyStarted: true };
+      return { runId: res.runId, eagerlyStarted: true, started: res.started };
     }
     eager?.releaseSlot();
-    return { runId: res.runId, eagerlyStarted: false };
+    return { runId: res.runId, eagerlyStarted: false, started: res.started };
   }
 
   /**
@@ -268,7 +274,7 @@ export class WorkflowClient {
       headers: {},
       options: { ...startOptions, args: [...(startOptions.args ?? [])] },
     });
-    const handle = this.startedHandle<T>(options.workflowId, runId);
+    const handle = this.startedHandle<T>(options.workflowId, runId, false);
     handle.signaledRunId = runId;
     return handle as WorkflowHandleWithSignaledRunId<T>;
   }
@@ -355,7 +361,7 @@ export class WorkflowClient {
           ...(out.updateOutcome ? { outcome: out.updateOutcome } : {}),
         },
       };
-      op.resolve(this.startedHandle(op.options.workflowId, res.runId));
+      op.resolve(this.startedHandle(op.options.workflowId, res.runId, res.started));
       return res;
     } catch (e) {
       op.reject(e);

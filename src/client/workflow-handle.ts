@@ -112,10 +112,11 @@ export class WorkflowHandle<T = Workflow> {
     private readonly queryRejectCondition?: QueryRejectCondition,
     /**
      * A handle from `start`, `signalWithStart` or update-with-start (Temporal's): its calls mean the workflow's
-     * current run, so that they reach the run after a continue-as-new, a retry or a cron run; cancel and
-     * terminate also name the chain (`firstExecutionRunId`). `runId` is still the run that was started.
+     * current run, so that they reach the run after a continue-as-new, a retry or a cron run. `'chain'`: the
+     * call started the run, so cancel and terminate also name its chain (`firstExecutionRunId`). `runId` is
+     * still the run that was started or signalled.
      */
-    private readonly followsCurrentRun = false,
+    private readonly followsCurrentRun: boolean | 'chain' = false,
   ) {}
 
   /** The run the handle's calls name: none (the current one) for a handle from start. */
@@ -187,7 +188,9 @@ export class WorkflowHandle<T = Workflow> {
 
   /** For cancel and terminate from a handle that follows the current run: the chain it means. */
   private chain(): { firstExecutionRunId?: string } {
-    return this.followsCurrentRun && this.firstExecutionRunId ? { firstExecutionRunId: this.firstExecutionRunId } : {};
+    return this.followsCurrentRun === 'chain' && this.firstExecutionRunId
+      ? { firstExecutionRunId: this.firstExecutionRunId }
+      : {};
   }
 
   private execution(): { workflowId: string; runId?: string } {
@@ -315,18 +318,7 @@ export class WorkflowHandle<T = Workflow> {
   /** Asks the workflow to cancel (it sees a CancelledFailure and may clean up). */
   async cancel(reason?: string): Promise<void> {
     const cancel = composeInterceptors(this.interceptors, 'cancel', async () => {
-      await mapNotFound(
-        this.workflowId,
-        this.target,
-        this.transport.call('cancelWorkflow', {
-          params: this.params(),
-          body: {
-            ...(this.target ? { runId: this.target } : {}),
-            ...this.chain(),
-            ...(reason !== undefined ? { reason } : {}),
-          },
-        }),
-      );
+      await this.runRequest('cancelWorkflow', reason !== undefined ? { reason } : {});
     });
     await cancel({
       workflowExecution: this.execution(),
@@ -337,24 +329,38 @@ export class WorkflowHandle<T = Workflow> {
   /** Ends the workflow at once; its code gets no chance to react. */
   async terminate(reason?: string): Promise<void> {
     const terminate = composeInterceptors(this.interceptors, 'terminate', async (input) => {
-      await mapNotFound(
-        this.workflowId,
-        this.target,
-        this.transport.call('terminateWorkflow', {
-          params: this.params(),
-          body: {
-            ...(this.target ? { runId: this.target } : {}),
-            ...this.chain(),
-            ...(input.reason !== undefined ? { reason: input.reason } : {}),
-          },
-        }),
-      );
+      await this.runRequest('terminateWorkflow', input.reason !== undefined ? { reason: input.reason } : {});
     });
     await terminate({
       workflowExecution: this.execution(),
       ...(reason !== undefined ? { reason } : {}),
       ...(this.firstExecutionRunId ? { firstExecutionRunId: this.firstExecutionRunId } : {}),
     });
+  }
+
+  /**
+   * Cancel or terminate, for the run (or chain) this handle means. A server from before `firstExecutionRunId`
+   * refuses the field: then the request goes again for the run that was started, as such handles did before.
+   */
+  private async runRequest(op: 'cancelWorkflow' | 'terminateWorkflow', body: { reason?: string }): Promise<void> {
+    const send = (run: string | undefined, chain: { firstExecutionRunId?: string }) =>
+      mapNotFound(
+        this.workflowId,
+        run,
+        this.transport.call(op, { params: this.params(), body: { ...(run ? { runId: run } : {}), ...chain, ...body } }),
+      );
+    const chain = this.chain();
+    try {
+      await send(this.target, chain);
+    } catch (e) {
+      const oldServer =
+        chain.firstExecutionRunId !== undefined &&
+        e instanceof ServiceError &&
+        e.code === 'INVALID_ARGUMENT' &&
+        e.message.includes('firstExecutionRunId');
+      if (!oldServer) throw e;
+      await send(this.runId, {});
+    }
   }
 
   /** The run's whole history, in the JSON that Worker.runReplayHistory takes. */

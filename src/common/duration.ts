@@ -56,3 +56,6 @@ export function goDurationMs(text: string, days = false): number | undefined {
     ms += Number(n) * GO_UNITS[unit!]!;
   return Number.isFinite(ms) ? Math.round(ms) : undefined;
 }
+
+/** The latest time a JavaScript Date can hold (ms since the epoch): a timer due later is due then. */
+export const MAX_DATE_MS = 8.64e15;

@@ -32,10 +32,11 @@ export function signalWorkflow(
   t: Transition,
   input: { signalName: string; args: unknown[]; identity?: string; requestId?: string; header?: Headers },
 ): void {
-  requireRunning(t);
   const s = t.state;
+  // a retry of a signal already applied is answered as it was, even once the run has closed
+  if (input.requestId && s.signalRequestIds?.includes(input.requestId)) return;
+  requireRunning(t);
   if (input.requestId) {
-    if (s.signalRequestIds?.includes(input.requestId)) return; // a retry of a signal already applied
     s.signalRequestIds = [...(s.signalRequestIds ?? []), input.requestId].slice(-SIGNAL_REQUEST_IDS_KEPT);
   }
   t.event('WorkflowExecutionSignaled', {

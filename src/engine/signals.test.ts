@@ -99,4 +99,14 @@ describe('signals', () => {
     d.terminate();
     expect(() => signal(d, 1)).toThrow(ApiError);
   });
+
+  it('a retry of a signal the run took before it closed is answered as it was, not refused', () => {
+    const d = started();
+    signal(d, 1, 'req-1');
+    d.terminate();
+    const before = d.events.length;
+    expect(() => signal(d, 1, 'req-1')).not.toThrow();
+    expect(d.events.length).toBe(before);
+    expect(() => signal(d, 2, 'req-2')).toThrow(ApiError);
+  });
 });

@@ -168,6 +168,8 @@ export interface UpdateState {
   identity?: string;
   /** Until it is accepted (then they are in its Accepted event). */
   header?: Headers;
+  /** Requested without a run id: if its run closes without taking it, it goes on to the next run. */
+  followsRuns?: true;
   acceptedEventId?: number;
   outcome?: { result?: unknown; failure?: FailureInfo };
 }

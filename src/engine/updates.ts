@@ -17,7 +17,14 @@ const FINISHED_UPDATES_KEPT = 500;
 
 export function requestUpdate(
   t: Transition,
-  input: { updateId: string; name: string; args: unknown[]; identity?: string; header?: Headers },
+  input: {
+    updateId: string;
+    name: string;
+    args: unknown[];
+    identity?: string;
+    header?: Headers;
+    followsRuns?: boolean;
+  },
 ): UpdateState {
   const s = t.state;
   const known = updateOf(s, input.updateId);
@@ -31,6 +38,7 @@ export function requestUpdate(
     order: s.nextUpdateOrder ?? 1,
     ...(input.identity !== undefined ? { identity: input.identity } : {}),
     ...(input.header && Object.keys(input.header).length > 0 ? { header: input.header } : {}),
+    ...(input.followsRuns ? { followsRuns: true as const } : {}),
   };
   s.nextUpdateOrder = u.order + 1;
   s.updates = { ...s.updates, [input.updateId]: u };

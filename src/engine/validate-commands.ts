@@ -32,6 +32,8 @@ export function findInvalidCommand(
       .filter((b) => b.eventType === 'TimerFired')
       .map((b) => Number((b.attributes as { timerId: string }).timerId)),
   );
+  /** Activity ids of pending activities, each with its seq (built when a command needs it). */
+  let pendingActivityIds: Map<string, number> | undefined;
   for (let i = 0; i < commands.length; i++) {
     const c = commands[i]!;
     if (TERMINAL_COMMANDS.has(c.type) && i !== commands.length - 1)
@@ -41,6 +43,11 @@ export function findInvalidCommand(
         if (state.activities[c.seq] || newActivities.has(c.seq) || state.finishedDuringTask?.[c.seq] !== undefined)
           return `activity seq ${c.seq} is already in use`;
         newActivities.add(c.seq);
+        // as Temporal: an activity id names one pending activity (async completion by id finds it by that)
+        pendingActivityIds ??= pendingIdsOf(state);
+        if (pendingActivityIds.has(c.activityId))
+          return `activity id ${JSON.stringify(c.activityId)} is already in use`;
+        pendingActivityIds.set(c.activityId, c.seq);
         if (!c.startToCloseTimeoutMs && !c.scheduleToCloseTimeoutMs)
           return `activity ${c.activityType}: one of startToCloseTimeout or scheduleToCloseTimeout is required`;
         try {
@@ -62,6 +69,11 @@ export function findInvalidCommand(
         if (!known || cancelledActivities.has(c.seq))
           return `activity seq ${c.seq} is not pending (or its cancellation was already requested)`;
         cancelledActivities.add(c.seq);
+        // one that has not started is cancelled at once: its id is free again for the commands after this
+        if (!a || a.state !== 'started') {
+          pendingActivityIds ??= pendingIdsOf(state);
+          for (const [id, seq] of pendingActivityIds) if (seq === c.seq) pendingActivityIds.delete(id);
+        }
         break;
       }
       case 'CancelTimer': {
@@ -125,4 +137,8 @@ export function findInvalidCommand(
     }
   }
   return undefined;
+}
+
+function pendingIdsOf(state: ExecutionState): Map<string, number> {
+  return new Map(Object.values(state.activities).map((a) => [a.activityId, a.seq]));
 }

@@ -448,11 +448,31 @@ describe('sticky routing', () => {
   });
 });
 
+describe('activity ids', () => {
+  it('an activity that has not started, cancelled in a task, frees its id for a later command of that task', () => {
+    const d = started();
+    d.dispatchWorkflowTask();
+    d.completeWorkflowTask([cmd.activity(1, { activityId: 'pay' }), cmd.timer(1, 10)]);
+    d.advanceBy(10); // the timer's task
+    d.dispatchWorkflowTask();
+    const r = d.completeWorkflowTask([cmd.cancelActivity(1), cmd.activity(2, { activityId: 'pay' })]);
+    expect(r.rejected).toBeUndefined();
+    expect(d.state.activities[2]?.activityId).toBe('pay');
+    checkInvariants(d);
+  });
+});
+
 describe('rejected commands fail the task, not the run', () => {
   const cases: [string, Parameters<EngineDriver['completeWorkflowTask']>[0], RegExp][] = [
     ['a terminal command that is not last', [cmd.complete(), cmd.timer(1, 10)], /not the last command/],
     ['two activities with one seq', [cmd.activity(1), cmd.activity(1)], /activity seq 1 is already in use/],
     ['two timers with one seq', [cmd.timer(1, 1), cmd.timer(1, 2)], /timer seq 1 is already in use/],
+    [
+      'two pending activities with one activity id (as Temporal)',
+      [cmd.activity(1, { activityId: 'pay' }), cmd.activity(2, { activityId: 'pay' })],
+      /activity id "pay" is already in use/,
+    ],
+
     [
       'an activity without a start-to-close or schedule-to-close timeout',
       [cmd.activity(1, { startToCloseTimeoutMs: undefined })],

@@ -4,6 +4,7 @@
  * A retried task (attempt > 1) is transient: its Scheduled and Started events are written only when it
  * completes, so a workflow that fails its tasks for hours does not grow its history.
  */
+import { MAX_DATE_MS } from '../common/duration.js';
 import { ApiError } from '../common/api-error.js';
 import type { FailureInfo } from '../common/failure.js';
 import { TERMINAL_COMMANDS, type Command } from '../protocol/commands.js';
@@ -228,13 +229,10 @@ export function completeWorkflowTask(t: Transition, input: CompleteWorkflowTaskI
           workflowTaskCompletedEventId: completedEventId,
           ...(cmd.userMetadata ? { userMetadata: cmd.userMetadata } : {}),
         });
-        s.timers[cmd.seq] = {
-          seq: cmd.seq,
-          timerId: String(cmd.seq),
-          startedEventId,
-          fireTime: t.now + cmd.startToFireTimeoutMs,
-        };
-        t.addTimer(keys.userTimer(cmd.seq), t.now + cmd.startToFireTimeoutMs);
+        // `sleep(Number.MAX_SAFE_INTEGER)` ("forever") is due at the last time a date can show
+        const fireTime = Math.min(t.now + cmd.startToFireTimeoutMs, MAX_DATE_MS);
+        s.timers[cmd.seq] = { seq: cmd.seq, timerId: String(cmd.seq), startedEventId, fireTime };
+        t.addTimer(keys.userTimer(cmd.seq), fireTime);
         break;
       }
       case 'CancelTimer': {

@@ -24,6 +24,11 @@ export interface WorkflowTask {
   updates?: UpdateRequest[];
   /** Bytes of the stored history through this task's events (where a continued task's size hint counts from). */
   historySizeBytes?: number;
+  /**
+   * The server records the SDK flags a completion names (src/workflow/internal/sdk-flags.ts). A worker uses a
+   * new behaviour under a flag only then: one a server dropped would not replay.
+   */
+  recordsSdkFlags?: boolean;
 }
 
 export interface UpdateRequest {

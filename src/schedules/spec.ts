@@ -26,7 +26,7 @@
  *   occurrence of a fixed time too; we follow croner (and Vixie cron) there.
  */
 import { Cron, CronPattern, type CronOptions } from 'croner';
-import { goDurationMs, InvalidDurationError, toMs, type Duration } from '../common/duration.js';
+import { goDurationMs, InvalidDurationError, MAX_DATE_MS, toMs, type Duration } from '../common/duration.js';
 
 export type { Duration };
 
@@ -96,7 +96,7 @@ export class InvalidScheduleSpecError extends Error {
 /** The smallest interval, as Temporal's. */
 export const MIN_INTERVAL_MS = 1000;
 /** The latest (and, negated, the earliest) time a schedule deals in: JavaScript's Date range. */
-export const MAX_TIME_MS = 8.64e15;
+export const MAX_TIME_MS = MAX_DATE_MS;
 
 const SPEC_KEYS = ['cronExpressions', 'intervals', 'calendars', 'skip', 'startAt', 'endAt', 'jitter', 'timezone'];
 const CALENDAR_FIELDS = ['second', 'minute', 'hour', 'dayOfMonth', 'month', 'dayOfWeek', 'year'] as const;

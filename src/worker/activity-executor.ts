@@ -231,7 +231,8 @@ export class ActivityExecutor {
       return {
         kind: 'activityTaskFailed',
         taskToken: task.taskToken,
-        failure: encodeActivityFailure(err),
+        // the worker's own start-to-close deadline stays a timeout; what the activity threw is reported as Temporal's
+        failure: err === abort.signal.reason ? encodeFailure(err) : encodeActivityFailure(err),
         ...(heartbeater.lastDetails !== undefined ? { lastHeartbeatDetails: heartbeater.lastDetails } : {}),
       };
     } finally {

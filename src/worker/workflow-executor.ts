@@ -204,13 +204,17 @@ export class WorkflowExecutor {
       }
       let result: ActivationResult | undefined;
       try {
-        result = machine.apply(events, task.updates);
+        result = machine.apply(events, task.updates, task.recordsSdkFlags === true);
       } catch (e) {
         if (!(e instanceof StaleWorkflowError)) throw e;
         // our answer to the last task was not taken: rebuild from the whole history
         machine.dispose();
         machine = new WorkflowMachine(this.opts.sandbox, run);
-        result = machine.apply([...(await this.fetchEvents(task, firstEventId - 1)), ...task.events], task.updates);
+        result = machine.apply(
+          [...(await this.fetchEvents(task, firstEventId - 1)), ...task.events],
+          task.updates,
+          task.recordsSdkFlags === true,
+        );
       }
       if (!result) throw new Error(`workflow task of ${task.workflowId} does not end with WorkflowTaskStarted`);
       if (task.historySizeBytes !== undefined) machine.historySizeAtLeast(task.historySizeBytes);

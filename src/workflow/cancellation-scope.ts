@@ -4,8 +4,10 @@
  * follows async code through AsyncLocalStorage, which the worker hands into the sandbox.
  */
 import { CancelledFailure } from '../common/failure.js';
-import { toMs, type Duration } from '../common/duration.js';
+import type { Duration } from '../common/duration.js';
 import { currentActivator } from './internal/current.js';
+import { SdkFlags } from './internal/sdk-flags.js';
+import { timerMs } from './internal/timer-ms.js';
 
 interface Storage<T> {
   run<R>(store: T, fn: () => R): R;
@@ -56,7 +58,7 @@ export class CancellationScope {
 
   constructor(opts: CancellationScopeOptions = {}) {
     this.cancellable = opts.cancellable ?? true;
-    this.timeoutMs = opts.timeout !== undefined ? toMs(opts.timeout, 'timeout') : undefined;
+    this.timeoutMs = opts.timeout !== undefined ? timerMs(opts.timeout, 'timeout') : undefined;
     this.parent = opts.parent ?? (buildingRoot ? undefined : CancellationScope.current());
     this.cancelRequested = new Promise<never>((_, reject) => {
       this.rejectCancel = reject;
@@ -85,7 +87,12 @@ export class CancellationScope {
   /** Runs fn with this scope current; with a timeout, cancels the scope when it passes. */
   run<T>(fn: () => Promise<T>): Promise<T> {
     return storage.run(this, async () => {
-      if (this.timeoutMs === undefined) return fn();
+      // a timeout of 0 means none, as in Temporal (SdkFlags.TimerDurationsAsTemporal)
+      if (
+        this.timeoutMs === undefined ||
+        (this.timeoutMs === 0 && currentActivator().hasFlag(SdkFlags.TimerDurationsAsTemporal))
+      )
+        return fn();
       const timer = currentActivator().startTimer(this.timeoutMs, this.parent ?? this);
       timer.promise.then(
         () => this.cancel('Timeout'),

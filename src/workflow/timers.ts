@@ -1,10 +1,10 @@
 /** Durable time in workflows: sleep and condition. */
 import type { Duration } from '../common/duration.js';
-import { toMs } from '../common/duration.js';
 import { CancelledFailure } from '../common/failure.js';
 import { CancellationScope } from './cancellation-scope.js';
 import { composeInterceptors } from '../common/interceptors.js';
 import { currentActivator } from './internal/current.js';
+import { timerMs } from './internal/timer-ms.js';
 
 /** Temporal's timer options: `summary` is for people, kept on the TimerStarted event as user metadata. */
 export interface TimerOptions {
@@ -21,7 +21,7 @@ function checkTimerOptions(options: TimerOptions | undefined, who: string): Time
 
 /** A durable timer: the workflow sleeps on the server, across worker and server restarts. */
 export function sleep(duration: Duration, options?: TimerOptions): Promise<void> {
-  const ms = toMs(duration, 'sleep duration');
+  const ms = timerMs(duration, 'sleep duration');
   const timerOptions = checkTimerOptions(options, 'sleep');
   const scope = CancellationScope.current();
   if (scope.consideredCancelled) return Promise.reject(new CancelledFailure('Cancellation scope cancelled'));
@@ -45,7 +45,7 @@ export function condition(fn: () => boolean, timeout?: Duration, options?: Timer
   const scope = CancellationScope.current();
   if (scope.consideredCancelled) return Promise.reject(new CancelledFailure('Cancellation scope cancelled'));
   if (timeout === undefined) return activator.addCondition(fn, scope).then(() => true);
-  const ms = toMs(timeout, 'condition timeout');
+  const ms = timerMs(timeout, 'condition timeout');
   return CancellationScope.cancellable(async () => {
     const inner = CancellationScope.current();
     const timer = activator.startTimer(ms, inner, undefined, timerOptions);

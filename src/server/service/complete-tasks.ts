@@ -250,7 +250,10 @@ async function completeActivityOutcomes(
 
 function checkOutcomePayload(c: ActivityOutcome, limit: number): void {
   if (c.kind === 'activityTaskCompleted') checkPayload(c.result, 'result', limit);
-  if (c.kind === 'activityTaskFailed') checkPayload(c.failure, 'failure', limit);
+  if (c.kind === 'activityTaskFailed') {
+    checkPayload(c.failure, 'failure', limit);
+    checkPayload(c.lastHeartbeatDetails, 'lastHeartbeatDetails', limit);
+  }
   if (c.kind === 'activityTaskCanceled') checkPayload(c.details, 'details', limit);
 }
 

@@ -94,6 +94,7 @@ export async function workflowTaskOf(
     events,
     ...(updates.length > 0 ? { updates } : {}),
     ...(s.historySizeBytes !== undefined ? { historySizeBytes: s.historySizeBytes } : {}),
+    recordsSdkFlags: true,
   };
 }
 

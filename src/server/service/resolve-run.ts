@@ -1,6 +1,7 @@
 /** Finds the run an API call means: the given run id, or the workflow id's current run. */
 import { ApiError } from '../../common/api-error.js';
 import type { CachedRun } from '../run-cache.js';
+import { NO_WRITE } from '../run-updater.js';
 import type { ExecutionState } from '../../engine/state.js';
 import type { Transition } from '../../engine/transition.js';
 import type { ServerContext } from '../context.js';
@@ -43,11 +44,14 @@ export async function updateRequestedRun<R>(
   for (let hops = 0; ; hops++) {
     let next: string | undefined;
     const result = await ctx.updater.update(id, (t) => {
+      next = undefined; // (the updater may run this again, on a reread state)
       const s = t.state;
       // the run found closed and handed over (in a commit that may still be in flight): the next run is meant
-      if (!runId && hops < 5 && s.status !== 'Running' && s.outcome?.newExecutionRunId && !seenHere?.(s))
+      if (!runId && hops < 5 && s.status !== 'Running' && s.outcome?.newExecutionRunId && !seenHere?.(s)) {
         next = s.outcome.newExecutionRunId;
-      return next === undefined ? apply(t) : undefined;
+        return NO_WRITE;
+      }
+      return apply(t);
     });
     if (next === undefined) return { runId: id, result: result as R };
     id = next;

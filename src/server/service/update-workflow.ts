@@ -41,6 +41,7 @@ export async function updateWorkflow(
         args: req.args ?? [],
         ...(req.identity !== undefined ? { identity: req.identity } : {}),
         ...(req.header ? { header: req.header } : {}),
+        ...(req.runId === undefined ? { followsRuns: true } : {}),
       }),
     (s) => s.updates !== undefined && Object.hasOwn(s.updates, updateId),
   );
@@ -87,6 +88,7 @@ export async function updateWithStart(
       args: req.update.args ?? [],
       ...(req.update.identity !== undefined ? { identity: req.update.identity } : {}),
       ...(req.update.header ? { header: req.update.header } : {}),
+      followsRuns: true,
     },
   });
   const update = await waitForUpdate(
@@ -146,6 +148,21 @@ async function waitForUpdate(
       ...(u.outcome ? { outcome: u.outcome } : {}),
     };
     if (RANK[now] >= RANK[stage]) return answer;
+    if (state.status !== 'Running' && u.followsRuns && u.status === 'requested' && state.outcome?.newExecutionRunId) {
+      // as Temporal: an update the closing run never took (it continued as new, was retried, or a cron run
+      // followed) goes to the run after it, under the same id
+      ({ runId } = await updateRequestedRun(ctx, state.namespace, state.workflowId, undefined, (t) =>
+        requestUpdate(t, {
+          updateId,
+          name: u.name,
+          args: u.args ?? [],
+          ...(u.identity !== undefined ? { identity: u.identity } : {}),
+          ...(u.header ? { header: u.header } : {}),
+          followsRuns: true,
+        }),
+      ));
+      continue;
+    }
     if (state.status !== 'Running')
       throw new ApiError(
         'WORKFLOW_NOT_RUNNING',

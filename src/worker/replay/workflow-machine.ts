@@ -83,6 +83,8 @@ export class WorkflowMachine {
   private suggestContinueAsNew = false;
   /** SDK flags the task being answered consulted first (all its activations, local activities' included). */
   private taskFlags: number[] = [];
+  /** The server records SDK flags (its last task said so): only then may a live task use one. */
+  private recordsSdkFlags = false;
   /** Patch look-ahead and local activities (src/worker/replay/markers.ts). */
   readonly markers = new MarkerReplay();
 
@@ -95,7 +97,13 @@ export class WorkflowMachine {
    * Applies events that continue right after `lastEventId`. When they end with the workflow task to answer now
    * (a WorkflowTaskStarted with no completion after it), returns that activation's result.
    */
-  apply(events: readonly HistoryEvent[], updates: readonly UpdateRequest[] = []): ActivationResult | undefined {
+  apply(
+    events: readonly HistoryEvent[],
+    updates: readonly UpdateRequest[] = [],
+    /** The server of this task records SDK flags (WorkflowTask.recordsSdkFlags); undefined: as it last said. */
+    recordsSdkFlags?: boolean,
+  ): ActivationResult | undefined {
+    if (recordsSdkFlags !== undefined) this.recordsSdkFlags = recordsSdkFlags;
     let result: ActivationResult | undefined;
     const next = events.find((e) => e.eventId > this.lastEventId);
     if (
@@ -306,6 +314,7 @@ export class WorkflowMachine {
       isReplaying,
       historyLength: ev.eventId,
       ...(sdkFlags?.length ? { sdkFlags } : {}),
+      ...(!isReplaying && this.recordsSdkFlags ? { sdkFlagsRecordable: true } : {}),
       ...(ev.eventType === 'WorkflowTaskStarted' && typeof ev.attributes.historySizeBytes === 'number'
         ? { historySize: ev.attributes.historySizeBytes }
         : {}),
@@ -502,7 +511,7 @@ export class WorkflowMachine {
             }
           : {}),
         ...(started.rootWorkflowExecution ? { root: { ...started.rootWorkflowExecution } } : {}),
-        ...(started.searchAttributes ? { searchAttributes: started.searchAttributes } : {}),
+        searchAttributes: started.searchAttributes ?? {}, // as Temporal: {} when the start had none
         ...(started.cronSchedule ? { cronSchedule: started.cronSchedule } : {}),
         ...(started.priority ? { priority: { ...started.priority } } : {}),
         ...(started.lastCompletionResult !== undefined ? { lastResult: started.lastCompletionResult } : {}),

@@ -46,6 +46,8 @@ export interface Activation {
   patches?: string[];
   /** Replaying: the SDK flags this task's WorkflowTaskCompleted recorded (src/workflow/internal/sdk-flags.ts). */
   sdkFlags?: number[];
+  /** Live: the server records the flags the task uses (else no flag is used: the old behaviour throughout). */
+  sdkFlagsRecordable?: boolean;
 }
 
 export interface ActivationResult {

@@ -93,6 +93,7 @@ export class Activator implements WorkflowInstance {
   replayPatches: ReadonlySet<string> = new Set();
   /** SDK flags this run knows (src/workflow/internal/sdk-flags.ts). */
   private readonly sdkFlags = new SdkFlagSet();
+  private sdkFlagsRecordable = false;
   private localRequests: LocalActivityRequest[] = [];
   private localCancels: LocalActivityCancel[] = [];
   /** Children by seq: waiting to start, and waiting for their result. */
@@ -206,7 +207,7 @@ export class Activator implements WorkflowInstance {
 
   /** Whether the behaviour under an SDK flag applies in this activation (recorded when live). */
   hasFlag(flag: SdkFlag): boolean {
-    return this.sdkFlags.has(flag, this.isReplaying);
+    return this.sdkFlags.has(flag, this.isReplaying, this.sdkFlagsRecordable);
   }
 
   /** Takes back a command of this activation that has not gone out (false: it has, or never was). */
@@ -258,11 +259,11 @@ export class Activator implements WorkflowInstance {
 
   setDefaultSignalHandler(fn: ((name: string, ...args: unknown[]) => unknown) | undefined): void {
     this.defaultSignalHandler = fn;
-    if (!fn || this.bufferedSignals.length === 0) return;
-    // what waited for a handler goes to the default one now, in order
-    const waiting = this.bufferedSignals;
-    this.bufferedSignals = [];
-    for (const b of waiting) this.runSignal(b.name, b.args, b.headers);
+    // what waited for a handler goes to the default one now, in order, one at a time while it is still set
+    while (this.defaultSignalHandler && this.bufferedSignals.length > 0) {
+      const b = this.bufferedSignals.shift()!;
+      this.runSignal(b.name, b.args, b.headers);
+    }
   }
 
   setDefaultQueryHandler(fn: ((name: string, ...args: unknown[]) => unknown) | undefined): void {
@@ -440,6 +441,7 @@ export class Activator implements WorkflowInstance {
     this.info.unsafe.isReplaying = a.isReplaying;
     this.replayPatches = new Set(a.patches ?? []);
     this.sdkFlags.addRecorded(a.sdkFlags);
+    this.sdkFlagsRecordable = a.sdkFlagsRecordable === true;
     composeInterceptors(this.interceptors.internals, 'activate', (input) => {
       for (const job of this.ordered(input.activation.jobs)) this.applyJob(job);
     })({ activation: a, batchIndex: 0 });
@@ -658,10 +660,10 @@ export class Activator implements WorkflowInstance {
             ...(value === undefined ? {} : { result: value }),
           }),
         (err: unknown) => {
-          if (err instanceof WeftFailure || this.isConfiguredFailure(err))
-            this.pushCommand({ type: 'CompleteWorkflowUpdate', updateId, failure: encodeFailure(err) });
-          else if (err instanceof ContinueAsNew)
+          if (err instanceof ContinueAsNew)
             this.fail(err); // as from a signal handler (Temporal's)
+          else if (err instanceof WeftFailure || this.isConfiguredFailure(err))
+            this.pushCommand({ type: 'CompleteWorkflowUpdate', updateId, failure: encodeFailure(err) });
           else this.taskFailure = encodeFailure(err);
         },
       );

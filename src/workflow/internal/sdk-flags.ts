@@ -20,6 +20,12 @@ export const SdkFlags = {
    * the function ran up to its first await, then the signals were applied.
    */
   SignalsBeforeStart: 2,
+  /**
+   * Durations of workflow timers as Temporal reads them: a negative `sleep`, `condition` timeout or
+   * `CancellationScope` timeout waits 1 ms (before it: an InvalidDurationError, which failed the workflow task
+   * again and again), and a scope timeout of 0 means none (before it: the scope was cancelled at once).
+   */
+  TimerDurationsAsTemporal: 3,
 } as const;
 
 export type SdkFlag = (typeof SdkFlags)[keyof typeof SdkFlags];
@@ -34,10 +40,13 @@ export class SdkFlagSet {
     for (const f of flags ?? []) this.known.add(f);
   }
 
-  /** Whether the behaviour under `flag` applies now; live, the flag is recorded for this task. */
-  has(flag: SdkFlag, isReplaying: boolean): boolean {
+  /**
+   * Whether the behaviour under `flag` applies now; live, the flag is recorded for this task. Live on a server
+   * that would not record it (`recordable` false), no new behaviour is used (Temporal's core does the same).
+   */
+  has(flag: SdkFlag, isReplaying: boolean, recordable = true): boolean {
     if (this.known.has(flag)) return true;
-    if (isReplaying) return false;
+    if (isReplaying || !recordable) return false;
     this.known.add(flag);
     this.used.push(flag);
     return true;

@@ -1,0 +1,47 @@
+/**
+ * Workflow timers at the edges, as Temporal reads them: negative durations wait 1 ms, a scope timeout of 0 is
+ * none (SDK flag 3, so older histories replay), a timer "forever" keeps describe working, and
+ * workflowInfo().searchAttributes is {} when the start set none.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as activities from './fixtures/activities.js';
+import { finishSignal } from './fixtures/messages.js';
+import { fixture, startTestServer, startWorker, uid, waitFor, type TestServer } from './helpers.js';
+
+const TQ = 'it-timer-durations';
+let ts: TestServer;
+let stopWorker: () => Promise<void>;
+beforeAll(async () => {
+  ts = await startTestServer();
+  ({ stop: stopWorker } = await startWorker(ts, { taskQueue: TQ, workflowsPath: fixture('workflows.ts'), activities }));
+});
+afterAll(async () => {
+  await stopWorker?.();
+  await ts?.stop();
+});
+
+describe('timer durations', () => {
+  it('negative durations wait 1 ms and a scope timeout of 0 is none; the first task records SDK flag 3', async () => {
+    const h = await ts.client.workflow.start('timerDurations', { taskQueue: TQ, workflowId: uid('durations') });
+    expect(await h.result()).toEqual(['slept', 'condition timed out', 'no timeout']);
+    const { events } = await h.fetchHistory();
+    const started = events.filter((e) => e.eventType === 'TimerStarted');
+    expect(
+      started.slice(0, 2).map((e) => (e.attributes as { startToFireTimeoutMs: number }).startToFireTimeoutMs),
+    ).toEqual([1, 1]);
+    const flags = events.flatMap((e) => (e.eventType === 'WorkflowTaskCompleted' ? (e.attributes.sdkFlags ?? []) : []));
+    expect(flags).toEqual([3]);
+  });
+
+  it('a timer "forever" keeps describe working; searchAttributes is {} when the start set none', async () => {
+    const h = await ts.client.workflow.start('sleepsForever', { taskQueue: TQ, workflowId: uid('forever') });
+    await waitFor(
+      async () => (await h.fetchHistory()).events.some((e) => e.eventType === 'TimerStarted'),
+      10_000,
+      'the timer started',
+    );
+    expect((await h.describe()).status.name).toBe('RUNNING');
+    await h.signal(finishSignal);
+    expect(await h.result()).toEqual({});
+  });
+});
