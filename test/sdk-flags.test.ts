@@ -1,7 +1,7 @@
 /**
  * SDK flags: a behaviour change made under a flag keeps histories recorded before it replaying. The histories
  * in fixtures/histories were recorded by the build before the flags existed (a TRY_CANCEL child given up on; a
- * child cancelled in the task that starts it; a signal-with-start; a scope timeout of 0): they replay with
+ * child cancelled in the task that starts it; a signal-with-start; a scope timeout of 0; a signal and a timer's fire in one task): they replay with
  * today's code, and the same histories claiming the flag do not, which shows the flag is what picks the old
  * behaviour.
  */
@@ -30,6 +30,7 @@ describe('SDK flags', () => {
     ['child-cancelled-at-once-before-sdk-flags.json', 'children.ts', SdkFlags.ChildCancellationAsTemporal],
     ['signal-with-start-before-sdk-flags.json', 'workflows.ts', SdkFlags.SignalsBeforeStart],
     ['zero-scope-timeout-before-sdk-flags.json', 'workflows.ts', SdkFlags.TimerDurationsAsTemporal],
+    ['signal-and-timer-in-one-task-before-sdk-flags.json', 'workflows.ts', SdkFlags.ActivationOrderAsTemporal],
   ])('%s replays with the behaviour it was recorded with; claiming the flag, it does not', async (name, file, flag) => {
     const history = recorded(name);
     const opts = { workflowsPath: fixture(file) };

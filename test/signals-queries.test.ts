@@ -74,7 +74,7 @@ describe('signals', () => {
     const { events } = await handle.fetchHistory();
     expect(events.some((e) => e.eventType === 'TimerStarted')).toBe(false);
     const flags = events.flatMap((e) => (e.eventType === 'WorkflowTaskCompleted' ? (e.attributes.sdkFlags ?? []) : []));
-    expect(flags).toEqual([2]);
+    expect(flags).toContain(2);
   });
 
   it('a signal to a closed workflow is refused with WORKFLOW_NOT_RUNNING', async () => {

@@ -443,21 +443,35 @@ export class Activator implements WorkflowInstance {
     this.sdkFlags.addRecorded(a.sdkFlags);
     this.sdkFlagsRecordable = a.sdkFlagsRecordable === true;
     composeInterceptors(this.interceptors.internals, 'activate', (input) => {
-      for (const job of this.ordered(input.activation.jobs)) this.applyJob(job);
+      const jobs = this.ordered(input.activation.jobs);
+      const eachJob = jobs.length > 1 && this.hasFlag(SdkFlags.ActivationOrderAsTemporal);
+      for (const job of jobs) {
+        this.applyJob(job);
+        if (eachJob) this.unblockConditions(); // as Temporal: a condition sees the state each job left
+      }
     })({ activation: a, batchIndex: 0 });
   }
 
   /**
-   * The first activation's jobs in Temporal's order (SdkFlags.SignalsBeforeStart): its signals and a cancel
+   * An activation's jobs in Temporal's order. The first (SdkFlags.SignalsBeforeStart): its signals and a cancel
    * request are applied before the workflow function starts (signals wait for their handlers, so a handler set
    * at the top of the function sees them before the code after it runs); its updates after the start, as Weft
-   * rejects an update that finds no handler.
+   * rejects an update that finds no handler. Later ones (SdkFlags.ActivationOrderAsTemporal): signals and
+   * updates before fired timers and other outcomes.
    */
   private ordered(jobs: ActivationJob[]): ActivationJob[] {
     const start = jobs.findIndex((j) => j.type === 'start');
-    const isEarly = (j: ActivationJob): boolean => j.type === 'signal' || j.type === 'cancelWorkflow';
-    if (start < 0 || !jobs.some(isEarly) || !this.hasFlag(SdkFlags.SignalsBeforeStart)) return jobs;
-    return [...jobs.filter(isEarly), jobs[start]!, ...jobs.filter((j, i) => i !== start && !isEarly(j))];
+    if (start >= 0) {
+      const isEarly = (j: ActivationJob): boolean => j.type === 'signal' || j.type === 'cancelWorkflow';
+      if (!jobs.some(isEarly) || !this.hasFlag(SdkFlags.SignalsBeforeStart)) return jobs;
+      return [...jobs.filter(isEarly), jobs[start]!, ...jobs.filter((j, i) => i !== start && !isEarly(j))];
+    }
+    // later activations (SdkFlags.ActivationOrderAsTemporal): signals and updates before the other jobs
+    const isMessage = (j: ActivationJob): boolean => j.type === 'signal' || j.type === 'doUpdate';
+    const firstOther = jobs.findIndex((j) => !isMessage(j));
+    if (firstOther < 0 || !jobs.slice(firstOther).some(isMessage)) return jobs;
+    if (!this.hasFlag(SdkFlags.ActivationOrderAsTemporal)) return jobs;
+    return [...jobs.filter(isMessage), ...jobs.filter((j) => !isMessage(j))];
   }
 
   private applyJob(job: ActivationJob): void {
@@ -733,6 +747,11 @@ export class Activator implements WorkflowInstance {
 
   addCondition(fn: () => boolean, scope: CancellationScope): Promise<void> {
     return new Promise<void>((resolve, reject) => {
+      // as Temporal: true already when asked (SdkFlags.ActivationOrderAsTemporal)
+      if (this.hasFlag(SdkFlags.ActivationOrderAsTemporal) && fn()) {
+        resolve();
+        return;
+      }
       const entry = { fn, resolve };
       this.conditions.add(entry);
       if (scope.cancellable)

@@ -26,6 +26,13 @@ export const SdkFlags = {
    * again and again), and a scope timeout of 0 means none (before it: the scope was cancelled at once).
    */
   TimerDurationsAsTemporal: 3,
+  /**
+   * Every activation in Temporal's order: its signals and updates before its other jobs (a fired timer, an
+   * activity's outcome), conditions checked after each job, and `condition(fn)` checks `fn` when it is called.
+   * So `condition(() => approved, '1h')` sees a signal that came in the same workflow task as its timer's fire.
+   * Before it: jobs in history order, conditions checked once all of them had run.
+   */
+  ActivationOrderAsTemporal: 4,
 } as const;
 
 export type SdkFlag = (typeof SdkFlags)[keyof typeof SdkFlags];
