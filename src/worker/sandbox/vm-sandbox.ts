@@ -60,13 +60,15 @@ const CREATE = new vm.Script(
   `(() => {
     const a = __weftArgs;
     __weftCurrent = __weftBootHooks(a.now);
+    const i = __weftWorkflowRuntime.createInstance(a.input, __weftLogSink, a.now);
     const m = __weftFactory();
-    __weftInstances.set(a.runId, __weftWorkflowRuntime.createInstance(a.input, m.workflows, __weftLogSink, m.interceptorModules));
+    i.load(m.workflows, m.interceptorModules);
+    __weftInstances.set(a.runId, i);
   })()`,
   { filename: 'weft-create.js' },
 );
 const LIST_TYPES = new vm.Script(
-  `(() => { __weftCurrent = __weftBootHooks(0); const w = __weftFactory().workflows; return JSON.stringify(Object.keys(w).filter((k) => typeof w[k] === 'function')); })()`,
+  `(() => { __weftCurrent = __weftBootHooks(0); __weftWorkflowRuntime.listingInstance(__weftLogSink); const w = __weftFactory().workflows; return JSON.stringify(Object.keys(w).filter((k) => typeof w[k] === 'function')); })()`,
   { filename: 'weft-list.js' },
 );
 // the runtime's API is shared by every run: nobody may change it

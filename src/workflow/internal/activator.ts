@@ -134,11 +134,12 @@ export class Activator implements WorkflowInstance {
   /** The workflow function's own `failureExceptionTypes` (setWorkflowOptions): classes that fail it. */
   private failureExceptionTypes: ReadonlyArray<abstract new (...args: never[]) => unknown> = [];
 
+  /** The workflow functions of this run's own instance of the user's modules (load()). */
+  private workflows: Record<string, unknown> = {};
+
   constructor(
     init: InstanceInit,
-    private readonly workflows: Record<string, unknown>,
     private readonly logSink: (level: string, message: string, attrs?: Record<string, unknown>) => void,
-    interceptorModules: unknown[] = [],
   ) {
     this.info = init.info as WorkflowInfo;
     this.failureErrorTypes = init.failureErrorTypes ?? [];
@@ -179,16 +180,22 @@ export class Activator implements WorkflowInstance {
         this.logSink(level, message, withAttrs(base));
       },
     };
-    if (interceptorModules.length > 0) {
-      setActivator(this); // factories may call workflowInfo()
-      for (const mod of interceptorModules) {
-        const factory = (mod as { interceptors?: WorkflowInterceptorsFactory }).interceptors;
-        if (typeof factory !== 'function') continue;
-        const made: WorkflowInterceptors = factory();
-        this.interceptors.inbound.push(...(made.inbound ?? []));
-        this.interceptors.outbound.push(...(made.outbound ?? []));
-        this.interceptors.internals.push(...(made.internals ?? []));
-      }
+  }
+
+  /**
+   * Takes the run's module instance, loaded with this activator current (so that the modules' top level may
+   * call weft/workflow, as Temporal allows), and makes its interceptors.
+   */
+  load(workflows: Record<string, unknown>, interceptorModules: unknown[] = []): void {
+    this.workflows = workflows;
+    setActivator(this); // factories may call workflowInfo()
+    for (const mod of interceptorModules) {
+      const factory = (mod as { interceptors?: WorkflowInterceptorsFactory }).interceptors;
+      if (typeof factory !== 'function') continue;
+      const made: WorkflowInterceptors = factory();
+      this.interceptors.inbound.push(...(made.inbound ?? []));
+      this.interceptors.outbound.push(...(made.outbound ?? []));
+      this.interceptors.internals.push(...(made.internals ?? []));
     }
   }
 

@@ -1,14 +1,15 @@
 /**
- * Workflow timers at the edges, as Temporal reads them: negative durations wait 1 ms, a scope timeout of 0 is
- * none (SDK flag 3, so older histories replay), a timer "forever" keeps describe working, and
- * workflowInfo().searchAttributes is {} when the start set none.
+ * Workflow primitives at the edges, as Temporal has them: negative timer durations wait 1 ms, a scope timeout of
+ * 0 is none (SDK flag 3), a timer "forever" keeps describe working, workflowInfo().searchAttributes is {} when
+ * the start set none, a signal in the same task as a condition's timer fire counts (SDK flag 4), and a workflow
+ * module's top level may call weft/workflow.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as activities from './fixtures/activities.js';
 import { finishSignal } from './fixtures/messages.js';
 import { fixture, startTestServer, startWorker, uid, waitFor, type TestServer } from './helpers.js';
 
-const TQ = 'it-timer-durations';
+const TQ = 'it-workflow-primitives';
 let ts: TestServer;
 let stopWorker: () => Promise<void>;
 beforeAll(async () => {
@@ -62,6 +63,21 @@ describe('timer durations', () => {
       expect(await h.result()).toBe('approved');
       const types = (await h.fetchHistory()).events.map((e) => e.eventType);
       expect(types.indexOf('TimerFired')).toBeLessThan(types.indexOf('WorkflowExecutionSignaled'));
+    } finally {
+      await worker.stop();
+    }
+  });
+});
+
+describe('workflow modules', () => {
+  it('their top level may call weft/workflow, and sees the run it is loaded for', async () => {
+    const queue = uid('module-level');
+    const worker = await startWorker(ts, { taskQueue: queue, workflowsPath: fixture('module-level.ts'), activities });
+    try {
+      for (const workflowId of [uid('ml-a'), uid('ml-b')])
+        expect(await ts.client.workflow.execute('moduleLevel', { taskQueue: queue, workflowId })).toBe(
+          `${workflowId}:ready`,
+        );
     } finally {
       await worker.stop();
     }
