@@ -99,6 +99,22 @@ describe('continued workflow tasks through a worker', () => {
     }
   });
 
+  it('an SDK flag first used in a continued task is recorded in its WorkflowTaskCompleted, and replays', async () => {
+    const taskQueue = uid('cont-flag');
+    const w = await startWorker(ts, { taskQueue, workflowsPath, activities });
+    try {
+      const h = await ts.client.workflow.start('flagAfterActivity', { taskQueue, workflowId: uid() });
+      expect(await h.result()).toBe(2);
+      expect(w.worker.getStatus().tasks.continuedWorkflowTasks).toBe(1);
+      const history = await h.fetchHistory();
+      const completed = history.events.filter((e) => e.eventType === 'WorkflowTaskCompleted');
+      expect(completed.map((e) => (e.attributes as { sdkFlags?: number[] }).sdkFlags)).toEqual([undefined, [4]]);
+      await Worker.runReplayHistory({ workflowsPath }, history);
+    } finally {
+      await w.stop();
+    }
+  });
+
   it('a fan-out continues only after its last open activity, never once per outcome', async () => {
     const taskQueue = uid('cont-fan');
     const w = await startWorker(ts, { taskQueue, workflowsPath, activities });
