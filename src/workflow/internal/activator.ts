@@ -476,7 +476,7 @@ export class Activator implements WorkflowInstance {
     // later activations (SdkFlags.ActivationOrderAsTemporal): signals and updates before the other jobs
     const isMessage = (j: ActivationJob): boolean => j.type === 'signal' || j.type === 'doUpdate';
     const firstOther = jobs.findIndex((j) => !isMessage(j));
-    if (firstOther < 0 || !jobs.slice(firstOther).some(isMessage)) return jobs;
+    if (firstOther < 0 || !jobs.some((j, i) => i > firstOther && isMessage(j))) return jobs;
     if (!this.hasFlag(SdkFlags.ActivationOrderAsTemporal)) return jobs;
     return [...jobs.filter(isMessage), ...jobs.filter((j) => !isMessage(j))];
   }
@@ -610,6 +610,7 @@ export class Activator implements WorkflowInstance {
   }
 
   unblockConditions(): boolean {
+    if (this.conditions.size === 0) return false; // (called after every job of an activation: keep it free)
     let any = false;
     for (const c of [...this.conditions]) {
       let ok = false;
